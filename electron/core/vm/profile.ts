@@ -1,0 +1,92 @@
+/**
+ * What a builder profile is: how to prepare a guest and the exact QEMU command that runs it.
+ * The supervisor (lifecycle, QMP, readiness, restarts) is the same for every profile; what
+ * differs between the project's own `linux-test` guest and nixpkgs' `darwin.linux-builder`
+ * lives behind this interface. `launchPlan` is pure so both profiles' command lines are
+ * unit-tested on any machine.
+ */
+import type { ProfileName } from '../../ipc/contract.js';
+
+export type AcceleratorName = 'kvm' | 'hvf' | 'tcg';
+
+/** Files of one VM instance, all inside the state dir's `vm/` folder (never under /tmp). */
+export interface VmFiles {
+  vmDir: string;
+  qmpSocket: string;
+  /** Serial console, appended by QEMU (a chardev logfile), tailed into the log hub. */
+  consoleLog: string;
+  /** QEMU's own stderr. */
+  qemuLog: string;
+  pidFile: string;
+  /** The persistent disk (qcow2) holding the guest's /nix, sized by settings.diskGiB. */
+  diskImage: string;
+}
+
+/** The keys one boot needs; OpenSSH formats, created by the supervisor's key store. */
+export interface BootKeys {
+  /** The client's public key line, installed as the guest user's authorized key. */
+  clientPublicKey: string;
+  /** The guest's host private key (OpenSSH PEM), for profiles that take a per-install key. */
+  hostPrivateKey: string | null;
+}
+
+export interface PrepareInput {
+  /** The state dir's image cache (e.g. `<state>/images`). */
+  cacheDir: string;
+  files: VmFiles;
+  keys: BootKeys;
+  /** A fresh random string per boot; readiness checks the guest reports exactly this. */
+  bootMarker: string;
+  diskGiB: number;
+  /** Progress in words for the status line and the app log. */
+  report: (message: string) => void;
+  signal?: AbortSignal;
+}
+
+/** What `prepare` made: paths `launchPlan` puts on the command line. */
+export interface PreparedGuest {
+  kernel: string | null;
+  initrd: string | null;
+  /** Extra values a profile needs later (e.g. the nixpkgs store path of its run script). */
+  extra: Record<string, string>;
+}
+
+export interface LaunchInput {
+  qemuBinary: string;
+  accelerator: AcceleratorName;
+  cpus: number;
+  memoryMiB: number;
+  /** Host port forwarded to guest port 22, always on 127.0.0.1. */
+  hostPort: number;
+  files: VmFiles;
+  prepared: PreparedGuest;
+  bootMarker: string;
+}
+
+export interface LaunchPlan {
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+  cwd: string;
+}
+
+export interface BuilderProfile {
+  name: ProfileName;
+  /** The QEMU system emulator this profile needs on this host (e.g. `qemu-system-x86_64`). */
+  qemuBinaryName: string;
+  /** Accelerators worth probing on this host, best first; `tcg` is always the fallback. */
+  acceleratorCandidates: AcceleratorName[];
+  /** ssh user in the guest. */
+  sshUser: string;
+  /**
+   * A command run over ssh that prints the boot marker on its first line, then proves Nix
+   * answers (`nix-store --version` or `nix --version`). Readiness passes only if both hold.
+   */
+  readinessCommand: string;
+  /** How the guest's host key is trusted: made per install, or the public key nixpkgs ships. */
+  hostKeyPolicy: { kind: 'per-install' } | { kind: 'fixed'; publicKey: string; weakness: string };
+  /** Builds or fetches what the guest needs; cached, rebuilt when inputs change. */
+  prepare(input: PrepareInput): Promise<PreparedGuest>;
+  /** The exact QEMU command. Pure: no I/O. */
+  launchPlan(input: LaunchInput): LaunchPlan;
+}

@@ -1,0 +1,301 @@
+/**
+ * The contract between Builder Bar's core and its three doors (Electron IPC, the headless
+ * WebSocket, the CLI socket). Every request and event is named here once, with a zod schema;
+ * TypeScript types are inferred from the schemas. Doors validate every input against this
+ * file before the core sees it, and the renderer imports only its types.
+ *
+ * Shape borrowed in spirit from Rancher Desktop's backend contract (a small state enum and
+ * events) and Podman Desktop's preload (one named operation each, errors as an envelope).
+ */
+import { z } from 'zod';
+
+// ---------------------------------------------------------------------------------------------
+// Shared values
+// ---------------------------------------------------------------------------------------------
+
+/** The builder VM's lifecycle, as DESIGN.md draws it. Only the supervisor moves it. */
+export const VmStateSchema = z.enum(['stopped', 'starting', 'ready', 'stopping', 'error']);
+export type VmState = z.infer<typeof VmStateSchema>;
+
+/** `linux-test` is the project's own small guest; `darwin-linux-builder` is nixpkgs' image. */
+export const ProfileNameSchema = z.enum(['linux-test', 'darwin-linux-builder']);
+export type ProfileName = z.infer<typeof ProfileNameSchema>;
+
+export const AcceleratorSchema = z.object({
+  name: z.enum(['kvm', 'hvf', 'tcg']),
+  /** Why this accelerator was chosen, in words (e.g. "kvm probe timed out after 5 s"). */
+  reason: z.string(),
+});
+export type Accelerator = z.infer<typeof AcceleratorSchema>;
+
+export const LogSourceSchema = z.enum(['app', 'vm-console', 'qemu', 'ssh']);
+export type LogSource = z.infer<typeof LogSourceSchema>;
+
+export const LogLevelSchema = z.enum(['debug', 'info', 'warn', 'error']);
+export type LogLevel = z.infer<typeof LogLevelSchema>;
+
+export const LogLineSchema = z.object({
+  /** Monotonic per hub, so a client can tell what it has already seen. */
+  seq: z.number().int().nonnegative(),
+  /** Milliseconds since the epoch. */
+  time: z.number(),
+  source: LogSourceSchema,
+  level: LogLevelSchema,
+  text: z.string(),
+});
+export type LogLine = z.infer<typeof LogLineSchema>;
+
+export const GuestStatsSchema = z.object({
+  uptimeSeconds: z.number().nonnegative(),
+  load: z.tuple([z.number(), z.number(), z.number()]),
+  memory: z.object({ totalBytes: z.number(), usedBytes: z.number() }),
+  disk: z.object({ totalBytes: z.number(), usedBytes: z.number(), mount: z.string() }),
+  /** Milliseconds since the epoch. */
+  sampledAt: z.number(),
+});
+export type GuestStats = z.infer<typeof GuestStatsSchema>;
+
+export const VmErrorSchema = z.object({
+  message: z.string(),
+  /** What the user can do about it, when we know. */
+  hint: z.string().nullable(),
+  exitCode: z.number().int().nullable(),
+  signal: z.string().nullable(),
+  /** The last lines of the serial console and QEMU's stderr when it happened. */
+  consoleTail: z.array(z.string()),
+  /** Milliseconds since the epoch. */
+  at: z.number(),
+});
+export type VmError = z.infer<typeof VmErrorSchema>;
+
+export const RestartInfoSchema = z.object({
+  /** Automatic restarts since the last time the builder was ready for a while. */
+  attempts: z.number().int().nonnegative(),
+  /** When the next automatic restart happens (ms since epoch), or null if none is scheduled. */
+  nextAt: z.number().nullable(),
+  /** True once the supervisor stopped retrying; the user must start it again. */
+  gaveUp: z.boolean(),
+});
+export type RestartInfo = z.infer<typeof RestartInfoSchema>;
+
+export const HostKeyInfoSchema = z.object({
+  /** `SHA256:...` as OpenSSH prints it. */
+  fingerprint: z.string(),
+  /** The OpenSSH public-key line (`ssh-ed25519 AAAA...`). */
+  publicKey: z.string(),
+  /** Null when the key is this install's own; otherwise why trusting it is weak. */
+  weakness: z.string().nullable(),
+});
+export type HostKeyInfo = z.infer<typeof HostKeyInfoSchema>;
+
+export const StatusSchema = z.object({
+  state: VmStateSchema,
+  profile: ProfileNameSchema,
+  /** Milliseconds since the epoch at which `state` was entered. */
+  since: z.number(),
+  /** What the supervisor is doing right now, in words ("booting", "waiting for ssh", ...). */
+  detail: z.string(),
+  accelerator: AcceleratorSchema.nullable(),
+  pid: z.number().int().nullable(),
+  sshPort: z.number().int().nullable(),
+  hostKey: HostKeyInfoSchema.nullable(),
+  error: VmErrorSchema.nullable(),
+  restart: RestartInfoSchema,
+  guest: GuestStatsSchema.nullable(),
+  /** True when this core found the VM already running and took it over. */
+  adopted: z.boolean(),
+});
+export type Status = z.infer<typeof StatusSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Settings
+// ---------------------------------------------------------------------------------------------
+
+export const SETTINGS_VERSION = 1;
+
+export const RestartPolicySchema = z.object({
+  /** Restart the builder after an exit nobody asked for. */
+  enabled: z.boolean(),
+  /** Ceiling on automatic restarts in any 60 s window (backoff keeps it lower). */
+  maxPerMinute: z.number().int().min(1).max(6),
+  /** Consecutive failed restarts after which the supervisor gives up visibly. */
+  giveUpAfter: z.number().int().min(1).max(50),
+});
+
+export const SettingsSchema = z.object({
+  version: z.literal(SETTINGS_VERSION),
+  profile: ProfileNameSchema,
+  cpus: z.number().int().min(1, 'at least 1 core').max(64, 'at most 64 cores'),
+  memoryMiB: z.number().int().min(512, 'at least 512 MiB').max(262144, 'at most 256 GiB'),
+  diskGiB: z.number().int().min(2, 'at least 2 GiB').max(4096, 'at most 4 TiB'),
+  /** Host TCP port forwarded to the guest's ssh, bound to 127.0.0.1 only. */
+  hostPort: z.number().int().min(1024, 'ports below 1024 need root').max(65535),
+  /** When true and `hostPort` is taken, use the next free port instead of failing. */
+  hostPortAuto: z.boolean(),
+  startOnLaunch: z.boolean(),
+  restartPolicy: RestartPolicySchema,
+  logs: z.object({
+    /** Lines kept in memory per log source. */
+    ringLines: z.number().int().min(100).max(1_000_000),
+  }),
+});
+export type Settings = z.infer<typeof SettingsSchema>;
+
+/** A partial update; nested objects may be partial too. */
+export const SettingsPatchSchema = SettingsSchema.omit({ version: true })
+  .extend({
+    restartPolicy: RestartPolicySchema.partial(),
+    logs: SettingsSchema.shape.logs.partial(),
+  })
+  .partial()
+  .strict();
+export type SettingsPatch = z.infer<typeof SettingsPatchSchema>;
+
+export const SettingsEffectsSchema = z.object({
+  /** The running builder only picks the change up after a restart. */
+  needsRestart: z.boolean(),
+  /** The change only applies to a new disk (an existing disk is never silently kept). */
+  needsNewDisk: z.boolean(),
+  /** Sentences for the user, one per effect. */
+  messages: z.array(z.string()),
+});
+export type SettingsEffects = z.infer<typeof SettingsEffectsSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Requests: name -> input and output schemas
+// ---------------------------------------------------------------------------------------------
+
+const Empty = z.object({}).strict();
+
+export const AppInfoSchema = z.object({
+  version: z.string(),
+  platform: z.string(),
+  stateDir: z.string(),
+  logDir: z.string(),
+  /** Which door this client came through. */
+  door: z.enum(['electron', 'headless', 'cli']),
+});
+export type AppInfo = z.infer<typeof AppInfoSchema>;
+
+export const requests = {
+  'app.info': { input: Empty, output: AppInfoSchema },
+  'status.get': { input: Empty, output: StatusSchema },
+  'vm.start': {
+    input: z
+      .object({
+        /** Resolve only once the builder is ready (or failed). */
+        wait: z.boolean().optional(),
+        /** With `wait`: give up after this many seconds. */
+        timeoutSeconds: z.number().positive().max(3600).optional(),
+      })
+      .strict(),
+    output: StatusSchema,
+  },
+  'vm.stop': {
+    input: z.object({ force: z.boolean().optional() }).strict(),
+    output: StatusSchema,
+  },
+  'vm.restart': { input: Empty, output: StatusSchema },
+  'logs.tail': {
+    input: z
+      .object({
+        source: LogSourceSchema.optional(),
+        lines: z.number().int().min(1).max(100_000).optional(),
+      })
+      .strict(),
+    output: z.object({ lines: z.array(LogLineSchema) }),
+  },
+  'settings.get': { input: Empty, output: SettingsSchema },
+  'settings.set': {
+    input: z.object({ patch: SettingsPatchSchema }).strict(),
+    output: z.object({ settings: SettingsSchema, effects: SettingsEffectsSchema }),
+  },
+} as const;
+
+export type RequestName = keyof typeof requests;
+export type RequestInput<N extends RequestName> = z.input<(typeof requests)[N]['input']>;
+export type RequestOutput<N extends RequestName> = z.infer<(typeof requests)[N]['output']>;
+
+export function isRequestName(name: unknown): name is RequestName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(requests, name);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Events: pushed from the core to every door
+// ---------------------------------------------------------------------------------------------
+
+export const events = {
+  status: StatusSchema,
+  /** Batched: the hub sends at most about 60 batches a second. */
+  logs: z.object({ lines: z.array(LogLineSchema) }),
+  settings: SettingsSchema,
+} as const;
+
+export type EventName = keyof typeof events;
+export type EventPayload<E extends EventName> = z.infer<(typeof events)[E]>;
+export type CoreEvent = { [E in EventName]: { name: E; payload: EventPayload<E> } }[EventName];
+
+export function isEventName(name: unknown): name is EventName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(events, name);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Replies: every door answers with this envelope, never a thrown exception
+// ---------------------------------------------------------------------------------------------
+
+export const ErrorCodeSchema = z.enum([
+  'invalid-request', // the door refused the input: it does not match this contract
+  'invalid-settings', // a value out of range or of the wrong kind
+  'busy', // another operation holds the builder (one at a time)
+  'port-in-use',
+  'not-supported', // e.g. darwin-linux-builder on a machine that is not a Mac
+  'timeout',
+  'vm-failed',
+  'internal',
+]);
+export type ErrorCode = z.infer<typeof ErrorCodeSchema>;
+
+export const ErrorInfoSchema = z.object({
+  code: ErrorCodeSchema,
+  message: z.string(),
+  /** What to do about it. */
+  hint: z.string().nullable(),
+});
+export type ErrorInfo = z.infer<typeof ErrorInfoSchema>;
+
+export type Envelope<T> = { ok: true; value: T } | { ok: false; error: ErrorInfo };
+
+/**
+ * One small named method per request, as Podman Desktop's preload does: the renderer calls
+ * `builderBar.startBuilder({ wait: true })`, never a channel name.
+ */
+export const apiMethods = {
+  getAppInfo: 'app.info',
+  getStatus: 'status.get',
+  startBuilder: 'vm.start',
+  stopBuilder: 'vm.stop',
+  restartBuilder: 'vm.restart',
+  tailLogs: 'logs.tail',
+  getSettings: 'settings.get',
+  setSettings: 'settings.set',
+} as const satisfies Record<string, RequestName>;
+export type ApiMethodName = keyof typeof apiMethods;
+
+/**
+ * What the renderer sees, whichever door it sits behind: `window.builderBar` in Electron
+ * (from the preload), or the WebSocket client in a browser. Each method answers with the
+ * envelope; `on(event, cb)` returns its unsubscribe function.
+ */
+export type BuilderBarApi = {
+  [M in ApiMethodName]: (
+    input: RequestInput<(typeof apiMethods)[M]>,
+  ) => Promise<Envelope<RequestOutput<(typeof apiMethods)[M]>>>;
+} & {
+  on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void;
+};
+
+/** Channel names used by the Electron door; the WebSocket door uses the same names in JSON. */
+export const ipcChannels = {
+  request: 'builder-bar:request',
+  event: 'builder-bar:event',
+} as const;

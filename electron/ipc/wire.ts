@@ -1,0 +1,30 @@
+/**
+ * The JSON messages of the two socket doors (the headless WebSocket and the CLI's local
+ * socket; the CLI socket frames them as one JSON object per line). Electron IPC carries the
+ * same request/reply shapes over `ipcChannels` instead.
+ *
+ *   client -> core   { id, name, input }          a request from the contract
+ *   core -> client   { id, reply }                its envelope
+ *   core -> client   { event, payload }           an event, pushed to every subscribed client
+ *
+ * The headless door authenticates the upgrade with `?token=` (a random per-run token the
+ * `serve` command prints in the URL's fragment), and checks Host and Origin.
+ */
+import { z } from 'zod';
+import type { Envelope, EventName } from './contract.js';
+
+export const WireRequestSchema = z
+  .object({
+    id: z.number().int().nonnegative(),
+    name: z.string().max(100),
+    input: z.unknown(),
+  })
+  .strict();
+export type WireRequest = z.infer<typeof WireRequestSchema>;
+
+export type WireReply = { id: number; reply: Envelope<unknown> };
+export type WireEvent = { event: EventName; payload: unknown };
+export type WireMessage = WireReply | WireEvent;
+
+/** The largest message a door accepts; anything bigger is refused, not parsed. */
+export const MAX_WIRE_MESSAGE_BYTES = 1024 * 1024;
