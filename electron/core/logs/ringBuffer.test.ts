@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { RingBuffer } from './ringBuffer.js';
+
+describe('RingBuffer', () => {
+  it('keeps the newest items up to its capacity and counts what it dropped', () => {
+    const ring = new RingBuffer<number>(3);
+    for (let i = 1; i <= 5; i += 1) ring.push(i);
+    expect(ring.last()).toEqual([3, 4, 5]);
+    expect(ring.size).toBe(3);
+    expect(ring.dropped).toBe(2);
+  });
+
+  it('returns the newest n items oldest first', () => {
+    const ring = new RingBuffer<string>(10);
+    ['a', 'b', 'c', 'd'].forEach((s) => ring.push(s));
+    expect(ring.last(2)).toEqual(['c', 'd']);
+    expect(ring.last(100)).toEqual(['a', 'b', 'c', 'd']);
+    expect(ring.last(0)).toEqual([]);
+  });
+
+  it('shrinks to the newest items when resized', () => {
+    const ring = new RingBuffer<number>(5);
+    for (let i = 1; i <= 5; i += 1) ring.push(i);
+    ring.resize(2);
+    expect(ring.last()).toEqual([4, 5]);
+    expect(ring.dropped).toBe(3);
+    ring.push(6);
+    expect(ring.last()).toEqual([5, 6]);
+  });
+
+  it('refuses a capacity that is not a positive integer', () => {
+    expect(() => new RingBuffer(0)).toThrow(/positive integer/);
+  });
+});

@@ -1,0 +1,24 @@
+/**
+ * Default settings. On a Mac they are nixpkgs' darwin.linux-builder defaults (1 core, 3 GiB,
+ * 20 GiB, port 31022) so a user moving from it sees the same builder; elsewhere the project's
+ * small linux-test guest, which needs far less.
+ */
+import { SETTINGS_VERSION, type Settings } from '../../ipc/contract.js';
+
+export const DEFAULT_HOST_PORT = 31022;
+
+export function defaultSettings(platform: NodeJS.Platform = process.platform): Settings {
+  const onMac = platform === 'darwin';
+  return {
+    version: SETTINGS_VERSION,
+    profile: onMac ? 'darwin-linux-builder' : 'linux-test',
+    cpus: 1,
+    memoryMiB: onMac ? 3072 : 1024,
+    diskGiB: onMac ? 20 : 4,
+    hostPort: DEFAULT_HOST_PORT,
+    hostPortAuto: false,
+    startOnLaunch: false,
+    restartPolicy: { enabled: true, maxPerMinute: 6, giveUpAfter: 5 },
+    logs: { ringLines: 10_000 },
+  };
+}

@@ -1,0 +1,55 @@
+/**
+ * Files the app owns are replaced, never edited in place: write a temp file beside the target,
+ * fsync it, rename it over the target, fsync the directory. A crash or a full disk leaves either
+ * the old file or the new one, never half of each.
+ */
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+
+export interface AtomicWriteOptions {
+  /** The file's mode, set explicitly (umask does not decide it). */
+  mode: number;
+}
+
+export async function writeFileAtomic(target: string, data: string | Uint8Array, options: AtomicWriteOptions): Promise<void> {
+  const dir = path.dirname(target);
+  const temp = path.join(dir, `.${path.basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
+  const handle = await fs.open(temp, 'wx', options.mode);
+  try {
+    await handle.writeFile(data);
+    await handle.chmod(options.mode);
+    await handle.sync();
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    await fs.rm(temp, { force: true });
+    throw error;
+  }
+  await handle.close();
+  try {
+    await fs.rename(temp, target);
+  } catch (error) {
+    await fs.rm(temp, { force: true });
+    throw error;
+  }
+  await syncDirectory(dir);
+}
+
+/** A directory fsync makes the rename itself durable; not every platform allows it. */
+async function syncDirectory(dir: string): Promise<void> {
+  let handle: fs.FileHandle | undefined;
+  try {
+    handle = await fs.open(dir, 'r');
+    await handle.sync();
+  } catch {
+    // Some filesystems refuse fsync on a directory; the rename is still atomic there.
+  } finally {
+    await handle?.close().catch(() => undefined);
+  }
+}
+
+/** Creates a directory (and parents) and sets its mode even if it already existed. */
+export async function ensurePrivateDir(dir: string, mode = 0o700): Promise<void> {
+  await fs.mkdir(dir, { recursive: true, mode });
+  await fs.chmod(dir, mode);
+}
