@@ -1,0 +1,40 @@
+/**
+ * What a saved settings change means for the running builder, in words. A change that only
+ * applies after a restart, or only to a new disk, says so instead of silently waiting (users
+ * of nix-darwin's linux-builder found a new disk size quietly ignored: nix-darwin issue 1200).
+ */
+import type { Settings, SettingsEffects, VmState } from '../../ipc/contract.js';
+
+/** Fields the running QEMU process was started with. */
+const NEEDS_RESTART: ReadonlySet<keyof Settings> = new Set(['profile', 'cpus', 'memoryMiB', 'hostPort', 'hostPortAuto']);
+
+export interface EffectsInput {
+  changed: (keyof Settings)[];
+  before: Settings;
+  after: Settings;
+  state: VmState;
+  /** The existing disk's size, or null when there is no disk yet. */
+  diskSizeGiB: () => Promise<number | null>;
+}
+
+export async function settingsEffects(input: EffectsInput): Promise<SettingsEffects> {
+  const messages: string[] = [];
+  const running = input.state !== 'stopped';
+  const restartFields = input.changed.filter((key) => NEEDS_RESTART.has(key));
+  const needsRestart = running && restartFields.length > 0;
+  if (needsRestart) {
+    messages.push(`Restart the builder to apply ${restartFields.join(', ')}; it keeps running with the old values until then.`);
+  }
+  let needsNewDisk = false;
+  if (input.changed.includes('diskGiB')) {
+    const existing = await input.diskSizeGiB();
+    if (existing !== null && existing !== input.after.diskGiB) {
+      needsNewDisk = true;
+      messages.push(
+        `The builder's disk already exists with ${existing} GiB; ${input.after.diskGiB} GiB applies only to a new disk. ` +
+          'Delete the disk (its store paths are lost) to get the new size.',
+      );
+    }
+  }
+  return { needsRestart, needsNewDisk, messages };
+}

@@ -1,0 +1,63 @@
+#!/usr/bin/env node
+// First step of `npm start` and `npm test` on a fresh machine: install the npm dependencies if
+// they are missing, then make sure the host tools the Linux test builder needs are present.
+// As root on Debian it installs the missing packages itself; anywhere else it prints the one
+// command that would. Plain Node with no dependencies (it runs before `npm ci`), so it uses
+// node:child_process with argument arrays rather than execa; never a shell string.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const purpose = process.argv.includes('--for') ? process.argv[process.argv.indexOf('--for') + 1] : 'test';
+
+function run(command, args, options = {}) {
+  const result = spawnSync(command, args, { stdio: 'inherit', cwd: root, ...options });
+  if (result.status !== 0) {
+    console.error(`builder-bar setup: \`${[command, ...args].join(' ')}\` failed (exit ${result.status ?? result.signal}).`);
+    process.exit(1);
+  }
+}
+
+function onPath(name) {
+  return (process.env.PATH ?? '').split(path.delimiter).some((dir) => dir && existsSync(path.join(dir, name)));
+}
+
+if (!existsSync(path.join(root, 'node_modules', '.package-lock.json'))) {
+  console.log('builder-bar setup: installing npm dependencies (npm ci)…');
+  run('npm', ['ci', '--no-audit', '--no-fund']);
+}
+
+// What the linux-test guest and the tests need, and the Debian package that brings each.
+const needs = [
+  { ok: () => onPath('qemu-system-x86_64'), pkg: 'qemu-system-x86', what: 'QEMU' },
+  { ok: () => onPath('qemu-img'), pkg: 'qemu-utils', what: 'qemu-img' },
+  { ok: () => existsSync('/bin/busybox') || existsSync('/usr/bin/busybox'), pkg: 'busybox-static', what: 'busybox' },
+  { ok: () => onPath('dropbear') || existsSync('/usr/sbin/dropbear'), pkg: 'dropbear-bin', what: 'dropbear' },
+  { ok: () => onPath('nix-store'), pkg: 'nix-bin', what: 'Nix' },
+  { ok: () => existsSync('/boot') && readdirSync('/boot').some((f) => f.startsWith('vmlinuz-')), pkg: 'linux-image-amd64', what: 'a Linux kernel for the guest' },
+  { ok: () => onPath('ssh') && onPath('ssh-keygen'), pkg: 'openssh-client', what: 'OpenSSH client' },
+  { ok: () => onPath('cpio'), pkg: 'cpio', what: 'cpio' },
+  { ok: () => onPath('git'), pkg: 'git', what: 'git' },
+];
+if (purpose === 'test') {
+  needs.push({ ok: () => existsSync('/usr/bin/chromium'), pkg: 'chromium', what: 'Chromium for the UI tests' });
+}
+
+if (process.platform === 'linux') {
+  const missing = needs.filter((need) => !need.ok());
+  if (missing.length > 0) {
+    const pkgs = [...new Set(missing.map((need) => need.pkg))];
+    const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+    if (isRoot && existsSync('/etc/debian_version')) {
+      console.log(`builder-bar setup: installing ${pkgs.join(' ')} (missing: ${missing.map((m) => m.what).join(', ')})…`);
+      const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+      run('apt-get', ['update', '-q'], { env });
+      run('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...pkgs], { env });
+    } else {
+      console.error(`builder-bar setup: missing ${missing.map((m) => m.what).join(', ')}. On Debian: sudo apt-get install ${pkgs.join(' ')}`);
+      process.exit(1);
+    }
+  }
+}
