@@ -1,0 +1,143 @@
+/**
+ * Builds the core: one object graph (paths, log hub, settings, the builder supervisor) behind
+ * the `Core` interface. Every door adapts this one object; none holds state of its own.
+ */
+import os from 'node:os';
+import {
+  type AppInfo,
+  type CoreEvent,
+  type ProfileName,
+  type RequestName,
+  type RequestOutput,
+  type Settings,
+  type SettingsEffects,
+  type Status,
+} from '../ipc/contract.js';
+import type { Core, Door, ValidInput } from './core.js';
+import { LogHub } from './logs/logHub.js';
+import { statePaths, type StatePaths } from './paths.js';
+import { SettingsStore } from './settings/settingsStore.js';
+import { hostLimits, type HostLimits } from './settings/validateSettings.js';
+import { ensurePrivateDir } from './util/atomicWrite.js';
+import { appVersion } from './appVersion.js';
+import { createSupervisor, type SupervisorPort } from './supervisorWiring.js';
+import { settingsEffects } from './settings/settingsEffects.js';
+
+export interface CoreOptions {
+  /** Overrides BUILDER_BAR_HOME and the platform default. */
+  stateDir?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Use this profile for this run, whatever the settings say (e.g. `serve --profile`). */
+  profile?: ProfileName;
+  platform?: NodeJS.Platform;
+  /** For tests: pretend the host has these limits. */
+  limits?: HostLimits;
+}
+
+type Handlers = { [N in RequestName]: (input: ValidInput<N>, door: Door) => Promise<RequestOutput<N>> };
+
+export async function createCore(options: CoreOptions = {}): Promise<Core> {
+  const platform = options.platform ?? process.platform;
+  const paths: StatePaths = statePaths({ stateDir: options.stateDir, env: options.env ?? process.env, platform });
+  await ensurePrivateDir(paths.stateDir);
+  await ensurePrivateDir(paths.logDir);
+
+  const listeners = new Set<(event: CoreEvent) => void>();
+  const emit = (event: CoreEvent): void => {
+    for (const listener of listeners) listener(event);
+  };
+
+  // The ring size comes from the settings, which log their own loading problems: start with a
+  // default ring and resize once the settings are read.
+  const logs = new LogHub({ ringLines: 10_000, logDir: paths.logDir });
+  const settingsStore = await SettingsStore.open({
+    file: paths.settingsFile,
+    limits: options.limits ?? hostLimits(),
+    logs,
+    platform,
+  });
+  logs.setRingLines(settingsStore.get().logs.ringLines);
+  const unsubscribeLogs = logs.subscribe((lines) => emit({ name: 'logs', payload: { lines } }));
+
+  const effectiveSettings = (): Settings =>
+    options.profile ? { ...settingsStore.get(), profile: options.profile } : settingsStore.get();
+
+  const supervisor: SupervisorPort = await createSupervisor({ paths, logs, getSettings: effectiveSettings, platform });
+  const unsubscribeStatus = supervisor.onStatus((status: Status) => emit({ name: 'status', payload: status }));
+
+  logs.append('app', 'info', `Builder Bar ${appVersion()} core started (state dir ${paths.stateDir}, pid ${process.pid}).`);
+  await supervisor.recover();
+  if (settingsStore.get().startOnLaunch && supervisor.status().state === 'stopped') {
+    logs.append('app', 'info', 'Starting the builder because "start on launch" is on.');
+    void supervisor.start({}).catch((error: unknown) => {
+      logs.append('app', 'error', `Start on launch failed: ${(error as Error).message}`);
+    });
+  }
+
+  const handlers: Handlers = {
+    'app.info': async (_input, door): Promise<AppInfo> => ({
+      version: appVersion(),
+      platform: `${platform} ${os.arch()}`,
+      stateDir: paths.stateDir,
+      logDir: paths.logDir,
+      door,
+    }),
+    'status.get': async () => supervisor.status(),
+    'vm.start': async (input) =>
+      supervisor.start({
+        wait: input.wait ?? false,
+        ...(input.timeoutSeconds !== undefined ? { timeoutMs: input.timeoutSeconds * 1000 } : {}),
+      }),
+    'vm.stop': async (input) => supervisor.stop({ force: input.force ?? false }),
+    'vm.restart': async () => supervisor.restart(),
+    'logs.tail': async (input) => ({ lines: logs.tail(input.source, input.lines ?? 500) }),
+    'settings.get': async () => settingsStore.get(),
+    'settings.set': async (input) => {
+      const before = settingsStore.get();
+      const { settings, changed } = await settingsStore.update(input.patch);
+      if (changed.includes('logs')) logs.setRingLines(settings.logs.ringLines);
+      const effects: SettingsEffects = await settingsEffects({
+        changed,
+        before,
+        after: settings,
+        state: supervisor.status().state,
+        diskSizeGiB: () => supervisor.diskSizeGiB(),
+      });
+      for (const message of effects.messages) logs.append('app', 'info', message);
+      if (changed.length > 0) emit({ name: 'settings', payload: settings });
+      return { settings, effects };
+    },
+  };
+
+  let closed = false;
+  return {
+    paths,
+    handle: <N extends RequestName>(name: N, input: ValidInput<N>, door: Door) =>
+      (handlers[name] as (input: ValidInput<N>, door: Door) => Promise<RequestOutput<N>>)(input, door),
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    power: {
+      suspended() {
+        logs.append('app', 'info', 'The system is going to sleep.');
+      },
+      resumed() {
+        logs.append('app', 'info', 'The system woke up; checking the builder again.');
+        void supervisor.probeAgain().catch((error: unknown) => {
+          logs.append('app', 'error', `Check after wake-up failed: ${(error as Error).message}`);
+        });
+      },
+    },
+    async close({ stopBuilder }) {
+      if (closed) return;
+      closed = true;
+      await supervisor.close({ stopBuilder });
+      unsubscribeStatus();
+      unsubscribeLogs();
+      logs.append('app', 'info', stopBuilder ? 'Core stopped; the builder was stopped.' : 'Core stopped; the builder keeps running for the next start to adopt.');
+      await logs.close();
+      listeners.clear();
+    },
+  };
+}

@@ -1,0 +1,56 @@
+/**
+ * Connects the builder supervisor to the real profiles and the real accelerator probe. The
+ * core sees only `SupervisorPort`: what it calls, nothing of how a VM is run.
+ */
+import type { ProfileName, Settings } from '../ipc/contract.js';
+import { BuilderBarError } from './errors.js';
+import type { LogSink } from './logs/logSink.js';
+import type { StatePaths } from './paths.js';
+import { chooseAccelerator } from './vm/accelerator.js';
+import { BuilderSupervisor } from './vm/builderSupervisor.js';
+import { findOnPath, installHint, QEMU_SYSTEM_AARCH64, QEMU_SYSTEM_X86_64 } from './vm/guest-image/hostTools.js';
+import type { BuilderProfile } from './vm/profile.js';
+import { darwinLinuxBuilderProfile } from './vm/profiles/darwinLinuxBuilder.js';
+import { linuxTestProfile } from './vm/profiles/linuxTest.js';
+
+export type SupervisorPort = Pick<
+  BuilderSupervisor,
+  'status' | 'onStatus' | 'start' | 'stop' | 'restart' | 'recover' | 'probeAgain' | 'close' | 'diskSizeGiB' | 'exec'
+>;
+
+export interface SupervisorWiringInput {
+  paths: StatePaths;
+  logs: LogSink;
+  getSettings: () => Settings;
+  platform: NodeJS.Platform;
+}
+
+export function resolveProfile(name: ProfileName, platform: NodeJS.Platform): BuilderProfile {
+  if (name === 'darwin-linux-builder' && platform !== 'darwin') {
+    throw new BuilderBarError(
+      'not-supported',
+      'The darwin-linux-builder profile runs nixpkgs\' darwin.linux-builder with macOS\'s Hypervisor.framework; it only runs on a Mac.',
+      'On this machine use the linux-test profile: builder-bar settings set profile=linux-test',
+    );
+  }
+  return name === 'linux-test' ? linuxTestProfile : darwinLinuxBuilderProfile;
+}
+
+export async function createSupervisor(input: SupervisorWiringInput): Promise<SupervisorPort> {
+  return new BuilderSupervisor({
+    paths: input.paths,
+    logs: input.logs,
+    getSettings: input.getSettings,
+    platform: input.platform,
+    resolveProfile: (name) => resolveProfile(name, input.platform),
+    chooseAccelerator: async (profile) => {
+      const qemuBinary = await findOnPath(profile.qemuBinaryName);
+      if (!qemuBinary) {
+        const tool = profile.qemuBinaryName === QEMU_SYSTEM_AARCH64.name ? QEMU_SYSTEM_AARCH64 : QEMU_SYSTEM_X86_64;
+        throw new BuilderBarError('vm-failed', `${profile.qemuBinaryName} was not found on PATH.`, installHint(tool, input.platform));
+      }
+      return chooseAccelerator({ candidates: profile.acceleratorCandidates, qemuBinary });
+    },
+  });
+}
+
