@@ -1,0 +1,242 @@
+/**
+ * Builder Bar's Electron main process: the glue between Electron and the core. Every decision
+ * is made in a pure, unit-tested function (menuModel, trayIcon, windowOptions, senderCheck,
+ * appPolicy); this file only wires them to Electron's objects, in this order:
+ *
+ *   single-instance lock -> state-dir lock -> createCore() -> CLI socket door -> IPC door
+ *   -> tray -> powerMonitor; "Quit" stops the builder gracefully before the process exits.
+ *
+ * "Start on launch" is honoured by `createCore()` itself (the headless `serve` needs it too),
+ * so it is not repeated here.
+ */
+import { app, dialog, ipcMain, Notification, powerMonitor } from 'electron';
+import type { Core } from '../core/core.js';
+import { createCore } from '../core/createCore.js';
+import { statePaths } from '../core/paths.js';
+import { ensurePrivateDir } from '../core/util/atomicWrite.js';
+import { InstanceLock } from '../doors/instanceLock.js';
+import { SocketDoor, somethingAnswers } from '../doors/cli/socketDoor.js';
+import type { RequestName } from '../ipc/contract.js';
+import { dispatch } from '../ipc/dispatch.js';
+import { appLayout, dockVisibility, secondInstanceWindow, userDataDirFor } from './appPolicy.js';
+import { openIpcDoor, type IpcDoor } from './ipcDoor.js';
+import type { TrayAction } from './menuModel.js';
+import { installTestHook } from './testHook.js';
+import { TrayController } from './tray.js';
+import { WindowManager } from './windows.js';
+
+/**
+ * How long Quit waits for the builder to stop before exiting anyway. The supervisor escalates
+ * from a graceful powerdown to a kill on its own; this is only the ceiling against a hang, so
+ * the app can always be quit. A builder left running is adopted by the next start.
+ */
+const QUIT_CEILING_MS = 90_000;
+
+type QuitPhase = 'running' | 'stopping' | 'done';
+
+interface Shell {
+  core: Core;
+  lock: InstanceLock;
+  socketDoor: SocketDoor | null;
+  ipcDoor: IpcDoor;
+  tray: TrayController;
+  windows: WindowManager;
+}
+
+let quitPhase: QuitPhase = 'running';
+let shell: Shell | null = null;
+let dockShown: boolean | null = null;
+
+function warn(message: string): void {
+  // The Core interface offers no log call; stderr reaches the terminal in development and the
+  // unified log on macOS. (Refusals are rare and worth seeing.)
+  console.warn(`[builder-bar] ${message}`);
+}
+
+function applyDock(openWindowCount: number): void {
+  if (!app.dock) return; // not macOS
+  if (dockVisibility(openWindowCount) === 'show') {
+    void app.dock.show();
+    dockShown = true;
+  } else {
+    app.dock.hide();
+    dockShown = false;
+  }
+}
+
+const ACTION_REQUESTS: Partial<Record<TrayAction, { name: RequestName; input: object; verb: string }>> = {
+  start: { name: 'vm.start', input: {}, verb: 'start' },
+  stop: { name: 'vm.stop', input: {}, verb: 'stop' },
+  'force-stop': { name: 'vm.stop', input: { force: true }, verb: 'force-stop' },
+  restart: { name: 'vm.restart', input: {}, verb: 'restart' },
+};
+
+/** A refused Start/Stop must not vanish silently when no window is open to show it. */
+function notify(title: string, body: string): void {
+  if (Notification.isSupported()) new Notification({ title, body, silent: true }).show();
+}
+
+async function runTrayAction(action: TrayAction): Promise<void> {
+  if (!shell) return;
+  switch (action) {
+    case 'open-dashboard':
+      shell.windows.open('dashboard');
+      return;
+    case 'open-logs':
+      shell.windows.open('logs');
+      return;
+    case 'quit':
+      app.quit();
+      return;
+    default: {
+      const request = ACTION_REQUESTS[action];
+      if (!request) return;
+      const reply = await dispatch(shell.core, 'electron', request.name, request.input);
+      if (!reply.ok) {
+        const hint = reply.error.hint ? ` ${reply.error.hint}` : '';
+        notify(`Could not ${request.verb} the builder`, `${reply.error.message}${hint}`);
+      }
+    }
+  }
+}
+
+async function startShell(): Promise<Shell | null> {
+  const paths = statePaths({ env: process.env });
+  await ensurePrivateDir(paths.stateDir);
+  // One core per state dir: a `builder-bar serve` (or another app with the same
+  // BUILDER_BAR_HOME) already owning it would fight this one over the VM.
+  const locked = await InstanceLock.acquire({
+    lockFile: paths.lockFile,
+    coreAnswers: () => somethingAnswers(paths.socketPath),
+  });
+  if (!locked.acquired) {
+    dialog.showErrorBox(
+      'Builder Bar is already running',
+      `Another Builder Bar core (pid ${locked.owner.pid}) owns ${paths.stateDir}. ` +
+        'Quit it, or stop `builder-bar serve`, and open Builder Bar again.',
+    );
+    return null;
+  }
+
+  let core: Core;
+  try {
+    core = await createCore({ env: process.env });
+  } catch (error) {
+    await locked.lock.release();
+    throw error;
+  }
+  let socketDoor: SocketDoor | null = null;
+  try {
+    // The CLI door, so `builder-bar status|start|stop` work against the running app.
+    socketDoor = await SocketDoor.open({ core, socketPath: paths.socketPath });
+  } catch (error) {
+    warn(`The CLI socket could not be opened; the app works, \`builder-bar\` commands will not: ${(error as Error).message}`);
+  }
+
+  const layout = appLayout({ appPath: app.getAppPath(), resourcesPath: process.resourcesPath, packaged: app.isPackaged });
+  const windows = new WindowManager({ layout, onOpenWindowsChanged: applyDock, onRefused: warn });
+  const ipcDoor = openIpcDoor({
+    ipcMain,
+    core,
+    windows: () => windows.contents(),
+    rendererPages: Object.values(layout.pages),
+    onRefused: warn,
+  });
+
+  const [status, settings] = await Promise.all([
+    core.handle('status.get', {}, 'electron'),
+    core.handle('settings.get', {}, 'electron'),
+  ]);
+  const tray = new TrayController({
+    iconsDir: layout.iconsDir,
+    platform: process.platform,
+    initialStatus: status,
+    initialSettings: settings,
+    onAction: (action) => void runTrayAction(action).catch((error: unknown) => warn(`Tray action ${action} failed: ${(error as Error).message}`)),
+  });
+  core.subscribe((event) => {
+    if (event.name === 'status') tray.updateStatus(event.payload);
+    else if (event.name === 'settings') tray.updateSettings(event.payload);
+  });
+
+  powerMonitor.on('suspend', () => core.power.suspended());
+  powerMonitor.on('resume', () => core.power.resumed());
+
+  return { core, lock: locked.lock, socketDoor, ipcDoor, tray, windows };
+}
+
+/** Stops the builder, closes the doors and releases the state dir, within QUIT_CEILING_MS. */
+async function shutdown(current: Shell): Promise<void> {
+  const stop = (async () => {
+    current.ipcDoor.close();
+    current.windows.closeAll();
+    await current.core.close({ stopBuilder: true });
+    await current.socketDoor?.close();
+  })();
+  let timer: NodeJS.Timeout | undefined;
+  const ceiling = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), QUIT_CEILING_MS);
+  });
+  const outcome = await Promise.race([stop.then(() => 'stopped' as const), ceiling]);
+  clearTimeout(timer);
+  if (outcome === 'timeout') warn(`The builder did not stop within ${QUIT_CEILING_MS / 1000} s; quitting anyway.`);
+  current.tray.destroy();
+  await current.lock.release();
+}
+
+function main(): void {
+  const userData = userDataDirFor(process.env);
+  if (userData !== null) app.setPath('userData', userData);
+
+  if (!app.requestSingleInstanceLock()) {
+    // The first instance gets 'second-instance' and opens its dashboard.
+    app.exit(0);
+    return;
+  }
+  app.on('second-instance', () => shell?.windows.open(secondInstanceWindow()));
+
+  // A menu-bar app keeps running with no window open.
+  app.on('window-all-closed', () => undefined);
+
+  app.on('before-quit', (event) => {
+    if (quitPhase === 'done' || shell === null) return;
+    event.preventDefault();
+    if (quitPhase === 'stopping') return;
+    quitPhase = 'stopping';
+    const current = shell;
+    void shutdown(current)
+      .catch((error: unknown) => warn(`Shutdown failed: ${(error as Error).message}`))
+      .finally(() => {
+        quitPhase = 'done';
+        app.quit();
+      });
+  });
+
+  void app
+    .whenReady()
+    .then(async () => {
+      applyDock(0);
+      shell = await startShell();
+      if (shell === null) {
+        quitPhase = 'done';
+        app.exit(1);
+        return;
+      }
+      const current = shell;
+      installTestHook(process.env, globalThis, {
+        trayCreated: () => true,
+        trayState: () => current.tray.state,
+        menuLabels: () => current.tray.menuLabels(),
+        runTrayAction,
+        openWindows: () => current.windows.openKinds(),
+        dockVisible: () => dockShown,
+      });
+    })
+    .catch((error: unknown) => {
+      dialog.showErrorBox('Builder Bar could not start', (error as Error).stack ?? String(error));
+      quitPhase = 'done';
+      app.exit(1);
+    });
+}
+
+main();

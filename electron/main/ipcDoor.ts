@@ -1,0 +1,88 @@
+/**
+ * The Electron IPC door: one `ipcMain.handle` for every request of the contract, one channel
+ * for events. Like the other doors it holds no logic: it checks who is asking (`checkSender`),
+ * hands the request to `dispatch()` (which validates it against the contract) and forwards
+ * every core event to our windows.
+ *
+ * It takes the Electron objects it uses as narrow interfaces, so it runs in a plain Node test
+ * with small stand-ins for `ipcMain` and a window's webContents.
+ */
+import type { Core } from '../core/core.js';
+import type { Envelope } from '../ipc/contract.js';
+import { ipcChannels } from '../ipc/contract.js';
+import { dispatch } from '../ipc/dispatch.js';
+import { checkSender, type IpcSender } from './senderCheck.js';
+
+/** The part of an `IpcMainInvokeEvent` the door reads. */
+export interface InvokeEventLike {
+  sender: { id: number };
+  senderFrame: { url: string; parent: unknown } | null;
+}
+
+export interface IpcMainLike {
+  handle(channel: string, listener: (event: InvokeEventLike, ...args: unknown[]) => Promise<unknown>): void;
+  removeHandler(channel: string): void;
+}
+
+/** The part of a window's `webContents` events are sent to. */
+export interface EventTarget {
+  id: number;
+  isDestroyed(): boolean;
+  send(channel: string, ...args: unknown[]): void;
+}
+
+export interface IpcDoorOptions {
+  ipcMain: IpcMainLike;
+  core: Core;
+  /** The webContents of the windows open right now (asked on every request and event). */
+  windows: () => readonly EventTarget[];
+  rendererPages: readonly string[];
+  /** Told about refused senders; the app log is where a user (or we) can see an attack or a bug. */
+  onRefused: (reason: string) => void;
+}
+
+export function senderOf(event: InvokeEventLike): IpcSender {
+  return {
+    webContentsId: event.sender.id,
+    frameUrl: event.senderFrame?.url ?? null,
+    isMainFrame: event.senderFrame !== null && (event.senderFrame.parent ?? null) === null,
+  };
+}
+
+export interface IpcDoor {
+  close(): void;
+}
+
+export function openIpcDoor(options: IpcDoorOptions): IpcDoor {
+  const { ipcMain, core } = options;
+
+  ipcMain.handle(ipcChannels.request, async (event, name, input): Promise<Envelope<unknown>> => {
+    const verdict = checkSender(senderOf(event), {
+      webContentsIds: new Set(options.windows().map((target) => target.id)),
+      rendererPages: options.rendererPages,
+    });
+    if (!verdict.trusted) {
+      options.onRefused(`Refused an IPC request ${JSON.stringify(name)}: ${verdict.reason}.`);
+      // An envelope, not a thrown error: Electron would wrap a throw in its own message and the
+      // renderer expects the contract's shape from every door.
+      return {
+        ok: false,
+        error: { code: 'invalid-request', message: 'This page may not talk to Builder Bar.', hint: null },
+      };
+    }
+    return dispatch(core, 'electron', name, input);
+  });
+
+  const unsubscribe = core.subscribe((event) => {
+    for (const target of options.windows()) {
+      if (!target.isDestroyed()) target.send(ipcChannels.event, event.name, event.payload);
+    }
+  });
+
+  return {
+    close() {
+      unsubscribe();
+      ipcMain.removeHandler(ipcChannels.request);
+    },
+  };
+}

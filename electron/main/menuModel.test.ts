@@ -1,0 +1,140 @@
+import { describe, expect, it } from 'vitest';
+import type { Settings, Status, VmState } from '../ipc/contract.js';
+import { menuModel, statusLine, type MenuItemModel, type TrayAction } from './menuModel.js';
+import { menuTemplate } from './menuTemplate.js';
+
+function status(state: VmState, extra: Partial<Status> = {}): Status {
+  return {
+    state,
+    profile: 'linux-test',
+    since: 1_700_000_000_000,
+    detail: '',
+    accelerator: null,
+    pid: null,
+    sshPort: null,
+    hostKey: null,
+    error: null,
+    restart: { attempts: 0, nextAt: null, gaveUp: false },
+    guest: null,
+    adopted: false,
+    ...extra,
+  };
+}
+
+const settings: Settings = {
+  version: 1,
+  profile: 'linux-test',
+  cpus: 1,
+  memoryMiB: 1024,
+  diskGiB: 4,
+  hostPort: 31022,
+  hostPortAuto: false,
+  startOnLaunch: false,
+  restartPolicy: { enabled: true, maxPerMinute: 6, giveUpAfter: 5 },
+  logs: { ringLines: 1000 },
+};
+
+function actions(model: MenuItemModel[]): Record<string, boolean> {
+  const out: Record<string, boolean> = {};
+  for (const item of model) if (item.kind === 'action') out[item.action] = item.enabled;
+  return out;
+}
+
+function enabledActions(model: MenuItemModel[]): TrayAction[] {
+  return model.flatMap((item) => (item.kind === 'action' && item.enabled ? [item.action] : []));
+}
+
+describe('statusLine', () => {
+  it('shows the loopback address a ready builder listens on', () => {
+    expect(statusLine(status('ready', { sshPort: 31022 }))).toBe('Builder: Ready — 127.0.0.1:31022');
+  });
+
+  it('falls back to the configured port when the status carries none', () => {
+    expect(statusLine(status('ready'), { ...settings, hostPort: 31500 })).toBe('Builder: Ready — 127.0.0.1:31500');
+  });
+
+  it('says what a starting builder is doing', () => {
+    expect(statusLine(status('starting', { detail: 'waiting for ssh' }))).toBe('Builder: Starting — waiting for ssh');
+    expect(statusLine(status('starting'))).toBe('Builder: Starting…');
+  });
+
+  it('names the error, shortened to fit a menu', () => {
+    const message = 'QEMU exited with code 1: '.padEnd(200, 'x');
+    const line = statusLine(
+      status('error', { error: { message, hint: null, exitCode: 1, signal: null, consoleTail: [], at: 0 } }),
+    );
+    expect(line.startsWith('Builder: Error — QEMU exited with code 1')).toBe(true);
+    expect(line.length).toBeLessThan(90);
+    expect(line.endsWith('…')).toBe(true);
+  });
+
+  it('is plain for a stopped builder', () => {
+    expect(statusLine(status('stopped'))).toBe('Builder: Stopped');
+  });
+});
+
+describe('menuModel', () => {
+  it('starts with the status line and ends with Quit', () => {
+    const model = menuModel(status('ready', { sshPort: 31022 }), settings);
+    expect(model[0]).toEqual({ kind: 'status', label: 'Builder: Ready — 127.0.0.1:31022' });
+    expect(model.at(-1)).toEqual({ kind: 'action', action: 'quit', label: 'Quit Builder Bar', enabled: true });
+    expect(model.at(-2)).toEqual({ kind: 'separator' });
+  });
+
+  it('offers only Start (and the windows) when stopped', () => {
+    expect(enabledActions(menuModel(status('stopped')))).toEqual(['start', 'open-dashboard', 'open-logs', 'quit']);
+  });
+
+  it('offers Stop but not Start or Restart while starting', () => {
+    expect(actions(menuModel(status('starting')))).toMatchObject({ start: false, stop: true, restart: false });
+  });
+
+  it('offers Stop and Restart but not Start when ready', () => {
+    expect(actions(menuModel(status('ready')))).toMatchObject({ start: false, stop: true, restart: true });
+  });
+
+  it('replaces Stop with Force Stop while a stop is in progress', () => {
+    const model = menuModel(status('stopping'));
+    expect(actions(model)).toMatchObject({ start: false, 'force-stop': true, restart: false });
+    expect(actions(model)).not.toHaveProperty('stop');
+  });
+
+  it('offers Start, Stop (to cancel a scheduled restart) and Restart after an error', () => {
+    expect(actions(menuModel(status('error')))).toMatchObject({ start: true, stop: true, restart: true });
+  });
+
+  it('always offers the dashboard, the logs and Quit', () => {
+    for (const state of ['stopped', 'starting', 'ready', 'stopping', 'error'] as const) {
+      expect(actions(menuModel(status(state)))).toMatchObject({ 'open-dashboard': true, 'open-logs': true, quit: true });
+    }
+  });
+
+  it('tells the user about a scheduled restart and about giving up', () => {
+    const scheduled = menuModel(status('error', { restart: { attempts: 2, nextAt: 1, gaveUp: false } }));
+    expect(scheduled[1]).toEqual({ kind: 'detail', label: 'Restarting automatically (attempt 3)' });
+    const gaveUp = menuModel(status('error', { restart: { attempts: 5, nextAt: null, gaveUp: true } }));
+    expect(gaveUp[1]).toEqual({ kind: 'detail', label: 'Gave up after 5 restarts — start it again when fixed' });
+  });
+
+  it('warns that a TCG builder is slow', () => {
+    const model = menuModel(status('ready', { accelerator: { name: 'tcg', reason: 'kvm probe failed' } }));
+    expect(model).toContainEqual({ kind: 'detail', label: 'No hardware acceleration (TCG): slower builds' });
+  });
+});
+
+describe('menuTemplate', () => {
+  it('turns the model into Electron items whose clicks report the action', () => {
+    const clicked: TrayAction[] = [];
+    const template = menuTemplate(menuModel(status('stopped')), (action) => clicked.push(action));
+    expect(template[0]).toEqual({ label: 'Builder: Stopped', enabled: false });
+    expect(template[1]).toEqual({ type: 'separator' });
+    const start = template.find((item) => item.label === 'Start Builder');
+    const stop = template.find((item) => item.label === 'Stop Builder');
+    expect(start?.enabled).toBe(true);
+    expect(stop?.enabled).toBe(false);
+    start?.click?.({} as never, undefined, {} as never);
+    template.find((item) => item.label === 'Quit Builder Bar')?.click?.({} as never, undefined, {} as never);
+    expect(clicked).toEqual(['start', 'quit']);
+    expect(template.find((item) => item.label === 'Quit Builder Bar')?.accelerator).toBe('CommandOrControl+Q');
+  });
+});

@@ -1,0 +1,93 @@
+/**
+ * The tray menu as a pure function of the builder's status, as Podman Desktop's tray-menu and
+ * Rancher Desktop's tray do it: the Electron adapter (`menuTemplate.ts`) only turns this model
+ * into `Menu.buildFromTemplate` input, so every rule about what is shown and enabled is here,
+ * unit-tested, with no Electron in sight.
+ */
+import type { Settings, Status, VmState } from '../ipc/contract.js';
+
+/** What a menu item does when clicked; the shell maps each to a core request or a window. */
+export type TrayAction = 'start' | 'stop' | 'force-stop' | 'restart' | 'open-dashboard' | 'open-logs' | 'quit';
+
+export type MenuItemModel =
+  | { kind: 'status'; label: string }
+  | { kind: 'detail'; label: string }
+  | { kind: 'action'; action: TrayAction; label: string; enabled: boolean }
+  | { kind: 'separator' };
+
+const STATE_WORDS: Record<VmState, string> = {
+  stopped: 'Stopped',
+  starting: 'Starting',
+  ready: 'Ready',
+  stopping: 'Stopping',
+  error: 'Error',
+};
+
+/** Menu items stay short: a long error message belongs in the dashboard, not the menu bar. */
+const MAX_DETAIL_CHARS = 60;
+
+function shorten(text: string): string {
+  const oneLine = text.replace(/\s+/g, ' ').trim();
+  return oneLine.length <= MAX_DETAIL_CHARS ? oneLine : `${oneLine.slice(0, MAX_DETAIL_CHARS - 1)}…`;
+}
+
+/**
+ * The first line of the menu, e.g. "Builder: Ready — 127.0.0.1:31022". While the builder is not
+ * up, the address part says what it is doing or why it failed instead.
+ */
+export function statusLine(status: Status, settings?: Settings): string {
+  const word = STATE_WORDS[status.state];
+  switch (status.state) {
+    case 'ready': {
+      const port = status.sshPort ?? settings?.hostPort ?? null;
+      return port === null ? `Builder: ${word}` : `Builder: ${word} — 127.0.0.1:${port}`;
+    }
+    case 'starting':
+    case 'stopping':
+      return status.detail.trim() === '' ? `Builder: ${word}…` : `Builder: ${word} — ${shorten(status.detail)}`;
+    case 'error':
+      return status.error ? `Builder: ${word} — ${shorten(status.error.message)}` : `Builder: ${word}`;
+    case 'stopped':
+      return `Builder: ${word}`;
+  }
+}
+
+/** A second, greyed line for facts a user acts on: a scheduled restart, a give-up, slow TCG. */
+function detailLines(status: Status): string[] {
+  const lines: string[] = [];
+  if (status.state === 'error' && status.restart.gaveUp) {
+    lines.push(`Gave up after ${status.restart.attempts} restarts — start it again when fixed`);
+  } else if (status.state === 'error' && status.restart.nextAt !== null) {
+    lines.push(`Restarting automatically (attempt ${status.restart.attempts + 1})`);
+  }
+  if ((status.state === 'starting' || status.state === 'ready') && status.accelerator?.name === 'tcg') {
+    lines.push('No hardware acceleration (TCG): slower builds');
+  }
+  return lines;
+}
+
+/**
+ * Start is offered when nothing runs; Stop whenever something runs or is about to (a scheduled
+ * restart after an error included, so Stop cancels it); Restart when there is a builder to
+ * restart. A stop in progress can be forced: DESIGN.md wants force-stop from every state, and
+ * the moment a user reaches for it is when a graceful stop hangs.
+ */
+export function menuModel(status: Status, settings?: Settings): MenuItemModel[] {
+  const state = status.state;
+  const items: MenuItemModel[] = [{ kind: 'status', label: statusLine(status, settings) }];
+  for (const label of detailLines(status)) items.push({ kind: 'detail', label });
+  items.push({ kind: 'separator' });
+  items.push({ kind: 'action', action: 'start', label: 'Start Builder', enabled: state === 'stopped' || state === 'error' });
+  if (state === 'stopping') {
+    items.push({ kind: 'action', action: 'force-stop', label: 'Force Stop Builder', enabled: true });
+  } else {
+    items.push({ kind: 'action', action: 'stop', label: 'Stop Builder', enabled: state === 'starting' || state === 'ready' || state === 'error' });
+  }
+  items.push({ kind: 'action', action: 'restart', label: 'Restart Builder', enabled: state === 'ready' || state === 'error' });
+  items.push({ kind: 'separator' });
+  items.push({ kind: 'action', action: 'open-dashboard', label: 'Open Dashboard', enabled: true });
+  items.push({ kind: 'action', action: 'open-logs', label: 'Open Logs', enabled: true });
+  items.push({ kind: 'separator' });
+  items.push({ kind: 'action', action: 'quit', label: 'Quit Builder Bar', enabled: true });
+  return items;
+}

@@ -1,0 +1,133 @@
+/**
+ * The menu-bar icon: Electron glue only. What the icon shows, whether it animates, what a
+ * click does and what the menu contains are decided by the pure functions in trayIcon.ts and
+ * menuModel.ts; this class applies them to an Electron `Tray` whenever the status changes.
+ *
+ * The tray is fed by core events from the main process, never by a window, so it stays current
+ * while no window is open (a bug users reported against Rancher Desktop's tray).
+ */
+import { Menu, Tray, nativeImage, type NativeImage } from 'electron';
+import type { Settings, Status, VmState } from '../ipc/contract.js';
+import { menuModel, type TrayAction } from './menuModel.js';
+import { menuTemplate } from './menuTemplate.js';
+import {
+  STARTING_FRAME_INTERVAL_MS,
+  shouldAnimate,
+  trayClickAction,
+  trayIconPath,
+  trayMenuAttachment,
+  trayTooltip,
+} from './trayIcon.js';
+
+export interface TrayControllerOptions {
+  iconsDir: string;
+  platform: NodeJS.Platform;
+  initialStatus: Status;
+  initialSettings: Settings;
+  onAction: (action: TrayAction) => void;
+}
+
+export class TrayController {
+  private readonly tray: Tray;
+  private readonly images = new Map<string, NativeImage>();
+  private status: Status;
+  private settings: Settings;
+  private menu: Menu;
+  private frame = 0;
+  private animation: NodeJS.Timeout | null = null;
+  private destroyed = false;
+
+  constructor(private readonly options: TrayControllerOptions) {
+    this.status = options.initialStatus;
+    this.settings = options.initialSettings;
+    this.tray = new Tray(this.image(this.status.state, 0));
+    this.menu = this.buildMenu();
+    if (trayMenuAttachment(options.platform) === 'context-menu') {
+      this.tray.setContextMenu(this.menu);
+    } else {
+      this.tray.on('click', () => this.onClick());
+      this.tray.on('right-click', () => this.tray.popUpContextMenu(this.menu));
+    }
+    this.apply();
+  }
+
+  get state(): VmState {
+    return this.status.state;
+  }
+
+  /** The labels of the menu as built right now (for the e2e test hook). */
+  menuLabels(): string[] {
+    return this.menu.items.map((item) => item.label);
+  }
+
+  updateStatus(status: Status): void {
+    this.status = status;
+    this.apply();
+  }
+
+  updateSettings(settings: Settings): void {
+    this.settings = settings;
+    this.apply();
+  }
+
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.stopAnimation();
+    this.tray.destroy();
+  }
+
+  private onClick(): void {
+    if (trayClickAction(this.status.state) === 'start') {
+      this.options.onAction('start');
+    } else {
+      this.tray.popUpContextMenu(this.menu);
+    }
+  }
+
+  private apply(): void {
+    if (this.destroyed) return;
+    this.menu = this.buildMenu();
+    if (trayMenuAttachment(this.options.platform) === 'context-menu') this.tray.setContextMenu(this.menu);
+    this.tray.setToolTip(trayTooltip(this.status));
+    if (shouldAnimate(this.status.state)) {
+      this.startAnimation();
+    } else {
+      this.stopAnimation();
+      this.tray.setImage(this.image(this.status.state, 0));
+    }
+  }
+
+  private buildMenu(): Menu {
+    return Menu.buildFromTemplate(menuTemplate(menuModel(this.status, this.settings), this.options.onAction));
+  }
+
+  private startAnimation(): void {
+    if (this.animation !== null) return;
+    this.frame = 0;
+    this.tray.setImage(this.image('starting', 0));
+    this.animation = setInterval(() => {
+      this.frame += 1;
+      this.tray.setImage(this.image('starting', this.frame));
+    }, STARTING_FRAME_INTERVAL_MS);
+  }
+
+  private stopAnimation(): void {
+    if (this.animation === null) return;
+    clearInterval(this.animation);
+    this.animation = null;
+  }
+
+  /** Images are read once and kept: the animation must not hit the disk four times a second. */
+  private image(state: VmState, frame: number): NativeImage {
+    const file = trayIconPath(this.options.iconsDir, state, frame);
+    let image = this.images.get(file);
+    if (image === undefined) {
+      image = nativeImage.createFromPath(file);
+      // The file name already says "Template"; stating it keeps the intent if a name changes.
+      image.setTemplateImage(true);
+      this.images.set(file, image);
+    }
+    return image;
+  }
+}
