@@ -8,6 +8,9 @@
  * events) and Podman Desktop's preload (one named operation each, errors as an envelope).
  */
 import { z } from 'zod';
+import { apiMethods, eventNames, type ApiMethodName } from './names.js';
+
+export { apiMethods, eventNames, ipcChannels, isEventName, type ApiMethodName } from './names.js';
 
 // ---------------------------------------------------------------------------------------------
 // Shared values
@@ -229,15 +232,12 @@ export const events = {
   /** Batched: the hub sends at most about 60 batches a second. */
   logs: z.object({ lines: z.array(LogLineSchema) }),
   settings: SettingsSchema,
-} as const;
+} as const satisfies Record<(typeof eventNames)[number], z.ZodType>;
 
 export type EventName = keyof typeof events;
 export type EventPayload<E extends EventName> = z.infer<(typeof events)[E]>;
 export type CoreEvent = { [E in EventName]: { name: E; payload: EventPayload<E> } }[EventName];
 
-export function isEventName(name: unknown): name is EventName {
-  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(events, name);
-}
 
 // ---------------------------------------------------------------------------------------------
 // Replies: every door answers with this envelope, never a thrown exception
@@ -266,22 +266,6 @@ export type ErrorInfo = z.infer<typeof ErrorInfoSchema>;
 export type Envelope<T> = { ok: true; value: T } | { ok: false; error: ErrorInfo };
 
 /**
- * One small named method per request, as Podman Desktop's preload does: the renderer calls
- * `builderBar.startBuilder({ wait: true })`, never a channel name.
- */
-export const apiMethods = {
-  getAppInfo: 'app.info',
-  getStatus: 'status.get',
-  startBuilder: 'vm.start',
-  stopBuilder: 'vm.stop',
-  restartBuilder: 'vm.restart',
-  tailLogs: 'logs.tail',
-  getSettings: 'settings.get',
-  setSettings: 'settings.set',
-} as const satisfies Record<string, RequestName>;
-export type ApiMethodName = keyof typeof apiMethods;
-
-/**
  * What the renderer sees, whichever door it sits behind: `window.builderBar` in Electron
  * (from the preload), or the WebSocket client in a browser. Each method answers with the
  * envelope; `on(event, cb)` returns its unsubscribe function.
@@ -293,9 +277,3 @@ export type BuilderBarApi = {
 } & {
   on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void;
 };
-
-/** Channel names used by the Electron door; the WebSocket door uses the same names in JSON. */
-export const ipcChannels = {
-  request: 'builder-bar:request',
-  event: 'builder-bar:event',
-} as const;

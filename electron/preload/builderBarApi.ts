@@ -7,15 +7,9 @@
  * Built from narrow interfaces instead of `electron` itself, so a plain Node test can hand it
  * a stand-in `ipcRenderer` and check the exposed surface exactly.
  */
-import {
-  apiMethods,
-  ipcChannels,
-  isEventName,
-  type ApiMethodName,
-  type BuilderBarApi,
-  type EventName,
-  type EventPayload,
-} from '../ipc/contract.js';
+// Names come from the zod-free half of the contract, so the sandboxed preload stays small.
+import type { BuilderBarApi, EventName, EventPayload } from '../ipc/contract.js';
+import { apiMethods, ipcChannels, isEventName, type ApiMethodName } from '../ipc/names.js';
 
 /** The part of Electron's `ipcRenderer` the preload uses. */
 export interface IpcRendererLike {
