@@ -1,0 +1,48 @@
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { GIB, diskSizeMismatchMessage, ensureDiskImage, readDiskVirtualSize } from './diskImage.js';
+
+const dirs: string[] = [];
+afterEach(async () => {
+  await Promise.all(dirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+});
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'disk-'));
+  dirs.push(dir);
+  return dir;
+}
+
+describe('the persistent disk', () => {
+  it('is created once with the requested size, private to the user', async () => {
+    const disk = path.join(await tempDir(), 'nix.qcow2');
+    expect(await readDiskVirtualSize(disk)).toBeNull();
+    const made = await ensureDiskImage({ diskImage: disk, diskGiB: 3 });
+    expect(made).toMatchObject({ created: true, virtualSizeBytes: 3 * GIB, sizeMatches: true });
+    expect(await readDiskVirtualSize(disk)).toBe(3 * GIB);
+    expect((await stat(disk)).mode & 0o777).toBe(0o600);
+    const again = await ensureDiskImage({ diskImage: disk, diskGiB: 3 });
+    expect(again).toMatchObject({ created: false, sizeMatches: true });
+  });
+
+  it('keeps an existing disk of another size and says a new size needs a new disk', async () => {
+    const disk = path.join(await tempDir(), 'nix.qcow2');
+    await ensureDiskImage({ diskImage: disk, diskGiB: 2 });
+    const before = await stat(disk);
+    const state = await ensureDiskImage({ diskImage: disk, diskGiB: 20 });
+    expect(state).toMatchObject({ created: false, sizeMatches: false, virtualSizeBytes: 2 * GIB, requestedBytes: 20 * GIB });
+    expect((await stat(disk)).mtimeMs).toBe(before.mtimeMs);
+    expect(await readDiskVirtualSize(disk)).toBe(2 * GIB);
+    const message = diskSizeMismatchMessage(state);
+    expect(message).toContain('disk is 2 GiB but the setting asks for 20 GiB');
+    expect(message).toContain('a new size needs a new disk');
+    expect(message).toContain(disk);
+  });
+
+  it('refuses a size that is not a whole number of GiB', async () => {
+    const disk = path.join(await tempDir(), 'nix.qcow2');
+    await expect(ensureDiskImage({ diskImage: disk, diskGiB: 0 })).rejects.toThrow(/whole number of GiB/);
+    await expect(ensureDiskImage({ diskImage: disk, diskGiB: 1.5 })).rejects.toThrow(/whole number of GiB/);
+  });
+});

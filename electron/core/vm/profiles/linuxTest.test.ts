@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import type { LaunchInput, VmFiles } from '../profile.js';
+import { LINUX_TEST_READINESS_COMMAND, linuxTestLaunchPlan, linuxTestProfile } from './linuxTest.js';
+
+const files: VmFiles = {
+  vmDir: '/state/vm',
+  qmpSocket: '/state/vm/qmp.sock',
+  consoleLog: '/state/vm/console.log',
+  qemuLog: '/state/vm/qemu.log',
+  pidFile: '/state/vm/qemu.pid',
+  diskImage: '/state/vm/nix-disk.qcow2',
+};
+
+function input(overrides: Partial<LaunchInput> = {}): LaunchInput {
+  return {
+    qemuBinary: '/usr/bin/qemu-system-x86_64',
+    accelerator: 'tcg',
+    cpus: 2,
+    memoryMiB: 1024,
+    hostPort: 31022,
+    files,
+    prepared: { kernel: '/state/images/linux-test-abc/vmlinuz', initrd: '/state/vm/initrd-boot.img', extra: {} },
+    bootMarker: 'marker',
+    ...overrides,
+  };
+}
+
+/** The value following a flag; fails the test when the flag is absent or repeated. */
+function valueOf(args: string[], flag: string): string {
+  const at = args.flatMap((arg, index) => (arg === flag ? [index] : []));
+  expect(at, `${flag} appears exactly once`).toHaveLength(1);
+  return args[(at[0] ?? 0) + 1] ?? '';
+}
+
+describe('linux-test launch plan', () => {
+  it('runs the given QEMU binary from the VM dir with no extra environment', () => {
+    const plan = linuxTestLaunchPlan(input());
+    expect(plan.command).toBe('/usr/bin/qemu-system-x86_64');
+    expect(plan.cwd).toBe('/state/vm');
+    expect(plan.env).toEqual({});
+  });
+
+  it('forwards the ssh port on 127.0.0.1 only, never on all interfaces', () => {
+    const args = linuxTestLaunchPlan(input({ hostPort: 40123 })).args;
+    expect(valueOf(args, '-nic')).toBe('user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:40123-:22');
+    expect(args.join(' ')).not.toMatch(/hostfwd=tcp::|hostfwd=tcp:0\.0\.0\.0|-netdev/);
+  });
+
+  it('puts QMP on the state dir socket, console and pid file in the VM dir', () => {
+    const args = linuxTestLaunchPlan(input()).args;
+    expect(valueOf(args, '-qmp')).toBe('unix:/state/vm/qmp.sock,server=on,wait=off');
+    expect(valueOf(args, '-chardev')).toBe('file,id=console,path=/state/vm/console.log,append=on');
+    expect(valueOf(args, '-serial')).toBe('chardev:console');
+    expect(valueOf(args, '-pidfile')).toBe('/state/vm/qemu.pid');
+  });
+
+  it('stays in the foreground with no monitor, display or default devices, and exits on reboot', () => {
+    const args = linuxTestLaunchPlan(input()).args;
+    expect(args).not.toContain('-daemonize');
+    expect(args).not.toContain('-monitor');
+    expect(args).not.toContain('-nographic'); // would put a monitor on stdio
+    expect(args).toContain('-nodefaults');
+    expect(valueOf(args, '-display')).toBe('none');
+    expect(args).toContain('-no-reboot');
+  });
+
+  it('emulates with tcg by default and passes the host CPU through under kvm', () => {
+    const tcg = linuxTestLaunchPlan(input()).args;
+    expect(valueOf(tcg, '-machine')).toBe('q35,accel=tcg');
+    expect(valueOf(tcg, '-cpu')).toBe('max');
+    const kvm = linuxTestLaunchPlan(input({ accelerator: 'kvm' })).args;
+    expect(valueOf(kvm, '-machine')).toBe('q35,accel=kvm');
+    expect(valueOf(kvm, '-cpu')).toBe('host');
+  });
+
+  it('gives the guest the cpus and memory from the settings', () => {
+    const args = linuxTestLaunchPlan(input({ cpus: 3, memoryMiB: 3072 })).args;
+    expect(valueOf(args, '-smp')).toBe('3');
+    expect(valueOf(args, '-m')).toBe('3072');
+    expect(() => linuxTestLaunchPlan(input({ cpus: 0 }))).toThrow(/CPU/);
+    expect(() => linuxTestLaunchPlan(input({ memoryMiB: 1.5 }))).toThrow(/memory/);
+  });
+
+  it('boots the prepared kernel and per-boot initrd with a serial console and panic-exits', () => {
+    const args = linuxTestLaunchPlan(input()).args;
+    expect(valueOf(args, '-kernel')).toBe('/state/images/linux-test-abc/vmlinuz');
+    expect(valueOf(args, '-initrd')).toBe('/state/vm/initrd-boot.img');
+    const append = valueOf(args, '-append').split(' ');
+    expect(append).toContain('console=ttyS0');
+    expect(append).toContain('panic=-1');
+    // The boot marker travels in the 0600 initrd, not on the world-readable QEMU command line.
+    expect(args.join(' ')).not.toContain('marker');
+  });
+
+  it('attaches the persistent /nix disk as virtio qcow2, escaping commas in paths', () => {
+    const args = linuxTestLaunchPlan(input({ files: { ...files, diskImage: '/Users/a,b/disk.qcow2', qmpSocket: '/s,q/qmp.sock' } })).args;
+    expect(valueOf(args, '-drive')).toBe('file=/Users/a,,b/disk.qcow2,if=virtio,format=qcow2,id=nix');
+    expect(valueOf(args, '-qmp')).toBe('unix:/s,,q/qmp.sock,server=on,wait=off');
+  });
+
+  it('refuses to launch without a prepared kernel', () => {
+    expect(() => linuxTestLaunchPlan(input({ prepared: { kernel: null, initrd: null, extra: {} } }))).toThrow(/kernel/);
+  });
+
+  it('refuses an invalid host port', () => {
+    expect(() => linuxTestLaunchPlan(input({ hostPort: 70000 }))).toThrow(/port/);
+  });
+});
+
+describe('linux-test profile', () => {
+  it('logs in as root with a per-install host key and proves marker then Nix', () => {
+    expect(linuxTestProfile.name).toBe('linux-test');
+    expect(linuxTestProfile.qemuBinaryName).toBe('qemu-system-x86_64');
+    expect(linuxTestProfile.sshUser).toBe('root');
+    expect(linuxTestProfile.hostKeyPolicy).toEqual({ kind: 'per-install' });
+    expect(linuxTestProfile.readinessCommand).toBe(LINUX_TEST_READINESS_COMMAND);
+    expect(LINUX_TEST_READINESS_COMMAND).toMatch(/^cat \/etc\/builder-bar\/boot-marker && nix-store --version$/);
+  });
+});

@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# Builds Builder Bar's own Linux test guest from the Debian packages on this host:
+#   OUTDIR/vmlinuz            Debian's kernel (linux-image-amd64), copied as is
+#   OUTDIR/initramfs.cpio.gz  a gzip'd newc cpio: busybox-static, dropbear, nix-bin and the
+#                             shared libraries they load, e2fsprogs for the /nix disk, the
+#                             virtio / ext4 / power-button modules, and rootfs/ from beside
+#                             this script (/init, busybox init's inittab, boot and shutdown)
+#
+# Usage: build-linux-test-image.sh OUTDIR
+#        build-linux-test-image.sh --list-inputs   (prints every host file the image copies,
+#                                                   one a line, for the caller's cache hash)
+# BUILDER_BAR_GUEST_KERNEL=/boot/vmlinuz-X picks the kernel; default: the newest in /boot.
+#
+# Nothing here needs root: the archive is written by cpio with owner 0:0, so files are root's
+# inside the guest whoever builds it. Per-boot secrets (authorized key, host key, boot marker)
+# are NOT in this image: the app appends them as a second cpio at every boot.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+
+die() { echo "build-linux-test-image: $*" >&2; exit 1; }
+
+# Each tool the image needs, with the Debian package that provides it (the message a user sees).
+need_file() { # path package
+  [[ -e "$1" ]] || die "$1 not found: on Debian run apt-get install $2"
+}
+need_cmd() { # command package
+  command -v "$1" >/dev/null 2>&1 || die "$1 not found: on Debian run apt-get install $2"
+}
+
+pick_kernel() {
+  if [[ -n "${BUILDER_BAR_GUEST_KERNEL:-}" ]]; then
+    need_file "$BUILDER_BAR_GUEST_KERNEL" linux-image-amd64
+    echo "$BUILDER_BAR_GUEST_KERNEL"
+    return
+  fi
+  local newest
+  newest="$(find /boot -maxdepth 1 -name 'vmlinuz-*' -printf '%f\n' 2>/dev/null | sort -V | tail -n 1)"
+  [[ -n "$newest" ]] || die "no /boot/vmlinuz-* found: on Debian run apt-get install linux-image-amd64"
+  echo "/boot/$newest"
+}
+
+busybox_bin=/bin/busybox
+[[ -x "$busybox_bin" ]] || busybox_bin=/usr/bin/busybox
+need_file "$busybox_bin" busybox-static
+# A dynamically linked busybox would need its libraries too; the guest wants busybox-static.
+if ldd "$busybox_bin" >/dev/null 2>&1; then
+  die "$busybox_bin is dynamically linked: on Debian run apt-get install busybox-static"
+fi
+need_file /usr/sbin/dropbear dropbear-bin
+need_file /usr/bin/dropbearconvert dropbear-bin
+need_file /usr/bin/nix nix-bin
+need_file /usr/sbin/mke2fs e2fsprogs
+need_file /usr/sbin/e2fsck e2fsprogs
+need_cmd modprobe kmod
+need_cmd cpio cpio
+need_cmd gzip gzip
+need_cmd ldd libc-bin
+
+kernel="$(pick_kernel)"
+kver="${kernel##*/vmlinuz-}"
+moddir="/lib/modules/$kver"
+[[ -d "$moddir" ]] || die "$moddir not found: install the modules of kernel $kver (linux-image-$kver)"
+
+# Dynamically linked programs copied into the guest (the libraries follow from ldd).
+programs=(/usr/bin/nix /usr/sbin/dropbear /usr/bin/dropbearconvert /usr/sbin/mke2fs /usr/sbin/e2fsck)
+# Loaded by rootfs/etc/builder-bar/boot in the order modprobe resolves: virtio PCI + net for
+# QEMU's user network, virtio-blk + ext4 for the /nix disk, button + evdev so acpid sees the
+# ACPI power button (QMP system_powerdown), virtio_rng so sshd never waits for entropy.
+modules=(virtio_pci virtio_net virtio_blk crc32c_generic ext4 button evdev virtio_rng)
+
+libraries_of() { # program -> absolute paths of the shared objects it loads, the loader included
+  ldd "$1" | awk '/=> \// { print $3 } /^[[:space:]]*\/[^ ]+ \(0x/ { print $1 }'
+}
+
+module_files() { # -> .ko paths, dependencies first, each once
+  local m
+  for m in "${modules[@]}"; do
+    modprobe -S "$kver" --show-depends "$m" | awk '$1 == "insmod" { print $2 }' ||
+      die "kernel module $m not found for $kver"
+  done | awk '!seen[$0]++'
+}
+
+if [[ "${1:-}" == "--list-inputs" ]]; then
+  {
+    echo "$kernel"
+    echo "$busybox_bin"
+    printf '%s\n' "${programs[@]}"
+    [[ -e /etc/mke2fs.conf ]] && echo /etc/mke2fs.conf
+    for p in "${programs[@]}"; do libraries_of "$p"; done
+    module_files
+  } | awk '!seen[$0]++'
+  exit 0
+fi
+
+[[ $# -eq 1 ]] || die "usage: $0 OUTDIR"
+outdir="$1"
+mkdir -p "$outdir"
+work="$(mktemp -d "$outdir/.work.XXXXXX")"
+trap 'rm -rf "$work"' EXIT
+root="$work/root"
+
+mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,lib,lib64,proc,sys,dev,run,tmp,mnt,nix,var/log,var/empty,etc/dropbear,etc/nix}
+mkdir -p "$root/lib/modules/$kver" "$root/root"
+chmod 0700 "$root/root"
+chmod 1777 "$root/tmp"
+
+# busybox and its applets. The applet list includes `busybox` itself: linking that name would
+# make /bin/busybox a symlink to itself (a loop the kernel reports as init failing with -40).
+cp "$busybox_bin" "$root/bin/busybox"
+for applet in $("$root/bin/busybox" --list); do
+  [[ "$applet" == busybox ]] && continue
+  [[ -e "$root/bin/$applet" ]] || ln -s busybox "$root/bin/$applet"
+done
+
+copy_with_path() { # absolute host path -> same path inside the guest, symlinks resolved
+  mkdir -p "$root$(dirname "$1")"
+  cp -L "$1" "$root$1"
+}
+for p in "${programs[@]}"; do
+  copy_with_path "$p"
+  while read -r lib; do
+    [[ -e "$root$lib" ]] || copy_with_path "$lib"
+  done < <(libraries_of "$p")
+done
+# mke2fs's defaults for `-t ext4` (it has built-in ones when the host has no file).
+[[ -e /etc/mke2fs.conf ]] && cp /etc/mke2fs.conf "$root/etc/mke2fs.conf"
+# nix-store, nix-daemon, ... are the same binary dispatching on its name, as on the host.
+for name in nix-store nix-daemon nix-build nix-env nix-instantiate nix-collect-garbage nix-copy-closure nix-hash; do
+  ln -s nix "$root/usr/bin/$name"
+done
+
+# Modules, flat, with their load order (dependencies first).
+: > "$root/etc/modules.order"
+while read -r ko; do
+  cp "$ko" "$root/lib/modules/$kver/"
+  basename "$ko" >> "$root/etc/modules.order"
+done < <(module_files)
+echo "$kver" > "$root/etc/kernel-release"
+
+# The guest's own files (init, inittab, boot/shutdown scripts, nix.conf, passwd, ...).
+cp -R "$here/rootfs/." "$root/"
+chmod 0755 "$root/init" "$root/etc/builder-bar/boot" "$root/etc/builder-bar/shutdown" \
+  "$root/etc/builder-bar/announce-sshd" "$root/etc/acpi/PWRF/00000080"
+
+# Owner root for every file, whoever runs the build; sorted names so equal inputs give an
+# equal archive.
+(cd "$root" && find . -mindepth 1 -print0 | LC_ALL=C sort -z |
+  cpio --null --create --format=newc --owner=0:0 --reproducible --quiet) |
+  gzip -6 -n > "$work/initramfs.cpio.gz"
+cp "$kernel" "$work/vmlinuz"
+chmod 0644 "$work/vmlinuz" "$work/initramfs.cpio.gz"
+mv "$work/vmlinuz" "$outdir/vmlinuz"
+mv "$work/initramfs.cpio.gz" "$outdir/initramfs.cpio.gz"
+echo "build-linux-test-image: kernel $kver, initramfs $(du -h "$outdir/initramfs.cpio.gz" | cut -f1)"
