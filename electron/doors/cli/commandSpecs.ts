@@ -1,0 +1,162 @@
+/**
+ * Every command the `builder-bar` CLI knows, as data: its options, their values and the words
+ * `--help` prints. The parser and the help text both read this table, so the help can never
+ * describe an option the parser does not accept, or miss one it does.
+ */
+import { LogSourceSchema, ProfileNameSchema } from '../../ipc/contract.js';
+
+export type OptionSpec =
+  | { type: 'boolean'; short?: string; description: string }
+  | {
+      type: 'string';
+      short?: string;
+      valueName: string;
+      description: string;
+      /** The value must be one of these. */
+      choices?: readonly string[];
+      /** The value must be a number in this range (an integer when `integer`). */
+      number?: { min: number; max: number; integer: boolean };
+    };
+
+export interface CommandSpec {
+  /** `['settings', 'get']` for `builder-bar settings get`. */
+  path: readonly string[];
+  /** What follows the command's name in the usage line (options and operands). */
+  synopsis: string;
+  summary: string;
+  /** Paragraphs printed by `--help` after the usage line. */
+  details: readonly string[];
+  options: Readonly<Record<string, OptionSpec>>;
+  operands: { min: number; max: number };
+}
+
+export const commandSpecs: readonly CommandSpec[] = [
+  {
+    path: ['serve'],
+    synopsis: '[--port N] [--profile NAME] [--open] [--stop-on-exit]',
+    summary: 'Run the core here, with the browser UI and the CLI socket',
+    details: [
+      'Runs the Builder Bar core in this terminal: the builder VM supervisor, the headless door (the dashboard, served to a browser from 127.0.0.1 only) and the CLI socket the other commands talk to. It prints one line, "Builder Bar is serving on http://127.0.0.1:PORT/#token=TOKEN"; open that URL. The token changes every run and only that URL carries it.',
+      'Only one core runs per state dir; a second serve on the same state dir exits with a message naming the first one\'s pid.',
+      'Ctrl-C or SIGTERM stops the core gracefully. The builder VM keeps running, and the next core for this state dir adopts it; with --stop-on-exit the VM is shut down too.',
+    ],
+    options: {
+      port: { type: 'string', valueName: 'N', description: 'TCP port on 127.0.0.1 for the browser UI (default 0: any free port)', number: { min: 0, max: 65535, integer: true } },
+      profile: {
+        type: 'string',
+        valueName: 'NAME',
+        description: `Builder profile for this run, whatever the settings say: ${ProfileNameSchema.options.join(' or ')}`,
+        choices: ProfileNameSchema.options,
+      },
+      open: { type: 'boolean', description: 'Also try to open the URL in a browser (best effort)' },
+      'stop-on-exit': { type: 'boolean', description: 'Shut the builder VM down when the core stops' },
+    },
+    operands: { min: 0, max: 0 },
+  },
+  {
+    path: ['status'],
+    synopsis: '[--json]',
+    summary: "Show the builder's state",
+    details: [
+      "Prints the builder's state (stopped, starting, ready, stopping or error), what it is doing, its ssh port, host key, guest resources and the last error with the console lines that preceded it.",
+    ],
+    options: { json: { type: 'boolean', description: 'Print the status object as JSON (it has a "state" field)' } },
+    operands: { min: 0, max: 0 },
+  },
+  {
+    path: ['start'],
+    synopsis: '[--wait] [--timeout S]',
+    summary: 'Start the builder',
+    details: [
+      'Asks the core to start the builder VM. Without --wait it returns once the start has begun.',
+      'With --wait it prints a line for each step of the start and returns when the builder is ready (ssh answered with the pinned host key and Nix ran in the guest). If the start fails or times out it prints the error and the last console lines and exits with 1.',
+    ],
+    options: {
+      wait: { type: 'boolean', description: 'Wait until the builder is ready or has failed' },
+      timeout: { type: 'string', valueName: 'S', description: 'With --wait: give up after S seconds (at most 3600)', number: { min: 1, max: 3600, integer: false } },
+    },
+    operands: { min: 0, max: 0 },
+  },
+  {
+    path: ['stop'],
+    synopsis: '[--force]',
+    summary: 'Stop the builder',
+    details: ['Shuts the builder VM down (an ACPI power-off, then QEMU quits). A builder you stopped is never restarted automatically.'],
+    options: { force: { type: 'boolean', description: 'Stop QEMU at once instead of shutting the guest down' } },
+    operands: { min: 0, max: 0 },
+  },
+  {
+    path: ['restart'],
+    synopsis: '',
+    summary: 'Stop the builder and start it again',
+    details: ['Stops the builder VM and starts it again, for example after a settings change that needs a restart.'],
+    options: {},
+    operands: { min: 0, max: 0 },
+  },
+  {
+    path: ['logs'],
+    synopsis: '[--source SOURCE] [--lines N] [--follow]',
+    summary: 'Print the logs',
+    details: [
+      `Prints the last lines of the logs, all sources interleaved unless --source picks one: ${LogSourceSchema.options.join(', ')} (vm-console is the guest's serial console).`,
+      'With --follow it keeps printing new lines until Ctrl-C.',
+    ],
+    options: {
+      source: { type: 'string', valueName: 'SOURCE', description: `Only this source: ${LogSourceSchema.options.join(', ')}`, choices: LogSourceSchema.options },
+      lines: { type: 'string', short: 'n', valueName: 'N', description: 'How many lines to print first (default 50)', number: { min: 1, max: 100_000, integer: true } },
+      follow: { type: 'boolean', short: 'f', description: 'Keep printing new lines as they arrive' },
+    },
+    operands: { min: 0, max: 0 },
+  },
+  {
+    path: ['settings', 'get'],
+    synopsis: '[--json] [KEY]',
+    summary: 'Print the settings, or one of them',
+    details: [
+      'Prints every setting as KEY = VALUE, or only KEY (dotted for nested settings, e.g. restartPolicy.enabled).',
+    ],
+    options: { json: { type: 'boolean', description: 'Print JSON' } },
+    operands: { min: 0, max: 1 },
+  },
+  {
+    path: ['settings', 'set'],
+    synopsis: 'KEY=VALUE ...',
+    summary: 'Change settings',
+    details: [
+      'Changes one or more settings at once, e.g. "builder-bar settings set cpus=2 memoryMiB=2048 restartPolicy.enabled=false". A value is read as JSON when it is valid JSON (numbers, true, false) and as text otherwise.',
+      'An invalid value is refused with the reason and nothing is changed (exit 2). A change the running builder only picks up after a restart, or that needs a new disk, says so.',
+    ],
+    options: {},
+    operands: { min: 1, max: 100 },
+  },
+  {
+    path: ['start-app'],
+    synopsis: '',
+    summary: 'Start the app (what npm start runs)',
+    details: [
+      "Launches the Electron menu-bar app when Electron's runtime is installed. Where it is not (its download is blocked on some machines, and it cannot run without a display), it says why and runs the headless door instead, like \"serve --profile linux-test --open\".",
+    ],
+    options: {},
+    operands: { min: 0, max: 0 },
+  },
+  {
+    path: ['help'],
+    synopsis: '[COMMAND]',
+    summary: 'Show help for the CLI or a command',
+    details: ['Prints the help for COMMAND (e.g. "builder-bar help settings set"), or for the whole CLI.'],
+    options: {},
+    operands: { min: 0, max: 2 },
+  },
+];
+
+/** The global option every command accepts, before or after the command name. */
+export const stateDirOption: OptionSpec = {
+  type: 'string',
+  valueName: 'DIR',
+  description:
+    'Use this state dir (default: $BUILDER_BAR_HOME, else ~/Library/Application Support/Builder Bar on macOS and $XDG_STATE_HOME/builder-bar, usually ~/.local/state/builder-bar, on Linux)',
+};
+
+export function findCommand(words: readonly string[]): CommandSpec | null {
+  return commandSpecs.find((spec) => spec.path.length === words.length && spec.path.every((word, i) => word === words[i])) ?? null;
+}

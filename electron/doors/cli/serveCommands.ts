@@ -1,0 +1,78 @@
+/**
+ * The commands that run a core in this process: `serve`, and `start-app` (what `npm start`
+ * runs), which launches the Electron app where its runtime exists and falls back to `serve`.
+ */
+import { execa } from 'execa';
+import type { ProfileName } from '../../ipc/contract.js';
+import { findElectronRuntime } from '../electronRuntime.js';
+import { openInBrowser } from '../openBrowser.js';
+import { packageRoot } from '../packageRoot.js';
+import { AlreadyRunningError, startServe, type CoreFactory } from '../serve.js';
+import { aborted, type CommandContext } from './cliIo.js';
+import { ExitCode } from './exitCodes.js';
+
+export interface ServeCommandOptions {
+  /** For tests of the doors: a small core instead of the real one. */
+  createCore?: CoreFactory;
+  rendererDir?: string;
+}
+
+export async function serve(context: CommandContext, options: ServeCommandOptions = {}): Promise<number> {
+  const { io, values, paths } = context;
+  const port = typeof values.port === 'number' ? values.port : 0;
+  let running;
+  try {
+    running = await startServe({
+      stateDir: paths.stateDir,
+      env: io.env,
+      port,
+      profile: typeof values.profile === 'string' ? (values.profile as ProfileName) : undefined,
+      ...(options.createCore ? { createCore: options.createCore } : {}),
+      ...(options.rendererDir ? { rendererDir: options.rendererDir } : {}),
+    });
+  } catch (error) {
+    if (error instanceof AlreadyRunningError) {
+      io.err(error.message);
+      return ExitCode.failed;
+    }
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      io.err(`Port ${port} on 127.0.0.1 is already in use. Choose another with --port N, or leave --port out for any free port.`);
+      return ExitCode.failed;
+    }
+    io.err(`Builder Bar could not start: ${(error as Error).message}`);
+    return ExitCode.failed;
+  }
+
+  // The one line serve prints on stdout, for a person to open and for a test to read.
+  io.out(`Builder Bar is serving on ${running.url}`);
+  if (values.open === true) {
+    void openInBrowser(running.url, io.env).then((reason) => {
+      if (reason) io.err(`Could not open a browser (${reason}); open the URL above by hand.`);
+    });
+  }
+
+  await aborted(io.signal);
+  const stopBuilder = values['stop-on-exit'] === true;
+  io.err(
+    stopBuilder
+      ? 'Stopping Builder Bar and the builder VM...'
+      : 'Stopping Builder Bar. The builder VM keeps running; the next "builder-bar serve" for this state dir adopts it.',
+  );
+  await running.close({ stopBuilder });
+  return ExitCode.ok;
+}
+
+export async function startApp(context: CommandContext, options: ServeCommandOptions = {}): Promise<number> {
+  const { io, paths } = context;
+  const runtime = findElectronRuntime(io.env);
+  if (runtime.available) {
+    const result = await execa(runtime.executable, [packageRoot()], {
+      stdio: 'inherit',
+      reject: false,
+      env: { ...io.env, BUILDER_BAR_HOME: paths.stateDir },
+    });
+    return result.exitCode ?? ExitCode.failed;
+  }
+  io.err(`${runtime.reason}; running the headless door instead (builder-bar serve --profile linux-test --open).`);
+  return serve({ ...context, values: { profile: 'linux-test', open: true } }, options);
+}

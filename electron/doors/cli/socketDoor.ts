@@ -1,0 +1,195 @@
+/**
+ * The CLI door: a unix socket in the state dir (`core.sock`, mode 0600) speaking
+ * newline-delimited JSON (see socketProtocol.ts). Like every door it holds no logic: requests
+ * go through `dispatch()`, events come from `core.subscribe`.
+ *
+ * The socket is created with mode 0600 (umask set around the bind, so there is no moment when
+ * another user could connect) inside the 0700 state dir. A socket file left by a dead core is
+ * removed only after checking that nothing answers on it.
+ */
+import { promises as fs } from 'node:fs';
+import net from 'node:net';
+import type { Core } from '../../core/core.js';
+import type { CoreEvent, EventName } from '../../ipc/contract.js';
+import { dispatch } from '../../ipc/dispatch.js';
+import { MAX_WIRE_MESSAGE_BYTES, type WireMessage } from '../../ipc/wire.js';
+import { invalidRequest, parseMessage } from '../wireRequests.js';
+import { LineSplitter } from './lineFraming.js';
+import { isSubscribe, socketMessageSchemaFor, type SocketFatal } from './socketProtocol.js';
+
+/** Unix socket paths are limited to 104 bytes on macOS (108 on Linux), terminator included. */
+export const MAX_SOCKET_PATH_BYTES = 103;
+/** A client that stops reading is dropped once this much output waits for it. */
+const MAX_PENDING_OUTPUT_BYTES = 16 * 1024 * 1024;
+
+export interface SocketDoorOptions {
+  core: Core;
+  socketPath: string;
+}
+
+interface Session {
+  socket: net.Socket;
+  subscribed: Set<EventName>;
+}
+
+export class SocketDoor {
+  private readonly sessions = new Set<Session>();
+  private readonly unsubscribe: () => void;
+  private closed = false;
+
+  private constructor(
+    private readonly server: net.Server,
+    private readonly core: Core,
+    readonly socketPath: string,
+  ) {
+    this.unsubscribe = core.subscribe((event) => this.broadcast(event));
+    server.on('connection', (socket) => this.accept(socket));
+  }
+
+  static async open(options: SocketDoorOptions): Promise<SocketDoor> {
+    const { socketPath } = options;
+    if (Buffer.byteLength(socketPath) > MAX_SOCKET_PATH_BYTES) {
+      throw new Error(
+        `The CLI socket path ${socketPath} is longer than the ${MAX_SOCKET_PATH_BYTES} bytes a unix socket allows. Use a shorter --state-dir.`,
+      );
+    }
+    await removeStaleSocket(socketPath);
+    const server = net.createServer();
+    const door = new SocketDoor(server, options.core, socketPath);
+    await listenPrivately(server, socketPath);
+    return door;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.unsubscribe();
+    const stopped = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const session of this.sessions) session.socket.destroy();
+    this.sessions.clear();
+    await stopped;
+    await fs.rm(this.socketPath, { force: true });
+  }
+
+  private accept(socket: net.Socket): void {
+    const session: Session = { socket, subscribed: new Set() };
+    this.sessions.add(session);
+    const splitter = new LineSplitter(MAX_WIRE_MESSAGE_BYTES);
+    socket.on('data', (chunk: Buffer) => {
+      for (const event of splitter.push(chunk)) {
+        if (event.kind === 'too-long') {
+          this.hangUp(session, invalidRequest(`Message larger than ${MAX_WIRE_MESSAGE_BYTES} bytes.`));
+          return;
+        }
+        this.receive(session, event.text);
+      }
+    });
+    // A client that vanishes mid-request is not an error of the core's.
+    socket.on('error', () => socket.destroy());
+    socket.on('close', () => this.sessions.delete(session));
+  }
+
+  private receive(session: Session, text: string): void {
+    const parsed = parseMessage(text, socketMessageSchemaFor);
+    if (!parsed.ok) {
+      if (parsed.id === null) this.hangUp(session, parsed.error);
+      else this.send(session, { id: parsed.id, reply: { ok: false, error: parsed.error } });
+      return;
+    }
+    const message = parsed.message;
+    if (isSubscribe(message)) {
+      session.subscribed = new Set(message.subscribe);
+      this.send(session, { id: message.id, reply: { ok: true, value: { subscribed: [...session.subscribed] } } });
+      return;
+    }
+    void dispatch(this.core, 'cli', message.name, message.input).then((reply) =>
+      this.send(session, { id: message.id, reply }),
+    );
+  }
+
+  private broadcast(event: CoreEvent): void {
+    let line: string | null = null;
+    for (const session of this.sessions) {
+      if (!session.subscribed.has(event.name)) continue;
+      line ??= `${JSON.stringify({ event: event.name, payload: event.payload } satisfies WireMessage)}\n`;
+      this.write(session, line);
+    }
+  }
+
+  private send(session: Session, message: WireMessage | SocketFatal): void {
+    this.write(session, `${JSON.stringify(message)}\n`);
+  }
+
+  private write(session: Session, line: string): void {
+    const { socket } = session;
+    if (socket.destroyed || !socket.writable) return;
+    if (socket.writableLength > MAX_PENDING_OUTPUT_BYTES) {
+      socket.destroy();
+      return;
+    }
+    socket.write(line);
+  }
+
+  private hangUp(session: Session, error: SocketFatal['fatal']): void {
+    this.send(session, { fatal: error });
+    session.socket.end();
+  }
+}
+
+/** Binds with umask 0177 so the socket is born 0600, then sets the mode again explicitly. */
+async function listenPrivately(server: net.Server, socketPath: string): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const onError = (error: Error): void => reject(error);
+    server.once('error', onError);
+    let previousUmask: number | null = null;
+    try {
+      previousUmask = process.umask(0o177);
+    } catch {
+      // Worker threads cannot change the umask; the 0700 state dir still keeps others out
+      // until the chmod below.
+    }
+    try {
+      // For a unix socket, Node binds synchronously inside listen(), so the umask applies.
+      server.listen(socketPath, () => {
+        server.off('error', onError);
+        resolve();
+      });
+    } finally {
+      if (previousUmask !== null) process.umask(previousUmask);
+    }
+  });
+  await fs.chmod(socketPath, 0o600);
+}
+
+/** Removes a socket file nobody answers on; refuses to touch anything that is not a socket. */
+async function removeStaleSocket(socketPath: string): Promise<void> {
+  let stat;
+  try {
+    stat = await fs.lstat(socketPath);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  if (!stat.isSocket()) {
+    throw new Error(`${socketPath} exists and is not a socket; Builder Bar will not remove it. Move it away and try again.`);
+  }
+  if (await somethingAnswers(socketPath)) {
+    throw new Error(`Another process is listening on ${socketPath}.`);
+  }
+  await fs.rm(socketPath, { force: true });
+}
+
+export function somethingAnswers(socketPath: string, timeoutMs = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(socketPath);
+    const done = (answer: boolean): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(answer);
+    };
+    // A listener that accepts but hangs still holds the path: count it as alive.
+    const timer = setTimeout(() => done(true), timeoutMs);
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}

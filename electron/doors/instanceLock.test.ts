@@ -1,0 +1,95 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { InstanceLock } from './instanceLock.js';
+
+const nobodyAnswers = async (): Promise<boolean> => false;
+
+function startIdleProcess(command: string, args: string[]): ChildProcess {
+  return spawn(command, args, { stdio: 'ignore' });
+}
+
+async function pidOfExitedProcess(): Promise<number> {
+  const child = spawn(process.execPath, ['-e', '']);
+  await new Promise((resolve) => child.once('exit', resolve));
+  return child.pid as number;
+}
+
+describe('the one-core-per-state-dir lock', () => {
+  let dir: string;
+  let lockFile: string;
+  const children: ChildProcess[] = [];
+
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'bb-lock-'));
+    lockFile = path.join(dir, 'core.lock');
+  });
+  afterEach(() => {
+    for (const child of children.splice(0)) child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('is taken when free, holds our pid with mode 0600, and is removed on release', async () => {
+    const result = await InstanceLock.acquire({ lockFile, coreAnswers: nobodyAnswers });
+    expect(result.acquired).toBe(true);
+    const content = JSON.parse(readFileSync(lockFile, 'utf8')) as { pid: number };
+    expect(content.pid).toBe(process.pid);
+    expect(statSync(lockFile).mode & 0o777).toBe(0o600);
+    if (result.acquired) await result.lock.release();
+    expect(existsSync(lockFile)).toBe(false);
+    // No temp files are left behind.
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('is refused while another live process of the same program holds it, naming that pid', async () => {
+    const holder = startIdleProcess(process.execPath, ['-e', 'setInterval(() => {}, 1000)']);
+    children.push(holder);
+    await new Promise((resolve) => holder.once('spawn', resolve));
+    writeFileSync(lockFile, JSON.stringify({ pid: holder.pid, execPath: process.execPath, startedAt: 1 }));
+    const result = await InstanceLock.acquire({ lockFile, coreAnswers: nobodyAnswers });
+    expect(result).toEqual({ acquired: false, owner: { pid: holder.pid, startedAt: 1 } });
+    // The holder's lock is untouched.
+    expect(JSON.parse(readFileSync(lockFile, 'utf8'))).toMatchObject({ pid: holder.pid });
+  });
+
+  it('is refused whenever a core answers on the socket, even for our own pid', async () => {
+    writeFileSync(lockFile, JSON.stringify({ pid: process.pid, execPath: process.execPath, startedAt: 2 }));
+    const result = await InstanceLock.acquire({ lockFile, coreAnswers: async () => true });
+    expect(result).toEqual({ acquired: false, owner: { pid: process.pid, startedAt: 2 } });
+  });
+
+  it('takes over a stale lock left by a process that died', async () => {
+    const deadPid = await pidOfExitedProcess();
+    writeFileSync(lockFile, JSON.stringify({ pid: deadPid, execPath: process.execPath, startedAt: 3 }));
+    const result = await InstanceLock.acquire({ lockFile, coreAnswers: nobodyAnswers });
+    expect(result.acquired).toBe(true);
+    expect(JSON.parse(readFileSync(lockFile, 'utf8'))).toMatchObject({ pid: process.pid });
+    expect(readdirSync(dir)).toEqual(['core.lock']);
+  });
+
+  it.runIf(process.platform === 'linux')('takes over a lock whose pid now belongs to another program (pid reuse)', async () => {
+    const unrelated = startIdleProcess('sleep', ['30']);
+    children.push(unrelated);
+    await new Promise((resolve) => unrelated.once('spawn', resolve));
+    writeFileSync(lockFile, JSON.stringify({ pid: unrelated.pid, execPath: process.execPath, startedAt: 4 }));
+    const result = await InstanceLock.acquire({ lockFile, coreAnswers: nobodyAnswers });
+    expect(result.acquired).toBe(true);
+  });
+
+  it('takes over a lock file that is not a lock (garbage)', async () => {
+    writeFileSync(lockFile, 'not json at all');
+    const result = await InstanceLock.acquire({ lockFile, coreAnswers: nobodyAnswers });
+    expect(result.acquired).toBe(true);
+  });
+
+  it('does not remove a lock someone else took after ours was released', async () => {
+    const first = await InstanceLock.acquire({ lockFile, coreAnswers: nobodyAnswers });
+    if (!first.acquired) throw new Error('expected the lock');
+    rmSync(lockFile);
+    writeFileSync(lockFile, JSON.stringify({ pid: 999_999, execPath: 'other', startedAt: 5 }));
+    await first.lock.release();
+    expect(existsSync(lockFile)).toBe(true);
+  });
+});

@@ -1,0 +1,171 @@
+/**
+ * One core per state dir. Two cores on one state dir would both think they own the VM, its
+ * pid file and its QMP socket, so the second `serve` (or Electron app) must be refused with a
+ * message naming the first.
+ *
+ * The lock is a file holding the owner's pid. It is created whole: the content is written to a
+ * private temp file first and then hard-linked into place, and `link` fails when the lock
+ * already exists, so nobody ever reads a half-written lock. A lock whose process is gone (a
+ * crash, `kill -9`, a reboot) is stale and is taken over. A pid can be reused by an unrelated
+ * process after a reboot, so a live pid counts as an owner only when the core's socket answers
+ * or, where the system can tell (Linux /proc), the process runs the same executable.
+ */
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+const LockContentSchema = z.object({
+  pid: z.number().int().positive(),
+  /** The owner's executable (process.execPath), used to tell a reused pid from the owner. */
+  execPath: z.string(),
+  /** Milliseconds since the epoch. */
+  startedAt: z.number(),
+});
+export type LockContent = z.infer<typeof LockContentSchema>;
+
+export interface LockOwner {
+  pid: number;
+  startedAt: number;
+}
+
+export type LockResult = { acquired: true; lock: InstanceLock } | { acquired: false; owner: LockOwner };
+
+export interface AcquireLockOptions {
+  lockFile: string;
+  /** True when a core answers on this state dir's socket: the strongest proof of life. */
+  coreAnswers: () => Promise<boolean>;
+  /** For tests: the identity written into the lock. */
+  self?: LockContent;
+}
+
+export class InstanceLock {
+  private released = false;
+
+  private constructor(
+    readonly lockFile: string,
+    readonly content: LockContent,
+  ) {}
+
+  static async acquire(options: AcquireLockOptions): Promise<LockResult> {
+    const self: LockContent = options.self ?? { pid: process.pid, execPath: process.execPath, startedAt: Date.now() };
+    // Each pass either creates the lock, finds a live owner, or removes one stale lock; a few
+    // passes cover another process racing us through the same steps.
+    for (let attempt = 0; attempt < 5; attempt += 1) {
+      if (await createExclusively(options.lockFile, self)) {
+        return { acquired: true, lock: new InstanceLock(options.lockFile, self) };
+      }
+      const existing = await readLock(options.lockFile);
+      if (existing === 'missing') continue; // released between our two steps: try again
+      if (existing !== 'unreadable' && (await ownerIsAlive(existing, options.coreAnswers))) {
+        return { acquired: false, owner: { pid: existing.pid, startedAt: existing.startedAt } };
+      }
+      await removeStaleLock(options.lockFile, existing);
+    }
+    throw new Error(`Could not take the lock ${options.lockFile}: other processes keep changing it.`);
+  }
+
+  /** Removes the lock if it is still ours. Safe to call more than once. */
+  async release(): Promise<void> {
+    if (this.released) return;
+    this.released = true;
+    const current = await readLock(this.lockFile);
+    if (typeof current === 'object' && current.pid === this.content.pid && current.startedAt === this.content.startedAt) {
+      await fs.rm(this.lockFile, { force: true });
+    }
+  }
+}
+
+async function createExclusively(lockFile: string, content: LockContent): Promise<boolean> {
+  const temp = path.join(path.dirname(lockFile), `.${path.basename(lockFile)}.${randomBytes(6).toString('hex')}.tmp`);
+  const handle = await fs.open(temp, 'wx', 0o600);
+  try {
+    await handle.writeFile(`${JSON.stringify(content)}\n`);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await fs.link(temp, lockFile);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  } finally {
+    await fs.rm(temp, { force: true });
+  }
+}
+
+async function readLock(lockFile: string): Promise<LockContent | 'missing' | 'unreadable'> {
+  let text: string;
+  try {
+    text = await fs.readFile(lockFile, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
+    throw error;
+  }
+  try {
+    const parsed = LockContentSchema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : 'unreadable';
+  } catch {
+    // A lock file is written whole (temp + link), so garbage here is not a lock in progress.
+    return 'unreadable';
+  }
+}
+
+async function ownerIsAlive(owner: LockContent, coreAnswers: () => Promise<boolean>): Promise<boolean> {
+  // A core answering on the socket is alive, whoever it is (even this very process).
+  if (await coreAnswers()) return true;
+  // Our own pid, yet nothing answers: a lock from a previous life with a recycled pid
+  // (containers restart with the same small pids).
+  if (owner.pid === process.pid) return false;
+  if (!processExists(owner.pid)) return false;
+  // The pid exists but no core answers yet: the owner may still be starting (the lock is taken
+  // before the socket opens), or the pid was reused. Where the system can tell, a different
+  // executable means reuse; otherwise give the live process the benefit of the doubt.
+  const executable = await executableOf(owner.pid);
+  return executable === null || executable === owner.execPath;
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists but belongs to someone else.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The executable of a running process, or null when this system cannot tell (no /proc). */
+async function executableOf(pid: number): Promise<string | null> {
+  if (process.platform !== 'linux') return null;
+  try {
+    return await fs.readlink(`/proc/${pid}/exe`);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Moves the stale lock aside and checks that what was moved is the lock we judged stale; if a
+ * racing process replaced it with a live lock in between, that lock is put back.
+ */
+async function removeStaleLock(lockFile: string, judged: LockContent | 'unreadable'): Promise<void> {
+  const aside = `${lockFile}.stale-${randomBytes(6).toString('hex')}`;
+  try {
+    await fs.rename(lockFile, aside);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  const moved = await readLock(aside);
+  const sameAsJudged =
+    judged === 'unreadable'
+      ? moved === 'unreadable'
+      : typeof moved === 'object' && moved.pid === judged.pid && moved.startedAt === judged.startedAt;
+  if (!sameAsJudged) {
+    await fs.link(aside, lockFile).catch(() => undefined);
+  }
+  await fs.rm(aside, { force: true });
+}

@@ -1,0 +1,91 @@
+/**
+ * A minimal `Core` for testing the doors' transport (auth, framing, validation, event
+ * fan-out) without a VM. It answers every request with a fixed, contract-valid value and
+ * records what reached it, so a test can prove that refused input never did. Tests of the
+ * doors against the real core live in the *.integration tests.
+ */
+import path from 'node:path';
+import type { Core, Door, ValidInput } from '../../core/core.js';
+import { statePaths } from '../../core/paths.js';
+import type { CoreEvent, RequestName, RequestOutput, Settings, Status } from '../../ipc/contract.js';
+
+export const stoppedStatus: Status = {
+  state: 'stopped',
+  profile: 'linux-test',
+  since: 1_700_000_000_000,
+  detail: 'not running',
+  accelerator: null,
+  pid: null,
+  sshPort: null,
+  hostKey: null,
+  error: null,
+  restart: { attempts: 0, nextAt: null, gaveUp: false },
+  guest: null,
+  adopted: false,
+};
+
+export const defaultTestSettings: Settings = {
+  version: 1,
+  profile: 'linux-test',
+  cpus: 1,
+  memoryMiB: 1024,
+  diskGiB: 4,
+  hostPort: 31022,
+  hostPortAuto: false,
+  startOnLaunch: false,
+  restartPolicy: { enabled: true, maxPerMinute: 6, giveUpAfter: 5 },
+  logs: { ringLines: 1000 },
+};
+
+export interface TransportCore extends Core {
+  /** Every request that reached the core, in order. */
+  readonly received: Array<{ name: RequestName; input: unknown; door: Door }>;
+  emit(event: CoreEvent): void;
+  readonly listenerCount: number;
+  /** The options of each `close()` call. */
+  readonly closedWith: Array<{ stopBuilder: boolean }>;
+}
+
+type Answers = { [N in RequestName]: (input: ValidInput<N>, door: Door) => RequestOutput<N> | Promise<RequestOutput<N>> };
+
+/** `overrides` replace answers for a test that needs a scripted reply (e.g. events before it). */
+export function transportCore(stateDir: string, overrides: (emit: (event: CoreEvent) => void) => Partial<Answers> = () => ({})): TransportCore {
+  const listeners = new Set<(event: CoreEvent) => void>();
+  const received: TransportCore['received'] = [];
+  const closedWith: TransportCore['closedWith'] = [];
+  const emit = (event: CoreEvent): void => {
+    for (const listener of listeners) listener(event);
+  };
+  const answers: Answers = {
+    'app.info': (_input, door) => ({ version: 'test', platform: 'test', stateDir, logDir: path.join(stateDir, 'logs'), door }),
+    'status.get': () => stoppedStatus,
+    'vm.start': () => ({ ...stoppedStatus, state: 'starting', detail: 'booting' }),
+    'vm.stop': () => stoppedStatus,
+    'vm.restart': () => ({ ...stoppedStatus, state: 'starting', detail: 'booting' }),
+    'logs.tail': () => ({ lines: [] }),
+    'settings.get': () => defaultTestSettings,
+    'settings.set': () => ({ settings: defaultTestSettings, effects: { needsRestart: false, needsNewDisk: false, messages: [] } }),
+    ...overrides(emit),
+  };
+  return {
+    paths: statePaths({ stateDir }),
+    received,
+    closedWith,
+    get listenerCount() {
+      return listeners.size;
+    },
+    async handle<N extends RequestName>(name: N, input: ValidInput<N>, door: Door): Promise<RequestOutput<N>> {
+      received.push({ name, input, door });
+      return (answers[name] as (input: ValidInput<N>, door: Door) => RequestOutput<N> | Promise<RequestOutput<N>>)(input, door);
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    emit,
+    power: { suspended() {}, resumed() {} },
+    async close(options) {
+      closedWith.push(options);
+    },
+  };
+}
