@@ -1,0 +1,55 @@
+/**
+ * The Dashboard and the Logs window through the headless door, with no builder VM: settings
+ * validation and persistence, the logs page, and what a wrong token looks like.
+ */
+import { expect, test } from './fixtures/headlessDoor.js';
+
+test('the settings form refuses an invalid value with the schema message and keeps a valid one', async ({ page, door }) => {
+  await page.goto(door.url);
+  await expect(page.getByRole('status', { name: 'Builder state' })).toHaveText(/Stopped/);
+
+  const cpus = page.getByRole('textbox', { name: 'CPUs' });
+  const memory = page.getByRole('textbox', { name: 'Memory' });
+  const save = page.getByRole('button', { name: 'Save' });
+
+  await cpus.fill('0');
+  // The contract's own message, shown before anything is sent.
+  await expect(page.getByText('at least 1 core')).toBeVisible();
+  await expect(cpus).toHaveAttribute('aria-invalid', 'true');
+  await expect(save).toBeDisabled();
+
+  await cpus.fill('1');
+  await expect(page.getByText('at least 1 core')).toBeHidden();
+  await memory.fill('768');
+  await expect(save).toBeEnabled();
+  await save.click();
+  await expect(page.getByLabel('Settings saved')).toContainText(/Saved|Restart/);
+
+  // Persisted by the core, not just kept by the page.
+  await page.reload();
+  await expect(memory).toHaveValue('768');
+  const fromCli = await door.cli(['settings', 'get']);
+  expect(fromCli.stdout).toMatch(/768/);
+});
+
+test('the Logs window shows the app log and filters it by source', async ({ page, door }) => {
+  await page.goto(door.url);
+  const [logs] = await Promise.all([page.waitForEvent('popup'), page.getByRole('link', { name: 'Open Logs' }).click()]);
+  await expect(logs).toHaveURL(/logs\.html#token=/);
+  const list = logs.getByRole('log', { name: 'Log lines' });
+  await expect(list).toContainText(/core started/);
+
+  await logs.getByRole('checkbox', { name: 'app' }).uncheck();
+  await expect(list).not.toContainText(/core started/);
+  await logs.getByRole('checkbox', { name: 'app' }).check();
+  await expect(list).toContainText(/core started/);
+});
+
+test('a page with a wrong token says it is disconnected and does not show stale data', async ({ page, door }) => {
+  const wrong = new URL(door.url);
+  wrong.hash = '#token=not-the-token';
+  await page.goto(wrong.toString());
+  await expect(page.getByRole('alert')).toContainText(/Disconnected from Builder Bar — reconnecting/);
+  await expect(page.getByRole('status', { name: 'Builder state' })).toHaveText(/Loading/);
+  await expect(page.getByRole('button', { name: 'Start', exact: true })).toBeDisabled();
+});

@@ -1,0 +1,34 @@
+/** The Dashboard window: state, actions, last error, resources, host key, console, settings. */
+import { ConnectionBanner } from '../components/ConnectionBanner.js';
+import { ErrorNote } from '../components/ErrorNote.js';
+import { useMirror } from '../components/doorContext.js';
+import { Actions } from './Actions.js';
+import { ConsolePanel } from './ConsolePanel.js';
+import { HostKeyPanel } from './HostKeyPanel.js';
+import { LastError } from './LastError.js';
+import { Resources } from './Resources.js';
+import { SettingsForm } from './SettingsForm.js';
+import { StateHeader } from './StateHeader.js';
+
+export function Dashboard() {
+  const status = useMirror((mirror) => mirror.status);
+  const settings = useMirror((mirror) => mirror.settings);
+  const loadError = useMirror((mirror) => mirror.loadError);
+  return (
+    <div className="window">
+      <ConnectionBanner />
+      <main className="dashboard">
+        <StateHeader status={status} />
+        {loadError ? <ErrorNote error={loadError} /> : null}
+        <Actions state={status?.state ?? null} />
+        {status ? <LastError error={status.error} restart={status.restart} /> : null}
+        <div className="columns">
+          <Resources guest={status?.guest ?? null} />
+          <HostKeyPanel hostKey={status?.hostKey ?? null} />
+        </div>
+        <ConsolePanel />
+        <SettingsForm settings={settings} />
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,192 @@
+/**
+ * The settings form. Every keystroke is checked against the contract's schema and the schema's
+ * message shows next to the field; Save sends only what changed and then shows the effects
+ * the core reports ("Restart the builder to apply", "…applies only to a new disk").
+ */
+import { useId, useState, type ReactNode } from 'react';
+import type { ErrorInfo, Settings, SettingsEffects } from '../api/contract.js';
+import { ErrorNote } from '../components/ErrorNote.js';
+import { useDoor } from '../components/doorContext.js';
+import {
+  checkDraft,
+  draftFromSettings,
+  isEmptyPatch,
+  patchBetween,
+  type DraftField,
+  type FieldErrors,
+  type SettingsDraft,
+} from '../settings/settingsDraft.js';
+
+interface FieldProps {
+  field: DraftField;
+  label: string;
+  unit?: string;
+  draft: SettingsDraft;
+  errors: FieldErrors;
+  onChange(field: DraftField, value: string | boolean): void;
+  disabled?: boolean;
+}
+
+function NumberField({ field, label, unit, draft, errors, onChange, disabled }: FieldProps) {
+  const id = useId();
+  const error = errors[field];
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <div className="field-input">
+        <input
+          id={id}
+          name={field}
+          inputMode="numeric"
+          value={String(draft[field])}
+          disabled={disabled}
+          aria-invalid={error ? true : undefined}
+          aria-describedby={error ? `${id}-error` : undefined}
+          onChange={(event) => onChange(field, event.target.value)}
+        />
+        {unit ? <span className="unit">{unit}</span> : null}
+      </div>
+      {error ? (
+        <span id={`${id}-error`} className="field-error">
+          {error}
+        </span>
+      ) : null}
+    </div>
+  );
+}
+
+function CheckboxField({ field, label, draft, onChange, children }: FieldProps & { children?: ReactNode }) {
+  const id = useId();
+  return (
+    <div className="field field-checkbox">
+      <input
+        id={id}
+        type="checkbox"
+        name={field}
+        checked={Boolean(draft[field])}
+        onChange={(event) => onChange(field, event.target.checked)}
+      />
+      <label htmlFor={id}>{label}</label>
+      {children}
+    </div>
+  );
+}
+
+export function SettingsForm({ settings }: { settings: Settings | null }) {
+  const { door } = useDoor();
+  // While the user edits, the form holds their draft; otherwise it shows the core's settings.
+  const [editing, setEditing] = useState<SettingsDraft | null>(null);
+  const [saving, setSaving] = useState(false);
+  const [effects, setEffects] = useState<SettingsEffects | null>(null);
+  const [saveError, setSaveError] = useState<ErrorInfo | null>(null);
+
+  if (!settings) {
+    return (
+      <section className="panel" aria-labelledby="settings-title">
+        <h2 id="settings-title">Settings</h2>
+        <p className="muted">Loading…</p>
+      </section>
+    );
+  }
+
+  const draft = editing ?? draftFromSettings(settings);
+  const check = checkDraft(draft, settings);
+  const errors = check.ok ? {} : check.errors;
+  const patch = check.ok ? patchBetween(settings, check.settings) : null;
+  const canSave = !saving && patch !== null && !isEmptyPatch(patch);
+
+  const onChange = (field: DraftField, value: string | boolean): void => {
+    setEditing({ ...draft, [field]: value });
+    setEffects(null);
+    setSaveError(null);
+  };
+
+  const save = async (): Promise<void> => {
+    if (!patch || isEmptyPatch(patch)) return;
+    setSaving(true);
+    try {
+      const reply = await door.api.setSettings({ patch });
+      if (reply.ok) {
+        setEditing(null);
+        setEffects(reply.value.effects);
+      } else {
+        setSaveError(reply.error);
+      }
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  const props = { draft, errors, onChange };
+  return (
+    <section className="panel" aria-labelledby="settings-title">
+      <h2 id="settings-title">Settings</h2>
+      <form
+        className="settings"
+        noValidate
+        onSubmit={(event) => {
+          event.preventDefault();
+          void save();
+        }}
+      >
+        <div className="field-grid">
+          <NumberField field="cpus" label="CPUs" {...props} />
+          <NumberField field="memoryMiB" label="Memory" unit="MiB" {...props} />
+          <NumberField field="diskGiB" label="Disk" unit="GiB" {...props} />
+          <NumberField field="hostPort" label="Host port" {...props} />
+          <NumberField field="ringLines" label="Log lines kept" unit="per source" {...props} />
+        </div>
+        <CheckboxField field="hostPortAuto" label="Use the next free port when the host port is taken" {...props} />
+        <CheckboxField field="startOnLaunch" label="Start the builder when Builder Bar launches" {...props} />
+        <fieldset className="restart-policy">
+          <legend>Restart policy</legend>
+          <CheckboxField field="restartEnabled" label="Restart after an unexpected exit" {...props} />
+          <div className="field-grid">
+            <NumberField
+              field="restartMaxPerMinute"
+              label="At most"
+              unit="restarts a minute"
+              disabled={!draft.restartEnabled}
+              {...props}
+            />
+            <NumberField
+              field="restartGiveUpAfter"
+              label="Give up after"
+              unit="failed restarts"
+              disabled={!draft.restartEnabled}
+              {...props}
+            />
+          </div>
+        </fieldset>
+        {!check.ok && check.formError ? <div className="field-error">{check.formError}</div> : null}
+        <div className="button-row">
+          <button type="submit" className="primary" disabled={!canSave}>
+            {saving ? 'Saving…' : 'Save'}
+          </button>
+          <button
+            type="button"
+            disabled={editing === null || saving}
+            onClick={() => {
+              setEditing(null);
+              setSaveError(null);
+            }}
+          >
+            Revert
+          </button>
+        </div>
+        {saveError ? <ErrorNote error={saveError} /> : null}
+        <div className="effects" aria-live="polite" aria-label="Settings saved">
+          {effects
+            ? effects.messages.length > 0
+              ? effects.messages.map((message) => (
+                  <div key={message} className="effect">
+                    {message}
+                  </div>
+                ))
+              : 'Saved.'
+            : null}
+        </div>
+      </form>
+    </section>
+  );
+}

@@ -1,0 +1,60 @@
+/**
+ * The top of the Dashboard: the state as a coloured dot and a word (with what the supervisor
+ * is doing while busy), then the facts a user checks first: profile, accelerator, port, pid.
+ */
+import type { Status } from '../api/contract.js';
+import { pageLink } from '../api/pickApi.js';
+import { useDoor } from '../components/doorContext.js';
+import { useNow } from '../components/useNow.js';
+import { describeAccelerator, describeState, formatDuration } from '../format/format.js';
+
+export function StateHeader({ status }: { status: Status | null }) {
+  const { door } = useDoor();
+  const now = useNow();
+  const state = status ? describeState(status) : null;
+  return (
+    <header className="state-header">
+      <div className="state-line">
+        <div className="state" role="status" aria-label="Builder state" aria-live="polite">
+          <span className={`dot dot-${state?.tone ?? 'neutral'}`} aria-hidden="true" />
+          <span className="state-word">{state?.word ?? 'Loading…'}</span>
+          {state?.detail ? <span className="state-detail"> {state.detail}</span> : null}
+          {status && status.state === 'ready' ? (
+            <span className="state-detail"> for {formatDuration((now - status.since) / 1000)}</span>
+          ) : null}
+        </div>
+        <a className="link-button" href={pageLink('logs.html', door.token)} target="_blank" rel="noopener">
+          Open Logs
+        </a>
+      </div>
+      {status ? (
+        <dl className="facts">
+          <div>
+            <dt>Profile</dt>
+            <dd>{status.profile}</dd>
+          </div>
+          <div>
+            <dt>Accelerator</dt>
+            <dd className={status.accelerator?.name === 'tcg' ? 'warn-text' : undefined}>
+              {describeAccelerator(status.accelerator)}
+            </dd>
+          </div>
+          <div>
+            <dt>SSH port</dt>
+            <dd>{status.sshPort !== null ? `127.0.0.1:${status.sshPort}` : '—'}</dd>
+          </div>
+          <div>
+            <dt>PID</dt>
+            <dd>{status.pid ?? '—'}</dd>
+          </div>
+          {status.adopted ? (
+            <div>
+              <dt>Adopted</dt>
+              <dd title="This core found the builder already running and took it over">yes</dd>
+            </div>
+          ) : null}
+        </dl>
+      ) : null}
+    </header>
+  );
+}

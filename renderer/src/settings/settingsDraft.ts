@@ -1,0 +1,125 @@
+/**
+ * The settings form's model: what the user typed (strings, so a half-typed number is kept as
+ * typed), checked against the contract's `SettingsSchema` on every keystroke so the schema's
+ * own message shows next to the field before anything is sent. Only changed fields are sent.
+ */
+import { SettingsSchema, type Settings, type SettingsPatch } from '../api/contract.js';
+
+export interface SettingsDraft {
+  cpus: string;
+  memoryMiB: string;
+  diskGiB: string;
+  hostPort: string;
+  hostPortAuto: boolean;
+  startOnLaunch: boolean;
+  restartEnabled: boolean;
+  restartMaxPerMinute: string;
+  restartGiveUpAfter: string;
+  ringLines: string;
+}
+
+export type DraftField = keyof SettingsDraft;
+export type FieldErrors = Partial<Record<DraftField, string>>;
+
+/** Where each draft field lives in `Settings` (the path zod reports issues under). */
+const settingsPathOf: Record<DraftField, string> = {
+  cpus: 'cpus',
+  memoryMiB: 'memoryMiB',
+  diskGiB: 'diskGiB',
+  hostPort: 'hostPort',
+  hostPortAuto: 'hostPortAuto',
+  startOnLaunch: 'startOnLaunch',
+  restartEnabled: 'restartPolicy.enabled',
+  restartMaxPerMinute: 'restartPolicy.maxPerMinute',
+  restartGiveUpAfter: 'restartPolicy.giveUpAfter',
+  ringLines: 'logs.ringLines',
+};
+
+export function draftFromSettings(settings: Settings): SettingsDraft {
+  return {
+    cpus: String(settings.cpus),
+    memoryMiB: String(settings.memoryMiB),
+    diskGiB: String(settings.diskGiB),
+    hostPort: String(settings.hostPort),
+    hostPortAuto: settings.hostPortAuto,
+    startOnLaunch: settings.startOnLaunch,
+    restartEnabled: settings.restartPolicy.enabled,
+    restartMaxPerMinute: String(settings.restartPolicy.maxPerMinute),
+    restartGiveUpAfter: String(settings.restartPolicy.giveUpAfter),
+    ringLines: String(settings.logs.ringLines),
+  };
+}
+
+/** Text to number; blank or not a number -> NaN, which the checks below turn into a message. */
+function numberFrom(text: string): number {
+  const trimmed = text.trim();
+  return trimmed === '' ? Number.NaN : Number(trimmed);
+}
+
+export type DraftCheck =
+  | { ok: true; settings: Settings }
+  | { ok: false; errors: FieldErrors; /** A problem no field of the form owns. */ formError: string | null };
+
+export function checkDraft(draft: SettingsDraft, base: Settings): DraftCheck {
+  const candidate = {
+    ...base,
+    cpus: numberFrom(draft.cpus),
+    memoryMiB: numberFrom(draft.memoryMiB),
+    diskGiB: numberFrom(draft.diskGiB),
+    hostPort: numberFrom(draft.hostPort),
+    hostPortAuto: draft.hostPortAuto,
+    startOnLaunch: draft.startOnLaunch,
+    restartPolicy: {
+      enabled: draft.restartEnabled,
+      maxPerMinute: numberFrom(draft.restartMaxPerMinute),
+      giveUpAfter: numberFrom(draft.restartGiveUpAfter),
+    },
+    logs: { ringLines: numberFrom(draft.ringLines) },
+  };
+  const errors: FieldErrors = {};
+  // The schema would say "expected number, received NaN"; say what to do instead.
+  for (const field of Object.keys(settingsPathOf) as DraftField[]) {
+    const value = draft[field];
+    if (typeof value === 'string' && !Number.isFinite(numberFrom(value))) errors[field] = 'enter a number';
+  }
+  const parsed = SettingsSchema.safeParse(candidate);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const path = issue.path.join('.');
+      const field = (Object.keys(settingsPathOf) as DraftField[]).find((key) => settingsPathOf[key] === path);
+      if (field && errors[field] === undefined) errors[field] = issue.message;
+    }
+  }
+  if (!parsed.success) {
+    const formError = Object.keys(errors).length === 0 ? (parsed.error.issues[0]?.message ?? 'invalid settings') : null;
+    return { ok: false, errors, formError };
+  }
+  if (Object.keys(errors).length > 0) return { ok: false, errors, formError: null };
+  return { ok: true, settings: parsed.data };
+}
+
+/** Only what differs from `base`, so saving never rewrites values someone else changed. */
+export function patchBetween(base: Settings, next: Settings): SettingsPatch {
+  const patch: SettingsPatch = {};
+  if (next.cpus !== base.cpus) patch.cpus = next.cpus;
+  if (next.memoryMiB !== base.memoryMiB) patch.memoryMiB = next.memoryMiB;
+  if (next.diskGiB !== base.diskGiB) patch.diskGiB = next.diskGiB;
+  if (next.hostPort !== base.hostPort) patch.hostPort = next.hostPort;
+  if (next.hostPortAuto !== base.hostPortAuto) patch.hostPortAuto = next.hostPortAuto;
+  if (next.startOnLaunch !== base.startOnLaunch) patch.startOnLaunch = next.startOnLaunch;
+  const restart: NonNullable<SettingsPatch['restartPolicy']> = {};
+  if (next.restartPolicy.enabled !== base.restartPolicy.enabled) restart.enabled = next.restartPolicy.enabled;
+  if (next.restartPolicy.maxPerMinute !== base.restartPolicy.maxPerMinute) {
+    restart.maxPerMinute = next.restartPolicy.maxPerMinute;
+  }
+  if (next.restartPolicy.giveUpAfter !== base.restartPolicy.giveUpAfter) {
+    restart.giveUpAfter = next.restartPolicy.giveUpAfter;
+  }
+  if (Object.keys(restart).length > 0) patch.restartPolicy = restart;
+  if (next.logs.ringLines !== base.logs.ringLines) patch.logs = { ringLines: next.logs.ringLines };
+  return patch;
+}
+
+export function isEmptyPatch(patch: SettingsPatch): boolean {
+  return Object.keys(patch).length === 0;
+}

@@ -1,0 +1,133 @@
+import { describe, expect, it } from 'vitest';
+import type { ConnectionInfo, ConnectionSource } from '../api/connection.js';
+import type { BuilderBarApi, EventName, EventPayload, LogLine, Settings, Status } from '../api/contract.js';
+import { createMirrorStore } from './mirrorStore.js';
+
+const status: Status = {
+  state: 'stopped',
+  profile: 'linux-test',
+  since: 1,
+  detail: '',
+  accelerator: null,
+  pid: null,
+  sshPort: null,
+  hostKey: null,
+  error: null,
+  restart: { attempts: 0, nextAt: null, gaveUp: false },
+  guest: null,
+  adopted: false,
+};
+const settings: Settings = {
+  version: 1,
+  profile: 'linux-test',
+  cpus: 1,
+  memoryMiB: 1024,
+  diskGiB: 4,
+  hostPort: 31022,
+  hostPortAuto: false,
+  startOnLaunch: false,
+  restartPolicy: { enabled: true, maxPerMinute: 6, giveUpAfter: 5 },
+  logs: { ringLines: 10_000 },
+};
+const line = (seq: number): LogLine => ({ seq, time: seq, source: 'app', level: 'info', text: `l${seq}` });
+
+/** An in-memory core behind the API shape: answers from its fields, pushes events on demand. */
+function fakeCore() {
+  const core = { status, settings, tail: [line(1), line(2)], calls: 0 };
+  const listeners = new Map<EventName, Set<(payload: unknown) => void>>();
+  const ok = <T>(value: T) => Promise.resolve({ ok: true as const, value });
+  const api: BuilderBarApi = {
+    getAppInfo: () => ok({ version: '0', platform: 'linux', stateDir: '/s', logDir: '/s/logs', door: 'headless' as const }),
+    getStatus: () => {
+      core.calls += 1;
+      return ok(core.status);
+    },
+    startBuilder: () => ok(core.status),
+    stopBuilder: () => ok(core.status),
+    restartBuilder: () => ok(core.status),
+    tailLogs: () => ok({ lines: core.tail }),
+    getSettings: () => ok(core.settings),
+    setSettings: () => ok({ settings: core.settings, effects: { needsRestart: false, needsNewDisk: false, messages: [] } }),
+    on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void) {
+      const set = listeners.get(event) ?? new Set();
+      listeners.set(event, set);
+      set.add(listener as (payload: unknown) => void);
+      return () => set.delete(listener as (payload: unknown) => void);
+    },
+  };
+  const emit = <E extends EventName>(event: E, payload: EventPayload<E>) => {
+    for (const listener of listeners.get(event) ?? []) listener(payload);
+  };
+  let info: ConnectionInfo = { state: 'connecting', attempt: 0, nextAttemptAt: null, problem: null };
+  const connectionListeners = new Set<(info: ConnectionInfo) => void>();
+  const connection: ConnectionSource = {
+    get: () => info,
+    subscribe: (listener) => {
+      connectionListeners.add(listener);
+      return () => connectionListeners.delete(listener);
+    },
+  };
+  const setConnection = (state: ConnectionInfo['state']) => {
+    info = { ...info, state };
+    for (const listener of connectionListeners) listener(info);
+  };
+  return { core, api, emit, connection, setConnection };
+}
+
+const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+describe('the mirror store', () => {
+  it('fetches status, settings and the log tail once the door opens', async () => {
+    const fake = fakeCore();
+    const mirror = createMirrorStore(fake, { tailLines: 100, logCap: 100 });
+    expect(mirror.store.getState().status).toBeNull();
+    fake.setConnection('open');
+    await settle();
+    const state = mirror.store.getState();
+    expect(state.status).toEqual(status);
+    expect(state.settings).toEqual(settings);
+    expect(state.logs.map((l) => l.seq)).toEqual([1, 2]);
+    expect(state.connection.state).toBe('open');
+  });
+
+  it('follows status, settings and logs events', async () => {
+    const fake = fakeCore();
+    const mirror = createMirrorStore(fake, { tailLines: 100, logCap: 3 });
+    fake.setConnection('open');
+    await settle();
+    fake.emit('status', { ...status, state: 'starting', detail: 'booting' });
+    fake.emit('settings', { ...settings, cpus: 2 });
+    fake.emit('logs', { lines: [line(3), line(4)] });
+    const state = mirror.store.getState();
+    expect(state.status?.state).toBe('starting');
+    expect(state.settings?.cpus).toBe(2);
+    expect(state.logs.map((l) => l.seq)).toEqual([2, 3, 4]);
+  });
+
+  it('fetches everything again after a reconnect, replacing logs from a restarted core', async () => {
+    const fake = fakeCore();
+    const mirror = createMirrorStore(fake, { tailLines: 100, logCap: 100 });
+    fake.setConnection('open');
+    await settle();
+    fake.setConnection('reconnecting');
+    expect(mirror.store.getState().connection.state).toBe('reconnecting');
+    // The new core started its log sequence again and the builder is ready now.
+    fake.core.tail = [line(0)];
+    fake.core.status = { ...status, state: 'ready' };
+    fake.setConnection('open');
+    await settle();
+    expect(fake.core.calls).toBe(2);
+    expect(mirror.store.getState().status?.state).toBe('ready');
+    expect(mirror.store.getState().logs.map((l) => l.seq)).toEqual([0]);
+  });
+
+  it('records why the initial fetch failed', async () => {
+    const fake = fakeCore();
+    fake.api.getStatus = () =>
+      Promise.resolve({ ok: false, error: { code: 'internal', message: 'core broke', hint: null } });
+    const mirror = createMirrorStore(fake, { tailLines: 100, logCap: 100 });
+    fake.setConnection('open');
+    await settle();
+    expect(mirror.store.getState().loadError?.message).toBe('core broke');
+  });
+});

@@ -1,0 +1,80 @@
+/**
+ * The zustand store that mirrors the core for one window. It fetches status, settings and the
+ * recent log tail when the door opens (and again after every reconnect, since events were
+ * missed meanwhile), then follows the `status`, `logs` and `settings` events.
+ */
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import type { ConnectionSource } from '../api/connection.js';
+import type { BuilderBarApi, ErrorInfo } from '../api/contract.js';
+import { emptyMirror, mergeLogLines, type Mirror } from './mirror.js';
+
+export interface MirrorStoreOptions {
+  /** Lines of log tail fetched on (re)connect. */
+  tailLines: number;
+  /** Lines kept in the window. */
+  logCap: number;
+}
+
+export interface MirrorStore {
+  store: StoreApi<Mirror>;
+  /** Fetches everything again; resolves once every answer is in. */
+  refresh(): Promise<void>;
+  dispose(): void;
+}
+
+export function createMirrorStore(
+  door: { api: BuilderBarApi; connection: ConnectionSource },
+  options: MirrorStoreOptions,
+): MirrorStore {
+  const { api, connection } = door;
+  const store = createStore<Mirror>(() => emptyMirror(connection.get()));
+  let disposed = false;
+
+  const noteFailure = (error: ErrorInfo): void => {
+    if (!disposed) store.setState({ loadError: error });
+  };
+
+  const refresh = async (): Promise<void> => {
+    const [status, settings, tail] = await Promise.all([
+      api.getStatus({}),
+      api.getSettings({}),
+      api.tailLogs({ lines: options.tailLines }),
+    ]);
+    if (disposed) return;
+    if (status.ok) store.setState({ status: status.value });
+    else noteFailure(status.error);
+    if (settings.ok) store.setState({ settings: settings.value });
+    else noteFailure(settings.error);
+    if (tail.ok) store.setState((mirror) => ({ logs: mergeLogLines(mirror.logs, tail.value.lines, options.logCap) }));
+    else noteFailure(tail.error);
+    if (status.ok && settings.ok && tail.ok) store.setState({ loadError: null });
+  };
+
+  const unsubscribers = [
+    api.on('status', (status) => store.setState({ status })),
+    api.on('settings', (settings) => store.setState({ settings })),
+    api.on('logs', ({ lines }) =>
+      store.setState((mirror) => ({ logs: mergeLogLines(mirror.logs, lines, options.logCap) })),
+    ),
+    connection.subscribe((info) => {
+      const wasOpen = store.getState().connection.state === 'open';
+      store.setState({ connection: info });
+      if (info.state === 'open' && !wasOpen) {
+        // A reconnect may land on a new core whose log sequence starts again: start afresh.
+        store.setState({ logs: [] });
+        void refresh();
+      }
+    }),
+  ];
+
+  if (connection.get().state === 'open') void refresh();
+
+  return {
+    store,
+    refresh,
+    dispose() {
+      disposed = true;
+      for (const unsubscribe of unsubscribers) unsubscribe();
+    },
+  };
+}
