@@ -4,6 +4,7 @@ import {
   CONTENT_SECURITY_POLICY,
   fileOfUrl,
   isAllowedNavigation,
+  windowKindForOpen,
   isPermissionGranted,
   isRendererPage,
   secureWindowOptions,
@@ -93,6 +94,21 @@ describe('navigation', () => {
   it('handles paths with spaces (the app lives in "Builder Bar.app")', () => {
     const spaced = ['/Applications/Builder Bar.app/Contents/Resources/app.asar/out/renderer/index.html'];
     expect(isRendererPage(pathToFileURL(spaced[0]!).href, spaced)).toBe(true);
+  });
+});
+
+describe('window.open', () => {
+  const byKind = { dashboard: '/app/out/renderer/index.html', logs: '/app/out/renderer/logs.html' };
+
+  it('turns a link to our logs page (with its token fragment) into our own logs window', () => {
+    expect(windowKindForOpen('file:///app/out/renderer/logs.html#token=abc', byKind)).toBe('logs');
+    expect(windowKindForOpen('file:///app/out/renderer/index.html', byKind)).toBe('dashboard');
+  });
+
+  it('denies every other target', () => {
+    expect(windowKindForOpen('https://example.com/logs.html', byKind)).toBeNull();
+    expect(windowKindForOpen('file:///tmp/logs.html', byKind)).toBeNull();
+    expect(windowKindForOpen('file://evil.example/app/out/renderer/logs.html', byKind)).toBeNull();
   });
 });
 

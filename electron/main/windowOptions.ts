@@ -120,6 +120,20 @@ export function isAllowedNavigation(targetUrl: string, rendererPages: readonly s
   return isRendererPage(targetUrl, rendererPages);
 }
 
+/**
+ * `window.open` policy: a link to one of our own pages (the dashboard's "Open Logs") opens
+ * that page's own Builder Bar window, built with the same options; anything else is denied.
+ * Returns the window kind to open, or null to deny.
+ */
+export function windowKindForOpen(targetUrl: string, pages: Readonly<Record<WindowKind, string>>): WindowKind | null {
+  const file = fileOfUrl(targetUrl);
+  if (file === null) return null;
+  for (const [kind, page] of Object.entries(pages) as [WindowKind, string][]) {
+    if (path.normalize(page) === file) return kind;
+  }
+  return null;
+}
+
 /** Every permission (camera, notifications, geolocation, ...) is refused: the UI needs none. */
 export function isPermissionGranted(_permission: string): boolean {
   return false;

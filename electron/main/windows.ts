@@ -9,6 +9,7 @@ import {
   isAllowedNavigation,
   isPermissionGranted,
   secureWindowOptions,
+  windowKindForOpen,
   withContentSecurityPolicy,
   type WindowKind,
 } from './windowOptions.js';
@@ -87,7 +88,11 @@ export class WindowManager {
       }
     });
     contents.setWindowOpenHandler(({ url }) => {
-      this.options.onRefused(`Refused to open a new window for ${url}.`);
+      // Our own page opens in our own window (made with secureWindowOptions); the page never
+      // gets a window it controls.
+      const kind = windowKindForOpen(url, this.options.layout.pages);
+      if (kind) this.open(kind);
+      else this.options.onRefused(`Refused to open a new window for ${url}.`);
       return { action: 'deny' };
     });
     // webviewTag is off in the options; this is the second lock on the same door.
