@@ -2,37 +2,14 @@ import { describe, expect, it } from 'vitest';
 import type { Settings, Status, VmState } from '../ipc/contract.js';
 import { menuModel, statusLine, type MenuItemModel, type TrayAction } from './menuModel.js';
 import { menuTemplate } from './menuTemplate.js';
+import { defaultSettings } from '../core/settings/defaults.js';
+import { initialStatus } from '../ipc/initialStatus.js';
 
 function status(state: VmState, extra: Partial<Status> = {}): Status {
-  return {
-    state,
-    profile: 'linux-test',
-    since: 1_700_000_000_000,
-    detail: '',
-    accelerator: null,
-    pid: null,
-    sshPort: null,
-    hostKey: null,
-    error: null,
-    restart: { attempts: 0, nextAt: null, gaveUp: false },
-    guest: null,
-    adopted: false,
-    ...extra,
-  };
+  return { ...initialStatus('linux-test', 1_700_000_000_000), state, detail: '', ...extra };
 }
 
-const settings: Settings = {
-  version: 1,
-  profile: 'linux-test',
-  cpus: 1,
-  memoryMiB: 1024,
-  diskGiB: 4,
-  hostPort: 31022,
-  hostPortAuto: false,
-  startOnLaunch: false,
-  restartPolicy: { enabled: true, maxPerMinute: 6, giveUpAfter: 5 },
-  logs: { ringLines: 1000 },
-};
+const settings: Settings = { ...defaultSettings('linux'), logs: { ringLines: 1000 } };
 
 function actions(model: MenuItemModel[]): Record<string, boolean> {
   const out: Record<string, boolean> = {};

@@ -14,6 +14,7 @@ import {
   trayMenuAttachment,
   trayTooltip,
 } from './trayIcon.js';
+import { initialStatus } from '../ipc/initialStatus.js';
 
 const iconsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../resources/icons');
 const STATES: VmState[] = ['stopped', 'starting', 'ready', 'stopping', 'error'];
@@ -49,20 +50,7 @@ function readTemplatePng(file: string): { width: number; height: number; pixels:
 }
 
 function baseStatus(state: VmState, sshPort: number | null = null): Status {
-  return {
-    state,
-    profile: 'linux-test',
-    since: 0,
-    detail: '',
-    accelerator: null,
-    pid: null,
-    sshPort,
-    hostKey: null,
-    error: null,
-    restart: { attempts: 0, nextAt: null, gaveUp: false },
-    guest: null,
-    adopted: false,
-  };
+  return { ...initialStatus('linux-test', 0), state, detail: '', sshPort };
 }
 
 describe('tray icon files', () => {

@@ -7,35 +7,13 @@
 import path from 'node:path';
 import type { Core, Door, ValidInput } from '../../core/core.js';
 import { statePaths } from '../../core/paths.js';
+import { defaultSettings } from '../../core/settings/defaults.js';
+import { initialStatus } from '../../ipc/initialStatus.js';
 import type { CoreEvent, RequestName, RequestOutput, Settings, Status } from '../../ipc/contract.js';
 
-export const stoppedStatus: Status = {
-  state: 'stopped',
-  profile: 'linux-test',
-  since: 1_700_000_000_000,
-  detail: 'not running',
-  accelerator: null,
-  pid: null,
-  sshPort: null,
-  hostKey: null,
-  error: null,
-  restart: { attempts: 0, nextAt: null, gaveUp: false },
-  guest: null,
-  adopted: false,
-};
+export const stoppedStatus: Status = { ...initialStatus('linux-test', 1_700_000_000_000), detail: 'not running' };
 
-export const defaultTestSettings: Settings = {
-  version: 1,
-  profile: 'linux-test',
-  cpus: 1,
-  memoryMiB: 1024,
-  diskGiB: 4,
-  hostPort: 31022,
-  hostPortAuto: false,
-  startOnLaunch: false,
-  restartPolicy: { enabled: true, maxPerMinute: 6, giveUpAfter: 5 },
-  logs: { ringLines: 1000 },
-};
+export const defaultTestSettings: Settings = { ...defaultSettings('linux'), logs: { ringLines: 1000 } };
 
 export interface TransportCore extends Core {
   /** Every request that reached the core, in order. */

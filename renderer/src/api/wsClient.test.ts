@@ -4,34 +4,12 @@ import type { AddressInfo } from 'node:net';
 import type { ConnectionInfo } from './connection.js';
 import type { Settings, Status } from './contract.js';
 import { createWebSocketApi, disconnectedError, type WebSocketApi, type WebSocketLike } from './wsClient.js';
+import { initialStatus } from '../../../electron/ipc/initialStatus.js';
+import { defaultSettings } from '../../../electron/core/settings/defaults.js';
 
-const status: Status = {
-  state: 'stopped',
-  profile: 'linux-test',
-  since: 1_700_000_000_000,
-  detail: '',
-  accelerator: null,
-  pid: null,
-  sshPort: null,
-  hostKey: null,
-  error: null,
-  restart: { attempts: 0, nextAt: null, gaveUp: false },
-  guest: null,
-  adopted: false,
-};
+const status: Status = { ...initialStatus('linux-test', 1_700_000_000_000), detail: '' };
 
-const settings: Settings = {
-  version: 1,
-  profile: 'linux-test',
-  cpus: 1,
-  memoryMiB: 1024,
-  diskGiB: 4,
-  hostPort: 31022,
-  hostPortAuto: false,
-  startOnLaunch: false,
-  restartPolicy: { enabled: true, maxPerMinute: 6, giveUpAfter: 5 },
-  logs: { ringLines: 10_000 },
-};
+const settings: Settings = defaultSettings('linux');
 
 type Responder = (request: { id: number; name: string; input: unknown }, socket: NodeWebSocket) => void;
 

@@ -1,19 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Settings } from '../api/contract.js';
 import { checkDraft, draftFromSettings, isEmptyPatch, patchBetween } from './settingsDraft.js';
+import { defaultSettings } from '../../../electron/core/settings/defaults.js';
 
-const settings: Settings = {
-  version: 1,
-  profile: 'linux-test',
-  cpus: 1,
-  memoryMiB: 1024,
-  diskGiB: 4,
-  hostPort: 31022,
-  hostPortAuto: false,
-  startOnLaunch: false,
-  restartPolicy: { enabled: true, maxPerMinute: 6, giveUpAfter: 5 },
-  logs: { ringLines: 10_000 },
-};
+const settings: Settings = defaultSettings('linux');
 
 describe('the settings form model', () => {
   it('accepts the settings it started from and sends nothing', () => {

@@ -2,33 +2,11 @@ import { describe, expect, it } from 'vitest';
 import type { ConnectionInfo, ConnectionSource } from '../api/connection.js';
 import type { BuilderBarApi, EventName, EventPayload, LogLine, Settings, Status } from '../api/contract.js';
 import { createMirrorStore } from './mirrorStore.js';
+import { initialStatus } from '../../../electron/ipc/initialStatus.js';
+import { defaultSettings } from '../../../electron/core/settings/defaults.js';
 
-const status: Status = {
-  state: 'stopped',
-  profile: 'linux-test',
-  since: 1,
-  detail: '',
-  accelerator: null,
-  pid: null,
-  sshPort: null,
-  hostKey: null,
-  error: null,
-  restart: { attempts: 0, nextAt: null, gaveUp: false },
-  guest: null,
-  adopted: false,
-};
-const settings: Settings = {
-  version: 1,
-  profile: 'linux-test',
-  cpus: 1,
-  memoryMiB: 1024,
-  diskGiB: 4,
-  hostPort: 31022,
-  hostPortAuto: false,
-  startOnLaunch: false,
-  restartPolicy: { enabled: true, maxPerMinute: 6, giveUpAfter: 5 },
-  logs: { ringLines: 10_000 },
-};
+const status: Status = { ...initialStatus('linux-test', 1), detail: '' };
+const settings: Settings = defaultSettings('linux');
 const line = (seq: number): LogLine => ({ seq, time: seq, source: 'app', level: 'info', text: `l${seq}` });
 
 /** An in-memory core behind the API shape: answers from its fields, pushes events on demand. */
