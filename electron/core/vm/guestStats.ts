@@ -1,0 +1,62 @@
+/**
+ * The guest's vital signs, read with one ssh command while the builder is ready: uptime, load,
+ * memory and the disk holding /nix. The command uses only files and applets a busybox guest has.
+ */
+import type { GuestStats } from '../../ipc/contract.js';
+
+const SEPARATOR = '--builder-bar--';
+
+export const guestStatsCommand = [
+  'cat /proc/uptime',
+  `echo ${SEPARATOR}`,
+  'cat /proc/loadavg',
+  `echo ${SEPARATOR}`,
+  'cat /proc/meminfo',
+  `echo ${SEPARATOR}`,
+  // /nix may not exist yet (or be on /): df then reports the filesystem that would hold it.
+  '(df -k /nix 2>/dev/null || df -k /)',
+].join('; ');
+
+export function parseGuestStats(output: string, sampledAt: number): GuestStats {
+  const parts = output.split(SEPARATOR).map((part) => part.trim());
+  if (parts.length !== 4) throw new Error(`guest stats: expected 4 sections, got ${parts.length}`);
+  const [uptimeText, loadText, memText, dfText] = parts as [string, string, string, string];
+
+  const uptimeSeconds = Number.parseFloat(uptimeText.split(/\s+/)[0] ?? '');
+  const loadFields = loadText.split(/\s+/).slice(0, 3).map(Number.parseFloat);
+  if (!Number.isFinite(uptimeSeconds)) throw new Error('guest stats: /proc/uptime did not parse');
+  if (loadFields.length !== 3 || loadFields.some((value) => !Number.isFinite(value))) throw new Error('guest stats: /proc/loadavg did not parse');
+
+  const memKiB = new Map<string, number>();
+  for (const line of memText.split('\n')) {
+    const match = /^(\w+):\s+(\d+)/.exec(line.trim());
+    if (match?.[1] && match[2]) memKiB.set(match[1], Number(match[2]));
+  }
+  const total = memKiB.get('MemTotal');
+  if (total === undefined) throw new Error('guest stats: /proc/meminfo has no MemTotal');
+  // MemAvailable is the kernel's own estimate; older kernels lack it.
+  const available = memKiB.get('MemAvailable') ?? (memKiB.get('MemFree') ?? 0) + (memKiB.get('Buffers') ?? 0) + (memKiB.get('Cached') ?? 0);
+
+  return {
+    uptimeSeconds,
+    load: [loadFields[0] ?? 0, loadFields[1] ?? 0, loadFields[2] ?? 0],
+    memory: { totalBytes: total * 1024, usedBytes: Math.max(0, total - available) * 1024 },
+    disk: parseDf(dfText),
+    sampledAt,
+  };
+}
+
+/**
+ * `df -k` output: a header, then one filesystem, which busybox and GNU may wrap onto two lines
+ * when the device name is long. Columns from the right: mount, use%, available, used, total.
+ */
+function parseDf(text: string): GuestStats['disk'] {
+  const lines = text.split('\n').map((line) => line.trim()).filter((line) => line !== '');
+  const body = lines.slice(1).join(' ').split(/\s+/);
+  if (body.length < 5) throw new Error('guest stats: df output did not parse');
+  const mount = body[body.length - 1] ?? '/';
+  const usedKiB = Number(body[body.length - 4]);
+  const totalKiB = Number(body[body.length - 5]);
+  if (!Number.isFinite(usedKiB) || !Number.isFinite(totalKiB)) throw new Error('guest stats: df numbers did not parse');
+  return { totalBytes: totalKiB * 1024, usedBytes: usedKiB * 1024, mount };
+}

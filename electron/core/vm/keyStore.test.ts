@@ -1,0 +1,108 @@
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { utils } from 'ssh2';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { BuilderProfile } from './profile.js';
+import { CLIENT_KEY_FILE, ensureInstallKeys, fingerprintOfPublicKey, HOST_KEY_FILE } from './keyStore.js';
+
+const NIXPKGS_HOST_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJBWcxb/Blaqt1auOtE+F8QUWrUotiC5qBJ+UuEWdVCb root@nixos';
+
+function profileWith(hostKeyPolicy: BuilderProfile['hostKeyPolicy']): BuilderProfile {
+  return {
+    name: hostKeyPolicy.kind === 'fixed' ? 'darwin-linux-builder' : 'linux-test',
+    qemuBinaryName: 'qemu-system-x86_64',
+    acceleratorCandidates: ['tcg'],
+    sshUser: 'builder',
+    readinessCommand: 'true',
+    hostKeyPolicy,
+    prepare: () => Promise.reject(new Error('not used by the key store')),
+    launchPlan: () => {
+      throw new Error('not used by the key store');
+    },
+  };
+}
+
+const mode = (file: string): number => statSync(file).mode & 0o777;
+let root: string;
+let keysDir: string;
+
+beforeEach(() => {
+  root = mkdtempSync(path.join(os.tmpdir(), 'bb-keys-'));
+  keysDir = path.join(root, 'keys');
+});
+afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+function hasSshKeygen(): boolean {
+  try {
+    execFileSync('ssh-keygen', ['-?'], { stdio: 'ignore' });
+    return true;
+  } catch (error) {
+    return (error as { status?: number }).status !== undefined;
+  }
+}
+
+describe('the install key store', () => {
+  it('makes a client key and a guest host key, private 0600 in a 0700 dir, and keeps them across runs', async () => {
+    const first = await ensureInstallKeys(keysDir, profileWith({ kind: 'per-install' }));
+    expect(mode(keysDir)).toBe(0o700);
+    expect(mode(path.join(keysDir, CLIENT_KEY_FILE))).toBe(0o600);
+    expect(mode(path.join(keysDir, HOST_KEY_FILE))).toBe(0o600);
+    expect(mode(path.join(keysDir, `${HOST_KEY_FILE}.pub`))).toBe(0o644);
+    expect(first.clientPrivateKey).toMatch(/^-----BEGIN OPENSSH PRIVATE KEY-----/);
+    expect(first.clientPublicKey).toMatch(/^ssh-ed25519 AAAA/);
+    expect(first.hostPrivateKey).toMatch(/^-----BEGIN OPENSSH PRIVATE KEY-----/);
+    expect(first.pinnedHostKey.weakness).toBeNull();
+    expect(first.pinnedHostKey.fingerprint).toMatch(/^SHA256:[A-Za-z0-9+/]{43}$/);
+
+    const second = await ensureInstallKeys(keysDir, profileWith({ kind: 'per-install' }));
+    expect(second.clientPublicKey).toBe(first.clientPublicKey);
+    expect(second.pinnedHostKey).toEqual(first.pinnedHostKey);
+  });
+
+  it('pins the public half of the host private key it gives the guest', async () => {
+    const keys = await ensureInstallKeys(keysDir, profileWith({ kind: 'per-install' }));
+    const parsed = utils.parseKey(keys.hostPrivateKey ?? '');
+    if (parsed instanceof Error || Array.isArray(parsed)) throw new Error('host key did not parse');
+    expect(parsed.getPublicSSH().equals(keys.pinnedHostKeyBlob)).toBe(true);
+  });
+
+  it('tightens modes someone loosened', async () => {
+    await ensureInstallKeys(keysDir, profileWith({ kind: 'per-install' }));
+    chmodSync(keysDir, 0o755);
+    chmodSync(path.join(keysDir, CLIENT_KEY_FILE), 0o644);
+    await ensureInstallKeys(keysDir, profileWith({ kind: 'per-install' }));
+    expect(mode(keysDir)).toBe(0o700);
+    expect(mode(path.join(keysDir, CLIENT_KEY_FILE))).toBe(0o600);
+  });
+
+  it('for a fixed-key profile pins the published key, says why it is weak, and makes no host key', async () => {
+    const keys = await ensureInstallKeys(keysDir, profileWith({ kind: 'fixed', publicKey: NIXPKGS_HOST_KEY, weakness: 'public in nixpkgs' }));
+    expect(keys.hostPrivateKey).toBeNull();
+    expect(keys.pinnedHostKey).toEqual({
+      fingerprint: fingerprintOfPublicKey(NIXPKGS_HOST_KEY),
+      publicKey: NIXPKGS_HOST_KEY,
+      weakness: 'public in nixpkgs',
+    });
+    expect(() => statSync(path.join(keysDir, HOST_KEY_FILE))).toThrow();
+  });
+
+  it.runIf(hasSshKeygen())('prints the same fingerprint as ssh-keygen -lf', async () => {
+    const keys = await ensureInstallKeys(keysDir, profileWith({ kind: 'per-install' }));
+    const printed = execFileSync('ssh-keygen', ['-lf', path.join(keysDir, `${HOST_KEY_FILE}.pub`)], { encoding: 'utf8' });
+    expect(printed.split(' ')[1]).toBe(keys.pinnedHostKey.fingerprint);
+    const printedFixed = execFileSync('ssh-keygen', ['-lf', '-'], { input: NIXPKGS_HOST_KEY, encoding: 'utf8' });
+    expect(printedFixed.split(' ')[1]).toBe(fingerprintOfPublicKey(NIXPKGS_HOST_KEY));
+  });
+
+  it('keeps a replaced .pub pin as it is, so a guest with the old key is refused', async () => {
+    const before = await ensureInstallKeys(keysDir, profileWith({ kind: 'per-install' }));
+    const other = utils.generateKeyPairSync('ed25519');
+    writeFileSync(path.join(keysDir, `${HOST_KEY_FILE}.pub`), `${other.public}\n`);
+    const after = await ensureInstallKeys(keysDir, profileWith({ kind: 'per-install' }));
+    expect(after.pinnedHostKey.publicKey).toBe(other.public);
+    expect(after.pinnedHostKey.fingerprint).not.toBe(before.pinnedHostKey.fingerprint);
+    expect(readFileSync(path.join(keysDir, HOST_KEY_FILE), 'utf8')).toBe(before.hostPrivateKey);
+  });
+});

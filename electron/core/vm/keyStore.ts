@@ -1,0 +1,118 @@
+/**
+ * This install's ssh keys: the client key the supervisor (and later Nix) logs in with, and for
+ * profiles that take one, the guest's host key, whose public half is pinned. A fixed host key
+ * (nixpkgs' darwin.linux-builder ships one, public in its repository) is pinned too, with the
+ * reason trusting it is weak shown in the status. Files are written atomically with explicit
+ * modes (private keys 0600 in a 0700 dir), and modes someone loosened are tightened again.
+ */
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+// ssh2 is CommonJS and Node's ESM loader cannot see `utils` as a named export (it can see `Client`).
+import ssh2 from 'ssh2';
+
+const { utils } = ssh2;
+import type { HostKeyInfo } from '../../ipc/contract.js';
+import { BuilderBarError } from '../errors.js';
+import { ensurePrivateDir, writeFileAtomic } from '../util/atomicWrite.js';
+import type { BuilderProfile } from './profile.js';
+
+export const CLIENT_KEY_FILE = 'client_ed25519';
+export const HOST_KEY_FILE = 'guest_host_ed25519';
+
+export interface InstallKeys {
+  clientPrivateKey: string;
+  clientPublicKey: string;
+  /** For profiles with a per-install host key: the private key the guest is given. */
+  hostPrivateKey: string | null;
+  /** The exact host key the guest must present; anything else is refused. */
+  pinnedHostKey: HostKeyInfo;
+  /** The pinned key's wire blob, compared byte for byte in the ssh host verifier. */
+  pinnedHostKeyBlob: Buffer;
+}
+
+/** `SHA256:...` as `ssh-keygen -lf` prints it: unpadded base64 of the key blob's SHA-256. */
+export function fingerprintOfBlob(blob: Buffer): string {
+  return `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`;
+}
+
+/** The wire blob of an OpenSSH public-key line (`ssh-ed25519 AAAA... comment`). */
+export function publicKeyBlob(publicKeyLine: string): Buffer {
+  const parsed = utils.parseKey(publicKeyLine.trim());
+  if (parsed instanceof Error) throw new Error(`Not an OpenSSH public key: ${parsed.message}`);
+  const key = Array.isArray(parsed) ? parsed[0] : parsed;
+  if (!key) throw new Error('Not an OpenSSH public key');
+  return key.getPublicSSH();
+}
+
+export function fingerprintOfPublicKey(publicKeyLine: string): string {
+  return fingerprintOfBlob(publicKeyBlob(publicKeyLine));
+}
+
+/** Reads the install's keys, making any that are missing. */
+export async function ensureInstallKeys(keysDir: string, profile: BuilderProfile): Promise<InstallKeys> {
+  await ensurePrivateDir(keysDir);
+  const client = await ensureKeyPair(keysDir, CLIENT_KEY_FILE, 'builder-bar client');
+  if (profile.hostKeyPolicy.kind === 'fixed') {
+    const publicKey = profile.hostKeyPolicy.publicKey.trim();
+    const blob = publicKeyBlob(publicKey);
+    return {
+      clientPrivateKey: client.privateKey,
+      clientPublicKey: client.publicKey,
+      hostPrivateKey: null,
+      pinnedHostKey: { fingerprint: fingerprintOfBlob(blob), publicKey, weakness: profile.hostKeyPolicy.weakness },
+      pinnedHostKeyBlob: blob,
+    };
+  }
+  const host = await ensureKeyPair(keysDir, HOST_KEY_FILE, 'builder-bar guest host key');
+  let blob: Buffer;
+  try {
+    blob = publicKeyBlob(host.publicKey);
+  } catch (error) {
+    throw new BuilderBarError(
+      'vm-failed',
+      `The pinned host key ${path.join(keysDir, `${HOST_KEY_FILE}.pub`)} cannot be read: ${(error as Error).message}`,
+      `Delete ${path.join(keysDir, HOST_KEY_FILE)} and its .pub to make a new host key for the builder.`,
+    );
+  }
+  return {
+    clientPrivateKey: client.privateKey,
+    clientPublicKey: client.publicKey,
+    hostPrivateKey: host.privateKey,
+    pinnedHostKey: { fingerprint: fingerprintOfBlob(blob), publicKey: host.publicKey, weakness: null },
+    pinnedHostKeyBlob: blob,
+  };
+}
+
+interface KeyPair {
+  privateKey: string;
+  publicKey: string;
+}
+
+/**
+ * A keypair as two files, `name` (0600) and `name.pub` (0644). The public file is the pin and
+ * is never rewritten from the private key: if someone replaced it, the guest's key will not
+ * match and the connection is refused, which is the point of pinning.
+ */
+async function ensureKeyPair(keysDir: string, name: string, comment: string): Promise<KeyPair> {
+  const privatePath = path.join(keysDir, name);
+  const publicPath = `${privatePath}.pub`;
+  const existingPrivate = await fs.readFile(privatePath, 'utf8').catch(() => null);
+  const existingPublic = await fs.readFile(publicPath, 'utf8').catch(() => null);
+  if (existingPrivate !== null && existingPublic !== null) {
+    await tightenMode(privatePath, 0o600);
+    await tightenMode(publicPath, 0o644);
+    return { privateKey: existingPrivate, publicKey: existingPublic.trim() };
+  }
+  const generated = utils.generateKeyPairSync('ed25519', { comment });
+  // Private first: a crash between the two writes leaves a private key without .pub, which the
+  // next run replaces whole, never a .pub pin without its private key.
+  await writeFileAtomic(privatePath, generated.private, { mode: 0o600 });
+  await writeFileAtomic(publicPath, `${generated.public}\n`, { mode: 0o644 });
+  return { privateKey: generated.private, publicKey: generated.public.trim() };
+}
+
+async function tightenMode(file: string, mode: number): Promise<void> {
+  const stat = await fs.stat(file);
+  if ((stat.mode & 0o777) !== mode) await fs.chmod(file, mode);
+}

@@ -1,0 +1,157 @@
+/**
+ * One ssh connection to the guest, with its host key pinned: ssh2's `hostVerifier` compares the
+ * exact key blob the guest presents with the pinned one, so a different key is refused during
+ * the handshake (before any credential is sent), reported with both fingerprints, and never
+ * retried into success. The open connection runs commands for readiness, guest stats and,
+ * later, the build queue (the idea of Rancher Desktop's VMExecutor).
+ */
+import { Client } from 'ssh2';
+import { fingerprintOfBlob } from './keyStore.js';
+
+export class HostKeyMismatchError extends Error {
+  constructor(
+    readonly seenFingerprint: string,
+    readonly expectedFingerprint: string,
+  ) {
+    super(`Host key mismatch: the guest presented ${seenFingerprint}, but ${expectedFingerprint} is pinned.`);
+    this.name = 'HostKeyMismatchError';
+  }
+}
+
+export interface SshTarget {
+  host: string;
+  port: number;
+  username: string;
+  privateKey: string;
+  pinnedHostKeyBlob: Buffer;
+}
+
+export interface ExecResult {
+  stdout: string;
+  stderr: string;
+  /** Exit code, or null when the command ended by a signal or the connection dropped. */
+  code: number | null;
+}
+
+export class SshSession {
+  private closed = false;
+  private readonly closeListeners = new Set<() => void>();
+
+  private constructor(private readonly client: Client) {
+    client.on('close', () => {
+      this.closed = true;
+      for (const listener of this.closeListeners) listener();
+      this.closeListeners.clear();
+    });
+    client.on('error', () => {
+      // 'close' follows; commands in flight fail on their own channels.
+    });
+  }
+
+  static connect(target: SshTarget, options: { readyTimeoutMs?: number; signal?: AbortSignal } = {}): Promise<SshSession> {
+    return new Promise((resolve, reject) => {
+      const client = new Client();
+      let mismatch: HostKeyMismatchError | null = null;
+      let settled = false;
+      const settle = (error: Error | null): void => {
+        if (settled) return;
+        settled = true;
+        options.signal?.removeEventListener('abort', onAbort);
+        if (error) {
+          client.end();
+          client.destroy();
+          reject(error);
+        } else {
+          client.removeAllListeners('error');
+          resolve(new SshSession(client));
+        }
+      };
+      const onAbort = (): void => settle(new Error('ssh connection attempt cancelled'));
+      if (options.signal?.aborted) {
+        reject(new Error('ssh connection attempt cancelled'));
+        return;
+      }
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      client.once('ready', () => settle(null));
+      client.on('error', (error) => settle(mismatch ?? error));
+      client.once('close', () => settle(mismatch ?? new Error('ssh connection closed before it was ready')));
+      client.connect({
+        host: target.host,
+        port: target.port,
+        username: target.username,
+        privateKey: target.privateKey,
+        readyTimeout: options.readyTimeoutMs ?? 20_000,
+        keepaliveInterval: 15_000,
+        keepaliveCountMax: 3,
+        hostVerifier: (key: Buffer) => {
+          if (key.equals(target.pinnedHostKeyBlob)) return true;
+          mismatch = new HostKeyMismatchError(fingerprintOfBlob(key), fingerprintOfBlob(target.pinnedHostKeyBlob));
+          return false;
+        },
+      });
+    });
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  onClose(listener: () => void): () => void {
+    if (this.closed) {
+      queueMicrotask(listener);
+      return () => undefined;
+    }
+    this.closeListeners.add(listener);
+    return () => this.closeListeners.delete(listener);
+  }
+
+  /** Runs one command in the guest's login shell; a timeout closes the channel and rejects. */
+  exec(command: string, options: { timeoutMs?: number } = {}): Promise<ExecResult> {
+    return new Promise((resolve, reject) => {
+      if (this.closed) {
+        reject(new Error('the ssh connection to the builder is closed'));
+        return;
+      }
+      // The timer starts before the channel is asked for: a guest that never opens the channel
+      // must time out too, not only one whose command hangs.
+      let timedOut = false;
+      let openChannel: { close(): void } | null = null;
+      const timer = options.timeoutMs
+        ? setTimeout(() => {
+            timedOut = true;
+            openChannel?.close();
+            reject(new Error(`the command did not finish within ${options.timeoutMs} ms${openChannel ? '' : ' (the guest did not open a channel)'}`));
+          }, options.timeoutMs)
+        : null;
+      this.client.exec(command, (error, channel) => {
+        if (error) {
+          if (timer) clearTimeout(timer);
+          reject(error);
+          return;
+        }
+        if (timedOut) {
+          channel.close();
+          return;
+        }
+        openChannel = channel;
+        const stdout: Buffer[] = [];
+        const stderr: Buffer[] = [];
+        let code: number | null = null;
+        channel.on('data', (chunk: Buffer) => stdout.push(chunk));
+        channel.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+        channel.on('exit', (exitCode: number | null) => {
+          code = typeof exitCode === 'number' ? exitCode : null;
+        });
+        channel.on('close', () => {
+          if (timer) clearTimeout(timer);
+          resolve({ stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8'), code });
+        });
+      });
+    });
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.client.end();
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * Where one VM's runtime files live: all inside the state dir's `vm/` folder, never /tmp
+ * (macOS empties /tmp after a few days). The boot record sits next to the pid file so the next
+ * core can adopt the running VM: which boot marker, port and profile it was started with.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { AcceleratorSchema, ProfileNameSchema } from '../../ipc/contract.js';
+import { writeFileAtomic } from '../util/atomicWrite.js';
+import type { VmFiles } from './profile.js';
+
+export function vmFilesIn(vmDir: string): VmFiles {
+  return {
+    vmDir,
+    qmpSocket: path.join(vmDir, 'qmp.sock'),
+    consoleLog: path.join(vmDir, 'console.log'),
+    qemuLog: path.join(vmDir, 'qemu.log'),
+    pidFile: path.join(vmDir, 'qemu.pid'),
+    diskImage: path.join(vmDir, 'disk.qcow2'),
+  };
+}
+
+export const BootRecordSchema = z.object({
+  pid: z.number().int().positive(),
+  profile: ProfileNameSchema,
+  qemuBinary: z.string(),
+  bootMarker: z.string().min(8),
+  sshPort: z.number().int(),
+  accelerator: AcceleratorSchema,
+  startedAt: z.number(),
+});
+export type BootRecord = z.infer<typeof BootRecordSchema>;
+
+export function bootRecordPath(files: VmFiles): string {
+  return path.join(files.vmDir, 'boot.json');
+}
+
+export async function writeBootRecord(files: VmFiles, record: BootRecord): Promise<void> {
+  await writeFileAtomic(files.pidFile, `${record.pid}\n`, { mode: 0o600 });
+  await writeFileAtomic(bootRecordPath(files), `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
+}
+
+/** The pid file's pid, or null when there is none or it does not hold a pid. */
+export async function readPidFile(files: VmFiles): Promise<number | null> {
+  const text = await fs.readFile(files.pidFile, 'utf8').catch(() => null);
+  if (text === null) return null;
+  const pid = Number.parseInt(text.trim(), 10);
+  return Number.isInteger(pid) && pid > 0 ? pid : null;
+}
+
+export async function readBootRecord(files: VmFiles): Promise<BootRecord | null> {
+  const text = await fs.readFile(bootRecordPath(files), 'utf8').catch(() => null);
+  if (text === null) return null;
+  try {
+    const parsed = BootRecordSchema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Removes what a VM that is gone leaves behind; the console and qemu logs stay for reading. */
+export async function removeRuntimeFiles(files: VmFiles): Promise<void> {
+  await Promise.all([
+    fs.rm(files.pidFile, { force: true }),
+    fs.rm(files.qmpSocket, { force: true }),
+    fs.rm(bootRecordPath(files), { force: true }),
+  ]);
+}
