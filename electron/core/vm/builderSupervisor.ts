@@ -12,11 +12,13 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import type { Accelerator, ProfileName, Settings, Status, VmError } from '../../ipc/contract.js';
+import { initialStatus } from '../../ipc/initialStatus.js';
 import { BuilderBarError } from '../errors.js';
 import type { LogSink } from '../logs/logSink.js';
 import type { StatePaths } from '../paths.js';
 import { ensurePrivateDir } from '../util/atomicWrite.js';
 import { FileTailer } from './fileTailer.js';
+import { findOnPath } from './guest-image/hostTools.js';
 import { guestStatsCommand, parseGuestStats } from './guestStats.js';
 import { chooseHostPort } from './hostPort.js';
 import { ensureInstallKeys, type InstallKeys } from './keyStore.js';
@@ -24,7 +26,6 @@ import type { BuilderProfile, VmFiles } from './profile.js';
 import { QmpClient } from './qmpClient.js';
 import {
   exitsWithin,
-  findOnPath,
   isProcessAlive,
   isQemuProcess,
   signalProcess,
@@ -152,20 +153,7 @@ export class BuilderSupervisor {
     this.now = deps.now ?? Date.now;
     this.platform = deps.platform ?? process.platform;
     this.files = vmFilesIn(deps.paths.vmDir);
-    this.current = {
-      state: 'stopped',
-      profile: deps.getSettings().profile,
-      since: this.now(),
-      detail: 'stopped',
-      accelerator: null,
-      pid: null,
-      sshPort: null,
-      hostKey: null,
-      error: null,
-      restart: { attempts: 0, nextAt: null, gaveUp: false },
-      guest: null,
-      adopted: false,
-    };
+    this.current = initialStatus(deps.getSettings().profile, this.now());
   }
 
   // -------------------------------------------------------------------------------------------

@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { exitsWithin, findOnPath, isProcessAlive, isQemuProcess, spawnQemu, watchAdoptedProcess } from './qemuProcess.js';
+import { findOnPath } from './guest-image/hostTools.js';
+import { exitsWithin, isProcessAlive, isQemuProcess, spawnQemu, watchAdoptedProcess } from './qemuProcess.js';
 
 let dir: string;
 beforeEach(() => {

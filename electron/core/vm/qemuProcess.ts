@@ -3,7 +3,7 @@
  * files (so it outlives the core that started it and can be adopted), watched for its exit
  * whether this core spawned it or found it running, and ended when asked.
  */
-import { constants as fsConstants, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import type { LaunchPlan } from './profile.js';
@@ -20,21 +20,6 @@ export interface QemuProcess {
   exited: Promise<ExitInfo>;
   /** Stops the exit watching without touching the process (the core detaches from it). */
   detach(): void;
-}
-
-/** The absolute path of `name` on PATH, or null. */
-export async function findOnPath(name: string, env: NodeJS.ProcessEnv = process.env): Promise<string | null> {
-  for (const dir of (env.PATH ?? '').split(path.delimiter)) {
-    if (dir === '') continue;
-    const candidate = path.join(dir, name);
-    try {
-      await fs.access(candidate, fsConstants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return null;
 }
 
 export function isProcessAlive(pid: number): boolean {
