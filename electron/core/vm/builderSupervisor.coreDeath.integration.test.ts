@@ -4,7 +4,6 @@
  * core adopts it from the pid file, the boot record and the QMP socket.
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +16,7 @@ import { BuilderSupervisor } from './builderSupervisor.js';
 import { linuxTestProfile } from './profiles/linuxTest.js';
 import { isProcessAlive } from './qemuProcess.js';
 import { readPidFile, vmFilesIn } from './vmFiles.js';
+import { freeLoopbackPort } from './testing/freeLoopbackPort.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = mkdtempSync(path.join(os.tmpdir(), 'bb-death-'));
@@ -40,14 +40,6 @@ afterAll(async () => {
   rmSync(path.join(cacheDir, `coreDeathChild-${process.pid}.mjs`), { force: true });
 });
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen({ host: '127.0.0.1', port: 0 }, () => resolve()));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 describe('after the core is killed', () => {
   it('QEMU keeps running and the next core adopts it', async () => {
     // The child core runs from a bundle of the same sources this test imports; the bundle sits
@@ -63,7 +55,7 @@ describe('after the core is killed', () => {
       outfile: bundle,
       logLevel: 'silent',
     });
-    const hostPort = await freePort();
+    const hostPort = await freeLoopbackPort();
     const child = execa(process.execPath, [bundle, stateDir, String(hostPort)], {
       cwd: path.resolve(here, '../../..'),
       reject: false,

@@ -4,7 +4,6 @@
  * Real QEMU, no guest: it fails loading a kernel that does not exist.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -14,6 +13,7 @@ import { defaultSettings } from '../settings/defaults.js';
 import { BuilderSupervisor } from './builderSupervisor.js';
 import type { BuilderProfile } from './profile.js';
 import { linuxTestProfile } from './profiles/linuxTest.js';
+import { freeLoopbackPort } from './testing/freeLoopbackPort.js';
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'bb-crash-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -34,19 +34,11 @@ const crashingProfile: BuilderProfile = {
   }),
 };
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen({ host: '127.0.0.1', port: 0 }, () => resolve()));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 describe('a QEMU that crashes on every start', () => {
   it('is restarted with growing delays, then the supervisor gives up with a visible error', async () => {
     const settings = {
       ...defaultSettings('linux'),
-      hostPort: await freePort(),
+      hostPort: await freeLoopbackPort(),
       restartPolicy: { enabled: true, maxPerMinute: 6, giveUpAfter: 2 },
     };
     const supervisor = new BuilderSupervisor({

@@ -2,6 +2,7 @@ import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BuilderBarError } from '../errors.js';
 import { chooseHostPort, findPortHolder, isPortFree } from './hostPort.js';
+import { freeLoopbackPort } from './testing/freeLoopbackPort.js';
 
 const servers: net.Server[] = [];
 
@@ -16,14 +17,6 @@ async function listen(port = 0): Promise<number> {
   return (server.address() as net.AddressInfo).port;
 }
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen({ host: '127.0.0.1', port: 0 }, () => resolve()));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 afterEach(async () => {
   await Promise.all(servers.splice(0).map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
 });
@@ -32,7 +25,7 @@ describe('the host port', () => {
   it('sees a listening port as taken and a closed one as free', async () => {
     const port = await listen();
     expect(await isPortFree(port)).toBe(false);
-    const other = await freePort();
+    const other = await freeLoopbackPort();
     expect(await isPortFree(other)).toBe(true);
   });
 
@@ -64,7 +57,7 @@ describe('the host port', () => {
   });
 
   it('keeps a free port as it is, with nothing to say', async () => {
-    const port = await freePort();
+    const port = await freeLoopbackPort();
     await expect(chooseHostPort(port, false)).resolves.toEqual({ port, note: null });
   });
 });
