@@ -11,7 +11,7 @@ import { detailOf, formatStatus, formatVmError } from './formatStatus.js';
 import { flattenSettings, settingAt, SettingsArgumentError, settingsPatchFrom } from './settingsArguments.js';
 import { ConnectionLostError, CoreClient, NoCoreRunningError } from './socketClient.js';
 
-type ClientCommand = (context: CommandContext, client: CoreClient) => Promise<number>;
+export type ClientCommand = (context: CommandContext, client: CoreClient) => Promise<number>;
 
 /** Connects to the state dir's core, runs the command, and turns "nobody there" into exit 3. */
 export async function withCore(context: CommandContext, command: ClientCommand): Promise<number> {

@@ -16,6 +16,17 @@ export interface RunCliOptions {
   serve?: ServeCommandOptions;
 }
 
+/** Every command that talks to a running core over its socket, by its words on the command line. */
+const commandsThroughTheCore: Readonly<Record<string, client.ClientCommand>> = {
+  status: client.status,
+  start: client.start,
+  stop: client.stop,
+  restart: client.restart,
+  logs: client.logs,
+  'settings get': client.settingsGet,
+  'settings set': client.settingsSet,
+};
+
 export async function runCli(argv: readonly string[], io: CliIo, options: RunCliOptions = {}): Promise<number> {
   const parsed = parseCommandLine(argv);
   switch (parsed.kind) {
@@ -41,27 +52,11 @@ export async function runCli(argv: readonly string[], io: CliIo, options: RunCli
     values: parsed.values,
     operands: parsed.operands,
   };
-  switch (parsed.command.path.join(' ')) {
-    case 'serve':
-      return serve(context, options.serve);
-    case 'start-app':
-      return startApp(context, options.serve);
-    case 'status':
-      return client.withCore(context, client.status);
-    case 'start':
-      return client.withCore(context, client.start);
-    case 'stop':
-      return client.withCore(context, client.stop);
-    case 'restart':
-      return client.withCore(context, client.restart);
-    case 'logs':
-      return client.withCore(context, client.logs);
-    case 'settings get':
-      return client.withCore(context, client.settingsGet);
-    case 'settings set':
-      return client.withCore(context, client.settingsSet);
-    default:
-      io.err(`builder-bar: "${parsed.command.path.join(' ')}" is not implemented.`);
-      return ExitCode.failed;
-  }
+  const name = parsed.command.path.join(' ');
+  if (name === 'serve') return serve(context, options.serve);
+  if (name === 'start-app') return startApp(context, options.serve);
+  const command = commandsThroughTheCore[name];
+  if (command) return client.withCore(context, command);
+  io.err(`builder-bar: "${name}" is not implemented.`);
+  return ExitCode.failed;
 }
