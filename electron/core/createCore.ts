@@ -22,6 +22,7 @@ import { ensurePrivateDir } from './util/atomicWrite.js';
 import { appVersion } from './appVersion.js';
 import { createSupervisor, type SupervisorPort } from './supervisorWiring.js';
 import { settingsEffects } from './settings/settingsEffects.js';
+import { RemoteBuilders } from './builders/remoteBuilders.js';
 
 export interface CoreOptions {
   /** Overrides BUILDER_BAR_HOME and the platform default. */
@@ -64,6 +65,9 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
 
   const supervisor: SupervisorPort = await createSupervisor({ paths, logs, getSettings: effectiveSettings, platform });
   const unsubscribeStatus = supervisor.onStatus((status: Status) => emit({ name: 'status', payload: status }));
+  const remoteBuilders = new RemoteBuilders({ settings: settingsStore, logs });
+  remoteBuilders.onChange((list) => emit({ name: 'builders', payload: list }));
+  if (settingsStore.get().remoteBuilders.length > 0) void remoteBuilders.checkNow();
 
   logs.append('app', 'info', `Builder Bar ${appVersion()} core started (state dir ${paths.stateDir}, pid ${process.pid}).`);
   await supervisor.recover();
@@ -107,6 +111,10 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
       if (changed.length > 0) emit({ name: 'settings', payload: settings });
       return { settings, effects };
     },
+    'builders.list': async () => remoteBuilders.list(),
+    'builders.add': async (input) => remoteBuilders.add(input.builder),
+    'builders.remove': async (input) => remoteBuilders.remove(input.id),
+    'builders.check': async (input) => remoteBuilders.checkNow(input.id),
   };
 
   let closed = false;
@@ -132,6 +140,7 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
     async close({ stopBuilder }) {
       if (closed) return;
       closed = true;
+      remoteBuilders.close();
       await supervisor.close({ stopBuilder });
       unsubscribeStatus();
       unsubscribeLogs();

@@ -114,7 +114,7 @@ export type Status = z.infer<typeof StatusSchema>;
 // Settings
 // ---------------------------------------------------------------------------------------------
 
-export const SETTINGS_VERSION = 1;
+export const SETTINGS_VERSION = 2;
 
 export const RestartPolicySchema = z.object({
   /** Restart the builder after an exit nobody asked for. */
@@ -124,6 +124,58 @@ export const RestartPolicySchema = z.object({
   /** Consecutive failed restarts after which the supervisor gives up visibly. */
   giveUpAfter: z.number().int().min(1).max(50),
 });
+
+/** A name Nix and ssh can both carry: it becomes the ssh alias `builder-bar-<id>`. */
+const BuilderIdSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,30}$/, 'use 1-31 lower-case letters, digits and dashes, starting with a letter or digit');
+
+/**
+ * A remote Linux builder the user adds beside the VM. Nix itself spreads builds across every
+ * machine in the machines entry; Builder Bar only checks each one's health and wires it. A
+ * machines line cannot carry a port (Nix issues 1994, 724), so each gets its own ssh alias.
+ */
+export const RemoteBuilderSchema = z
+  .object({
+    id: BuilderIdSchema,
+    protocol: z.enum(['ssh', 'ssh-ng']),
+    user: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'a user name of letters, digits, dot, dash or underscore'),
+    host: z
+      .string()
+      .regex(/^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*$|^\d{1,3}(?:\.\d{1,3}){3}$/, 'a host name or an IPv4 address'),
+    port: z.number().int().min(1).max(65535),
+    systems: z
+      .array(z.string().regex(/^[a-z0-9_]+-[a-z0-9]+$/, 'a Nix system such as x86_64-linux'))
+      .min(1, 'at least one system, e.g. x86_64-linux')
+      .max(8),
+    maxJobs: z.number().int().min(1).max(256),
+    speedFactor: z.number().int().min(1).max(100),
+    supportedFeatures: z.array(z.string().regex(/^[a-z0-9-]{1,40}$/, 'a feature name such as big-parallel')).max(16),
+    /** Absolute path of the private key ssh uses for this builder. */
+    sshKey: z.string().startsWith('/', 'an absolute path'),
+    /** The builder's host public key line (`ssh-ed25519 AAAA...`), pinned; `ssh-keyscan -t ed25519 HOST` prints it. */
+    hostKey: z.string().regex(/^(ssh-ed25519|ecdsa-sha2-nistp256|ecdsa-sha2-nistp384|ecdsa-sha2-nistp521|ssh-rsa) [A-Za-z0-9+/=]+( .*)?$/, 'an OpenSSH public key line, e.g. from ssh-keyscan -t ed25519 HOST'),
+  })
+  .strict();
+export type RemoteBuilder = z.infer<typeof RemoteBuilderSchema>;
+
+export const RemoteBuilderHealthSchema = z.object({
+  id: BuilderIdSchema,
+  state: z.enum(['unknown', 'checking', 'ok', 'unreachable', 'auth-failed', 'host-key-mismatch', 'no-nix']),
+  /** What the last check found, in words, with what to do when it failed. */
+  message: z.string(),
+  nixVersion: z.string().nullable(),
+  latencyMs: z.number().nullable(),
+  /** Milliseconds since the epoch of the last finished check, or null before the first. */
+  checkedAt: z.number().nullable(),
+});
+export type RemoteBuilderHealth = z.infer<typeof RemoteBuilderHealthSchema>;
+
+/** Every remote builder with its last health check, in the order the user added them. */
+export const RemoteBuilderListSchema = z.object({
+  builders: z.array(z.object({ builder: RemoteBuilderSchema, health: RemoteBuilderHealthSchema })),
+});
+export type RemoteBuilderList = z.infer<typeof RemoteBuilderListSchema>;
 
 export const SettingsSchema = z.object({
   version: z.literal(SETTINGS_VERSION),
@@ -141,6 +193,10 @@ export const SettingsSchema = z.object({
     /** Lines kept in memory per log source. */
     ringLines: z.number().int().min(100).max(1_000_000),
   }),
+  remoteBuilders: z
+    .array(RemoteBuilderSchema)
+    .max(32)
+    .refine((list) => new Set(list.map((b) => b.id)).size === list.length, 'each remote builder needs its own id'),
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 
@@ -213,6 +269,20 @@ export const requests = {
     input: z.object({ patch: SettingsPatchSchema }).strict(),
     output: z.object({ settings: SettingsSchema, effects: SettingsEffectsSchema }),
   },
+  'builders.list': { input: Empty, output: RemoteBuilderListSchema },
+  'builders.add': {
+    input: z.object({ builder: RemoteBuilderSchema }).strict(),
+    output: RemoteBuilderListSchema,
+  },
+  'builders.remove': {
+    input: z.object({ id: z.string().max(64) }).strict(),
+    output: RemoteBuilderListSchema,
+  },
+  /** Checks one builder now, or all of them when `id` is omitted; answers after the checks. */
+  'builders.check': {
+    input: z.object({ id: z.string().max(64).optional() }).strict(),
+    output: RemoteBuilderListSchema,
+  },
 } as const;
 
 export type RequestName = keyof typeof requests;
@@ -232,6 +302,7 @@ export const events = {
   /** Batched: the hub sends at most about 60 batches a second. */
   logs: z.object({ lines: z.array(LogLineSchema) }),
   settings: SettingsSchema,
+  builders: RemoteBuilderListSchema,
 } as const satisfies Record<(typeof eventNames)[number], z.ZodType>;
 
 export type EventName = keyof typeof events;

@@ -18,11 +18,15 @@ export const apiMethods = {
   tailLogs: 'logs.tail',
   getSettings: 'settings.get',
   setSettings: 'settings.set',
+  listRemoteBuilders: 'builders.list',
+  addRemoteBuilder: 'builders.add',
+  removeRemoteBuilder: 'builders.remove',
+  checkRemoteBuilders: 'builders.check',
 } as const satisfies Record<string, RequestName>;
 export type ApiMethodName = keyof typeof apiMethods;
 
 /** Events the core pushes; `contract.ts` gives each its schema. */
-export const eventNames = ['status', 'logs', 'settings'] as const;
+export const eventNames = ['status', 'logs', 'settings', 'builders'] as const;
 
 export function isEventName(name: unknown): name is (typeof eventNames)[number] {
   return typeof name === 'string' && (eventNames as readonly string[]).includes(name);

@@ -20,5 +20,6 @@ export function defaultSettings(platform: NodeJS.Platform = process.platform): S
     startOnLaunch: false,
     restartPolicy: { enabled: true, maxPerMinute: 6, giveUpAfter: 5 },
     logs: { ringLines: 10_000 },
+    remoteBuilders: [],
   };
 }

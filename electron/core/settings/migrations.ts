@@ -25,6 +25,8 @@ const steps: Array<(old: Json) => Json> = [
     }
     return next;
   },
+  // 1 -> 2: remote builders beside the VM (none until the user adds one)
+  (old) => ({ ...old, remoteBuilders: Array.isArray(old.remoteBuilders) ? old.remoteBuilders : [], version: 2 }),
 ];
 
 export const LATEST_SETTINGS_VERSION = steps.length;

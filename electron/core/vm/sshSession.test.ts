@@ -1,30 +1,16 @@
-import type { AddressInfo } from 'node:net';
-import { Server, utils } from 'ssh2';
+import { type Server, utils } from 'ssh2';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fingerprintOfPublicKey, publicKeyBlob } from './keyStore.js';
 import { HostKeyMismatchError, SshSession } from './sshSession.js';
+import { startSshTestServer } from './testing/sshTestServer.js';
 
-/** A real ssh server (ssh2's) on 127.0.0.1 that accepts one client key and runs `echo`-like commands. */
-async function startServer(hostPrivateKey: string, clientPublicKey: string): Promise<{ server: Server; port: number }> {
-  const allowed = publicKeyBlob(clientPublicKey);
-  const server = new Server({ hostKeys: [hostPrivateKey] }, (client) => {
-    client.on('authentication', (context) => {
-      if (context.method === 'publickey' && context.key.data.equals(allowed)) context.accept();
-      else context.reject(['publickey']);
-    });
-    client.on('session', (accept) => {
-      accept().once('exec', (acceptExec, _reject, info) => {
-        const stream = acceptExec();
-        stream.write(`ran: ${info.command}\n`);
-        stream.stderr.write('to stderr\n');
-        stream.exit(info.command === 'fail' ? 3 : 0);
-        stream.end();
-      });
-    });
-    client.on('error', () => undefined);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  return { server, port: (server.address() as AddressInfo).port };
+/** Answers `ran: <command>` with a line on stderr; `fail` exits 3. */
+function startServer(hostPrivateKey: string, clientPublicKey: string) {
+  return startSshTestServer(hostPrivateKey, clientPublicKey, (command) => ({
+    stdout: `ran: ${command}\n`,
+    stderr: 'to stderr\n',
+    code: command === 'fail' ? 3 : 0,
+  }));
 }
 
 const servers: Server[] = [];

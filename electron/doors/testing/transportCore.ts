@@ -43,6 +43,10 @@ export function transportCore(stateDir: string, overrides: (emit: (event: CoreEv
     'logs.tail': () => ({ lines: [] }),
     'settings.get': () => defaultTestSettings,
     'settings.set': () => ({ settings: defaultTestSettings, effects: { needsRestart: false, needsNewDisk: false, messages: [] } }),
+    'builders.list': () => ({ builders: [] }),
+    'builders.add': () => ({ builders: [] }),
+    'builders.remove': () => ({ builders: [] }),
+    'builders.check': () => ({ builders: [] }),
     ...overrides(emit),
   };
   return {

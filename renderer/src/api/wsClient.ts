@@ -12,6 +12,7 @@
 import { reconnectDelayMs } from './backoff.js';
 import type { ConnectionInfo, ConnectionSource } from './connection.js';
 import {
+  apiMethods,
   isEventName,
   ErrorCodeSchema,
   events,
@@ -190,15 +191,16 @@ export function createWebSocketApi(options: WebSocketApiOptions): WebSocketApi {
     });
   };
 
-  const api: BuilderBarApi = {
-    getAppInfo: (input) => call('app.info', input),
-    getStatus: (input) => call('status.get', input),
-    startBuilder: (input) => call('vm.start', input),
-    stopBuilder: (input) => call('vm.stop', input),
-    restartBuilder: (input) => call('vm.restart', input),
-    tailLogs: (input) => call('logs.tail', input),
-    getSettings: (input) => call('settings.get', input),
-    setSettings: (input) => call('settings.set', input),
+  // One method per entry of the contract's apiMethods, exactly as the preload builds them, so
+  // both doors offer the same surface and a new request needs no edit here.
+  const methods = Object.fromEntries(
+    (Object.entries(apiMethods) as [string, RequestName][]).map(([method, name]) => [
+      method,
+      (input?: RequestInput<RequestName>) => call(name, input ?? ({} as RequestInput<RequestName>)),
+    ]),
+  );
+  const api = {
+    ...methods,
     on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void {
       let listeners = eventListeners.get(event);
       if (!listeners) {
@@ -211,7 +213,7 @@ export function createWebSocketApi(options: WebSocketApiOptions): WebSocketApi {
         listeners.delete(untyped);
       };
     },
-  };
+  } as BuilderBarApi;
 
   connect();
 

@@ -26,6 +26,10 @@ function fakeCore() {
     tailLogs: () => ok({ lines: core.tail }),
     getSettings: () => ok(core.settings),
     setSettings: () => ok({ settings: core.settings, effects: { needsRestart: false, needsNewDisk: false, messages: [] } }),
+    listRemoteBuilders: () => ok({ builders: [] }),
+    addRemoteBuilder: () => ok({ builders: [] }),
+    removeRemoteBuilder: () => ok({ builders: [] }),
+    checkRemoteBuilders: () => ok({ builders: [] }),
     on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void) {
       const set = listeners.get(event) ?? new Set();
       listeners.set(event, set);

@@ -1,0 +1,128 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { parseActivityLine } from './activityParser.js';
+import { BuildQueue, type BuildQueueChange, type DerivationState } from './buildQueue.js';
+
+const fixturesDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
+
+function replay(name: string, queue = new BuildQueue({ now: tick() })): { queue: BuildQueue; changes: BuildQueueChange[]; statesSeen: Map<string, DerivationState[]> } {
+  const changes: BuildQueueChange[] = [];
+  const statesSeen = new Map<string, DerivationState[]>();
+  queue.onChange((change) => {
+    changes.push(change);
+    if (change.type === 'derivation-created' || change.type === 'derivation-updated') {
+      const seen = statesSeen.get(change.derivation.name) ?? [];
+      if (seen[seen.length - 1] !== change.derivation.state) seen.push(change.derivation.state);
+      statesSeen.set(change.derivation.name, seen);
+    }
+  });
+  for (const line of readFileSync(path.join(fixturesDir, `${name}.jsonl`), 'utf8').split('\n')) {
+    if (line !== '') queue.apply(parseActivityLine(line));
+  }
+  return { queue, changes, statesSeen };
+}
+
+function tick(): () => number {
+  let now = 1_000;
+  return () => (now += 10);
+}
+
+describe('BuildQueue on the recorded streams', () => {
+  it('local success: one derivation, waiting -> building -> done, locally, with its log', () => {
+    const { queue, statesSeen } = replay('local-success');
+    const [entry, ...rest] = queue.derivations();
+    expect(rest).toEqual([]);
+    expect(entry).toMatchObject({ name: 'bb-success', state: 'done', machine: 'local', logLines: ['building success', 'a line on stderr'], reason: null });
+    expect(entry?.startedAt).toBeLessThan(entry?.endedAt ?? 0);
+    expect(statesSeen.get('bb-success')).toEqual(['waiting', 'building', 'done']);
+    expect(queue.progress()).toEqual({ done: 1, expected: 1, running: 0, failed: 0 });
+    expect(queue.lastError()).toBeNull();
+  });
+
+  it('local failure: failed with the lines it printed and Nix\'s reason', () => {
+    const { queue, statesSeen } = replay('local-failure');
+    const [entry] = queue.derivations();
+    expect(entry).toMatchObject({ name: 'bb-failure', state: 'failed', machine: 'local', logLines: ['about to fail', 'something went wrong'] });
+    expect(entry?.reason).toMatch(/^builder for '\/nix\/store\/.*-bb-failure\.drv' failed with exit code 1$/);
+    expect(statesSeen.get('bb-failure')).toEqual(['waiting', 'building', 'failed']);
+    expect(queue.progress().failed).toBe(1);
+  });
+
+  it('several local derivations: three listed up front, each built and done; progress 3/3', () => {
+    const { queue, changes } = replay('local-several');
+    expect(changes.filter((change) => change.type === 'derivation-created').map((change) => change.type === 'derivation-created' && change.derivation.name).sort()).toEqual(['bb-joined', 'bb-left', 'bb-right']);
+    expect(queue.derivations().map((entry) => [entry.name, entry.state, entry.machine])).toEqual(
+      expect.arrayContaining([['bb-left', 'done', 'local'], ['bb-right', 'done', 'local'], ['bb-joined', 'done', 'local']]),
+    );
+    expect(queue.progress()).toEqual({ done: 3, expected: 3, running: 0, failed: 0 });
+  });
+
+  it('remote: each derivation built on the builder, its outputs copied back (copying), then done', () => {
+    const { queue, statesSeen, changes } = replay('remote-several');
+    for (const name of ['bb-left', 'bb-right', 'bb-joined']) {
+      expect(queue.derivations().find((entry) => entry.name === name)).toMatchObject({ state: 'done', machine: 'ssh://builder-bar-test' });
+      expect(statesSeen.get(name)).toEqual(['waiting', 'building', 'copying', 'done']);
+    }
+    expect(queue.derivations().find((entry) => entry.name === 'bb-joined')?.logLines).toContain('building joined');
+    const progress = changes.flatMap((change) => (change.type === 'progress' ? [change.progress.done] : []));
+    expect(progress[progress.length - 1]).toBe(3);
+  });
+
+  it('remote failure: failed on the builder, with its log lines and the machine in the reason', () => {
+    const { queue } = replay('remote-failure');
+    const [entry] = queue.derivations();
+    expect(entry).toMatchObject({ name: 'bb-failure', state: 'failed', machine: 'ssh://builder-bar-test' });
+    expect(entry?.logLines).toEqual(expect.arrayContaining(['about to fail', 'something went wrong']));
+    expect(entry?.reason).toContain('failed with exit code 1');
+  });
+});
+
+describe('BuildQueue when the process ends', () => {
+  const start = (id: number, drv: string): string =>
+    `@nix {"action":"start","fields":["${drv}","",1,1],"id":${id},"level":3,"text":"building","type":105}`;
+  const drvA = `/nix/store/${'a'.repeat(32)}-alpha.drv`;
+  const drvB = `/nix/store/${'b'.repeat(32)}-beta.drv`;
+
+  function halfWay(): BuildQueue {
+    const queue = new BuildQueue({ now: tick() });
+    for (const line of [
+      '@nix {"action":"msg","level":3,"msg":"these 2 derivations will be built:"}',
+      `@nix {"action":"msg","level":3,"msg":"  ${drvA}"}`,
+      `@nix {"action":"msg","level":3,"msg":"  ${drvB}"}`,
+      start(5, drvA),
+      '@nix {"action":"msg","level":0,"msg":"error: cannot connect to \'ssh://builder\'"}',
+    ]) {
+      queue.apply(parseActivityLine(line));
+    }
+    return queue;
+  }
+
+  it('a non-zero exit fails whatever is still building or waiting, naming the exit and the last error', () => {
+    const queue = halfWay();
+    queue.finish({ exitCode: 1, signal: null, cancelled: false });
+    for (const entry of queue.derivations()) {
+      expect(entry.state).toBe('failed');
+      expect(entry.reason).toBe("Nix exited with code 1: cannot connect to 'ssh://builder'");
+      expect(entry.endedAt).not.toBeNull();
+    }
+  });
+
+  it('a cancel marks them cancelled, and a finished derivation keeps its state', () => {
+    const queue = halfWay();
+    queue.apply(parseActivityLine('@nix {"action":"stop","id":5}'));
+    queue.finish({ exitCode: null, signal: 'SIGINT', cancelled: true });
+    expect(queue.derivation(drvA)?.state).toBe('done');
+    expect(queue.derivation(drvB)).toMatchObject({ state: 'cancelled', reason: 'Cancelled by the user.' });
+  });
+
+  it('keeps only the last lines of a long log and counts the rest', () => {
+    const queue = new BuildQueue({ maxLogLines: 3 });
+    queue.apply(parseActivityLine(start(9, drvA)));
+    for (let index = 0; index < 10; index++) {
+      queue.apply(parseActivityLine(`@nix {"action":"result","fields":["line ${index}"],"id":9,"type":101}`));
+    }
+    expect(queue.derivation(drvA)).toMatchObject({ logLines: ['line 7', 'line 8', 'line 9'], droppedLogLines: 7 });
+  });
+});

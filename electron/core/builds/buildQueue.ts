@@ -1,0 +1,304 @@
+/**
+ * The derivations of one Nix invocation, fed by the parsed activity stream: which are waiting,
+ * building (on which machine: `local` when Nix builds them itself), copying their outputs back,
+ * done, failed or cancelled; their phase, times and (bounded) log lines; and Nix's own overall
+ * progress (the `builds` activity's progress results). Pure state: no processes, no clock of its
+ * own. Changes are pushed to listeners, in the spirit of Podman Desktop's task manager.
+ */
+import { ActivityType, type ActivityEvent } from './activityParser.js';
+
+export type DerivationState = 'waiting' | 'building' | 'copying' | 'done' | 'failed' | 'cancelled';
+
+export const LOCAL_MACHINE = 'local';
+
+export interface DerivationEntry {
+  drvPath: string;
+  /** The derivation's name: the store path's basename without hash and `.drv`. */
+  name: string;
+  state: DerivationState;
+  machine: string;
+  phase: string | null;
+  startedAt: number | null;
+  endedAt: number | null;
+  /** The last lines of its build log; `droppedLogLines` older ones were let go. */
+  logLines: string[];
+  droppedLogLines: number;
+  /** Why it failed or was cancelled, in words. */
+  reason: string | null;
+}
+
+export interface BuildProgress {
+  done: number;
+  expected: number;
+  running: number;
+  failed: number;
+}
+
+export type BuildQueueChange =
+  | { type: 'derivation-created'; derivation: DerivationEntry }
+  | { type: 'derivation-updated'; derivation: DerivationEntry }
+  | { type: 'log-line'; drvPath: string; line: string }
+  | { type: 'progress'; progress: BuildProgress };
+
+export interface BuildQueueOptions {
+  now?: () => number;
+  /** Log lines kept per derivation. */
+  maxLogLines?: number;
+}
+
+export interface FinishOutcome {
+  exitCode: number | null;
+  signal: string | null;
+  cancelled: boolean;
+}
+
+const STORE_DRV = /\/nix\/store\/[0-9a-z]{32}-[^\s'"]+\.drv/g;
+const FINISHED: ReadonlySet<DerivationState> = new Set(['done', 'failed', 'cancelled']);
+
+export function derivationName(drvPath: string): string {
+  const base = drvPath.slice(drvPath.lastIndexOf('/') + 1).replace(/\.drv$/, '');
+  return base.replace(/^[0-9a-z]{32}-/, '');
+}
+
+/** The name part of a store path (`/nix/store/<hash>-name` -> `name`). */
+function storePathName(storePath: string): string {
+  return storePath.slice(storePath.lastIndexOf('/') + 1).replace(/^[0-9a-z]{32}-/, '');
+}
+
+export class BuildQueue {
+  private readonly entries = new Map<string, DerivationEntry>();
+  /** Activity id of a running `build` activity -> its derivation. */
+  private readonly buildActivities = new Map<number, string>();
+  private buildsActivityId: number | null = null;
+  private currentProgress: BuildProgress = { done: 0, expected: 0, running: 0, failed: 0 };
+  /** Failures Nix counted (progress.failed) that are already pinned on a derivation. */
+  private attributedFailures = 0;
+  private listingDerivations = false;
+  private cancelling = false;
+  private lastErrorText: string | null = null;
+  private readonly listeners = new Set<(change: BuildQueueChange) => void>();
+  private readonly now: () => number;
+  private readonly maxLogLines: number;
+
+  constructor(options: BuildQueueOptions = {}) {
+    this.now = options.now ?? Date.now;
+    this.maxLogLines = options.maxLogLines ?? 2_000;
+  }
+
+  onChange(listener: (change: BuildQueueChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  derivations(): DerivationEntry[] {
+    return [...this.entries.values()].map(copyEntry);
+  }
+
+  derivation(drvPath: string): DerivationEntry | null {
+    const entry = this.entries.get(drvPath);
+    return entry ? copyEntry(entry) : null;
+  }
+
+  progress(): BuildProgress {
+    return { ...this.currentProgress };
+  }
+
+  /** The last error Nix reported (ANSI stripped), e.g. for a failed build's summary. */
+  lastError(): string | null {
+    return this.lastErrorText;
+  }
+
+  apply(event: ActivityEvent): void {
+    switch (event.kind) {
+      case 'msg':
+        this.onMessage(event.level, event.text);
+        return;
+      case 'start':
+        this.onStart(event.id, event.activity);
+        return;
+      case 'result':
+        this.onResult(event);
+        return;
+      case 'stop':
+        this.onStop(event.id);
+        return;
+      case 'plain':
+        return;
+    }
+  }
+
+  /**
+   * The user cancelled and Nix was interrupted: builds it stops from now on were cut short, not
+   * finished (Nix stops an interrupted build's activity without counting a failure).
+   */
+  markCancelling(): void {
+    this.cancelling = true;
+  }
+
+  /**
+   * The process has exited: nothing may stay waiting or building. Unfinished derivations become
+   * `cancelled` when the user cancelled, otherwise `failed` with the exit and Nix's last error.
+   */
+  finish(outcome: FinishOutcome): void {
+    const exit = outcome.signal ? `Nix was ended by ${outcome.signal}` : `Nix exited with code ${outcome.exitCode ?? 'unknown'}`;
+    for (const entry of this.entries.values()) {
+      if (FINISHED.has(entry.state)) continue;
+      if (outcome.cancelled) {
+        this.settle(entry, 'cancelled', 'Cancelled by the user.');
+      } else if (outcome.exitCode === 0) {
+        this.settle(entry, 'failed', 'Nix finished without reporting a build of this derivation.');
+      } else {
+        this.settle(entry, 'failed', this.lastErrorText ? `${exit}: ${this.lastErrorText}` : `${exit}.`);
+      }
+    }
+  }
+
+  private onMessage(level: number, text: string): void {
+    // "these 3 derivations will be built:" followed by one indented drv path per line.
+    if (/derivations? will be built:$/.test(text)) {
+      this.listingDerivations = true;
+      return;
+    }
+    const listed = /^\s+(\/nix\/store\/\S+\.drv)$/.exec(text);
+    if (this.listingDerivations && listed?.[1]) {
+      this.ensureEntry(listed[1]);
+      return;
+    }
+    this.listingDerivations = false;
+    if (level > 0) return;
+    this.lastErrorText = text.replace(/^error:\s*/, '');
+    if (!/failed|couldn't be built|cannot build/.test(text)) return;
+    // "builder for '<drv>' failed with exit code 1", "build of '<drv>' on '<machine>' failed: ..."
+    const named = [...new Set(text.match(STORE_DRV) ?? [])];
+    const first = named[0];
+    if (!first) return;
+    const entry = this.entries.get(first);
+    if (!entry || entry.state === 'cancelled') return;
+    if (entry.state === 'failed') {
+      // Already failed at its stop; Nix's own words say why better than the generic reason.
+      entry.reason = this.lastErrorText;
+      this.emit({ type: 'derivation-updated', derivation: copyEntry(entry) });
+      return;
+    }
+    if (entry.state === 'done' && this.attributedFailures > 0) {
+      // A failure counted at stop time was pinned on another derivation; this message names the real one.
+      this.attributedFailures -= 1;
+    }
+    this.settle(entry, 'failed', this.lastErrorText);
+  }
+
+  private onStart(id: number, activity: Extract<ActivityEvent, { kind: 'start' }>['activity']): void {
+    if (activity.type === 'builds') {
+      this.buildsActivityId = id;
+      return;
+    }
+    if (activity.type === 'build') {
+      const entry = this.ensureEntry(activity.drvPath);
+      this.buildActivities.set(id, activity.drvPath);
+      entry.state = 'building';
+      entry.machine = activity.machine === '' ? LOCAL_MACHINE : activity.machine;
+      entry.startedAt = this.now();
+      entry.endedAt = null;
+      entry.reason = null;
+      this.emit({ type: 'derivation-updated', derivation: copyEntry(entry) });
+      return;
+    }
+    if (activity.type === 'copy-path' && activity.to === LOCAL_MACHINE) {
+      // Outputs coming back from a builder while their build activity is still open.
+      const entry = this.buildingEntryFor(activity.from, activity.path);
+      if (entry) {
+        entry.state = 'copying';
+        this.emit({ type: 'derivation-updated', derivation: copyEntry(entry) });
+      }
+    }
+  }
+
+  private onResult(event: Extract<ActivityEvent, { kind: 'result' }>): void {
+    const { result } = event;
+    if (result.type === 'progress') {
+      if (event.id !== this.buildsActivityId) return;
+      this.currentProgress = { done: result.done, expected: result.expected, running: result.running, failed: result.failed };
+      this.emit({ type: 'progress', progress: this.progress() });
+      return;
+    }
+    const drvPath = this.buildActivities.get(event.id);
+    const entry = drvPath ? this.entries.get(drvPath) : undefined;
+    if (!entry) return;
+    if (result.type === 'build-log-line' || result.type === 'post-build-log-line') {
+      entry.logLines.push(result.line);
+      if (entry.logLines.length > this.maxLogLines) {
+        entry.droppedLogLines += entry.logLines.splice(0, entry.logLines.length - this.maxLogLines).length;
+      }
+      this.emit({ type: 'log-line', drvPath: entry.drvPath, line: result.line });
+    } else if (result.type === 'set-phase') {
+      entry.phase = result.phase;
+      this.emit({ type: 'derivation-updated', derivation: copyEntry(entry) });
+    }
+  }
+
+  private onStop(id: number): void {
+    const drvPath = this.buildActivities.get(id);
+    if (!drvPath) return;
+    this.buildActivities.delete(id);
+    const entry = this.entries.get(drvPath);
+    if (!entry) return;
+    // Nix counts a failure in the `builds` progress before it stops the failed build's activity;
+    // the error message naming the derivation may come only later (local builds), or earlier.
+    const unattributed = this.currentProgress.failed - this.attributedFailures;
+    if (entry.state === 'failed') {
+      if (unattributed > 0) this.attributedFailures += 1;
+      return;
+    }
+    if (FINISHED.has(entry.state)) return;
+    if (this.cancelling) {
+      this.settle(entry, 'cancelled', 'Cancelled by the user.');
+    } else if (unattributed > 0) {
+      this.attributedFailures += 1;
+      this.settle(entry, 'failed', 'The build failed (see its log).');
+    } else {
+      this.settle(entry, 'done', null);
+    }
+  }
+
+  private buildingEntryFor(machine: string, storePath: string): DerivationEntry | null {
+    const candidates = [...this.entries.values()].filter((entry) => entry.state === 'building' && entry.machine === machine);
+    const name = storePathName(storePath);
+    const byName = candidates.find((entry) => name === entry.name || name.startsWith(`${entry.name}-`));
+    return byName ?? (candidates.length === 1 ? candidates[0] ?? null : null);
+  }
+
+  private ensureEntry(drvPath: string): DerivationEntry {
+    const existing = this.entries.get(drvPath);
+    if (existing) return existing;
+    const entry: DerivationEntry = {
+      drvPath,
+      name: derivationName(drvPath),
+      state: 'waiting',
+      machine: LOCAL_MACHINE,
+      phase: null,
+      startedAt: null,
+      endedAt: null,
+      logLines: [],
+      droppedLogLines: 0,
+      reason: null,
+    };
+    this.entries.set(drvPath, entry);
+    this.emit({ type: 'derivation-created', derivation: copyEntry(entry) });
+    return entry;
+  }
+
+  private settle(entry: DerivationEntry, state: DerivationState, reason: string | null): void {
+    entry.state = state;
+    entry.reason = reason;
+    entry.endedAt = this.now();
+    this.emit({ type: 'derivation-updated', derivation: copyEntry(entry) });
+  }
+
+  private emit(change: BuildQueueChange): void {
+    for (const listener of this.listeners) listener(change);
+  }
+}
+
+function copyEntry(entry: DerivationEntry): DerivationEntry {
+  return { ...entry, logLines: [...entry.logLines] };
+}

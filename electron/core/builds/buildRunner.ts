@@ -1,0 +1,246 @@
+/**
+ * Runs one Nix build and shows it as it happens: `nix-build <file> [-A attr]` or
+ * `nix build <installable>` with `--log-format internal-json`, through execa with an argument
+ * array (paths and attribute names never reach a shell), in the environment the Nix wiring
+ * gives (NIX_CONF_DIR / NIX_SSHOPTS). Its stderr goes through the parser into a BuildQueue.
+ *
+ * - When the builder is still starting, the build waits for it (`waitForBuilderReady`) instead of
+ *   racing it into "Failed to find a machine for remote build!".
+ * - Cancel sends SIGINT (Nix stops its builds and remote connections cleanly), then SIGTERM and
+ *   SIGKILL if it does not exit within the grace period; unfinished derivations end `cancelled`.
+ * - On exit nothing stays waiting or building: the queue marks leftovers failed with the exit
+ *   code and Nix's last error.
+ */
+import { execa } from 'execa';
+import { ActivityStreamParser, type ActivityEvent } from './activityParser.js';
+import { BuildQueue, type BuildProgress, type BuildQueueChange, type DerivationState } from './buildQueue.js';
+
+export type BuildTarget =
+  /** A Nix file; `args` are extra argument-array items such as `--argstr name value`. */
+  | { kind: 'file'; file: string; attr?: string; args?: string[] }
+  /** A flake or `nix build` installable (`nixpkgs#hello`, `.#pkg`, `/nix/store/…drv^*`). */
+  | { kind: 'installable'; installable: string; args?: string[] };
+
+export type BuildRunState = 'waiting-for-builder' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+export interface DerivationSummary {
+  drvPath: string;
+  name: string;
+  state: DerivationState;
+  machine: string;
+  reason: string | null;
+  startedAt: number | null;
+  endedAt: number | null;
+}
+
+export interface BuildSummary {
+  id: string;
+  target: BuildTarget;
+  state: Exclude<BuildRunState, 'waiting-for-builder' | 'running'>;
+  createdAt: number;
+  endedAt: number;
+  exitCode: number | null;
+  signal: string | null;
+  /** Why it failed, in words (null when it succeeded). */
+  error: string | null;
+  derivations: DerivationSummary[];
+  progress: BuildProgress;
+  /** What Nix printed on stdout: the output paths. */
+  outputPaths: string[];
+}
+
+export interface BuildRunnerOptions {
+  /** Merged over the process environment (the wiring's NIX_CONF_DIR, NIX_SSHOPTS). */
+  env: Record<string, string>;
+  /** Resolves when the builder can take builds; the core passes the supervisor's. */
+  waitForBuilderReady?: () => Promise<void>;
+  /** SIGINT -> SIGTERM -> SIGKILL, each after this long. */
+  cancelGraceMs?: number;
+  /** Lines of Nix's own output (not a derivation's log) kept for the build's log view. */
+  maxNixLines?: number;
+  now?: () => number;
+  /** For tests and odd installs: the executables (defaults from PATH). */
+  nixBuildCommand?: string;
+  nixCommand?: string;
+}
+
+export interface BuildRun {
+  readonly id: string;
+  readonly queue: BuildQueue;
+  state(): BuildRunState;
+  /** Nix's own lines (messages and plain text), ANSI stripped, bounded. */
+  nixLines(): string[];
+  onState(listener: (state: BuildRunState) => void): () => void;
+  cancel(): void;
+  /** Resolves when the build has ended, whatever the outcome; never rejects. */
+  readonly summary: Promise<BuildSummary>;
+}
+
+/** The argument array for a target; exported so the CLI and tests can show the exact command. */
+export function buildCommand(target: BuildTarget, options: Pick<BuildRunnerOptions, 'nixBuildCommand' | 'nixCommand'> = {}): { command: string; args: string[] } {
+  if (target.kind === 'file') {
+    return {
+      command: options.nixBuildCommand ?? 'nix-build',
+      args: [target.file, ...(target.attr ? ['-A', target.attr] : []), ...(target.args ?? []), '--no-out-link', '--log-format', 'internal-json'],
+    };
+  }
+  return {
+    command: options.nixCommand ?? 'nix',
+    args: [
+      '--extra-experimental-features',
+      'nix-command flakes',
+      'build',
+      target.installable,
+      ...(target.args ?? []),
+      '--no-link',
+      '--print-out-paths',
+      '--log-format',
+      'internal-json',
+    ],
+  };
+}
+
+let counter = 0;
+
+function newBuildId(now: number): string {
+  counter += 1;
+  return `build-${now.toString(36)}-${counter.toString(36)}-${process.pid.toString(36)}`;
+}
+
+export function startBuild(target: BuildTarget, options: BuildRunnerOptions): BuildRun {
+  const now = options.now ?? Date.now;
+  const createdAt = now();
+  const id = newBuildId(createdAt);
+  const queue = new BuildQueue({ now });
+  const graceMs = options.cancelGraceMs ?? 10_000;
+  const maxNixLines = options.maxNixLines ?? 500;
+  const lines: string[] = [];
+  const listeners = new Set<(state: BuildRunState) => void>();
+  let current: BuildRunState = options.waitForBuilderReady ? 'waiting-for-builder' : 'running';
+  let cancelRequested = false;
+  let requestKill: (() => void) | null = null;
+  // A cancel while waiting for the builder must end the build now, not when the builder is ready.
+  let cancelledWhileWaiting: () => void = () => undefined;
+  const cancelWhileWaiting = new Promise<'cancelled'>((resolve) => {
+    cancelledWhileWaiting = () => resolve('cancelled');
+  });
+
+  const moveTo = (state: BuildRunState): void => {
+    current = state;
+    for (const listener of listeners) listener(state);
+  };
+  const keepLine = (line: string): void => {
+    lines.push(line);
+    if (lines.length > maxNixLines) lines.splice(0, lines.length - maxNixLines);
+  };
+  const onEvent = (event: ActivityEvent): void => {
+    if (event.kind === 'plain' && event.text !== '') keepLine(event.text);
+    if (event.kind === 'msg') keepLine(event.text);
+    queue.apply(event);
+  };
+  const summarise = (state: BuildSummary['state'], exitCode: number | null, signal: string | null, error: string | null, outputPaths: string[]): BuildSummary => ({
+    id,
+    target,
+    state,
+    createdAt,
+    endedAt: now(),
+    exitCode,
+    signal,
+    error,
+    derivations: queue.derivations().map(({ drvPath, name, state: derivationState, machine, reason, startedAt, endedAt }) => ({
+      drvPath,
+      name,
+      state: derivationState,
+      machine,
+      reason,
+      startedAt,
+      endedAt,
+    })),
+    progress: queue.progress(),
+    outputPaths,
+  });
+
+  const run = async (): Promise<BuildSummary> => {
+    if (options.waitForBuilderReady) {
+      try {
+        await Promise.race([options.waitForBuilderReady(), cancelWhileWaiting]);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        moveTo('failed');
+        return summarise('failed', null, null, `The builder did not become ready: ${message}`, []);
+      }
+      if (cancelRequested) {
+        moveTo('cancelled');
+        return summarise('cancelled', null, null, 'Cancelled by the user before it started.', []);
+      }
+      moveTo('running');
+    }
+    const { command, args } = buildCommand(target, options);
+    const child = execa(command, args, {
+      env: options.env,
+      extendEnv: true,
+      stdin: 'ignore',
+      buffer: false,
+      reject: false,
+      // Our own SIGINT -> SIGTERM -> SIGKILL ladder below; execa's would skip the SIGINT step.
+      forceKillAfterDelay: false,
+    });
+    const timers: NodeJS.Timeout[] = [];
+    requestKill = () => {
+      child.kill('SIGINT');
+      timers.push(setTimeout(() => child.kill('SIGTERM'), graceMs));
+      timers.push(setTimeout(() => child.kill('SIGKILL'), 2 * graceMs));
+    };
+    if (cancelRequested) requestKill();
+    const parser = new ActivityStreamParser();
+    child.stderr?.on('data', (chunk: Buffer) => {
+      for (const event of parser.push(chunk)) onEvent(event);
+    });
+    let stdout = '';
+    child.stdout?.setEncoding('utf8');
+    child.stdout?.on('data', (chunk: string) => {
+      stdout += chunk;
+    });
+    const result = await child;
+    for (const timer of timers) clearTimeout(timer);
+    for (const event of parser.end()) onEvent(event);
+    const exitCode = typeof result.exitCode === 'number' ? result.exitCode : null;
+    const signal = result.signal ?? null;
+    const outputPaths = stdout.split('\n').map((line) => line.trim()).filter((line) => line.startsWith('/'));
+    queue.finish({ exitCode, signal, cancelled: cancelRequested });
+    if (cancelRequested) {
+      moveTo('cancelled');
+      return summarise('cancelled', exitCode, signal, 'Cancelled by the user.', outputPaths);
+    }
+    if (exitCode === 0) {
+      moveTo('succeeded');
+      return summarise('succeeded', exitCode, signal, null, outputPaths);
+    }
+    const why = queue.lastError() ?? lines[lines.length - 1] ?? (result.failed && 'shortMessage' in result ? String(result.shortMessage) : null);
+    const exit = signal ? `Nix was ended by ${signal}` : `Nix exited with code ${exitCode ?? 'unknown'}`;
+    moveTo('failed');
+    return summarise('failed', exitCode, signal, why ? `${exit}: ${why}` : `${exit}.`, outputPaths);
+  };
+
+  const summary = run();
+  return {
+    id,
+    queue,
+    state: () => current,
+    nixLines: () => [...lines],
+    onState: (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    cancel: () => {
+      if (cancelRequested || current === 'succeeded' || current === 'failed' || current === 'cancelled') return;
+      cancelRequested = true;
+      queue.markCancelling();
+      cancelledWhileWaiting();
+      requestKill?.();
+    },
+    summary,
+  };
+}
+
+export type { BuildQueueChange };

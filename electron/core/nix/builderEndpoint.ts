@@ -1,0 +1,74 @@
+/**
+ * What Nix needs to know about one builder, and the three texts that tell it: the machines
+ * line, the ssh alias and the known-hosts line. A machines line cannot carry a port (Nix issues
+ * 1994, 724), so the port lives in an ssh alias; the host key is pinned twice, in the machines
+ * line (Nix passes it to ssh as its own known-hosts file) and in our known-hosts file (which
+ * plain `ssh builder-bar-linux` and the alias use).
+ */
+export const BUILDER_ALIAS = 'builder-bar-linux';
+
+export interface BuilderEndpoint {
+  /** The ssh alias Nix connects to (`ssh://<alias>`). */
+  alias: string;
+  /** The forwarded port on 127.0.0.1. */
+  port: number;
+  /** Guest user (`root` in linux-test, `builder` in nixpkgs' builder). */
+  user: string;
+  /** Nix system types the builder builds, e.g. `x86_64-linux`. */
+  systems: string[];
+  maxJobs: number;
+  speedFactor: number;
+  /** Supported features, e.g. `big-parallel`; empty for none. */
+  supportedFeatures: string[];
+  /** The pinned OpenSSH public-key line the guest presents (`ssh-ed25519 AAAA...`). */
+  hostPublicKey: string;
+}
+
+/** The key-type and base64 blob of a public-key line, dropping its comment. */
+function keyWithoutComment(publicKeyLine: string): string {
+  const [type, blob] = publicKeyLine.trim().split(/\s+/);
+  if (!type || !blob) throw new Error(`Not an OpenSSH public-key line: ${publicKeyLine}`);
+  return `${type} ${blob}`;
+}
+
+/**
+ * `URI systems sshKey maxJobs speedFactor supportedFeatures mandatoryFeatures base64HostKey`,
+ * `-` for none. The URI has no user: the alias says `User`, so the same line works for any guest.
+ */
+export function machinesLine(builder: BuilderEndpoint, keyPath: string): string {
+  if (/\s/.test(keyPath)) throw new Error(`The key path "${keyPath}" contains whitespace, which a machines line cannot hold.`);
+  const features = builder.supportedFeatures.length > 0 ? builder.supportedFeatures.join(',') : '-';
+  const hostKey = Buffer.from(keyWithoutComment(builder.hostPublicKey)).toString('base64');
+  return [
+    `ssh://${builder.alias}`,
+    builder.systems.join(','),
+    keyPath,
+    String(builder.maxJobs),
+    String(builder.speedFactor),
+    features,
+    '-',
+    hostKey,
+  ].join(' ');
+}
+
+export function sshAliasLines(builder: BuilderEndpoint, keyPath: string, knownHostsPath: string): string[] {
+  return [
+    `Host ${builder.alias}`,
+    '  HostName 127.0.0.1',
+    `  Port ${builder.port}`,
+    `  User ${builder.user}`,
+    `  HostKeyAlias ${builder.alias}`,
+    `  IdentityFile ${keyPath}`,
+    '  IdentitiesOnly yes',
+    '  StrictHostKeyChecking yes',
+    `  UserKnownHostsFile ${knownHostsPath}`,
+    // A dropped connection mid-build can hang Nix forever (FACTS.md section 2).
+    '  ServerAliveInterval 30',
+    '  ServerAliveCountMax 3',
+  ];
+}
+
+/** Keyed by the alias: HostKeyAlias makes ssh look the key up under it, whatever the port. */
+export function knownHostsLine(builder: BuilderEndpoint): string {
+  return `${builder.alias} ${keyWithoutComment(builder.hostPublicKey)}`;
+}

@@ -1,0 +1,60 @@
+/**
+ * The wiring's inputs read straight from the state dir, so `builder-bar nix ...` works without
+ * a running core: the profile and port from settings.json (or the running VM's boot record,
+ * whose port wins when the port was picked automatically), and the install's keys.
+ */
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import { SettingsSchema, type ProfileName, type Settings } from '../../ipc/contract.js';
+import type { StatePaths } from '../paths.js';
+import { defaultSettings } from '../settings/defaults.js';
+import { resolveProfile } from '../supervisorWiring.js';
+import { ensureInstallKeys } from '../vm/keyStore.js';
+import { readBootRecord, vmFilesIn } from '../vm/vmFiles.js';
+import { BUILDER_ALIAS, type BuilderEndpoint } from './builderEndpoint.js';
+
+export interface WiringInputs {
+  builder: BuilderEndpoint;
+  clientPrivateKey: string;
+  profile: ProfileName;
+}
+
+/** The Nix system the profile's guest builds: linux-test is x86_64; nixpkgs' builder matches the Mac. */
+export function builderSystem(profile: ProfileName, arch: string = os.arch()): string {
+  if (profile === 'darwin-linux-builder' && arch === 'arm64') return 'aarch64-linux';
+  return 'x86_64-linux';
+}
+
+export async function readSettingsFile(file: string, platform: NodeJS.Platform = process.platform): Promise<Settings> {
+  const text = await fs.readFile(file, 'utf8').catch(() => null);
+  if (text === null) return defaultSettings(platform);
+  try {
+    const parsed = SettingsSchema.safeParse(JSON.parse(text));
+    if (parsed.success) return parsed.data;
+  } catch {
+    // fall through: an unreadable file is the settings store's to report
+  }
+  return defaultSettings(platform);
+}
+
+export async function wiringInputsFromState(paths: StatePaths, platform: NodeJS.Platform = process.platform): Promise<WiringInputs> {
+  const settings = await readSettingsFile(paths.settingsFile, platform);
+  const profile = resolveProfile(settings.profile, platform);
+  const keys = await ensureInstallKeys(paths.keysDir, profile);
+  const boot = await readBootRecord(vmFilesIn(paths.vmDir));
+  const port = boot && boot.profile === settings.profile ? boot.sshPort : settings.hostPort;
+  return {
+    profile: settings.profile,
+    clientPrivateKey: keys.clientPrivateKey,
+    builder: {
+      alias: BUILDER_ALIAS,
+      port,
+      user: profile.sshUser,
+      systems: [builderSystem(settings.profile)],
+      maxJobs: settings.cpus,
+      speedFactor: 1,
+      supportedFeatures: settings.profile === 'darwin-linux-builder' ? ['benchmark', 'big-parallel'] : [],
+      hostPublicKey: keys.pinnedHostKey.publicKey,
+    },
+  };
+}

@@ -1,0 +1,244 @@
+/**
+ * What Nix is on this machine and what stands in the way of using the builder: the binary and
+ * version, daemon or single-user, whether the current user is trusted (otherwise the daemon
+ * silently ignores client-side `builders`, Nix issue 2286), Determinate Nix (whose nix.conf we
+ * must not write), and builders already configured (another linux-builder on 31022, nix-darwin's
+ * `org.nixos.linux-builder`). Each problem comes with a sentence saying how to fix it.
+ */
+import { promises as fs } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import { execa } from 'execa';
+import {
+  isTrustedUser,
+  machinesFilesOf,
+  parseConfigJson,
+  parseMachineLines,
+  parseNixVersion,
+  settingString,
+  settingWords,
+  type MachineEntry,
+} from './nixConfigParse.js';
+
+export const DAEMON_SOCKET = '/nix/var/nix/daemon-socket/socket';
+export const DETERMINATE_CUSTOM_CONF = '/etc/nix/nix.custom.conf';
+export const NIX_DARWIN_BUILDER_PLIST = '/Library/LaunchDaemons/org.nixos.linux-builder.plist';
+export const LINUX_BUILDER_PORT = 31022;
+
+export type NixProblemCode =
+  | 'nix-missing'
+  | 'config-unreadable'
+  | 'user-not-trusted'
+  | 'determinate'
+  | 'other-builder'
+  | 'port-31022-taken'
+  | 'nix-darwin-linux-builder';
+
+export interface NixProblem {
+  code: NixProblemCode;
+  /** What is wrong, in words. */
+  message: string;
+  /** How to fix it (or why it is fine), in words. */
+  fix: string;
+  /** True when wiring cannot work until it is fixed. */
+  blocking: boolean;
+}
+
+export interface NixDetection {
+  found: boolean;
+  binary: string | null;
+  version: string | null;
+  mode: 'daemon' | 'single-user' | null;
+  user: string;
+  trustedUsers: string[];
+  /** Null when Nix could not be asked. */
+  trusted: boolean | null;
+  determinate: boolean;
+  /** The effective `builders` setting. */
+  builders: string | null;
+  machines: MachineEntry[];
+  problems: NixProblem[];
+}
+
+export interface CommandResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** The world detection looks at; tests pass recorded answers. */
+export interface DetectDeps {
+  run(command: string, args: string[], env?: Record<string, string>): Promise<CommandResult | null>;
+  exists(file: string): Promise<boolean>;
+  readFile(file: string): Promise<string | null>;
+  unixSocketAnswers(socketPath: string): Promise<boolean>;
+  tcpPortAnswers(port: number): Promise<boolean>;
+  user: string;
+  groups(): Promise<string[]>;
+  platform: NodeJS.Platform;
+}
+
+export interface DetectOptions {
+  /** Extra environment for Nix (a conf-dir target's NIX_CONF_DIR). */
+  env?: Record<string, string>;
+  /** Our own alias, so our own machines entry is not reported as "another builder". */
+  ownAlias?: string;
+}
+
+const NIX_COMMAND = ['--extra-experimental-features', 'nix-command'];
+
+export async function detectNix(deps: DetectDeps = realDetectDeps(), options: DetectOptions = {}): Promise<NixDetection> {
+  const problems: NixProblem[] = [];
+  const detection: NixDetection = {
+    found: false,
+    binary: null,
+    version: null,
+    mode: null,
+    user: deps.user,
+    trustedUsers: [],
+    trusted: null,
+    determinate: false,
+    builders: null,
+    machines: [],
+    problems,
+  };
+  const versionRun = await deps.run('nix', ['--version'], options.env);
+  const version = versionRun && versionRun.exitCode === 0 ? parseNixVersion(versionRun.stdout) : null;
+  if (!version) {
+    problems.push({
+      code: 'nix-missing',
+      message: 'Nix is not installed, or `nix` is not on the PATH.',
+      fix: 'Install Nix (https://nixos.org/download), open a new terminal, then try again.',
+      blocking: true,
+    });
+    return detection;
+  }
+  detection.found = true;
+  detection.binary = (await deps.run('which', ['nix']))?.stdout.trim() || 'nix';
+  detection.version = version.version;
+  detection.determinate = version.determinate || (await deps.exists(DETERMINATE_CUSTOM_CONF));
+  if (detection.determinate) {
+    problems.push({
+      code: 'determinate',
+      message: 'Determinate Nix manages /etc/nix/nix.conf.',
+      fix: `Builder Bar writes its settings to ${DETERMINATE_CUSTOM_CONF} instead and leaves nix.conf alone.`,
+      blocking: false,
+    });
+  }
+  detection.mode = (await deps.unixSocketAnswers(DAEMON_SOCKET)) ? 'daemon' : 'single-user';
+
+  const settings = await readEffectiveConfig(deps, options.env);
+  if (!settings) {
+    problems.push({
+      code: 'config-unreadable',
+      message: 'Nix did not print its configuration (`nix config show --json`).',
+      fix: 'Run `nix --extra-experimental-features nix-command show-config` to see what Nix says.',
+      blocking: true,
+    });
+    return detection;
+  }
+  detection.trustedUsers = settingWords(settings.get('trusted-users'));
+  // Single-user Nix runs builds in the caller's own process: there is no daemon to ignore it.
+  detection.trusted = detection.mode === 'single-user' || isTrustedUser(detection.trustedUsers, deps.user, await deps.groups());
+  if (!detection.trusted) {
+    problems.push({
+      code: 'user-not-trusted',
+      message: `Your user "${deps.user}" is not in Nix's trusted-users (${detection.trustedUsers.join(' ') || 'empty'}): the nix-daemon silently ignores the builders you pass.`,
+      fix: `Add "trusted-users = root ${deps.user}" to /etc/nix/nix.conf${detection.determinate ? ` (Determinate: ${DETERMINATE_CUSTOM_CONF})` : ''} and restart the nix-daemon. Wiring the system target does not need it: the daemon reads /etc/nix itself.`,
+      blocking: false,
+    });
+  }
+  detection.builders = settingString(settings.get('builders'));
+  detection.machines = await readMachines(deps, detection.builders);
+  for (const machine of detection.machines) {
+    if (machine.host === options.ownAlias) continue;
+    problems.push({
+      code: 'other-builder',
+      message: `A builder is already configured: ${machine.uri} (${machine.systems.join(',') || 'any system'}) from ${machine.source}.`,
+      fix: 'Builder Bar keeps it: its entry is added beside yours, and Nix spreads builds across both. Remove it yourself if it is an old linux-builder you no longer run.',
+      blocking: false,
+    });
+  }
+  if (await deps.tcpPortAnswers(LINUX_BUILDER_PORT)) {
+    problems.push({
+      code: 'port-31022-taken',
+      message: `Something listens on port ${LINUX_BUILDER_PORT}, the port nixpkgs' and nix-darwin's linux-builder use.`,
+      fix: 'Builder Bar does not need that port; if it is an old linux-builder, stop it so two VMs do not compete for memory.',
+      blocking: false,
+    });
+  }
+  if (deps.platform === 'darwin' && (await deps.exists(NIX_DARWIN_BUILDER_PLIST))) {
+    problems.push({
+      code: 'nix-darwin-linux-builder',
+      message: "nix-darwin's linux-builder (launchd org.nixos.linux-builder) is installed.",
+      fix: 'Builder Bar leaves it alone. Set nix.linux-builder.enable = false in your nix-darwin configuration if Builder Bar replaces it.',
+      blocking: false,
+    });
+  }
+  return detection;
+}
+
+async function readEffectiveConfig(deps: DetectDeps, env: Record<string, string> | undefined): Promise<Map<string, unknown> | null> {
+  // `nix config show` (Nix >= 2.19) first; older Nix only has `show-config`.
+  for (const args of [[...NIX_COMMAND, 'config', 'show', '--json'], [...NIX_COMMAND, 'show-config', '--json']]) {
+    const result = await deps.run('nix', args, env);
+    if (!result || result.exitCode !== 0) continue;
+    try {
+      return parseConfigJson(result.stdout);
+    } catch {
+      continue;
+    }
+  }
+  return null;
+}
+
+async function readMachines(deps: DetectDeps, builders: string): Promise<MachineEntry[]> {
+  const entries = parseMachineLines(builders, 'builders setting');
+  for (const file of machinesFilesOf(builders)) {
+    const text = await deps.readFile(file);
+    if (text !== null) entries.push(...parseMachineLines(text, file));
+  }
+  return entries;
+}
+
+export function realDetectDeps(): DetectDeps {
+  const user = os.userInfo().username;
+  return {
+    user,
+    platform: process.platform,
+    async run(command, args, env) {
+      try {
+        const result = await execa(command, args, { reject: false, timeout: 20_000, env: { ...env }, stdin: 'ignore' });
+        if (result.failed && result.exitCode === undefined) return null;
+        return { exitCode: result.exitCode ?? 1, stdout: String(result.stdout), stderr: String(result.stderr) };
+      } catch {
+        return null;
+      }
+    },
+    async exists(file) {
+      return fs.access(file).then(() => true, () => false);
+    },
+    async readFile(file) {
+      return fs.readFile(file, 'utf8').catch(() => null);
+    },
+    unixSocketAnswers: (socketPath) => connects({ path: socketPath }),
+    tcpPortAnswers: (port) => connects({ host: '127.0.0.1', port }),
+    async groups() {
+      const result = await execa('id', ['-Gn'], { reject: false, timeout: 5_000 });
+      return result.exitCode === 0 ? String(result.stdout).trim().split(/\s+/) : [];
+    },
+  };
+}
+
+function connects(target: net.NetConnectOpts): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(target);
+    const done = (answered: boolean) => {
+      socket.destroy();
+      resolve(answered);
+    };
+    socket.setTimeout(1_000, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}

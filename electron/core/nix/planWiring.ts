@@ -1,0 +1,191 @@
+/**
+ * The exact new content (and a diff) of every file the wiring touches, computed before anything
+ * is written. Each file's bytes and mode as the plan read them are kept, so apply can refuse a
+ * file that changed in between. Files we did not create are edited only inside our marked
+ * block; a malformed nix.conf is reported with its line number and nothing is planned for it.
+ *
+ * Existing `builders =`: the block restates the user's value and appends our machines file
+ * (`builders = <theirs> ; @<ours>`). Nix lets the later line win, so the user's entries stay
+ * in force without a byte of their line being edited, and remove only has to drop our block.
+ * (Moving their entries into our machines file would mean editing their line and owning their
+ * builders.)
+ */
+import { promises as fs } from 'node:fs';
+import type { BuilderEndpoint } from './builderEndpoint.js';
+import { knownHostsLine, machinesLine, sshAliasLines } from './builderEndpoint.js';
+import { splitMarkedBlock, withMarkedBlock } from './markedBlock.js';
+import { lastSetting, malformedLines } from './nixConfLines.js';
+import { unifiedDiff } from './unifiedDiff.js';
+import { sha256, type WiringRecord } from './wiringRecord.js';
+import { confDirProblem, describeTarget, environmentLines, targetLayout, type TargetLayout, type WiringTarget } from './wiringTarget.js';
+
+export type WiringFileRole = 'nix.conf' | 'machines' | 'ssh_config' | 'known_hosts' | 'client-key';
+
+export interface FileSnapshot {
+  exists: boolean;
+  sha256: string | null;
+  mode: number | null;
+}
+
+export interface PlannedFile {
+  path: string;
+  role: WiringFileRole;
+  before: FileSnapshot;
+  after: string;
+  /** The mode apply sets: an edited file keeps its own, a file we create gets ours. */
+  mode: number;
+  change: 'create' | 'update' | 'none';
+  /** True when the file is ours (we created it, now or in an earlier apply): remove deletes it. */
+  createdByUs: boolean;
+  /** The private key's content is never shown; its diff says so instead. */
+  secret: boolean;
+  diff: string;
+}
+
+export interface WiringProblem {
+  path: string;
+  message: string;
+  /** 1-based line in `path`, for a malformed nix.conf. */
+  lineNumber: number | null;
+}
+
+export interface WiringPlan {
+  target: WiringTarget;
+  layout: TargetLayout;
+  files: PlannedFile[];
+  /** Any problem means apply refuses the plan and touches nothing. */
+  problems: WiringProblem[];
+  /** `export NIX_CONF_DIR=...` lines for a conf-dir target. */
+  environment: string[];
+  /** True when apply would write something. */
+  changes: boolean;
+  summary: string;
+}
+
+export interface PlanInput {
+  target: WiringTarget;
+  builder: BuilderEndpoint;
+  /** The install's client private key (OpenSSH), copied for Nix's ssh. */
+  clientPrivateKey: string;
+  /** The current record, so files we created earlier stay ours. */
+  record: WiringRecord | null;
+}
+
+interface CurrentFile {
+  text: string | null;
+  snapshot: FileSnapshot;
+}
+
+async function readCurrent(file: string): Promise<CurrentFile> {
+  const bytes = await fs.readFile(file).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return null;
+    throw error;
+  });
+  if (bytes === null) return { text: null, snapshot: { exists: false, sha256: null, mode: null } };
+  const stat = await fs.stat(file);
+  return { text: bytes.toString('utf8'), snapshot: { exists: true, sha256: sha256(bytes), mode: stat.mode & 0o7777 } };
+}
+
+/** `builders` for our block: the user's entries (or Nix's default) plus our machines file. */
+export function buildersValue(existing: string | null, defaultBuilders: string, machinesPath: string): string {
+  const ours = `@${machinesPath}`;
+  const theirs = (existing ?? defaultBuilders)
+    .split(/[;\n]/)
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '' && entry !== ours);
+  return [...theirs, ours].join(' ; ');
+}
+
+export async function planWiring(input: PlanInput): Promise<WiringPlan> {
+  const { target, builder } = input;
+  const layout = targetLayout(target);
+  const problems: WiringProblem[] = [];
+  if (target.kind === 'confDir') {
+    const problem = confDirProblem(target.dir);
+    if (problem) problems.push({ path: target.dir, message: problem, lineNumber: null });
+  }
+  if (input.record && JSON.stringify(input.record.target) !== JSON.stringify(target)) {
+    problems.push({
+      path: '',
+      message: `Builder Bar's wiring is applied to ${describeTarget(input.record.target)}; remove it there first (builder-bar nix remove).`,
+      lineNumber: null,
+    });
+  }
+  const recorded = new Map((input.record?.files ?? []).map((file) => [file.path, file]));
+  const files: PlannedFile[] = [];
+
+  const plan = async (role: WiringFileRole, file: string, defaultMode: number, content: (current: string | null) => string | null) => {
+    const current = await readCurrent(file);
+    const createdByUs = recorded.get(file)?.createdByUs ?? !current.snapshot.exists;
+    const after = content(current.text);
+    if (after === null) return;
+    const change = current.text === after ? 'none' : current.snapshot.exists ? 'update' : 'create';
+    const secret = role === 'client-key';
+    const diff = change === 'none'
+      ? ''
+      : secret
+        ? `${change === 'create' ? 'create' : 'replace'} ${file} (private key, mode 0600, content not shown)\n`
+        : unifiedDiff(file, current.text, after);
+    files.push({
+      path: file,
+      role,
+      before: current.snapshot,
+      after,
+      mode: current.snapshot.mode ?? defaultMode,
+      change,
+      createdByUs,
+      secret,
+      diff,
+    });
+  };
+
+  await plan('nix.conf', layout.nixConf, 0o644, (current) => {
+    const outside = splitMarkedBlock(current ?? '').outside;
+    const malformed = malformedLines(outside);
+    if (malformed.length > 0) {
+      for (const line of malformed) {
+        problems.push({
+          path: layout.nixConf,
+          lineNumber: line.lineNumber,
+          message: `${layout.nixConf} line ${line.lineNumber} is not "key = value", a comment or an include: ${JSON.stringify(line.text)}. Nix cannot read this file either; fix it, then plan again. Builder Bar leaves it untouched.`,
+        });
+      }
+      return null;
+    }
+    return withMarkedBlock(current ?? '', [
+      `builders = ${buildersValue(lastSetting(outside, 'builders'), layout.defaultBuilders, layout.machines)}`,
+      // Lets the builder fetch what it can itself instead of waiting for this machine to upload it.
+      'builders-use-substitutes = true',
+    ]);
+  });
+  await plan('machines', layout.machines, 0o644, (current) => withMarkedBlock(current ?? '', [machinesLine(builder, layout.clientKey)]));
+  await plan('ssh_config', layout.sshConfig, 0o644, (current) =>
+    withMarkedBlock(current ?? '', sshAliasLines(builder, layout.clientKey, layout.knownHosts)),
+  );
+  await plan('known_hosts', layout.knownHosts, 0o644, (current) => withMarkedBlock(current ?? '', [knownHostsLine(builder)]));
+  await plan('client-key', layout.clientKey, 0o600, (current) => {
+    const recordedKey = recorded.get(layout.clientKey);
+    if (current !== null && current !== input.clientPrivateKey && !recordedKey?.createdByUs) {
+      problems.push({
+        path: layout.clientKey,
+        lineNumber: null,
+        message: `${layout.clientKey} exists and is not Builder Bar's key; move it away, then plan again.`,
+      });
+      return null;
+    }
+    return input.clientPrivateKey;
+  });
+
+  const changes = files.some((file) => file.change !== 'none');
+  const summary = problems.length > 0
+    ? `Nothing can be applied to ${describeTarget(target)}: ${problems.length} problem(s).`
+    : changes
+      ? `${files.filter((file) => file.change !== 'none').length} file(s) to write in ${describeTarget(target)}.`
+      : `${describeTarget(target)} is already wired to the builder; nothing to write.`;
+  return { target, layout, files, problems, environment: environmentLines(layout), changes, summary };
+}
+
+/** The plan without the private key's bytes: what a door may show or send. */
+export function publicPlan(plan: WiringPlan): WiringPlan {
+  return { ...plan, files: plan.files.map((file) => (file.secret ? { ...file, after: '' } : file)) };
+}
