@@ -171,7 +171,7 @@ export const settingsGet: ClientCommand = async ({ io, values, operands }, clien
   const key = operands[0];
   if (key === undefined) {
     if (values.json === true) io.out(JSON.stringify(settings, null, 2));
-    else for (const [name, value] of flattenSettings(settings)) io.out(`${name} = ${String(value)}`);
+    else for (const [name, value] of flattenSettings(settings)) io.out(`${name} = ${settingText(value)}`);
     return ExitCode.ok;
   }
   const value = settingAt(settings, key);
@@ -199,8 +199,13 @@ export const settingsSet: ClientCommand = async ({ io, operands }, client) => {
     printError(io, reply.error);
     return exitCodeFor(reply.error);
   }
-  const changed = flattenSettings(patch).map(([name]) => `${name} = ${String(settingAt(reply.value.settings, name))}`);
+  const changed = flattenSettings(patch).map(([name]) => `${name} = ${settingText(settingAt(reply.value.settings, name))}`);
   io.out(`Saved: ${changed.join(', ')}.`);
   for (const message of reply.value.effects.messages) io.out(message);
   return ExitCode.ok;
 };
+
+/** A setting's value as the CLI prints it: lists (remote builders) as JSON, the rest as text. */
+function settingText(value: unknown): string {
+  return typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value);
+}

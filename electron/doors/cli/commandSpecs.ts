@@ -147,6 +147,51 @@ export const commandSpecs: readonly CommandSpec[] = [
     options: {},
     operands: { min: 0, max: 2 },
   },
+  {
+    path: ['builders', 'list'],
+    synopsis: '[--json]',
+    summary: 'List remote builders and their health',
+    details: ['Remote builders are Linux machines beside the VM; Nix spreads builds across all of them. Each line shows the last health check: ssh with the pinned host key, then nix-store --version. Exits with 1 when any builder failed its last check.'],
+    options: { json: { type: 'boolean', description: 'Print the list as JSON' } },
+    operands: { min: 0, max: 0 },
+  },
+  {
+    path: ['builders', 'add'],
+    synopsis: 'NAME --host H --user U --key F --host-key K [...]',
+    summary: 'Add a remote builder and check it',
+    details: [
+      'NAME becomes the ssh alias builder-bar-NAME (lower-case letters, digits and dashes). The host key is pinned: get it out of band, e.g. with ssh-keyscan -t ed25519 -p PORT HOST, and check its fingerprint. The builder is checked at once; the exit code is 0 only if the check passed.',
+    ],
+    options: {
+      host: { type: 'string', valueName: 'HOST', description: 'Host name or IPv4 address' },
+      user: { type: 'string', valueName: 'USER', description: 'ssh user on the builder (a trusted Nix user there)' },
+      key: { type: 'string', valueName: 'PATH', description: 'Absolute path of the private key ssh uses' },
+      'host-key': { type: 'string', valueName: 'KEY', description: 'The builder\'s host public key line, "ssh-ed25519 AAAA…"' },
+      port: { type: 'string', valueName: 'N', description: 'ssh port (default 22)', number: { min: 1, max: 65535, integer: true } },
+      systems: { type: 'string', valueName: 'LIST', description: 'Comma-separated Nix systems (default x86_64-linux)' },
+      'max-jobs': { type: 'string', valueName: 'N', description: 'Builds at once on it (default 1)', number: { min: 1, max: 256, integer: true } },
+      'speed-factor': { type: 'string', valueName: 'N', description: 'Relative speed Nix uses to prefer it (default 1)', number: { min: 1, max: 100, integer: true } },
+      features: { type: 'string', valueName: 'LIST', description: 'Comma-separated supported features, e.g. big-parallel,kvm' },
+      protocol: { type: 'string', valueName: 'PROTO', description: 'ssh-ng (default) or ssh', choices: ['ssh-ng', 'ssh'] },
+    },
+    operands: { min: 1, max: 1 },
+  },
+  {
+    path: ['builders', 'remove'],
+    synopsis: 'NAME',
+    summary: 'Remove a remote builder',
+    details: ['Forgets the builder and its health; Nix stops using it once the wiring is applied again.'],
+    options: {},
+    operands: { min: 1, max: 1 },
+  },
+  {
+    path: ['builders', 'check'],
+    synopsis: '[NAME] [--json]',
+    summary: 'Check remote builders now',
+    details: ['Checks one builder, or all of them, now and prints the result. Exits with 1 when any check failed.'],
+    options: { json: { type: 'boolean', description: 'Print the list as JSON' } },
+    operands: { min: 0, max: 1 },
+  },
 ];
 
 /** The global option every command accepts, before or after the command name. */

@@ -5,6 +5,7 @@
 import { appVersion } from '../../core/appVersion.js';
 import { statePaths } from '../../core/paths.js';
 import type { CliIo, CommandContext } from './cliIo.js';
+import * as builders from './builderCommands.js';
 import * as client from './clientCommands.js';
 import { ExitCode } from './exitCodes.js';
 import { commandHelp, globalHelp } from './helpText.js';
@@ -25,6 +26,10 @@ const commandsThroughTheCore: Readonly<Record<string, client.ClientCommand>> = {
   logs: client.logs,
   'settings get': client.settingsGet,
   'settings set': client.settingsSet,
+  'builders list': builders.buildersList,
+  'builders add': builders.buildersAdd,
+  'builders remove': builders.buildersRemove,
+  'builders check': builders.buildersCheck,
 };
 
 export async function runCli(argv: readonly string[], io: CliIo, options: RunCliOptions = {}): Promise<number> {

@@ -1,0 +1,114 @@
+/**
+ * The last finished builds (200 by default), kept across restarts in `<state>/builds.json`:
+ * written atomically with mode 0600. A file that is not valid JSON or not the expected shape is
+ * moved aside (`builds.json.malformed-<time>`) and reported, never silently dropped.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { writeFileAtomic } from '../util/atomicWrite.js';
+import type { BuildSummary } from './buildRunner.js';
+
+export const BUILD_HISTORY_FILE = 'builds.json';
+export const DEFAULT_HISTORY_LIMIT = 200;
+
+const TargetSchema = z.union([
+  z.object({ kind: z.literal('file'), file: z.string(), attr: z.string().optional(), args: z.array(z.string()).optional() }),
+  z.object({ kind: z.literal('installable'), installable: z.string(), args: z.array(z.string()).optional() }),
+]);
+
+export const BuildSummarySchema = z.object({
+  id: z.string(),
+  target: TargetSchema,
+  state: z.enum(['succeeded', 'failed', 'cancelled']),
+  createdAt: z.number(),
+  endedAt: z.number(),
+  exitCode: z.number().nullable(),
+  signal: z.string().nullable(),
+  error: z.string().nullable(),
+  derivations: z.array(
+    z.object({
+      drvPath: z.string(),
+      name: z.string(),
+      state: z.enum(['waiting', 'building', 'copying', 'done', 'failed', 'cancelled']),
+      machine: z.string(),
+      reason: z.string().nullable(),
+      startedAt: z.number().nullable(),
+      endedAt: z.number().nullable(),
+    }),
+  ),
+  progress: z.object({ done: z.number(), expected: z.number(), running: z.number(), failed: z.number() }),
+  outputPaths: z.array(z.string()),
+});
+
+const HistoryFileSchema = z.object({ version: z.literal(1), builds: z.array(BuildSummarySchema) });
+
+export interface LoadedHistory {
+  builds: BuildSummary[];
+  /** Set when a malformed file was moved aside: where it went and why. */
+  movedAside: { to: string; reason: string } | null;
+}
+
+export class BuildHistory {
+  private builds: BuildSummary[] = [];
+  private writing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly stateDir: string,
+    private readonly limit = DEFAULT_HISTORY_LIMIT,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  get file(): string {
+    return path.join(this.stateDir, BUILD_HISTORY_FILE);
+  }
+
+  /** Newest first. */
+  list(): BuildSummary[] {
+    return [...this.builds];
+  }
+
+  async load(): Promise<LoadedHistory> {
+    let text: string;
+    try {
+      text = await fs.readFile(this.file, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+        this.builds = [];
+        return { builds: [], movedAside: null };
+      }
+      throw error;
+    }
+    let reason: string;
+    try {
+      const parsed = HistoryFileSchema.safeParse(JSON.parse(text));
+      if (parsed.success) {
+        this.builds = parsed.data.builds.slice(0, this.limit);
+        return { builds: this.list(), movedAside: null };
+      }
+      reason = `unexpected shape: ${parsed.error.issues[0]?.message ?? 'invalid'} at ${parsed.error.issues[0]?.path.join('.') ?? ''}`;
+    } catch (error) {
+      reason = `not JSON: ${error instanceof Error ? error.message : String(error)}`;
+    }
+    const to = `${this.file}.malformed-${this.now()}`;
+    await fs.rename(this.file, to);
+    this.builds = [];
+    return { builds: [], movedAside: { to, reason } };
+  }
+
+  /** Records a finished build (newest first) and returns the ids let go beyond the limit. */
+  async add(summary: BuildSummary): Promise<string[]> {
+    this.builds = [summary, ...this.builds.filter((build) => build.id !== summary.id)];
+    const removed = this.builds.slice(this.limit).map((build) => build.id);
+    this.builds = this.builds.slice(0, this.limit);
+    await this.save();
+    return removed;
+  }
+
+  private save(): Promise<void> {
+    // Writes are serialised so an older snapshot never lands after a newer one.
+    const snapshot = JSON.stringify({ version: 1, builds: this.builds }, null, 1);
+    this.writing = this.writing.catch(() => undefined).then(() => writeFileAtomic(this.file, `${snapshot}\n`, { mode: 0o600 }));
+    return this.writing;
+  }
+}
