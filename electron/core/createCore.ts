@@ -23,6 +23,9 @@ import { appVersion } from './appVersion.js';
 import { createSupervisor, type SupervisorPort } from './supervisorWiring.js';
 import { settingsEffects } from './settings/settingsEffects.js';
 import { RemoteBuilders } from './builders/remoteBuilders.js';
+import { BuildService } from './builds/buildService.js';
+import { appliedBuildEnvironment } from './nix/appliedEnvironment.js';
+import { BuilderBarError } from './errors.js';
 
 export interface CoreOptions {
   /** Overrides BUILDER_BAR_HOME and the platform default. */
@@ -68,6 +71,20 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
   const remoteBuilders = new RemoteBuilders({ settings: settingsStore, logs });
   remoteBuilders.onChange((list) => emit({ name: 'builders', payload: list }));
   if (settingsStore.get().remoteBuilders.length > 0) void remoteBuilders.checkNow();
+  const builds = await BuildService.open({
+    stateDir: paths.stateDir,
+    logs,
+    buildEnvironment: () => appliedBuildEnvironment(paths.stateDir),
+    builderReady: () => supervisor.status().state === 'ready',
+    ensureBuilderReady: async () => {
+      const status = await supervisor.start({ wait: true });
+      if (status.state !== 'ready') {
+        throw new BuilderBarError('vm-failed', status.error?.message ?? `the builder is ${status.state}`, status.error?.hint ?? null);
+      }
+    },
+  });
+  builds.onBuild((view) => emit({ name: 'build', payload: view }));
+  builds.onRemoved((id) => emit({ name: 'buildRemoved', payload: { id } }));
 
   logs.append('app', 'info', `Builder Bar ${appVersion()} core started (state dir ${paths.stateDir}, pid ${process.pid}).`);
   await supervisor.recover();
@@ -111,6 +128,10 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
       if (changed.length > 0) emit({ name: 'settings', payload: settings });
       return { settings, effects };
     },
+    'builds.list': async () => ({ builds: builds.list() }),
+    'builds.start': async (input) => builds.start(input.target),
+    'builds.cancel': async (input) => builds.cancel(input.id),
+    'builds.log': async (input) => builds.log(input.id, input.drvPath),
     'builders.list': async () => remoteBuilders.list(),
     'builders.add': async (input) => remoteBuilders.add(input.builder),
     'builders.remove': async (input) => remoteBuilders.remove(input.id),
@@ -141,6 +162,7 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
       if (closed) return;
       closed = true;
       remoteBuilders.close();
+      await builds.close();
       await supervisor.close({ stopBuilder });
       unsubscribeStatus();
       unsubscribeLogs();

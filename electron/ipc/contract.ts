@@ -221,6 +221,68 @@ export const SettingsEffectsSchema = z.object({
 export type SettingsEffects = z.infer<typeof SettingsEffectsSchema>;
 
 // ---------------------------------------------------------------------------------------------
+// Builds
+// ---------------------------------------------------------------------------------------------
+
+/** Nothing a client names may start with `-`: Nix would read it as an option. */
+/**
+ * What to build. A file is built with `nix-build FILE [-A ATTR]`, an installable with
+ * `nix build INSTALLABLE`; both always with `--log-format internal-json`. No free-form extra
+ * arguments cross a door: they could carry `--option builders …` or `--store …`.
+ */
+export const BuildTargetSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('file'),
+    file: z.string().min(1).max(4096).startsWith('/', 'an absolute path to a .nix file'),
+    attr: z.string().max(512).regex(/^[A-Za-z0-9_.'"+-]*$/, 'an attribute path such as packages.x86_64-linux.hello').refine((v) => !v.startsWith('-'), 'an attribute must not start with "-"').optional(),
+  }).strict(),
+  z.object({
+    kind: z.literal('installable'),
+    installable: z.string().min(1).max(4096).refine((v) => !v.startsWith('-'), 'an installable must not start with "-"'),
+  }).strict(),
+]);
+export type BuildTarget = z.infer<typeof BuildTargetSchema>;
+
+export const DerivationStateSchema = z.enum(['waiting', 'building', 'copying', 'done', 'failed', 'cancelled']);
+
+export const BuildDerivationSchema = z.object({
+  drvPath: z.string(),
+  name: z.string(),
+  state: DerivationStateSchema,
+  /** The builder's machine URI, or `local`. */
+  machine: z.string(),
+  reason: z.string().nullable(),
+  startedAt: z.number().nullable(),
+  endedAt: z.number().nullable(),
+});
+
+export const BuildProgressSchema = z.object({ done: z.number(), expected: z.number(), running: z.number(), failed: z.number() });
+
+/** A finished build as it is kept (the last 200 across restarts). */
+export const BuildSummarySchema = z.object({
+  id: z.string(),
+  target: BuildTargetSchema,
+  state: z.enum(['succeeded', 'failed', 'cancelled']),
+  createdAt: z.number(),
+  endedAt: z.number(),
+  exitCode: z.number().nullable(),
+  signal: z.string().nullable(),
+  /** Why it failed, in words. */
+  error: z.string().nullable(),
+  derivations: z.array(BuildDerivationSchema),
+  progress: BuildProgressSchema,
+  outputPaths: z.array(z.string()),
+});
+export type BuildSummary = z.infer<typeof BuildSummarySchema>;
+
+/** A build as every door shows it: one still running, or one from the history. */
+export const BuildViewSchema = BuildSummarySchema.extend({
+  state: z.enum(['waiting-for-builder', 'running', 'succeeded', 'failed', 'cancelled']),
+  endedAt: z.number().nullable(),
+});
+export type BuildView = z.infer<typeof BuildViewSchema>;
+
+// ---------------------------------------------------------------------------------------------
 // Requests: name -> input and output schemas
 // ---------------------------------------------------------------------------------------------
 
@@ -269,6 +331,15 @@ export const requests = {
     input: z.object({ patch: SettingsPatchSchema }).strict(),
     output: z.object({ settings: SettingsSchema, effects: SettingsEffectsSchema }),
   },
+  'builds.list': { input: Empty, output: z.object({ builds: z.array(BuildViewSchema) }) },
+  /** Starts a build; answers at once with its view (waiting for the builder, or running). */
+  'builds.start': { input: z.object({ target: BuildTargetSchema }).strict(), output: BuildViewSchema },
+  'builds.cancel': { input: z.object({ id: z.string().max(200) }).strict(), output: BuildViewSchema },
+  /** One derivation's log lines, or Nix's own messages for the build when `drvPath` is omitted. */
+  'builds.log': {
+    input: z.object({ id: z.string().max(200), drvPath: z.string().max(4096).optional() }).strict(),
+    output: z.object({ lines: z.array(z.string()), dropped: z.number().int().nonnegative() }),
+  },
   'builders.list': { input: Empty, output: RemoteBuilderListSchema },
   'builders.add': {
     input: z.object({ builder: RemoteBuilderSchema }).strict(),
@@ -303,6 +374,10 @@ export const events = {
   logs: z.object({ lines: z.array(LogLineSchema) }),
   settings: SettingsSchema,
   builders: RemoteBuilderListSchema,
+  /** One build changed (throttled per build); clients merge it by id. */
+  build: BuildViewSchema,
+  /** A build fell out of the history (only the last 200 are kept). */
+  buildRemoved: z.object({ id: z.string() }),
 } as const satisfies Record<(typeof eventNames)[number], z.ZodType>;
 
 export type EventName = keyof typeof events;

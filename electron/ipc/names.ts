@@ -18,6 +18,10 @@ export const apiMethods = {
   tailLogs: 'logs.tail',
   getSettings: 'settings.get',
   setSettings: 'settings.set',
+  listBuilds: 'builds.list',
+  startBuild: 'builds.start',
+  cancelBuild: 'builds.cancel',
+  getBuildLog: 'builds.log',
   listRemoteBuilders: 'builders.list',
   addRemoteBuilder: 'builders.add',
   removeRemoteBuilder: 'builders.remove',
@@ -26,7 +30,7 @@ export const apiMethods = {
 export type ApiMethodName = keyof typeof apiMethods;
 
 /** Events the core pushes; `contract.ts` gives each its schema. */
-export const eventNames = ['status', 'logs', 'settings', 'builders'] as const;
+export const eventNames = ['status', 'logs', 'settings', 'builders', 'build', 'buildRemoved'] as const;
 
 export function isEventName(name: unknown): name is (typeof eventNames)[number] {
   return typeof name === 'string' && (eventNames as readonly string[]).includes(name);

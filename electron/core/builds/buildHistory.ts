@@ -6,40 +6,12 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { BuildSummarySchema } from '../../ipc/contract.js';
 import { writeFileAtomic } from '../util/atomicWrite.js';
 import type { BuildSummary } from './buildRunner.js';
 
 export const BUILD_HISTORY_FILE = 'builds.json';
 export const DEFAULT_HISTORY_LIMIT = 200;
-
-const TargetSchema = z.union([
-  z.object({ kind: z.literal('file'), file: z.string(), attr: z.string().optional(), args: z.array(z.string()).optional() }),
-  z.object({ kind: z.literal('installable'), installable: z.string(), args: z.array(z.string()).optional() }),
-]);
-
-export const BuildSummarySchema = z.object({
-  id: z.string(),
-  target: TargetSchema,
-  state: z.enum(['succeeded', 'failed', 'cancelled']),
-  createdAt: z.number(),
-  endedAt: z.number(),
-  exitCode: z.number().nullable(),
-  signal: z.string().nullable(),
-  error: z.string().nullable(),
-  derivations: z.array(
-    z.object({
-      drvPath: z.string(),
-      name: z.string(),
-      state: z.enum(['waiting', 'building', 'copying', 'done', 'failed', 'cancelled']),
-      machine: z.string(),
-      reason: z.string().nullable(),
-      startedAt: z.number().nullable(),
-      endedAt: z.number().nullable(),
-    }),
-  ),
-  progress: z.object({ done: z.number(), expected: z.number(), running: z.number(), failed: z.number() }),
-  outputPaths: z.array(z.string()),
-});
 
 const HistoryFileSchema = z.object({ version: z.literal(1), builds: z.array(BuildSummarySchema) });
 

@@ -66,6 +66,9 @@ export interface BuildRunnerOptions {
 
 export interface BuildRun {
   readonly id: string;
+  readonly target: BuildTarget;
+  /** Milliseconds since the epoch. */
+  readonly createdAt: number;
   readonly queue: BuildQueue;
   state(): BuildRunState;
   /** Nix's own lines (messages and plain text), ANSI stripped, bounded. */
@@ -225,6 +228,8 @@ export function startBuild(target: BuildTarget, options: BuildRunnerOptions): Bu
   const summary = run();
   return {
     id,
+    target,
+    createdAt,
     queue,
     state: () => current,
     nixLines: () => [...lines],

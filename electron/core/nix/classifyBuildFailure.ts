@@ -38,8 +38,28 @@ export function classifyBuildFailure(stderr: string, context: ClassifyContext): 
       stderrTail,
     };
   }
-  const unrouted = has(/Failed to find a machine for remote build|a '[^']+' with features \{[^}]*\} is required to build/);
-  if (unrouted && context.trusted === false) {
+  if (has(/cannot build on '[^']*': .*(?:Connection refused|Connection reset|Connection closed|timed out|No route to host|cannot connect)/i)
+    || has(/Connection timed out \(verify gave up\)/)) {
+    return {
+      cause: 'builder-not-ready',
+      message: 'Builder not ready or unreachable: Nix could not open an ssh session to it.',
+      fix: 'Start the builder (builder-bar start --wait) and try again once its status says ready.',
+      stderrTail,
+    };
+  }
+  // Nix 2.8 lists what it needed and what it had (resources/nix/fixtures/nix-build-2.8-*.stderr).
+  const required = /required \(system, features\): \(([^,)]*),/.exec(stderr)?.[1]?.trim();
+  const available = [...stderr.matchAll(/^\(([^,()]+), \d+, [^)]*\)$/gm)].map((match) => match[1]!.split(','));
+  if (required && available.length > 0 && !available.some((systems) => systems.includes(required))) {
+    return {
+      cause: 'system-mismatch',
+      message: `System mismatch: the build needs a '${required}' machine and the configured builders offer ${available.map((systems) => systems.join(',')).join(' and ')}.`,
+      fix: 'Check the systems field of the machines entry against the builder (builder-bar nix plan shows it).',
+      stderrTail,
+    };
+  }
+  const noBuilders = has(/enable remote builds|0 available machines|a '[^']+' with features \{[^}]*\} is required to build/);
+  if (noBuilders && context.trusted === false) {
     return {
       cause: 'user-not-trusted',
       message: 'User not trusted: the nix-daemon ignored the builders because your user is not in trusted-users.',
@@ -47,27 +67,18 @@ export function classifyBuildFailure(stderr: string, context: ClassifyContext): 
       stderrTail,
     };
   }
-  if (has(/a '([^']+)' with features \{[^}]*\} is required to build/) && !has(/Failed to find a machine/)) {
-    const wanted = /a '([^']+)' with features/.exec(stderr)?.[1] ?? 'different';
-    if (context.systemTarget) {
-      return {
-        cause: 'daemon-not-restarted',
-        message: `Daemon not restarted: Nix built locally instead of on the builder (it wants a '${wanted}' machine and knows none), so the nix-daemon is still running with the configuration from before the wiring.`,
-        fix: 'Restart the nix-daemon: sudo launchctl kickstart -k system/org.nixos.nix-daemon',
-        stderrTail,
-      };
-    }
+  if (noBuilders && context.systemTarget) {
     return {
-      cause: 'system-mismatch',
-      message: `System mismatch: the build needs a '${wanted}' machine and no configured builder offers that system.`,
-      fix: 'Check the systems field of the machines entry against the builder (plan shows it).',
+      cause: 'daemon-not-restarted',
+      message: 'Daemon not restarted: Nix knows no builder, so the nix-daemon is still running with the configuration from before the wiring.',
+      fix: 'Restart the nix-daemon: sudo launchctl kickstart -k system/org.nixos.nix-daemon',
       stderrTail,
     };
   }
-  if (has(/Connection refused|Connection reset|Connection closed|Connection timed out|No route to host|Failed to find a machine for remote build|cannot connect to|Broken pipe/i)) {
+  if (has(/Failed to find a machine for remote build/)) {
     return {
       cause: 'builder-not-ready',
-      message: 'Builder not ready or unreachable: Nix could not open an ssh session to it.',
+      message: 'Builder not ready: Nix found the builder in its configuration but could not use it.',
       fix: 'Start the builder (builder-bar start --wait) and try again once its status says ready.',
       stderrTail,
     };

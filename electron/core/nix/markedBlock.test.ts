@@ -18,3 +18,10 @@ describe('the marked block', () => {
     expect(splitMarkedBlock(text)).toEqual({ outside: text, inside: null });
   });
 });
+
+describe('the markers in a machines file', () => {
+  it('hold no ";", which Nix splits machines lines on before it strips comments', () => {
+    expect(BLOCK_BEGIN).not.toContain(';');
+    expect(BLOCK_END).not.toContain(';');
+  });
+});

@@ -4,7 +4,9 @@
  * byte; the block is appended at the end (later settings win in nix.conf, and a `Host` block at
  * the end of an ssh config cannot swallow the user's own lines).
  */
-export const BLOCK_BEGIN = '# BEGIN builder-bar (managed by Builder Bar; edits inside are replaced)';
+// No ';' in the markers: Nix splits machines files on ';' before it strips comments, so a ';'
+// in a comment would make the rest of it a (broken) machines entry.
+export const BLOCK_BEGIN = '# BEGIN builder-bar (managed by Builder Bar, edits inside are replaced)';
 export const BLOCK_END = '# END builder-bar';
 const BEGIN_PREFIX = '# BEGIN builder-bar';
 

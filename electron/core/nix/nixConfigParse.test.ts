@@ -63,3 +63,9 @@ describe('parseMachineLines', () => {
     ]);
   });
 });
+
+describe('parseMachineLines, the way Nix 2.8 splits', () => {
+  it('splits on ";" before stripping comments, as Nix does: a ";" inside a comment starts an entry', () => {
+    expect(parseMachineLines('# a comment; oops\n', 'f').map((entry) => entry.uri)).toEqual(['oops']);
+  });
+});

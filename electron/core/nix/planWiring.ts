@@ -102,7 +102,11 @@ export async function planWiring(input: PlanInput): Promise<WiringPlan> {
   const problems: WiringProblem[] = [];
   if (target.kind === 'confDir') {
     const problem = confDirProblem(target.dir);
-    if (problem) problems.push({ path: target.dir, message: problem, lineNumber: null });
+    if (problem) {
+      // Every file would carry the broken path; plan nothing.
+      problems.push({ path: target.dir, message: problem, lineNumber: null });
+      return { target, layout, files: [], problems, environment: [], changes: false, summary: `Nothing can be applied: ${problem}` };
+    }
   }
   if (input.record && JSON.stringify(input.record.target) !== JSON.stringify(target)) {
     problems.push({

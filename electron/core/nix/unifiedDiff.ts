@@ -31,12 +31,13 @@ function diffOps(before: string[], after: string[]): Op[] {
       ops.push({ kind: ' ', text: before[i]!, oldLine: i, newLine: j });
       i += 1;
       j += 1;
-    } else if (j < m && (i >= n || table[i]![j + 1]! >= table[i + 1]![j]!)) {
-      ops.push({ kind: '+', text: after[j]!, oldLine: i, newLine: j });
-      j += 1;
-    } else {
+    } else if (i < n && (j >= m || table[i + 1]![j]! >= table[i]![j + 1]!)) {
+      // Removals before additions, as diff(1) prints them.
       ops.push({ kind: '-', text: before[i]!, oldLine: i, newLine: j });
       i += 1;
+    } else {
+      ops.push({ kind: '+', text: after[j]!, oldLine: i, newLine: j });
+      j += 1;
     }
   }
   return ops;

@@ -8,7 +8,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { utils } from 'ssh2';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Settings } from '../../ipc/contract.js';
 import { BuilderBarError } from '../errors.js';
 import { statePaths, type StatePaths } from '../paths.js';
@@ -93,6 +93,11 @@ afterAll(async () => {
     }
   }
   if (root) rmSync(root, { recursive: true, force: true });
+});
+
+// A failed test must not leave its wiring for the next one (plan refuses a second target).
+afterEach(async () => {
+  await removeWiring(root);
 });
 
 describe('wiring real Nix to the real linux-test guest through a config directory', () => {
@@ -183,6 +188,11 @@ describe('wiring real Nix to the real linux-test guest through a config director
     const verified = await verifyWiring({ layout: planned.layout, system: 'x86_64-linux', workDir: root, trusted: true, expectedHostname: 'builder-bar', timeoutMs: 120_000 });
     expect(verified.ok).toBe(false);
     if (verified.ok) return;
+    if (process.env.BUILDER_BAR_RECORD_FIXTURES) {
+      // Re-records the fixture classifyBuildFailure.test.ts reads (the tail, paths made neutral).
+      const fixture = new URL('../../../resources/nix/fixtures/nix-build-2.8-host-key-mismatch.stderr', import.meta.url);
+      await fs.writeFile(fixture, `${verified.failure.stderrTail.join('\n').replaceAll(root, '/STATE')}\n`);
+    }
     expect(verified.failure.cause).toBe('host-key-mismatch');
     expect(verified.failure.message).toMatch(/^Host key mismatch/);
     expect(verified.failure.stderrTail.join('\n')).toContain('Host key verification failed');

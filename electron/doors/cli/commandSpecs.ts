@@ -148,6 +148,34 @@ export const commandSpecs: readonly CommandSpec[] = [
     operands: { min: 0, max: 2 },
   },
   {
+    path: ['nix'],
+    synopsis: 'plan|apply|remove|verify [--json] [--conf-dir DIR]',
+    summary: 'Wire Nix to the builder, prove it, take it back',
+    details: [
+      'plan shows the exact change to every file and writes nothing; apply writes it (atomic writes, backups, refused if a file changed since it was read; applying twice changes nothing); remove restores every file byte for byte with its mode; verify builds a derivation only the builder may build and proves the output came from the guest, or says why not in words.',
+      'Without --conf-dir the target is the system Nix configuration (/etc/nix), written on macOS by one admin step. With --conf-dir DIR everything goes into DIR and the environment that makes Nix use it is printed: NIX_CONF_DIR=DIR NIX_SSHOPTS="-F DIR/ssh_config". It runs without a core: it reads the state dir.',
+    ],
+    options: {
+      'conf-dir': { type: 'string', valueName: 'DIR', description: 'Wire a directory you own instead of /etc (no spaces in DIR)' },
+      json: { type: 'boolean', description: 'Print one JSON document' },
+    },
+    operands: { min: 1, max: 1 },
+  },
+  {
+    path: ['build'],
+    synopsis: 'FILE.nix|INSTALLABLE [--attr A] [--json]',
+    summary: 'Build through Builder Bar and watch the queue',
+    details: [
+      'Runs nix-build FILE [-A A] (for a .nix file or a directory) or nix build INSTALLABLE through the core, with the Nix wiring Builder Bar applied, and prints each derivation as it waits, builds (and on which machine), copies and ends. If the builder is stopped or still booting, the build waits until it is ready. Ctrl-C cancels the build.',
+      'With --json it prints only the summary at the end: the build\'s state, each derivation\'s drvPath, state and machine, and the output paths. Exits with 1 when the build failed or was cancelled.',
+    ],
+    options: {
+      attr: { type: 'string', valueName: 'A', description: 'The attribute to build (nix-build -A A, or INSTALLABLE#A)' },
+      json: { type: 'boolean', description: 'Print the summary as JSON' },
+    },
+    operands: { min: 1, max: 1 },
+  },
+  {
     path: ['builders', 'list'],
     synopsis: '[--json]',
     summary: 'List remote builders and their health',

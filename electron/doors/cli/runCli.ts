@@ -6,8 +6,10 @@ import { appVersion } from '../../core/appVersion.js';
 import { statePaths } from '../../core/paths.js';
 import type { CliIo, CommandContext } from './cliIo.js';
 import * as builders from './builderCommands.js';
+import * as buildCommand from './buildCommand.js';
 import * as client from './clientCommands.js';
 import { ExitCode } from './exitCodes.js';
+import { runNixCommand } from './nixCommand.js';
 import { commandHelp, globalHelp } from './helpText.js';
 import { parseCommandLine } from './parseCommandLine.js';
 import { serve, startApp, type ServeCommandOptions } from './serveCommands.js';
@@ -26,6 +28,7 @@ const commandsThroughTheCore: Readonly<Record<string, client.ClientCommand>> = {
   logs: client.logs,
   'settings get': client.settingsGet,
   'settings set': client.settingsSet,
+  build: buildCommand.build,
   'builders list': builders.buildersList,
   'builders add': builders.buildersAdd,
   'builders remove': builders.buildersRemove,
@@ -60,6 +63,8 @@ export async function runCli(argv: readonly string[], io: CliIo, options: RunCli
   const name = parsed.command.path.join(' ');
   if (name === 'serve') return serve(context, options.serve);
   if (name === 'start-app') return startApp(context, options.serve);
+  // `nix` runs without a core (it reads the state dir); it parses its own words again.
+  if (name === 'nix') return runNixCommand(argv.filter((word, index) => index !== argv.indexOf('nix')), io);
   const command = commandsThroughTheCore[name];
   if (command) return client.withCore(context, command);
   io.err(`builder-bar: "${name}" is not implemented.`);

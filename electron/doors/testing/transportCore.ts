@@ -43,6 +43,14 @@ export function transportCore(stateDir: string, overrides: (emit: (event: CoreEv
     'logs.tail': () => ({ lines: [] }),
     'settings.get': () => defaultTestSettings,
     'settings.set': () => ({ settings: defaultTestSettings, effects: { needsRestart: false, needsNewDisk: false, messages: [] } }),
+    'builds.list': () => ({ builds: [] }),
+    'builds.start': () => {
+      throw new Error('transportCore starts no builds');
+    },
+    'builds.cancel': () => {
+      throw new Error('transportCore has no builds');
+    },
+    'builds.log': () => ({ lines: [], dropped: 0 }),
     'builders.list': () => ({ builders: [] }),
     'builders.add': () => ({ builders: [] }),
     'builders.remove': () => ({ builders: [] }),

@@ -1,0 +1,189 @@
+/**
+ * The build queue as the core keeps it: the builds running now and the last 200 finished ones
+ * (kept across restarts), each shown as a `BuildView`. A build that asks for the builder while
+ * it is stopped or still booting waits until it is really ready, instead of failing with
+ * "Failed to find a machine for remote build!" (a pain point of on-demand builders).
+ */
+import type { BuildSummary, BuildTarget, BuildView } from '../../ipc/contract.js';
+import { BuilderBarError } from '../errors.js';
+import type { LogSink } from '../logs/logSink.js';
+import { BuildHistory } from './buildHistory.js';
+import { startBuild, type BuildRun } from './buildRunner.js';
+
+export interface BuildServiceOptions {
+  stateDir: string;
+  logs: LogSink;
+  /** The environment that points Nix at the wiring Builder Bar applied ({} for the system's). */
+  buildEnvironment: () => Promise<Record<string, string>>;
+  /** True when the builder can take a build now. */
+  builderReady: () => boolean;
+  /** Starts the builder if needed and resolves once it is ready; rejects with the reason. */
+  ensureBuilderReady: () => Promise<void>;
+  /** Per-build event throttle, ms. */
+  throttleMs?: number;
+}
+
+/** Finished runs whose log lines stay in memory for the log view (the history keeps no logs). */
+const RECENT_RUNS_WITH_LOGS = 20;
+
+export class BuildService {
+  private readonly running = new Map<string, BuildRun>();
+  private readonly recent: BuildRun[] = [];
+  private readonly buildListeners = new Set<(view: BuildView) => void>();
+  private readonly removedListeners = new Set<(id: string) => void>();
+  private readonly pendingEmits = new Map<string, NodeJS.Timeout>();
+
+  private constructor(
+    private readonly options: BuildServiceOptions,
+    private readonly history: BuildHistory,
+  ) {}
+
+  static async open(options: BuildServiceOptions): Promise<BuildService> {
+    const history = new BuildHistory(options.stateDir);
+    const loaded = await history.load();
+    if (loaded.movedAside) {
+      options.logs.append('app', 'warn', `The build history could not be read (${loaded.movedAside.reason}); it was moved to ${loaded.movedAside.to}.`);
+    }
+    return new BuildService(options, history);
+  }
+
+  /** Running builds first (newest first), then the history, newest first. */
+  list(): BuildView[] {
+    const live = [...this.running.values()].reverse().map((run) => viewOfRun(run));
+    return [...live, ...this.history.list()];
+  }
+
+  runningCount(): number {
+    return this.running.size;
+  }
+
+  onBuild(listener: (view: BuildView) => void): () => void {
+    this.buildListeners.add(listener);
+    return () => this.buildListeners.delete(listener);
+  }
+
+  onRemoved(listener: (id: string) => void): () => void {
+    this.removedListeners.add(listener);
+    return () => this.removedListeners.delete(listener);
+  }
+
+  async start(target: BuildTarget): Promise<BuildView> {
+    const env = await this.options.buildEnvironment();
+    const run = startBuild(target, {
+      env,
+      ...(this.options.builderReady() ? {} : { waitForBuilderReady: this.options.ensureBuilderReady }),
+    });
+    this.running.set(run.id, run);
+    this.options.logs.append('app', 'info', `Build ${run.id} started: ${describeTarget(target)}.`);
+    run.onState(() => this.emitSoon(run));
+    run.queue.onChange((change) => {
+      if (change.type !== 'log-line') this.emitSoon(run);
+    });
+    void run.summary.then((summary) => this.finish(run, summary));
+    const view = viewOfRun(run);
+    this.emit(view);
+    return view;
+  }
+
+  cancel(id: string): BuildView {
+    const run = this.running.get(id);
+    if (!run) {
+      const finished = this.history.list().find((build) => build.id === id);
+      if (finished) return finished;
+      throw unknownBuild(id);
+    }
+    run.cancel();
+    this.options.logs.append('app', 'info', `Build ${id}: cancel requested.`);
+    return viewOfRun(run);
+  }
+
+  log(id: string, drvPath: string | undefined): { lines: string[]; dropped: number } {
+    const run = this.running.get(id) ?? this.recent.find((candidate) => candidate.id === id);
+    if (!run) {
+      if (this.history.list().some((build) => build.id === id)) return { lines: [], dropped: 0 };
+      throw unknownBuild(id);
+    }
+    if (drvPath === undefined) return { lines: run.nixLines(), dropped: 0 };
+    const derivation = run.queue.derivation(drvPath);
+    if (!derivation) throw new BuilderBarError('invalid-request', `Build ${id} has no derivation ${drvPath}.`, null);
+    return { lines: derivation.logLines, dropped: derivation.droppedLogLines };
+  }
+
+  /** Cancels what is still running (the builds are children of this core) and waits for them. */
+  async close(): Promise<void> {
+    const runs = [...this.running.values()];
+    for (const run of runs) run.cancel();
+    await Promise.all(runs.map((run) => run.summary));
+    for (const timer of this.pendingEmits.values()) clearTimeout(timer);
+    this.pendingEmits.clear();
+    this.buildListeners.clear();
+    this.removedListeners.clear();
+  }
+
+  private async finish(run: BuildRun, summary: BuildSummary): Promise<void> {
+    this.running.delete(run.id);
+    this.recent.unshift(run);
+    this.recent.splice(RECENT_RUNS_WITH_LOGS);
+    const timer = this.pendingEmits.get(run.id);
+    if (timer) clearTimeout(timer);
+    this.pendingEmits.delete(run.id);
+    const level = summary.state === 'failed' ? 'error' : 'info';
+    this.options.logs.append('app', level, `Build ${run.id} ${summary.state}${summary.error ? `: ${summary.error}` : '.'}`);
+    let dropped: string[] = [];
+    try {
+      dropped = await this.history.add(summary);
+    } catch (error) {
+      this.options.logs.append('app', 'warn', `Could not save the build history: ${(error as Error).message}`);
+    }
+    this.emit(summary);
+    for (const id of dropped) for (const listener of this.removedListeners) listener(id);
+  }
+
+  private emitSoon(run: BuildRun): void {
+    if (this.pendingEmits.has(run.id) || !this.running.has(run.id)) return;
+    this.pendingEmits.set(
+      run.id,
+      setTimeout(() => {
+        this.pendingEmits.delete(run.id);
+        if (this.running.has(run.id)) this.emit(viewOfRun(run));
+      }, this.options.throttleMs ?? 100),
+    );
+  }
+
+  private emit(view: BuildView): void {
+    for (const listener of this.buildListeners) listener(view);
+  }
+}
+
+function viewOfRun(run: BuildRun): BuildView {
+  const state = run.state();
+  return {
+    id: run.id,
+    target: run.target,
+    state,
+    createdAt: run.createdAt,
+    endedAt: null,
+    exitCode: null,
+    signal: null,
+    error: null,
+    derivations: run.queue.derivations().map(({ drvPath, name, state: derivationState, machine, reason, startedAt, endedAt }) => ({
+      drvPath,
+      name,
+      state: derivationState,
+      machine,
+      reason,
+      startedAt,
+      endedAt,
+    })),
+    progress: run.queue.progress(),
+    outputPaths: [],
+  };
+}
+
+function describeTarget(target: BuildTarget): string {
+  return target.kind === 'file' ? `${target.file}${target.attr ? ` -A ${target.attr}` : ''}` : target.installable;
+}
+
+function unknownBuild(id: string): BuilderBarError {
+  return new BuilderBarError('invalid-request', `There is no build ${id}.`, 'builder-bar build --help shows how to start one; the UI lists the builds it keeps.');
+}

@@ -1,0 +1,83 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BuildView, CoreEvent } from '../../ipc/contract.js';
+import { runNixCommand } from '../../doors/cli/nixCommand.js';
+import type { Core } from '../core.js';
+import { createCore } from '../createCore.js';
+import { freeLoopbackPort } from '../vm/testing/freeLoopbackPort.js';
+
+// The whole path a user takes: a core with a stopped builder, the Nix wiring applied to a conf
+// dir, then a build submitted through the core. The build must wait for the builder (no
+// "Failed to find a machine" race), run there, and end in the queue as done on its machine.
+let core: Core;
+let stateDir: string;
+let confDir: string;
+let nixFile: string;
+const events: CoreEvent[] = [];
+const savedNixConfig = process.env.NIX_CONFIG;
+
+beforeAll(async () => {
+  stateDir = await mkdtemp(path.join(os.homedir(), '.bb-build-it-'));
+  confDir = path.join(stateDir, 'nixconf');
+  nixFile = path.join(stateDir, 'job.nix');
+  // This host is x86_64-linux too: forbid local builds, as a Mac's system mismatch would.
+  process.env.NIX_CONFIG = 'max-jobs = 0';
+  await writeFile(
+    nixFile,
+    `{ nonce ? "${Date.now()}-${process.pid}" }:
+     builtins.derivation {
+       name = "bb-queue-probe";
+       system = "x86_64-linux";
+       builder = "/bin/sh";
+       args = [ "-c" "read v < /proc/version; read h < /proc/sys/kernel/hostname; echo \\"$h $v\\" > $out; echo built-in-guest" ];
+       inherit nonce;
+     }\n`,
+  );
+  core = await createCore({ stateDir, platform: 'linux' });
+  core.subscribe((event) => events.push(event));
+  await core.handle('settings.set', { patch: { hostPort: await freeLoopbackPort() } }, 'cli');
+});
+
+afterAll(async () => {
+  await core?.close({ stopBuilder: true });
+  if (savedNixConfig === undefined) delete process.env.NIX_CONFIG;
+  else process.env.NIX_CONFIG = savedNixConfig;
+  await rm(stateDir, { recursive: true, force: true });
+});
+
+describe('a build submitted through Builder Bar', () => {
+  it('waits for a stopped builder to become ready, runs on it, and ends done on its machine', async () => {
+    const out: string[] = [];
+    const io = { out: (line: string) => out.push(line), err: (line: string) => out.push(line), env: process.env, signal: new AbortController().signal };
+    // The wiring reads the keys and port from the state dir; the keys exist once the core made them.
+    await core.handle('vm.start', { wait: false }, 'cli').catch(() => undefined);
+    expect(await runNixCommand(['apply', '--conf-dir', confDir, '--state-dir', stateDir], io)).toBe(0);
+    await core.handle('vm.stop', { force: true }, 'cli');
+
+    const started = await core.handle('builds.start', { target: { kind: 'file', file: nixFile } }, 'cli');
+    expect(started.state).toBe('waiting-for-builder');
+    const finished = await new Promise<BuildView>((resolve) => {
+      const check = () => {
+        const last = events.filter((e): e is Extract<CoreEvent, { name: 'build' }> => e.name === 'build' && e.payload.id === started.id).at(-1);
+        if (last && ['succeeded', 'failed', 'cancelled'].includes(last.payload.state)) resolve(last.payload);
+        else setTimeout(check, 200);
+      };
+      check();
+    });
+    expect(finished.error).toBeNull();
+    expect(finished.state).toBe('succeeded');
+    expect(finished.derivations).toEqual([expect.objectContaining({ name: 'bb-queue-probe', state: 'done', machine: expect.stringMatching(/^ssh/) })]);
+    const output = await readFile(finished.outputPaths[0]!, 'utf8');
+    expect(output.startsWith('builder-bar Linux version')).toBe(true);
+    expect(output).not.toContain(os.hostname());
+    const statusDuring = events.filter((e) => e.name === 'status').map((e) => (e.payload as { state: string }).state);
+    expect(statusDuring).toContain('ready');
+
+    const log = await core.handle('builds.log', { id: started.id, drvPath: finished.derivations[0]!.drvPath }, 'cli');
+    expect(log.lines).toContain('built-in-guest');
+    const listed = await core.handle('builds.list', {}, 'cli');
+    expect(listed.builds[0]).toMatchObject({ id: started.id, state: 'succeeded' });
+  });
+});

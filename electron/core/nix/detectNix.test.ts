@@ -1,0 +1,95 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { DAEMON_SOCKET, DETERMINATE_CUSTOM_CONF, detectNix, NIX_DARWIN_BUILDER_PLIST, type DetectDeps } from './detectNix.js';
+
+const fixture = (name: string) => readFileSync(fileURLToPath(new URL(`../../../resources/nix/fixtures/${name}`, import.meta.url)), 'utf8');
+
+interface World {
+  version?: string | null;
+  config?: string;
+  daemon?: boolean;
+  files?: Record<string, string>;
+  port31022?: boolean;
+  user?: string;
+  groups?: string[];
+  platform?: NodeJS.Platform;
+}
+
+function deps(world: World): DetectDeps {
+  const files = world.files ?? {};
+  return {
+    user: world.user ?? 'alice',
+    platform: world.platform ?? 'darwin',
+    async run(command, args) {
+      if (command === 'which') return { exitCode: 0, stdout: '/nix/var/nix/profiles/default/bin/nix\n', stderr: '' };
+      if (args[0] === '--version') return world.version === null ? null : { exitCode: 0, stdout: world.version ?? fixture('version-2.8.txt'), stderr: '' };
+      // Nix 2.8 has no `config show`; detection must fall back to `show-config`.
+      if (args.includes('config')) return { exitCode: 1, stdout: '', stderr: "error: 'config' is not a recognised command" };
+      if (args.includes('show-config')) return { exitCode: 0, stdout: world.config ?? fixture('show-config-2.8.json'), stderr: '' };
+      return null;
+    },
+    exists: async (file) => file in files,
+    readFile: async (file) => files[file] ?? null,
+    unixSocketAnswers: async (socketPath) => socketPath === DAEMON_SOCKET && world.daemon === true,
+    tcpPortAnswers: async () => world.port31022 === true,
+    groups: async () => world.groups ?? ['staff'],
+  };
+}
+
+describe('detectNix', () => {
+  it('says Nix is missing, with how to install it, and stops there', async () => {
+    const detection = await detectNix(deps({ version: null }));
+    expect(detection.found).toBe(false);
+    expect(detection.problems).toEqual([expect.objectContaining({ code: 'nix-missing', blocking: true })]);
+  });
+
+  it('single-user Nix (as here): version, mode, trusted, nothing in the way', async () => {
+    const detection = await detectNix(deps({ platform: 'linux', user: 'root' }));
+    expect(detection).toMatchObject({ found: true, version: '2.8.0', mode: 'single-user', trusted: true, determinate: false, builders: '@/etc/nix/machines' });
+    expect(detection.problems).toEqual([]);
+  });
+
+  it('a daemon and a user not in trusted-users: says the builders are silently ignored and how to fix it', async () => {
+    const detection = await detectNix(deps({ daemon: true }));
+    expect(detection.mode).toBe('daemon');
+    expect(detection.trusted).toBe(false);
+    const problem = detection.problems.find((entry) => entry.code === 'user-not-trusted');
+    expect(problem?.message).toContain('"alice" is not in Nix\'s trusted-users (root)');
+    expect(problem?.fix).toContain('trusted-users = root alice');
+  });
+
+  it('trusts a member of a listed @group (recorded config with trusted-users = root @admin alice)', async () => {
+    const detection = await detectNix(deps({ daemon: true, user: 'bob', groups: ['staff', 'admin'], config: fixture('show-config-2.8-trusted-group.json') }));
+    expect(detection.trusted).toBe(true);
+    expect(detection.trustedUsers).toEqual(['root', '@admin', 'alice']);
+  });
+
+  it('finds builders already configured inline and in machines files, and nix-darwin\'s linux-builder, without counting our own', async () => {
+    const detection = await detectNix(
+      deps({
+        daemon: true,
+        user: 'alice',
+        config: fixture('show-config-2.8-trusted-group.json'),
+        port31022: true,
+        files: {
+          '/etc/nix/machines': 'ssh://builder-bar-linux x86_64-linux /k 1 1 - - AAAA\nssh://big-box x86_64-linux /k 8 2 - - -\n',
+          [NIX_DARWIN_BUILDER_PLIST]: '<plist/>',
+        },
+      }),
+      { ownAlias: 'builder-bar-linux' },
+    );
+    expect(detection.machines.map((machine) => machine.host)).toEqual(['linux-builder', 'builder-bar-linux', 'big-box']);
+    const codes = detection.problems.map((problem) => problem.code);
+    expect(codes.filter((code) => code === 'other-builder')).toHaveLength(2);
+    expect(codes).toContain('port-31022-taken');
+    expect(codes).toContain('nix-darwin-linux-builder');
+    expect(detection.problems.every((problem) => !problem.blocking)).toBe(true);
+  });
+
+  it('recognises Determinate Nix by nix.custom.conf and says where Builder Bar writes instead', async () => {
+    const detection = await detectNix(deps({ daemon: true, user: 'root', files: { [DETERMINATE_CUSTOM_CONF]: '' } }));
+    expect(detection.determinate).toBe(true);
+    expect(detection.problems.find((problem) => problem.code === 'determinate')?.fix).toContain('/etc/nix/nix.custom.conf');
+  });
+});
