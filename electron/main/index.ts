@@ -18,6 +18,7 @@ import { InstanceLock } from '../doors/instanceLock.js';
 import { SocketDoor, somethingAnswers } from '../doors/cli/socketDoor.js';
 import type { RequestName } from '../ipc/contract.js';
 import { dispatch } from '../ipc/dispatch.js';
+import { buildEndedNotice, runningAfter } from './buildActivity.js';
 import { appLayout, dockVisibility, secondInstanceWindow, userDataDirFor } from './appPolicy.js';
 import { openIpcDoor, type IpcDoor } from './ipcDoor.js';
 import type { TrayAction } from './menuModel.js';
@@ -154,9 +155,16 @@ async function startShell(): Promise<Shell | null> {
     initialSettings: settings,
     onAction: (action) => void runTrayAction(action).catch((error: unknown) => warn(`Tray action ${action} failed: ${(error as Error).message}`)),
   });
+  let runningBuilds = new Set<string>();
   core.subscribe((event) => {
     if (event.name === 'status') tray.updateStatus(event.payload);
     else if (event.name === 'settings') tray.updateSettings(event.payload);
+    else if (event.name === 'build') {
+      const notice = buildEndedNotice(runningBuilds.has(event.payload.id), event.payload);
+      runningBuilds = runningAfter(runningBuilds, event.payload);
+      tray.updateRunningBuilds(runningBuilds.size);
+      if (notice) notify(notice.title, notice.body);
+    }
   });
 
   powerMonitor.on('suspend', () => core.power.suspended());

@@ -179,6 +179,10 @@ const fake = vi.hoisted(() => {
     setToolTip(text: string): void {
       this.tooltip = text;
     }
+    title = '';
+    setTitle(text: string): void {
+      this.title = text;
+    }
     setContextMenu(menu: unknown): void {
       this.contextMenu = menu;
     }

@@ -9,6 +9,7 @@
 import { Menu, Tray, nativeImage, type NativeImage } from 'electron';
 import type { Settings, Status, VmState } from '../ipc/contract.js';
 import { menuModel, type TrayAction } from './menuModel.js';
+import { trayTitle } from './buildActivity.js';
 import { menuTemplate } from './menuTemplate.js';
 import {
   STARTING_FRAME_INTERVAL_MS,
@@ -68,6 +69,11 @@ export class TrayController {
   updateSettings(settings: Settings): void {
     this.settings = settings;
     this.apply();
+  }
+
+  /** The number of running builds, shown beside the icon (macOS shows a tray title). */
+  updateRunningBuilds(count: number): void {
+    if (!this.destroyed) this.tray.setTitle(trayTitle(count));
   }
 
   destroy(): void {
