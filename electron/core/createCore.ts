@@ -24,7 +24,9 @@ import { createSupervisor, type SupervisorPort } from './supervisorWiring.js';
 import { settingsEffects } from './settings/settingsEffects.js';
 import { RemoteBuilders } from './builders/remoteBuilders.js';
 import { BuildService } from './builds/buildService.js';
+import { ExternalBuildWatcher } from './builds/externalBuilds.js';
 import { appliedBuildEnvironment } from './nix/appliedEnvironment.js';
+import { nixHandlers } from './nix/nixHandlers.js';
 import { BuilderBarError } from './errors.js';
 
 export interface CoreOptions {
@@ -85,6 +87,12 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
   });
   builds.onBuild((view) => emit({ name: 'build', payload: view }));
   builds.onRemoved((id) => emit({ name: 'buildRemoved', payload: { id } }));
+  const externalBuilds = new ExternalBuildWatcher({
+    exec: (command) => supervisor.exec(command),
+    builderReady: () => supervisor.status().state === 'ready',
+    ownBuilding: () => builds.buildingOnBuilders(),
+  });
+  externalBuilds.onChange((list) => emit({ name: 'externalBuilds', payload: { builds: list } }));
 
   logs.append('app', 'info', `Builder Bar ${appVersion()} core started (state dir ${paths.stateDir}, pid ${process.pid}).`);
   await supervisor.recover();
@@ -128,7 +136,7 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
       if (changed.length > 0) emit({ name: 'settings', payload: settings });
       return { settings, effects };
     },
-    'builds.list': async () => ({ builds: builds.list() }),
+    'builds.list': async () => ({ builds: builds.list(), external: externalBuilds.list() }),
     'builds.start': async (input) => builds.start(input.target),
     'builds.cancel': async (input) => builds.cancel(input.id),
     'builds.log': async (input) => builds.log(input.id, input.drvPath),
@@ -136,6 +144,7 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
     'builders.add': async (input) => remoteBuilders.add(input.builder),
     'builders.remove': async (input) => remoteBuilders.remove(input.id),
     'builders.check': async (input) => remoteBuilders.checkNow(input.id),
+    ...nixHandlers({ paths, platform, logs, builder: supervisor }),
   };
 
   let closed = false;
@@ -162,6 +171,7 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
       if (closed) return;
       closed = true;
       remoteBuilders.close();
+      externalBuilds.close();
       await builds.close();
       await supervisor.close({ stopBuilder });
       unsubscribeStatus();

@@ -282,6 +282,140 @@ export const BuildViewSchema = BuildSummarySchema.extend({
 });
 export type BuildView = z.infer<typeof BuildViewSchema>;
 
+/** A build running on the builder that Builder Bar did not start, seen from the guest's processes. */
+export const ExternalBuildSchema = z.object({
+  name: z.string(),
+  directory: z.string(),
+  pids: z.array(z.number().int()),
+  /** Milliseconds since the epoch when Builder Bar first saw it. */
+  firstSeenAt: z.number(),
+});
+export type ExternalBuild = z.infer<typeof ExternalBuildSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Nix wiring (electron/core/nix): detect, plan, apply, remove, verify
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * A directory the caller owns that Nix then reads through NIX_CONF_DIR (the Linux/test target).
+ * Absolute, so it can never start with "-" and never depends on the core's working directory;
+ * no whitespace, because Nix splits NIX_SSHOPTS and machines lines on it.
+ */
+export const ConfDirSchema = z
+  .string()
+  .max(1024)
+  .startsWith('/', 'an absolute path (it cannot start with "-")')
+  .refine((dir) => !/\s/.test(dir), 'no spaces: Nix splits NIX_SSHOPTS and machines lines on whitespace')
+  .refine((dir) => !dir.includes('\0'), 'no NUL characters');
+
+/** `{ confDir }` chooses the conf-dir target; without it, the system target (/etc/nix on a Mac). */
+export const NixTargetInputSchema = z.object({ confDir: ConfDirSchema.optional() }).strict();
+
+export const NixProblemSchema = z.object({
+  code: z.enum(['nix-missing', 'config-unreadable', 'user-not-trusted', 'determinate', 'other-builder', 'port-31022-taken', 'nix-darwin-linux-builder']),
+  message: z.string(),
+  /** How to fix it, or why it is fine, in words. */
+  fix: z.string(),
+  /** True when wiring cannot work until it is fixed. */
+  blocking: z.boolean(),
+});
+
+export const NixDetectionSchema = z.object({
+  found: z.boolean(),
+  binary: z.string().nullable(),
+  version: z.string().nullable(),
+  mode: z.enum(['daemon', 'single-user']).nullable(),
+  user: z.string(),
+  trustedUsers: z.array(z.string()),
+  /** Null when Nix could not be asked. */
+  trusted: z.boolean().nullable(),
+  determinate: z.boolean(),
+  /** The effective `builders` setting. */
+  builders: z.string().nullable(),
+  machines: z.array(z.object({ uri: z.string(), host: z.string(), systems: z.array(z.string()), source: z.string() })),
+  problems: z.array(NixProblemSchema),
+});
+export type NixDetectionView = z.infer<typeof NixDetectionSchema>;
+
+export const WiringTargetViewSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('system'), determinate: z.boolean() }),
+  z.object({ kind: z.literal('confDir'), dir: z.string() }),
+]);
+
+/**
+ * One file of a plan as a door may see it: its diff, never its new content. The client key's
+ * diff only names the file (the private key never leaves the core).
+ */
+export const PlannedFileViewSchema = z.object({
+  path: z.string(),
+  role: z.enum(['nix.conf', 'machines', 'ssh_config', 'known_hosts', 'client-key']),
+  change: z.enum(['create', 'update', 'none']),
+  /** The mode apply sets (an edited file keeps its own). */
+  mode: z.number().int(),
+  createdByUs: z.boolean(),
+  secret: z.boolean(),
+  /** A unified diff; empty when the file stays as it is. */
+  diff: z.string(),
+});
+
+export const WiringPlanViewSchema = z.object({
+  target: WiringTargetViewSchema,
+  /** A human name for the target ("the config directory /x"). */
+  targetDescription: z.string(),
+  files: z.array(PlannedFileViewSchema),
+  /** Any problem means apply refuses the plan and touches nothing. */
+  problems: z.array(z.object({ path: z.string(), message: z.string(), lineNumber: z.number().int().nullable() })),
+  /** `export NIX_CONF_DIR=...` lines that make Nix use a conf-dir target. */
+  environment: z.array(z.string()),
+  changes: z.boolean(),
+  /** True when writing the target needs the macOS admin step. */
+  needsAdmin: z.boolean(),
+  summary: z.string(),
+});
+export type WiringPlanView = z.infer<typeof WiringPlanViewSchema>;
+
+export const WiringApplyResultSchema = z.object({
+  written: z.array(z.string()),
+  unchanged: z.array(z.string()),
+  environment: z.array(z.string()),
+  summary: z.string(),
+});
+export type WiringApplyResult = z.infer<typeof WiringApplyResultSchema>;
+
+export const WiringRemoveResultSchema = z.object({
+  restored: z.array(z.string()),
+  deleted: z.array(z.string()),
+  /** Files edited after apply: only Builder Bar's block was taken out. */
+  blockRemoved: z.array(z.string()),
+  notes: z.array(z.string()),
+});
+export type WiringRemoveResult = z.infer<typeof WiringRemoveResultSchema>;
+
+export const WiringVerifyResultSchema = z.discriminatedUnion('ok', [
+  z.object({
+    ok: z.literal(true),
+    outPath: z.string(),
+    /** `/proc/version` inside the build: "Linux version ..." of the guest. */
+    guestKernel: z.string(),
+    guestHostname: z.string(),
+    hostHostname: z.string(),
+    seconds: z.number(),
+    message: z.string(),
+  }),
+  z.object({
+    ok: z.literal(false),
+    failure: z.object({
+      cause: z.enum(['host-key-mismatch', 'user-not-trusted', 'daemon-not-restarted', 'builder-not-ready', 'system-mismatch', 'unknown']),
+      message: z.string(),
+      fix: z.string(),
+      /** The last lines of Nix's stderr, as Nix printed them. */
+      stderrTail: z.array(z.string()),
+    }),
+    seconds: z.number(),
+  }),
+]);
+export type WiringVerifyResult = z.infer<typeof WiringVerifyResultSchema>;
+
 // ---------------------------------------------------------------------------------------------
 // Requests: name -> input and output schemas
 // ---------------------------------------------------------------------------------------------
@@ -331,7 +465,7 @@ export const requests = {
     input: z.object({ patch: SettingsPatchSchema }).strict(),
     output: z.object({ settings: SettingsSchema, effects: SettingsEffectsSchema }),
   },
-  'builds.list': { input: Empty, output: z.object({ builds: z.array(BuildViewSchema) }) },
+  'builds.list': { input: Empty, output: z.object({ builds: z.array(BuildViewSchema), external: z.array(ExternalBuildSchema) }) },
   /** Starts a build; answers at once with its view (waiting for the builder, or running). */
   'builds.start': { input: z.object({ target: BuildTargetSchema }).strict(), output: BuildViewSchema },
   'builds.cancel': { input: z.object({ id: z.string().max(200) }).strict(), output: BuildViewSchema },
@@ -354,6 +488,16 @@ export const requests = {
     input: z.object({ id: z.string().max(64).optional() }).strict(),
     output: RemoteBuilderListSchema,
   },
+  /** What Nix is here and what stands in the way; with `confDir`, as Nix sees that directory. */
+  'nix.detect': { input: NixTargetInputSchema, output: NixDetectionSchema },
+  /** The exact change to every file, writing nothing. */
+  'nix.plan': { input: NixTargetInputSchema, output: WiringPlanViewSchema },
+  /** Plans afresh and writes that plan; refused (wiring-refused) when it has problems. */
+  'nix.apply': { input: NixTargetInputSchema, output: WiringApplyResultSchema },
+  /** Restores every file apply touched; the target is the one recorded at apply. */
+  'nix.remove': { input: Empty, output: WiringRemoveResultSchema },
+  /** Starts the builder if needed, then proves with a real build that Nix uses it. */
+  'nix.verify': { input: NixTargetInputSchema, output: WiringVerifyResultSchema },
 } as const;
 
 export type RequestName = keyof typeof requests;
@@ -378,6 +522,8 @@ export const events = {
   build: BuildViewSchema,
   /** A build fell out of the history (only the last 200 are kept). */
   buildRemoved: z.object({ id: z.string() }),
+  /** The builds on the builder that others started, whenever that list changes. */
+  externalBuilds: z.object({ builds: z.array(ExternalBuildSchema) }),
 } as const satisfies Record<(typeof eventNames)[number], z.ZodType>;
 
 export type EventName = keyof typeof events;
@@ -397,6 +543,7 @@ export const ErrorCodeSchema = z.enum([
   'not-supported', // e.g. darwin-linux-builder on a machine that is not a Mac
   'timeout',
   'vm-failed',
+  'wiring-refused', // a Nix wiring plan with problems, or a file changed since it was planned: nothing written
   'internal',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCodeSchema>;

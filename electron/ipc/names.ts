@@ -26,11 +26,16 @@ export const apiMethods = {
   addRemoteBuilder: 'builders.add',
   removeRemoteBuilder: 'builders.remove',
   checkRemoteBuilders: 'builders.check',
+  detectNix: 'nix.detect',
+  planNixWiring: 'nix.plan',
+  applyNixWiring: 'nix.apply',
+  removeNixWiring: 'nix.remove',
+  verifyNixWiring: 'nix.verify',
 } as const satisfies Record<string, RequestName>;
 export type ApiMethodName = keyof typeof apiMethods;
 
 /** Events the core pushes; `contract.ts` gives each its schema. */
-export const eventNames = ['status', 'logs', 'settings', 'builders', 'build', 'buildRemoved'] as const;
+export const eventNames = ['status', 'logs', 'settings', 'builders', 'build', 'buildRemoved', 'externalBuilds'] as const;
 
 export function isEventName(name: unknown): name is (typeof eventNames)[number] {
   return typeof name === 'string' && (eventNames as readonly string[]).includes(name);

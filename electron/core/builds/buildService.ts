@@ -8,6 +8,7 @@ import type { BuildSummary, BuildTarget, BuildView } from '../../ipc/contract.js
 import { BuilderBarError } from '../errors.js';
 import type { LogSink } from '../logs/logSink.js';
 import { BuildHistory } from './buildHistory.js';
+import { LOCAL_MACHINE } from './buildQueue.js';
 import { startBuild, type BuildRun } from './buildRunner.js';
 
 export interface BuildServiceOptions {
@@ -51,6 +52,17 @@ export class BuildService {
   list(): BuildView[] {
     const live = [...this.running.values()].reverse().map((run) => viewOfRun(run));
     return [...live, ...this.history.list()];
+  }
+
+  /** Names of the derivations our running builds are building on a builder (not locally). */
+  buildingOnBuilders(): Set<string> {
+    const names = new Set<string>();
+    for (const run of this.running.values()) {
+      for (const derivation of run.queue.derivations()) {
+        if (derivation.state === 'building' && derivation.machine !== LOCAL_MACHINE) names.add(derivation.name);
+      }
+    }
+    return names;
   }
 
   runningCount(): number {

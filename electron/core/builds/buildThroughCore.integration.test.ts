@@ -2,7 +2,9 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execa } from 'execa';
 import type { BuildView, CoreEvent } from '../../ipc/contract.js';
+import { appliedBuildEnvironment } from '../nix/appliedEnvironment.js';
 import { runNixCommand } from '../../doors/cli/nixCommand.js';
 import type { Core } from '../core.js';
 import { createCore } from '../createCore.js';
@@ -79,5 +81,39 @@ describe('a build submitted through Builder Bar', () => {
     expect(log.lines).toContain('built-in-guest');
     const listed = await core.handle('builds.list', {}, 'cli');
     expect(listed.builds[0]).toMatchObject({ id: started.id, state: 'succeeded' });
+  });
+
+  it('shows a build someone else started on the builder as external, not as one of ours', async () => {
+    const slowFile = path.join(stateDir, 'slow.nix');
+    await writeFile(
+      slowFile,
+      `builtins.derivation {
+         name = "someone-elses-build";
+         system = "x86_64-linux";
+         builder = "/bin/sh";
+         args = [ "-c" "i=0; while [ $i -lt 50000000 ]; do i=$((i+1)); done; echo $i > $out" ];
+         nonce = "${Date.now()}";
+       }\n`,
+    );
+    // A plain nix-build in a terminal, using the same wiring: Builder Bar did not start it.
+    const env = await appliedBuildEnvironment(stateDir);
+    const other = execa('nix-build', [slowFile, '--no-out-link'], { env: { ...env, NIX_CONFIG: 'max-jobs = 0' }, reject: false });
+    try {
+      const seen = await new Promise<string[]>((resolve, reject) => {
+        const deadline = setTimeout(() => reject(new Error('the external build was never seen')), 120_000);
+        const unsubscribe = core.subscribe((event) => {
+          if (event.name === 'externalBuilds' && event.payload.builds.length > 0) {
+            clearTimeout(deadline);
+            unsubscribe();
+            resolve(event.payload.builds.map((build) => build.name));
+          }
+        });
+      });
+      expect(seen).toEqual(['someone-elses-build']);
+      expect((await core.handle('builds.list', {}, 'cli')).external.map((build) => build.name)).toEqual(['someone-elses-build']);
+    } finally {
+      other.kill('SIGINT');
+      await other;
+    }
   });
 });

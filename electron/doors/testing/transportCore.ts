@@ -43,7 +43,7 @@ export function transportCore(stateDir: string, overrides: (emit: (event: CoreEv
     'logs.tail': () => ({ lines: [] }),
     'settings.get': () => defaultTestSettings,
     'settings.set': () => ({ settings: defaultTestSettings, effects: { needsRestart: false, needsNewDisk: false, messages: [] } }),
-    'builds.list': () => ({ builds: [] }),
+    'builds.list': () => ({ builds: [], external: [] }),
     'builds.start': () => {
       throw new Error('transportCore starts no builds');
     },
@@ -55,6 +55,21 @@ export function transportCore(stateDir: string, overrides: (emit: (event: CoreEv
     'builders.add': () => ({ builders: [] }),
     'builders.remove': () => ({ builders: [] }),
     'builders.check': () => ({ builders: [] }),
+    'nix.detect': () => ({
+      found: true, binary: '/usr/bin/nix', version: '2.18.1', mode: 'single-user', user: 'test', trustedUsers: ['root'],
+      trusted: true, determinate: false, builders: '', machines: [], problems: [],
+    }),
+    'nix.plan': (input) => ({
+      target: { kind: 'confDir', dir: input.confDir ?? path.join(stateDir, 'nixconf') },
+      targetDescription: 'a test config directory', files: [], problems: [], environment: [], changes: false, needsAdmin: false,
+      summary: 'transportCore plans nothing',
+    }),
+    'nix.apply': () => ({ written: [], unchanged: [], environment: [], summary: 'transportCore writes nothing' }),
+    'nix.remove': () => ({ restored: [], deleted: [], blockRemoved: [], notes: ['transportCore wired nothing'] }),
+    'nix.verify': () => ({
+      ok: false, seconds: 0,
+      failure: { cause: 'builder-not-ready', message: 'transportCore has no builder', fix: 'use the real core', stderrTail: [] },
+    }),
     ...overrides(emit),
   };
   return {

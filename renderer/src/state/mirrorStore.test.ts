@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ConnectionInfo, ConnectionSource } from '../api/connection.js';
-import type { BuilderBarApi, EventName, EventPayload, LogLine, Settings, Status } from '../api/contract.js';
+import type { BuilderBarApi, BuildView, EventName, EventPayload, LogLine, RemoteBuilderList, Settings, Status } from '../api/contract.js';
 import { createMirrorStore } from './mirrorStore.js';
 import { initialStatus } from '../../../electron/ipc/initialStatus.js';
 import { defaultSettings } from '../../../electron/core/settings/defaults.js';
@@ -8,10 +8,39 @@ import { defaultSettings } from '../../../electron/core/settings/defaults.js';
 const status: Status = { ...initialStatus('linux-test', 1), detail: '' };
 const settings: Settings = defaultSettings('linux');
 const line = (seq: number): LogLine => ({ seq, time: seq, source: 'app', level: 'info', text: `l${seq}` });
+const build = (id: string, createdAt: number, state: BuildView['state']): BuildView => ({
+  id,
+  target: { kind: 'installable', installable: `nixpkgs#${id}` },
+  state,
+  createdAt,
+  endedAt: state === 'running' ? null : createdAt + 1,
+  exitCode: null,
+  signal: null,
+  error: null,
+  derivations: [],
+  progress: { done: 0, expected: 1, running: 0, failed: 0 },
+  outputPaths: [],
+});
+const remote: RemoteBuilderList['builders'][number] = {
+  builder: {
+    id: 'big',
+    protocol: 'ssh-ng',
+    user: 'nix',
+    host: 'big.example.org',
+    port: 22,
+    systems: ['x86_64-linux'],
+    maxJobs: 4,
+    speedFactor: 2,
+    supportedFeatures: [],
+    sshKey: '/home/u/.ssh/id_ed25519',
+    hostKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExample',
+  },
+  health: { id: 'big', state: 'unknown', message: 'not checked yet', nixVersion: null, latencyMs: null, checkedAt: null },
+};
 
 /** An in-memory core behind the API shape: answers from its fields, pushes events on demand. */
 function fakeCore() {
-  const core = { status, settings, tail: [line(1), line(2)], calls: 0 };
+  const core = { status, settings, tail: [line(1), line(2)], calls: 0, builds: [] as BuildView[], remoteBuilders: [] as RemoteBuilderList['builders'] };
   const listeners = new Map<EventName, Set<(payload: unknown) => void>>();
   const ok = <T>(value: T) => Promise.resolve({ ok: true as const, value });
   const api: BuilderBarApi = {
@@ -26,11 +55,11 @@ function fakeCore() {
     tailLogs: () => ok({ lines: core.tail }),
     getSettings: () => ok(core.settings),
     setSettings: () => ok({ settings: core.settings, effects: { needsRestart: false, needsNewDisk: false, messages: [] } }),
-    listBuilds: () => ok({ builds: [] }),
+    listBuilds: () => ok({ builds: core.builds, external: [] }),
     startBuild: () => Promise.reject(new Error('no builds here')),
     cancelBuild: () => Promise.reject(new Error('no builds here')),
     getBuildLog: () => ok({ lines: [], dropped: 0 }),
-    listRemoteBuilders: () => ok({ builders: [] }),
+    listRemoteBuilders: () => ok({ builders: core.remoteBuilders }),
     addRemoteBuilder: () => ok({ builders: [] }),
     removeRemoteBuilder: () => ok({ builders: [] }),
     checkRemoteBuilders: () => ok({ builders: [] }),
@@ -115,5 +144,49 @@ describe('the mirror store', () => {
     fake.setConnection('open');
     await settle();
     expect(mirror.store.getState().loadError?.message).toBe('core broke');
+  });
+
+  it('lists builds and remote builders once open, then merges build events by id', async () => {
+    const fake = fakeCore();
+    fake.core.builds = [build('old', 1, 'succeeded')];
+    fake.core.remoteBuilders = [remote];
+    const mirror = createMirrorStore(fake, { tailLines: 100, logCap: 100 });
+    fake.setConnection('open');
+    await settle();
+    expect(mirror.store.getState().builds.map((b) => b.id)).toEqual(['old']);
+    expect(mirror.store.getState().remoteBuilders).toEqual([remote]);
+
+    fake.emit('build', build('new', 2, 'running'));
+    fake.emit('build', build('new', 2, 'failed'));
+    fake.emit('build', build('third', 3, 'running'));
+    expect(mirror.store.getState().builds.map((b) => [b.id, b.state])).toEqual([
+      ['third', 'running'],
+      ['new', 'failed'],
+      ['old', 'succeeded'],
+    ]);
+    fake.emit('buildRemoved', { id: 'old' });
+    expect(mirror.store.getState().builds.map((b) => b.id)).toEqual(['third', 'new']);
+
+    const checked = { ...remote, health: { ...remote.health, state: 'ok' as const, message: 'Nix 2.26', latencyMs: 12 } };
+    fake.emit('builders', { builders: [checked] });
+    expect(mirror.store.getState().remoteBuilders?.[0]?.health.state).toBe('ok');
+  });
+
+  it('does not let a slow reply overwrite a build event that came after the queue was listed', async () => {
+    const fake = fakeCore();
+    fake.core.builds = [build('a', 1, 'running')];
+    let releaseStatus: () => void = () => undefined;
+    const slowStatus = fake.api.getStatus;
+    fake.api.getStatus = (input) => new Promise((resolve) => {
+      releaseStatus = () => void slowStatus(input).then(resolve);
+    });
+    const mirror = createMirrorStore(fake, { tailLines: 100, logCap: 100 });
+    fake.setConnection('open');
+    await settle();
+    fake.emit('build', build('a', 1, 'succeeded'));
+    releaseStatus();
+    await settle();
+    expect(mirror.store.getState().status).not.toBeNull();
+    expect(mirror.store.getState().builds.map((b) => b.state)).toEqual(['succeeded']);
   });
 });
