@@ -116,4 +116,49 @@ describe('a build submitted through Builder Bar', () => {
       await other;
     }
   });
+
+  it('marks a build failed when QEMU is killed under it, and the same build succeeds after the automatic restart', async () => {
+    const file = path.join(stateDir, 'interrupted.nix');
+    await writeFile(
+      file,
+      `builtins.derivation {
+         name = "interrupted-build";
+         system = "x86_64-linux";
+         builder = "/bin/sh";
+         args = [ "-c" "i=0; while [ $i -lt 400000 ]; do i=$((i+1)); done; echo done-after-$i > $out" ];
+         nonce = "${Date.now()}";
+       }\n`,
+    );
+    const waitFor = <T>(pick: (event: CoreEvent) => T | undefined, ms: number): Promise<T> =>
+      new Promise((resolve, reject) => {
+        const deadline = setTimeout(() => reject(new Error(`not seen within ${ms / 1000} s`)), ms);
+        const unsubscribe = core.subscribe((event) => {
+          const value = pick(event);
+          if (value !== undefined) {
+            clearTimeout(deadline);
+            unsubscribe();
+            resolve(value);
+          }
+        });
+      });
+    const buildEvent = (id: string, states: BuildView['state'][]) => (event: CoreEvent) =>
+      event.name === 'build' && event.payload.id === id && states.includes(event.payload.state) ? event.payload : undefined;
+
+    const first = await core.handle('builds.start', { target: { kind: 'file', file } }, 'cli');
+    await waitFor((event) => (event.name === 'build' && event.payload.id === first.id && event.payload.derivations.some((d) => d.state === 'building') ? true : undefined), 120_000);
+    const pid = (await core.handle('status.get', {}, 'cli')).pid!;
+    const killedAt = Date.now();
+    process.kill(pid, 'SIGKILL');
+    const failed = await waitFor(buildEvent(first.id, ['failed', 'succeeded', 'cancelled']), 120_000);
+    expect(failed.state).toBe('failed');
+    expect(failed.derivations.every((d) => d.state !== 'building' && d.state !== 'waiting')).toBe(true);
+    expect(Date.now() - killedAt).toBeLessThan(120_000);
+
+    await waitFor((event) => (event.name === 'status' && event.payload.state === 'ready' ? true : undefined), 240_000);
+    const second = await core.handle('builds.start', { target: { kind: 'file', file } }, 'cli');
+    const done = await waitFor(buildEvent(second.id, ['failed', 'succeeded', 'cancelled']), 300_000);
+    expect(done.error).toBeNull();
+    expect(done.state).toBe('succeeded');
+    expect(await readFile(done.outputPaths[0]!, 'utf8')).toBe('done-after-400000\n');
+  });
 });
