@@ -4,34 +4,71 @@
  *
  *   BENCH_ROUNDS=N          start-to-ready rounds (default 3)
  *   BENCH_IDLE_SECONDS=N    idle window (default 60)
+ *   BENCH_ONLY=a,b          only these: start, idle, queue (default all)
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import type { Core } from '../core/core.js';
+import { createCore } from '../core/createCore.js';
+import { runNixCommand } from '../doors/cli/nixCommand.js';
+import { benchBuildQueueOverhead } from './buildQueueOverhead.js';
 import { benchIdleFootprint, defaultBinJs } from './idleFootprint.js';
 import { benchStartToReady, median } from './startToReady.js';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const idleSeconds = Number(process.env.BENCH_IDLE_SECONDS ?? 60);
+const only = new Set((process.env.BENCH_ONLY ?? 'start,idle,queue').split(',').map((name) => name.trim()));
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 async function main(): Promise<void> {
   const stateDir = await mkdtemp(path.join(os.homedir(), '.bb-bench-'));
   try {
-    console.log(`start to ready, ${rounds} alternating rounds (target ratio <= 1.05)`);
-    const start = await benchStartToReady(stateDir, rounds);
-    console.log(`  Builder Bar     ${start.builderBarMs.map(seconds).join('  ')}   median ${seconds(median(start.builderBarMs))}`);
-    console.log(`  bare qemu+ssh   ${start.bareMs.map(seconds).join('  ')}   median ${seconds(median(start.bareMs))}`);
-    console.log(`  ratio           ${start.ratio.toFixed(3)}`);
-
-    console.log(`\nidle footprint of serve with a ready builder over ${idleSeconds} s`);
-    const idle = await benchIdleFootprint(defaultBinJs, stateDir, idleSeconds * 1000);
-    console.log(`  core       CPU ${(idle.core.cpuShare * 100).toFixed(2)} %   RSS mean ${mib(idle.core.rssMeanBytes)}  max ${mib(idle.core.rssMaxBytes)}`);
-    console.log(`  bare node  CPU ${(idle.bareNode.cpuShare * 100).toFixed(2)} %   RSS mean ${mib(idle.bareNode.rssMeanBytes)}  max ${mib(idle.bareNode.rssMaxBytes)}`);
-    console.log(`  ratio      RSS ${(idle.core.rssMeanBytes / idle.bareNode.rssMeanBytes).toFixed(2)}x`);
+    if (only.has('start')) await startToReadySection(stateDir);
+    if (only.has('idle')) await idleSection(stateDir);
+    if (only.has('queue')) await queueSection(stateDir);
   } finally {
     await rm(stateDir, { recursive: true, force: true });
+  }
+}
+
+async function startToReadySection(stateDir: string): Promise<void> {
+  console.log(`start to ready, ${rounds} alternating rounds (target ratio <= 1.05)`);
+  const start = await benchStartToReady(stateDir, rounds);
+  console.log(`  Builder Bar     ${start.builderBarMs.map(seconds).join('  ')}   median ${seconds(median(start.builderBarMs))}`);
+  console.log(`  bare qemu+ssh   ${start.bareMs.map(seconds).join('  ')}   median ${seconds(median(start.bareMs))}`);
+  console.log(`  ratio           ${start.ratio.toFixed(3)}`);
+}
+
+async function idleSection(stateDir: string): Promise<void> {
+  console.log(`\nidle footprint of serve with a ready builder over ${idleSeconds} s`);
+  const idle = await benchIdleFootprint(defaultBinJs, stateDir, idleSeconds * 1000);
+  console.log(`  core       CPU ${(idle.core.cpuShare * 100).toFixed(2)} %   RSS mean ${mib(idle.core.rssMeanBytes)}  max ${mib(idle.core.rssMaxBytes)}`);
+  console.log(`  bare node  CPU ${(idle.bareNode.cpuShare * 100).toFixed(2)} %   RSS mean ${mib(idle.bareNode.rssMeanBytes)}  max ${mib(idle.bareNode.rssMaxBytes)}`);
+  console.log(`  ratio      RSS ${(idle.core.rssMeanBytes / idle.bareNode.rssMeanBytes).toFixed(2)}x`);
+}
+
+async function queueSection(stateDir: string): Promise<void> {
+  console.log(`\n20 tiny derivations on the builder, ${rounds} alternating rounds (target ratio <= 1.05)`);
+  const queue = await withReadyWiredCore(stateDir, (core) => benchBuildQueueOverhead(core, stateDir, rounds));
+  console.log(`  Builder Bar queue  ${queue.builderBarMs.map(seconds).join('  ')}   median ${seconds(median(queue.builderBarMs))}`);
+  console.log(`  plain nix-build    ${queue.plainMs.map(seconds).join('  ')}   median ${seconds(median(queue.plainMs))}`);
+  console.log(`  ratio              ${(median(queue.builderBarMs) / median(queue.plainMs)).toFixed(3)}`);
+}
+
+/** A core whose builder is ready and whose Nix wiring is applied to a conf dir in the state dir. */
+async function withReadyWiredCore<T>(stateDir: string, body: (core: Core) => Promise<T>): Promise<T> {
+  const core = await createCore({ stateDir });
+  try {
+    const status = await core.handle('vm.start', { wait: true, timeoutSeconds: 600 }, 'cli');
+    if (status.state !== 'ready') throw new Error(`the builder did not become ready: ${status.error?.message}`);
+    const io = { out: () => undefined, err: (line: string) => console.error(line), env: process.env, signal: new AbortController().signal };
+    const applied = await runNixCommand(['apply', '--conf-dir', path.join(stateDir, 'nixconf'), '--state-dir', stateDir], io);
+    if (applied !== 0) throw new Error('nix apply --conf-dir failed');
+    return await body(core);
+  } finally {
+    await core.close({ stopBuilder: true });
   }
 }
 

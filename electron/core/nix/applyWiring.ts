@@ -49,7 +49,7 @@ export async function applyWiring(plan: WiringPlan, stateDir: string): Promise<A
     );
   }
   if (plan.problems.length > 0) {
-    throw new BuilderBarError('invalid-request', plan.problems.map((problem) => problem.message).join('\n'), 'Nothing was written.');
+    throw new BuilderBarError('wiring-refused', plan.problems.map((problem) => problem.message).join('\n'), 'Nothing was written.');
   }
   const toWrite = plan.files.filter((file) => file.change !== 'none');
   const changed: string[] = [];
@@ -58,14 +58,14 @@ export async function applyWiring(plan: WiringPlan, stateDir: string): Promise<A
   }
   if (changed.length > 0) {
     throw new BuilderBarError(
-      'invalid-request',
+      'wiring-refused',
       `Changed since the plan read it: ${changed.join(', ')}. Nothing was written.`,
       'Run plan again to see the change against the current files.',
     );
   }
   const previous = await readWiringRecord(stateDir);
   if (previous && JSON.stringify(previous.target) !== JSON.stringify(plan.target)) {
-    throw new BuilderBarError('invalid-request', `The wiring is applied to ${describeTarget(previous.target)}; remove it first.`, null);
+    throw new BuilderBarError('wiring-refused', `The wiring is applied to ${describeTarget(previous.target)}; remove it first.`, null);
   }
   if (toWrite.length === 0) {
     return { written: [], unchanged: plan.files.map((file) => file.path) };

@@ -4,16 +4,13 @@
  * wiring record) through the core's own modules. Without `--conf-dir` the target is the
  * system's Nix, which only the macOS admin step writes; on other systems that is refused.
  */
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { BuilderBarError } from '../../core/errors.js';
 import { applyWiring, removeWiring } from '../../core/nix/applyWiring.js';
-import { builderSystem, wiringInputsFromState } from '../../core/nix/builderFromState.js';
-import { detectNix, type NixDetection } from '../../core/nix/detectNix.js';
-import { planWiring, publicPlan, type WiringPlan } from '../../core/nix/planWiring.js';
-import { GUEST_HOSTNAME, verifyWiring } from '../../core/nix/verifyWiring.js';
-import { readWiringRecord } from '../../core/nix/wiringRecord.js';
-import { describeTarget, targetLayout, type WiringTarget } from '../../core/nix/wiringTarget.js';
+import type { NixDetection } from '../../core/nix/detectNix.js';
+import { publicPlan, type WiringPlan } from '../../core/nix/planWiring.js';
+import { chooseWiringTarget, openWiringSession, planSession, verifySession } from '../../core/nix/wiringSession.js';
+import { describeTarget, type WiringTarget } from '../../core/nix/wiringTarget.js';
 import { statePaths, type StatePaths } from '../../core/paths.js';
 import type { CliIo } from './cliIo.js';
 import { ExitCode } from './exitCodes.js';
@@ -98,7 +95,7 @@ export async function runNixCommand(argv: string[], io: CliIo, options: NixComma
       if (json) io.out(JSON.stringify({ ok: false, error: { code: error.code, message: error.message, hint: error.hint } }));
       io.err(`Error: ${error.message}`);
       if (error.hint) io.err(`Hint: ${error.hint}`);
-      return error.code === 'invalid-request' || error.code === 'not-supported' ? ExitCode.usage : ExitCode.failed;
+      return error.code === 'invalid-request' || error.code === 'not-supported' || error.code === 'wiring-refused' ? ExitCode.usage : ExitCode.failed;
     }
     throw error;
   }
@@ -112,21 +109,8 @@ function usage(io: CliIo, message: string): number {
 }
 
 /** `verify` without --conf-dir uses the target that was applied, when there is one. */
-async function targetFor(confDir: string | undefined, paths: StatePaths, platform: NodeJS.Platform, preferRecorded: boolean): Promise<WiringTarget> {
-  if (confDir !== undefined) return { kind: 'confDir', dir: path.resolve(confDir) };
-  if (preferRecorded) {
-    const record = await readWiringRecord(paths.stateDir);
-    if (record) return record.target;
-  }
-  if (platform !== 'darwin') {
-    throw new BuilderBarError(
-      'not-supported',
-      'Wiring the system Nix configuration (/etc/nix) is the macOS admin step; on this system Builder Bar only wires a directory you own.',
-      'Use --conf-dir DIR, then export the NIX_CONF_DIR and NIX_SSHOPTS it prints.',
-    );
-  }
-  const detection = await detectNix();
-  return { kind: 'system', determinate: detection.determinate };
+function targetFor(confDir: string | undefined, paths: StatePaths, platform: NodeJS.Platform, preferRecorded: boolean): Promise<WiringTarget> {
+  return chooseWiringTarget({ confDir, stateDir: paths.stateDir, platform, preferRecorded });
 }
 
 function printPlan(io: CliIo, plan: WiringPlan): void {
@@ -145,10 +129,9 @@ function printDetection(io: CliIo, detection: NixDetection): void {
 }
 
 async function planOrApply(io: CliIo, paths: StatePaths, json: boolean, apply: boolean, target: WiringTarget, platform: NodeJS.Platform): Promise<number> {
-  const inputs = await wiringInputsFromState(paths, platform);
-  const layout = targetLayout(target);
-  const detection = await detectNix(undefined, { env: layout.env, ownAlias: inputs.builder.alias });
-  const plan = await planWiring({ target, builder: inputs.builder, clientPrivateKey: inputs.clientPrivateKey, record: await readWiringRecord(paths.stateDir) });
+  const session = await openWiringSession(paths, target, platform);
+  const { detection, layout } = session;
+  const plan = await planSession(session, paths.stateDir);
   if (!apply) {
     if (json) io.out(JSON.stringify({ ok: plan.problems.length === 0, detection, plan: publicPlan(plan) }, null, 2));
     else {
@@ -186,17 +169,8 @@ async function remove(io: CliIo, paths: StatePaths, json: boolean): Promise<numb
 }
 
 async function verify(io: CliIo, paths: StatePaths, json: boolean, target: WiringTarget, platform: NodeJS.Platform): Promise<number> {
-  const inputs = await wiringInputsFromState(paths, platform);
-  const layout = targetLayout(target);
-  const detection = await detectNix(undefined, { env: layout.env, ownAlias: inputs.builder.alias });
-  const result = await verifyWiring({
-    layout,
-    system: builderSystem(inputs.profile),
-    workDir: paths.stateDir,
-    trusted: detection.trusted,
-    expectedHostname: inputs.profile === 'linux-test' ? GUEST_HOSTNAME : null,
-    signal: io.signal,
-  });
+  const session = await openWiringSession(paths, target, platform);
+  const result = await verifySession(session, paths.stateDir, io.signal);
   if (json) io.out(JSON.stringify(result, null, 2));
   else if (result.ok) io.out(result.message);
   else {

@@ -1,0 +1,272 @@
+/**
+ * Nix wiring: what Nix is here, the exact change to every file (Plan), Apply, Remove, and a
+ * Verify that proves with a real build that Nix uses the builder. Request/response only: the
+ * core keeps no wiring state worth mirroring, so the panel asks when the user acts. Every text
+ * from the core (diffs, paths, Nix's stderr) is rendered as text, never as HTML.
+ */
+import { useEffect, useId, useState } from 'react';
+import type { Envelope, ErrorInfo, RequestOutput } from '../api/contract.js';
+import { ErrorNote } from '../components/ErrorNote.js';
+import { useDoor } from '../components/doorContext.js';
+import {
+  canApply,
+  confDirError,
+  defaultConfDir,
+  detectionFacts,
+  verifyHeadline,
+  type NixDetection,
+  type VerifyResult,
+  type WiringPlanView,
+} from './nixView.js';
+
+type Action = 'detect' | 'plan' | 'apply' | 'remove' | 'verify';
+
+/** A rejected call (the connection dropped) reads like any other error. */
+function lostConnection(error: unknown): ErrorInfo {
+  return { code: 'internal', message: `No answer from Builder Bar: ${error instanceof Error ? error.message : String(error)}`, hint: 'Check the connection banner, then try again.' };
+}
+
+export function NixPanel() {
+  const { door } = useDoor();
+  const confDirId = useId();
+  const [confDir, setConfDir] = useState<string | null>(null);
+  const [busy, setBusy] = useState<Action | null>(null);
+  const [error, setError] = useState<ErrorInfo | null>(null);
+  const [detection, setDetection] = useState<NixDetection | null>(null);
+  const [plan, setPlan] = useState<WiringPlanView | null>(null);
+  const [outcome, setOutcome] = useState<string[]>([]);
+  const [environment, setEnvironment] = useState<string[]>([]);
+  const [verify, setVerify] = useState<VerifyResult | null>(null);
+
+  const dir = confDir ?? '';
+  const dirError = confDirError(dir);
+  const target = dir === '' ? {} : { confDir: dir };
+
+  const run = async <T,>(action: Action, call: () => Promise<Envelope<T>>, done: (value: T) => void): Promise<void> => {
+    setBusy(action);
+    setError(null);
+    try {
+      const reply = await call();
+      if (reply.ok) done(reply.value);
+      else setError(reply.error);
+    } catch (caught) {
+      setError(lostConnection(caught));
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const detect = (input: { confDir?: string }) => run('detect', () => door.api.detectNix(input), setDetection);
+  const showPlan = (value: RequestOutput<'nix.plan'>) => {
+    setPlan(value);
+    setEnvironment(value.environment);
+  };
+
+  // The default target depends on the platform: a directory in the state dir here, /etc/nix on a Mac.
+  useEffect(() => {
+    let live = true;
+    void door.api
+      .getAppInfo({})
+      .then((reply) => {
+        if (!live) return;
+        const initial = reply.ok ? defaultConfDir(reply.value.platform, reply.value.stateDir) : '';
+        setConfDir(initial);
+        void detect(initial === '' ? {} : { confDir: initial });
+      })
+      .catch((caught: unknown) => live && setError(lostConnection(caught)));
+    return () => {
+      live = false;
+    };
+    // Once per door: later detections follow the user's clicks.
+  }, [door]);
+
+  const disabled = busy !== null || confDir === null || dirError !== null;
+  const blocking = detection?.problems.filter((problem) => problem.blocking) ?? [];
+
+  return (
+    <section className="panel" aria-labelledby="nix-title" aria-busy={busy !== null}>
+      <h2 id="nix-title">Nix wiring</h2>
+
+      {detection ? (
+        <dl className="facts" aria-label="Nix on this machine">
+          {detectionFacts(detection).map((fact) => (
+            <div key={fact.label}>
+              <dt>{fact.label}</dt>
+              <dd>{fact.value}</dd>
+            </div>
+          ))}
+        </dl>
+      ) : (
+        <p className="muted">{busy === 'detect' ? 'Looking for Nix…' : 'Nix not checked yet.'}</p>
+      )}
+      {detection?.problems.map((problem) => (
+        <div key={`${problem.code}-${problem.message}`} className={problem.blocking ? 'error-note' : 'warning'} role="note">
+          <div>{problem.message}</div>
+          <div className="hint">{problem.fix}</div>
+        </div>
+      ))}
+
+      <div className="field" style={{ marginTop: 8 }}>
+        <label htmlFor={confDirId}>Config directory (empty: the system Nix configuration, /etc/nix on a Mac)</label>
+        <input
+          id={confDirId}
+          name="confDir"
+          className="mono"
+          value={dir}
+          disabled={confDir === null}
+          spellCheck={false}
+          aria-invalid={dirError ? true : undefined}
+          aria-describedby={dirError ? `${confDirId}-error` : undefined}
+          onChange={(event) => {
+            setConfDir(event.target.value);
+            // A plan is for one target; an edited target needs a new one.
+            setPlan(null);
+            setVerify(null);
+            setOutcome([]);
+          }}
+        />
+        {dirError ? (
+          <span id={`${confDirId}-error`} className="field-error">
+            {dirError}
+          </span>
+        ) : null}
+      </div>
+
+      <div className="button-row" style={{ marginTop: 8 }}>
+        <button type="button" disabled={disabled} aria-busy={busy === 'detect'} onClick={() => void detect(target)}>
+          Detect again
+        </button>
+        <button type="button" disabled={disabled} aria-busy={busy === 'plan'} onClick={() => void run('plan', () => door.api.planNixWiring(target), showPlan)}>
+          Plan
+        </button>
+        <button
+          type="button"
+          className="primary"
+          disabled={disabled || !canApply(plan, detection)}
+          aria-busy={busy === 'apply'}
+          onClick={() => {
+            let applied = false;
+            void run('apply', () => door.api.applyNixWiring(target), (value) => {
+              applied = true;
+              setOutcome([value.summary]);
+              setEnvironment(value.environment);
+              setVerify(null);
+            }).then(() => {
+              // What the files hold now: the same plan shows nothing left to write.
+              if (applied) void run('plan', () => door.api.planNixWiring(target), showPlan);
+            });
+          }}
+        >
+          Apply
+        </button>
+        <button
+          type="button"
+          className="danger"
+          disabled={busy !== null}
+          aria-busy={busy === 'remove'}
+          onClick={() =>
+            void run('remove', () => door.api.removeNixWiring({}), (value) => {
+              setOutcome([
+                ...(value.restored.length > 0 ? [`Restored ${value.restored.join(', ')}.`] : []),
+                ...(value.deleted.length > 0 ? [`Deleted ${value.deleted.join(', ')}.`] : []),
+                ...value.notes,
+              ]);
+              setPlan(null);
+              setVerify(null);
+            })
+          }
+        >
+          Remove
+        </button>
+        <button
+          type="button"
+          disabled={disabled}
+          aria-busy={busy === 'verify'}
+          onClick={() => void run('verify', () => door.api.verifyNixWiring(target), setVerify)}
+        >
+          {busy === 'verify' ? 'Verifying… (starts the builder if needed)' : 'Verify'}
+        </button>
+      </div>
+      {error ? <ErrorNote error={error} /> : null}
+      {blocking.length > 0 ? <p className="muted small">Apply waits until the problems above are fixed.</p> : null}
+
+      {outcome.length > 0 ? (
+        <div aria-label="Wiring result" aria-live="polite" style={{ marginTop: 6 }}>
+          {outcome.map((line) => (
+            <div key={line}>{line}</div>
+          ))}
+        </div>
+      ) : null}
+
+      {plan ? <PlanView plan={plan} /> : null}
+
+      {verify ? (
+        <div aria-label="Verify result" aria-live="polite" className={verify.ok ? '' : 'error-note'} style={{ marginTop: 6 }}>
+          <div>
+            <strong>{verify.ok ? 'Verified. ' : 'Verify failed. '}</strong>
+            {verifyHeadline(verify)}
+          </div>
+          {!verify.ok ? (
+            <>
+              <div className="hint">{verify.failure.fix}</div>
+              {verify.failure.stderrTail.length > 0 ? <pre className="console-tail">{verify.failure.stderrTail.join('\n')}</pre> : null}
+            </>
+          ) : null}
+        </div>
+      ) : null}
+
+      {environment.length > 0 ? <EnvironmentLines lines={environment} /> : null}
+    </section>
+  );
+}
+
+function PlanView({ plan }: { plan: WiringPlanView }) {
+  const changed = plan.files.filter((file) => file.change !== 'none');
+  return (
+    <div aria-label="Wiring plan" style={{ marginTop: 8 }}>
+      <div>{plan.summary}</div>
+      {plan.needsAdmin ? <p className="muted small">The system target is written by the macOS admin step.</p> : null}
+      {plan.problems.map((problem) => (
+        <div key={`${problem.path}-${problem.message}`} className="error-note" role="note">
+          {problem.message}
+        </div>
+      ))}
+      {changed.map((file) => (
+        <div key={file.path}>
+          <div className="mono small" style={{ marginTop: 6 }}>
+            {file.change === 'create' ? 'create' : 'update'} {file.path} (mode {file.mode.toString(8).padStart(4, '0')})
+          </div>
+          <pre className="console-tail" aria-label={`Change to ${file.path}`}>
+            {file.diff}
+          </pre>
+        </div>
+      ))}
+    </div>
+  );
+}
+
+function EnvironmentLines({ lines }: { lines: string[] }) {
+  const [copied, setCopied] = useState(false);
+  const text = lines.join('\n');
+  return (
+    <div style={{ marginTop: 8 }}>
+      <div className="muted small">Make Nix use this directory (in the shell you build from):</div>
+      <pre className="console-tail" aria-label="Environment">
+        {text}
+      </pre>
+      <div className="button-row" style={{ marginTop: 4 }}>
+        <button
+          type="button"
+          onClick={() =>
+            void navigator.clipboard.writeText(text).then(
+              () => setCopied(true),
+              () => setCopied(false),
+            )
+          }
+        >
+          {copied ? 'Copied' : 'Copy'}
+        </button>
+      </div>
+    </div>
+  );
+}
