@@ -7,6 +7,8 @@ export type {
   Accelerator,
   ApiMethodName,
   BuilderBarApi,
+  BuildTarget,
+  BuildView,
   Envelope,
   ErrorInfo,
   EventName,
@@ -18,6 +20,9 @@ export type {
   LogSource,
   RequestInput,
   RequestName,
+  RemoteBuilder,
+  RemoteBuilderHealth,
+  RemoteBuilderList,
   RequestOutput,
   RestartInfo,
   Settings,
@@ -29,10 +34,12 @@ export type {
 } from '../../../electron/ipc/contract.js';
 export {
   apiMethods,
+  BuildTargetSchema,
   ErrorCodeSchema,
   events,
   isEventName,
   LogSourceSchema,
+  RemoteBuilderSchema,
   requests,
   SettingsSchema,
 } from '../../../electron/ipc/contract.js';

@@ -1,4 +1,6 @@
 /** The Dashboard window: state, actions, last error, resources, host key, console, settings. */
+import { RemoteBuildersPanel } from '../builders/RemoteBuildersPanel.js';
+import { BuildsPanel } from '../builds/BuildsPanel.js';
 import { ConnectionBanner } from '../components/ConnectionBanner.js';
 import { ErrorNote } from '../components/ErrorNote.js';
 import { useMirror } from '../components/doorContext.js';
@@ -9,6 +11,7 @@ import { LastError } from './LastError.js';
 import { Resources } from './Resources.js';
 import { SettingsForm } from './SettingsForm.js';
 import { StateHeader } from './StateHeader.js';
+import { NixPanel } from '../nix/NixPanel.js';
 
 export function Dashboard() {
   const status = useMirror((mirror) => mirror.status);
@@ -26,6 +29,9 @@ export function Dashboard() {
           <Resources guest={status?.guest ?? null} />
           <HostKeyPanel hostKey={status?.hostKey ?? null} />
         </div>
+        <BuildsPanel />
+        <RemoteBuildersPanel />
+        <NixPanel />
         <ConsolePanel />
         <SettingsForm settings={settings} />
       </main>

@@ -7,7 +7,7 @@
 import { useEffect, useId, useState } from 'react';
 import type { Envelope, ErrorInfo, RequestOutput } from '../api/contract.js';
 import { ErrorNote } from '../components/ErrorNote.js';
-import { useDoor } from '../components/doorContext.js';
+import { useDoor, useMirror } from '../components/doorContext.js';
 import {
   canApply,
   confDirError,
@@ -28,6 +28,8 @@ function lostConnection(error: unknown): ErrorInfo {
 
 export function NixPanel() {
   const { door } = useDoor();
+  // Asking before the door is open would only produce a "no answer" error beside the banner.
+  const connected = useMirror((mirror) => mirror.connection.state === 'open');
   const confDirId = useId();
   const [confDir, setConfDir] = useState<string | null>(null);
   const [busy, setBusy] = useState<Action | null>(null);
@@ -64,6 +66,7 @@ export function NixPanel() {
 
   // The default target depends on the platform: a directory in the state dir here, /etc/nix on a Mac.
   useEffect(() => {
+    if (!connected || confDir !== null) return;
     let live = true;
     void door.api
       .getAppInfo({})
@@ -77,8 +80,8 @@ export function NixPanel() {
     return () => {
       live = false;
     };
-    // Once per door: later detections follow the user's clicks.
-  }, [door]);
+    // Once per door, once it is open: later detections follow the user's clicks.
+  }, [door, connected]);
 
   const disabled = busy !== null || confDir === null || dirError !== null;
   const blocking = detection?.problems.filter((problem) => problem.blocking) ?? [];

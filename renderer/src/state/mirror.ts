@@ -3,20 +3,24 @@
  * pure steps the store applies, kept apart so they are unit-tested without a DOM.
  */
 import type { ConnectionInfo } from '../api/connection.js';
-import type { ErrorInfo, LogLine, Settings, Status } from '../api/contract.js';
+import type { BuildView, ErrorInfo, LogLine, RemoteBuilderList, Settings, Status } from '../api/contract.js';
 
 export interface Mirror {
   status: Status | null;
   settings: Settings | null;
   /** Recent log lines of every source, ordered by `seq`, at most the store's cap. */
   logs: LogLine[];
+  /** The build queue: builds under way first, then the kept history, newest first. */
+  builds: BuildView[];
+  /** Remote builders with their last health check; null until the core answered. */
+  remoteBuilders: RemoteBuilderList['builders'] | null;
   connection: ConnectionInfo;
   /** Why the initial fetch failed, if it did (shown instead of an empty page). */
   loadError: ErrorInfo | null;
 }
 
 export function emptyMirror(connection: ConnectionInfo): Mirror {
-  return { status: null, settings: null, logs: [], connection, loadError: null };
+  return { status: null, settings: null, logs: [], builds: [], remoteBuilders: null, connection, loadError: null };
 }
 
 /**

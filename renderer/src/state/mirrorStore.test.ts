@@ -63,6 +63,12 @@ function fakeCore() {
     addRemoteBuilder: () => ok({ builders: [] }),
     removeRemoteBuilder: () => ok({ builders: [] }),
     checkRemoteBuilders: () => ok({ builders: [] }),
+    // The Nix panel asks these directly; the mirror never does.
+    detectNix: () => Promise.reject(new Error('the mirror does not detect Nix')),
+    planNixWiring: () => Promise.reject(new Error('the mirror does not plan')),
+    applyNixWiring: () => Promise.reject(new Error('the mirror does not apply')),
+    removeNixWiring: () => Promise.reject(new Error('the mirror does not remove')),
+    verifyNixWiring: () => Promise.reject(new Error('the mirror does not verify')),
     on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void) {
       const set = listeners.get(event) ?? new Set();
       listeners.set(event, set);

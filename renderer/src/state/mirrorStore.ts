@@ -1,11 +1,13 @@
 /**
  * The zustand store that mirrors the core for one window. It fetches status, settings and the
- * recent log tail when the door opens (and again after every reconnect, since events were
- * missed meanwhile), then follows the `status`, `logs` and `settings` events.
+ * recent log tail, the build queue and the remote builders when the door opens (and again after
+ * every reconnect, since events were missed meanwhile), then follows the `status`, `logs`,
+ * `settings`, `build`, `buildRemoved` and `builders` events.
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { ConnectionSource } from '../api/connection.js';
 import type { BuilderBarApi, ErrorInfo } from '../api/contract.js';
+import { mergeBuild, removeBuild, replaceBuilds } from './buildsMirror.js';
 import { emptyMirror, mergeLogLines, type Mirror } from './mirror.js';
 
 export interface MirrorStoreOptions {
@@ -35,10 +37,26 @@ export function createMirrorStore(
   };
 
   const refresh = async (): Promise<void> => {
-    const [status, settings, tail] = await Promise.all([
+    // The queue is applied the moment its answer arrives, not after the slowest of the others:
+    // `build` events that come after the answer are newer and must not be overwritten by it.
+    const buildsApplied = api.listBuilds({}).then((reply) => {
+      if (disposed) return reply.ok;
+      if (reply.ok) store.setState((mirror) => ({ builds: replaceBuilds(mirror.builds, reply.value.builds) }));
+      else noteFailure(reply.error);
+      return reply.ok;
+    });
+    const buildersApplied = api.listRemoteBuilders({}).then((reply) => {
+      if (disposed) return reply.ok;
+      if (reply.ok) store.setState({ remoteBuilders: reply.value.builders });
+      else noteFailure(reply.error);
+      return reply.ok;
+    });
+    const [status, settings, tail, buildsOk, buildersOk] = await Promise.all([
       api.getStatus({}),
       api.getSettings({}),
       api.tailLogs({ lines: options.tailLines }),
+      buildsApplied,
+      buildersApplied,
     ]);
     if (disposed) return;
     if (status.ok) store.setState({ status: status.value });
@@ -47,7 +65,7 @@ export function createMirrorStore(
     else noteFailure(settings.error);
     if (tail.ok) store.setState((mirror) => ({ logs: mergeLogLines(mirror.logs, tail.value.lines, options.logCap) }));
     else noteFailure(tail.error);
-    if (status.ok && settings.ok && tail.ok) store.setState({ loadError: null });
+    if (status.ok && settings.ok && tail.ok && buildsOk && buildersOk) store.setState({ loadError: null });
   };
 
   const unsubscribers = [
@@ -56,6 +74,9 @@ export function createMirrorStore(
     api.on('logs', ({ lines }) =>
       store.setState((mirror) => ({ logs: mergeLogLines(mirror.logs, lines, options.logCap) })),
     ),
+    api.on('build', (build) => store.setState((mirror) => ({ builds: mergeBuild(mirror.builds, build) }))),
+    api.on('buildRemoved', ({ id }) => store.setState((mirror) => ({ builds: removeBuild(mirror.builds, id) }))),
+    api.on('builders', ({ builders }) => store.setState({ remoteBuilders: builders })),
     connection.subscribe((info) => {
       const wasOpen = store.getState().connection.state === 'open';
       store.setState({ connection: info });

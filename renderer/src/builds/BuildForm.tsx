@@ -1,0 +1,124 @@
+/**
+ * Starts a build: a `.nix` file (absolute path, optional attribute) or an installable. Each
+ * keystroke is checked against the contract's schema; the core refuses the same things, but
+ * the user should not have to send a build to learn that a path must be absolute.
+ */
+import { useId, useState } from 'react';
+import type { ErrorInfo } from '../api/contract.js';
+import { ErrorNote } from '../components/ErrorNote.js';
+import { useDoor } from '../components/doorContext.js';
+import { checkBuildDraft, emptyBuildDraft, type BuildDraft, type BuildDraftField } from './buildDraft.js';
+
+function TextField(props: {
+  field: BuildDraftField;
+  label: string;
+  placeholder: string;
+  draft: BuildDraft;
+  error: string | undefined;
+  onChange(field: BuildDraftField, value: string): void;
+}) {
+  const id = useId();
+  const { field, label, placeholder, draft, error, onChange } = props;
+  return (
+    <div className="field field-wide">
+      <label htmlFor={id}>{label}</label>
+      <input
+        id={id}
+        name={field}
+        className="mono"
+        spellCheck={false}
+        autoComplete="off"
+        placeholder={placeholder}
+        value={draft[field]}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={error ? `${id}-error` : undefined}
+        onChange={(event) => onChange(field, event.target.value)}
+      />
+      {error ? (
+        <span id={`${id}-error`} className="field-error">
+          {error}
+        </span>
+      ) : null}
+    </div>
+  );
+}
+
+export function BuildForm() {
+  const { door } = useDoor();
+  const [draft, setDraft] = useState<BuildDraft>(emptyBuildDraft);
+  const [sending, setSending] = useState(false);
+  const [error, setError] = useState<ErrorInfo | null>(null);
+  const check = checkBuildDraft(draft);
+  const errors = check.ok ? {} : check.errors;
+
+  const onChange = (field: BuildDraftField, value: string): void => {
+    setDraft({ ...draft, [field]: value });
+    setError(null);
+  };
+
+  const submit = async (): Promise<void> => {
+    if (!check.ok) return;
+    setSending(true);
+    setError(null);
+    try {
+      // The queue below shows the new build from the core's `build` event; nothing to add here.
+      const reply = await door.api.startBuild({ target: check.target });
+      if (!reply.ok) setError(reply.error);
+    } finally {
+      setSending(false);
+    }
+  };
+
+  return (
+    <form
+      className="build-form"
+      aria-label="Start a build"
+      noValidate
+      onSubmit={(event) => {
+        event.preventDefault();
+        void submit();
+      }}
+    >
+      <div className="segmented" role="radiogroup" aria-label="What to build">
+        {(['file', 'installable'] as const).map((kind) => (
+          <label key={kind} className={draft.kind === kind ? 'segment selected' : 'segment'}>
+            <input
+              type="radio"
+              name="build-kind"
+              value={kind}
+              checked={draft.kind === kind}
+              onChange={() => {
+                setDraft({ ...draft, kind });
+                setError(null);
+              }}
+            />
+            {kind === 'file' ? '.nix file' : 'Installable'}
+          </label>
+        ))}
+      </div>
+      {draft.kind === 'file' ? (
+        <div className="build-fields">
+          <TextField field="file" label="File" placeholder="/path/to/default.nix" draft={draft} error={errors.file} onChange={onChange} />
+          <TextField field="attr" label="Attribute (optional)" placeholder="hello" draft={draft} error={errors.attr} onChange={onChange} />
+        </div>
+      ) : (
+        <div className="build-fields">
+          <TextField
+            field="installable"
+            label="Installable"
+            placeholder="nixpkgs#hello or /path/to/flake#package"
+            draft={draft}
+            error={errors.installable}
+            onChange={onChange}
+          />
+        </div>
+      )}
+      <div className="button-row">
+        <button type="submit" className="primary" disabled={!check.ok || sending} aria-busy={sending}>
+          {sending ? 'Starting…' : 'Build'}
+        </button>
+      </div>
+      {error ? <ErrorNote error={error} /> : null}
+    </form>
+  );
+}

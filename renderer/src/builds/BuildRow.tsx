@@ -1,0 +1,106 @@
+/**
+ * One build in the queue: state, target, progress, duration, why it failed, Cancel while it
+ * runs; its derivations fold out, and clicking one shows that derivation's log.
+ */
+import { useState } from 'react';
+import type { BuildView, ErrorInfo } from '../api/contract.js';
+import { ErrorNote } from '../components/ErrorNote.js';
+import { useDoor } from '../components/doorContext.js';
+import { isActiveBuild } from '../state/buildsMirror.js';
+import { buildDuration, buildStateTones, buildStateWords, derivationStateWords, describeProgress, describeTarget } from './buildWords.js';
+import { DerivationLog } from './DerivationLog.js';
+
+type Derivation = BuildView['derivations'][number];
+
+function DerivationItem({ build, derivation, now }: { build: BuildView; derivation: Derivation; now: number }) {
+  const [open, setOpen] = useState(false);
+  const live = isActiveBuild(build);
+  return (
+    <li className={`derivation derivation-${derivation.state}`}>
+      <button
+        type="button"
+        className="derivation-line"
+        aria-expanded={open}
+        title={derivation.drvPath}
+        onClick={() => setOpen(!open)}
+      >
+        <span className="derivation-name mono">{derivation.name}</span>
+        <span className="derivation-state">{derivationStateWords[derivation.state]}</span>
+        <span className="derivation-machine mono" aria-label="Machine" title={derivation.machine}>
+          {derivation.machine}
+        </span>
+        <span className="derivation-time muted">{buildDuration(derivation.startedAt, derivation.endedAt, now)}</span>
+      </button>
+      {derivation.reason ? <div className="derivation-reason">{derivation.reason}</div> : null}
+      {open ? <DerivationLog buildId={build.id} drvPath={derivation.drvPath} name={derivation.name} live={live} /> : null}
+    </li>
+  );
+}
+
+export function BuildRow({ build, now }: { build: BuildView; now: number }) {
+  const { door } = useDoor();
+  const [expanded, setExpanded] = useState(false);
+  const [cancelling, setCancelling] = useState(false);
+  const [error, setError] = useState<ErrorInfo | null>(null);
+  const active = isActiveBuild(build);
+  const target = describeTarget(build.target);
+
+  const cancel = async (): Promise<void> => {
+    setCancelling(true);
+    setError(null);
+    try {
+      const reply = await door.api.cancelBuild({ id: build.id });
+      if (!reply.ok) setError(reply.error);
+    } finally {
+      setCancelling(false);
+    }
+  };
+
+  return (
+    <li className="build" aria-label={`Build ${target}`}>
+      <div className="build-line">
+        <span className={`dot dot-${buildStateTones[build.state]}`} aria-hidden="true" />
+        <span className="build-state" aria-label="Build state">
+          {buildStateWords[build.state]}
+        </span>
+        <span className="build-target mono selectable" title={target}>
+          {target}
+        </span>
+        {active ? (
+          <button type="button" className="danger small-button" disabled={cancelling} aria-busy={cancelling} onClick={() => void cancel()}>
+            Cancel
+          </button>
+        ) : null}
+      </div>
+      <div className="build-facts muted small">
+        <span aria-label="Progress">{describeProgress(build.progress)}</span>
+        <span aria-label="Duration">{buildDuration(build.createdAt, build.endedAt, now)}</span>
+        {build.exitCode !== null && build.exitCode !== 0 ? <span>exit code {build.exitCode}</span> : null}
+        {build.signal ? <span>signal {build.signal}</span> : null}
+      </div>
+      {build.error ? <div className="build-error">{build.error}</div> : null}
+      {error ? <ErrorNote error={error} /> : null}
+      {build.derivations.length > 0 ? (
+        <>
+          <button type="button" className="disclosure" aria-expanded={expanded} onClick={() => setExpanded(!expanded)}>
+            {expanded ? '▾' : '▸'} Derivations ({build.derivations.length})
+          </button>
+          {expanded ? (
+            <ul className="derivations" aria-label="Derivations">
+              {build.derivations.map((derivation) => (
+                <DerivationItem key={derivation.drvPath} build={build} derivation={derivation} now={now} />
+              ))}
+            </ul>
+          ) : null}
+        </>
+      ) : null}
+      {build.outputPaths.length > 0 && expanded ? (
+        <div className="outputs mono selectable small">
+          {build.outputPaths.map((output) => (
+            <div key={output}>{output}</div>
+          ))}
+        </div>
+      ) : null}
+    </li>
+  );
+}

@@ -1,0 +1,54 @@
+/**
+ * What the Builds panel says about a build and its derivations: state words and tones, the
+ * target as a command line would show it, progress and duration. Pure, so it is unit-tested.
+ */
+import type { BuildTarget, BuildView } from '../api/contract.js';
+import { formatDuration, type StateTone } from '../format/format.js';
+
+type BuildState = BuildView['state'];
+type DerivationState = BuildView['derivations'][number]['state'];
+
+export const buildStateWords: Record<BuildState, string> = {
+  'waiting-for-builder': 'Waiting for builder',
+  running: 'Running',
+  succeeded: 'Succeeded',
+  failed: 'Failed',
+  cancelled: 'Cancelled',
+};
+
+export const buildStateTones: Record<BuildState, StateTone> = {
+  'waiting-for-builder': 'busy',
+  running: 'busy',
+  succeeded: 'good',
+  failed: 'bad',
+  cancelled: 'neutral',
+};
+
+export const derivationStateWords: Record<DerivationState, string> = {
+  waiting: 'waiting',
+  building: 'building',
+  copying: 'copying',
+  done: 'done',
+  failed: 'failed',
+  cancelled: 'cancelled',
+};
+
+/** "/home/u/job.nix -A hello" or "nixpkgs#hello". */
+export function describeTarget(target: BuildTarget): string {
+  return target.kind === 'file' ? `${target.file}${target.attr ? ` -A ${target.attr}` : ''}` : target.installable;
+}
+
+/** "1/3 done · 1 running · 1 failed"; only the parts that are not zero after the first. */
+export function describeProgress(progress: BuildView['progress']): string {
+  const parts = [`${progress.done}/${progress.expected} done`];
+  if (progress.running > 0) parts.push(`${progress.running} running`);
+  if (progress.failed > 0) parts.push(`${progress.failed} failed`);
+  return parts.join(' · ');
+}
+
+/** How long it ran: until it ended, or until now while it runs. */
+export function buildDuration(startedAt: number | null, endedAt: number | null, nowMs: number): string {
+  if (startedAt === null) return '—';
+  return formatDuration(((endedAt ?? nowMs) - startedAt) / 1000);
+}
+
