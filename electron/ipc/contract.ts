@@ -251,6 +251,8 @@ export const BuildDerivationSchema = z.object({
   state: DerivationStateSchema,
   /** The builder's machine URI, or `local`. */
   machine: z.string(),
+  /** The build phase Nix reported last (`buildPhase`, `installPhase`…), while it builds. */
+  phase: z.string().nullable().default(null),
   reason: z.string().nullable(),
   startedAt: z.number().nullable(),
   endedAt: z.number().nullable(),

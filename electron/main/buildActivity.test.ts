@@ -13,7 +13,7 @@ function view(state: BuildView['state'], extra: Partial<BuildView> = {}): BuildV
     signal: null,
     error: null,
     derivations: [
-      { drvPath: '/nix/store/a-hello.drv', name: 'hello', state: 'done', machine: 'ssh://builder-bar-linux', reason: null, startedAt: 2_000, endedAt: 13_000 },
+      { drvPath: '/nix/store/a-hello.drv', name: 'hello', state: 'done', machine: 'ssh://builder-bar-linux', phase: null, reason: null, startedAt: 2_000, endedAt: 13_000 },
     ],
     progress: { done: 1, expected: 1, running: 0, failed: 0 },
     outputPaths: [],

@@ -21,7 +21,7 @@ function summary(index: number): BuildSummary {
     exitCode: index % 2 === 0 ? 0 : 100,
     signal: null,
     error: index % 2 === 0 ? null : 'Nix exited with code 100: builder failed',
-    derivations: [{ drvPath: `/nix/store/${'a'.repeat(32)}-x.drv`, name: 'x', state: 'done', machine: 'ssh://b', reason: null, startedAt: 1, endedAt: 2 }],
+    derivations: [{ drvPath: `/nix/store/${'a'.repeat(32)}-x.drv`, name: 'x', state: 'done', machine: 'ssh://b', phase: null, reason: null, startedAt: 1, endedAt: 2 }],
     progress: { done: 1, expected: 1, running: 0, failed: 0 },
     outputPaths: [`/nix/store/${'b'.repeat(32)}-x`],
   };

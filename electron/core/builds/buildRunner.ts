@@ -13,7 +13,7 @@
  */
 import { execa } from 'execa';
 import { ActivityStreamParser, type ActivityEvent } from './activityParser.js';
-import { BuildQueue, type BuildProgress, type BuildQueueChange, type DerivationState } from './buildQueue.js';
+import { BuildQueue, type BuildProgress, type BuildQueueChange, type DerivationEntry, type DerivationState } from './buildQueue.js';
 
 export type BuildTarget =
   /** A Nix file; `args` are extra argument-array items such as `--argstr name value`. */
@@ -28,9 +28,15 @@ export interface DerivationSummary {
   name: string;
   state: DerivationState;
   machine: string;
+  phase: string | null;
   reason: string | null;
   startedAt: number | null;
   endedAt: number | null;
+}
+
+/** A queue entry without its log lines: what a summary or a view carries. */
+export function derivationSummary({ drvPath, name, state, machine, phase, reason, startedAt, endedAt }: DerivationEntry): DerivationSummary {
+  return { drvPath, name, state, machine, phase, reason, startedAt, endedAt };
 }
 
 export interface BuildSummary {
@@ -150,15 +156,7 @@ export function startBuild(target: BuildTarget, options: BuildRunnerOptions): Bu
     exitCode,
     signal,
     error,
-    derivations: queue.derivations().map(({ drvPath, name, state: derivationState, machine, reason, startedAt, endedAt }) => ({
-      drvPath,
-      name,
-      state: derivationState,
-      machine,
-      reason,
-      startedAt,
-      endedAt,
-    })),
+    derivations: queue.derivations().map(derivationSummary),
     progress: queue.progress(),
     outputPaths,
   });

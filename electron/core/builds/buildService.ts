@@ -9,7 +9,7 @@ import { BuilderBarError } from '../errors.js';
 import type { LogSink } from '../logs/logSink.js';
 import { BuildHistory } from './buildHistory.js';
 import { LOCAL_MACHINE } from './buildQueue.js';
-import { startBuild, type BuildRun } from './buildRunner.js';
+import { derivationSummary, startBuild, type BuildRun } from './buildRunner.js';
 
 export interface BuildServiceOptions {
   stateDir: string;
@@ -178,15 +178,7 @@ function viewOfRun(run: BuildRun): BuildView {
     exitCode: null,
     signal: null,
     error: null,
-    derivations: run.queue.derivations().map(({ drvPath, name, state: derivationState, machine, reason, startedAt, endedAt }) => ({
-      drvPath,
-      name,
-      state: derivationState,
-      machine,
-      reason,
-      startedAt,
-      endedAt,
-    })),
+    derivations: run.queue.derivations().map(derivationSummary),
     progress: run.queue.progress(),
     outputPaths: [],
   };

@@ -25,7 +25,10 @@ function DerivationItem({ build, derivation, now }: { build: BuildView; derivati
         onClick={() => setOpen(!open)}
       >
         <span className="derivation-name mono">{derivation.name}</span>
-        <span className="derivation-state">{derivationStateWords[derivation.state]}</span>
+        <span className="derivation-state">
+          {derivationStateWords[derivation.state]}
+          {derivation.state === 'building' && derivation.phase ? ` · ${derivation.phase}` : ''}
+        </span>
         <span className="derivation-machine mono" aria-label="Machine" title={derivation.machine}>
           {derivation.machine}
         </span>
