@@ -6,6 +6,7 @@
 import { useId, useState } from 'react';
 import type { Envelope, ErrorInfo, RemoteBuilderHealth, RemoteBuilderList } from '../api/contract.js';
 import { ErrorNote } from '../components/ErrorNote.js';
+import { TextField } from '../components/TextField.js';
 import { useDoor, useMirror } from '../components/doorContext.js';
 import type { StateTone } from '../format/format.js';
 import { checkBuilderDraft, emptyBuilderDraft, type BuilderDraft, type BuilderDraftField } from './builderDraft.js';
@@ -56,6 +57,7 @@ function BuilderItem({ entry, busy, run }: { entry: Entry; busy: boolean; run: (
   );
 }
 
+/** A field of the add form: the shared TextField bound to the builder draft. */
 function DraftField(props: {
   field: BuilderDraftField;
   label: string;
@@ -65,29 +67,7 @@ function DraftField(props: {
   error: string | undefined;
   onChange(field: BuilderDraftField, value: string): void;
 }) {
-  const id = useId();
-  const { field, label, placeholder, wide, draft, error, onChange } = props;
-  return (
-    <div className={wide ? 'field field-wide' : 'field'}>
-      <label htmlFor={id}>{label}</label>
-      <input
-        id={id}
-        name={field}
-        spellCheck={false}
-        autoComplete="off"
-        placeholder={placeholder}
-        value={draft[field]}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={error ? `${id}-error` : undefined}
-        onChange={(event) => onChange(field, event.target.value)}
-      />
-      {error ? (
-        <span id={`${id}-error`} className="field-error">
-          {error}
-        </span>
-      ) : null}
-    </div>
-  );
+  return <TextField {...props} value={props.draft[props.field]} />;
 }
 
 function AddBuilderForm({ busy, run }: { busy: boolean; run: (call: () => Promise<Envelope<RemoteBuilderList>>) => Promise<boolean> }) {

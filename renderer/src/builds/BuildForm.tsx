@@ -3,45 +3,13 @@
  * keystroke is checked against the contract's schema; the core refuses the same things, but
  * the user should not have to send a build to learn that a path must be absolute.
  */
-import { useId, useState } from 'react';
+import { useState } from 'react';
 import type { ErrorInfo } from '../api/contract.js';
 import { ErrorNote } from '../components/ErrorNote.js';
 import { useDoor } from '../components/doorContext.js';
+import { TextField } from '../components/TextField.js';
 import { checkBuildDraft, emptyBuildDraft, type BuildDraft, type BuildDraftField } from './buildDraft.js';
 
-function TextField(props: {
-  field: BuildDraftField;
-  label: string;
-  placeholder: string;
-  draft: BuildDraft;
-  error: string | undefined;
-  onChange(field: BuildDraftField, value: string): void;
-}) {
-  const id = useId();
-  const { field, label, placeholder, draft, error, onChange } = props;
-  return (
-    <div className="field field-wide">
-      <label htmlFor={id}>{label}</label>
-      <input
-        id={id}
-        name={field}
-        className="mono"
-        spellCheck={false}
-        autoComplete="off"
-        placeholder={placeholder}
-        value={draft[field]}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={error ? `${id}-error` : undefined}
-        onChange={(event) => onChange(field, event.target.value)}
-      />
-      {error ? (
-        <span id={`${id}-error`} className="field-error">
-          {error}
-        </span>
-      ) : null}
-    </div>
-  );
-}
 
 export function BuildForm() {
   const { door } = useDoor();
@@ -98,8 +66,8 @@ export function BuildForm() {
       </div>
       {draft.kind === 'file' ? (
         <div className="build-fields">
-          <TextField field="file" label="File" placeholder="/path/to/default.nix" draft={draft} error={errors.file} onChange={onChange} />
-          <TextField field="attr" label="Attribute (optional)" placeholder="hello" draft={draft} error={errors.attr} onChange={onChange} />
+          <TextField field="file" label="File" placeholder="/path/to/default.nix" value={draft.file} error={errors.file} onChange={onChange} wide mono />
+          <TextField field="attr" label="Attribute (optional)" placeholder="hello" value={draft.attr} error={errors.attr} onChange={onChange} wide mono />
         </div>
       ) : (
         <div className="build-fields">
@@ -107,9 +75,11 @@ export function BuildForm() {
             field="installable"
             label="Installable"
             placeholder="nixpkgs#hello or /path/to/flake#package"
-            draft={draft}
+            value={draft.installable}
             error={errors.installable}
             onChange={onChange}
+            wide
+            mono
           />
         </div>
       )}

@@ -3,6 +3,7 @@
  * message shows next to the field; Save sends only what changed and then shows the effects
  * the core reports ("Restart the builder to apply", "…applies only to a new disk").
  */
+import { FieldError } from '../components/TextField.js';
 import { useId, useState, type ReactNode } from 'react';
 import type { ErrorInfo, Settings, SettingsEffects } from '../api/contract.js';
 import { ErrorNote } from '../components/ErrorNote.js';
@@ -46,11 +47,7 @@ function NumberField({ field, label, unit, draft, errors, onChange, disabled }: 
         />
         {unit ? <span className="unit">{unit}</span> : null}
       </div>
-      {error ? (
-        <span id={`${id}-error`} className="field-error">
-          {error}
-        </span>
-      ) : null}
+      <FieldError id={id} error={error} />
     </div>
   );
 }
