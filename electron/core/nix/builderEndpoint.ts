@@ -10,7 +10,13 @@ export const BUILDER_ALIAS = 'builder-bar-linux';
 export interface BuilderEndpoint {
   /** The ssh alias Nix connects to (`ssh://<alias>`). */
   alias: string;
-  /** The forwarded port on 127.0.0.1. */
+  /** Where the alias points: 127.0.0.1 for the VM's forwarded port, the host of a remote builder. */
+  hostName?: string;
+  /** `ssh` (nix-store --serve) for the VM; a remote builder says which it speaks. */
+  protocol?: 'ssh' | 'ssh-ng';
+  /** A remote builder's own private key; the VM uses the install's client key. */
+  keyPath?: string;
+  /** The ssh port: the VM's forwarded port on 127.0.0.1, or a remote builder's. */
   port: number;
   /** Guest user (`root` in linux-test, `builder` in nixpkgs' builder). */
   user: string;
@@ -35,12 +41,13 @@ function keyWithoutComment(publicKeyLine: string): string {
  * `URI systems sshKey maxJobs speedFactor supportedFeatures mandatoryFeatures base64HostKey`,
  * `-` for none. The URI has no user: the alias says `User`, so the same line works for any guest.
  */
-export function machinesLine(builder: BuilderEndpoint, keyPath: string): string {
+export function machinesLine(builder: BuilderEndpoint, clientKeyPath: string): string {
+  const keyPath = builder.keyPath ?? clientKeyPath;
   if (/\s/.test(keyPath)) throw new Error(`The key path "${keyPath}" contains whitespace, which a machines line cannot hold.`);
   const features = builder.supportedFeatures.length > 0 ? builder.supportedFeatures.join(',') : '-';
   const hostKey = Buffer.from(keyWithoutComment(builder.hostPublicKey)).toString('base64');
   return [
-    `ssh://${builder.alias}`,
+    `${builder.protocol ?? 'ssh'}://${builder.alias}`,
     builder.systems.join(','),
     keyPath,
     String(builder.maxJobs),
@@ -51,10 +58,11 @@ export function machinesLine(builder: BuilderEndpoint, keyPath: string): string 
   ].join(' ');
 }
 
-export function sshAliasLines(builder: BuilderEndpoint, keyPath: string, knownHostsPath: string): string[] {
+export function sshAliasLines(builder: BuilderEndpoint, clientKeyPath: string, knownHostsPath: string): string[] {
+  const keyPath = builder.keyPath ?? clientKeyPath;
   return [
     `Host ${builder.alias}`,
-    '  HostName 127.0.0.1',
+    `  HostName ${builder.hostName ?? '127.0.0.1'}`,
     `  Port ${builder.port}`,
     `  User ${builder.user}`,
     `  HostKeyAlias ${builder.alias}`,

@@ -5,7 +5,7 @@
  */
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
-import { SettingsSchema, type ProfileName, type Settings } from '../../ipc/contract.js';
+import { SettingsSchema, type ProfileName, type RemoteBuilder, type Settings } from '../../ipc/contract.js';
 import type { StatePaths } from '../paths.js';
 import { defaultSettings } from '../settings/defaults.js';
 import { resolveProfile } from '../supervisorWiring.js';
@@ -15,6 +15,8 @@ import { BUILDER_ALIAS, type BuilderEndpoint } from './builderEndpoint.js';
 
 export interface WiringInputs {
   builder: BuilderEndpoint;
+  /** The remote builders from the settings, each behind its own alias `builder-bar-<id>`. */
+  remotes: BuilderEndpoint[];
   clientPrivateKey: string;
   profile: ProfileName;
 }
@@ -46,6 +48,7 @@ export async function wiringInputsFromState(paths: StatePaths, platform: NodeJS.
   return {
     profile: settings.profile,
     clientPrivateKey: keys.clientPrivateKey,
+    remotes: settings.remoteBuilders.map(remoteEndpoint),
     builder: {
       alias: BUILDER_ALIAS,
       port,
@@ -56,5 +59,22 @@ export async function wiringInputsFromState(paths: StatePaths, platform: NodeJS.
       supportedFeatures: settings.profile === 'darwin-linux-builder' ? ['benchmark', 'big-parallel'] : [],
       hostPublicKey: keys.pinnedHostKey.publicKey,
     },
+  };
+}
+
+/** A remote builder as the wiring writes it: its own alias, host, port, key and pinned host key. */
+export function remoteEndpoint(remote: RemoteBuilder): BuilderEndpoint {
+  return {
+    alias: `builder-bar-${remote.id}`,
+    hostName: remote.host,
+    protocol: remote.protocol,
+    keyPath: remote.sshKey,
+    port: remote.port,
+    user: remote.user,
+    systems: remote.systems,
+    maxJobs: remote.maxJobs,
+    speedFactor: remote.speedFactor,
+    supportedFeatures: remote.supportedFeatures,
+    hostPublicKey: remote.hostKey,
   };
 }

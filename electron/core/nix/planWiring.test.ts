@@ -48,6 +48,33 @@ async function writeUserFile(name: string, text: string, mode: number): Promise<
   return file;
 }
 
+describe('remote builders', () => {
+  it('puts each remote builder in the machines entry behind its own alias, with its key and pinned host key', async () => {
+    const remote: BuilderEndpoint = {
+      ...builder,
+      alias: 'builder-bar-big-box',
+      hostName: 'big-box.example.org',
+      protocol: 'ssh-ng',
+      keyPath: '/home/me/.ssh/id_big_box',
+      port: 2222,
+      user: 'nix',
+      systems: ['x86_64-linux', 'aarch64-linux'],
+      maxJobs: 8,
+      speedFactor: 4,
+      supportedFeatures: ['big-parallel'],
+    };
+    const planned = await planWiring({ target, builder, remotes: [remote], clientPrivateKey, record: null });
+    const byRole = (role: string) => planned.files.find((file) => file.role === role)!.after;
+    const machines = byRole('machines');
+    expect(machines).toContain(`ssh://builder-bar-linux x86_64-linux ${confDir}/builder-bar_ed25519 1 1 - - `);
+    expect(machines).toContain('ssh-ng://builder-bar-big-box x86_64-linux,aarch64-linux /home/me/.ssh/id_big_box 8 4 big-parallel - ');
+    const sshConfig = byRole('ssh_config');
+    expect(sshConfig).toMatch(/Host builder-bar-big-box\n  HostName big-box\.example\.org\n  Port 2222\n  User nix\n  HostKeyAlias builder-bar-big-box\n  IdentityFile \/home\/me\/\.ssh\/id_big_box/);
+    expect(sshConfig).toMatch(/Host builder-bar-linux\n  HostName 127\.0\.0\.1/);
+    expect(byRole('known_hosts')).toContain('builder-bar-big-box ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJBWcxb');
+  });
+});
+
 describe('buildersValue', () => {
   it('keeps the user\'s entries and appends our machines file once', () => {
     expect(buildersValue('ssh://a x86_64-linux ; @/etc/nix/machines', '@/etc/nix/machines', '/etc/nix/builder-bar-machines')).toBe(

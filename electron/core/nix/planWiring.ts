@@ -65,6 +65,8 @@ export interface WiringPlan {
 export interface PlanInput {
   target: WiringTarget;
   builder: BuilderEndpoint;
+  /** Remote builders the user added; Nix spreads builds across them and the VM by itself. */
+  remotes?: BuilderEndpoint[];
   /** The install's client private key (OpenSSH), copied for Nix's ssh. */
   clientPrivateKey: string;
   /** The current record, so files we created earlier stay ours. */
@@ -98,6 +100,7 @@ export function buildersValue(existing: string | null, defaultBuilders: string, 
 
 export async function planWiring(input: PlanInput): Promise<WiringPlan> {
   const { target, builder } = input;
+  const everyBuilder = [builder, ...(input.remotes ?? [])];
   const layout = targetLayout(target);
   const problems: WiringProblem[] = [];
   if (target.kind === 'confDir') {
@@ -162,11 +165,11 @@ export async function planWiring(input: PlanInput): Promise<WiringPlan> {
       'builders-use-substitutes = true',
     ]);
   });
-  await plan('machines', layout.machines, 0o644, (current) => withMarkedBlock(current ?? '', [machinesLine(builder, layout.clientKey)]));
+  await plan('machines', layout.machines, 0o644, (current) => withMarkedBlock(current ?? '', everyBuilder.map((endpoint) => machinesLine(endpoint, layout.clientKey))));
   await plan('ssh_config', layout.sshConfig, 0o644, (current) =>
-    withMarkedBlock(current ?? '', sshAliasLines(builder, layout.clientKey, layout.knownHosts)),
+    withMarkedBlock(current ?? '', everyBuilder.flatMap((endpoint) => sshAliasLines(endpoint, layout.clientKey, layout.knownHosts))),
   );
-  await plan('known_hosts', layout.knownHosts, 0o644, (current) => withMarkedBlock(current ?? '', [knownHostsLine(builder)]));
+  await plan('known_hosts', layout.knownHosts, 0o644, (current) => withMarkedBlock(current ?? '', everyBuilder.map(knownHostsLine)));
   await plan('client-key', layout.clientKey, 0o600, (current) => {
     const recordedKey = recorded.get(layout.clientKey);
     if (current !== null && current !== input.clientPrivateKey && !recordedKey?.createdByUs) {

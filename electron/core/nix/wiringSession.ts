@@ -72,6 +72,7 @@ export async function planSession(session: WiringSession, stateDir: string): Pro
   return planWiring({
     target: session.target,
     builder: session.inputs.builder,
+    remotes: session.inputs.remotes,
     clientPrivateKey: session.inputs.clientPrivateKey,
     record: await readWiringRecord(stateDir),
   });
