@@ -20,7 +20,8 @@ import {
   type WiringRecord,
   type WiringRecordFile,
 } from './wiringRecord.js';
-import { describeTarget } from './wiringTarget.js';
+import { describeTarget, targetLayout, type TargetLayout } from './wiringTarget.js';
+import { AdminFileWriter, directFileWriter, macAdminRunner, type WiringFileWriter } from './wiringFileWriter.js';
 
 export interface ApplyResult {
   written: string[];
@@ -40,14 +41,28 @@ function backupName(file: string): string {
   return `${sha256(file).slice(0, 12)}-${path.basename(file)}`;
 }
 
-export async function applyWiring(plan: WiringPlan, stateDir: string): Promise<ApplyResult> {
-  if (plan.layout.needsAdmin) {
+/**
+ * The writer for a target: a conf dir directly; the system target through the macOS admin step
+ * (one script, one password prompt). Anywhere else the system target is refused.
+ */
+export function writerFor(layout: TargetLayout, stateDir: string, platform: NodeJS.Platform = process.platform): WiringFileWriter {
+  if (!layout.needsAdmin) return directFileWriter;
+  if (platform !== 'darwin') {
     throw new BuilderBarError(
       'not-supported',
-      'The system target is written by the macOS admin step, not by this process.',
+      'The system target (/etc/nix) is written by the macOS admin step; this is not a Mac.',
       'Use a config directory (--conf-dir DIR) on this machine.',
     );
   }
+  return new AdminFileWriter({
+    stagingDir: path.join(stateDir, 'nix-wiring-admin'),
+    runner: macAdminRunner,
+    nixConf: layout.nixConf,
+    restartDaemon: ['/bin/launchctl', 'kickstart', '-k', 'system/org.nixos.nix-daemon'],
+  });
+}
+
+export async function applyWiring(plan: WiringPlan, stateDir: string, writer: WiringFileWriter = writerFor(plan.layout, stateDir)): Promise<ApplyResult> {
   if (plan.problems.length > 0) {
     throw new BuilderBarError('wiring-refused', plan.problems.map((problem) => problem.message).join('\n'), 'Nothing was written.');
   }
@@ -78,11 +93,17 @@ export async function applyWiring(plan: WiringPlan, stateDir: string): Promise<A
     entries.set(file.path, await recordEntry(file, entries.get(file.path), backupDir));
   }
   const record: WiringRecord = { version: 1, target: plan.target, appliedAt: Date.now(), files: [...entries.values()] };
+  // The record comes first, so a crash halfway still lets remove restore what was written.
   await writeWiringRecord(stateDir, record);
-
-  for (const file of toWrite) {
-    await fs.mkdir(path.dirname(file.path), { recursive: true, mode: 0o755 });
-    await writeFileAtomic(file.path, file.after, { mode: file.mode });
+  try {
+    for (const file of toWrite) await writer.write(file.path, file.after, file.mode, file.before.sha256);
+    await writer.commit();
+  } catch (error) {
+    // Nothing was written (the admin step checks every file before it changes any): the
+    // record must say so too.
+    if (previous) await writeWiringRecord(stateDir, previous);
+    else await deleteWiringRecord(stateDir);
+    throw error;
   }
   return {
     written: toWrite.map((file) => file.path),
@@ -118,35 +139,38 @@ export interface RemoveResult {
   notes: string[];
 }
 
-export async function removeWiring(stateDir: string): Promise<RemoveResult> {
+export async function removeWiring(stateDir: string, chosenWriter?: WiringFileWriter): Promise<RemoveResult> {
   const record = await readWiringRecord(stateDir);
   const result: RemoveResult = { restored: [], deleted: [], blockRemoved: [], notes: [] };
   if (!record) {
     result.notes.push('Builder Bar has not wired Nix from this state dir; nothing to remove.');
     return result;
   }
+  const writer = chosenWriter ?? writerFor(targetLayout(record.target), stateDir);
   for (const file of record.files) {
     const current = await fs.readFile(file.path).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT') return null;
       throw error;
     });
+    const currentSha256 = current === null ? null : sha256(current);
     if (file.createdByUs) {
-      if (current !== null) await fs.rm(file.path, { force: true });
+      if (current !== null) await writer.remove(file.path, currentSha256);
       result.deleted.push(file.path);
       continue;
     }
     if (!file.backupPath || file.originalMode === null) continue;
     const original = await fs.readFile(file.backupPath);
-    if (current === null || sha256(current) === file.writtenSha256) {
-      await writeFileAtomic(file.path, original, { mode: file.originalMode });
+    if (current === null || currentSha256 === file.writtenSha256) {
+      await writer.write(file.path, original, file.originalMode, currentSha256);
       result.restored.push(file.path);
     } else {
       const stat = await fs.stat(file.path);
-      await writeFileAtomic(file.path, splitMarkedBlock(current.toString('utf8')).outside, { mode: stat.mode & 0o7777 });
+      await writer.write(file.path, splitMarkedBlock(current.toString('utf8')).outside, stat.mode & 0o7777, currentSha256);
       result.blockRemoved.push(file.path);
       result.notes.push(`${file.path} was edited after Builder Bar wired it: only the builder-bar block was removed; the original is kept at ${file.backupPath}.`);
     }
   }
+  await writer.commit();
   if (result.blockRemoved.length === 0) {
     await fs.rm(path.join(stateDir, WIRING_BACKUP_DIR), { recursive: true, force: true });
   }
