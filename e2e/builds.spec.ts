@@ -6,21 +6,10 @@
  * One VM boot: the one the waiting build asks for.
  */
 import { writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import path from 'node:path';
 import { expect, test } from './fixtures/headlessDoor.js';
+import { freeLoopbackPort } from '../electron/core/vm/testing/freeLoopbackPort.js';
 
-function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen({ host: '127.0.0.1', port: 0 }, () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 test('the Build form refuses a relative path and a target Nix would read as an option', async ({ page, door }) => {
   await page.goto(door.url);

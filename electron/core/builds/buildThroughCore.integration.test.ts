@@ -49,6 +49,15 @@ afterAll(async () => {
   await rm(stateDir, { recursive: true, force: true });
 });
 
+/** A derivation for x86_64-linux whose /bin/sh builder runs `script` (builders have no PATH). */
+async function writeShellDerivation(file: string, name: string, script: string): Promise<void> {
+  const nixString = JSON.stringify(script).replace(/\$\{/g, '\\${');
+  await writeFile(
+    file,
+    `builtins.derivation { name = "${name}"; system = "x86_64-linux"; builder = "/bin/sh"; args = [ "-c" ${nixString} ]; nonce = "${Date.now()}"; }\n`,
+  );
+}
+
 describe('a build submitted through Builder Bar', () => {
   it('waits for a stopped builder to become ready, runs on it, and ends done on its machine', async () => {
     const out: string[] = [];
@@ -85,16 +94,7 @@ describe('a build submitted through Builder Bar', () => {
 
   it('shows a build someone else started on the builder as external, not as one of ours', async () => {
     const slowFile = path.join(stateDir, 'slow.nix');
-    await writeFile(
-      slowFile,
-      `builtins.derivation {
-         name = "someone-elses-build";
-         system = "x86_64-linux";
-         builder = "/bin/sh";
-         args = [ "-c" "i=0; while [ $i -lt 50000000 ]; do i=$((i+1)); done; echo $i > $out" ];
-         nonce = "${Date.now()}";
-       }\n`,
-    );
+    await writeShellDerivation(slowFile, 'someone-elses-build', 'i=0; while [ $i -lt 50000000 ]; do i=$((i+1)); done; echo $i > $out');
     // A plain nix-build in a terminal, using the same wiring: Builder Bar did not start it.
     const env = await appliedBuildEnvironment(stateDir);
     const other = execa('nix-build', [slowFile, '--no-out-link'], { env: { ...env, NIX_CONFIG: 'max-jobs = 0' }, reject: false });
@@ -119,16 +119,7 @@ describe('a build submitted through Builder Bar', () => {
 
   it('marks a build failed when QEMU is killed under it, and the same build succeeds after the automatic restart', async () => {
     const file = path.join(stateDir, 'interrupted.nix');
-    await writeFile(
-      file,
-      `builtins.derivation {
-         name = "interrupted-build";
-         system = "x86_64-linux";
-         builder = "/bin/sh";
-         args = [ "-c" "i=0; while [ $i -lt 400000 ]; do i=$((i+1)); done; echo done-after-$i > $out" ];
-         nonce = "${Date.now()}";
-       }\n`,
-    );
+    await writeShellDerivation(file, 'interrupted-build', 'i=0; while [ $i -lt 400000 ]; do i=$((i+1)); done; echo done-after-$i > $out');
     const waitFor = <T>(pick: (event: CoreEvent) => T | undefined, ms: number): Promise<T> =>
       new Promise((resolve, reject) => {
         const deadline = setTimeout(() => reject(new Error(`not seen within ${ms / 1000} s`)), ms);

@@ -4,13 +4,13 @@
  * and guarantees its QEMU is gone afterwards: `shutdown()` stops it and then kills every QEMU pid
  * it ever saw.
  */
-import net from 'node:net';
 import type { Settings } from '../../../ipc/contract.js';
 import { statePaths, type StatePaths } from '../../paths.js';
 import { defaultSettings } from '../../settings/defaults.js';
 import { BuilderSupervisor } from '../../vm/builderSupervisor.js';
 import { linuxTestProfile } from '../../vm/profiles/linuxTest.js';
 import { readPidFile, vmFilesIn } from '../../vm/vmFiles.js';
+import { freeLoopbackPort } from '../../vm/testing/freeLoopbackPort.js';
 
 export interface TestBuilder {
   supervisor: BuilderSupervisor;
@@ -19,21 +19,10 @@ export interface TestBuilder {
   shutdown(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen({ host: '127.0.0.1', port: 0 }, () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export async function bootTestBuilder(stateDir: string, log: (text: string) => void = () => undefined): Promise<TestBuilder> {
   const paths = statePaths({ stateDir });
-  const settings: Settings = { ...defaultSettings('linux'), cpus: 1, memoryMiB: 1024, diskGiB: 2, hostPort: await freePort(), hostPortAuto: true };
+  const settings: Settings = { ...defaultSettings('linux'), cpus: 1, memoryMiB: 1024, diskGiB: 2, hostPort: await freeLoopbackPort(), hostPortAuto: true };
   const qemuPids = new Set<number>();
   const supervisor = new BuilderSupervisor({
     paths,
