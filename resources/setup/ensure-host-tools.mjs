@@ -29,6 +29,14 @@ if (!existsSync(path.join(root, 'node_modules', '.package-lock.json'))) {
   run('npm', ['ci', '--no-audit', '--no-fund']);
 }
 
+// npm 11 runs no install scripts it was not told to trust, so Electron's postinstall (the
+// runtime download) has not run. On a Mac, where the app is the point, fetch the runtime now;
+// elsewhere `start-app` says why it runs the headless door instead.
+if (purpose === 'start' && process.platform === 'darwin' && !existsSync(path.join(root, 'node_modules', 'electron', 'path.txt'))) {
+  console.log('builder-bar setup: downloading the Electron runtime (node_modules/electron/install.js)…');
+  run(process.execPath, [path.join(root, 'node_modules', 'electron', 'install.js')]);
+}
+
 // What the linux-test guest and the tests need, and the Debian package that brings each.
 const needs = [
   { ok: () => onPath('qemu-system-x86_64'), pkg: 'qemu-system-x86', what: 'QEMU' },
