@@ -43,6 +43,9 @@ test('the Logs window shows the app log and filters it by source', async ({ page
   await expect(list).not.toContainText(/core started/);
   await logs.getByRole('checkbox', { name: 'app' }).check();
   await expect(list).toContainText(/core started/);
+
+  await logs.getByRole('button', { name: 'Save diagnostics' }).click();
+  await expect(logs.getByLabel('Diagnostics saved')).toContainText(/builder-bar-diagnostics-.*\.tar\.gz/);
 });
 
 test('a page with a wrong token says it is disconnected and does not show stale data', async ({ page, door }) => {

@@ -28,6 +28,7 @@ import { ExternalBuildWatcher } from './builds/externalBuilds.js';
 import { appliedBuildEnvironment } from './nix/appliedEnvironment.js';
 import { nixHandlers } from './nix/nixHandlers.js';
 import { BuilderBarError } from './errors.js';
+import { createDiagnostics } from './diagnostics/createDiagnostics.js';
 
 export interface CoreOptions {
   /** Overrides BUILDER_BAR_HOME and the platform default. */
@@ -145,6 +146,21 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
     'builders.remove': async (input) => remoteBuilders.remove(input.id),
     'builders.check': async (input) => remoteBuilders.checkNow(input.id),
     ...nixHandlers({ paths, platform, logs, builder: supervisor }),
+    'diagnostics.create': async (input) => {
+      const result = await createDiagnostics(
+        {
+          paths,
+          platform,
+          flushLogs: () => logs.flush(),
+          status: () => supervisor.status(),
+          settings: () => settingsStore.get(),
+          builds: () => ({ builds: builds.list(), external: externalBuilds.list() }),
+        },
+        input.outDir,
+      );
+      logs.append('app', 'info', `Diagnostics bundle written to ${result.path}.`);
+      return result;
+    },
   };
 
   let closed = false;

@@ -500,6 +500,14 @@ export const requests = {
   'nix.remove': { input: Empty, output: WiringRemoveResultSchema },
   /** Starts the builder if needed, then proves with a real build that Nix uses it. */
   'nix.verify': { input: NixTargetInputSchema, output: WiringVerifyResultSchema },
+  /**
+   * Writes a diagnostics bundle (`builder-bar-diagnostics-<UTC time>.tar.gz`: logs, settings
+   * with secrets removed, status, versions, Nix wiring, builds) into the log dir or `outDir`.
+   */
+  'diagnostics.create': {
+    input: z.object({ outDir: z.string().max(4096).startsWith('/', 'an absolute path').refine((dir) => !dir.includes('\0'), 'no NUL characters').optional() }).strict(),
+    output: z.object({ path: z.string(), files: z.array(z.string()) }),
+  },
 } as const;
 
 export type RequestName = keyof typeof requests;

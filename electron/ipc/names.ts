@@ -31,6 +31,7 @@ export const apiMethods = {
   applyNixWiring: 'nix.apply',
   removeNixWiring: 'nix.remove',
   verifyNixWiring: 'nix.verify',
+  createDiagnostics: 'diagnostics.create',
 } as const satisfies Record<string, RequestName>;
 export type ApiMethodName = keyof typeof apiMethods;
 

@@ -220,6 +220,16 @@ export const commandSpecs: readonly CommandSpec[] = [
     options: { json: { type: 'boolean', description: 'Print the list as JSON' } },
     operands: { min: 0, max: 1 },
   },
+  {
+    path: ['diagnostics'],
+    synopsis: '[--out DIR]',
+    summary: 'Write a diagnostics bundle to attach to a bug report',
+    details: [
+      'Writes builder-bar-diagnostics-<UTC time>.tar.gz into the log dir (or DIR) and prints its path. It holds the log files of every source (rotated ones too), the settings with secrets removed, the status, the versions of Builder Bar, Node, Nix, QEMU and the OS, the Nix wiring Builder Bar manages (never the client key) and the build history. Private key blocks and the headless door\'s token are removed from every file.',
+    ],
+    options: { out: { type: 'string', valueName: 'DIR', description: 'Write the bundle into DIR instead of the log dir' } },
+    operands: { min: 0, max: 0 },
+  },
 ];
 
 /** The global option every command accepts, before or after the command name. */

@@ -8,6 +8,7 @@ import type { CliIo, CommandContext } from './cliIo.js';
 import * as builders from './builderCommands.js';
 import * as buildCommand from './buildCommand.js';
 import * as client from './clientCommands.js';
+import { diagnostics } from './diagnosticsCommand.js';
 import { ExitCode } from './exitCodes.js';
 import { runNixCommand } from './nixCommand.js';
 import { commandHelp, globalHelp } from './helpText.js';
@@ -33,6 +34,7 @@ const commandsThroughTheCore: Readonly<Record<string, client.ClientCommand>> = {
   'builders add': builders.buildersAdd,
   'builders remove': builders.buildersRemove,
   'builders check': builders.buildersCheck,
+  diagnostics,
 };
 
 export async function runCli(argv: readonly string[], io: CliIo, options: RunCliOptions = {}): Promise<number> {

@@ -70,6 +70,10 @@ export function transportCore(stateDir: string, overrides: (emit: (event: CoreEv
       ok: false, seconds: 0,
       failure: { cause: 'builder-not-ready', message: 'transportCore has no builder', fix: 'use the real core', stderrTail: [] },
     }),
+    'diagnostics.create': (input) => ({
+      path: path.join(input.outDir ?? path.join(stateDir, 'logs'), 'builder-bar-diagnostics-20231114T221320Z.tar.gz'),
+      files: [],
+    }),
     ...overrides(emit),
   };
   return {

@@ -4,7 +4,7 @@
  */
 import { useLayoutEffect, useRef } from 'react';
 import { ErrorNote } from '../components/ErrorNote.js';
-import { stripAnsi } from '../format/format.js';
+import { AnsiText } from '../logs/AnsiText.js';
 import { useBuildLog } from './useBuildLog.js';
 
 export function DerivationLog({ buildId, drvPath, name, live }: { buildId: string; drvPath: string; name: string; live: boolean }) {
@@ -37,7 +37,7 @@ export function DerivationLog({ buildId, drvPath, name, live }: { buildId: strin
         ) : (
           log.lines.map((line, index) => (
             <div key={index} className="console-line">
-              {stripAnsi(line)}
+              <AnsiText text={line} />
             </div>
           ))
         )}

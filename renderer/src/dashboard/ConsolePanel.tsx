@@ -5,7 +5,7 @@
 import { useLayoutEffect, useMemo, useRef } from 'react';
 import type { LogLine } from '../api/contract.js';
 import { useMirror } from '../components/doorContext.js';
-import { stripAnsi } from '../format/format.js';
+import { AnsiText } from '../logs/AnsiText.js';
 
 const SHOWN_LINES = 300;
 
@@ -45,7 +45,7 @@ export function ConsolePanel() {
         ) : (
           lines.map((line) => (
             <div key={line.seq} className="console-line">
-              {stripAnsi(line.text)}
+              <AnsiText text={line.text} />
             </div>
           ))
         )}

@@ -3,6 +3,7 @@
  * times, and the words shown for each state. Pure, so they are unit-tested.
  */
 import type { Accelerator, RestartInfo, Status, VmState } from '../api/contract.js';
+import { parseAnsi } from '../logs/ansi.js';
 
 /** "12s", "4m 12s", "2h 5m", "3d 4h": two units at most, as a compact utility would show. */
 export function formatDuration(totalSeconds: number): string {
@@ -120,10 +121,9 @@ export function usageFraction(used: number, total: number): number {
   return Math.min(1, Math.max(0, used / total));
 }
 
-// Serial consoles carry colour and cursor escapes; the panels show plain text.
-// eslint-disable-next-line no-control-regex
-const ansiEscape = /\u001b\[[0-9;?]*[ -/]*[@-~]|\u001b[@-Z\\-_]|\r/g;
-
+/** The text of a line without any escape sequence: one parser (logs/ansi.ts) decides what an escape is. */
 export function stripAnsi(text: string): string {
-  return text.replace(ansiEscape, '');
+  return parseAnsi(text)
+    .map((segment) => segment.text)
+    .join('');
 }

@@ -1,7 +1,8 @@
 /**
  * The Logs window: every source's lines with timestamps and level colours, filtered by
  * source, virtualised so a large log stays smooth. It follows the tail until the user
- * scrolls up; then "Jump to latest" brings it back. Log text is rendered as text, never HTML.
+ * scrolls up; then "Jump to latest" brings it back. Log text is rendered as text, never HTML;
+ * its ANSI colours become classed spans (AnsiText).
  */
 import { useMemo, useRef, useState } from 'react';
 import { Virtuoso, type VirtuosoHandle } from 'react-virtuoso';
@@ -9,7 +10,9 @@ import type { LogLine, LogSource } from '../api/contract.js';
 import { ConnectionBanner } from '../components/ConnectionBanner.js';
 import { ErrorNote } from '../components/ErrorNote.js';
 import { useMirror } from '../components/doorContext.js';
-import { formatClock, stripAnsi } from '../format/format.js';
+import { formatClock } from '../format/format.js';
+import { AnsiText } from './AnsiText.js';
+import { DiagnosticsButton } from './DiagnosticsButton.js';
 import { allSources, filterBySource, toggleSource } from './logFilter.js';
 
 function LogRow({ line }: { line: LogLine }) {
@@ -20,7 +23,9 @@ function LogRow({ line }: { line: LogLine }) {
       </time>
       <span className="log-source">{line.source}</span>
       <span className="log-level">{line.level}</span>
-      <span className="log-text">{stripAnsi(line.text)}</span>
+      <span className="log-text">
+        <AnsiText text={line.text} />
+      </span>
     </div>
   );
 }
@@ -53,6 +58,7 @@ export function LogsWindow() {
         <span className="muted small" aria-live="off">
           {lines.length.toLocaleString()} lines
         </span>
+        <DiagnosticsButton />
       </div>
       {loadError ? <ErrorNote error={loadError} /> : null}
       <div className="log-list" role="log" aria-label="Log lines">

@@ -69,6 +69,7 @@ function fakeCore() {
     applyNixWiring: () => Promise.reject(new Error('the mirror does not apply')),
     removeNixWiring: () => Promise.reject(new Error('the mirror does not remove')),
     verifyNixWiring: () => Promise.reject(new Error('the mirror does not verify')),
+    createDiagnostics: () => Promise.reject(new Error('the mirror makes no bundle')),
     on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void) {
       const set = listeners.get(event) ?? new Set();
       listeners.set(event, set);

@@ -1,0 +1,32 @@
+/**
+ * `versions.txt` of a diagnostics bundle: Builder Bar, Node, Nix, QEMU and the OS. A tool that
+ * is missing or hangs is reported as such; it never fails the bundle, since a broken Nix or
+ * QEMU is often the very reason someone makes one.
+ */
+import os from 'node:os';
+import { execa } from 'execa';
+import { appVersion } from '../appVersion.js';
+
+async function toolVersion(command: string, args: readonly string[]): Promise<string> {
+  const result = await execa(command, args, { reject: false, timeout: 10_000, stdin: 'ignore' });
+  if (result.failed) {
+    const why = result.timedOut ? 'timed out after 10 s' : result.exitCode === undefined ? 'not found' : `exited with ${result.exitCode}`;
+    return `unavailable (${command} ${args.join(' ')}: ${why})`;
+  }
+  return result.stdout.split('\n')[0]?.trim() || '(no output)';
+}
+
+export async function versionsReport(platform: NodeJS.Platform): Promise<string> {
+  const [nix, qemu] = await Promise.all([
+    toolVersion('nix', ['--version']),
+    toolVersion(os.arch() === 'arm64' && platform === 'darwin' ? 'qemu-system-aarch64' : 'qemu-system-x86_64', ['--version']),
+  ]);
+  return [
+    `Builder Bar: ${appVersion()}`,
+    `Node: ${process.version}`,
+    `Nix: ${nix}`,
+    `QEMU: ${qemu}`,
+    `OS: ${os.type()} ${os.release()} (${platform} ${os.arch()})`,
+    '',
+  ].join('\n');
+}
