@@ -33,3 +33,16 @@ describe('AnsiText', () => {
     expect(html).toBe('&lt;i&gt;x&lt;/i&gt;');
   });
 });
+
+describe('AnsiText with search highlights', () => {
+  const marked = (text: string, highlight: { start: number; end: number }[]) =>
+    renderToStaticMarkup(createElement(AnsiText, { text, highlight }));
+
+  it('wraps matches in <mark> with text children only, keeping markup in the log as text', () => {
+    expect(marked('<b>core</b> started', [{ start: 3, end: 7 }])).toBe('<span>&lt;b&gt;</span><mark>core</mark><span>&lt;/b&gt; started</span>');
+  });
+
+  it('keeps the colour class on a marked piece', () => {
+    expect(marked(`${ESC}[32mok${ESC}[0m done`, [{ start: 0, end: 4 }])).toBe('<mark class="ansi-fg-2">ok</mark><mark> d</mark><span>one</span>');
+  });
+});

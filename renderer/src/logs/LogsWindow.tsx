@@ -1,42 +1,78 @@
 /**
  * The Logs window: every source's lines with timestamps and level colours, filtered by
- * source, virtualised so a large log stays smooth. It follows the tail until the user
- * scrolls up; then "Jump to latest" brings it back. Log text is rendered as text, never HTML;
- * its ANSI colours become classed spans (AnsiText).
+ * source and level, virtualised so a large log stays smooth. It follows the tail until the user
+ * scrolls up or navigates (search Next/Previous, Next error); then "Jump to latest" brings it
+ * back. Log text is rendered as text, never HTML; its ANSI colours become classed spans and
+ * search matches `<mark>`s (AnsiText).
  */
-import { useMemo, useRef, useState } from 'react';
+import { memo, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { Virtuoso, type VirtuosoHandle } from 'react-virtuoso';
-import type { LogLine, LogSource } from '../api/contract.js';
+import type { LogLevel, LogLine, LogSource } from '../api/contract.js';
 import { ConnectionBanner } from '../components/ConnectionBanner.js';
 import { ErrorNote } from '../components/ErrorNote.js';
 import { useMirror } from '../components/doorContext.js';
 import { formatClock } from '../format/format.js';
 import { AnsiText } from './AnsiText.js';
 import { DiagnosticsButton } from './DiagnosticsButton.js';
+import { allLevels, filterByLevel, toggleLevel } from './levelFilter.js';
 import { allSources, filterBySource, toggleSource } from './logFilter.js';
+import { nextError, nextMatch, previousMatch } from './logNavigation.js';
+import { matchingLines, matchRanges, visibleText } from './logSearch.js';
 
-function LogRow({ line }: { line: LogLine }) {
+const LogRow = memo(function LogRow({ line, query, current }: { line: LogLine; query: string; current: boolean }) {
+  // Per text and query, so AnsiText's memo holds while the user is not typing.
+  const highlight = useMemo(() => matchRanges(visibleText(line.text), query), [line.text, query]);
   return (
-    <div className={`log-row level-${line.level}`}>
+    <div className={`log-row level-${line.level}${current ? ' current-match' : ''}`}>
       <time className="log-time" dateTime={new Date(line.time).toISOString()}>
         {formatClock(line.time)}
       </time>
       <span className="log-source">{line.source}</span>
       <span className="log-level">{line.level}</span>
       <span className="log-text">
-        <AnsiText text={line.text} />
+        <AnsiText text={line.text} highlight={highlight} />
       </span>
     </div>
   );
-}
+});
 
 export function LogsWindow() {
   const logs = useMirror((mirror) => mirror.logs);
   const loadError = useMirror((mirror) => mirror.loadError);
   const [shown, setShown] = useState<ReadonlySet<LogSource>>(() => new Set(allSources));
+  const [levels, setLevels] = useState<ReadonlySet<LogLevel>>(() => new Set(allLevels));
+  const [query, setQuery] = useState('');
+  // The line (index into `lines`) the user last navigated to; null until they do.
+  const [cursor, setCursor] = useState<number | null>(null);
+  const [following, setFollowing] = useState(true);
   const [atBottom, setAtBottom] = useState(true);
+  const topVisible = useRef(0);
   const list = useRef<VirtuosoHandle>(null);
-  const lines = useMemo(() => filterBySource(logs, shown), [logs, shown]);
+  const lines = useMemo(() => filterByLevel(filterBySource(logs, shown), levels), [logs, shown, levels]);
+  const matches = useMemo(() => matchingLines(lines, query), [lines, query]);
+  const currentMatch = cursor === null ? -1 : matches.indexOf(cursor);
+
+  // Navigating means the user wants to read that line: stop following the tail.
+  const goTo = (index: number) => {
+    setFollowing(false);
+    setCursor(index);
+    list.current?.scrollToIndex({ index, align: 'center' });
+  };
+  const from = () => cursor ?? topVisible.current - 1;
+  const step = (direction: 1 | -1) => {
+    const position = direction === 1 ? nextMatch(matches, from()) : previousMatch(matches, from());
+    const index = position === null ? undefined : matches[position];
+    if (index !== undefined) goTo(index);
+  };
+  const onSearchKey = (event: KeyboardEvent<HTMLInputElement>) => {
+    if (event.key !== 'Enter') return;
+    event.preventDefault();
+    step(event.shiftKey ? -1 : 1);
+  };
+  const goToNextError = () => {
+    const index = nextError(lines, from());
+    if (index !== null) goTo(index);
+  };
 
   return (
     <div className="window logs-window">
@@ -49,12 +85,53 @@ export function LogsWindow() {
               <input
                 type="checkbox"
                 checked={shown.has(source)}
-                onChange={() => setShown((current) => toggleSource(current, source))}
+                onChange={() => {
+                  setCursor(null);
+                  setShown((current) => toggleSource(current, source));
+                }}
               />
               {source}
             </label>
           ))}
         </fieldset>
+        <fieldset className="sources levels">
+          <legend className="visually-hidden">Levels</legend>
+          {allLevels.map((level) => (
+            <label key={level} className="source-toggle">
+              <input
+                type="checkbox"
+                checked={levels.has(level)}
+                onChange={() => {
+                  setCursor(null);
+                  setLevels((current) => toggleLevel(current, level));
+                }}
+              />
+              {level}
+            </label>
+          ))}
+        </fieldset>
+        <span className="log-search">
+          <input
+            type="search"
+            aria-label="Search logs"
+            placeholder="Search"
+            value={query}
+            onChange={(event) => setQuery(event.target.value)}
+            onKeyDown={onSearchKey}
+          />
+          <span className="muted small" aria-label="Search matches" aria-live="polite">
+            {query === '' ? '' : matches.length === 0 ? 'No matches' : `${currentMatch >= 0 ? currentMatch + 1 : 0} of ${matches.length}`}
+          </span>
+          <button type="button" onClick={() => step(-1)} disabled={matches.length === 0}>
+            Previous
+          </button>
+          <button type="button" onClick={() => step(1)} disabled={matches.length === 0}>
+            Next
+          </button>
+        </span>
+        <button type="button" onClick={goToNextError}>
+          Next error
+        </button>
         <span className="muted small" aria-live="off">
           {lines.length.toLocaleString()} lines
         </span>
@@ -65,21 +142,28 @@ export function LogsWindow() {
         <Virtuoso
           // Start at the newest line: remount when the first lines arrive or the filter changes,
           // since Virtuoso honours its initial index only when it mounts.
-          key={`${lines.length > 0}:${[...shown].join(',')}`}
+          key={`${lines.length > 0}:${[...shown].join(',')}:${[...levels].join(',')}`}
           ref={list}
           data={lines}
           computeItemKey={(_index, line) => line.seq}
-          itemContent={(_index, line) => <LogRow line={line} />}
-          followOutput={(isAtBottom) => (isAtBottom ? 'auto' : false)}
+          itemContent={(index, line) => <LogRow line={line} query={query} current={index === cursor} />}
+          followOutput={(isAtBottom) => (following && isAtBottom ? 'auto' : false)}
           atBottomStateChange={setAtBottom}
+          rangeChanged={(range) => {
+            topVisible.current = range.startIndex;
+          }}
           atBottomThreshold={24}
           initialTopMostItemIndex={{ index: 'LAST', align: 'end' }}
         />
-        {!atBottom ? (
+        {!atBottom || !following ? (
           <button
             type="button"
             className="jump-latest"
-            onClick={() => list.current?.scrollToIndex({ index: 'LAST', align: 'end' })}
+            onClick={() => {
+              setFollowing(true);
+              setCursor(null);
+              list.current?.scrollToIndex({ index: 'LAST', align: 'end' });
+            }}
           >
             Jump to latest
           </button>
