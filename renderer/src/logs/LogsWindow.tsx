@@ -14,8 +14,7 @@ import { useMirror } from '../components/doorContext.js';
 import { formatClock } from '../format/format.js';
 import { AnsiText } from './AnsiText.js';
 import { DiagnosticsButton } from './DiagnosticsButton.js';
-import { allLevels, filterByLevel, toggleLevel } from './levelFilter.js';
-import { allSources, filterBySource, toggleSource } from './logFilter.js';
+import { allLevels, allSources, filterByLevel, filterBySource, toggleLevel, toggleSource } from './logFilter.js';
 import { nextError, nextMatch, previousMatch } from './logNavigation.js';
 import { matchingLines, matchRanges, visibleText } from './logSearch.js';
 
@@ -35,6 +34,21 @@ const LogRow = memo(function LogRow({ line, query, current }: { line: LogLine; q
     </div>
   );
 });
+
+/** One row of checkboxes (sources, levels): the filter's ticked values. */
+function ToggleGroup<T extends string>(props: { legend: string; className?: string; values: readonly T[]; shown: ReadonlySet<T>; onToggle(value: T): void }) {
+  return (
+    <fieldset className={props.className ? `sources ${props.className}` : 'sources'}>
+      <legend className="visually-hidden">{props.legend}</legend>
+      {props.values.map((value) => (
+        <label key={value} className="source-toggle">
+          <input type="checkbox" checked={props.shown.has(value)} onChange={() => props.onToggle(value)} />
+          {value}
+        </label>
+      ))}
+    </fieldset>
+  );
+}
 
 export function LogsWindow() {
   const logs = useMirror((mirror) => mirror.logs);
@@ -78,38 +92,14 @@ export function LogsWindow() {
     <div className="window logs-window">
       <ConnectionBanner />
       <div className="toolbar" role="toolbar" aria-label="Log sources">
-        <fieldset className="sources">
-          <legend className="visually-hidden">Sources</legend>
-          {allSources.map((source) => (
-            <label key={source} className="source-toggle">
-              <input
-                type="checkbox"
-                checked={shown.has(source)}
-                onChange={() => {
-                  setCursor(null);
-                  setShown((current) => toggleSource(current, source));
-                }}
-              />
-              {source}
-            </label>
-          ))}
-        </fieldset>
-        <fieldset className="sources levels">
-          <legend className="visually-hidden">Levels</legend>
-          {allLevels.map((level) => (
-            <label key={level} className="source-toggle">
-              <input
-                type="checkbox"
-                checked={levels.has(level)}
-                onChange={() => {
-                  setCursor(null);
-                  setLevels((current) => toggleLevel(current, level));
-                }}
-              />
-              {level}
-            </label>
-          ))}
-        </fieldset>
+        <ToggleGroup legend="Sources" values={allSources} shown={shown} onToggle={(source) => {
+          setCursor(null);
+          setShown((current) => toggleSource(current, source));
+        }} />
+        <ToggleGroup legend="Levels" className="levels" values={allLevels} shown={levels} onToggle={(level) => {
+          setCursor(null);
+          setLevels((current) => toggleLevel(current, level));
+        }} />
         <span className="log-search">
           <input
             type="search"

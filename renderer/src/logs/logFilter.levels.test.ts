@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LogLevel, LogLine } from '../api/contract.js';
-import { allLevels, filterByLevel, toggleLevel } from './levelFilter.js';
+import { allLevels, filterByLevel, toggleLevel } from './logFilter.js';
 
 const line = (seq: number, level: LogLevel): LogLine => ({ seq, time: seq, source: 'app', level, text: '' });
 const lines = [line(1, 'debug'), line(2, 'info'), line(3, 'warn'), line(4, 'error'), line(5, 'info')];
