@@ -1,0 +1,47 @@
+/**
+ * Turns a tracked repository's full-build command into the argv the build queue runs: each
+ * `{rev}`, `{repo}` and `{branch}` inside an argument is replaced by its value, in one pass, so
+ * a value is never expanded again (a branch named `x{rev}` stays `x{rev}`), an argument is never
+ * split or joined, and no shell ever sees the result: branch names with `$`, `;`, quotes or
+ * `$&` arrive literally.
+ *
+ * Any other `{…}` is left as it is, on purpose: Nix arguments legitimately contain braces
+ * (`--arg config '{ }'`, `--expr '{x}: x'`), so rejecting unknown names would refuse valid
+ * commands; a misspelt placeholder shows up verbatim in the build's own error instead.
+ */
+import { FullBuildCommandSchema } from '../../ipc/baselinesContract.js';
+import { BuilderBarError } from '../errors.js';
+
+export interface FullBuildValues {
+  /** The baseline commit's full sha. */
+  rev: string;
+  /** Absolute path of the git work tree. */
+  repo: string;
+  /** The branch name as git has it (data, never code). */
+  branch: string;
+}
+
+const PLACEHOLDER = /\{(rev|repo|branch)\}/g;
+const FULL_SHA = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
+
+export function expandFullBuildCommand(argv: readonly string[], values: FullBuildValues): string[] {
+  const command = FullBuildCommandSchema.safeParse([...argv]);
+  if (!command.success) {
+    throw new BuilderBarError(
+      'invalid-settings',
+      `The full-build command is not valid: ${command.error.issues.map((issue) => issue.message).join('; ')}.`,
+      'Give it as an argument array starting with nix-build or nix.',
+    );
+  }
+  if (!FULL_SHA.test(values.rev)) {
+    throw new BuilderBarError('invalid-settings', `{rev} must be a full commit sha, got ${JSON.stringify(values.rev)}.`);
+  }
+  if (!values.repo.startsWith('/') || values.repo.includes('\0')) {
+    throw new BuilderBarError('invalid-settings', `{repo} must be an absolute path, got ${JSON.stringify(values.repo)}.`);
+  }
+  if (values.branch.length === 0 || values.branch.includes('\0')) {
+    throw new BuilderBarError('invalid-settings', `{branch} must be a branch name, got ${JSON.stringify(values.branch)}.`);
+  }
+  // A replacer function, not a replacement string: `$&`, `$1`… in a value stay literal.
+  return command.data.map((arg) => arg.replace(PLACEHOLDER, (_match, name: keyof FullBuildValues) => values[name]));
+}
