@@ -5,6 +5,7 @@
 import { appVersion } from '../../core/appVersion.js';
 import { statePaths } from '../../core/paths.js';
 import type { CliIo, CommandContext } from './cliIo.js';
+import { runBaselinesCommand } from './baselinesCommand.js';
 import * as builders from './builderCommands.js';
 import * as buildCommand from './buildCommand.js';
 import * as client from './clientCommands.js';
@@ -67,6 +68,8 @@ export async function runCli(argv: readonly string[], io: CliIo, options: RunCli
   if (name === 'start-app') return startApp(context, options.serve);
   // `nix` runs without a core (it reads the state dir); it parses its own words again.
   if (name === 'nix') return runNixCommand(argv.filter((word, index) => index !== argv.indexOf('nix')), io);
+  // `baselines` runs without a core too: it only reads the repository.
+  if (name === 'baselines') return runBaselinesCommand(context);
   const command = commandsThroughTheCore[name];
   if (command) return client.withCore(context, command);
   io.err(`builder-bar: "${name}" is not implemented.`);

@@ -1,0 +1,4 @@
+/** The incremental-baseline engine (FACTS.md section 3): what the core and the CLI use. */
+export { assertGitWorkTree } from './assertGitWorkTree.js';
+export { boundaryFor } from './boundary.js';
+export { RepoBaselineEngine, type BaselineQuery, type ComputedBranchBaseline, type ComputedRepoBaselines } from './repoBaselineEngine.js';

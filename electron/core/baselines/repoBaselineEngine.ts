@@ -1,0 +1,294 @@
+/**
+ * Baselines for every branch of one repository (FACTS.md section 3), computed from an
+ * in-memory commit graph instead of one `git rev-list` per branch: each call runs
+ * `for-each-ref` and `symbolic-ref`, loads only the commits of tips it has not seen
+ * (`rev-list --parents --timestamp new ^known`), and asks git only for what the graph cannot
+ * tell: subjects of new baselines (one `rev-list --no-walk`) and files changed for new
+ * (baseline, tip) pairs (one `diff-tree --stdin`). A branch whose tip and boundary did not
+ * move keeps its cached answer. Refs enter git only as full ids on stdin, never as arguments,
+ * so no branch name can be read as an option.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { BaselineCommit, BaselineTimeSource, BranchBaseline } from '../../ipc/baselinesContract.js';
+import { countCommitsBetween, findBaseline, onFirstParentLine } from './baselineWalk.js';
+import { boundaryFor } from './boundary.js';
+import { CommitGraph } from './commitGraph.js';
+import { GitFailure, GitRunner } from './gitRunner.js';
+import { baselineWarnings } from './baselineWarnings.js';
+
+export interface BaselineQuery {
+  intervalSeconds: number;
+  timeSource: BaselineTimeSource;
+  /** A `git for-each-ref` pattern under refs/heads, or null for every local branch. */
+  branchPattern: string | null;
+  /** Epoch seconds: T for `wall-clock`, and `computedAt`. */
+  now: number;
+}
+
+export type ComputedBranchBaseline = Omit<BranchBaseline, 'prebuild'>;
+
+export interface ComputedRepoBaselines {
+  state: 'ok' | 'missing' | 'error';
+  message: string | null;
+  shallow: boolean;
+  computedAt: number;
+  branches: ComputedBranchBaseline[];
+  groups: { baseline: string; branches: string[] }[];
+}
+
+interface TrackedTip {
+  /** The branch name without `refs/heads/`, or `HEAD` when detached. */
+  branch: string;
+  detached: boolean;
+  tip: string;
+}
+
+/** What the walk found for one tip and one boundary; reused while neither moves. */
+interface WalkAnswer {
+  tip: string;
+  boundary: number;
+  baseline: string;
+  rootFallback: boolean;
+  offFirstParent: boolean;
+  crossedShallowBoundary: boolean;
+  commitsSince: number;
+}
+
+interface GitDirs {
+  gitDir: string;
+  commonDir: string;
+}
+
+export class RepoBaselineEngine {
+  private readonly git: GitRunner;
+  private graph = new CommitGraph();
+  /** Tips whose whole history is in the graph: the `^known` side of the next load. */
+  private loadedTips = new Set<string>();
+  private graphKey: string | null = null;
+  private readonly answers = new Map<string, WalkAnswer>();
+  private readonly commits = new Map<string, { subject: string; authorTime: number }>();
+  private readonly filesChanged = new Map<string, number>();
+  private dirs: GitDirs | null = null;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    readonly repoPath: string,
+    options: { git?: string } = {},
+  ) {
+    this.git = new GitRunner(repoPath, options.git);
+  }
+
+  /** Full or incremental: repeated calls reuse what is cached and recompute only branches whose tip moved or whose boundary changed. Calls run one at a time. */
+  compute(query: BaselineQuery): Promise<ComputedRepoBaselines> {
+    const run = this.queue.then(() => this.computeNow(query));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Paths whose change means refs may have moved (HEAD, refs/heads, packed-refs, shallow). Git replaces these files by rename, so watch their directories and filter by name. */
+  async watchPaths(): Promise<string[]> {
+    const { gitDir, commonDir } = await this.gitDirs();
+    return [...new Set([path.join(gitDir, 'HEAD'), path.join(commonDir, 'refs', 'heads'), path.join(commonDir, 'packed-refs'), path.join(commonDir, 'shallow')])];
+  }
+
+  private async computeNow(query: BaselineQuery): Promise<ComputedRepoBaselines> {
+    const empty = (state: 'missing' | 'error', message: string): ComputedRepoBaselines => ({ state, message, shallow: false, computedAt: query.now, branches: [], groups: [] });
+    try {
+      await stat(this.repoPath);
+    } catch {
+      this.dirs = null;
+      return empty('missing', `${this.repoPath} does not exist: the repository was moved or deleted. Move it back, or remove it and add it again at its new path.`);
+    }
+    try {
+      return await this.computeInRepo(query);
+    } catch (error) {
+      this.dirs = null;
+      const message = error instanceof Error ? error.message : String(error);
+      return empty('error', `${message} (in ${this.repoPath})`);
+    }
+  }
+
+  private async computeInRepo(query: BaselineQuery): Promise<ComputedRepoBaselines> {
+    const { commonDir } = await this.gitDirs();
+    const [refsOutput, headRef, shallowText] = await Promise.all([
+      this.git.ok(['for-each-ref', '--format=%(objectname)%00%(objecttype)%00%(refname)', patternFor(query.branchPattern), 'refs/replace/']),
+      this.git.run(['symbolic-ref', '-q', 'HEAD']),
+      readFile(path.join(commonDir, 'shallow'), 'utf8').catch(() => ''),
+    ]);
+    const tips: TrackedTip[] = [];
+    const replaceRefs: string[] = [];
+    for (const line of refsOutput.split('\n')) {
+      if (line === '') continue;
+      const [sha = '', type = '', refname = ''] = line.split('\0');
+      if (refname.startsWith('refs/replace/')) replaceRefs.push(line);
+      else if (type === 'commit' && refname.startsWith('refs/heads/')) tips.push({ branch: refname.slice('refs/heads/'.length), detached: false, tip: sha });
+    }
+    if (headRef.exitCode !== 0) {
+      // Detached (symbolic-ref says "not a symbolic ref"): HEAD names a commit directly.
+      const head = await this.git.run(['rev-parse', '-q', '--verify', 'HEAD^{commit}']);
+      if (head.exitCode === 0) tips.push({ branch: 'HEAD', detached: true, tip: head.stdout.trim() });
+    }
+
+    // Commits never change, but their parents as git sees them do when the clone is
+    // deepened or a replace ref moves: then everything is read again.
+    const shallowShas = shallowText.split('\n').filter(Boolean).sort();
+    const graphKey = `${shallowShas.join(',')}\n${replaceRefs.join('\n')}`;
+    if (graphKey !== this.graphKey) this.reset(graphKey);
+    await this.loadTips(tips.map((tip) => tip.tip));
+    const shallow = new Set<number>();
+    for (const sha of shallowShas) {
+      const index = this.graph.indexOf(sha);
+      if (index !== undefined) shallow.add(index);
+    }
+
+    const answers = tips.map((tracked) => this.answerFor(tracked, query, shallow));
+    await this.loadCommitDetails(answers);
+    await this.loadFilesChanged(answers);
+
+    this.forgetAllBut(answers);
+
+    const groups = new Map<string, string[]>();
+    tips.forEach((tracked, i) => {
+      const baseline = (answers[i] as WalkAnswer).baseline;
+      groups.set(baseline, [...(groups.get(baseline) ?? []), tracked.branch]);
+    });
+    const branches = tips.map((tracked, i): ComputedBranchBaseline => {
+      const answer = answers[i] as WalkAnswer;
+      const tipIndex = this.graph.loadedIndexOf(tracked.tip) as number;
+      const tipCommitTime = this.graph.times[tipIndex] as number;
+      const time = query.timeSource === 'tip-commit' ? tipCommitTime : query.now;
+      const baselineIndex = this.graph.loadedIndexOf(answer.baseline) as number;
+      const details = this.commits.get(answer.baseline) ?? { subject: '', authorTime: 0 };
+      const baseline: BaselineCommit = { sha: answer.baseline, subject: details.subject, commitTime: this.graph.times[baselineIndex] as number, authorTime: details.authorTime };
+      return {
+        branch: tracked.branch,
+        detached: tracked.detached,
+        tip: tracked.tip,
+        tipCommitTime,
+        time,
+        boundary: answer.boundary,
+        nextRollover: answer.boundary + query.intervalSeconds,
+        baseline,
+        rootFallback: answer.rootFallback,
+        offFirstParent: answer.offFirstParent,
+        commitsSince: answer.commitsSince,
+        filesChanged: this.filesChanged.get(pairKey(answer)) ?? 0,
+        sharedWith: (groups.get(answer.baseline) ?? []).filter((name) => name !== tracked.branch),
+        warnings: baselineWarnings(answer),
+      };
+    });
+    return {
+      state: 'ok',
+      message: null,
+      shallow: shallowShas.length > 0,
+      computedAt: query.now,
+      branches,
+      groups: [...groups].map(([baseline, names]) => ({ baseline, branches: names })),
+    };
+  }
+
+  private answerFor(tracked: TrackedTip, query: BaselineQuery, shallow: ReadonlySet<number>): WalkAnswer {
+    const tip = this.graph.loadedIndexOf(tracked.tip);
+    if (tip === undefined) throw new GitFailure(`commit ${tracked.tip} of ${tracked.branch} was not read from the repository`, null);
+    const time = query.timeSource === 'tip-commit' ? (this.graph.times[tip] as number) : query.now;
+    const boundary = boundaryFor(time, query.intervalSeconds);
+    const key = `${tracked.tip} ${boundary}`;
+    const cached = this.answers.get(key);
+    if (cached) return cached;
+    const walk = findBaseline(this.graph, tip, boundary, shallow);
+    const answer: WalkAnswer = {
+      tip: tracked.tip,
+      boundary,
+      baseline: this.graph.shas[walk.baseline] as string,
+      rootFallback: walk.rootFallback,
+      crossedShallowBoundary: walk.crossedShallowBoundary || shallow.has(walk.baseline),
+      offFirstParent: !onFirstParentLine(this.graph, walk.baseline, tip),
+      commitsSince: countCommitsBetween(this.graph, walk.baseline, tip),
+    };
+    this.answers.set(key, answer);
+    return answer;
+  }
+
+  /** Reads the history of tips not yet in the graph, excluding what earlier loads read. */
+  private async loadTips(tips: readonly string[]): Promise<void> {
+    const fresh = [...new Set(tips)].filter((sha) => this.graph.loadedIndexOf(sha) === undefined);
+    if (fresh.length === 0) return;
+    const known = [...this.loadedTips];
+    const args = ['rev-list', '--parents', '--timestamp', '--stdin'];
+    const incremental = await this.git.run(args, [...fresh, ...known.map((sha) => `^${sha}`)].join('\n') + '\n');
+    if (incremental.exitCode === 0) this.graph.addRevListOutput(incremental.stdout);
+    if (incremental.exitCode !== 0 || !this.graph.isClosed()) {
+      // A known tip may have been pruned since; read everything again rather than guess.
+      this.reset(this.graphKey);
+      this.graph.addRevListOutput(await this.git.ok(args, [...new Set(tips)].join('\n') + '\n'));
+      if (!this.graph.isClosed()) throw new GitFailure('git rev-list did not list every parent it named; the repository may be corrupt (try git fsck)', null);
+    }
+    for (const sha of tips) this.loadedTips.add(sha);
+  }
+
+  private async loadCommitDetails(answers: readonly WalkAnswer[]): Promise<void> {
+    const wanted = [...new Set(answers.map((answer) => answer.baseline))].filter((sha) => !this.commits.has(sha));
+    if (wanted.length === 0) return;
+    const output = await this.git.ok(['rev-list', '--no-walk=unsorted', '--no-commit-header', '--format=%H%x00%at%x00%s%x00', '--stdin'], wanted.join('\n') + '\n');
+    // Each record ends with NUL and a newline; subjects cannot hold NUL.
+    for (const record of output.split('\0\n')) {
+      const [sha, authorTime, subject] = record.split('\0');
+      if (sha && authorTime !== undefined && subject !== undefined) this.commits.set(sha.trim(), { subject, authorTime: Number(authorTime) });
+    }
+  }
+
+  /** `git diff --no-renames --name-only baseline tip | wc -l` for every new pair, in one process. */
+  private async loadFilesChanged(answers: readonly WalkAnswer[]): Promise<void> {
+    const pairs = [...new Map(answers.map((answer) => [pairKey(answer), answer])).values()].filter((answer) => !this.filesChanged.has(pairKey(answer)));
+    if (pairs.length === 0) return;
+    // One line "tip baseline" per pair: diff-tree diffs the tip against the baseline given as
+    // its parent. Every pair prints a header ("/", which no path can be) even when nothing changed.
+    const output = await this.git.ok(
+      ['diff-tree', '--stdin', '-r', '--no-renames', '--name-only', '-z', '--always', '--format=tformat:/', '--no-textconv', '--no-ext-diff'],
+      pairs.map((answer) => `${answer.tip} ${answer.baseline}`).join('\n') + '\n',
+    );
+    let pair = -1;
+    const counts = pairs.map(() => 0);
+    for (const field of output.split('\0')) {
+      if (field === '/') pair += 1;
+      else if (field !== '' && field !== '\n' && pair >= 0) counts[pair] = (counts[pair] as number) + 1;
+    }
+    if (pair !== pairs.length - 1) throw new GitFailure(`git diff-tree answered for ${pair + 1} of ${pairs.length} pairs`, null);
+    pairs.forEach((answer, i) => this.filesChanged.set(pairKey(answer), counts[i] as number));
+  }
+
+  /** Keeps the caches to what the latest call used, so a long-running core does not grow. */
+  private forgetAllBut(answers: readonly WalkAnswer[]): void {
+    const used = new Set(answers);
+    for (const [key, answer] of this.answers) if (!used.has(answer)) this.answers.delete(key);
+    const pairs = new Set(answers.map(pairKey));
+    for (const key of this.filesChanged.keys()) if (!pairs.has(key)) this.filesChanged.delete(key);
+    const baselines = new Set(answers.map((answer) => answer.baseline));
+    for (const sha of this.commits.keys()) if (!baselines.has(sha)) this.commits.delete(sha);
+  }
+
+  private async gitDirs(): Promise<GitDirs> {
+    if (this.dirs) return this.dirs;
+    const output = await this.git.ok(['rev-parse', '--git-dir', '--git-common-dir']);
+    const [gitDir = '', commonDir = ''] = output.trim().split('\n');
+    this.dirs = { gitDir: path.resolve(this.repoPath, gitDir), commonDir: path.resolve(this.repoPath, commonDir) };
+    return this.dirs;
+  }
+
+  private reset(graphKey: string | null): void {
+    this.graph = new CommitGraph();
+    this.loadedTips = new Set();
+    this.graphKey = graphKey;
+    this.answers.clear();
+    this.filesChanged.clear();
+  }
+}
+
+function patternFor(branchPattern: string | null): string {
+  return branchPattern === null ? 'refs/heads/' : `refs/heads/${branchPattern}`;
+}
+
+function pairKey(answer: { tip: string; baseline: string }): string {
+  return `${answer.baseline} ${answer.tip}`;
+}
