@@ -43,7 +43,8 @@ describe('LogHub', () => {
     for (let i = 0; i < 30; i += 1) hub.append('app', 'info', `line number ${i}`);
     await hub.flush();
     const files = (await readdir(dir)).sort();
-    expect(files).toEqual(['app.log', 'app.log.1', 'app.log.2']);
+    // `builds/` holds the per-build streams' files.
+    expect(files).toEqual(['app.log', 'app.log.1', 'app.log.2', 'builds']);
     const current = await readFile(path.join(dir, 'app.log'), 'utf8');
     expect(current).toContain('line number 29');
     expect(current.length).toBeLessThanOrEqual(200);

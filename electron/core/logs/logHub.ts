@@ -1,13 +1,20 @@
 /**
- * The log hub: one stream per source (app, vm-console, qemu, ssh), each a bounded ring in
- * memory and a rotated file on disk. Subscribers get lines in batches at most about 60 times a
- * second, so a source that floods cannot flood the doors; a batch is capped too, and what a
- * cap drops is counted.
+ * The log hub: one stream per source, each a bounded ring in memory and a rotated file on disk.
+ * The fixed sources (app, vm-console, qemu, ssh, nix-wiring) live as long as the hub; each build
+ * gets a stream of its own (`build:<id>`), of which only the newest few stay in memory: older
+ * builds live on in their files under `<logDir>/builds/`, which are pruned to the newest few
+ * hundred, as the build history is.
+ *
+ * Subscribers get lines in batches at most about 60 times a second, so a source that floods
+ * cannot flood the doors; a batch is capped too, and what a cap drops is counted.
  */
+import { mkdirSync, promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { LogLevel, LogLine, LogSource } from '../../ipc/contract.js';
-import { LogSourceSchema } from '../../ipc/contract.js';
+import type { LogFile, LogLevel, LogLine, LogSource } from '../../ipc/contract.js';
+import { FixedLogSourceSchema } from '../../ipc/contract.js';
+import { BuilderBarError } from '../errors.js';
 import type { LogSink } from './logSink.js';
+import { buildIdOf } from './buildLogSource.js';
 import { RingBuffer } from './ringBuffer.js';
 import { RotatingFile } from './rotatingFile.js';
 
@@ -22,55 +29,59 @@ export interface LogHubOptions {
   batchMs?: number;
   /** The most lines one batch carries; older ones in an overfull batch are dropped and counted. */
   maxBatchLines?: number;
+  /** Build streams kept in memory, newest first; older builds keep only their files. */
+  maxBuildStreams?: number;
+  /** Build log files kept under `<logDir>/builds`, newest first (as many as the build history). */
+  maxBuildFiles?: number;
 }
 
 export type LogBatchListener = (lines: LogLine[]) => void;
 
+interface Stream {
+  ring: RingBuffer<LogLine>;
+  file: RotatingFile | null;
+}
+
+export const BUILD_LOGS_DIR = 'builds';
+
 export class LogHub implements LogSink {
-  private readonly rings = new Map<LogSource, RingBuffer<LogLine>>();
-  private readonly files = new Map<LogSource, RotatingFile>();
+  private readonly streams = new Map<LogSource, Stream>();
+  /** Build sources in memory, oldest first (a Set keeps insertion order). */
+  private readonly buildSources = new Set<LogSource>();
   private readonly listeners = new Set<LogBatchListener>();
+  /** Files of build streams let go, still finishing their last writes. */
+  private readonly closingFiles = new Set<Promise<void>>();
+  /** Files of build streams just let go, still being flushed: they count as the newest. */
+  private readonly buildFilesBeingWritten = new Set<string>();
   private pending: LogLine[] = [];
   private timer: NodeJS.Timeout | null = null;
   private seq = 0;
+  private ringLines: number;
+  private pruning: Promise<void> = Promise.resolve();
   /** Lines dropped from subscriber batches because a source flooded faster than they drain. */
   droppedFromBatches = 0;
   private readonly now: () => number;
 
   constructor(private readonly options: LogHubOptions) {
     this.now = options.now ?? Date.now;
-    for (const source of LogSourceSchema.options) {
-      this.rings.set(source, new RingBuffer<LogLine>(options.ringLines));
-      if (options.logDir) {
-        this.files.set(
-          source,
-          new RotatingFile({
-            path: path.join(options.logDir, `${source}.log`),
-            maxBytes: options.maxFileBytes ?? 5 * 1024 * 1024,
-            keep: options.keepFiles ?? 3,
-            // A log file that cannot be written must not recurse into the file it failed on.
-            onError: (error) => {
-              if (source !== 'app') this.append('app', 'warn', `Could not write the ${source} log file: ${error.message}`);
-            },
-          }),
-        );
-      }
-    }
+    this.ringLines = options.ringLines;
+    if (options.logDir) mkdirSync(path.join(options.logDir, BUILD_LOGS_DIR), { recursive: true, mode: 0o700 });
+    for (const source of FixedLogSourceSchema.options) this.streams.set(source, this.newStream(source));
   }
 
   append(source: LogSource, level: LogLevel, text: string): void {
+    const stream = this.streamFor(source);
+    if (!stream) return;
     const time = this.now();
     const parts = text.replace(/\r\n/g, '\n').replace(/\n$/, '').split('\n');
-    const ring = this.rings.get(source);
-    if (!ring) return;
     let fileText = '';
     for (const part of parts) {
       const line: LogLine = { seq: this.seq++, time, source, level, text: part.replace(/\r/g, '') };
-      ring.push(line);
+      stream.ring.push(line);
       this.pending.push(line);
       fileText += `${new Date(time).toISOString()} ${level.toUpperCase().padEnd(5)} ${line.text}\n`;
     }
-    this.files.get(source)?.write(fileText);
+    stream.file?.write(fileText);
     const max = this.options.maxBatchLines ?? 10_000;
     if (this.pending.length > max) {
       this.droppedFromBatches += this.pending.length - max;
@@ -81,11 +92,16 @@ export class LogHub implements LogSink {
 
   /** The newest `lines` lines of one source, or of all sources merged in order. */
   tail(source: LogSource | undefined, lines: number): LogLine[] {
-    if (source) return this.rings.get(source)?.last(lines) ?? [];
+    if (source) return this.streams.get(source)?.ring.last(lines) ?? [];
     const all: LogLine[] = [];
-    for (const ring of this.rings.values()) all.push(...ring.last(lines));
+    for (const stream of this.streams.values()) all.push(...stream.ring.last(lines));
     all.sort((a, b) => a.seq - b.seq);
     return all.slice(-lines);
+  }
+
+  /** The sources held in memory: the fixed ones, then the kept builds, oldest first. */
+  sources(): LogSource[] {
+    return [...this.streams.keys()];
   }
 
   subscribe(listener: LogBatchListener): () => void {
@@ -94,22 +110,144 @@ export class LogHub implements LogSink {
   }
 
   setRingLines(lines: number): void {
-    for (const ring of this.rings.values()) ring.resize(lines);
+    this.ringLines = lines;
+    for (const stream of this.streams.values()) stream.ring.resize(lines);
   }
 
+  /** Where a source's current file is (whether or not it exists yet); null without a log dir. */
   filePath(source: LogSource): string | null {
-    return this.options.logDir ? path.join(this.options.logDir, `${source}.log`) : null;
+    const { logDir } = this.options;
+    if (!logDir) return null;
+    const buildId = buildIdOf(source);
+    if (buildId) return path.join(logDir, BUILD_LOGS_DIR, `${buildId}.log`);
+    return FixedLogSourceSchema.safeParse(source).success ? path.join(logDir, `${source}.log`) : null;
+  }
+
+  /** The current file of every source in memory that has written one, with its size. */
+  async files(): Promise<LogFile[]> {
+    await this.flush();
+    const found = await Promise.all(
+      this.sources().map(async (source): Promise<LogFile | null> => {
+        const file = this.filePath(source);
+        if (!file) return null;
+        const size = await fs.stat(file).then((s) => s.size, () => null);
+        return size === null ? null : { source, path: file, sizeBytes: size };
+      }),
+    );
+    return found.filter((file): file is LogFile => file !== null);
+  }
+
+  /**
+   * The file of a source that exists on disk: what `logs.reveal` may show. A build let go from
+   * memory still has its file. The path is always the hub's own, made from the source's name.
+   */
+  async existingFile(source: LogSource): Promise<string> {
+    const file = this.filePath(source);
+    if (!file) throw new BuilderBarError('not-supported', 'This core keeps its logs in memory only; there is no log file to show.', null);
+    await this.flush();
+    const exists = await fs.stat(file).then((s) => s.isFile(), () => false);
+    if (!exists) throw new BuilderBarError('invalid-request', `There is no log file for ${source} yet (it would be ${file}).`, 'A file appears once the source has written a line.');
+    return file;
   }
 
   /** Delivers pending lines now and waits for the files. */
   async flush(): Promise<void> {
     this.deliver();
-    await Promise.all([...this.files.values()].map((file) => file.flush()));
+    await Promise.all([
+      ...[...this.streams.values()].map((stream) => stream.file?.flush()),
+      ...this.closingFiles,
+      this.pruning,
+    ]);
   }
 
   async close(): Promise<void> {
     await this.flush();
     this.listeners.clear();
+  }
+
+  private streamFor(source: LogSource): Stream | null {
+    const existing = this.streams.get(source);
+    if (existing) return existing;
+    const buildId = buildIdOf(source);
+    if (!buildId) return null;
+    const stream = this.newStream(source);
+    this.streams.set(source, stream);
+    this.buildSources.add(source);
+    this.forgetOldBuilds();
+    if (this.options.logDir) this.pruneBuildFiles(this.options.logDir);
+    return stream;
+  }
+
+  private newStream(source: LogSource): Stream {
+    const file = this.filePath(source);
+    const isBuild = buildIdOf(source) !== null;
+    return {
+      ring: new RingBuffer<LogLine>(this.ringLines),
+      file: file
+        ? new RotatingFile({
+            path: file,
+            maxBytes: this.options.maxFileBytes ?? 5 * 1024 * 1024,
+            // A build's log is read soon after it ran, or never: one rotated file is plenty.
+            keep: isBuild ? 1 : (this.options.keepFiles ?? 3),
+            // A log file that cannot be written must not recurse into the file it failed on.
+            onError: (error) => {
+              if (source !== 'app') this.append('app', 'warn', `Could not write the ${source} log file: ${error.message}`);
+            },
+          })
+        : null,
+    };
+  }
+
+  /** Lets go of the oldest build streams beyond the limit; their files stay on disk. */
+  private forgetOldBuilds(): void {
+    const max = this.options.maxBuildStreams ?? 20;
+    for (const source of this.buildSources) {
+      if (this.buildSources.size <= max) return;
+      const stream = this.streams.get(source);
+      this.buildSources.delete(source);
+      this.streams.delete(source);
+      if (stream?.file) {
+        const name = `${buildIdOf(source)}.log`;
+        this.buildFilesBeingWritten.add(name);
+        const closing = stream.file.flush().finally(() => {
+          this.closingFiles.delete(closing);
+          this.buildFilesBeingWritten.delete(name);
+        });
+        this.closingFiles.add(closing);
+      }
+    }
+  }
+
+  /** Deletes the files of all but the newest builds (by modification time), never one in memory. */
+  private pruneBuildFiles(logDir: string): void {
+    const dir = path.join(logDir, BUILD_LOGS_DIR);
+    const keep = this.options.maxBuildFiles ?? 200;
+    this.pruning = this.pruning.then(async () => {
+      try {
+        const names = await fs.readdir(dir).catch(() => [] as string[]);
+        // Streams in memory count as the newest files even before their first write reaches
+        // the disk (files are written in batches), so the limit holds either way.
+        const inMemory = new Set([...this.buildSources].map((source) => `${buildIdOf(source)}.log`));
+        const current = new Set([...names.filter((name) => name.endsWith('.log')), ...inMemory, ...this.buildFilesBeingWritten]);
+        if (current.size <= keep) return;
+        const dated = await Promise.all(
+          [...current].map(async (name) => ({
+            name,
+            mtime: inMemory.has(name) || this.buildFilesBeingWritten.has(name) ? Number.POSITIVE_INFINITY : await fs.stat(path.join(dir, name)).then((s) => s.mtimeMs, () => 0),
+          })),
+        );
+        dated.sort((a, b) => b.mtime - a.mtime);
+        const doomed = dated.slice(keep).filter((file) => !inMemory.has(file.name));
+        for (const { name } of doomed) {
+          // The file and its rotated predecessors (`<id>.log.1`).
+          for (const sibling of names.filter((candidate) => candidate === name || candidate.startsWith(`${name}.`))) {
+            await fs.rm(path.join(dir, sibling), { force: true });
+          }
+        }
+      } catch (error) {
+        this.append('app', 'warn', `Could not prune old build log files in ${dir}: ${(error as Error).message}`);
+      }
+    });
   }
 
   private scheduleFlush(): void {

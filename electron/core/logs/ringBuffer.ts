@@ -3,7 +3,9 @@
  * that floods can never grow memory without bound, and the loss is visible.
  */
 export class RingBuffer<T> {
-  private items: (T | undefined)[];
+  // Grows as items arrive, up to the capacity: a large ring that holds little (a build's stream,
+  // a quiet source) costs only what it holds.
+  private items: T[] = [];
   private start = 0;
   private count = 0;
   /** Items pushed out by newer ones since the buffer was made. */
@@ -13,7 +15,6 @@ export class RingBuffer<T> {
     if (!Number.isInteger(capacityValue) || capacityValue < 1) {
       throw new RangeError(`ring buffer capacity must be a positive integer, got ${capacityValue}`);
     }
-    this.items = new Array<T | undefined>(capacityValue);
   }
 
   get capacity(): number {
@@ -25,11 +26,12 @@ export class RingBuffer<T> {
   }
 
   push(item: T): void {
-    const end = (this.start + this.count) % this.capacityValue;
-    this.items[end] = item;
     if (this.count < this.capacityValue) {
+      // Not full yet, so nothing was overwritten and `start` is 0: the array grows at its end.
+      this.items.push(item);
       this.count += 1;
     } else {
+      this.items[this.start] = item;
       this.start = (this.start + 1) % this.capacityValue;
       this.dropped += 1;
     }
@@ -50,7 +52,7 @@ export class RingBuffer<T> {
     const kept = this.last(capacity);
     this.dropped += this.count - kept.length;
     this.capacityValue = capacity;
-    this.items = new Array<T | undefined>(capacity);
+    this.items = [];
     this.start = 0;
     this.count = 0;
     for (const item of kept) this.push(item);

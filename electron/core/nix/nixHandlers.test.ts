@@ -25,7 +25,7 @@ function handlers(builder: BuilderStarter, lines: string[] = []) {
   return nixHandlers({
     paths: statePaths({ stateDir: root }),
     platform: 'linux',
-    logs: { append: (_source, _level, text) => lines.push(text) },
+    logs: { append: (source, _level, text) => lines.push(source === 'nix-wiring' ? `[nix-wiring] ${text}` : text) },
     builder,
     detect: async () => detection,
   });
@@ -86,5 +86,8 @@ describe('nix.remove', () => {
     const result = await handlers({ status: () => status('ready'), start: async () => status('ready') }, lines)['nix.remove']({});
     expect(result.notes).toEqual([expect.stringContaining('nothing to remove')]);
     expect(lines).toContain('Nix wiring: nothing to remove.');
+    // The nix-wiring stream says it too, with the note.
+    expect(lines).toContain('[nix-wiring] Remove: nothing to remove.');
+    expect(lines.filter((line) => line.startsWith('[nix-wiring] Remove: ') && line.includes('nothing to remove'))).toHaveLength(2);
   });
 });

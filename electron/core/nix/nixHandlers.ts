@@ -1,7 +1,8 @@
 /**
  * The core's `nix.*` requests: the same steps `builder-bar nix` runs (wiringSession.ts), with
- * what a long-lived core adds: apply and remove say in the app log what they wrote, and verify
- * first brings the builder up, so it never fails only because the VM was still booting.
+ * what a long-lived core adds: plan, apply, remove and verify say in the `nix-wiring` log what
+ * they did, file by file (apply and remove also in the app log), and verify first brings the
+ * builder up, so it never fails only because the VM was still booting.
  */
 import type { RequestName, RequestOutput, Status, WiringVerifyResult } from '../../ipc/contract.js';
 import type { ValidInput } from '../core.js';
@@ -15,6 +16,9 @@ import { chooseWiringTarget, detectWithRealNix, openWiringSession, planSession, 
 import { describeTarget, targetLayout } from './wiringTarget.js';
 
 type NixRequest = Extract<RequestName, `nix.${string}`>;
+
+/** The log stream of everything these handlers do to the user's Nix configuration. */
+const WIRING = 'nix-wiring';
 export type NixHandlers = { [N in NixRequest]: (input: ValidInput<N>) => Promise<RequestOutput<N>> };
 
 /** What verify needs of the supervisor: whether the builder is ready, and a way to make it so. */
@@ -43,12 +47,26 @@ export function nixHandlers(deps: NixHandlerDeps): NixHandlers {
     // Without a conf dir, detection looks at the user's own Nix configuration as it stands.
     'nix.detect': async (input) =>
       detect({ env: input.confDir !== undefined ? targetLayout({ kind: 'confDir', dir: input.confDir }).env : {}, ownAlias: BUILDER_ALIAS }),
-    'nix.plan': async (input) => wiringPlanView(await planSession(await session(input.confDir, false), paths.stateDir)),
+    'nix.plan': async (input) => {
+      const view = wiringPlanView(await planSession(await session(input.confDir, false), paths.stateDir));
+      logs.append(WIRING, 'info', `Plan for ${view.targetDescription}: ${view.files.map((file) => `${file.change} ${file.path}`).join(', ') || 'no files'}.`);
+      for (const problem of view.problems) logs.append(WIRING, 'warn', `Plan problem in ${problem.path}${problem.lineNumber === null ? '' : ` line ${problem.lineNumber}`}: ${problem.message}`);
+      return view;
+    },
     'nix.apply': async (input) => {
       const opened = await session(input.confDir, false);
       const plan = await planSession(opened, paths.stateDir);
-      const result = await applyWiring(plan, paths.stateDir);
       const where = describeTarget(plan.target);
+      logs.append(WIRING, 'info', `Apply to ${where}: writing ${plan.files.filter((file) => file.change !== 'none').length} file(s).`);
+      let result: Awaited<ReturnType<typeof applyWiring>>;
+      try {
+        result = await applyWiring(plan, paths.stateDir);
+      } catch (error) {
+        logs.append(WIRING, 'error', `Apply to ${where} refused or failed, nothing written: ${(error as Error).message}`);
+        throw error;
+      }
+      for (const file of result.written) logs.append(WIRING, 'info', `Apply: wrote ${file}`);
+      for (const file of result.unchanged) logs.append(WIRING, 'info', `Apply: unchanged ${file}`);
       logs.append(
         'app',
         'info',
@@ -71,15 +89,28 @@ export function nixHandlers(deps: NixHandlerDeps): NixHandlers {
         result.blockRemoved.length > 0 ? `took Builder Bar's block out of ${result.blockRemoved.join(', ')}` : null,
       ].filter((part): part is string => part !== null);
       logs.append('app', 'info', parts.length > 0 ? `Nix wiring removed: ${parts.join('; ')}.` : 'Nix wiring: nothing to remove.');
-      for (const note of result.notes) logs.append('app', 'warn', note);
+      for (const file of result.restored) logs.append(WIRING, 'info', `Remove: restored ${file}`);
+      for (const file of result.deleted) logs.append(WIRING, 'info', `Remove: deleted ${file}`);
+      for (const file of result.blockRemoved) logs.append(WIRING, 'info', `Remove: took Builder Bar's block out of ${file}`);
+      if (parts.length === 0) logs.append(WIRING, 'info', 'Remove: nothing to remove.');
+      for (const note of result.notes) {
+        logs.append('app', 'warn', note);
+        logs.append(WIRING, 'warn', `Remove: ${note}`);
+      }
       return result;
     },
     'nix.verify': async (input) => {
       // Resolve the target first: a refused target should not boot a VM.
       const chosen = await target(input.confDir, true);
-      const notReady = await ensureReady(deps.builder, logs);
-      if (notReady) return notReady;
-      return verifySession(await openWiringSession(paths, chosen, platform, detect), paths.stateDir);
+      logs.append(WIRING, 'info', `Verify ${describeTarget(chosen)}: building a probe that only the builder may run.`);
+      const result = (await ensureReady(deps.builder, logs)) ?? (await verifySession(await openWiringSession(paths, chosen, platform, detect), paths.stateDir));
+      if (result.ok) {
+        logs.append(WIRING, 'info', `Verify: ${result.message} (${result.seconds} s)`);
+      } else {
+        logs.append(WIRING, 'error', `Verify failed (${result.failure.cause}): ${result.failure.message} Fix: ${result.failure.fix}`);
+        for (const line of result.failure.stderrTail) logs.append(WIRING, 'error', `  ${line}`);
+      }
+      return result;
     },
   };
 }

@@ -74,7 +74,9 @@ describe('parsing the builder-bar command line', () => {
     expect(usageError(['start', '--timeout', '0'])).toBe('--timeout must be a number from 1 to 3600 (got "0").');
     expect(usageError(['start', '--timeout', ''])).toContain('--timeout must be a number');
     expect(usageError(['logs', '--lines', '2.5'])).toContain('--lines must be a whole number');
-    expect(usageError(['logs', '--source', 'kernel'])).toBe('--source must be one of app, vm-console, qemu, ssh (got "kernel").');
+    expect(usageError(['logs', '--source', 'kernel'])).toBe('--source must be one of app, vm-console, qemu, ssh, nix-wiring, build:<id> (got "kernel").');
+    expect(usageError(['logs', '--source', 'build:../../etc/passwd'])).toBe('--source must be one of app, vm-console, qemu, ssh, nix-wiring, build:<id> (got "build:../../etc/passwd").');
+    expect(run(['logs', '--source', 'build:build-m1x2-1-3f']).values).toEqual({ source: 'build:build-m1x2-1-3f' });
     expect(usageError(['serve', '--port'])).toMatch(/--port/);
   });
 });
@@ -95,7 +97,7 @@ describe('help text', () => {
       for (const [name, option] of Object.entries(spec.options)) {
         expect(help).toContain(`--${name}${option.type === 'string' ? ` ${option.valueName}` : ''}`);
         // Whatever the help shows as the option's syntax, the parser takes.
-        const sample = option.type === 'boolean' ? [] : [option.choices?.[0] ?? String(option.number?.min ?? 'x')];
+        const sample = option.type === 'boolean' ? [] : [option.choices?.[0] ?? option.accepts?.example ?? String(option.number?.min ?? 'x')];
         const operands = spec.operands.min > 0 ? ['cpus=1'] : [];
         expect(parseCommandLine([...spec.path, `--${name}`, ...sample, ...operands]).kind).toBe(spec.path[0] === 'help' ? 'help' : 'run');
       }

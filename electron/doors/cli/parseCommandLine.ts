@@ -105,6 +105,8 @@ function checkOption(name: string, spec: OptionSpec, raw: string | boolean): Opt
   if (spec.choices && !spec.choices.includes(raw)) {
     return { error: `--${name} must be one of ${spec.choices.join(', ')} (got ${JSON.stringify(raw)}).` };
   }
+  const refused = spec.accepts?.check(raw) ?? null;
+  if (refused) return { error: refused };
   if (spec.number) {
     const { min, max, integer } = spec.number;
     const value = raw.trim() === '' ? Number.NaN : Number(raw);

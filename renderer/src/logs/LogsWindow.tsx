@@ -1,11 +1,13 @@
 /**
- * The Logs window: every source's lines with timestamps and level colours, filtered by
- * source and level, virtualised so a large log stays smooth. It follows the tail until the user
- * scrolls up or navigates (search Next/Previous, Next error); then "Jump to latest" brings it
- * back. Log text is rendered as text, never HTML; its ANSI colours become classed spans and
- * search matches `<mark>`s (AnsiText).
+ * The Logs window: every source's lines (the fixed sources and one stream per build) with
+ * timestamps and level colours, filtered by source and level, virtualised so a large log stays
+ * smooth. It follows the tail until the user scrolls up or navigates (search Next/Previous,
+ * Next error); then "Jump to latest" brings it back. Log text is rendered as text, never HTML;
+ * its ANSI colours become classed spans and search matches `<mark>`s (AnsiText). Clicking a line
+ * selects it (Shift+click a range); Copy and Save take the selection or the filtered view.
+ * The lines the window does not hold (trimmed or dropped) are counted beside the line count.
  */
-import { memo, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { memo, useCallback, useMemo, useRef, useState, type KeyboardEvent, type MouseEvent } from 'react';
 import { Virtuoso, type VirtuosoHandle } from 'react-virtuoso';
 import type { LogLevel, LogLine, LogSource } from '../api/contract.js';
 import { ConnectionBanner } from '../components/ConnectionBanner.js';
@@ -14,15 +16,24 @@ import { useMirror } from '../components/doorContext.js';
 import { formatClock } from '../format/format.js';
 import { AnsiText } from './AnsiText.js';
 import { DiagnosticsButton } from './DiagnosticsButton.js';
-import { allLevels, allSources, filterByLevel, filterBySource, toggleLevel, toggleSource } from './logFilter.js';
+import { heldLines } from './heldLines.js';
+import { allLevels, filterByLevel, filterBySource, toggleLevel, toggleSource } from './logFilter.js';
+import { LogFilesPanel } from './LogFilesPanel.js';
 import { nextError, nextMatch, previousMatch } from './logNavigation.js';
 import { matchingLines, matchRanges, visibleText } from './logSearch.js';
+import { linesAsText, savedLogName } from './logText.js';
+import { noSourcesSeen, updateSourcesSeen, type SourcesSeen } from './sourcesSeen.js';
 
-const LogRow = memo(function LogRow({ line, query, current }: { line: LogLine; query: string; current: boolean }) {
+const LogRow = memo(function LogRow(props: { line: LogLine; query: string; current: boolean; selected: boolean; onSelect(seq: number, extend: boolean): void }) {
+  const { line, query, current, selected, onSelect } = props;
   // Per text and query, so AnsiText's memo holds while the user is not typing.
   const highlight = useMemo(() => matchRanges(visibleText(line.text), query), [line.text, query]);
   return (
-    <div className={`log-row level-${line.level}${current ? ' current-match' : ''}`}>
+    <div
+      className={`log-row level-${line.level}${current ? ' current-match' : ''}${selected ? ' selected' : ''}`}
+      aria-selected={selected}
+      onClick={(event: MouseEvent) => onSelect(line.seq, event.shiftKey)}
+    >
       <time className="log-time" dateTime={new Date(line.time).toISOString()}>
         {formatClock(line.time)}
       </time>
@@ -50,19 +61,42 @@ function ToggleGroup<T extends string>(props: { legend: string; className?: stri
   );
 }
 
+/** The selected lines as a range of sequence numbers (either end first). */
+interface Selection {
+  anchor: number;
+  focus: number;
+}
+
+function inSelection(selection: Selection | null, seq: number): boolean {
+  if (!selection) return false;
+  return seq >= Math.min(selection.anchor, selection.focus) && seq <= Math.max(selection.anchor, selection.focus);
+}
+
 export function LogsWindow() {
   const logs = useMirror((mirror) => mirror.logs);
   const loadError = useMirror((mirror) => mirror.loadError);
-  const [shown, setShown] = useState<ReadonlySet<LogSource>>(() => new Set(allSources));
+  const seenRef = useRef<SourcesSeen>(noSourcesSeen);
+  seenRef.current = updateSourcesSeen(seenRef.current, logs);
+  const sources = seenRef.current.sources;
+  const held = heldLines(logs);
+  const [hidden, setHidden] = useState<ReadonlySet<LogSource>>(() => new Set());
   const [levels, setLevels] = useState<ReadonlySet<LogLevel>>(() => new Set(allLevels));
+  const [selection, setSelection] = useState<Selection | null>(null);
+  const [copied, setCopied] = useState<string | null>(null);
   const [query, setQuery] = useState('');
   // The line (index into `lines`) the user last navigated to; null until they do.
   const [cursor, setCursor] = useState<number | null>(null);
   const [following, setFollowing] = useState(true);
-  const [atBottom, setAtBottom] = useState(true);
+  // When the user last scrolled by hand (wheel, keys, scrollbar drag). Reaching or leaving the
+  // bottom changes following only then: a flood of lines also leaves the bottom for a moment,
+  // until the list catches up, and that must not stop following.
+  const userScrolledAt = useRef(0);
+  const noteUserScroll = () => {
+    userScrolledAt.current = Date.now();
+  };
   const topVisible = useRef(0);
   const list = useRef<VirtuosoHandle>(null);
-  const lines = useMemo(() => filterByLevel(filterBySource(logs, shown), levels), [logs, shown, levels]);
+  const lines = useMemo(() => filterByLevel(filterBySource(logs, hidden), levels), [logs, hidden, levels]);
   const matches = useMemo(() => matchingLines(lines, query), [lines, query]);
   const currentMatch = cursor === null ? -1 : matches.indexOf(cursor);
 
@@ -87,14 +121,43 @@ export function LogsWindow() {
     const index = nextError(lines, from());
     if (index !== null) goTo(index);
   };
+  // Stable, so the rows' memo holds while lines stream in.
+  const onSelect = useCallback((seq: number, extend: boolean) => {
+    setSelection((current) => (extend && current ? { anchor: current.anchor, focus: seq } : { anchor: seq, focus: seq }));
+  }, []);
+  /** The selected lines that the filters show, or the whole filtered view when none is selected. */
+  const chosenLines = (): readonly LogLine[] => {
+    const picked = selection ? lines.filter((line) => inSelection(selection, line.seq)) : [];
+    return picked.length > 0 ? picked : lines;
+  };
+  const copy = async () => {
+    const chosen = chosenLines();
+    try {
+      await navigator.clipboard.writeText(linesAsText(chosen));
+      setCopied(`Copied ${chosen.length.toLocaleString()} line${chosen.length === 1 ? '' : 's'}`);
+    } catch (error) {
+      setCopied(`Could not copy: ${(error as Error).message}`);
+    }
+  };
+  // A Blob and an <a download>: works the same in Electron and in the browser door.
+  const save = () => {
+    const url = URL.createObjectURL(new Blob([linesAsText(lines)], { type: 'text/plain' }));
+    const link = document.createElement('a');
+    link.href = url;
+    link.download = savedLogName(Date.now());
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  };
 
   return (
     <div className="window logs-window">
       <ConnectionBanner />
       <div className="toolbar" role="toolbar" aria-label="Log sources">
-        <ToggleGroup legend="Sources" values={allSources} shown={shown} onToggle={(source) => {
+        <ToggleGroup legend="Sources" values={sources} shown={new Set(sources.filter((source) => !hidden.has(source)))} onToggle={(source) => {
           setCursor(null);
-          setShown((current) => toggleSource(current, source));
+          setHidden((current) => toggleSource(current, source, sources));
         }} />
         <ToggleGroup legend="Levels" className="levels" values={allLevels} shown={levels} onToggle={(level) => {
           setCursor(null);
@@ -122,30 +185,73 @@ export function LogsWindow() {
         <button type="button" onClick={goToNextError}>
           Next error
         </button>
-        <span className="muted small" aria-live="off">
+        <span className="muted small" aria-live="off" aria-label="Line count">
           {lines.length.toLocaleString()} lines
         </span>
+        <span className="muted small" aria-label="Lines not held" title="Lines let go by a ring buffer or the window's cap (trimmed), or never delivered because a source flooded (dropped)">
+          {held.trimmed.toLocaleString()} trimmed · {held.dropped.toLocaleString()} dropped
+        </span>
+        <button type="button" onClick={() => void copy()} title="Copies the selected lines, or every line shown when none is selected">
+          {selection ? 'Copy selected' : 'Copy'}
+        </button>
+        {selection ? (
+          <button type="button" onClick={() => setSelection(null)}>
+            Clear selection
+          </button>
+        ) : null}
+        <button type="button" onClick={save} title="Saves every line shown as a .log file">
+          Save to file
+        </button>
+        {copied ? (
+          <span className="muted small" role="status" aria-label="Copy result">
+            {copied}
+          </span>
+        ) : null}
+        <LogFilesPanel />
         <DiagnosticsButton />
       </div>
       {loadError ? <ErrorNote error={loadError} /> : null}
-      <div className="log-list" role="log" aria-label="Log lines">
+      <div
+        className="log-list"
+        role="log"
+        aria-label="Log lines"
+        // Scrolling up by wheel or keys means reading older lines: stop following at once (the
+        // list may be a little off the bottom already while lines flood in).
+        onWheel={(event) => {
+          noteUserScroll();
+          if (event.deltaY < 0) setFollowing(false);
+        }}
+        onKeyDown={(event) => {
+          noteUserScroll();
+          if (['ArrowUp', 'PageUp', 'Home'].includes(event.key)) setFollowing(false);
+        }}
+        // A press on the scroller itself is its scrollbar (rows and buttons are its children).
+        onPointerDown={(event) => {
+          if (event.target instanceof HTMLElement && event.target.hasAttribute('data-virtuoso-scroller')) noteUserScroll();
+        }}
+      >
         <Virtuoso
           // Start at the newest line: remount when the first lines arrive or the filter changes,
           // since Virtuoso honours its initial index only when it mounts.
-          key={`${lines.length > 0}:${[...shown].join(',')}:${[...levels].join(',')}`}
+          key={`${lines.length > 0}:${[...hidden].join(',')}:${[...levels].join(',')}`}
           ref={list}
           data={lines}
           computeItemKey={(_index, line) => line.seq}
-          itemContent={(index, line) => <LogRow line={line} query={query} current={index === cursor} />}
-          followOutput={(isAtBottom) => (following && isAtBottom ? 'auto' : false)}
-          atBottomStateChange={setAtBottom}
+          itemContent={(index, line) => (
+            <LogRow line={line} query={query} current={index === cursor} selected={inSelection(selection, line.seq)} onSelect={onSelect} />
+          )}
+          followOutput={() => (following ? 'auto' : false)}
+          atBottomStateChange={(bottom) => {
+            // Only the user's own scrolling changes following; a flood leaving the bottom does not.
+            if (Date.now() - userScrolledAt.current < 1000) setFollowing(bottom);
+          }}
           rangeChanged={(range) => {
             topVisible.current = range.startIndex;
           }}
           atBottomThreshold={24}
           initialTopMostItemIndex={{ index: 'LAST', align: 'end' }}
         />
-        {!atBottom || !following ? (
+        {!following ? (
           <button
             type="button"
             className="jump-latest"

@@ -1,35 +1,44 @@
 /**
- * Which lines the Logs window shows: the sources and the levels the user ticked. Both filters
- * are the same idea on a different field, so they share one filter and one toggle.
+ * Which lines the Logs window shows: the sources and the levels the user ticked. Levels are a
+ * fixed list, so the filter keeps the ticked ones. Sources are not: a build that starts brings
+ * its own stream (`build:<id>`), which must show up ticked, so the source filter keeps the
+ * *unticked* ones instead. Either way the last visible value cannot be unticked.
  */
-import type { LogLevel, LogLine, LogSource } from '../api/contract.js';
+import type { FixedLogSource, LogLevel, LogLine, LogSource } from '../api/contract.js';
 
-export const allSources: readonly LogSource[] = ['app', 'vm-console', 'qemu', 'ssh'];
+export const fixedSources: readonly FixedLogSource[] = ['app', 'vm-console', 'qemu', 'ssh', 'nix-wiring'];
 export const allLevels: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 
-/** Lines whose `field` is ticked; the same array when nothing is hidden, so a large log is not re-filtered. */
-export function filterLines<F extends 'source' | 'level'>(
-  lines: readonly LogLine[],
-  field: F,
-  shown: ReadonlySet<LogLine[F]>,
-  all: readonly LogLine[F][],
-): readonly LogLine[] {
-  if (all.every((value) => shown.has(value))) return lines;
-  return lines.filter((line) => shown.has(line[field]));
+/** Lines whose level is ticked; the same array when nothing is hidden, so a large log is not re-filtered. */
+export function filterByLevel(lines: readonly LogLine[], shown: ReadonlySet<LogLevel>): readonly LogLine[] {
+  if (allLevels.every((level) => shown.has(level))) return lines;
+  return lines.filter((line) => shown.has(line.level));
 }
 
-/** Toggling the last ticked value off would show nothing; keep it on instead. */
-export function toggleKeepingOne<T>(shown: ReadonlySet<T>, value: T): Set<T> {
+/** Toggling the last ticked level off would show nothing; keep it on instead. */
+export function toggleLevel(shown: ReadonlySet<LogLevel>, level: LogLevel): Set<LogLevel> {
   const next = new Set(shown);
-  if (next.has(value)) {
-    if (next.size > 1) next.delete(value);
+  if (next.has(level)) {
+    if (next.size > 1) next.delete(level);
   } else {
-    next.add(value);
+    next.add(level);
   }
   return next;
 }
 
-export const filterBySource = (lines: readonly LogLine[], shown: ReadonlySet<LogSource>) => filterLines(lines, 'source', shown, allSources);
-export const filterByLevel = (lines: readonly LogLine[], shown: ReadonlySet<LogLevel>) => filterLines(lines, 'level', shown, allLevels);
-export const toggleSource = toggleKeepingOne<LogSource>;
-export const toggleLevel = toggleKeepingOne<LogLevel>;
+/** Lines whose source is not hidden; the same array when none is. */
+export function filterBySource(lines: readonly LogLine[], hidden: ReadonlySet<LogSource>): readonly LogLine[] {
+  if (hidden.size === 0) return lines;
+  return lines.filter((line) => !hidden.has(line.source));
+}
+
+/** Hides or shows `source`; hiding the last visible one of `sources` is refused (nothing would show). */
+export function toggleSource(hidden: ReadonlySet<LogSource>, source: LogSource, sources: readonly LogSource[]): Set<LogSource> {
+  const next = new Set(hidden);
+  if (next.has(source)) {
+    next.delete(source);
+  } else if (sources.filter((candidate) => !next.has(candidate)).length > 1) {
+    next.add(source);
+  }
+  return next;
+}
