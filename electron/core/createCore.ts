@@ -15,6 +15,7 @@ import {
 } from '../ipc/contract.js';
 import type { Core, Door, ValidInput } from './core.js';
 import { LogHub } from './logs/logHub.js';
+import { systemFileRevealer, type FileRevealer } from './logs/fileRevealer.js';
 import { statePaths, type StatePaths } from './paths.js';
 import { SettingsStore } from './settings/settingsStore.js';
 import { hostLimits, type HostLimits } from './settings/validateSettings.js';
@@ -29,6 +30,7 @@ import { appliedBuildEnvironment } from './nix/appliedEnvironment.js';
 import { nixHandlers } from './nix/nixHandlers.js';
 import { BuilderBarError } from './errors.js';
 import { createDiagnostics } from './diagnostics/createDiagnostics.js';
+import { BaselineService } from './baselineService/baselineService.js';
 
 export interface CoreOptions {
   /** Overrides BUILDER_BAR_HOME and the platform default. */
@@ -39,12 +41,20 @@ export interface CoreOptions {
   platform?: NodeJS.Platform;
   /** For tests: pretend the host has these limits. */
   limits?: HostLimits;
+  /** For benchmarks: handed the core's log hub once it exists, so a real source can be fed. */
+  onLogHub?: (hub: LogHub) => void;
+  /**
+   * Shows a log file in the file manager. The Electron shell passes one on
+   * `shell.showItemInFolder`; without it the system's opener is used (`open -R`, `xdg-open`).
+   */
+  fileRevealer?: FileRevealer;
 }
 
 type Handlers = { [N in RequestName]: (input: ValidInput<N>, door: Door) => Promise<RequestOutput<N>> };
 
 export async function createCore(options: CoreOptions = {}): Promise<Core> {
   const platform = options.platform ?? process.platform;
+  const fileRevealer = options.fileRevealer ?? systemFileRevealer({ platform, env: options.env ?? process.env });
   const paths: StatePaths = statePaths({ stateDir: options.stateDir, env: options.env ?? process.env, platform });
   await ensurePrivateDir(paths.stateDir);
   await ensurePrivateDir(paths.logDir);
@@ -57,6 +67,7 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
   // The ring size comes from the settings, which log their own loading problems: start with a
   // default ring and resize once the settings are read.
   const logs = new LogHub({ ringLines: 10_000, logDir: paths.logDir });
+  options.onLogHub?.(logs);
   const settingsStore = await SettingsStore.open({
     file: paths.settingsFile,
     limits: options.limits ?? hostLimits(),
@@ -94,6 +105,21 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
     ownBuilding: () => builds.buildingOnBuilders(),
   });
   externalBuilds.onChange((list) => emit({ name: 'externalBuilds', payload: { builds: list } }));
+  const baselines = await BaselineService.open({
+    settings: settingsStore,
+    logs,
+    stateDir: paths.stateDir,
+    startBuild: (target) => builds.start(target),
+    onBuild: (listener) => builds.onBuild(listener),
+    nixEnvironment: () => appliedBuildEnvironment(paths.stateDir),
+  });
+  baselines.onChange((list) => emit({ name: 'baselines', payload: list }));
+  /** Tracked repositories live in the settings: a change there is a settings change too. */
+  const withSettingsEvent = async <T>(change: Promise<T>): Promise<T> => {
+    const result = await change;
+    emit({ name: 'settings', payload: settingsStore.get() });
+    return result;
+  };
 
   logs.append('app', 'info', `Builder Bar ${appVersion()} core started (state dir ${paths.stateDir}, pid ${process.pid}).`);
   await supervisor.recover();
@@ -121,6 +147,13 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
     'vm.stop': async (input) => supervisor.stop({ force: input.force ?? false }),
     'vm.restart': async () => supervisor.restart(),
     'logs.tail': async (input) => ({ lines: logs.tail(input.source, input.lines ?? 500) }),
+    'logs.files': async () => ({ logDir: paths.logDir, files: await logs.files() }),
+    'logs.reveal': async (input) => {
+      // The input is a source name, never a path: only files the hub owns can be shown.
+      const file = await logs.existingFile(input.source);
+      await fileRevealer.reveal(file);
+      return { path: file };
+    },
     'settings.get': async () => settingsStore.get(),
     'settings.set': async (input) => {
       const before = settingsStore.get();
@@ -145,6 +178,11 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
     'builders.add': async (input) => remoteBuilders.add(input.builder),
     'builders.remove': async (input) => remoteBuilders.remove(input.id),
     'builders.check': async (input) => remoteBuilders.checkNow(input.id),
+    'baselines.list': async () => baselines.list(),
+    'baselines.addRepo': async (input) => withSettingsEvent(baselines.addRepo(input.repo)),
+    'baselines.removeRepo': async (input) => withSettingsEvent(baselines.removeRepo(input.id)),
+    'baselines.updateRepo': async (input) => withSettingsEvent(baselines.updateRepo(input.id, input.patch)),
+    'baselines.prebuild': async (input) => baselines.prebuild(input.repoId, input.branch),
     ...nixHandlers({ paths, platform, logs, builder: supervisor }),
     'diagnostics.create': async (input) => {
       const result = await createDiagnostics(
@@ -178,6 +216,7 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
       },
       resumed() {
         logs.append('app', 'info', 'The system woke up; checking the builder again.');
+        void baselines.resumed();
         void supervisor.probeAgain().catch((error: unknown) => {
           logs.append('app', 'error', `Check after wake-up failed: ${(error as Error).message}`);
         });
@@ -188,6 +227,7 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
       closed = true;
       remoteBuilders.close();
       externalBuilds.close();
+      baselines.close();
       await builds.close();
       await supervisor.close({ stopBuilder });
       unsubscribeStatus();

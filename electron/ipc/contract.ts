@@ -9,8 +9,10 @@
  */
 import { z } from 'zod';
 import { apiMethods, eventNames, type ApiMethodName } from './names.js';
+import { AddTrackedRepoSchema, BaselinesListSchema, TrackedRepoIdSchema, TrackedRepoSchema } from './baselinesContract.js';
 
 export { apiMethods, eventNames, ipcChannels, isEventName, type ApiMethodName } from './names.js';
+export * from './baselinesContract.js';
 
 // ---------------------------------------------------------------------------------------------
 // Shared values
@@ -31,8 +33,22 @@ export const AcceleratorSchema = z.object({
 });
 export type Accelerator = z.infer<typeof AcceleratorSchema>;
 
-export const LogSourceSchema = z.enum(['app', 'vm-console', 'qemu', 'ssh']);
-export type LogSource = z.infer<typeof LogSourceSchema>;
+/** The hub's fixed streams; `nix-wiring` holds what plan/apply/remove/verify did, file by file. */
+export const FixedLogSourceSchema = z.enum(['app', 'vm-console', 'qemu', 'ssh', 'nix-wiring']);
+export type FixedLogSource = z.infer<typeof FixedLogSourceSchema>;
+
+/** A build's id as it may appear in a log source: it names a file, so no path characters. */
+export const BUILD_LOG_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
+
+/** One stream per build: Nix's messages and its derivations' log lines. */
+export const BuildLogSourceSchema = z
+  .templateLiteral(['build:', z.string()])
+  .refine((source) => BUILD_LOG_ID.test(source.slice('build:'.length)), 'a build log source is build:<id>, the id made of letters, digits, - and _');
+export type BuildLogSource = `build:${string}`;
+
+/** Every log source: a fixed stream, or `build:<id>`. */
+export const LogSourceSchema = z.union([FixedLogSourceSchema, BuildLogSourceSchema]);
+export type LogSource = FixedLogSource | BuildLogSource;
 
 export const LogLevelSchema = z.enum(['debug', 'info', 'warn', 'error']);
 export type LogLevel = z.infer<typeof LogLevelSchema>;
@@ -47,6 +63,13 @@ export const LogLineSchema = z.object({
   text: z.string(),
 });
 export type LogLine = z.infer<typeof LogLineSchema>;
+
+export const LogFileSchema = z.object({
+  source: LogSourceSchema,
+  path: z.string(),
+  sizeBytes: z.number().int().nonnegative(),
+});
+export type LogFile = z.infer<typeof LogFileSchema>;
 
 export const GuestStatsSchema = z.object({
   uptimeSeconds: z.number().nonnegative(),
@@ -114,7 +137,7 @@ export type Status = z.infer<typeof StatusSchema>;
 // Settings
 // ---------------------------------------------------------------------------------------------
 
-export const SETTINGS_VERSION = 2;
+export const SETTINGS_VERSION = 3;
 
 export const RestartPolicySchema = z.object({
   /** Restart the builder after an exit nobody asked for. */
@@ -197,11 +220,17 @@ export const SettingsSchema = z.object({
     .array(RemoteBuilderSchema)
     .max(32)
     .refine((list) => new Set(list.map((b) => b.id)).size === list.length, 'each remote builder needs its own id'),
+  /** Git repositories whose branches' incremental baselines Builder Bar computes and prebuilds. */
+  trackedRepos: z
+    .array(TrackedRepoSchema)
+    .max(64)
+    .refine((list) => new Set(list.map((r) => r.id)).size === list.length, 'each tracked repository needs its own id'),
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 
 /** A partial update; nested objects may be partial too. */
-export const SettingsPatchSchema = SettingsSchema.omit({ version: true })
+/** Tracked repositories change through the `baselines.*` requests, which also watch them. */
+export const SettingsPatchSchema = SettingsSchema.omit({ version: true, trackedRepos: true })
   .extend({
     restartPolicy: RestartPolicySchema.partial(),
     logs: SettingsSchema.shape.logs.partial(),
@@ -243,6 +272,24 @@ export const BuildTargetSchema = z.discriminatedUnion('kind', [
 ]);
 export type BuildTarget = z.infer<typeof BuildTargetSchema>;
 
+/**
+ * What a build in the queue was started for: a client's target, or the full build of an
+ * incremental baseline that the core started itself from a tracked repository's command
+ * (never accepted from a client: `builds.start` takes only `BuildTargetSchema`).
+ */
+export const BuildTargetViewSchema = z.discriminatedUnion('kind', [
+  ...BuildTargetSchema.options,
+  z.object({
+    kind: z.literal('baseline'),
+    repoId: z.string(),
+    branch: z.string(),
+    rev: z.string(),
+    /** The full-build command with its placeholders replaced, as run (one argument per item). */
+    argv: z.array(z.string()),
+  }).strict(),
+]);
+export type BuildTargetView = z.infer<typeof BuildTargetViewSchema>;
+
 export const DerivationStateSchema = z.enum(['waiting', 'building', 'copying', 'done', 'failed', 'cancelled']);
 
 export const BuildDerivationSchema = z.object({
@@ -263,7 +310,7 @@ export const BuildProgressSchema = z.object({ done: z.number(), expected: z.numb
 /** A finished build as it is kept (the last 200 across restarts). */
 export const BuildSummarySchema = z.object({
   id: z.string(),
-  target: BuildTargetSchema,
+  target: BuildTargetViewSchema,
   state: z.enum(['succeeded', 'failed', 'cancelled']),
   createdAt: z.number(),
   endedAt: z.number(),
@@ -462,6 +509,10 @@ export const requests = {
       .strict(),
     output: z.object({ lines: z.array(LogLineSchema) }),
   },
+  /** Each source's current log file and its size (sources without a file yet are left out). */
+  'logs.files': { input: Empty, output: z.object({ logDir: z.string(), files: z.array(LogFileSchema) }) },
+  /** Shows a source's log file in the platform's file manager; only files the hub owns. */
+  'logs.reveal': { input: z.object({ source: LogSourceSchema }).strict(), output: z.object({ path: z.string() }) },
   'settings.get': { input: Empty, output: SettingsSchema },
   'settings.set': {
     input: z.object({ patch: SettingsPatchSchema }).strict(),
@@ -508,6 +559,21 @@ export const requests = {
     input: z.object({ outDir: z.string().max(4096).startsWith('/', 'an absolute path').refine((dir) => !dir.includes('\0'), 'no NUL characters').optional() }).strict(),
     output: z.object({ path: z.string(), files: z.array(z.string()) }),
   },
+  /** Every tracked repository with each branch's baseline, as last computed. */
+  'baselines.list': { input: Empty, output: BaselinesListSchema },
+  /** Tracks a git work tree (refused with a clear error when the path is not one). */
+  'baselines.addRepo': { input: z.object({ repo: AddTrackedRepoSchema }).strict(), output: BaselinesListSchema },
+  'baselines.removeRepo': { input: z.object({ id: TrackedRepoIdSchema }).strict(), output: BaselinesListSchema },
+  /** Changes a tracked repository's interval, time source, branch pattern or full-build command. */
+  'baselines.updateRepo': {
+    input: z.object({ id: TrackedRepoIdSchema, patch: TrackedRepoSchema.omit({ id: true, path: true }).partial().strict() }).strict(),
+    output: BaselinesListSchema,
+  },
+  /** Queues the full build of a branch's baseline on the builder (a no-op answer when it is already built or queued). */
+  'baselines.prebuild': {
+    input: z.object({ repoId: TrackedRepoIdSchema, branch: z.string().min(1).max(1024) }).strict(),
+    output: BaselinesListSchema,
+  },
 } as const;
 
 export type RequestName = keyof typeof requests;
@@ -534,6 +600,8 @@ export const events = {
   buildRemoved: z.object({ id: z.string() }),
   /** The builds on the builder that others started, whenever that list changes. */
   externalBuilds: z.object({ builds: z.array(ExternalBuildSchema) }),
+  /** Tracked repositories' baselines, whenever a ref moves, a boundary rolls over or a prebuild changes. */
+  baselines: BaselinesListSchema,
 } as const satisfies Record<(typeof eventNames)[number], z.ZodType>;
 
 export type EventName = keyof typeof events;

@@ -16,6 +16,8 @@ export const apiMethods = {
   stopBuilder: 'vm.stop',
   restartBuilder: 'vm.restart',
   tailLogs: 'logs.tail',
+  listLogFiles: 'logs.files',
+  revealLogFile: 'logs.reveal',
   getSettings: 'settings.get',
   setSettings: 'settings.set',
   listBuilds: 'builds.list',
@@ -32,11 +34,16 @@ export const apiMethods = {
   removeNixWiring: 'nix.remove',
   verifyNixWiring: 'nix.verify',
   createDiagnostics: 'diagnostics.create',
+  listBaselines: 'baselines.list',
+  trackRepo: 'baselines.addRepo',
+  untrackRepo: 'baselines.removeRepo',
+  updateTrackedRepo: 'baselines.updateRepo',
+  prebuildBaseline: 'baselines.prebuild',
 } as const satisfies Record<string, RequestName>;
 export type ApiMethodName = keyof typeof apiMethods;
 
 /** Events the core pushes; `contract.ts` gives each its schema. */
-export const eventNames = ['status', 'logs', 'settings', 'builders', 'build', 'buildRemoved', 'externalBuilds'] as const;
+export const eventNames = ['status', 'logs', 'settings', 'builders', 'build', 'buildRemoved', 'externalBuilds', 'baselines'] as const;
 
 export function isEventName(name: unknown): name is (typeof eventNames)[number] {
   return typeof name === 'string' && (eventNames as readonly string[]).includes(name);

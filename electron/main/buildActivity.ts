@@ -4,6 +4,7 @@
  * for long tasks). The shell feeds it the core's `build` events.
  */
 import type { BuildView } from '../ipc/contract.js';
+import { describeBuildTarget } from '../ipc/describeBuildTarget.js';
 
 const ENDED = new Set<BuildView['state']>(['succeeded', 'failed', 'cancelled']);
 
@@ -28,15 +29,11 @@ export interface BuildNotice {
 /** A notice for a build that just ended, or null (still running, cancelled by the user, or seen already). */
 export function buildEndedNotice(wasRunning: boolean, view: BuildView): BuildNotice | null {
   if (!wasRunning || (view.state !== 'succeeded' && view.state !== 'failed')) return null;
-  const what = view.target.kind === 'file' ? `${basename(view.target.file)}${view.target.attr ? ` (${view.target.attr})` : ''}` : view.target.installable;
+  const what = describeBuildTarget(view.target, { shortFile: true });
   const seconds = view.endedAt !== null ? Math.max(0, Math.round((view.endedAt - view.createdAt) / 1000)) : null;
   const built = view.derivations.filter((d) => d.state === 'done').length;
   if (view.state === 'succeeded') {
     return { title: 'Build succeeded', body: `${what}: ${built} derivation${built === 1 ? '' : 's'} built${seconds !== null ? ` in ${seconds} s` : ''}.` };
   }
   return { title: 'Build failed', body: `${what}: ${view.error ?? 'see the build log'}` };
-}
-
-function basename(file: string): string {
-  return file.slice(file.lastIndexOf('/') + 1);
 }

@@ -9,7 +9,7 @@
  * "Start on launch" is honoured by `createCore()` itself (the headless `serve` needs it too),
  * so it is not repeated here.
  */
-import { app, dialog, ipcMain, Notification, powerMonitor } from 'electron';
+import { app, dialog, ipcMain, Notification, powerMonitor, shell as electronShell } from 'electron';
 import type { Core } from '../core/core.js';
 import { createCore } from '../core/createCore.js';
 import { statePaths } from '../core/paths.js';
@@ -101,6 +101,16 @@ async function runTrayAction(action: TrayAction): Promise<void> {
   }
 }
 
+/** Prebuild from the tray's Baselines submenu; a refusal is told, since no window may be open. */
+async function runTrayPrebuild(repoId: string, branch: string): Promise<void> {
+  if (!shell) return;
+  const reply = await dispatch(shell.core, 'electron', 'baselines.prebuild', { repoId, branch });
+  if (!reply.ok) {
+    const hint = reply.error.hint ? ` ${reply.error.hint}` : '';
+    notify('Could not prebuild the baseline', `${reply.error.message}${hint}`);
+  }
+}
+
 async function startShell(): Promise<Shell | null> {
   const paths = statePaths({ env: process.env });
   await ensurePrivateDir(paths.stateDir);
@@ -121,7 +131,8 @@ async function startShell(): Promise<Shell | null> {
 
   let core: Core;
   try {
-    core = await createCore({ env: process.env });
+    // Electron's own file manager call; the core only knows the FileRevealer interface.
+    core = await createCore({ env: process.env, fileRevealer: { reveal: async (file) => electronShell.showItemInFolder(file) } });
   } catch (error) {
     await locked.lock.release();
     throw error;
@@ -144,9 +155,10 @@ async function startShell(): Promise<Shell | null> {
     onRefused: warn,
   });
 
-  const [status, settings] = await Promise.all([
+  const [status, settings, baselines] = await Promise.all([
     core.handle('status.get', {}, 'electron'),
     core.handle('settings.get', {}, 'electron'),
+    core.handle('baselines.list', {}, 'electron'),
   ]);
   const tray = new TrayController({
     iconsDir: layout.iconsDir,
@@ -154,11 +166,15 @@ async function startShell(): Promise<Shell | null> {
     initialStatus: status,
     initialSettings: settings,
     onAction: (action) => void runTrayAction(action).catch((error: unknown) => warn(`Tray action ${action} failed: ${(error as Error).message}`)),
+    onPrebuild: (repoId, branch) =>
+      void runTrayPrebuild(repoId, branch).catch((error: unknown) => warn(`Prebuild from the tray failed: ${(error as Error).message}`)),
   });
+  tray.updateBaselines(baselines.repos);
   let runningBuilds = new Set<string>();
   core.subscribe((event) => {
     if (event.name === 'status') tray.updateStatus(event.payload);
     else if (event.name === 'settings') tray.updateSettings(event.payload);
+    else if (event.name === 'baselines') tray.updateBaselines(event.payload.repos);
     else if (event.name === 'build') {
       const notice = buildEndedNotice(runningBuilds.has(event.payload.id), event.payload);
       runningBuilds = runningAfter(runningBuilds, event.payload);

@@ -4,7 +4,8 @@
  * into `Menu.buildFromTemplate` input, so every rule about what is shown and enabled is here,
  * unit-tested, with no Electron in sight.
  */
-import type { Settings, Status, VmState } from '../ipc/contract.js';
+import type { RepoBaselines, Settings, Status, VmState } from '../ipc/contract.js';
+import { baselinesMenu } from './baselinesMenu.js';
 
 /** What a menu item does when clicked; the shell maps each to a core request or a window. */
 export type TrayAction = 'start' | 'stop' | 'force-stop' | 'restart' | 'open-dashboard' | 'open-logs' | 'quit';
@@ -13,6 +14,9 @@ export type MenuItemModel =
   | { kind: 'status'; label: string }
   | { kind: 'detail'; label: string }
   | { kind: 'action'; action: TrayAction; label: string; enabled: boolean }
+  /** Queues the full build of a branch's baseline; `branch` is the exact name, never parsed. */
+  | { kind: 'prebuild'; label: string; repoId: string; branch: string }
+  | { kind: 'submenu'; label: string; items: MenuItemModel[] }
   | { kind: 'separator' };
 
 const STATE_WORDS: Record<VmState, string> = {
@@ -72,7 +76,7 @@ function detailLines(status: Status): string[] {
  * restart. A stop in progress can be forced: DESIGN.md wants force-stop from every state, and
  * the moment a user reaches for it is when a graceful stop hangs.
  */
-export function menuModel(status: Status, settings?: Settings): MenuItemModel[] {
+export function menuModel(status: Status, settings?: Settings, baselines: readonly RepoBaselines[] = []): MenuItemModel[] {
   const state = status.state;
   const items: MenuItemModel[] = [{ kind: 'status', label: statusLine(status, settings) }];
   for (const label of detailLines(status)) items.push({ kind: 'detail', label });
@@ -85,6 +89,7 @@ export function menuModel(status: Status, settings?: Settings): MenuItemModel[] 
   }
   items.push({ kind: 'action', action: 'restart', label: 'Restart Builder', enabled: state === 'ready' || state === 'error' });
   items.push({ kind: 'separator' });
+  items.push(...baselinesMenu(baselines));
   items.push({ kind: 'action', action: 'open-dashboard', label: 'Open Dashboard', enabled: true });
   items.push({ kind: 'action', action: 'open-logs', label: 'Open Logs', enabled: true });
   items.push({ kind: 'separator' });

@@ -7,7 +7,7 @@
  * while no window is open (a bug users reported against Rancher Desktop's tray).
  */
 import { Menu, Tray, nativeImage, type NativeImage } from 'electron';
-import type { Settings, Status, VmState } from '../ipc/contract.js';
+import type { RepoBaselines, Settings, Status, VmState } from '../ipc/contract.js';
 import { menuModel, type TrayAction } from './menuModel.js';
 import { trayTitle } from './buildActivity.js';
 import { menuTemplate } from './menuTemplate.js';
@@ -26,6 +26,8 @@ export interface TrayControllerOptions {
   initialStatus: Status;
   initialSettings: Settings;
   onAction: (action: TrayAction) => void;
+  /** Prebuild from the Baselines submenu: the repository id and the exact branch name. */
+  onPrebuild: (repoId: string, branch: string) => void;
 }
 
 export class TrayController {
@@ -33,6 +35,7 @@ export class TrayController {
   private readonly images = new Map<string, NativeImage>();
   private status: Status;
   private settings: Settings;
+  private baselines: readonly RepoBaselines[] = [];
   private menu: Menu;
   private frame = 0;
   private animation: NodeJS.Timeout | null = null;
@@ -71,6 +74,11 @@ export class TrayController {
     this.apply();
   }
 
+  updateBaselines(repos: readonly RepoBaselines[]): void {
+    this.baselines = repos;
+    this.apply();
+  }
+
   /** The number of running builds, shown beside the icon (macOS shows a tray title). */
   updateRunningBuilds(count: number): void {
     if (!this.destroyed) this.tray.setTitle(trayTitle(count));
@@ -105,7 +113,9 @@ export class TrayController {
   }
 
   private buildMenu(): Menu {
-    return Menu.buildFromTemplate(menuTemplate(menuModel(this.status, this.settings), this.options.onAction));
+    return Menu.buildFromTemplate(
+      menuTemplate(menuModel(this.status, this.settings, this.baselines), this.options.onAction, this.options.onPrebuild),
+    );
   }
 
   private startAnimation(): void {

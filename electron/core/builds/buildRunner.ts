@@ -12,6 +12,8 @@
  *   code and Nix's last error.
  */
 import { execa } from 'execa';
+import type { BuildTargetView } from '../../ipc/contract.js';
+import { BuilderBarError } from '../errors.js';
 import { ActivityStreamParser, type ActivityEvent } from './activityParser.js';
 import { BuildQueue, type BuildProgress, type BuildQueueChange, type DerivationEntry, type DerivationState } from './buildQueue.js';
 
@@ -19,7 +21,9 @@ export type BuildTarget =
   /** A Nix file; `args` are extra argument-array items such as `--argstr name value`. */
   | { kind: 'file'; file: string; attr?: string; args?: string[] }
   /** A flake or `nix build` installable (`nixpkgs#hello`, `.#pkg`, `/nix/store/…drv^*`). */
-  | { kind: 'installable'; installable: string; args?: string[] };
+  | { kind: 'installable'; installable: string; args?: string[] }
+  /** A baseline's full build: the tracked repository's own command, placeholders replaced. */
+  | Extract<BuildTargetView, { kind: 'baseline' }>;
 
 export type BuildRunState = 'waiting-for-builder' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
@@ -64,6 +68,8 @@ export interface BuildRunnerOptions {
   cancelGraceMs?: number;
   /** Lines of Nix's own output (not a derivation's log) kept for the build's log view. */
   maxNixLines?: number;
+  /** Each of Nix's own lines as it arrives (its ANSI colours kept), for the build's log stream. */
+  onNixLine?: (line: string, level: 'error' | 'warn' | 'info' | 'debug') => void;
   now?: () => number;
   /** For tests and odd installs: the executables (defaults from PATH). */
   nixBuildCommand?: string;
@@ -87,6 +93,7 @@ export interface BuildRun {
 
 /** The argument array for a target; exported so the CLI and tests can show the exact command. */
 export function buildCommand(target: BuildTarget, options: Pick<BuildRunnerOptions, 'nixBuildCommand' | 'nixCommand'> = {}): { command: string; args: string[] } {
+  if (target.kind === 'baseline') return baselineCommand(target.argv, options);
   if (target.kind === 'file') {
     return {
       command: options.nixBuildCommand ?? 'nix-build',
@@ -107,6 +114,24 @@ export function buildCommand(target: BuildTarget, options: Pick<BuildRunnerOptio
       'internal-json',
     ],
   };
+}
+
+/**
+ * A tracked repository's full-build argv (`nix-build …` or `nix build …`) with the options the
+ * queue needs to follow it appended, the same ones a client's target gets.
+ */
+function baselineCommand(argv: readonly string[], options: Pick<BuildRunnerOptions, 'nixBuildCommand' | 'nixCommand'>): { command: string; args: string[] } {
+  const [program, ...rest] = argv;
+  if (program === 'nix-build') {
+    return { command: options.nixBuildCommand ?? 'nix-build', args: [...rest, '--no-out-link', '--log-format', 'internal-json'] };
+  }
+  if (program === 'nix' && rest[0] === 'build') {
+    return {
+      command: options.nixCommand ?? 'nix',
+      args: ['--extra-experimental-features', 'nix-command flakes', ...rest, '--no-link', '--print-out-paths', '--log-format', 'internal-json'],
+    };
+  }
+  throw new BuilderBarError('invalid-settings', `A full-build command must start with "nix-build" or "nix build"; this one starts with ${JSON.stringify(argv.slice(0, 2).join(' '))}.`, 'Change the repository\'s full-build command in the Baselines panel.');
 }
 
 let counter = 0;
@@ -143,8 +168,15 @@ export function startBuild(target: BuildTarget, options: BuildRunnerOptions): Bu
     if (lines.length > maxNixLines) lines.splice(0, lines.length - maxNixLines);
   };
   const onEvent = (event: ActivityEvent): void => {
-    if (event.kind === 'plain' && event.text !== '') keepLine(event.text);
-    if (event.kind === 'msg') keepLine(event.text);
+    if (event.kind === 'plain' && event.text !== '') {
+      keepLine(event.text);
+      options.onNixLine?.(event.text, 'info');
+    }
+    if (event.kind === 'msg') {
+      keepLine(event.text);
+      // Nix's verbosity: 0 error, 1 warn, 2 notice, 3 info, 4 and above talkative to vomit.
+      options.onNixLine?.(event.raw, event.level === 0 ? 'error' : event.level === 1 ? 'warn' : event.level <= 3 ? 'info' : 'debug');
+    }
     queue.apply(event);
   };
   const summarise = (state: BuildSummary['state'], exitCode: number | null, signal: string | null, error: string | null, outputPaths: string[]): BuildSummary => ({

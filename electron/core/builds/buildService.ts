@@ -4,12 +4,14 @@
  * it is stopped or still booting waits until it is really ready, instead of failing with
  * "Failed to find a machine for remote build!" (a pain point of on-demand builders).
  */
-import type { BuildSummary, BuildTarget, BuildView } from '../../ipc/contract.js';
+import type { BuildSummary, BuildView, LogSource } from '../../ipc/contract.js';
+import { describeBuildTarget as describeTarget } from '../../ipc/describeBuildTarget.js';
 import { BuilderBarError } from '../errors.js';
 import type { LogSink } from '../logs/logSink.js';
 import { BuildHistory } from './buildHistory.js';
-import { LOCAL_MACHINE } from './buildQueue.js';
-import { derivationSummary, startBuild, type BuildRun } from './buildRunner.js';
+import { buildLogSource } from '../logs/buildLogSource.js';
+import { derivationName, LOCAL_MACHINE } from './buildQueue.js';
+import { derivationSummary, startBuild, type BuildRun, type BuildTarget } from './buildRunner.js';
 
 export interface BuildServiceOptions {
   stateDir: string;
@@ -81,15 +83,31 @@ export class BuildService {
 
   async start(target: BuildTarget): Promise<BuildView> {
     const env = await this.options.buildEnvironment();
+    const { logs } = this.options;
+    // Set once the run has its id; Nix prints nothing before that (it starts after this returns).
+    let stream: LogSource | null = null;
     const run = startBuild(target, {
       env,
       ...(this.options.builderReady() ? {} : { waitForBuilderReady: this.options.ensureBuilderReady }),
+      onNixLine: (line, level) => {
+        if (stream) logs.append(stream, level, line);
+      },
     });
+    stream = buildLogSource(run.id);
+    const buildStream = stream;
     this.running.set(run.id, run);
-    this.options.logs.append('app', 'info', `Build ${run.id} started: ${describeTarget(target)}.`);
+    logs.append('app', 'info', `Build ${run.id} started: ${describeTarget(target)}.`);
+    logs.append(buildStream, 'info', `Build ${run.id} started: ${describeTarget(target)}.`);
     run.onState(() => this.emitSoon(run));
+    // Derivations' lines as Nix itself prints them, `name> line`, so interleaved ones stay apart.
+    const names = new Map<string, string>();
     run.queue.onChange((change) => {
-      if (change.type !== 'log-line') this.emitSoon(run);
+      if (change.type !== 'log-line') {
+        if (change.type === 'derivation-created') names.set(change.derivation.drvPath, change.derivation.name);
+        this.emitSoon(run);
+        return;
+      }
+      logs.append(buildStream, 'info', `${names.get(change.drvPath) ?? derivationName(change.drvPath)}> ${change.line}`);
     });
     void run.summary.then((summary) => this.finish(run, summary));
     const view = viewOfRun(run);
@@ -141,6 +159,7 @@ export class BuildService {
     this.pendingEmits.delete(run.id);
     const level = summary.state === 'failed' ? 'error' : 'info';
     this.options.logs.append('app', level, `Build ${run.id} ${summary.state}${summary.error ? `: ${summary.error}` : '.'}`);
+    this.options.logs.append(buildLogSource(run.id), level, `Build ${run.id} ${summary.state}${summary.error ? `: ${summary.error}` : '.'}`);
     let dropped: string[] = [];
     try {
       dropped = await this.history.add(summary);
@@ -182,10 +201,6 @@ function viewOfRun(run: BuildRun): BuildView {
     progress: run.queue.progress(),
     outputPaths: [],
   };
-}
-
-function describeTarget(target: BuildTarget): string {
-  return target.kind === 'file' ? `${target.file}${target.attr ? ` -A ${target.attr}` : ''}` : target.installable;
 }
 
 function unknownBuild(id: string): BuilderBarError {

@@ -21,5 +21,6 @@ export function defaultSettings(platform: NodeJS.Platform = process.platform): S
     restartPolicy: { enabled: true, maxPerMinute: 6, giveUpAfter: 5 },
     logs: { ringLines: 10_000 },
     remoteBuilders: [],
+    trackedRepos: [],
   };
 }

@@ -27,6 +27,8 @@ const steps: Array<(old: Json) => Json> = [
   },
   // 1 -> 2: remote builders beside the VM (none until the user adds one)
   (old) => ({ ...old, remoteBuilders: Array.isArray(old.remoteBuilders) ? old.remoteBuilders : [], version: 2 }),
+  // 2 -> 3: tracked repositories for incremental baselines (none until the user adds one)
+  (old) => ({ ...old, trackedRepos: Array.isArray(old.trackedRepos) ? old.trackedRepos : [], version: 3 }),
 ];
 
 export const LATEST_SETTINGS_VERSION = steps.length;

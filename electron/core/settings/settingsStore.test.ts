@@ -81,10 +81,10 @@ describe('SettingsStore', () => {
     const old = { cores: 2, memorySize: 2048, diskSize: 10240, port: 31500, autoRestart: false };
     await writeFile(file, JSON.stringify(old));
     const store = await open();
-    expect(store.get()).toMatchObject({ version: 2, remoteBuilders: [], cpus: 2, memoryMiB: 2048, diskGiB: 10, hostPort: 31500 });
+    expect(store.get()).toMatchObject({ version: 3, remoteBuilders: [], trackedRepos: [], cpus: 2, memoryMiB: 2048, diskGiB: 10, hostPort: 31500 });
     expect(store.get().restartPolicy.enabled).toBe(false);
     expect(JSON.parse(await readFile(`${file}.v0.bak`, 'utf8'))).toEqual(old);
-    expect(JSON.parse(await readFile(file, 'utf8')).version).toBe(2);
+    expect(JSON.parse(await readFile(file, 'utf8')).version).toBe(3);
   });
 
   it('never overwrites a file from a newer Builder Bar', async () => {
@@ -99,7 +99,7 @@ describe('SettingsStore', () => {
 describe('migrateSettings', () => {
   it('leaves a current file as it is', () => {
     const current = { ...defaultSettings('darwin') };
-    expect(migrateSettings(current)).toEqual({ value: current, from: 2 });
+    expect(migrateSettings(current)).toEqual({ value: current, from: 3 });
   });
 
   it('refuses a version that is not a whole number', () => {

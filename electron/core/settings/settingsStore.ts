@@ -40,8 +40,11 @@ export class SettingsStore {
     return this.current;
   }
 
-  /** Validates and saves a patch; returns the new settings and the names of changed fields. */
-  async update(patch: SettingsPatch): Promise<{ settings: Settings; changed: (keyof Settings)[] }> {
+  /**
+   * Validates and saves a patch; returns the new settings and the names of changed fields.
+   * The core may also set `trackedRepos`, which clients change only through `baselines.*`.
+   */
+  async update(patch: SettingsPatch & { trackedRepos?: Settings['trackedRepos'] }): Promise<{ settings: Settings; changed: (keyof Settings)[] }> {
     if (this.readOnlyReason) {
       throw new BuilderBarError('invalid-settings', `Settings are read-only: ${this.readOnlyReason}.`,
         `Update Builder Bar, or move ${this.options.file} away to start from defaults.`);

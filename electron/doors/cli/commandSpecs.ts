@@ -3,7 +3,13 @@
  * `--help` prints. The parser and the help text both read this table, so the help can never
  * describe an option the parser does not accept, or miss one it does.
  */
-import { LogSourceSchema, ProfileNameSchema } from '../../ipc/contract.js';
+import { FixedLogSourceSchema, LogSourceSchema, ProfileNameSchema } from '../../ipc/contract.js';
+
+const logSourceNames = `${FixedLogSourceSchema.options.join(', ')}, build:<id>`;
+
+function checkLogSource(value: string): string | null {
+  return LogSourceSchema.safeParse(value).success ? null : `--source must be one of ${logSourceNames} (got ${JSON.stringify(value)}).`;
+}
 
 export type OptionSpec =
   | { type: 'boolean'; short?: string; description: string }
@@ -14,6 +20,8 @@ export type OptionSpec =
       description: string;
       /** The value must be one of these. */
       choices?: readonly string[];
+      /** Checks a value no list can hold (e.g. `build:<id>`): null when fine, else why not; `example` passes. */
+      accepts?: { check: (value: string) => string | null; example: string };
       /** The value must be a number in this range (an integer when `integer`). */
       number?: { min: number; max: number; integer: boolean };
     };
@@ -98,11 +106,11 @@ export const commandSpecs: readonly CommandSpec[] = [
     synopsis: '[--source SOURCE] [--lines N] [--follow]',
     summary: 'Print the logs',
     details: [
-      `Prints the last lines of the logs, all sources interleaved unless --source picks one: ${LogSourceSchema.options.join(', ')} (vm-console is the guest's serial console).`,
+      `Prints the last lines of the logs, all sources interleaved unless --source picks one: ${logSourceNames} (vm-console is the guest's serial console; nix-wiring what nix plan/apply/remove/verify did; build:<id> one build's Nix messages and derivation logs, the id as \`builder-bar build --json\` prints it).`,
       'With --follow it keeps printing new lines until Ctrl-C.',
     ],
     options: {
-      source: { type: 'string', valueName: 'SOURCE', description: `Only this source: ${LogSourceSchema.options.join(', ')}`, choices: LogSourceSchema.options },
+      source: { type: 'string', valueName: 'SOURCE', description: `Only this source: ${logSourceNames}`, accepts: { check: checkLogSource, example: 'build:build-m1x2-1-3f' } },
       lines: { type: 'string', short: 'n', valueName: 'N', description: 'How many lines to print first (default 50)', number: { min: 1, max: 100_000, integer: true } },
       follow: { type: 'boolean', short: 'f', description: 'Keep printing new lines as they arrive' },
     },
@@ -229,6 +237,23 @@ export const commandSpecs: readonly CommandSpec[] = [
     ],
     options: { out: { type: 'string', valueName: 'DIR', description: 'Write the bundle into DIR instead of the log dir' } },
     operands: { min: 0, max: 0 },
+  },
+  {
+    path: ['baselines'],
+    synopsis: 'REPO [--interval S] [--now EPOCH] [--json] [...]',
+    summary: "Show which full build each branch's incremental build reuses",
+    details: [
+      'For every local branch of the git work tree REPO (and a detached HEAD), the baseline commit an incremental build reuses: T is the clock (or the tip\'s committer time), B = floor(T / interval) * interval, and the baseline is the first commit git rev-list --before=B -1 BRANCH names (committer date, B included, all parents), or a root commit when none is that old. It prints B in UTC and local time, the baseline\'s short id, subject and committer date, the commits and files changed since it, the next rollover with a countdown, the branches that share its full build, and warnings: root-commit fallback, a baseline off the first-parent line, a shallow clone.',
+      'It runs without a core: it only reads the repository. With --json it prints an array with, per branch, branch, tip, baseline (the sha), baselineSubject, baselineCommitTime, baselineAuthorTime, boundary, nextRollover, rootFallback, offFirstParent, commitsSince, filesChanged, sharedWith and warnings. A path that is not a git work tree exits with 2.',
+    ],
+    options: {
+      interval: { type: 'string', valueName: 'S', description: 'Boundary interval in seconds (default 86400: UTC midnight; 604800 is a week, boundaries on Thursdays)', number: { min: 60, max: 366 * 86_400, integer: true } },
+      now: { type: 'string', valueName: 'EPOCH', description: 'Use this time (seconds since 1970) as the clock instead of now', number: { min: 0, max: 100_000_000_000, integer: true } },
+      'time-source': { type: 'string', valueName: 'SOURCE', description: "T is wall-clock (default) or tip-commit (each tip's committer time)", choices: ['wall-clock', 'tip-commit'] },
+      branches: { type: 'string', valueName: 'PATTERN', description: 'Only branches matching this git for-each-ref pattern under refs/heads, e.g. "release/*"' },
+      json: { type: 'boolean', description: 'Print the branches as a JSON array' },
+    },
+    operands: { min: 1, max: 1 },
   },
 ];
 

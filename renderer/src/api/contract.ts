@@ -15,6 +15,8 @@ export type {
   EventPayload,
   GuestStats,
   HostKeyInfo,
+  FixedLogSource,
+  LogFile,
   LogLevel,
   LogLine,
   LogSource,
@@ -32,6 +34,15 @@ export type {
   VmError,
   VmState,
 } from '../../../electron/ipc/contract.js';
+export type {
+  BaselinesList,
+  BaselineTimeSource,
+  BranchBaseline,
+  PrebuildState,
+  RepoBaselines,
+  TrackedRepo,
+} from '../../../electron/ipc/baselinesContract.js';
+export { AddTrackedRepoSchema, TrackedRepoSchema } from '../../../electron/ipc/baselinesContract.js';
 export {
   apiMethods,
   BuildTargetSchema,

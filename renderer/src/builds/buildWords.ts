@@ -2,7 +2,7 @@
  * What the Builds panel says about a build and its derivations: state words and tones, the
  * target as a command line would show it, progress and duration. Pure, so it is unit-tested.
  */
-import type { BuildTarget, BuildView } from '../api/contract.js';
+import type { BuildView } from '../api/contract.js';
 import { formatDuration, type StateTone } from '../format/format.js';
 
 type BuildState = BuildView['state'];
@@ -33,10 +33,8 @@ export const derivationStateWords: Record<DerivationState, string> = {
   cancelled: 'cancelled',
 };
 
-/** "/home/u/job.nix -A hello" or "nixpkgs#hello". */
-export function describeTarget(target: BuildTarget): string {
-  return target.kind === 'file' ? `${target.file}${target.attr ? ` -A ${target.attr}` : ''}` : target.installable;
-}
+/** "/home/u/job.nix -A hello", "nixpkgs#hello" or a baseline's full build. */
+export { describeBuildTarget as describeTarget } from '../../../electron/ipc/describeBuildTarget.js';
 
 /** "1/3 done · 1 running · 1 failed"; only the parts that are not zero after the first. */
 export function describeProgress(progress: BuildView['progress']): string {

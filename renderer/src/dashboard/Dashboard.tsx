@@ -1,4 +1,5 @@
 /** The Dashboard window: state, actions, last error, resources, host key, console, settings. */
+import { BaselinesPanel } from '../baselines/BaselinesPanel.js';
 import { RemoteBuildersPanel } from '../builders/RemoteBuildersPanel.js';
 import { BuildsPanel } from '../builds/BuildsPanel.js';
 import { ConnectionBanner } from '../components/ConnectionBanner.js';
@@ -32,6 +33,7 @@ export function Dashboard() {
         <BuildsPanel />
         <RemoteBuildersPanel />
         <NixPanel />
+        <BaselinesPanel />
         <ConsolePanel />
         <SettingsForm settings={settings} />
       </main>

@@ -3,7 +3,7 @@
  * pure steps the store applies, kept apart so they are unit-tested without a DOM.
  */
 import type { ConnectionInfo } from '../api/connection.js';
-import type { BuildView, ErrorInfo, LogLine, RemoteBuilderList, Settings, Status } from '../api/contract.js';
+import type { BuildView, ErrorInfo, LogLine, RemoteBuilderList, RepoBaselines, Settings, Status } from '../api/contract.js';
 
 export interface Mirror {
   status: Status | null;
@@ -14,13 +14,15 @@ export interface Mirror {
   builds: BuildView[];
   /** Remote builders with their last health check; null until the core answered. */
   remoteBuilders: RemoteBuilderList['builders'] | null;
+  /** Tracked repositories with each branch's baseline, as the core last computed them; null until it answered. */
+  baselines: RepoBaselines[] | null;
   connection: ConnectionInfo;
   /** Why the initial fetch failed, if it did (shown instead of an empty page). */
   loadError: ErrorInfo | null;
 }
 
 export function emptyMirror(connection: ConnectionInfo): Mirror {
-  return { status: null, settings: null, logs: [], builds: [], remoteBuilders: null, connection, loadError: null };
+  return { status: null, settings: null, logs: [], builds: [], remoteBuilders: null, baselines: null, connection, loadError: null };
 }
 
 /**

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ConnectionInfo, ConnectionSource } from '../api/connection.js';
-import type { BuilderBarApi, BuildView, EventName, EventPayload, LogLine, RemoteBuilderList, Settings, Status } from '../api/contract.js';
+import type { BuilderBarApi, BuildView, EventName, EventPayload, LogLine, RemoteBuilderList, RepoBaselines, Settings, Status } from '../api/contract.js';
+import { sampleRepo } from '../baselines/sampleBaselines.js';
 import { createMirrorStore } from './mirrorStore.js';
 import { initialStatus } from '../../../electron/ipc/initialStatus.js';
 import { defaultSettings } from '../../../electron/core/settings/defaults.js';
@@ -40,7 +41,7 @@ const remote: RemoteBuilderList['builders'][number] = {
 
 /** An in-memory core behind the API shape: answers from its fields, pushes events on demand. */
 function fakeCore() {
-  const core = { status, settings, tail: [line(1), line(2)], calls: 0, builds: [] as BuildView[], remoteBuilders: [] as RemoteBuilderList['builders'] };
+  const core = { status, settings, tail: [line(1), line(2)], calls: 0, builds: [] as BuildView[], remoteBuilders: [] as RemoteBuilderList['builders'], baselines: [] as RepoBaselines[] };
   const listeners = new Map<EventName, Set<(payload: unknown) => void>>();
   const ok = <T>(value: T) => Promise.resolve({ ok: true as const, value });
   const api: BuilderBarApi = {
@@ -53,6 +54,8 @@ function fakeCore() {
     stopBuilder: () => ok(core.status),
     restartBuilder: () => ok(core.status),
     tailLogs: () => ok({ lines: core.tail }),
+    listLogFiles: () => ok({ logDir: '/logs', files: [] }),
+    revealLogFile: () => ok({ path: '/logs/app.log' }),
     getSettings: () => ok(core.settings),
     setSettings: () => ok({ settings: core.settings, effects: { needsRestart: false, needsNewDisk: false, messages: [] } }),
     listBuilds: () => ok({ builds: core.builds, external: [] }),
@@ -70,6 +73,12 @@ function fakeCore() {
     removeNixWiring: () => Promise.reject(new Error('the mirror does not remove')),
     verifyNixWiring: () => Promise.reject(new Error('the mirror does not verify')),
     createDiagnostics: () => Promise.reject(new Error('the mirror makes no bundle')),
+    listBaselines: () => ok({ repos: core.baselines }),
+    // The Baselines panel asks these directly; the mirror only lists and follows events.
+    trackRepo: () => Promise.reject(new Error('the mirror does not add repositories')),
+    untrackRepo: () => Promise.reject(new Error('the mirror does not remove repositories')),
+    updateTrackedRepo: () => Promise.reject(new Error('the mirror does not change repositories')),
+    prebuildBaseline: () => Promise.reject(new Error('the mirror does not prebuild')),
     on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void) {
       const set = listeners.get(event) ?? new Set();
       listeners.set(event, set);
@@ -177,6 +186,24 @@ describe('the mirror store', () => {
     const checked = { ...remote, health: { ...remote.health, state: 'ok' as const, message: 'Nix 2.26', latencyMs: 12 } };
     fake.emit('builders', { builders: [checked] });
     expect(mirror.store.getState().remoteBuilders?.[0]?.health.state).toBe('ok');
+  });
+
+  it('lists the tracked repositories once open, then replaces them with each baselines event', async () => {
+    const fake = fakeCore();
+    const before = sampleRepo({ id: 'app' });
+    fake.core.baselines = [before];
+    const mirror = createMirrorStore(fake, { tailLines: 100, logCap: 100 });
+    expect(mirror.store.getState().baselines).toBeNull();
+    fake.setConnection('open');
+    await settle();
+    expect(mirror.store.getState().baselines).toEqual([before]);
+    expect(mirror.store.getState().loadError).toBeNull();
+
+    const moved = sampleRepo({ id: 'app', baselineSha: 'b'.repeat(40) });
+    fake.emit('baselines', { repos: [moved] });
+    expect(mirror.store.getState().baselines?.[0]?.branches[0]?.baseline.sha).toBe('b'.repeat(40));
+    fake.emit('baselines', { repos: [] });
+    expect(mirror.store.getState().baselines).toEqual([]);
   });
 
   it('does not let a slow reply overwrite a build event that came after the queue was listed', async () => {

@@ -1,8 +1,9 @@
 /**
  * The zustand store that mirrors the core for one window. It fetches status, settings and the
- * recent log tail, the build queue and the remote builders when the door opens (and again after
- * every reconnect, since events were missed meanwhile), then follows the `status`, `logs`,
- * `settings`, `build`, `buildRemoved` and `builders` events.
+ * recent log tail, the build queue, the remote builders and the tracked repositories' baselines
+ * when the door opens (and again after every reconnect, since events were missed meanwhile),
+ * then follows the `status`, `logs`, `settings`, `build`, `buildRemoved`, `builders` and
+ * `baselines` events.
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { ConnectionSource } from '../api/connection.js';
@@ -51,12 +52,20 @@ export function createMirrorStore(
       else noteFailure(reply.error);
       return reply.ok;
     });
-    const [status, settings, tail, buildsOk, buildersOk] = await Promise.all([
+    // Applied on arrival like the queue: a `baselines` event after the answer is newer.
+    const baselinesApplied = api.listBaselines({}).then((reply) => {
+      if (disposed) return reply.ok;
+      if (reply.ok) store.setState({ baselines: reply.value.repos });
+      else noteFailure(reply.error);
+      return reply.ok;
+    });
+    const [status, settings, tail, buildsOk, buildersOk, baselinesOk] = await Promise.all([
       api.getStatus({}),
       api.getSettings({}),
       api.tailLogs({ lines: options.tailLines }),
       buildsApplied,
       buildersApplied,
+      baselinesApplied,
     ]);
     if (disposed) return;
     if (status.ok) store.setState({ status: status.value });
@@ -65,7 +74,7 @@ export function createMirrorStore(
     else noteFailure(settings.error);
     if (tail.ok) store.setState((mirror) => ({ logs: mergeLogLines(mirror.logs, tail.value.lines, options.logCap) }));
     else noteFailure(tail.error);
-    if (status.ok && settings.ok && tail.ok && buildsOk && buildersOk) store.setState({ loadError: null });
+    if (status.ok && settings.ok && tail.ok && buildsOk && buildersOk && baselinesOk) store.setState({ loadError: null });
   };
 
   const unsubscribers = [
@@ -77,6 +86,7 @@ export function createMirrorStore(
     api.on('build', (build) => store.setState((mirror) => ({ builds: mergeBuild(mirror.builds, build) }))),
     api.on('buildRemoved', ({ id }) => store.setState((mirror) => ({ builds: removeBuild(mirror.builds, id) }))),
     api.on('builders', ({ builders }) => store.setState({ remoteBuilders: builders })),
+    api.on('baselines', ({ repos }) => store.setState({ baselines: repos })),
     connection.subscribe((info) => {
       const wasOpen = store.getState().connection.state === 'open';
       store.setState({ connection: info });

@@ -1,0 +1,369 @@
+/**
+ * Incremental baselines, live: the tracked repositories (kept in the settings), each branch's
+ * baseline as the engine computes it (FACTS.md section 3), recomputed only when something that
+ * decides it changes: a ref moves (HEAD, refs, packed-refs are watched), a boundary rolls over
+ * (one timer for the earliest), the repository's settings change, or the machine wakes up.
+ * Prebuilding queues a baseline's full build in the build queue and remembers which baseline
+ * made which output path, so each branch shows whether the build its incremental build will
+ * reuse exists.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type {
+  AddTrackedRepo,
+  BaselinesList,
+  BranchBaseline,
+  BuildView,
+  RepoBaselines,
+  TrackedRepo,
+} from '../../ipc/contract.js';
+import { assertGitWorkTree, RepoBaselineEngine, type ComputedRepoBaselines } from '../baselines/index.js';
+import { BuilderBarError } from '../errors.js';
+import { DEFAULT_FULL_BUILD_COMMAND } from '../incremental/defaultFullBuild.js';
+import { expandFullBuildCommand } from '../incremental/expandFullBuildCommand.js';
+import type { LogSink } from '../logs/logSink.js';
+import type { SettingsStore } from '../settings/settingsStore.js';
+import { GcRoots } from './gcRoots.js';
+import { PrebuildRecords } from './prebuildRecords.js';
+import { RefWatcher } from './refWatcher.js';
+import { repoIdFor } from './repoId.js';
+import { RolloverTimer } from './rolloverTimer.js';
+
+export type BaselineBuildTarget = {
+  kind: 'baseline';
+  repoId: string;
+  branch: string;
+  rev: string;
+  argv: string[];
+};
+
+export interface BaselineServiceOptions {
+  settings: Pick<SettingsStore, 'get' | 'update'>;
+  logs: LogSink;
+  stateDir: string;
+  /** Queues a build in the core's build queue. */
+  startBuild: (target: BaselineBuildTarget) => Promise<BuildView>;
+  /** Every build view the queue emits (to follow prebuilds). */
+  onBuild: (listener: (view: BuildView) => void) => () => void;
+  /** The environment Nix runs in for builds (to register the full builds as GC roots). */
+  nixEnvironment: () => Promise<Record<string, string>>;
+  /** Milliseconds since the epoch. */
+  now?: () => number;
+  /** Whether a store path is (still) in the local Nix store. */
+  storePathExists?: (storePath: string) => Promise<boolean>;
+  /** How often each repository's path is checked (moved away, or back again), ms. */
+  missingPollMs?: number;
+}
+
+interface TrackedRuntime {
+  repo: TrackedRepo;
+  engine: RepoBaselineEngine;
+  watcher: RefWatcher;
+  computed: ComputedRepoBaselines | null;
+  /** A recompute in flight; later requests chain after it so results arrive in order. */
+  computing: Promise<void>;
+}
+
+export class BaselineService {
+  private readonly runtimes = new Map<string, TrackedRuntime>();
+  private readonly listeners = new Set<(list: BaselinesList) => void>();
+  private readonly storePresence = new Map<string, boolean>();
+  private readonly now: () => number;
+  private readonly storePathExists: (storePath: string) => Promise<boolean>;
+  private readonly rollover: RolloverTimer;
+  private readonly missingPoll: NodeJS.Timeout;
+  private readonly unsubscribeBuilds: () => void;
+  private readonly gcRoots: GcRoots;
+  private closed = false;
+
+  private constructor(
+    private readonly options: BaselineServiceOptions,
+    private readonly prebuilds: PrebuildRecords,
+  ) {
+    this.now = options.now ?? Date.now;
+    this.storePathExists = options.storePathExists ?? pathExists;
+    this.rollover = new RolloverTimer(
+      () => this.nextRollover(),
+      () => void this.recomputeAll('a boundary rolled over'),
+      this.now,
+    );
+    // A moved or deleted work tree sends no event (a watch follows the moved directory), so
+    // every repository's path is looked at now and then; a missing one is retried the same way.
+    this.missingPoll = setInterval(() => {
+      for (const runtime of this.runtimes.values()) {
+        const wasMissing = runtime.computed?.state === 'missing';
+        void fs.stat(runtime.repo.path).then(
+          () => wasMissing,
+          () => !wasMissing,
+        ).then((changed) => {
+          if (changed) void this.recompute(runtime).then(() => this.announce());
+        });
+      }
+    }, options.missingPollMs ?? 10_000);
+    this.missingPoll.unref();
+    this.unsubscribeBuilds = options.onBuild((view) => void this.followBuild(view));
+    this.gcRoots = new GcRoots(path.join(options.stateDir, 'gcroots'), options.nixEnvironment);
+  }
+
+  static async open(options: BaselineServiceOptions): Promise<BaselineService> {
+    const prebuilds = new PrebuildRecords(options.stateDir, options.now);
+    const loaded = await prebuilds.load();
+    if (loaded.movedAsideTo) {
+      options.logs.append('app', 'warn', `The prebuild records could not be read; they were moved to ${loaded.movedAsideTo}.`);
+    }
+    const service = new BaselineService(options, prebuilds);
+    await Promise.all(options.settings.get().trackedRepos.map((repo) => service.track(repo)));
+    service.rollover.kick();
+    return service;
+  }
+
+  list(): BaselinesList {
+    return { repos: [...this.runtimes.values()].map((runtime) => this.viewOf(runtime)) };
+  }
+
+  onChange(listener: (list: BaselinesList) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async addRepo(input: AddTrackedRepo): Promise<BaselinesList> {
+    await assertGitWorkTree(input.path);
+    const current = this.options.settings.get().trackedRepos;
+    const realPath = await fs.realpath(input.path);
+    for (const existing of current) {
+      const existingReal = await fs.realpath(existing.path).catch(() => existing.path);
+      if (existingReal === realPath) {
+        throw new BuilderBarError('invalid-settings', `${input.path} is already tracked as "${existing.id}".`, 'Change its settings in the Baselines panel instead of adding it again.');
+      }
+    }
+    if (input.id !== undefined && current.some((existing) => existing.id === input.id)) {
+      throw new BuilderBarError('invalid-settings', `A tracked repository named "${input.id}" already exists.`, 'Pick another name, or leave the name empty to get one from the directory.');
+    }
+    const repo: TrackedRepo = {
+      id: input.id ?? repoIdFor(input.path, current.map((existing) => existing.id)),
+      path: input.path,
+      intervalSeconds: input.intervalSeconds ?? 86_400,
+      timeSource: input.timeSource ?? 'wall-clock',
+      branchPattern: input.branchPattern ?? null,
+      fullBuild: input.fullBuild ?? [...DEFAULT_FULL_BUILD_COMMAND],
+    };
+    await this.options.settings.update({ trackedRepos: [...current, repo] });
+    this.options.logs.append('app', 'info', `Tracking ${repo.path} as "${repo.id}" (interval ${repo.intervalSeconds} s, ${repo.timeSource}).`);
+    await this.track(repo);
+    this.rollover.kick();
+    this.announce();
+    return this.list();
+  }
+
+  async removeRepo(id: string): Promise<BaselinesList> {
+    const current = this.options.settings.get().trackedRepos;
+    if (!current.some((repo) => repo.id === id)) throw unknownRepo(id);
+    await this.options.settings.update({ trackedRepos: current.filter((repo) => repo.id !== id) });
+    const runtime = this.runtimes.get(id);
+    runtime?.watcher.close();
+    this.runtimes.delete(id);
+    await this.prebuilds.forgetRepo(id);
+    await this.gcRoots.prune(id, new Set());
+    this.options.logs.append('app', 'info', `Stopped tracking "${id}" (its full builds stay in the Nix store until collected).`);
+    this.rollover.kick();
+    this.announce();
+    return this.list();
+  }
+
+  async updateRepo(id: string, patch: Partial<Omit<TrackedRepo, 'id' | 'path'>>): Promise<BaselinesList> {
+    const current = this.options.settings.get().trackedRepos;
+    const existing = current.find((repo) => repo.id === id);
+    if (!existing) throw unknownRepo(id);
+    const updated: TrackedRepo = { ...existing, ...patch };
+    await this.options.settings.update({ trackedRepos: current.map((repo) => (repo.id === id ? updated : repo)) });
+    const runtime = this.runtimes.get(id);
+    if (runtime) {
+      runtime.repo = updated;
+      await this.recompute(runtime);
+    }
+    this.rollover.kick();
+    this.announce();
+    return this.list();
+  }
+
+  /** Queues the full build of `branch`'s baseline; a no-op when it is built, queued or building. */
+  async prebuild(repoId: string, branch: string): Promise<BaselinesList> {
+    const runtime = this.runtimes.get(repoId);
+    if (!runtime) throw unknownRepo(repoId);
+    if (runtime.computed?.state !== 'ok') {
+      throw new BuilderBarError('invalid-request', `"${repoId}" cannot be read right now: ${runtime.computed?.message ?? 'not computed yet'}.`, null);
+    }
+    const entry = runtime.computed.branches.find((candidate) => candidate.branch === branch);
+    if (!entry) {
+      throw new BuilderBarError('invalid-request', `"${repoId}" has no tracked branch named ${JSON.stringify(branch)}.`, 'The Baselines panel lists its branches.');
+    }
+    const sha = entry.baseline.sha;
+    const argv = expandFullBuildCommand(runtime.repo.fullBuild, { rev: sha, repo: runtime.repo.path, branch });
+    const view = this.prebuildOf(runtime.repo, sha);
+    if (view.state === 'queued' || view.state === 'building' || view.state === 'built') return this.list();
+    const build = await this.options.startBuild({ kind: 'baseline', repoId, branch, rev: sha, argv });
+    await this.prebuilds.started(repoId, sha, runtime.repo.fullBuild, build.id);
+    this.options.logs.append('app', 'info', `Prebuilding the baseline ${sha.slice(0, 12)} of ${JSON.stringify(branch)} in "${repoId}" (build ${build.id}).`);
+    await this.prebuilds.follow(build);
+    this.announce();
+    return this.list();
+  }
+
+  /** After a wake-up: boundaries may have passed while asleep, refs may have moved. */
+  async resumed(): Promise<void> {
+    await this.recomputeAll('the machine woke up');
+  }
+
+  close(): void {
+    this.closed = true;
+    this.rollover.close();
+    clearInterval(this.missingPoll);
+    this.unsubscribeBuilds();
+    for (const runtime of this.runtimes.values()) runtime.watcher.close();
+    this.runtimes.clear();
+    this.listeners.clear();
+  }
+
+  private async track(repo: TrackedRepo): Promise<void> {
+    const engine = new RepoBaselineEngine(repo.path);
+    const runtime: TrackedRuntime = {
+      repo,
+      engine,
+      computed: null,
+      computing: Promise.resolve(),
+      watcher: new RefWatcher(
+        () => engine.watchPaths(),
+        () => {
+          void this.recompute(runtime).then(() => {
+            this.rollover.kick();
+            this.announce();
+          });
+        },
+      ),
+    };
+    this.runtimes.set(repo.id, runtime);
+    await this.recompute(runtime);
+    await runtime.watcher.start();
+  }
+
+  private async recomputeAll(why: string): Promise<void> {
+    if (this.closed) return;
+    this.options.logs.append('app', 'debug', `Recomputing baselines: ${why}.`);
+    await Promise.all([...this.runtimes.values()].map((runtime) => this.recompute(runtime)));
+    this.rollover.kick();
+    this.announce();
+  }
+
+  private recompute(runtime: TrackedRuntime): Promise<void> {
+    runtime.computing = runtime.computing.then(async () => {
+      if (this.closed) return;
+      const { repo } = runtime;
+      const computed = await runtime.engine.compute({
+        intervalSeconds: repo.intervalSeconds,
+        timeSource: repo.timeSource,
+        branchPattern: repo.branchPattern,
+        now: Math.floor(this.now() / 1000),
+      });
+      const wasMissing = runtime.computed?.state === 'missing';
+      runtime.computed = computed;
+      if (computed.state !== 'ok' && !wasMissing) {
+        this.options.logs.append('app', 'warn', `Baselines of "${repo.id}": ${computed.message ?? computed.state}`);
+      }
+      if (wasMissing && computed.state === 'ok') void runtime.watcher.start();
+      await this.refreshStorePresence(runtime);
+      if (computed.state === 'ok') await this.pruneRoots(runtime);
+    });
+    return runtime.computing;
+  }
+
+  /** Checks, once per computation, whether each built baseline's output is still in the store. */
+  private async refreshStorePresence(runtime: TrackedRuntime): Promise<void> {
+    const shas = new Set(runtime.computed?.branches.map((branch) => branch.baseline.sha) ?? []);
+    for (const sha of shas) {
+      const record = this.prebuilds.find(runtime.repo.id, sha, runtime.repo.fullBuild);
+      if (record?.state === 'built' && record.outPath) this.storePresence.set(record.outPath, await this.storePathExists(record.outPath));
+    }
+  }
+
+  /** Roots of baselines that no branch of the repository uses any more can go. */
+  private async pruneRoots(runtime: TrackedRuntime): Promise<void> {
+    const inUse = new Set(runtime.computed?.branches.map((branch) => branch.baseline.sha) ?? []);
+    const dropped = await this.gcRoots.prune(runtime.repo.id, inUse);
+    if (dropped.length > 0) {
+      this.options.logs.append('app', 'info', `"${runtime.repo.id}": ${dropped.length} old baseline full build(s) may now be garbage-collected (no branch uses them).`);
+    }
+  }
+
+  private async followBuild(view: BuildView): Promise<void> {
+    if (view.target.kind !== 'baseline') return;
+    if (!(await this.prebuilds.follow(view))) return;
+    const outPath = view.outputPaths[0];
+    if (view.state === 'succeeded' && outPath) {
+      this.storePresence.set(outPath, true);
+      try {
+        await this.gcRoots.add(view.target.repoId, view.target.rev, outPath);
+      } catch (error) {
+        this.options.logs.append('app', 'warn', `The full build ${outPath} is not protected from garbage collection: ${(error as Error).message}`);
+      }
+    }
+    if (view.state === 'succeeded' || view.state === 'failed') {
+      this.options.logs.append(
+        'app',
+        view.state === 'failed' ? 'warn' : 'info',
+        `The baseline ${view.target.rev.slice(0, 12)} of "${view.target.repoId}" ${view.state === 'succeeded' ? `is built: ${outPath ?? '(no output path)'}` : `failed to build: ${view.error ?? 'see its log'}`}.`,
+      );
+    }
+    this.announce();
+  }
+
+  private prebuildOf(repo: TrackedRepo, sha: string): BranchBaseline['prebuild'] {
+    const record = this.prebuilds.find(repo.id, sha, repo.fullBuild);
+    return PrebuildRecords.view(record, record?.outPath ? (this.storePresence.get(record.outPath) ?? true) : false);
+  }
+
+  private viewOf(runtime: TrackedRuntime): RepoBaselines {
+    const computed = runtime.computed;
+    const nowSeconds = Math.floor(this.now() / 1000);
+    if (!computed) {
+      return { repo: runtime.repo, state: 'error', message: 'Not computed yet.', shallow: false, computedAt: nowSeconds, branches: [], groups: [] };
+    }
+    return {
+      repo: runtime.repo,
+      state: computed.state,
+      message: computed.message,
+      shallow: computed.shallow,
+      computedAt: computed.computedAt,
+      branches: computed.branches.map((branch) => ({ ...branch, prebuild: this.prebuildOf(runtime.repo, branch.baseline.sha) })),
+      groups: computed.groups,
+    };
+  }
+
+  /** The earliest rollover of a wall-clock repository (a tip-commit baseline moves only with its tip). */
+  private nextRollover(): number | null {
+    let next: number | null = null;
+    for (const runtime of this.runtimes.values()) {
+      if (runtime.repo.timeSource !== 'wall-clock' || runtime.computed?.state !== 'ok') continue;
+      for (const branch of runtime.computed.branches) if (next === null || branch.nextRollover < next) next = branch.nextRollover;
+    }
+    return next;
+  }
+
+  private announce(): void {
+    if (this.closed) return;
+    const list = this.list();
+    for (const listener of this.listeners) listener(list);
+  }
+}
+
+function unknownRepo(id: string): BuilderBarError {
+  return new BuilderBarError('invalid-request', `No tracked repository is named "${id}".`, 'builder-bar baselines and the Baselines panel list the tracked ones.');
+}
+
+async function pathExists(storePath: string): Promise<boolean> {
+  // Store paths are absolute and read-only; lstat (not stat) so a dangling symlink output still counts.
+  if (!path.isAbsolute(storePath)) return false;
+  return fs.lstat(storePath).then(
+    () => true,
+    () => false,
+  );
+}
