@@ -4,7 +4,8 @@
  *
  *   BENCH_ROUNDS=N          start-to-ready rounds (default 3)
  *   BENCH_IDLE_SECONDS=N    idle window (default 60)
- *   BENCH_ONLY=a,b          only these: start, idle, queue (default all)
+ *   BENCH_ONLY=a,b          only these: start, idle, queue, logview, baselines (default all)
+ *   BENCH_LOGVIEW_*         see logViewSection.ts
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -14,11 +15,13 @@ import { createCore } from '../core/createCore.js';
 import { runNixCommand } from '../doors/cli/nixCommand.js';
 import { benchBuildQueueOverhead } from './buildQueueOverhead.js';
 import { benchIdleFootprint, defaultBinJs } from './idleFootprint.js';
+import { logViewSection } from './logViewSection.js';
+import { baselinesSection } from './baselines.js';
 import { benchStartToReady, median } from './startToReady.js';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const idleSeconds = Number(process.env.BENCH_IDLE_SECONDS ?? 60);
-const only = new Set((process.env.BENCH_ONLY ?? 'start,idle,queue').split(',').map((name) => name.trim()));
+const only = new Set((process.env.BENCH_ONLY ?? 'start,idle,queue,logview,baselines').split(',').map((name) => name.trim()));
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
@@ -28,6 +31,8 @@ async function main(): Promise<void> {
     if (only.has('start')) await startToReadySection(stateDir);
     if (only.has('idle')) await idleSection(stateDir);
     if (only.has('queue')) await queueSection(stateDir);
+    if (only.has('logview')) await logViewSection();
+    if (only.has('baselines')) await baselinesSection(rounds);
   } finally {
     await rm(stateDir, { recursive: true, force: true });
   }
@@ -51,6 +56,9 @@ async function idleSection(stateDir: string): Promise<void> {
 
 async function queueSection(stateDir: string): Promise<void> {
   console.log(`\n20 tiny derivations on the builder, ${rounds} alternating rounds (target ratio <= 1.05)`);
+  // This host is x86_64-linux too: without max-jobs = 0 the core's builds would run locally
+  // (and, as root without a nixbld group, fail), not on the builder the bench measures.
+  process.env.NIX_CONFIG = [process.env.NIX_CONFIG, 'max-jobs = 0'].filter(Boolean).join('\n');
   const queue = await withReadyWiredCore(stateDir, (core) => benchBuildQueueOverhead(core, stateDir, rounds));
   console.log(`  Builder Bar queue  ${queue.builderBarMs.map(seconds).join('  ')}   median ${seconds(median(queue.builderBarMs))}`);
   console.log(`  plain nix-build    ${queue.plainMs.map(seconds).join('  ')}   median ${seconds(median(queue.plainMs))}`);

@@ -1,0 +1,286 @@
+/**
+ * Benchmark: Builder Bar's Logs window against @xterm/xterm's own `write`, in one run.
+ *
+ * Builder Bar side: a serve child (real core + headless door, temp state dir, no VM) whose log
+ * hub is fed Nix build lines; the built Logs window in Chromium shows them. Throughput is the
+ * time from the first append to the run's last line showing in the view (hub → door → mirror
+ * → virtualised list, all of it). xterm side: a bare page writes the same bytes with
+ * `term.write`; throughput is until the last chunk's write callback, as xterm quotes its own.
+ * Then: requestAnimationFrame deltas while 50k lines/s stream in, and memory with 1M lines held
+ * (core ring set to 1,000,000; xterm scrollback 1,000,000).
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+import { execaNode, type ResultPromise } from 'execa';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { largestRendererRss } from './chromiumRenderers.js';
+import { benchRunBytes, endMarkerLine } from './logViewLines.js';
+import { isMessageKind, type FromServe, type ToServe } from './logViewProtocol.js';
+import { summarizeFrames, throughput, type FrameSummary, type Throughput } from './logViewStats.js';
+
+export interface LogViewBenchOptions {
+  rounds: number;
+  throughputLines: number;
+  streamRate: number;
+  streamSeconds: number;
+  heldLines: number;
+  /**
+   * Lines/s for filling the memory run: as fast as the hub takes them outruns the window once
+   * it holds several hundred thousand lines, and the door then drops it (16 MiB unsent) and it
+   * reloads only a tail, so the window would not hold the lines being measured.
+   */
+  heldRate: number;
+  chromiumPath: string;
+}
+
+export interface HeldMemory {
+  lines: number;
+  /** Lines the view itself holds (the Logs window keeps a capped tail; xterm its scrollback). */
+  linesInView: number;
+  heapUsedBytes: number;
+  rendererRssBytes: number;
+}
+
+export interface SideResult {
+  throughput: Throughput[];
+  frames: FrameSummary;
+  memory: HeldMemory;
+}
+
+export interface LogViewBenchResult {
+  bytesPerLine: number;
+  builderBar: SideResult & {
+    coreRssIdleBytes: number;
+    coreRssHeldBytes: number;
+    /** Lines the hub dropped from batches over the whole run (0 means the view got every line). */
+    droppedFromBatches: number;
+    /** Times the Logs window stopped following its tail mid-run and "Jump to latest" was pressed. */
+    followRescues: number;
+    /**
+     * Times the Logs window had to open a new WebSocket (the door drops a client that falls far
+     * behind), during the throughput and streaming runs and during the memory fill.
+     */
+    reconnects: { timedRuns: number; memoryFill: number };
+  };
+  xterm: SideResult;
+}
+
+/**
+ * The page-side globals the probe and driver scripts define (electron/bench/pages/). Functions
+ * passed to `evaluate` run in the page, so each names `globalThis` itself.
+ */
+interface PageGlobals {
+  logViewProbe: {
+    startFrames(): void;
+    stopFrames(): number[];
+    rescues: number;
+    watchText(selector: string, text: string, rescue?: string): void;
+    textSeen(): Promise<number>;
+  };
+  xtermBench: {
+    open(scrollback: number): void;
+    throughput(lines: number, runId: string, linesPerChunk: number): Promise<number>;
+    stream(lines: number, runId: string, ratePerSecond: number, tickMs: number): Promise<number>;
+    hold(lines: number, runId: string, linesPerChunk: number): Promise<number>;
+  };
+}
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+/** Bench pages are read from the source tree (`npm run bench` runs from the project root). */
+const pagesDir = path.resolve('electron', 'bench', 'pages');
+const logList = '[role="log"]';
+const xtermRows = '.xterm-rows';
+const chunkLines = 1000;
+/** The Logs window's button back to the tail: pressed if the view stops following mid-run. */
+const jumpToLatest = 'Jump to latest';
+/** BENCH_TRACE=1 prints each phase's start to stderr, to see where a slow run spends its time. */
+const benchStarted = performance.now();
+const trace = (phase: string): void => {
+  if (process.env.BENCH_TRACE) console.error(`  [${((performance.now() - benchStarted) / 1000).toFixed(1)} s] ${phase}`);
+};
+/** As playwright.config.ts launches it. */
+const launchArgs = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+export async function benchLogView(options: LogViewBenchOptions): Promise<LogViewBenchResult> {
+  // Short: the CLI socket lives in the state dir, and unix socket paths stop near 100 bytes.
+  const stateDir = await mkdtemp(path.join(os.tmpdir(), 'bb-logview-'));
+  const serve = await ServeChild.start(stateDir);
+  const browser = await chromium.launch({ executablePath: options.chromiumPath, args: launchArgs });
+  try {
+    trace('serve child and Chromium up');
+    const linesLib = await bundleLinesLib();
+    let sockets = 0;
+    const logs = await openLogsWindow(browser, serve.url, () => (sockets += 1));
+    const term = await openXtermPage(browser, linesLib, 100_000);
+    const idle = await serve.request({ kind: 'memory' }, 'memory');
+    let dropped = 0;
+
+    const bb: Throughput[] = [];
+    const xt: Throughput[] = [];
+    for (let round = 0; round < options.rounds; round += 1) {
+      const runId = `tp${round}`;
+      trace(`throughput round ${round + 1}`);
+      const ms = await timeLogsWindow(serve, logs, { kind: 'feed', runId, count: options.throughputLines, ratePerSecond: null }, (fed) => (dropped += fed.droppedFromBatches));
+      const bytes = benchRunBytes(options.throughputLines, runId);
+      bb.push(throughput(options.throughputLines, bytes, ms));
+      const xtMs = await term.evaluate(([lines, id, chunk]) => (globalThis as unknown as PageGlobals).xtermBench.throughput(lines, id, chunk), [options.throughputLines, runId, chunkLines] as const);
+      xt.push(throughput(options.throughputLines, bytes, xtMs));
+    }
+
+    const streamLines = options.streamRate * options.streamSeconds;
+    trace('streaming window');
+    await logs.evaluate(() => (globalThis as unknown as PageGlobals).logViewProbe.startFrames());
+    await timeLogsWindow(serve, logs, { kind: 'feed', runId: 'stream', count: streamLines, ratePerSecond: options.streamRate }, (fed) => (dropped += fed.droppedFromBatches));
+    const bbFrames = summarizeFrames(await logs.evaluate(() => (globalThis as unknown as PageGlobals).logViewProbe.stopFrames()));
+    const xtFrames = summarizeFrames(
+      await term.evaluate(async ([lines, rate]) => {
+        (globalThis as unknown as PageGlobals).logViewProbe.startFrames();
+        await (globalThis as unknown as PageGlobals).xtermBench.stream(lines, 'stream', rate, 10);
+        return (globalThis as unknown as PageGlobals).logViewProbe.stopFrames();
+      }, [streamLines, options.streamRate] as const),
+    );
+    await term.context().close();
+
+    trace('memory, Builder Bar');
+    const socketsBeforeFill = sockets;
+    await serve.request({ kind: 'ringLines', lines: options.heldLines }, 'ringLinesSet');
+    await timeLogsWindow(serve, logs, { kind: 'feed', runId: 'held', count: options.heldLines, ratePerSecond: options.heldRate }, (fed) => (dropped += fed.droppedFromBatches));
+    const held = await serve.request({ kind: 'memory' }, 'memory');
+    const followRescues = await logs.evaluate(() => (globalThis as unknown as PageGlobals).logViewProbe.rescues);
+    const bbMemory: HeldMemory = { lines: options.heldLines, linesInView: await logsWindowLineCount(logs), ...(await pageMemory(logs)) };
+    await logs.context().close();
+
+    trace('memory, xterm');
+    const fresh = await openXtermPage(browser, linesLib, options.heldLines);
+    const rows = await fresh.evaluate(([lines, chunk]) => (globalThis as unknown as PageGlobals).xtermBench.hold(lines, 'held', chunk), [options.heldLines, chunkLines] as const);
+    const xtMemory: HeldMemory = { lines: options.heldLines, linesInView: rows, ...(await pageMemory(fresh)) };
+
+    return {
+      bytesPerLine: benchRunBytes(options.throughputLines, 'tp0') / options.throughputLines,
+      builderBar: {
+        throughput: bb,
+        frames: bbFrames,
+        memory: bbMemory,
+        coreRssIdleBytes: idle.rssBytes,
+        coreRssHeldBytes: held.rssBytes,
+        droppedFromBatches: dropped,
+        followRescues,
+        reconnects: { timedRuns: socketsBeforeFill - 1, memoryFill: sockets - socketsBeforeFill },
+      },
+      xterm: { throughput: xt, frames: xtFrames, memory: xtMemory },
+    };
+  } finally {
+    trace('closing');
+    await browser.close().catch(() => undefined);
+    await serve.close();
+    await rm(stateDir, { recursive: true, force: true });
+  }
+}
+
+/** Feeds a run into the hub and resolves with ms from the first append until its last line shows. */
+async function timeLogsWindow(serve: ServeChild, logs: Page, feed: Extract<ToServe, { kind: 'feed' }>, onFed: (fed: Extract<FromServe, { kind: 'fed' }>) => void): Promise<number> {
+  await logs.evaluate(
+    ([selector, marker, rescue]) => (globalThis as unknown as PageGlobals).logViewProbe.watchText(selector, marker, rescue),
+    [logList, endMarkerLine(feed.runId), jumpToLatest] as const,
+  );
+  const started = performance.now();
+  let shownAt = 0;
+  const [fed] = await Promise.all([
+    serve.request(feed, 'fed'),
+    logs.evaluate(() => (globalThis as unknown as PageGlobals).logViewProbe.textSeen(), undefined).then(() => (shownAt = performance.now())),
+  ]);
+  onFed(fed);
+  return shownAt - started;
+}
+
+async function openLogsWindow(browser: Browser, serveUrl: string, onSocket: () => void): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 760, height: 1000 } });
+  const page = await context.newPage();
+  page.on('websocket', onSocket);
+  const url = new URL(serveUrl);
+  url.pathname = '/logs.html';
+  await page.goto(url.toString());
+  await page.locator(logList).getByText(/core started/).first().waitFor({ timeout: 30_000 });
+  // Evaluated, not added as a <script>: the Logs window's CSP (script-src 'self') stays as shipped.
+  await page.evaluate(await readFile(path.join(pagesDir, 'logViewProbe.js'), 'utf8'));
+  return page;
+}
+
+async function openXtermPage(browser: Browser, linesLib: string, scrollback: number): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 760, height: 1000 } });
+  const page = await context.newPage();
+  await page.goto(pathToFileURL(path.join(pagesDir, 'xterm.html')).toString());
+  await page.addScriptTag({ content: linesLib });
+  await page.evaluate((lines) => (globalThis as unknown as PageGlobals).xtermBench.open(lines), scrollback);
+  await page.locator(xtermRows).waitFor();
+  return page;
+}
+
+/** The Logs window's own count of the lines it holds ("100,000 lines" in its toolbar). */
+async function logsWindowLineCount(logs: Page): Promise<number> {
+  const text = await logs.getByRole('toolbar').getByText(/^[\d,.\s]+ lines$/).first().textContent();
+  return Number((text ?? '').replace(/\D/g, ''));
+}
+
+/** The page's JS heap after a full collection, and its renderer process's RSS. */
+async function pageMemory(page: Page): Promise<{ heapUsedBytes: number; rendererRssBytes: number }> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('HeapProfiler.collectGarbage');
+  const heap = await cdp.send('Runtime.getHeapUsage');
+  await cdp.detach();
+  return { heapUsedBytes: heap.usedSize, rendererRssBytes: await largestRendererRss() };
+}
+
+/** logViewLines.ts and logViewPacing.ts (as compiled next to this file), bundled for the xterm page. */
+async function bundleLinesLib(): Promise<string> {
+  const bundled = await build({
+    stdin: {
+      contents: "export { benchRunLine } from './logViewLines.js';\nexport { linesDue } from './logViewPacing.js';\n",
+      resolveDir: here,
+      loader: 'js',
+    },
+    bundle: true,
+    format: 'iife',
+    globalName: 'logViewLines',
+    platform: 'browser',
+    write: false,
+    logLevel: 'silent',
+  });
+  return bundled.outputFiles[0]!.text;
+}
+
+const serveChildOptions = { ipc: true, nodeOptions: ['--expose-gc'], stdout: 'ignore', stderr: 'inherit', reject: false } as const;
+
+/** The serve child and its request/answer channel. */
+class ServeChild {
+  private constructor(
+    private readonly child: ResultPromise<typeof serveChildOptions>,
+    readonly url: string,
+  ) {}
+
+  static async start(stateDir: string): Promise<ServeChild> {
+    const child = execaNode(path.join(here, 'logViewServer.js'), [stateDir], serveChildOptions);
+    const ready = await child.getOneMessage();
+    if (!isMessageKind(ready, 'ready')) throw new Error(`the serve child did not start: ${JSON.stringify(ready)}`);
+    return new ServeChild(child, (ready as Extract<FromServe, { kind: 'ready' }>).url);
+  }
+
+  async request<K extends FromServe['kind']>(command: ToServe, answer: K): Promise<Extract<FromServe, { kind: K }>> {
+    await this.child.sendMessage(command);
+    const reply = await this.child.getOneMessage();
+    if (!isMessageKind(reply, answer)) throw new Error(`the serve child answered ${JSON.stringify(reply)} to ${command.kind}`);
+    return reply as Extract<FromServe, { kind: K }>;
+  }
+
+  async close(): Promise<void> {
+    await this.request({ kind: 'close' }, 'closed').catch(() => undefined);
+    const exited = await Promise.race([this.child.then(() => true), new Promise<false>((resolve) => setTimeout(() => resolve(false), 20_000))]);
+    if (!exited) {
+      this.child.kill('SIGKILL');
+      await this.child;
+    }
+  }
+}

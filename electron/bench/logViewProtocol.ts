@@ -1,0 +1,21 @@
+/**
+ * What the log-view benchmark says to its serve child over Node IPC. The child owns the core
+ * (so its RSS is the core's alone); the parent owns Chromium and the clock.
+ */
+export type ToServe =
+  | { kind: 'feed'; runId: string; count: number; ratePerSecond: number | null }
+  | { kind: 'ringLines'; lines: number }
+  | { kind: 'memory' }
+  | { kind: 'close' };
+
+export type FromServe =
+  | { kind: 'ready'; url: string }
+  | { kind: 'fed'; appended: number; droppedFromBatches: number; ms: number }
+  | { kind: 'ringLinesSet'; lines: number }
+  | { kind: 'memory'; rssBytes: number; heapUsedBytes: number }
+  | { kind: 'closed' }
+  | { kind: 'failed'; message: string };
+
+export function isMessageKind<K extends string>(message: unknown, kind: K): message is { kind: K } {
+  return typeof message === 'object' && message !== null && (message as { kind?: unknown }).kind === kind;
+}
