@@ -19,6 +19,7 @@ import { dispatch } from '../../ipc/dispatch.js';
 import { MAX_WIRE_MESSAGE_BYTES, type WireMessage } from '../../ipc/wire.js';
 import { parseWireRequest } from '../wireRequests.js';
 import { newAccessToken } from './accessToken.js';
+import { LogBackpressure } from './logBackpressure.js';
 import { checkHost, checkUpgrade, type RefusalStatus } from './requestChecks.js';
 import { respondWithText, serveStaticFile } from './staticFiles.js';
 
@@ -34,7 +35,10 @@ const securityHeaders: Record<string, string> = {
   'Cross-Origin-Resource-Policy': 'same-origin',
 };
 
-/** A browser tab that stops reading (a frozen tab) is dropped once this much waits for it. */
+/**
+ * A browser tab that stops reading (a frozen tab) is dropped once this much waits for it. Log
+ * floods never get here: they are paced per client (LogBackpressure).
+ */
 const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
 
 /** WebSocket close codes (RFC 6455). */
@@ -60,6 +64,7 @@ export interface HeadlessDoorOptions {
 
 export class HeadlessDoor {
   private readonly unsubscribe: () => void;
+  private readonly logPacing = new Map<WebSocket, LogBackpressure>();
   private closed = false;
 
   private constructor(
@@ -168,8 +173,26 @@ export class HeadlessDoor {
 
   private broadcast(event: CoreEvent): void {
     if (this.sockets.clients.size === 0) return;
+    if (event.name === 'logs') {
+      for (const client of this.sockets.clients) this.logPacingFor(client).offer(event.payload.lines);
+      return;
+    }
     const text = JSON.stringify({ event: event.name, payload: event.payload } satisfies WireMessage);
     for (const client of this.sockets.clients) sendText(client, text);
+  }
+
+  /** Log lines go through per-client pacing, so a flood waits for a slow tab instead of cutting it off. */
+  private logPacingFor(client: WebSocket): LogBackpressure {
+    let pacing = this.logPacing.get(client);
+    if (!pacing) {
+      pacing = new LogBackpressure(client, (lines) => send(client, { event: 'logs', payload: { lines } }));
+      this.logPacing.set(client, pacing);
+      client.once('close', () => {
+        pacing?.close();
+        this.logPacing.delete(client);
+      });
+    }
+    return pacing;
   }
 }
 
