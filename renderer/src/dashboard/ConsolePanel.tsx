@@ -12,9 +12,12 @@ const SHOWN_LINES = 300;
 export function ConsolePanel() {
   const logs = useMirror((mirror) => mirror.logs);
   const lines = useMemo(() => {
+    // The dashboard holds a small cap of lines, so walking back from the newest is cheap.
+    const held = logs.buffer;
     const consoleLines: LogLine[] = [];
-    for (let i = logs.length - 1; i >= 0 && consoleLines.length < SHOWN_LINES; i -= 1) {
-      if (logs[i]!.source === 'vm-console') consoleLines.push(logs[i]!);
+    for (let i = held.length - 1; i >= 0 && consoleLines.length < SHOWN_LINES; i -= 1) {
+      const line = held.at(i)!;
+      if (line.source === 'vm-console') consoleLines.push(line);
     }
     return consoleLines.reverse();
   }, [logs]);

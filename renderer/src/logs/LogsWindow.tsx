@@ -6,8 +6,14 @@
  * its ANSI colours become classed spans and search matches `<mark>`s (AnsiText). Clicking a line
  * selects it (Shift+click a range); Copy and Save take the selection or the filtered view.
  * The lines the window does not hold (trimmed or dropped) are counted beside the line count.
+ *
+ * A million lines held while 50k a second arrive: no render may walk them all. The filtered
+ * view (FilteredLines) and the search matches (SearchMatches) catch up with each batch in
+ * O(batch), and Virtuoso reads rows through the view by index (`totalCount` + `itemContent`),
+ * never from a copied array. Only user actions (a filter, a query, Copy, Save, Next error)
+ * may walk everything.
  */
-import { memo, useCallback, useMemo, useRef, useState, type KeyboardEvent, type MouseEvent } from 'react';
+import { memo, useCallback, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent, type MouseEvent } from 'react';
 import { Virtuoso, type VirtuosoHandle } from 'react-virtuoso';
 import type { LogLevel, LogLine, LogSource } from '../api/contract.js';
 import { ConnectionBanner } from '../components/ConnectionBanner.js';
@@ -17,11 +23,13 @@ import { formatClock } from '../format/format.js';
 import { AnsiText } from './AnsiText.js';
 import { DiagnosticsButton } from './DiagnosticsButton.js';
 import { heldLines } from './heldLines.js';
-import { allLevels, filterByLevel, filterBySource, toggleLevel, toggleSource } from './logFilter.js';
+import { FilteredLines } from './filteredLines.js';
+import { allLevels, toggleLevel, toggleSource } from './logFilter.js';
 import { LogFilesPanel } from './LogFilesPanel.js';
 import { nextError, nextMatch, previousMatch } from './logNavigation.js';
-import { matchingLines, matchRanges, visibleText } from './logSearch.js';
+import { matchRanges, visibleText } from './logSearch.js';
 import { linesAsText, savedLogName } from './logText.js';
+import { SearchMatches } from './searchMatches.js';
 import { noSourcesSeen, updateSourcesSeen, type SourcesSeen } from './sourcesSeen.js';
 
 const LogRow = memo(function LogRow(props: { line: LogLine; query: string; current: boolean; selected: boolean; onSelect(seq: number, extend: boolean): void }) {
@@ -76,16 +84,17 @@ export function LogsWindow() {
   const logs = useMirror((mirror) => mirror.logs);
   const loadError = useMirror((mirror) => mirror.loadError);
   const seenRef = useRef<SourcesSeen>(noSourcesSeen);
-  seenRef.current = updateSourcesSeen(seenRef.current, logs);
+  seenRef.current = updateSourcesSeen(seenRef.current, logs.buffer);
   const sources = seenRef.current.sources;
-  const held = heldLines(logs);
+  const held = heldLines(logs.buffer);
   const [hidden, setHidden] = useState<ReadonlySet<LogSource>>(() => new Set());
   const [levels, setLevels] = useState<ReadonlySet<LogLevel>>(() => new Set(allLevels));
   const [selection, setSelection] = useState<Selection | null>(null);
   const [copied, setCopied] = useState<string | null>(null);
   const [query, setQuery] = useState('');
-  // The line (index into `lines`) the user last navigated to; null until they do.
-  const [cursor, setCursor] = useState<number | null>(null);
+  // The `seq` of the line the user last navigated to; null until they do. A seq, not an index:
+  // indices shift as the cap trims the oldest lines.
+  const [cursorSeq, setCursorSeq] = useState<number | null>(null);
   const [following, setFollowing] = useState(true);
   // When the user last scrolled by hand (wheel, keys, scrollbar drag). Reaching or leaving the
   // bottom changes following only then: a flood of lines also leaves the bottom for a moment,
@@ -96,20 +105,38 @@ export function LogsWindow() {
   };
   const topVisible = useRef(0);
   const list = useRef<VirtuosoHandle>(null);
-  const lines = useMemo(() => filterByLevel(filterBySource(logs, hidden), levels), [logs, hidden, levels]);
-  const matches = useMemo(() => matchingLines(lines, query), [lines, query]);
-  const currentMatch = cursor === null ? -1 : matches.indexOf(cursor);
+  // Built once per filter or query, then caught up with every batch (O(batch)) on render.
+  // Syncing is idempotent, so a render React repeats or discards does no harm.
+  const lines = useMemo(() => new FilteredLines({ hidden, levels }), [hidden, levels]);
+  lines.sync(logs.buffer);
+  const matches = useMemo(() => new SearchMatches(query), [query]);
+  matches.sync(lines);
+  const cursorIndex = cursorSeq === null ? -1 : lines.indexOfSeq(cursorSeq);
+  const cursor = cursorIndex >= 0 ? cursorIndex : null;
+  const currentMatch = cursor === null ? -1 : matches.positionOf(cursor);
+  // At the cap a batch trims as many lines as it adds: the count stays put, so Virtuoso's
+  // followOutput (which reacts to a growing count) does not fire while every index moves to a
+  // newer line and row heights change under the viewport. Pin the tail ourselves whenever the
+  // view's front moved.
+  const shownFrom = useRef(lines.firstOrdinal);
+  const frontMoved = lines.firstOrdinal !== shownFrom.current;
+  shownFrom.current = lines.firstOrdinal;
+  useLayoutEffect(() => {
+    if (frontMoved && following && lines.length > 0) list.current?.scrollToIndex({ index: 'LAST', align: 'end' });
+  });
 
   // Navigating means the user wants to read that line: stop following the tail.
   const goTo = (index: number) => {
+    const line = lines.at(index);
+    if (!line) return;
     setFollowing(false);
-    setCursor(index);
+    setCursorSeq(line.seq);
     list.current?.scrollToIndex({ index, align: 'center' });
   };
   const from = () => cursor ?? topVisible.current - 1;
   const step = (direction: 1 | -1) => {
     const position = direction === 1 ? nextMatch(matches, from()) : previousMatch(matches, from());
-    const index = position === null ? undefined : matches[position];
+    const index = position === null ? undefined : matches.at(position);
     if (index !== undefined) goTo(index);
   };
   const onSearchKey = (event: KeyboardEvent<HTMLInputElement>) => {
@@ -125,10 +152,12 @@ export function LogsWindow() {
   const onSelect = useCallback((seq: number, extend: boolean) => {
     setSelection((current) => (extend && current ? { anchor: current.anchor, focus: seq } : { anchor: seq, focus: seq }));
   }, []);
-  /** The selected lines that the filters show, or the whole filtered view when none is selected. */
+  /** The selected lines that the filters show, or the whole filtered view when none is selected (O(lines), on click). */
   const chosenLines = (): readonly LogLine[] => {
-    const picked = selection ? lines.filter((line) => inSelection(selection, line.seq)) : [];
-    return picked.length > 0 ? picked : lines;
+    const shown: LogLine[] = [];
+    for (let i = 0; i < lines.length; i += 1) shown.push(lines.at(i)!);
+    const picked = selection ? shown.filter((line) => inSelection(selection, line.seq)) : [];
+    return picked.length > 0 ? picked : shown;
   };
   const copy = async () => {
     const chosen = chosenLines();
@@ -156,11 +185,11 @@ export function LogsWindow() {
       <ConnectionBanner />
       <div className="toolbar" role="toolbar" aria-label="Log sources">
         <ToggleGroup legend="Sources" values={sources} shown={new Set(sources.filter((source) => !hidden.has(source)))} onToggle={(source) => {
-          setCursor(null);
+          setCursorSeq(null);
           setHidden((current) => toggleSource(current, source, sources));
         }} />
         <ToggleGroup legend="Levels" className="levels" values={allLevels} shown={levels} onToggle={(level) => {
-          setCursor(null);
+          setCursorSeq(null);
           setLevels((current) => toggleLevel(current, level));
         }} />
         <span className="log-search">
@@ -235,11 +264,17 @@ export function LogsWindow() {
           // since Virtuoso honours its initial index only when it mounts.
           key={`${lines.length > 0}:${[...hidden].join(',')}:${[...levels].join(',')}`}
           ref={list}
-          data={lines}
-          computeItemKey={(_index, line) => line.seq}
-          itemContent={(index, line) => (
-            <LogRow line={line} query={query} current={index === cursor} selected={inSelection(selection, line.seq)} onSelect={onSelect} />
-          )}
+          totalCount={lines.length}
+          // A new context per batch re-renders the visible rows: at the cap the count stays the
+          // same while every index moves to a newer line.
+          context={logs}
+          computeItemKey={(index) => lines.at(index)?.seq ?? -1 - index}
+          itemContent={(index) => {
+            const line = lines.at(index);
+            return line ? (
+              <LogRow line={line} query={query} current={line.seq === cursorSeq} selected={inSelection(selection, line.seq)} onSelect={onSelect} />
+            ) : null;
+          }}
           followOutput={() => (following ? 'auto' : false)}
           atBottomStateChange={(bottom) => {
             // Only the user's own scrolling changes following; a flood leaving the bottom does not.
@@ -257,7 +292,7 @@ export function LogsWindow() {
             className="jump-latest"
             onClick={() => {
               setFollowing(true);
-              setCursor(null);
+              setCursorSeq(null);
               list.current?.scrollToIndex({ index: 'LAST', align: 'end' });
             }}
           >

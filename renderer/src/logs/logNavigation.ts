@@ -1,31 +1,44 @@
 /**
  * Where Next / Previous / Next error go. Positions are indices into the shown (filtered) lines;
- * stepping wraps around so the buttons never dead-end, like a browser's find bar.
+ * stepping wraps around so the buttons never dead-end, like a browser's find bar. Matches are
+ * ascending, so finding the neighbour of a line is a binary search, not a walk over them all.
  */
 import type { LogLine } from '../api/contract.js';
+import type { Indexed } from '../state/indexed.js';
+
+/** How many of the ascending `matches` are at or below `line` (or below it, when `strictly`). */
+function countUpTo(matches: Indexed<number>, line: number, strictly: boolean): number {
+  let low = 0;
+  let high = matches.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    const found = matches.at(middle)!;
+    if (strictly ? found < line : found <= line) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
 
 /** Position (into `matches`) of the first match after line `from`, wrapping; null when none. */
-export function nextMatch(matches: readonly number[], from: number): number | null {
+export function nextMatch(matches: Indexed<number>, from: number): number | null {
   if (matches.length === 0) return null;
-  const after = matches.findIndex((line) => line > from);
-  return after >= 0 ? after : 0;
+  const after = countUpTo(matches, from, false);
+  return after < matches.length ? after : 0;
 }
 
 /** Position (into `matches`) of the last match before line `from`, wrapping; null when none. */
-export function previousMatch(matches: readonly number[], from: number): number | null {
+export function previousMatch(matches: Indexed<number>, from: number): number | null {
   if (matches.length === 0) return null;
-  for (let i = matches.length - 1; i >= 0; i--) {
-    if ((matches[i] ?? Infinity) < from) return i;
-  }
-  return matches.length - 1;
+  const before = countUpTo(matches, from, true);
+  return before > 0 ? before - 1 : matches.length - 1;
 }
 
 /** Index of the first `error` line after line `from`, wrapping; null when there is none. */
-export function nextError(lines: readonly LogLine[], from: number): number | null {
+export function nextError(lines: Indexed<LogLine>, from: number): number | null {
   const n = lines.length;
   for (let step = 1; step <= n; step++) {
     const index = (((from + step) % n) + n) % n;
-    if (lines[index]?.level === 'error') return index;
+    if (lines.at(index)?.level === 'error') return index;
   }
   return null;
 }

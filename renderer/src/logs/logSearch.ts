@@ -36,13 +36,22 @@ export function matchRanges(text: string, query: string): MatchRange[] {
   }
 }
 
+/**
+ * Whether the visible text of `text` contains `needle` (already lower-cased). Most log lines
+ * carry no escape at all; those skip the ANSI parse, which a search over a million lines feels.
+ */
+export function textContainsQuery(text: string, needle: string): boolean {
+  const visible = text.includes('\u001b') ? visibleText(text) : text;
+  return visible.toLowerCase().includes(needle);
+}
+
 /** Indices (into `lines`) of the lines whose visible text contains `query`, ascending. */
 export function matchingLines(lines: readonly LogLine[], query: string): number[] {
   if (query === '') return [];
   const needle = query.toLowerCase();
   const found: number[] = [];
   lines.forEach((line, index) => {
-    if (visibleText(line.text).toLowerCase().includes(needle)) found.push(index);
+    if (textContainsQuery(line.text, needle)) found.push(index);
   });
   return found;
 }

@@ -3,15 +3,16 @@
  * source, the ANSI escapes removed (a pasted log must read the same in any editor).
  */
 import type { LogLine } from '../api/contract.js';
+import type { Indexed } from '../state/indexed.js';
 import { visibleText } from './logSearch.js';
 
 export function logLineAsText(line: LogLine): string {
   return `${new Date(line.time).toISOString()} ${line.level.toUpperCase().padEnd(5)} [${line.source}] ${visibleText(line.text)}`;
 }
 
-export function linesAsText(lines: readonly LogLine[]): string {
+export function linesAsText(lines: Indexed<LogLine>): string {
   let out = '';
-  for (const line of lines) out += `${logLineAsText(line)}\n`;
+  for (let i = 0; i < lines.length; i += 1) out += `${logLineAsText(lines.at(i)!)}\n`;
   return out;
 }
 

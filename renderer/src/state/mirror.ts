@@ -4,12 +4,13 @@
  */
 import type { ConnectionInfo } from '../api/connection.js';
 import type { BuildView, ErrorInfo, LogLine, RemoteBuilderList, RepoBaselines, Settings, Status } from '../api/contract.js';
+import { LogBuffer } from './logBuffer.js';
 
 export interface Mirror {
   status: Status | null;
   settings: Settings | null;
   /** Recent log lines of every source, ordered by `seq`, at most the store's cap. */
-  logs: LogLine[];
+  logs: LogsSnapshot;
   /** The build queue: builds under way first, then the kept history, newest first. */
   builds: BuildView[];
   /** Remote builders with their last health check; null until the core answered. */
@@ -21,33 +22,31 @@ export interface Mirror {
   loadError: ErrorInfo | null;
 }
 
-export function emptyMirror(connection: ConnectionInfo): Mirror {
-  return { status: null, settings: null, logs: [], builds: [], remoteBuilders: null, baselines: null, connection, loadError: null };
+/**
+ * The log lines as the store last published them. The buffer is shared and only grows at its
+ * end (or is trimmed at its front) so a batch costs O(batch), not O(lines held); this wrapper is
+ * new per change, which is what tells zustand's subscribers (and React) that something moved.
+ */
+export interface LogsSnapshot {
+  readonly buffer: LogBuffer;
+  /** Counts the changes since this buffer was created. */
+  readonly version: number;
+}
+
+export function emptyLogs(cap: number): LogsSnapshot {
+  return { buffer: new LogBuffer(cap), version: 0 };
+}
+
+export function emptyMirror(connection: ConnectionInfo, logCap: number): Mirror {
+  return { status: null, settings: null, logs: emptyLogs(logCap), builds: [], remoteBuilders: null, baselines: null, connection, loadError: null };
 }
 
 /**
- * Adds lines to the ordered list without duplicates and keeps the newest `cap`. Events and the
- * initial tail may overlap or arrive in either order; `seq` (monotonic per hub) settles both.
+ * Adds lines to the held log without duplicates, keeping the newest (the buffer's cap). Events
+ * and the initial tail may overlap or arrive in either order; `seq` (monotonic per hub) settles
+ * both. The buffer is changed in place; a new snapshot is returned when anything changed, the
+ * same one otherwise (so nobody re-renders for an empty batch).
  */
-export function mergeLogLines(existing: readonly LogLine[], incoming: readonly LogLine[], cap: number): LogLine[] {
-  if (incoming.length === 0) return existing.length > cap ? existing.slice(existing.length - cap) : [...existing];
-  const lastSeq = existing.length > 0 ? existing[existing.length - 1]!.seq : -1;
-  let merged: LogLine[];
-  if (isStrictlyAscending(incoming) && incoming[0]!.seq > lastSeq) {
-    // The common case, a live batch after what we hold: append.
-    merged = existing.concat(incoming);
-  } else {
-    const bySeq = new Map<number, LogLine>();
-    for (const line of existing) bySeq.set(line.seq, line);
-    for (const line of incoming) bySeq.set(line.seq, line);
-    merged = [...bySeq.values()].sort((a, b) => a.seq - b.seq);
-  }
-  return merged.length > cap ? merged.slice(merged.length - cap) : merged;
-}
-
-function isStrictlyAscending(lines: readonly LogLine[]): boolean {
-  for (let i = 1; i < lines.length; i += 1) {
-    if (lines[i]!.seq <= lines[i - 1]!.seq) return false;
-  }
-  return true;
+export function mergeLogLines(logs: LogsSnapshot, incoming: readonly LogLine[]): LogsSnapshot {
+  return logs.buffer.merge(incoming) ? { buffer: logs.buffer, version: logs.version + 1 } : logs;
 }

@@ -117,7 +117,7 @@ describe('the mirror store', () => {
     const state = mirror.store.getState();
     expect(state.status).toEqual(status);
     expect(state.settings).toEqual(settings);
-    expect(state.logs.map((l) => l.seq)).toEqual([1, 2]);
+    expect(state.logs.buffer.toArray().map((l) => l.seq)).toEqual([1, 2]);
     expect(state.connection.state).toBe('open');
   });
 
@@ -132,7 +132,7 @@ describe('the mirror store', () => {
     const state = mirror.store.getState();
     expect(state.status?.state).toBe('starting');
     expect(state.settings?.cpus).toBe(2);
-    expect(state.logs.map((l) => l.seq)).toEqual([2, 3, 4]);
+    expect(state.logs.buffer.toArray().map((l) => l.seq)).toEqual([2, 3, 4]);
   });
 
   it('fetches everything again after a reconnect, replacing logs from a restarted core', async () => {
@@ -149,7 +149,7 @@ describe('the mirror store', () => {
     await settle();
     expect(fake.core.calls).toBe(2);
     expect(mirror.store.getState().status?.state).toBe('ready');
-    expect(mirror.store.getState().logs.map((l) => l.seq)).toEqual([0]);
+    expect(mirror.store.getState().logs.buffer.toArray().map((l) => l.seq)).toEqual([0]);
   });
 
   it('records why the initial fetch failed', async () => {

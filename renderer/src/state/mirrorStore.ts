@@ -9,7 +9,7 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { ConnectionSource } from '../api/connection.js';
 import type { BuilderBarApi, ErrorInfo } from '../api/contract.js';
 import { mergeBuild, removeBuild, replaceBuilds } from './buildsMirror.js';
-import { emptyMirror, mergeLogLines, type Mirror } from './mirror.js';
+import { emptyLogs, emptyMirror, mergeLogLines, type Mirror } from './mirror.js';
 
 export interface MirrorStoreOptions {
   /** Lines of log tail fetched on (re)connect. */
@@ -30,7 +30,7 @@ export function createMirrorStore(
   options: MirrorStoreOptions,
 ): MirrorStore {
   const { api, connection } = door;
-  const store = createStore<Mirror>(() => emptyMirror(connection.get()));
+  const store = createStore<Mirror>(() => emptyMirror(connection.get(), options.logCap));
   let disposed = false;
 
   const noteFailure = (error: ErrorInfo): void => {
@@ -72,7 +72,7 @@ export function createMirrorStore(
     else noteFailure(status.error);
     if (settings.ok) store.setState({ settings: settings.value });
     else noteFailure(settings.error);
-    if (tail.ok) store.setState((mirror) => ({ logs: mergeLogLines(mirror.logs, tail.value.lines, options.logCap) }));
+    if (tail.ok) store.setState((mirror) => ({ logs: mergeLogLines(mirror.logs, tail.value.lines) }));
     else noteFailure(tail.error);
     if (status.ok && settings.ok && tail.ok && buildsOk && buildersOk && baselinesOk) store.setState({ loadError: null });
   };
@@ -81,7 +81,7 @@ export function createMirrorStore(
     api.on('status', (status) => store.setState({ status })),
     api.on('settings', (settings) => store.setState({ settings })),
     api.on('logs', ({ lines }) =>
-      store.setState((mirror) => ({ logs: mergeLogLines(mirror.logs, lines, options.logCap) })),
+      store.setState((mirror) => ({ logs: mergeLogLines(mirror.logs, lines) })),
     ),
     api.on('build', (build) => store.setState((mirror) => ({ builds: mergeBuild(mirror.builds, build) }))),
     api.on('buildRemoved', ({ id }) => store.setState((mirror) => ({ builds: removeBuild(mirror.builds, id) }))),
@@ -92,7 +92,7 @@ export function createMirrorStore(
       store.setState({ connection: info });
       if (info.state === 'open' && !wasOpen) {
         // A reconnect may land on a new core whose log sequence starts again: start afresh.
-        store.setState({ logs: [] });
+        store.setState({ logs: emptyLogs(options.logCap) });
         void refresh();
       }
     }),
