@@ -42,7 +42,8 @@ test('start the builder from the Dashboard, see it ready with console lines, the
     await logs.mouse.wheel(0, -2_000);
     await expect(jump).toBeVisible({ timeout: 1_000 });
   }).toPass({ timeout: 15_000 });
-  await jump.click();
+  // Scrolling up never resumes following by itself: the button stays until it is clicked.
+  await jump.click({ timeout: 30_000 });
   await expect(jump).toBeHidden();
   await logs.close();
 

@@ -1,7 +1,8 @@
 /**
- * The Logs window's search, level filter and Next error through the headless door, with no
- * builder VM: the app log alone holds the lines searched for.
+ * The Logs window's search, level filter, Next error and follow mode through the headless door,
+ * with no builder VM: the app log alone holds the lines.
  */
+import path from 'node:path';
 import { expect, test } from './fixtures/headlessDoor.js';
 
 test('the Logs window finds, highlights and steps through a search, and filters by level', async ({ page, door }) => {
@@ -37,4 +38,43 @@ test('the Logs window finds, highlights and steps through a search, and filters 
   await expect(list).not.toContainText(/core started/);
   await info.check();
   await expect(list).toContainText(/core started/);
+});
+
+test('scrolling up keeps "Jump to latest" even when the list settles back onto the tail by itself', async ({ page, door }) => {
+  // Lines for the app log without a builder: remote builders that are added and removed (their
+  // key does not exist, so each check fails at once).
+  for (let i = 0; i < 4; i += 1) {
+    const args = ['builders', 'add', `scratch-${i}`, '--host', '127.0.0.1', '--port', '9', '--user', 'nix'];
+    await door.cli([...args, '--key', path.join(door.stateDir, 'no-such-key'), '--host-key', 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHZ0ZXN0a2V5']);
+    await door.cli(['builders', 'remove', `scratch-${i}`]);
+  }
+  await page.goto(door.url);
+  const [logs] = await Promise.all([page.waitForEvent('popup'), page.getByRole('link', { name: 'Open Logs' }).click()]);
+  const list = logs.getByRole('log', { name: 'Log lines' });
+  await expect(list).toContainText(/Removed remote builder scratch-3/);
+  // Short, so those lines overflow the list.
+  await logs.setViewportSize({ width: 700, height: 160 });
+  const scroller = list.locator('[data-virtuoso-scroller]');
+  await expect.poll(() => scroller.evaluate((element) => element.scrollHeight - element.clientHeight)).toBeGreaterThan(40);
+  const jump = logs.getByRole('button', { name: 'Jump to latest' });
+  await expect(jump).toBeHidden();
+
+  await list.hover();
+  await logs.mouse.wheel(0, -500);
+  await expect(jump).toBeVisible();
+  // What Virtuoso does on its own on a slow machine (settling onto the tail right after the
+  // window opens): the view lands on the bottom a moment after the user scrolled up. That is not
+  // the user's doing, so following stays off.
+  await scroller.evaluate((element) => {
+    element.scrollTop = element.scrollHeight;
+  });
+  await expect.poll(() => scroller.evaluate((element) => element.scrollHeight - element.clientHeight - element.scrollTop)).toBeLessThan(2);
+  await logs.waitForTimeout(300);
+  await expect(jump).toBeVisible();
+
+  // Scrolling down onto the tail is the user asking to follow again.
+  await logs.mouse.wheel(0, -500);
+  await expect(jump).toBeVisible();
+  await logs.mouse.wheel(0, 2_000);
+  await expect(jump).toBeHidden();
 });

@@ -31,6 +31,7 @@ import { AnsiText } from './AnsiText.js';
 import { DiagnosticsButton } from './DiagnosticsButton.js';
 import { heldLines } from './heldLines.js';
 import { FilteredLines } from './filteredLines.js';
+import { followAfterBottomChange, keyGesture, noGesture, wheelGesture, type ScrollGesture } from './followTail.js';
 import { allLevels, toggleLevel, toggleSource } from './logFilter.js';
 import { LogFilesPanel } from './LogFilesPanel.js';
 import { nextError, nextMatch, previousMatch } from './logNavigation.js';
@@ -103,13 +104,9 @@ export function LogsWindow() {
   // indices shift as the cap trims the oldest lines.
   const [cursorSeq, setCursorSeq] = useState<number | null>(null);
   const [following, setFollowing] = useState(true);
-  // When the user last scrolled by hand (wheel, keys, scrollbar drag). Reaching or leaving the
-  // bottom changes following only then: a flood of lines also leaves the bottom for a moment,
-  // until the list catches up, and that must not stop following.
-  const userScrolledAt = useRef(0);
-  const noteUserScroll = () => {
-    userScrolledAt.current = Date.now();
-  };
+  // The user's last scrolling gesture (wheel, keys, scrollbar drag): reaching or leaving the
+  // bottom changes following only right after one, and only in its direction (followTail.ts).
+  const lastGesture = useRef<ScrollGesture>(noGesture);
   const topVisible = useRef(0);
   const list = useRef<VirtuosoHandle>(null);
   // Built once per filter or query, then caught up with every batch (O(batch)) on render.
@@ -254,16 +251,20 @@ export function LogsWindow() {
         // Scrolling up by wheel or keys means reading older lines: stop following at once (the
         // list may be a little off the bottom already while lines flood in).
         onWheel={(event) => {
-          noteUserScroll();
+          lastGesture.current = wheelGesture(event.deltaY, Date.now());
           if (event.deltaY < 0) setFollowing(false);
         }}
         onKeyDown={(event) => {
-          noteUserScroll();
-          if (['ArrowUp', 'PageUp', 'Home'].includes(event.key)) setFollowing(false);
+          const gesture = keyGesture(event.key, Date.now());
+          if (!gesture) return;
+          lastGesture.current = gesture;
+          if (gesture.direction === 'up') setFollowing(false);
         }}
         // A press on the scroller itself is its scrollbar (rows and buttons are its children).
         onPointerDown={(event) => {
-          if (event.target instanceof HTMLElement && event.target.hasAttribute('data-virtuoso-scroller')) noteUserScroll();
+          if (event.target instanceof HTMLElement && event.target.hasAttribute('data-virtuoso-scroller')) {
+            lastGesture.current = { at: Date.now(), direction: 'unknown' };
+          }
         }}
       >
         <Virtuoso
@@ -285,7 +286,7 @@ export function LogsWindow() {
           followOutput={() => (following ? 'auto' : false)}
           atBottomStateChange={(bottom) => {
             // Only the user's own scrolling changes following; a flood leaving the bottom does not.
-            if (Date.now() - userScrolledAt.current < 1000) setFollowing(bottom);
+            setFollowing((current) => followAfterBottomChange(current, bottom, lastGesture.current, Date.now()));
           }}
           rangeChanged={(range) => {
             topVisible.current = range.startIndex;
