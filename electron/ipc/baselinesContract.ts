@@ -98,8 +98,13 @@ export type BranchBaseline = z.infer<typeof BranchBaselineSchema>;
 
 export const RepoBaselinesSchema = z.object({
   repo: TrackedRepoSchema,
-  state: z.enum(['ok', 'missing', 'error']),
-  /** What is wrong and what to do, when state is not ok. */
+  /**
+   * `computing` until the first computation after the core starts ends (it reads the whole
+   * history once: a second or two for 100k commits, while the rest of the app is already up);
+   * `missing` when the path is gone; `error` when git failed on it.
+   */
+  state: z.enum(['ok', 'computing', 'missing', 'error']),
+  /** What is wrong and what to do, or what is under way, when state is not ok. */
   message: z.string().nullable(),
   shallow: z.boolean(),
   /** Seconds since the epoch of the last computation. */

@@ -97,6 +97,11 @@ describe('baselinesMenu', () => {
     expect(old.items[0]).toEqual({ kind: 'detail', label: '/src/old no longer exists' });
   });
 
+  it('says a repository is still being computed', () => {
+    const busy = repo('big', [], { state: 'computing', message: 'Reading the history…' });
+    expect(submenu(submenu(baselinesMenu([busy])[0]).items[0]).label).toBe('big (computing…)');
+  });
+
   it('flags the root fallback and an off-first-parent baseline', () => {
     const odd = branch('odd', 'none', { rootFallback: true, offFirstParent: true });
     const item = submenu(submenu(submenu(baselinesMenu([repo('app', [odd])])[0]).items[0]).items[0]);

@@ -42,7 +42,7 @@ function branchItem(repo: RepoBaselines, branch: BranchBaseline): MenuItemModel 
 
 function repoItem(repo: RepoBaselines): MenuItemModel {
   if (repo.state !== 'ok') {
-    const word = repo.state === 'missing' ? 'missing' : 'error';
+    const word = repo.state === 'computing' ? 'computing…' : repo.state;
     const items: MenuItemModel[] = [
       { kind: 'detail', label: shorten(repo.message ?? repo.repo.path) },
       { kind: 'action', action: 'open-dashboard', label: 'Open Baselines…', enabled: true },

@@ -117,6 +117,28 @@ describe('BaselineService (real git, real Nix)', () => {
     expect(service.list().repos).toEqual([]);
   });
 
+  it('opens without waiting for the history: a tracked repository shows as computing, then its baselines arrive', async () => {
+    const base = await project.commit(boundary - 3600, 'base', { A: 'a' });
+    await service.addRepo({ path: project.dir });
+    service.close();
+    // A second core over the same settings, as after a restart.
+    const settings = await SettingsStore.open({ file: path.join(root, 'state', 'settings.json'), limits: { cpus: 64, memoryMiB: 262144 }, logs: new LogHub({ ringLines: 100, logDir: null }), platform: 'linux' });
+    service = await BaselineService.open({
+      settings,
+      logs: new LogHub({ ringLines: 100, logDir: null }),
+      stateDir: path.join(root, 'state'),
+      startBuild: (target) => builds.start(target),
+      onBuild: (listener) => builds.onBuild(listener),
+      nixEnvironment: async () => env,
+    });
+    const first = service.list().repos[0]!;
+    expect(first.state).toBe('computing');
+    expect(first.branches).toEqual([]);
+    await expect(service.prebuild('repo', 'main')).rejects.toThrow(/still being computed/);
+    const ready = await until(service, (list) => list.repos[0]?.state === 'ok', 'the first computation');
+    expect(ready.repos[0]!.branches[0]!.baseline.sha).toBe(base);
+  });
+
   it('shows a repository that is moved away as missing, and again when it comes back', async () => {
     await project.commit(boundary - 3600, 'base', { A: 'a' });
     await service.addRepo({ path: project.dir });

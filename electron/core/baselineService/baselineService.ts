@@ -112,8 +112,14 @@ export class BaselineService {
       options.logs.append('app', 'warn', `The prebuild records could not be read; they were moved to ${loaded.movedAsideTo}.`);
     }
     const service = new BaselineService(options, prebuilds);
-    await Promise.all(options.settings.get().trackedRepos.map((repo) => service.track(repo)));
-    service.rollover.kick();
+    // The first computation reads each repository's whole history; the core does not wait for
+    // it. Until it ends the repository shows as `computing`, then an event brings the result.
+    for (const repo of options.settings.get().trackedRepos) {
+      void service.track(repo).then(() => {
+        service.rollover.kick();
+        service.announce();
+      });
+    }
     return service;
   }
 
@@ -190,8 +196,11 @@ export class BaselineService {
   async prebuild(repoId: string, branch: string): Promise<BaselinesList> {
     const runtime = this.runtimes.get(repoId);
     if (!runtime) throw unknownRepo(repoId);
-    if (runtime.computed?.state !== 'ok') {
-      throw new BuilderBarError('invalid-request', `"${repoId}" cannot be read right now: ${runtime.computed?.message ?? 'not computed yet'}.`, null);
+    if (!runtime.computed) {
+      throw new BuilderBarError('invalid-request', `The baselines of "${repoId}" are still being computed.`, 'Prebuild once the Baselines panel shows its branches.');
+    }
+    if (runtime.computed.state !== 'ok') {
+      throw new BuilderBarError('invalid-request', `"${repoId}" cannot be read right now: ${runtime.computed.message ?? runtime.computed.state}.`, null);
     }
     const entry = runtime.computed.branches.find((candidate) => candidate.branch === branch);
     if (!entry) {
@@ -207,6 +216,11 @@ export class BaselineService {
     await this.prebuilds.follow(build);
     this.announce();
     return this.list();
+  }
+
+  /** Resolves once every tracked repository's computation under way has ended (tests, benchmarks). */
+  async settled(): Promise<void> {
+    await Promise.all([...this.runtimes.values()].map((runtime) => runtime.computing));
   }
 
   /** After a wake-up: boundaries may have passed while asleep, refs may have moved. */
@@ -243,6 +257,8 @@ export class BaselineService {
     };
     this.runtimes.set(repo.id, runtime);
     await this.recompute(runtime);
+    // Closed or untracked while the first computation ran: nothing left to watch for.
+    if (this.closed || this.runtimes.get(repo.id) !== runtime) return;
     await runtime.watcher.start();
   }
 
@@ -325,7 +341,8 @@ export class BaselineService {
     const computed = runtime.computed;
     const nowSeconds = Math.floor(this.now() / 1000);
     if (!computed) {
-      return { repo: runtime.repo, state: 'error', message: 'Not computed yet.', shallow: false, computedAt: nowSeconds, branches: [], groups: [] };
+      const message = 'Reading the history to find each branch\'s baseline…';
+      return { repo: runtime.repo, state: 'computing', message, shallow: false, computedAt: nowSeconds, branches: [], groups: [] };
     }
     return {
       repo: runtime.repo,

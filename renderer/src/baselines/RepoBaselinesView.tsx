@@ -21,8 +21,8 @@ const ESTIMATED_GROUP_HEIGHT = 28;
 /** A filter box appears once a repository has more branches than fit the eye at once. */
 const FILTER_FROM_BRANCHES = 12;
 
-const stateTone: Record<RepoBaselines['state'], 'good' | 'bad'> = { ok: 'good', missing: 'bad', error: 'bad' };
-const stateWord: Record<RepoBaselines['state'], string> = { ok: 'OK', missing: 'Missing', error: 'Error' };
+const stateTone: Record<RepoBaselines['state'], 'good' | 'busy' | 'bad'> = { ok: 'good', computing: 'busy', missing: 'bad', error: 'bad' };
+const stateWord: Record<RepoBaselines['state'], string> = { ok: 'OK', computing: 'Computing…', missing: 'Missing', error: 'Error' };
 
 export function RepoBaselinesView(props: { entry: RepoBaselines; busy: boolean; run(call: () => Promise<Envelope<BaselinesList>>): void }) {
   const { entry, busy, run } = props;
@@ -62,7 +62,11 @@ export function RepoBaselinesView(props: { entry: RepoBaselines; busy: boolean; 
           {entry.groups.length === 1 ? 'full build' : 'full builds'}
         </span>
       </div>
-      {entry.state !== 'ok' && entry.message ? (
+      {entry.state === 'computing' && entry.message ? (
+        <p className="muted small" role="status">
+          {entry.message}
+        </p>
+      ) : entry.state !== 'ok' && entry.message ? (
         <div className="build-error" role="alert">
           {entry.message}
         </div>
