@@ -10,16 +10,22 @@ import path from 'node:path';
 export interface AtomicWriteOptions {
   /** The file's mode, set explicitly (umask does not decide it). */
   mode: number;
+  /**
+   * Default true: fsync the file and its directory, so the new content survives a power cut.
+   * False for a file made again before every use (a crash then costs nothing): still replaced
+   * whole by a rename, never seen half-written, but no wait for the disk.
+   */
+  durable?: boolean;
 }
 
 export async function writeFileAtomic(target: string, data: string | Uint8Array, options: AtomicWriteOptions): Promise<void> {
   const dir = path.dirname(target);
-  const temp = path.join(dir, `.${path.basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
+  const temp = tempBeside(target);
   const handle = await fs.open(temp, 'wx', options.mode);
   try {
     await handle.writeFile(data);
     await handle.chmod(options.mode);
-    await handle.sync();
+    if (options.durable !== false) await handle.sync();
   } catch (error) {
     await handle.close().catch(() => undefined);
     await fs.rm(temp, { force: true });
@@ -32,7 +38,37 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array,
     await fs.rm(temp, { force: true });
     throw error;
   }
-  await syncDirectory(dir);
+  if (options.durable !== false) await syncDirectory(dir);
+}
+
+/**
+ * The same replacement, for a large file that is another file plus a few bytes: the kernel
+ * copies `source` (no trip through this process's memory), then `tail` is appended.
+ */
+export async function copyAndAppendAtomic(target: string, source: string, tail: (sourceSize: number) => Uint8Array, options: AtomicWriteOptions): Promise<void> {
+  const temp = tempBeside(target);
+  try {
+    await fs.copyFile(source, temp, fs.constants.COPYFILE_EXCL);
+    // The copy has the source's mode; narrow it before anything private is appended.
+    await fs.chmod(temp, options.mode);
+    const handle = await fs.open(temp, 'a');
+    try {
+      const { size } = await handle.stat();
+      await handle.writeFile(tail(size));
+      if (options.durable !== false) await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await fs.rename(temp, target);
+  } catch (error) {
+    await fs.rm(temp, { force: true });
+    throw error;
+  }
+  if (options.durable !== false) await syncDirectory(path.dirname(target));
+}
+
+function tempBeside(target: string): string {
+  return path.join(path.dirname(target), `.${path.basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
 }
 
 /** A directory fsync makes the rename itself durable; not every platform allows it. */

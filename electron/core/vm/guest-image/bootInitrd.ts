@@ -4,8 +4,7 @@
  * archives in order, so /etc/builder-bar/* from the second one lands in the guest's root.
  * The result holds the guest's host private key: mode 0600, written atomically, in the VM dir.
  */
-import { promises as fs } from 'node:fs';
-import { writeFileAtomic } from '../../util/atomicWrite.js';
+import { copyAndAppendAtomic } from '../../util/atomicWrite.js';
 import { newcArchive } from './newcArchive.js';
 
 export interface BootConfiguration {
@@ -41,7 +40,8 @@ export function bootConfigurationArchive(config: BootConfiguration): Buffer {
  * headers at 4-byte aligned offsets of the whole initrd, so the gzip'd base is padded first.
  */
 export async function writeBootInitrd(baseInitramfs: string, target: string, config: BootConfiguration): Promise<void> {
-  const base = await fs.readFile(baseInitramfs);
-  const padding = Buffer.alloc((4 - (base.length % 4)) % 4);
-  await writeFileAtomic(target, Buffer.concat([base, padding, bootConfigurationArchive(config)]), { mode: 0o600 });
+  const archive = bootConfigurationArchive(config);
+  // Made again before every boot, on the way to ready: the kernel copies the 30+ MB base, and no
+  // fsync (a crash costs nothing: the next boot writes it again).
+  await copyAndAppendAtomic(target, baseInitramfs, (baseSize) => Buffer.concat([Buffer.alloc((4 - (baseSize % 4)) % 4), archive]), { mode: 0o600, durable: false });
 }

@@ -89,8 +89,10 @@ interface ImageInputs {
 }
 
 export async function hashLinuxTestImageInputs(guestResourcesDir: string, env: Record<string, string>, bash: string): Promise<ImageInputs> {
-  const listed = await execa(bash, [path.join(guestResourcesDir, BUILD_SCRIPT), '--list-inputs'], { reject: false, env, extendEnv: true });
-  if (listed.exitCode !== 0) throw scriptFailure('Listing the guest image inputs', listed.stderr);
+  // Run at every start, on the way to ready: the script and dpkg-query run while the resources
+  // are hashed.
+  const listing = execa(bash, [path.join(guestResourcesDir, BUILD_SCRIPT), '--list-inputs'], { reject: false, env, extendEnv: true });
+  const packages = debianVersions();
   const hash = createHash('sha256');
   const manifest: string[] = [CACHE_FORMAT];
   hash.update(`${CACHE_FORMAT}\n`);
@@ -104,13 +106,15 @@ export async function hashLinuxTestImageInputs(guestResourcesDir: string, env: R
     manifest.push(line);
     hash.update(`${line}\n`);
   }
+  const listed = await listing;
+  if (listed.exitCode !== 0) throw scriptFailure('Listing the guest image inputs', listed.stderr);
   for (const hostFile of listed.stdout.split('\n').filter((line) => line !== '')) {
     const info = await fs.stat(hostFile);
     const line = `host ${hostFile} ${info.size} ${Math.trunc(info.mtimeMs)}`;
     manifest.push(line);
     hash.update(`${line}\n`);
   }
-  for (const version of await debianVersions()) {
+  for (const version of await packages) {
     const line = `package ${version}`;
     manifest.push(line);
     hash.update(`${line}\n`);

@@ -1,4 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LaunchInput, VmFiles } from '../profile.js';
 import { LINUX_TEST_READINESS_COMMAND, linuxTestLaunchPlan, linuxTestProfile } from './linuxTest.js';
 
@@ -114,6 +119,60 @@ describe('linux-test profile', () => {
     expect(linuxTestProfile.sshUser).toBe('root');
     expect(linuxTestProfile.hostKeyPolicy).toEqual({ kind: 'per-install' });
     expect(linuxTestProfile.readinessCommand).toBe(LINUX_TEST_READINESS_COMMAND);
-    expect(LINUX_TEST_READINESS_COMMAND).toMatch(/^cat \/etc\/builder-bar\/boot-marker && nix-store --version$/);
+  });
+});
+
+describe('the linux-test readiness command (run by /bin/sh here, with the guest paths moved to a temp dir)', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'readiness-command-'));
+    await mkdir(path.join(dir, 'bin'));
+    await mkdir(path.join(dir, 'run'));
+    await writeFile(path.join(dir, 'boot-marker'), 'marker-123\n');
+    // busybox's usleep, and a nix-store that records that it ran.
+    await writeFile(path.join(dir, 'bin', 'usleep'), '#!/bin/sh\nsleep 0.05\n', { mode: 0o755 });
+    await writeFile(path.join(dir, 'bin', 'nix-store'), `#!/bin/sh\ntouch ${dir}/nix-store-ran\necho "nix-store: cannot open the database" >&2\nexit 1\n`, { mode: 0o755 });
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+  const run = () =>
+    execa('/bin/sh', ['-c', LINUX_TEST_READINESS_COMMAND.replaceAll('/etc/builder-bar/boot-marker', `${dir}/boot-marker`).replaceAll('/run/builder-bar', `${dir}/run`)], {
+      reject: false,
+      env: { PATH: `${dir}/bin:/usr/bin:/bin` },
+      extendEnv: false,
+    });
+
+  it('reads the answer the boot left, without starting nix-store again', async () => {
+    await writeFile(path.join(dir, 'run', 'nix-version'), 'nix-store (Nix) 2.8.0\n');
+    await writeFile(path.join(dir, 'run', 'nix-checked'), '');
+    const result = await run();
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toBe('marker-123\nnix-store (Nix) 2.8.0');
+    expect(existsSync(path.join(dir, 'nix-store-ran'))).toBe(false);
+  });
+
+  it('waits for the boot\'s attempt to end', async () => {
+    setTimeout(() => {
+      void writeFile(path.join(dir, 'run', 'nix-version'), 'nix-store (Nix) 2.8.0\n').then(() => writeFile(path.join(dir, 'run', 'nix-checked'), ''));
+    }, 300);
+    const result = await run();
+    expect(result.stdout).toBe('marker-123\nnix-store (Nix) 2.8.0');
+  });
+
+  it('runs nix-store itself when the boot\'s attempt printed nothing, and fails with its error', async () => {
+    await writeFile(path.join(dir, 'run', 'nix-checked'), '');
+    const result = await run();
+    expect(result.exitCode).not.toBe(0);
+    expect(result.stdout).toBe('marker-123');
+    expect(result.stderr).toContain('cannot open the database');
+    expect(existsSync(path.join(dir, 'nix-store-ran'))).toBe(true);
+  });
+
+  it('prints nothing of Nix when the marker is missing', async () => {
+    await rm(path.join(dir, 'boot-marker'));
+    const result = await run();
+    expect(result.exitCode).not.toBe(0);
+    expect(result.stdout).toBe('');
   });
 });
