@@ -21,7 +21,27 @@ async function serve(onConnection: (socket: net.Socket) => void): Promise<number
 describe('the ssh greeting probe', () => {
   it('passes once sshd sends its identification, even after other lines', async () => {
     const port = await serve((socket) => socket.write('a pre-banner line\r\nSSH-2.0-dropbear_2022.83\r\n'));
-    await expect(sshGreeting(port, 1_000)).resolves.toBe('SSH-2.0-dropbear_2022.83');
+    const greeted = await sshGreeting(port, 1_000);
+    expect(greeted.line).toBe('SSH-2.0-dropbear_2022.83');
+    greeted.socket.destroy();
+  });
+
+  it('hands over the open connection with every byte read so far put back, for the login to reuse', async () => {
+    // The greeting and the start of the key exchange arrive in one chunk, then more follows.
+    const kexStart = Buffer.from([0, 0, 1, 4, 10, 20, 0xff, 0x80]);
+    const port = await serve((socket) => {
+      socket.write(Buffer.concat([Buffer.from('SSH-2.0-dropbear_2022.83\r\n'), kexStart]));
+      socket.on('data', (data) => socket.end(Buffer.concat([Buffer.from('echo:'), data])));
+    });
+    const { socket } = await sshGreeting(port, 1_000);
+    const read: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => read.push(chunk));
+    const ended = new Promise((resolve) => socket.once('end', resolve));
+    socket.resume();
+    socket.write('client-ident');
+    await ended;
+    expect(Buffer.concat(read)).toEqual(Buffer.concat([Buffer.from('SSH-2.0-dropbear_2022.83\r\n'), kexStart, Buffer.from('echo:client-ident')]));
+    socket.destroy();
   });
 
   it('fails fast on a connection that is accepted and then closed (guest port not listening yet)', async () => {
@@ -55,7 +75,9 @@ describe('staggered greeting probes', () => {
       else socket.write('SSH-2.0-OpenSSH_9.2\r\n');
     });
     const started = Date.now();
-    await expect(firstSshGreeting(port, { windowMs: 3_000, staggerMs: 100 })).resolves.toBe('SSH-2.0-OpenSSH_9.2');
+    const greeted = await firstSshGreeting(port, { windowMs: 3_000, staggerMs: 100 });
+    expect(greeted.line).toBe('SSH-2.0-OpenSSH_9.2');
+    greeted.socket.destroy();
     expect(Date.now() - started).toBeLessThan(1_000);
     for (const socket of sockets) socket.destroy();
   });

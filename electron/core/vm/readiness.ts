@@ -126,6 +126,13 @@ export async function waitUntilReady(target: ReadinessTarget, options: Readiness
     }),
   });
 
+  // The connection that greeted; the first login attempt runs over it.
+  let greeted: net.Socket | null = null;
+  const takeGreeted = (): net.Socket | null => {
+    const socket = greeted;
+    greeted = null;
+    return socket;
+  };
   try {
     // QEMU's user network accepts on the host port at once, even while the guest has no network
     // yet; such a connection then just hangs, and QEMU keeps retrying it towards the guest long
@@ -140,7 +147,7 @@ export async function waitUntilReady(target: ReadinessTarget, options: Readiness
       detail: `waiting for ssh on 127.0.0.1:${port}`,
       attempt: async () => {
         try {
-          await firstSshGreeting(port, { windowMs: 5_000, staggerMs: 500, attemptTimeoutMs, signal: options.signal });
+          greeted = (await firstSshGreeting(port, { windowMs: 5_000, staggerMs: 500, attemptTimeoutMs, signal: options.signal })).socket;
         } catch (error) {
           if (/closed before|ECONNRESET/.test((error as Error).message)) guestNetworkUp = true;
           else if (guestNetworkUp) attemptTimeoutMs = Math.min(5_000, attemptTimeoutMs + 500);
@@ -156,7 +163,14 @@ export async function waitUntilReady(target: ReadinessTarget, options: Readiness
     const session = await run<SshSession>({
       name: 'ssh login',
       detail: `logging in over ssh on 127.0.0.1:${port}`,
-      attempt: () => SshSession.connect(target.ssh, { readyTimeoutMs: Math.max(1_000, Math.min(20_000, deadline - Date.now())), signal: options.signal }),
+      attempt: () => {
+        const socket = takeGreeted();
+        return SshSession.connect(target.ssh, {
+          readyTimeoutMs: Math.max(1_000, Math.min(20_000, deadline - Date.now())),
+          signal: options.signal,
+          ...(socket ? { socket } : {}),
+        });
+      },
       failure: (last, waited) => ({
         message: `ssh to ${target.ssh.username}@127.0.0.1:${port} did not succeed within ${Math.round(waited / 1000)} s (last error: ${last}).`,
         hint: 'The guest may still be booting on a slow (tcg) accelerator, or its ssh server failed: read the console lines.',
@@ -187,6 +201,7 @@ export async function waitUntilReady(target: ReadinessTarget, options: Readiness
       throw error;
     }
   } catch (error) {
+    takeGreeted()?.destroy();
     qmp.close();
     throw error;
   }
@@ -200,7 +215,7 @@ export async function waitUntilReady(target: ReadinessTarget, options: Readiness
 export function firstSshGreeting(
   port: number,
   options: { windowMs: number; staggerMs: number; attemptTimeoutMs?: number; signal?: AbortSignal },
-): Promise<string> {
+): Promise<GreetedConnection> {
   return new Promise((resolve, reject) => {
     const started = Date.now();
     const cancel = new AbortController();
@@ -227,12 +242,16 @@ export function firstSshGreeting(
       }
       pending += 1;
       sshGreeting(port, Math.min(remaining, options.attemptTimeoutMs ?? remaining), cancel.signal).then(
-        (line) => {
+        (greeted) => {
           pending -= 1;
-          if (finished) return;
+          if (finished) {
+            // Another connection greeted first.
+            greeted.socket.destroy();
+            return;
+          }
           finished = true;
           stop();
-          resolve(line);
+          resolve(greeted);
         },
         (error: Error) => {
           pending -= 1;
@@ -260,25 +279,29 @@ export function firstSshGreeting(
   });
 }
 
+/**
+ * A connection on which the ssh server has greeted: `socket` is paused with every byte read so
+ * far put back, so an ssh client handed the socket reads the server's output from its first
+ * byte. Under TCG a new connection costs the guest a process (dropbear forks, then re-executes
+ * itself) and a few hundred milliseconds: the login reuses this one. Whoever holds it destroys
+ * the socket or hands it on.
+ */
+export interface GreetedConnection {
+  line: string;
+  socket: net.Socket;
+}
+
 /** Resolves once the server on the port sends an ssh identification line (`SSH-2.0-...`). */
-export function sshGreeting(port: number, timeoutMs: number, signal?: AbortSignal): Promise<string> {
+export function sshGreeting(port: number, timeoutMs: number, signal?: AbortSignal): Promise<GreetedConnection> {
   return new Promise((resolve, reject) => {
     const socket = net.createConnection({ host: '127.0.0.1', port });
+    const chunks: Buffer[] = [];
     let received = '';
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new Error(`no greeting within ${timeoutMs} ms`));
-    }, timeoutMs);
+    const timer = setTimeout(() => finish(new Error(`no greeting within ${timeoutMs} ms`)), timeoutMs);
     const onAbort = (): void => finish(new Error('cancelled'));
     signal?.addEventListener('abort', onAbort, { once: true });
-    const finish = (error: Error | null, line?: string): void => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      socket.destroy();
-      if (error) reject(error);
-      else resolve(line ?? '');
-    };
-    socket.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer): void => {
+      chunks.push(chunk);
       received += chunk.toString('latin1');
       // RFC 4253: lines before the identification may be other text; the ident starts "SSH-".
       for (const line of received.split(/\r?\n/).slice(0, -1)) {
@@ -288,9 +311,27 @@ export function sshGreeting(port: number, timeoutMs: number, signal?: AbortSigna
         }
       }
       if (received.length > 8_192) finish(new Error('the server sent no ssh identification'));
-    });
-    socket.once('error', (error) => finish(error));
-    socket.once('close', () => finish(new Error('connection closed before the ssh greeting')));
+    };
+    const onError = (error: Error): void => finish(error);
+    const onClose = (): void => finish(new Error('connection closed before the ssh greeting'));
+    function finish(error: Error | null, line?: string): void {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      socket.off('data', onData);
+      socket.off('error', onError);
+      socket.off('close', onClose);
+      if (error) {
+        socket.destroy();
+        reject(error);
+        return;
+      }
+      socket.pause();
+      socket.unshift(Buffer.concat(chunks));
+      resolve({ line: line ?? '', socket });
+    }
+    socket.on('data', onData);
+    socket.once('error', onError);
+    socket.once('close', onClose);
   });
 }
 

@@ -1,6 +1,7 @@
 import { type Server, utils } from 'ssh2';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fingerprintOfPublicKey, publicKeyBlob } from './keyStore.js';
+import { sshGreeting } from './readiness.js';
 import { HostKeyMismatchError, SshSession } from './sshSession.js';
 import { startSshTestServer } from './testing/sshTestServer.js';
 
@@ -44,6 +45,23 @@ describe('SshSession', () => {
     expect(mismatch.seenFingerprint).toBe(fingerprintOfPublicKey(impostor.public));
     expect(mismatch.expectedFingerprint).toBe(fingerprintOfPublicKey(host.public));
     expect(mismatch.message).toContain('Host key mismatch');
+  });
+
+  it('logs in over the connection the readiness probe saw greet, with its greeting put back', async () => {
+    const { server, port } = await startServer(host.private, client.public);
+    servers.push(server);
+    let connections = 0;
+    server.on('connection', () => (connections += 1));
+    const greeted = await sshGreeting(port, 5_000);
+    expect(greeted.line).toMatch(/^SSH-2\.0-/);
+    const session = await SshSession.connect(
+      { host: '127.0.0.1', port: 1, username: 'builder', privateKey: client.private, pinnedHostKeyBlob: publicKeyBlob(host.public) },
+      { socket: greeted.socket },
+    );
+    await expect(session.exec('true')).resolves.toMatchObject({ stdout: 'ran: true\n', code: 0 });
+    // One connection in all: the port given in the target (1, where nothing listens) was not used.
+    expect(connections).toBe(1);
+    session.close();
   });
 
   it('fails fast when nothing listens', async () => {

@@ -5,6 +5,7 @@
  * retried into success. The open connection runs commands for readiness, guest stats and,
  * later, the build queue (the idea of Rancher Desktop's VMExecutor).
  */
+import type { Duplex } from 'node:stream';
 import { Client } from 'ssh2';
 import { fingerprintOfBlob } from './keyStore.js';
 
@@ -48,7 +49,11 @@ export class SshSession {
     });
   }
 
-  static connect(target: SshTarget, options: { readyTimeoutMs?: number; signal?: AbortSignal } = {}): Promise<SshSession> {
+  /**
+   * `socket`: a connection already open to the server (readiness hands over the one that
+   * greeted, with the greeting put back), used instead of a new one; destroyed on failure.
+   */
+  static connect(target: SshTarget, options: { readyTimeoutMs?: number; signal?: AbortSignal; socket?: Duplex } = {}): Promise<SshSession> {
     return new Promise((resolve, reject) => {
       const client = new Client();
       let mismatch: HostKeyMismatchError | null = null;
@@ -60,6 +65,7 @@ export class SshSession {
         if (error) {
           client.end();
           client.destroy();
+          options.socket?.destroy();
           reject(error);
         } else {
           client.removeAllListeners('error');
@@ -68,6 +74,7 @@ export class SshSession {
       };
       const onAbort = (): void => settle(new Error('ssh connection attempt cancelled'));
       if (options.signal?.aborted) {
+        options.socket?.destroy();
         reject(new Error('ssh connection attempt cancelled'));
         return;
       }
@@ -76,6 +83,7 @@ export class SshSession {
       client.on('error', (error) => settle(mismatch ?? error));
       client.once('close', () => settle(mismatch ?? new Error('ssh connection closed before it was ready')));
       client.connect({
+        ...(options.socket ? { sock: options.socket } : {}),
         host: target.host,
         port: target.port,
         username: target.username,
