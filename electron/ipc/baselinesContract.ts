@@ -22,7 +22,8 @@ export const TrackedRepoIdSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/,
 
 /**
  * The full-build command, as an argument array. `{rev}`, `{repo}` and `{branch}` inside an
- * argument are replaced by the baseline's sha, the work tree path and the branch name; a
+ * argument are replaced by the baseline's sha, the work tree path and the branch name
+ * (`{repoUrl}`: the work tree as a percent-encoded `git+file://` URL, for flake references); a
  * replacement never splits or joins arguments and no shell ever sees them. The first argument
  * is the program: `nix-build`, or `nix` followed by `build` (the build queue runs it and reads its
  * internal-json).

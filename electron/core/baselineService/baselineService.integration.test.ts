@@ -12,6 +12,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BaselinesList } from '../../ipc/contract.js';
 import { BuildService } from '../builds/buildService.js';
 import { BuilderBarError } from '../errors.js';
+import { FLAKE_FULL_BUILD_COMMAND } from '../incremental/defaultFullBuild.js';
 import { generateProject, type GeneratedProject } from '../incremental/testing/generatedProject.js';
 import { writeOfflineNixConf } from '../incremental/testing/offlineNix.js';
 import { LogHub } from '../logs/logHub.js';
@@ -137,6 +138,27 @@ describe('BaselineService (real git, real Nix)', () => {
     await expect(service.prebuild('repo', 'main')).rejects.toThrow(/still being computed/);
     const ready = await until(service, (list) => list.repos[0]?.state === 'ok', 'the first computation');
     expect(ready.repos[0]!.branches[0]!.baseline.sha).toBe(base);
+  });
+
+  it('refuses to prebuild a flake command for a path that Nix before 2.10 cannot read, before queueing anything', async () => {
+    await project.commit(boundary - 3600, 'base', { A: 'a' });
+    const odd = path.join(root, 'my project');
+    await fs.rename(project.dir, odd);
+    service.close();
+    const settings = await SettingsStore.open({ file: path.join(root, 'state', 'settings.json'), limits: { cpus: 64, memoryMiB: 262144 }, logs: new LogHub({ ringLines: 100, logDir: null }), platform: 'linux' });
+    service = await BaselineService.open({
+      settings,
+      logs: new LogHub({ ringLines: 100, logDir: null }),
+      stateDir: path.join(root, 'state'),
+      startBuild: (target) => builds.start(target),
+      onBuild: (listener) => builds.onBuild(listener),
+      nixEnvironment: async () => env,
+      hostNixVersion: async () => '2.9.1',
+    });
+    await service.addRepo({ path: odd, fullBuild: [...FLAKE_FULL_BUILD_COMMAND] });
+    const before = builds.list().length;
+    await expect(service.prebuild('my-project', 'main')).rejects.toThrow(/Nix 2\.9\.1 cannot read a flake at .*my project/);
+    expect(builds.list().length).toBe(before);
   });
 
   it('shows a repository that is moved away as missing, and again when it comes back', async () => {

@@ -9,6 +9,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { execa } from 'execa';
 import type {
   AddTrackedRepo,
   BaselinesList,
@@ -21,7 +22,9 @@ import { assertGitWorkTree, RepoBaselineEngine, type ComputedRepoBaselines } fro
 import { BuilderBarError } from '../errors.js';
 import { DEFAULT_FULL_BUILD_COMMAND } from '../incremental/defaultFullBuild.js';
 import { expandFullBuildCommand } from '../incremental/expandFullBuildCommand.js';
+import { assertRepoUrlReadable, repoUrlNeedsDecoding } from '../incremental/flakeUrlSupport.js';
 import type { LogSink } from '../logs/logSink.js';
+import { parseNixVersion } from '../nix/nixConfigParse.js';
 import type { SettingsStore } from '../settings/settingsStore.js';
 import { GcRoots } from './gcRoots.js';
 import { PrebuildRecords } from './prebuildRecords.js';
@@ -53,6 +56,8 @@ export interface BaselineServiceOptions {
   storePathExists?: (storePath: string) => Promise<boolean>;
   /** How often each repository's path is checked (moved away, or back again), ms. */
   missingPollMs?: number;
+  /** The host Nix's version (`2.8.0`), or null when unknown; default: `nix --version`. */
+  hostNixVersion?: () => Promise<string | null>;
 }
 
 interface TrackedRuntime {
@@ -208,6 +213,9 @@ export class BaselineService {
     }
     const sha = entry.baseline.sha;
     const argv = expandFullBuildCommand(runtime.repo.fullBuild, { rev: sha, repo: runtime.repo.path, branch });
+    if (runtime.repo.fullBuild.some((arg) => arg.includes('{repoUrl}')) && repoUrlNeedsDecoding(runtime.repo.path)) {
+      assertRepoUrlReadable(runtime.repo.fullBuild, runtime.repo.path, await this.hostNixVersion());
+    }
     const view = this.prebuildOf(runtime.repo, sha);
     if (view.state === 'queued' || view.state === 'building' || view.state === 'built') return this.list();
     const build = await this.options.startBuild({ kind: 'baseline', repoId, branch, rev: sha, argv });
@@ -216,6 +224,12 @@ export class BaselineService {
     await this.prebuilds.follow(build);
     this.announce();
     return this.list();
+  }
+
+  private async hostNixVersion(): Promise<string | null> {
+    if (this.options.hostNixVersion) return this.options.hostNixVersion();
+    const result = await execa('nix', ['--version'], { env: await this.options.nixEnvironment(), reject: false, stdin: 'ignore' });
+    return result.exitCode === 0 ? (parseNixVersion(result.stdout)?.version ?? null) : null;
   }
 
   /** Resolves once every tracked repository's computation under way has ended (tests, benchmarks). */

@@ -27,17 +27,17 @@ export const DEFAULT_FULL_BUILD_COMMAND: FullBuildCommand = [
 /**
  * The flake form (`resources/nix/flake-template/flake.nix`): the baseline is the flake input
  * `baseline`, overridden with the computed revision. `--override-input` implies
- * `--no-write-lock-file`, so the repository's lock file is never touched. The repository path
- * goes into a URL here: a path with `?`, `#` or spaces needs the non-flake default instead.
+ * `--no-write-lock-file`, so the repository's lock file is never touched. The repository goes
+ * in as `{repoUrl}` (percent-encoded), so a path with a space, `?` or `#` works too.
  */
 export const FLAKE_FULL_BUILD_COMMAND: FullBuildCommand = [
   'nix',
   'build',
   '--extra-experimental-features',
   'nix-command flakes',
-  '{repo}#full',
+  '{repoUrl}#full',
   '--override-input',
   'baseline',
-  'git+file:{repo}?rev={rev}',
+  '{repoUrl}?rev={rev}',
   '--no-link',
 ];

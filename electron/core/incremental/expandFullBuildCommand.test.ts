@@ -24,10 +24,18 @@ describe('expandFullBuildCommand', () => {
 
   it('expands several placeholders inside one argument (the flake override)', () => {
     const argv = expandFullBuildCommand(FLAKE_FULL_BUILD_COMMAND, { ...values, repo: '/srv/app' });
-    expect(argv).toContain(`git+file:/srv/app?rev=${rev}`);
-    expect(argv).toContain('/srv/app#full');
+    expect(argv).toContain(`git+file:///srv/app?rev=${rev}`);
+    expect(argv).toContain('git+file:///srv/app#full');
     expect(argv).toContain('nix-command flakes');
     expect(argv).toHaveLength(FLAKE_FULL_BUILD_COMMAND.length);
+  });
+
+  it('percent-encodes the path in {repoUrl}, so a space, # or ? cannot end it, and leaves {repo} as it is', () => {
+    const odd = "/home/me/a b#c?d%e/it's";
+    const argv = expandFullBuildCommand(['nix', 'build', '{repoUrl}?rev={rev}', '{repo}'], { ...values, repo: odd });
+    expect(argv[2]).toBe(`git+file:///home/me/a%20b%23c%3Fd%25e/it's?rev=${rev}`);
+    expect(argv[3]).toBe(odd);
+    expect(decodeURIComponent(new URL(argv[2]!.slice('git+'.length)).pathname)).toBe(odd);
   });
 
   it.each([

@@ -1,6 +1,8 @@
 /**
  * Turns a tracked repository's full-build command into the argv the build queue runs: each
- * `{rev}`, `{repo}` and `{branch}` inside an argument is replaced by its value, in one pass, so
+ * `{rev}`, `{repo}`, `{repoUrl}` and `{branch}` inside an argument is replaced by its value
+ * (`{repoUrl}` is the work tree as a flake URL, `git+file://` and the path percent-encoded, so a
+ * path with a space, `#` or `?` survives inside `{repoUrl}?rev={rev}`), in one pass, so
  * a value is never expanded again (a branch named `x{rev}` stays `x{rev}`), an argument is never
  * split or joined, and no shell ever sees the result: branch names with `$`, `;`, quotes or
  * `$&` arrive literally.
@@ -21,7 +23,15 @@ export interface FullBuildValues {
   branch: string;
 }
 
-const PLACEHOLDER = /\{(rev|repo|branch)\}/g;
+const PLACEHOLDER = /\{(rev|repoUrl|repo|branch)\}/g;
+
+/**
+ * `git+file://` and the path with each segment percent-encoded: Nix decodes `%xx` in a URL's
+ * path (checked with Nix 2.8 on `a b#c?d`), while a raw `#` or `?` would end the path.
+ */
+export function gitFileUrl(repo: string): string {
+  return `git+file://${repo.split('/').map(encodeURIComponent).join('/')}`;
+}
 const FULL_SHA = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
 
 export function expandFullBuildCommand(argv: readonly string[], values: FullBuildValues): string[] {
@@ -43,5 +53,6 @@ export function expandFullBuildCommand(argv: readonly string[], values: FullBuil
     throw new BuilderBarError('invalid-settings', `{branch} must be a branch name, got ${JSON.stringify(values.branch)}.`);
   }
   // A replacer function, not a replacement string: `$&`, `$1`… in a value stay literal.
-  return command.data.map((arg) => arg.replace(PLACEHOLDER, (_match, name: keyof FullBuildValues) => values[name]));
+  const replacements: Record<string, string> = { ...values, repoUrl: gitFileUrl(values.repo) };
+  return command.data.map((arg) => arg.replace(PLACEHOLDER, (_match, name: string) => replacements[name]!));
 }

@@ -12,7 +12,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseNixVersion } from '../nix/nixConfigParse.js';
 import { DEFAULT_FULL_BUILD_COMMAND, FLAKE_FULL_BUILD_COMMAND } from './defaultFullBuild.js';
+import { assertRepoUrlReadable, nixVersionAtLeast } from './flakeUrlSupport.js';
 import { expandFullBuildCommand } from './expandFullBuildCommand.js';
 import { generateProject, type GeneratedProject } from './testing/generatedProject.js';
 import { nixMessages, nixStore, runNix, writeOfflineNixConf, type NixEnvironment } from './testing/offlineNix.js';
@@ -197,6 +199,26 @@ describe('the generic helper, flake form (the baseline input overridden)', () =>
 
     // --override-input implies --no-write-lock-file: the repository is left as it was.
     expect(await project.git(['status', '--porcelain'])).toBe('?? modules/E.mod');
+  });
+
+  it('a repository whose path has a space, # and ?: built where Nix decodes its URL, refused up front where it cannot', async () => {
+    const { project, baseline } = await twoCommitProject('flake dir #2?x');
+    const fullBuild = expandFullBuildCommand(FLAKE_FULL_BUILD_COMMAND, { rev: baseline, repo: project.dir, branch: 'main' });
+    const version = parseNixVersion((await execa('nix', ['--version'], { env })).stdout)?.version ?? null;
+    expect(version).not.toBeNull();
+    const full = await runNix([...fullBuild, '--json'], env);
+    if (nixVersionAtLeast(version!, [2, 10])) {
+      expect(() => assertRepoUrlReadable(FLAKE_FULL_BUILD_COMMAND, project.dir, version)).not.toThrow();
+      expectSuccess(full);
+      const [fullResult] = JSON.parse(full.stdout) as Array<{ drvPath: string }>;
+      // The same derivation as the nix-build form of this baseline: the override took the sha.
+      expect(await instantiate(project, 'full', ['--argstr', 'baselineRev', baseline])).toBe(fullResult?.drvPath);
+    } else {
+      // This Nix (2.8 on Debian) misreads the percent-encoded path with a git error that names no
+      // cause; Builder Bar says why before running it.
+      expect(full.exitCode).not.toBe(0);
+      expect(() => assertRepoUrlReadable(FLAKE_FULL_BUILD_COMMAND, project.dir, version)).toThrow(/cannot read a flake at .*flake dir #2\?x/);
+    }
   });
 
   it('without the override the build fails on the unset baseline, and says so', async () => {

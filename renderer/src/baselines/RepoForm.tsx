@@ -107,7 +107,7 @@ export function RepoForm(props: {
         mono
       />
       <div className="field field-wide">
-        <label htmlFor={fullBuildId}>Full-build command, one argument per line ({'{rev}'}, {'{repo}'}, {'{branch}'} are replaced whole)</label>
+        <label htmlFor={fullBuildId}>Full-build command, one argument per line ({'{rev}'}, {'{repo}'}, {'{repoUrl}'}, {'{branch}'} are replaced whole)</label>
         <textarea
           id={fullBuildId}
           name="fullBuild"

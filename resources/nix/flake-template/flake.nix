@@ -2,9 +2,9 @@
 # Builder Bar overrides with the revision it computed, so the flake itself never needs the
 # unmerged `fetchGit { date }` nor its own `.git` (a flake's source has none):
 #   full build (Builder Bar prebuilds it):
-#     nix build <repo>#full --override-input baseline 'git+file:<repo>?rev=<baseline sha>&allRefs=1'
+#     nix build git+file://<repo>#full --override-input baseline 'git+file://<repo>?rev=<baseline sha>&allRefs=1'
 #   incremental build of the work tree:
-#     nix build .#incremental --override-input baseline 'git+file:<repo>?rev=<baseline sha>&allRefs=1'
+#     nix build .#incremental --override-input baseline 'git+file://<repo>?rev=<baseline sha>&allRefs=1'
 # `--override-input` implies `--no-write-lock-file`: the lock file never records a baseline.
 # In a git repository a flake sees only tracked files: `git add` new files before building.
 # Files expected next to this flake.nix:
