@@ -17,7 +17,7 @@ import { generateProject, type GeneratedProject } from '../incremental/testing/g
 import { writeOfflineNixConf } from '../incremental/testing/offlineNix.js';
 import { LogHub } from '../logs/logHub.js';
 import { SettingsStore } from '../settings/settingsStore.js';
-import { BaselineService } from './baselineService.js';
+import { BaselineService, type BaselineServiceOptions } from './baselineService.js';
 
 const DAY = 86_400;
 
@@ -72,6 +72,22 @@ describe('BaselineService (real git, real Nix)', () => {
     project = await generateProject(path.join(root, 'repo'));
   });
 
+  /** Closes the service and opens a new one over the same state dir and settings file. */
+  async function reopen(extra: Partial<BaselineServiceOptions> = {}): Promise<void> {
+    service.close();
+    const logs = new LogHub({ ringLines: 100, logDir: null });
+    const settings = await SettingsStore.open({ file: path.join(root, 'state', 'settings.json'), limits: { cpus: 64, memoryMiB: 262144 }, logs, platform: 'linux' });
+    service = await BaselineService.open({
+      settings,
+      logs,
+      stateDir: path.join(root, 'state'),
+      startBuild: (target) => builds.start(target),
+      onBuild: (listener) => builds.onBuild(listener),
+      nixEnvironment: async () => env,
+      ...extra,
+    });
+  }
+
   afterEach(async () => {
     service.close();
     await builds.close();
@@ -121,17 +137,8 @@ describe('BaselineService (real git, real Nix)', () => {
   it('opens without waiting for the history: a tracked repository shows as computing, then its baselines arrive', async () => {
     const base = await project.commit(boundary - 3600, 'base', { A: 'a' });
     await service.addRepo({ path: project.dir });
-    service.close();
     // A second core over the same settings, as after a restart.
-    const settings = await SettingsStore.open({ file: path.join(root, 'state', 'settings.json'), limits: { cpus: 64, memoryMiB: 262144 }, logs: new LogHub({ ringLines: 100, logDir: null }), platform: 'linux' });
-    service = await BaselineService.open({
-      settings,
-      logs: new LogHub({ ringLines: 100, logDir: null }),
-      stateDir: path.join(root, 'state'),
-      startBuild: (target) => builds.start(target),
-      onBuild: (listener) => builds.onBuild(listener),
-      nixEnvironment: async () => env,
-    });
+    await reopen();
     const first = service.list().repos[0]!;
     expect(first.state).toBe('computing');
     expect(first.branches).toEqual([]);
@@ -144,17 +151,7 @@ describe('BaselineService (real git, real Nix)', () => {
     await project.commit(boundary - 3600, 'base', { A: 'a' });
     const odd = path.join(root, 'my project');
     await fs.rename(project.dir, odd);
-    service.close();
-    const settings = await SettingsStore.open({ file: path.join(root, 'state', 'settings.json'), limits: { cpus: 64, memoryMiB: 262144 }, logs: new LogHub({ ringLines: 100, logDir: null }), platform: 'linux' });
-    service = await BaselineService.open({
-      settings,
-      logs: new LogHub({ ringLines: 100, logDir: null }),
-      stateDir: path.join(root, 'state'),
-      startBuild: (target) => builds.start(target),
-      onBuild: (listener) => builds.onBuild(listener),
-      nixEnvironment: async () => env,
-      hostNixVersion: async () => '2.9.1',
-    });
+    await reopen({ hostNixVersion: async () => '2.9.1' });
     await service.addRepo({ path: odd, fullBuild: [...FLAKE_FULL_BUILD_COMMAND] });
     const before = builds.list().length;
     await expect(service.prebuild('my-project', 'main')).rejects.toThrow(/Nix 2\.9\.1 cannot read a flake at .*my project/);
