@@ -6,6 +6,7 @@
  * QEMU is gone even for a process this core did not spawn.
  */
 import net from 'node:net';
+import { CloseSignal } from '../util/closeSignal.js';
 
 export class QmpError extends Error {
   constructor(
@@ -41,8 +42,7 @@ export class QmpClient {
   private nextId = 1;
   private readonly pending = new Map<string, Pending>();
   private readonly eventListeners = new Set<(event: QmpEvent) => void>();
-  private readonly closeListeners = new Set<() => void>();
-  private closed = false;
+  private readonly closeSignal = new CloseSignal();
 
   private constructor(private readonly socket: net.Socket) {
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -107,7 +107,7 @@ export class QmpClient {
   }
 
   execute<T = unknown>(command: string, args?: Record<string, unknown>, timeoutMs = 2_000): Promise<T> {
-    if (this.closed) return Promise.reject(new QmpError(`QMP is closed; cannot run ${command}`, 'Closed'));
+    if (this.closeSignal.isClosed) return Promise.reject(new QmpError(`QMP is closed; cannot run ${command}`, 'Closed'));
     const id = `bb-${this.nextId++}`;
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -147,16 +147,11 @@ export class QmpClient {
 
   /** Called once when the socket closes (QEMU exited, or `close()`). */
   onClose(listener: () => void): () => void {
-    if (this.closed) {
-      queueMicrotask(listener);
-      return () => undefined;
-    }
-    this.closeListeners.add(listener);
-    return () => this.closeListeners.delete(listener);
+    return this.closeSignal.onClose(listener);
   }
 
   get isClosed(): boolean {
-    return this.closed;
+    return this.closeSignal.isClosed;
   }
 
   close(): void {
@@ -198,14 +193,12 @@ export class QmpClient {
   }
 
   private onClosed(): void {
-    if (this.closed) return;
-    this.closed = true;
+    if (this.closeSignal.isClosed) return;
     for (const [id, pending] of this.pending) {
       clearTimeout(pending.timer);
       pending.reject(new QmpError('QMP socket closed before the answer came', 'Closed'));
       this.pending.delete(id);
     }
-    for (const listener of this.closeListeners) listener();
-    this.closeListeners.clear();
+    this.closeSignal.close();
   }
 }

@@ -7,6 +7,7 @@
  */
 import type { Duplex } from 'node:stream';
 import { Client } from 'ssh2';
+import { CloseSignal } from '../util/closeSignal.js';
 import { fingerprintOfBlob } from './keyStore.js';
 
 export class HostKeyMismatchError extends Error {
@@ -35,15 +36,10 @@ export interface ExecResult {
 }
 
 export class SshSession {
-  private closed = false;
-  private readonly closeListeners = new Set<() => void>();
+  private readonly closeSignal = new CloseSignal();
 
   private constructor(private readonly client: Client) {
-    client.on('close', () => {
-      this.closed = true;
-      for (const listener of this.closeListeners) listener();
-      this.closeListeners.clear();
-    });
+    client.on('close', () => this.closeSignal.close());
     client.on('error', () => {
       // 'close' follows; commands in flight fail on their own channels.
     });
@@ -101,22 +97,17 @@ export class SshSession {
   }
 
   get isClosed(): boolean {
-    return this.closed;
+    return this.closeSignal.isClosed;
   }
 
   onClose(listener: () => void): () => void {
-    if (this.closed) {
-      queueMicrotask(listener);
-      return () => undefined;
-    }
-    this.closeListeners.add(listener);
-    return () => this.closeListeners.delete(listener);
+    return this.closeSignal.onClose(listener);
   }
 
   /** Runs one command in the guest's login shell; a timeout closes the channel and rejects. */
   exec(command: string, options: { timeoutMs?: number } = {}): Promise<ExecResult> {
     return new Promise((resolve, reject) => {
-      if (this.closed) {
+      if (this.closeSignal.isClosed) {
         reject(new Error('the ssh connection to the builder is closed'));
         return;
       }
@@ -159,7 +150,7 @@ export class SshSession {
   }
 
   close(): void {
-    if (this.closed) return;
+    if (this.closeSignal.isClosed) return;
     this.client.end();
   }
 }
