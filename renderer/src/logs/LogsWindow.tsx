@@ -5,7 +5,8 @@
  * Next error); then "Jump to latest" brings it back. Log text is rendered as text, never HTML;
  * its ANSI colours become classed spans and search matches `<mark>`s (AnsiText). Clicking a line
  * selects it (Shift+click a range); Copy and Save take the selection or the filtered view.
- * The lines the window does not hold (trimmed or dropped) are counted beside the line count.
+ * The lines the window does not hold (trimmed or dropped) are counted beside the line count;
+ * a view scrolled up stays on its lines while the cap trims older ones.
  *
  * A million lines held while 50k a second arrive: no render may walk them all. The filtered
  * view (FilteredLines) and the search matches (SearchMatches) catch up with each batch in
@@ -77,6 +78,17 @@ function ToggleGroup<T extends string>(props: { legend: string; className?: stri
   );
 }
 
+/** How many pixels of the topmost visible row are above the scroller's top edge. */
+function topRowOverhang(scroller: HTMLElement | null): number {
+  if (!scroller) return 0;
+  const edge = scroller.getBoundingClientRect().top;
+  for (const row of scroller.querySelectorAll('.log-row')) {
+    const box = row.getBoundingClientRect();
+    if (box.bottom > edge) return Math.max(0, edge - box.top);
+  }
+  return 0;
+}
+
 /** The selected lines as a range of sequence numbers (either end first). */
 interface Selection {
   anchor: number;
@@ -125,8 +137,19 @@ export function LogsWindow() {
   const shownFrom = useRef(lines.firstOrdinal);
   const frontMoved = lines.firstOrdinal !== shownFrom.current;
   shownFrom.current = lines.firstOrdinal;
+  // Scrolled up, the same trimming would slide other lines under the reader: keep the line that
+  // was at the top of the view there (by its seq), unless it was trimmed itself.
+  const topSeq = useRef<number | null>(null);
+  const scroller = useRef<HTMLElement | null>(null);
   useLayoutEffect(() => {
-    if (frontMoved && following && lines.length > 0) list.current?.scrollToIndex({ index: 'LAST', align: 'end' });
+    if (!frontMoved || lines.length === 0) return;
+    if (following) {
+      list.current?.scrollToIndex({ index: 'LAST', align: 'end' });
+    } else if (topSeq.current !== null) {
+      // The rows are still where they were, showing newer lines: how far the top one sits above
+      // the view's edge is the offset to keep, so not even a part of a row moves.
+      list.current?.scrollToIndex({ index: Math.max(0, lines.indexOfSeq(topSeq.current)), align: 'start', offset: topRowOverhang(scroller.current) });
+    }
   });
 
   // Navigating means the user wants to read that line: stop following the tail.
@@ -272,6 +295,9 @@ export function LogsWindow() {
           // since Virtuoso honours its initial index only when it mounts.
           key={`${lines.length > 0}:${[...hidden].join(',')}:${[...levels].join(',')}`}
           ref={list}
+          scrollerRef={(element) => {
+            scroller.current = element instanceof HTMLElement ? element : null;
+          }}
           totalCount={lines.length}
           // A new context per batch re-renders the visible rows: at the cap the count stays the
           // same while every index moves to a newer line.
@@ -290,6 +316,7 @@ export function LogsWindow() {
           }}
           rangeChanged={(range) => {
             topVisible.current = range.startIndex;
+            topSeq.current = lines.at(range.startIndex)?.seq ?? null;
           }}
           atBottomThreshold={24}
           initialTopMostItemIndex={{ index: 'LAST', align: 'end' }}

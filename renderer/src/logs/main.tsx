@@ -1,7 +1,7 @@
 import { mountWindow } from '../components/mountWindow.js';
 import { LogsWindow } from './LogsWindow.js';
+import { windowLogCap } from './windowLogCap.js';
 import '../styles/app.css';
 
-// A million lines: the most a source's ring may hold (settings.logs.ringLines), and what the
-// virtualised list is built to stay smooth with.
-mountWindow(LogsWindow, { tailLines: 10_000, logCap: 1_000_000 });
+// A million lines (settings.logs.ringLines at most) unless `?cap=N` asks for fewer.
+mountWindow(LogsWindow, { tailLines: 10_000, logCap: windowLogCap(location.search) });
