@@ -1,15 +1,16 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { utils, type Server } from 'ssh2';
+import type { Server } from 'ssh2';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RemoteBuilder } from '../../ipc/contract.js';
 import { freeLoopbackPort } from '../vm/testing/freeLoopbackPort.js';
 import { startSshTestServer, type ExecAnswer } from '../vm/testing/sshTestServer.js';
 import { checkRemoteBuilder } from './checkRemoteBuilder.js';
+import { generateEd25519KeyPair } from '../vm/ed25519KeyPair.js';
 
-const hostKey = utils.generateKeyPairSync('ed25519');
-const clientKey = utils.generateKeyPairSync('ed25519');
+const hostKey = generateEd25519KeyPair();
+const clientKey = generateEd25519KeyPair();
 let keyFile: string;
 const servers: Server[] = [];
 
@@ -56,7 +57,7 @@ describe('checkRemoteBuilder', () => {
   });
 
   it('says the host key changed, naming the key it saw, and does not log in', async () => {
-    const impostor = utils.generateKeyPairSync('ed25519');
+    const impostor = generateEd25519KeyPair();
     let ran = false;
     const port = await serve(() => {
       ran = true;
@@ -69,7 +70,7 @@ describe('checkRemoteBuilder', () => {
   });
 
   it('says the key was refused and where to put the public key', async () => {
-    const stranger = utils.generateKeyPairSync('ed25519');
+    const stranger = generateEd25519KeyPair();
     const other = path.join(path.dirname(keyFile), 'other_ed25519');
     await writeFile(other, stranger.private, { mode: 0o600 });
     const health = await checkRemoteBuilder(builder(await serve(nixAnswers), { sshKey: other }));

@@ -1,7 +1,6 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { utils } from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RemoteBuilder } from '../../ipc/contract.js';
 import { dispatch } from '../../ipc/dispatch.js';
@@ -9,6 +8,7 @@ import type { Core } from '../core.js';
 import { createCore } from '../createCore.js';
 import { CLIENT_KEY_FILE, HOST_KEY_FILE } from '../vm/keyStore.js';
 import { freeLoopbackPort } from '../vm/testing/freeLoopbackPort.js';
+import { generateEd25519KeyPair } from '../vm/ed25519KeyPair.js';
 
 // The real linux-test guest (dropbear, Nix 2.8) stands in for a remote builder on the network:
 // the health check speaks real ssh to it and runs the real nix-store.
@@ -49,7 +49,7 @@ describe('remote builders against a real ssh + Nix machine', () => {
   });
 
   it('reports a changed host key instead of trusting it', async () => {
-    const other = utils.generateKeyPairSync('ed25519').public;
+    const other = generateEd25519KeyPair().public;
     await dispatch(core, 'cli', 'builders.add', { builder: { ...guest, id: 'impostor-check', hostKey: other } });
     const reply = await dispatch(core, 'cli', 'builders.check', { id: 'impostor-check' });
     expect(reply.ok).toBe(true);

@@ -7,7 +7,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { utils } from 'ssh2';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Settings } from '../../ipc/contract.js';
 import { BuilderBarError } from '../errors.js';
@@ -23,6 +22,7 @@ import { planWiring } from './planWiring.js';
 import { verifyWiring } from './verifyWiring.js';
 import { readWiringRecord } from './wiringRecord.js';
 import type { WiringTarget } from './wiringTarget.js';
+import { generateEd25519KeyPair } from '../vm/ed25519KeyPair.js';
 
 let root: string;
 let paths: StatePaths;
@@ -179,7 +179,7 @@ describe('wiring real Nix to the real linux-test guest through a config director
   it('a pinned host key other than the guest\'s makes verify fail with "host key mismatch" in words', async () => {
     const dir = await userConfDir('conf-d');
     const target: WiringTarget = { kind: 'confDir', dir };
-    const otherKey = utils.generateKeyPairSync('ed25519', { comment: 'not the guest' }).public;
+    const otherKey = generateEd25519KeyPair('not the guest').public;
     const planned = await plan(target, { hostPublicKey: otherKey });
     await applyWiring(planned, root);
     const knownHosts = await fs.readFile(path.join(dir, 'known_hosts'), 'utf8');

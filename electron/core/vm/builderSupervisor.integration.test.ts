@@ -7,7 +7,6 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { utils } from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LogLevel, LogSource, Settings, Status } from '../../ipc/contract.js';
 import { BuilderBarError } from '../errors.js';
@@ -18,6 +17,7 @@ import { HOST_KEY_FILE } from './keyStore.js';
 import { linuxTestProfile } from './profiles/linuxTest.js';
 import { isProcessAlive } from './qemuProcess.js';
 import { readPidFile, vmFilesIn } from './vmFiles.js';
+import { generateEd25519KeyPair } from './ed25519KeyPair.js';
 
 interface Logged {
   source: LogSource;
@@ -254,7 +254,7 @@ describe('the builder supervisor on the real linux-test guest', () => {
     const third = supervisors[supervisors.length - 1] as BuilderSupervisor;
     const pinFile = path.join(paths.keysDir, `${HOST_KEY_FILE}.pub`);
     const original = readFileSync(pinFile, 'utf8');
-    const other = utils.generateKeyPairSync('ed25519');
+    const other = generateEd25519KeyPair();
     writeFileSync(pinFile, `${other.public}\n`);
     try {
       const error = (await third.start({ wait: true, timeoutMs: 240_000 }).catch((caught: unknown) => caught)) as BuilderBarError;

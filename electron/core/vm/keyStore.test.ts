@@ -1,11 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { utils } from 'ssh2';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BuilderProfile } from './profile.js';
 import { CLIENT_KEY_FILE, ensureInstallKeys, fingerprintOfPublicKey, HOST_KEY_FILE } from './keyStore.js';
+import { generateEd25519KeyPair } from './ed25519KeyPair.js';
 
 const NIXPKGS_HOST_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJBWcxb/Blaqt1auOtE+F8QUWrUotiC5qBJ+UuEWdVCb root@nixos';
 
@@ -96,9 +97,20 @@ describe('the install key store', () => {
     expect(printedFixed.split(' ')[1]).toBe(fingerprintOfPublicKey(NIXPKGS_HOST_KEY));
   });
 
+  it('replaces a pair that no ssh can read (what ssh2\'s generator wrote 1 in 256 times)', async () => {
+    const truncated = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAH6jYgkClbA4rdzI3MPn8wjzpB81WO3HC3sM82yCS4k8= builder-bar client';
+    mkdirSync(keysDir, { recursive: true, mode: 0o700 });
+    writeFileSync(path.join(keysDir, CLIENT_KEY_FILE), '-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n', { mode: 0o600 });
+    writeFileSync(path.join(keysDir, `${CLIENT_KEY_FILE}.pub`), `${truncated}\n`);
+    const keys = await ensureInstallKeys(keysDir, profileWith({ kind: 'per-install' }));
+    expect(keys.clientPublicKey).not.toBe(truncated);
+    expect(utils.parseKey(readFileSync(path.join(keysDir, CLIENT_KEY_FILE), 'utf8'))).not.toBeInstanceOf(Error);
+    expect(readFileSync(path.join(keysDir, `${CLIENT_KEY_FILE}.pub`), 'utf8').trim()).toBe(keys.clientPublicKey);
+  });
+
   it('keeps a replaced .pub pin as it is, so a guest with the old key is refused', async () => {
     const before = await ensureInstallKeys(keysDir, profileWith({ kind: 'per-install' }));
-    const other = utils.generateKeyPairSync('ed25519');
+    const other = generateEd25519KeyPair();
     writeFileSync(path.join(keysDir, `${HOST_KEY_FILE}.pub`), `${other.public}\n`);
     const after = await ensureInstallKeys(keysDir, profileWith({ kind: 'per-install' }));
     expect(after.pinnedHostKey.publicKey).toBe(other.public);

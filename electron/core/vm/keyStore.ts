@@ -15,6 +15,7 @@ const { utils } = ssh2;
 import type { HostKeyInfo } from '../../ipc/contract.js';
 import { BuilderBarError } from '../errors.js';
 import { ensurePrivateDir, writeFileAtomic } from '../util/atomicWrite.js';
+import { generateEd25519KeyPair, isReadablePair } from './ed25519KeyPair.js';
 import type { BuilderProfile } from './profile.js';
 
 export const CLIENT_KEY_FILE = 'client_ed25519';
@@ -99,12 +100,15 @@ async function ensureKeyPair(keysDir: string, name: string, comment: string): Pr
   const publicPath = `${privatePath}.pub`;
   const existingPrivate = await fs.readFile(privatePath, 'utf8').catch(() => null);
   const existingPublic = await fs.readFile(publicPath, 'utf8').catch(() => null);
-  if (existingPrivate !== null && existingPublic !== null) {
+  // A pair no ssh implementation can read (ssh2's generator wrote 1 in 256 so before
+  // ed25519KeyPair.ts) never worked: it is replaced rather than kept as a pin.
+  const readable = existingPrivate !== null && existingPublic !== null && isReadablePair({ private: existingPrivate, public: existingPublic });
+  if (existingPrivate !== null && existingPublic !== null && readable) {
     await tightenMode(privatePath, 0o600);
     await tightenMode(publicPath, 0o644);
     return { privateKey: existingPrivate, publicKey: existingPublic.trim() };
   }
-  const generated = utils.generateKeyPairSync('ed25519', { comment });
+  const generated = generateEd25519KeyPair(comment);
   // Private first: a crash between the two writes leaves a private key without .pub, which the
   // next run replaces whole, never a .pub pin without its private key.
   await writeFileAtomic(privatePath, generated.private, { mode: 0o600 });

@@ -1,9 +1,10 @@
-import { type Server, utils } from 'ssh2';
+import type { Server } from 'ssh2';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fingerprintOfPublicKey, publicKeyBlob } from './keyStore.js';
 import { sshGreeting } from './readiness.js';
 import { HostKeyMismatchError, SshSession } from './sshSession.js';
 import { startSshTestServer } from './testing/sshTestServer.js';
+import { generateEd25519KeyPair } from './ed25519KeyPair.js';
 
 /** Answers `ran: <command>` with a line on stderr; `fail` exits 3. */
 function startServer(hostPrivateKey: string, clientPublicKey: string) {
@@ -20,8 +21,8 @@ afterEach(() => {
 });
 
 describe('SshSession', () => {
-  const host = utils.generateKeyPairSync('ed25519');
-  const client = utils.generateKeyPairSync('ed25519');
+  const host = generateEd25519KeyPair();
+  const client = generateEd25519KeyPair();
 
   it('connects when the guest presents the pinned key and runs commands with their exit codes', async () => {
     const { server, port } = await startServer(host.private, client.public);
@@ -36,7 +37,7 @@ describe('SshSession', () => {
   });
 
   it('refuses a guest presenting any other host key, naming both fingerprints', async () => {
-    const impostor = utils.generateKeyPairSync('ed25519');
+    const impostor = generateEd25519KeyPair();
     const { server, port } = await startServer(impostor.private, client.public);
     servers.push(server);
     const error = await SshSession.connect({ host: '127.0.0.1', port, username: 'builder', privateKey: client.private, pinnedHostKeyBlob: publicKeyBlob(host.public) }).catch((caught: unknown) => caught);

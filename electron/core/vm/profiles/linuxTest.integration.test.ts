@@ -8,11 +8,11 @@ import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { utils } from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PreparedGuest, VmFiles } from '../profile.js';
 import { ensureLinuxTestImage } from '../guest-image/linuxTestImage.js';
 import { linuxTestProfile } from './linuxTest.js';
+import { generateEd25519KeyPair } from '../ed25519KeyPair.js';
 
 let stateDir = '';
 let files: VmFiles;
@@ -132,8 +132,8 @@ beforeAll(async () => {
     pidFile: path.join(vmDir, 'qemu.pid'),
     diskImage: path.join(vmDir, 'nix-disk.qcow2'),
   };
-  const client = utils.generateKeyPairSync('ed25519', { comment: 'builder-bar test client' });
-  const host = utils.generateKeyPairSync('ed25519', { comment: 'builder-bar test guest' });
+  const client = generateEd25519KeyPair('builder-bar test client');
+  const host = generateEd25519KeyPair('builder-bar test guest');
   clientPublicKey = client.public;
   hostPrivateKey = host.private;
   clientKeyFile = path.join(keysDir, 'client_ed25519');
