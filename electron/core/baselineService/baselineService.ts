@@ -22,7 +22,7 @@ import { assertGitWorkTree, RepoBaselineEngine, type ComputedRepoBaselines } fro
 import { BuilderBarError } from '../errors.js';
 import { DEFAULT_FULL_BUILD_COMMAND } from '../incremental/defaultFullBuild.js';
 import { expandFullBuildCommand } from '../incremental/expandFullBuildCommand.js';
-import { assertRepoUrlReadable, repoUrlNeedsDecoding } from '../incremental/flakeUrlSupport.js';
+import { assertRepoUrlReadable } from '../incremental/flakeUrlSupport.js';
 import type { LogSink } from '../logs/logSink.js';
 import { parseNixVersion } from '../nix/nixConfigParse.js';
 import type { SettingsStore } from '../settings/settingsStore.js';
@@ -213,9 +213,7 @@ export class BaselineService {
     }
     const sha = entry.baseline.sha;
     const argv = expandFullBuildCommand(runtime.repo.fullBuild, { rev: sha, repo: runtime.repo.path, branch });
-    if (runtime.repo.fullBuild.some((arg) => arg.includes('{repoUrl}')) && repoUrlNeedsDecoding(runtime.repo.path)) {
-      assertRepoUrlReadable(runtime.repo.fullBuild, runtime.repo.path, await this.hostNixVersion());
-    }
+    await assertRepoUrlReadable(runtime.repo.fullBuild, runtime.repo.path, () => this.hostNixVersion());
     const view = this.prebuildOf(runtime.repo, sha);
     if (view.state === 'queued' || view.state === 'building' || view.state === 'built') return this.list();
     const build = await this.options.startBuild({ kind: 'baseline', repoId, branch, rev: sha, argv });
@@ -230,11 +228,6 @@ export class BaselineService {
     if (this.options.hostNixVersion) return this.options.hostNixVersion();
     const result = await execa('nix', ['--version'], { env: await this.options.nixEnvironment(), reject: false, stdin: 'ignore' });
     return result.exitCode === 0 ? (parseNixVersion(result.stdout)?.version ?? null) : null;
-  }
-
-  /** Resolves once every tracked repository's computation under way has ended (tests, benchmarks). */
-  async settled(): Promise<void> {
-    await Promise.all([...this.runtimes.values()].map((runtime) => runtime.computing));
   }
 
   /** After a wake-up: boundaries may have passed while asleep, refs may have moved. */

@@ -24,12 +24,13 @@ export function nixVersionAtLeast(version: string, wanted: readonly number[]): b
 }
 
 /**
- * Throws a clear error when `fullBuild` puts `{repoUrl}` in a flake reference for a path this Nix
- * cannot decode. `nixVersion` null (Nix's version unknown) lets the build go ahead: Nix then says
- * what is wrong itself.
+ * Rejects with a clear error when `fullBuild` puts `{repoUrl}` in a flake reference for a path
+ * this Nix cannot decode. Nix's version is asked for only then; null (unknown) lets the build go
+ * ahead, and Nix says what is wrong itself.
  */
-export function assertRepoUrlReadable(fullBuild: readonly string[], repo: string, nixVersion: string | null): void {
+export async function assertRepoUrlReadable(fullBuild: readonly string[], repo: string, hostNixVersion: () => Promise<string | null>): Promise<void> {
   if (!fullBuild.some((arg) => arg.includes('{repoUrl}')) || !repoUrlNeedsDecoding(repo)) return;
+  const nixVersion = await hostNixVersion();
   if (nixVersion === null || nixVersionAtLeast(nixVersion, [2, 10])) return;
   throw new BuilderBarError(
     'invalid-settings',

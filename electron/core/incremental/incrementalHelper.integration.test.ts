@@ -208,7 +208,7 @@ describe('the generic helper, flake form (the baseline input overridden)', () =>
     expect(version).not.toBeNull();
     const full = await runNix([...fullBuild, '--json'], env);
     if (nixVersionAtLeast(version!, [2, 10])) {
-      expect(() => assertRepoUrlReadable(FLAKE_FULL_BUILD_COMMAND, project.dir, version)).not.toThrow();
+      await expect(assertRepoUrlReadable(FLAKE_FULL_BUILD_COMMAND, project.dir, async () => version)).resolves.toBeUndefined();
       expectSuccess(full);
       const [fullResult] = JSON.parse(full.stdout) as Array<{ drvPath: string }>;
       // The same derivation as the nix-build form of this baseline: the override took the sha.
@@ -217,7 +217,7 @@ describe('the generic helper, flake form (the baseline input overridden)', () =>
       // This Nix (2.8 on Debian) misreads the percent-encoded path with a git error that names no
       // cause; Builder Bar says why before running it.
       expect(full.exitCode).not.toBe(0);
-      expect(() => assertRepoUrlReadable(FLAKE_FULL_BUILD_COMMAND, project.dir, version)).toThrow(/cannot read a flake at .*flake dir #2\?x/);
+      await expect(assertRepoUrlReadable(FLAKE_FULL_BUILD_COMMAND, project.dir, async () => version)).rejects.toThrow(/cannot read a flake at .*flake dir #2\?x/);
     }
   });
 
