@@ -120,10 +120,13 @@ export class BaselineService {
     // The first computation reads each repository's whole history; the core does not wait for
     // it. Until it ends the repository shows as `computing`, then an event brings the result.
     for (const repo of options.settings.get().trackedRepos) {
-      void service.track(repo).then(() => {
-        service.rollover.kick();
-        service.announce();
-      });
+      service.track(repo).then(
+        () => {
+          service.rollover.kick();
+          service.announce();
+        },
+        (error: unknown) => options.logs.append('app', 'error', `Baselines of "${repo.id}" could not be followed: ${(error as Error).message}`),
+      );
     }
     return service;
   }
