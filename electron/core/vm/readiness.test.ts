@@ -44,6 +44,17 @@ describe('the ssh greeting probe', () => {
     socket.destroy();
   });
 
+  it('keeps a greeted connection that is reset before it is handed on from crashing the process', async () => {
+    const port = await serve((socket) => {
+      socket.write('SSH-2.0-dropbear_2022.83\r\n', () => setTimeout(() => socket.resetAndDestroy(), 20));
+    });
+    const { socket } = await sshGreeting(port, 1_000);
+    const closed = new Promise((resolve) => socket.once('close', resolve));
+    socket.resume();
+    await closed;
+    expect(socket.destroyed).toBe(true);
+  });
+
   it('fails fast on a connection that is accepted and then closed (guest port not listening yet)', async () => {
     const port = await serve((socket) => socket.end());
     const started = Date.now();

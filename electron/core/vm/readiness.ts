@@ -327,6 +327,9 @@ export function sshGreeting(port: number, timeoutMs: number, signal?: AbortSigna
       }
       socket.pause();
       socket.unshift(Buffer.concat(chunks));
+      // Until the ssh client attaches its own, an error (the guest resetting the connection) must
+      // not go unhandled: the login attempt over this socket then fails and the next one connects.
+      socket.on('error', () => undefined);
       resolve({ line: line ?? '', socket });
     }
     socket.on('data', onData);
