@@ -31,6 +31,7 @@ import { nixHandlers } from './nix/nixHandlers.js';
 import { BuilderBarError } from './errors.js';
 import { createDiagnostics } from './diagnostics/createDiagnostics.js';
 import { BaselineService } from './baselineService/baselineService.js';
+import { reportUnexpectedErrorsTo } from './util/unexpectedErrors.js';
 
 export interface CoreOptions {
   /** Overrides BUILDER_BAR_HOME and the platform default. */
@@ -68,6 +69,8 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
   // default ring and resize once the settings are read.
   const logs = new LogHub({ ringLines: 10_000, logDir: paths.logDir });
   options.onLogHub?.(logs);
+  // A promise that failed with nobody waiting (the process guard catches it) lands in the app log.
+  const stopReportingUnexpected = reportUnexpectedErrorsTo((text) => logs.append('app', 'error', text));
   const settingsStore = await SettingsStore.open({
     file: paths.settingsFile,
     limits: options.limits ?? hostLimits(),
@@ -232,6 +235,7 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
       await supervisor.close({ stopBuilder });
       unsubscribeStatus();
       unsubscribeLogs();
+      stopReportingUnexpected();
       logs.append('app', 'info', stopBuilder ? 'Core stopped; the builder was stopped.' : 'Core stopped; the builder keeps running for the next start to adopt.');
       await logs.close();
       listeners.clear();

@@ -14,6 +14,7 @@ import type { Core } from '../core/core.js';
 import { createCore } from '../core/createCore.js';
 import { statePaths } from '../core/paths.js';
 import { ensurePrivateDir } from '../core/util/atomicWrite.js';
+import { guardProcess } from '../core/util/unexpectedErrors.js';
 import { InstanceLock } from '../doors/instanceLock.js';
 import { SocketDoor, somethingAnswers } from '../doors/cli/socketDoor.js';
 import type { RequestName } from '../ipc/contract.js';
@@ -209,6 +210,8 @@ async function shutdown(current: Shell): Promise<void> {
 }
 
 function main(): void {
+  // A stray rejected promise is reported (here and in the core's app log), never fatal.
+  guardProcess(warn);
   const userData = userDataDirFor(process.env);
   if (userData !== null) app.setPath('userData', userData);
 
