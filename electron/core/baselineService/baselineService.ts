@@ -280,6 +280,11 @@ export class BaselineService {
     this.announce();
   }
 
+  /**
+   * Chains one computation after the previous one. A step that fails is logged and ends there:
+   * the chain itself always resolves, or one failure (a full disk, a broken root link) would
+   * leave it rejected and every later commit of the repository unseen until a restart.
+   */
   private recompute(runtime: TrackedRuntime): Promise<void> {
     runtime.computing = runtime.computing.then(async () => {
       if (this.closed) return;
@@ -298,6 +303,8 @@ export class BaselineService {
       if (wasMissing && computed.state === 'ok') void runtime.watcher.start();
       await this.refreshStorePresence(runtime);
       if (computed.state === 'ok') await this.pruneRoots(runtime);
+    }).catch((error: unknown) => {
+      this.options.logs.append('app', 'error', `Baselines of "${runtime.repo.id}" could not be computed: ${(error as Error).message}`);
     });
     return runtime.computing;
   }
