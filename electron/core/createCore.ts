@@ -75,6 +75,12 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
     platform,
   });
   logs.setRingLines(settingsStore.get().logs.ringLines);
+  // Every saved change reaches the doors from here, whoever made it (settings.set, a remote
+  // builder added, a tracked repository edited): no handler announces settings itself.
+  const unsubscribeSettings = settingsStore.onChange(({ settings, changed }) => {
+    if (changed.includes('logs')) logs.setRingLines(settings.logs.ringLines);
+    emit({ name: 'settings', payload: settings });
+  });
   const unsubscribeLogs = logs.subscribe((lines) => emit({ name: 'logs', payload: { lines } }));
 
   const effectiveSettings = (): Settings =>
@@ -114,12 +120,6 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
     nixEnvironment: () => appliedBuildEnvironment(paths.stateDir),
   });
   baselines.onChange((list) => emit({ name: 'baselines', payload: list }));
-  /** Tracked repositories live in the settings: a change there is a settings change too. */
-  const withSettingsEvent = async <T>(change: Promise<T>): Promise<T> => {
-    const result = await change;
-    emit({ name: 'settings', payload: settingsStore.get() });
-    return result;
-  };
 
   logs.append('app', 'info', `Builder Bar ${appVersion()} core started (state dir ${paths.stateDir}, pid ${process.pid}).`);
   await supervisor.recover();
@@ -156,9 +156,7 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
     },
     'settings.get': async () => settingsStore.get(),
     'settings.set': async (input) => {
-      const before = settingsStore.get();
-      const { settings, changed } = await settingsStore.update(input.patch);
-      if (changed.includes('logs')) logs.setRingLines(settings.logs.ringLines);
+      const { settings, changed, before } = await settingsStore.update(input.patch);
       const effects: SettingsEffects = await settingsEffects({
         changed,
         before,
@@ -167,7 +165,6 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
         diskSizeGiB: () => supervisor.diskSizeGiB(),
       });
       for (const message of effects.messages) logs.append('app', 'info', message);
-      if (changed.length > 0) emit({ name: 'settings', payload: settings });
       return { settings, effects };
     },
     'builds.list': async () => ({ builds: builds.list(), external: externalBuilds.list() }),
@@ -179,9 +176,9 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
     'builders.remove': async (input) => remoteBuilders.remove(input.id),
     'builders.check': async (input) => remoteBuilders.checkNow(input.id),
     'baselines.list': async () => baselines.list(),
-    'baselines.addRepo': async (input) => withSettingsEvent(baselines.addRepo(input.repo)),
-    'baselines.removeRepo': async (input) => withSettingsEvent(baselines.removeRepo(input.id)),
-    'baselines.updateRepo': async (input) => withSettingsEvent(baselines.updateRepo(input.id, input.patch)),
+    'baselines.addRepo': async (input) => baselines.addRepo(input.repo),
+    'baselines.removeRepo': async (input) => baselines.removeRepo(input.id),
+    'baselines.updateRepo': async (input) => baselines.updateRepo(input.id, input.patch),
     'baselines.prebuild': async (input) => baselines.prebuild(input.repoId, input.branch),
     ...nixHandlers({ paths, platform, logs, builder: supervisor }),
     'diagnostics.create': async (input) => {
@@ -231,6 +228,7 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
       await builds.close();
       await supervisor.close({ stopBuilder });
       unsubscribeStatus();
+      unsubscribeSettings();
       unsubscribeLogs();
       logs.append('app', 'info', stopBuilder ? 'Core stopped; the builder was stopped.' : 'Core stopped; the builder keeps running for the next start to adopt.');
       await logs.close();
