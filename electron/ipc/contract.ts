@@ -139,6 +139,13 @@ export type Status = z.infer<typeof StatusSchema>;
 
 export const SETTINGS_VERSION = 3;
 
+/**
+ * The memory all log rings together may hold, whatever `logs.ringLines` says: 25 streams of a
+ * million lines would be gigabytes. 256 MiB still lets one stream hold a million lines of up to
+ * about 150 characters (the Logs window's cap and its benchmark).
+ */
+export const LOG_RING_BUDGET_MIB = 256;
+
 export const RestartPolicySchema = z.object({
   /** Restart the builder after an exit nobody asked for. */
   enabled: z.boolean(),
@@ -225,8 +232,16 @@ export const SettingsSchema = z.object({
   startOnLaunch: z.boolean(),
   restartPolicy: RestartPolicySchema,
   logs: z.object({
-    /** Lines kept in memory per log source. */
-    ringLines: z.number().int().min(100).max(1_000_000),
+    /**
+     * Lines kept in memory per log source. All sources together (five fixed ones and the last
+     * 20 builds) are also held to LOG_RING_BUDGET_MIB: past it, the oldest lines of the largest
+     * source go first. The files on disk keep everything either way.
+     */
+    ringLines: z
+      .number()
+      .int()
+      .min(100, 'at least 100 lines per source')
+      .max(1_000_000, `at most 1,000,000 lines per source (all sources together keep at most ${LOG_RING_BUDGET_MIB} MiB of lines in memory; the log files keep everything)`),
   }),
   remoteBuilders: z
     .array(RemoteBuilderSchema)
