@@ -17,6 +17,7 @@ import type { Core, Door, ValidInput } from './core.js';
 import { LogHub } from './logs/logHub.js';
 import { systemFileRevealer, type FileRevealer } from './logs/fileRevealer.js';
 import { statePaths, type StatePaths } from './paths.js';
+import { prepareStateDir } from './stateDir.js';
 import { SettingsStore } from './settings/settingsStore.js';
 import { hostLimits, type HostLimits } from './settings/validateSettings.js';
 import { ensurePrivateDir } from './util/atomicWrite.js';
@@ -56,7 +57,7 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
   const platform = options.platform ?? process.platform;
   const fileRevealer = options.fileRevealer ?? systemFileRevealer({ platform, env: options.env ?? process.env });
   const paths: StatePaths = statePaths({ stateDir: options.stateDir, env: options.env ?? process.env, platform });
-  await ensurePrivateDir(paths.stateDir);
+  await prepareStateDir(paths.stateDir);
   await ensurePrivateDir(paths.logDir);
 
   const listeners = new Set<(event: CoreEvent) => void>();
