@@ -93,7 +93,9 @@ export class SettingsStore {
   update(change: SettingsChange | SettingsUpdater): Promise<SettingsUpdate> {
     return new Promise((resolve, reject) => {
       this.waiting.push({ change, resolve, reject });
-      void this.drain();
+      this.drain().catch((error: unknown) => {
+        this.options.logs.append('app', 'error', `Settings changes stopped being applied: ${(error as Error).message}`);
+      });
     });
   }
 
