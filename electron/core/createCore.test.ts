@@ -2,7 +2,7 @@ import { mkdtemp, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CoreEvent } from '../ipc/contract.js';
+import type { CoreEvent, RemoteBuilder, SettingsPatch } from '../ipc/contract.js';
 import { dispatch } from '../ipc/dispatch.js';
 import type { Core } from './core.js';
 import { createCore } from './createCore.js';
@@ -63,5 +63,40 @@ describe('createCore', () => {
     const status = await dispatch(c, 'cli', 'status.get', {});
     const text = JSON.stringify([started, status]);
     expect(text).toMatch(/only runs on a Mac/);
+  });
+
+  it('keeps every one of 1,000 concurrent settings.set requests to different fields', async () => {
+    const c = await freshCore();
+    const patchNumber = (i: number): SettingsPatch => {
+      switch (i % 5) {
+        case 0: return { memoryMiB: 512 + i };
+        case 1: return { diskGiB: 2 + i };
+        case 2: return { hostPort: 20_000 + i };
+        case 3: return { restartPolicy: { giveUpAfter: (i % 50) + 1 } };
+        default: return { logs: { ringLines: 100 + i } };
+      }
+    };
+    const replies = await Promise.all(Array.from({ length: 1000 }, (_, i) => dispatch(c, 'headless', 'settings.set', { patch: patchNumber(i) })));
+    expect(replies.filter((reply) => !reply.ok)).toEqual([]);
+    const now = await dispatch(c, 'cli', 'settings.get', {});
+    expect(now).toMatchObject({
+      ok: true,
+      value: { memoryMiB: 512 + 995, diskGiB: 2 + 996, hostPort: 20_000 + 997, restartPolicy: { giveUpAfter: (998 % 50) + 1 }, logs: { ringLines: 100 + 999 } },
+    });
+  });
+
+  it('announces the settings when a remote builder is added, not only on settings.set', async () => {
+    const c = await freshCore();
+    const events: CoreEvent[] = [];
+    c.subscribe((event) => events.push(event));
+    const builder: RemoteBuilder = {
+      id: 'arm', protocol: 'ssh-ng', user: 'nix', host: 'arm.example.org', port: 22, systems: ['aarch64-linux'], maxJobs: 1, speedFactor: 1,
+      supportedFeatures: [], sshKey: path.join(c.paths.stateDir, 'no-such-key'), hostKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJBWcxb/Blaqt1auOtE+F8QUWrUotiC5qBJ+UuEWdVCb',
+    };
+    expect(await dispatch(c, 'electron', 'builders.add', { builder })).toMatchObject({ ok: true });
+    const announced = events.filter((e) => e.name === 'settings');
+    expect(announced.map((e) => (e.name === 'settings' ? e.payload.remoteBuilders.map((b) => b.id) : null))).toEqual([['arm']]);
+    expect(await dispatch(c, 'electron', 'builders.remove', { id: 'arm' })).toMatchObject({ ok: true });
+    expect(events.filter((e) => e.name === 'settings')).toHaveLength(2);
   });
 });

@@ -17,6 +17,7 @@ import type { Core, Door, ValidInput } from './core.js';
 import { LogHub } from './logs/logHub.js';
 import { systemFileRevealer, type FileRevealer } from './logs/fileRevealer.js';
 import { statePaths, type StatePaths } from './paths.js';
+import { prepareStateDir } from './stateDir.js';
 import { SettingsStore } from './settings/settingsStore.js';
 import { hostLimits, type HostLimits } from './settings/validateSettings.js';
 import { ensurePrivateDir } from './util/atomicWrite.js';
@@ -57,7 +58,7 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
   const platform = options.platform ?? process.platform;
   const fileRevealer = options.fileRevealer ?? systemFileRevealer({ platform, env: options.env ?? process.env });
   const paths: StatePaths = statePaths({ stateDir: options.stateDir, env: options.env ?? process.env, platform });
-  await ensurePrivateDir(paths.stateDir);
+  await prepareStateDir(paths.stateDir);
   await ensurePrivateDir(paths.logDir);
 
   const listeners = new Set<(event: CoreEvent) => void>();
@@ -78,6 +79,12 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
     platform,
   });
   logs.setRingLines(settingsStore.get().logs.ringLines);
+  // Every saved change reaches the doors from here, whoever made it (settings.set, a remote
+  // builder added, a tracked repository edited): no handler announces settings itself.
+  const unsubscribeSettings = settingsStore.onChange(({ settings, changed }) => {
+    if (changed.includes('logs')) logs.setRingLines(settings.logs.ringLines);
+    emit({ name: 'settings', payload: settings });
+  });
   const unsubscribeLogs = logs.subscribe((lines) => emit({ name: 'logs', payload: { lines } }));
 
   const effectiveSettings = (): Settings =>
@@ -117,12 +124,6 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
     nixEnvironment: () => appliedBuildEnvironment(paths.stateDir),
   });
   baselines.onChange((list) => emit({ name: 'baselines', payload: list }));
-  /** Tracked repositories live in the settings: a change there is a settings change too. */
-  const withSettingsEvent = async <T>(change: Promise<T>): Promise<T> => {
-    const result = await change;
-    emit({ name: 'settings', payload: settingsStore.get() });
-    return result;
-  };
 
   logs.append('app', 'info', `Builder Bar ${appVersion()} core started (state dir ${paths.stateDir}, pid ${process.pid}).`);
   await supervisor.recover();
@@ -159,9 +160,7 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
     },
     'settings.get': async () => settingsStore.get(),
     'settings.set': async (input) => {
-      const before = settingsStore.get();
-      const { settings, changed } = await settingsStore.update(input.patch);
-      if (changed.includes('logs')) logs.setRingLines(settings.logs.ringLines);
+      const { settings, changed, before } = await settingsStore.update(input.patch);
       const effects: SettingsEffects = await settingsEffects({
         changed,
         before,
@@ -170,7 +169,6 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
         diskSizeGiB: () => supervisor.diskSizeGiB(),
       });
       for (const message of effects.messages) logs.append('app', 'info', message);
-      if (changed.length > 0) emit({ name: 'settings', payload: settings });
       return { settings, effects };
     },
     'builds.list': async () => ({ builds: builds.list(), external: externalBuilds.list() }),
@@ -182,9 +180,9 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
     'builders.remove': async (input) => remoteBuilders.remove(input.id),
     'builders.check': async (input) => remoteBuilders.checkNow(input.id),
     'baselines.list': async () => baselines.list(),
-    'baselines.addRepo': async (input) => withSettingsEvent(baselines.addRepo(input.repo)),
-    'baselines.removeRepo': async (input) => withSettingsEvent(baselines.removeRepo(input.id)),
-    'baselines.updateRepo': async (input) => withSettingsEvent(baselines.updateRepo(input.id, input.patch)),
+    'baselines.addRepo': async (input) => baselines.addRepo(input.repo),
+    'baselines.removeRepo': async (input) => baselines.removeRepo(input.id),
+    'baselines.updateRepo': async (input) => baselines.updateRepo(input.id, input.patch),
     'baselines.prebuild': async (input) => baselines.prebuild(input.repoId, input.branch),
     ...nixHandlers({ paths, platform, logs, builder: supervisor }),
     'diagnostics.create': async (input) => {
@@ -234,6 +232,7 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
       await builds.close();
       await supervisor.close({ stopBuilder });
       unsubscribeStatus();
+      unsubscribeSettings();
       unsubscribeLogs();
       stopReportingUnexpected();
       logs.append('app', 'info', stopBuilder ? 'Core stopped; the builder was stopped.' : 'Core stopped; the builder keeps running for the next start to adopt.');

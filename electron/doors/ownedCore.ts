@@ -7,7 +7,7 @@
 import type { Core } from '../core/core.js';
 import type { CoreOptions } from '../core/createCore.js';
 import { statePaths, type StatePaths } from '../core/paths.js';
-import { ensurePrivateDir } from '../core/util/atomicWrite.js';
+import { prepareStateDir } from '../core/stateDir.js';
 import type { ProfileName } from '../ipc/contract.js';
 import { CoreClient } from './cli/socketClient.js';
 import { SocketDoor } from './cli/socketDoor.js';
@@ -48,7 +48,7 @@ export class AlreadyRunningError extends Error {
 export async function startOwnedCore(options: OwnedCoreOptions = {}): Promise<OwnedCore> {
   const env = options.env ?? process.env;
   const paths = statePaths({ stateDir: options.stateDir, env });
-  await ensurePrivateDir(paths.stateDir);
+  await prepareStateDir(paths.stateDir);
 
   const locked = await InstanceLock.acquire({ lockFile: paths.lockFile, coreAnswers: () => coreAnswersOn(paths.socketPath) });
   if (!locked.acquired) throw new AlreadyRunningError(paths.stateDir, locked.owner.pid);

@@ -139,6 +139,13 @@ export type Status = z.infer<typeof StatusSchema>;
 
 export const SETTINGS_VERSION = 3;
 
+/**
+ * The memory all log rings together may hold, whatever `logs.ringLines` says: 25 streams of a
+ * million lines would be gigabytes. 256 MiB still lets one stream hold a million lines of up to
+ * about 150 characters (the Logs window's cap and its benchmark).
+ */
+export const LOG_RING_BUDGET_MIB = 256;
+
 export const RestartPolicySchema = z.object({
   /** Restart the builder after an exit nobody asked for. */
   enabled: z.boolean(),
@@ -162,9 +169,10 @@ export const RemoteBuilderSchema = z
   .object({
     id: BuilderIdSchema,
     protocol: z.enum(['ssh', 'ssh-ng']),
-    user: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'a user name of letters, digits, dot, dash or underscore'),
+    user: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9._-]{0,63}$/, 'a user name of letters, digits, dot, dash or underscore, starting with a letter, digit or underscore'),
     host: z
       .string()
+      .max(253, 'a host name of at most 253 characters')
       .regex(/^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*$|^\d{1,3}(?:\.\d{1,3}){3}$/, 'a host name or an IPv4 address'),
     port: z.number().int().min(1).max(65535),
     systems: z
@@ -174,10 +182,21 @@ export const RemoteBuilderSchema = z
     maxJobs: z.number().int().min(1).max(256),
     speedFactor: z.number().int().min(1).max(100),
     supportedFeatures: z.array(z.string().regex(/^[a-z0-9-]{1,40}$/, 'a feature name such as big-parallel')).max(16),
-    /** Absolute path of the private key ssh uses for this builder. */
-    sshKey: z.string().startsWith('/', 'an absolute path'),
-    /** The builder's host public key line (`ssh-ed25519 AAAA...`), pinned; `ssh-keyscan -t ed25519 HOST` prints it. */
-    hostKey: z.string().regex(/^(ssh-ed25519|ecdsa-sha2-nistp256|ecdsa-sha2-nistp384|ecdsa-sha2-nistp521|ssh-rsa) [A-Za-z0-9+/=]+( .*)?$/, 'an OpenSSH public key line, e.g. from ssh-keyscan -t ed25519 HOST'),
+    /**
+     * Absolute path of the private key ssh uses for this builder. It is written into the
+     * machines line and the ssh config, which split on whitespace and lines: no whitespace or
+     * control characters (and, being absolute, it never starts with "-").
+     */
+    sshKey: z
+      .string()
+      .max(1024, 'a path of at most 1024 characters')
+      .startsWith('/', 'an absolute path')
+      .refine((key) => !/[\s\p{Cc}\u2028\u2029]/u.test(key), 'no spaces, line breaks or control characters in the path'),
+    /** The builder's host public key line (`ssh-ed25519 AAAA...`), pinned; `ssh-keyscan -t ed25519 HOST` prints it. One line: its comment holds no control characters. */
+    hostKey: z
+      .string()
+      .max(8192)
+      .regex(/^(ssh-ed25519|ecdsa-sha2-nistp256|ecdsa-sha2-nistp384|ecdsa-sha2-nistp521|ssh-rsa) [A-Za-z0-9+/=]+( [^\p{Cc}\u2028\u2029]*)?$/u, 'an OpenSSH public key line, e.g. from ssh-keyscan -t ed25519 HOST'),
   })
   .strict();
 export type RemoteBuilder = z.infer<typeof RemoteBuilderSchema>;
@@ -213,8 +232,16 @@ export const SettingsSchema = z.object({
   startOnLaunch: z.boolean(),
   restartPolicy: RestartPolicySchema,
   logs: z.object({
-    /** Lines kept in memory per log source. */
-    ringLines: z.number().int().min(100).max(1_000_000),
+    /**
+     * Lines kept in memory per log source. All sources together (five fixed ones and the last
+     * 20 builds) are also held to LOG_RING_BUDGET_MIB: past it, the oldest lines of the largest
+     * source go first. The files on disk keep everything either way.
+     */
+    ringLines: z
+      .number()
+      .int()
+      .min(100, 'at least 100 lines per source')
+      .max(1_000_000, `at most 1,000,000 lines per source (all sources together keep at most ${LOG_RING_BUDGET_MIB} MiB of lines in memory; the log files keep everything)`),
   }),
   remoteBuilders: z
     .array(RemoteBuilderSchema)

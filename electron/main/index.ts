@@ -13,7 +13,7 @@ import { app, dialog, ipcMain, Notification, powerMonitor, shell as electronShel
 import type { Core } from '../core/core.js';
 import { createCore } from '../core/createCore.js';
 import { statePaths } from '../core/paths.js';
-import { ensurePrivateDir } from '../core/util/atomicWrite.js';
+import { prepareStateDir } from '../core/stateDir.js';
 import { guardProcess } from '../core/util/unexpectedErrors.js';
 import { InstanceLock } from '../doors/instanceLock.js';
 import { SocketDoor, somethingAnswers } from '../doors/cli/socketDoor.js';
@@ -114,7 +114,7 @@ async function runTrayPrebuild(repoId: string, branch: string): Promise<void> {
 
 async function startShell(): Promise<Shell | null> {
   const paths = statePaths({ env: process.env });
-  await ensurePrivateDir(paths.stateDir);
+  await prepareStateDir(paths.stateDir);
   // One core per state dir: a `builder-bar serve` (or another app with the same
   // BUILDER_BAR_HOME) already owning it would fight this one over the VM.
   const locked = await InstanceLock.acquire({

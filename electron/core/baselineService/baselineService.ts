@@ -142,26 +142,30 @@ export class BaselineService {
 
   async addRepo(input: AddTrackedRepo): Promise<BaselinesList> {
     await assertGitWorkTree(input.path);
-    const current = this.options.settings.get().trackedRepos;
     const realPath = await fs.realpath(input.path);
-    for (const existing of current) {
-      const existingReal = await fs.realpath(existing.path).catch(() => existing.path);
-      if (existingReal === realPath) {
-        throw new BuilderBarError('invalid-settings', `${input.path} is already tracked as "${existing.id}".`, 'Change its settings in the Baselines panel instead of adding it again.');
+    let repo: TrackedRepo | undefined;
+    // An updater: the list is read when the change's turn comes, so two adds at once both stay.
+    await this.options.settings.update(async ({ trackedRepos: current }) => {
+      for (const existing of current) {
+        const existingReal = await fs.realpath(existing.path).catch(() => existing.path);
+        if (existingReal === realPath) {
+          throw new BuilderBarError('invalid-settings', `${input.path} is already tracked as "${existing.id}".`, 'Change its settings in the Baselines panel instead of adding it again.');
+        }
       }
-    }
-    if (input.id !== undefined && current.some((existing) => existing.id === input.id)) {
-      throw new BuilderBarError('invalid-settings', `A tracked repository named "${input.id}" already exists.`, 'Pick another name, or leave the name empty to get one from the directory.');
-    }
-    const repo: TrackedRepo = {
-      id: input.id ?? repoIdFor(input.path, current.map((existing) => existing.id)),
-      path: input.path,
-      intervalSeconds: input.intervalSeconds ?? 86_400,
-      timeSource: input.timeSource ?? 'wall-clock',
-      branchPattern: input.branchPattern ?? null,
-      fullBuild: input.fullBuild ?? [...DEFAULT_FULL_BUILD_COMMAND],
-    };
-    await this.options.settings.update({ trackedRepos: [...current, repo] });
+      if (input.id !== undefined && current.some((existing) => existing.id === input.id)) {
+        throw new BuilderBarError('invalid-settings', `A tracked repository named "${input.id}" already exists.`, 'Pick another name, or leave the name empty to get one from the directory.');
+      }
+      repo = {
+        id: input.id ?? repoIdFor(input.path, current.map((existing) => existing.id)),
+        path: input.path,
+        intervalSeconds: input.intervalSeconds ?? 86_400,
+        timeSource: input.timeSource ?? 'wall-clock',
+        branchPattern: input.branchPattern ?? null,
+        fullBuild: input.fullBuild ?? [...DEFAULT_FULL_BUILD_COMMAND],
+      };
+      return { trackedRepos: [...current, repo] };
+    });
+    if (!repo) throw new Error('the settings store did not run the update');
     this.options.logs.append('app', 'info', `Tracking ${repo.path} as "${repo.id}" (interval ${repo.intervalSeconds} s, ${repo.timeSource}).`);
     await this.track(repo);
     this.rollover.kick();
@@ -170,9 +174,10 @@ export class BaselineService {
   }
 
   async removeRepo(id: string): Promise<BaselinesList> {
-    const current = this.options.settings.get().trackedRepos;
-    if (!current.some((repo) => repo.id === id)) throw unknownRepo(id);
-    await this.options.settings.update({ trackedRepos: current.filter((repo) => repo.id !== id) });
+    await this.options.settings.update(({ trackedRepos: current }) => {
+      if (!current.some((repo) => repo.id === id)) throw unknownRepo(id);
+      return { trackedRepos: current.filter((repo) => repo.id !== id) };
+    });
     const runtime = this.runtimes.get(id);
     runtime?.watcher.close();
     this.runtimes.delete(id);
@@ -185,11 +190,15 @@ export class BaselineService {
   }
 
   async updateRepo(id: string, patch: Partial<Omit<TrackedRepo, 'id' | 'path'>>): Promise<BaselinesList> {
-    const current = this.options.settings.get().trackedRepos;
-    const existing = current.find((repo) => repo.id === id);
-    if (!existing) throw unknownRepo(id);
-    const updated: TrackedRepo = { ...existing, ...patch };
-    await this.options.settings.update({ trackedRepos: current.map((repo) => (repo.id === id ? updated : repo)) });
+    let updated: TrackedRepo | undefined;
+    await this.options.settings.update(({ trackedRepos: current }) => {
+      const existing = current.find((repo) => repo.id === id);
+      if (!existing) throw unknownRepo(id);
+      const changed: TrackedRepo = { ...existing, ...patch };
+      updated = changed;
+      return { trackedRepos: current.map((repo) => (repo.id === id ? changed : repo)) };
+    });
+    if (!updated) throw new Error('the settings store did not run the update');
     const runtime = this.runtimes.get(id);
     if (runtime) {
       runtime.repo = updated;

@@ -1,6 +1,7 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, truncate, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { execa } from 'execa';
 import type { Server } from 'ssh2';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RemoteBuilder } from '../../ipc/contract.js';
@@ -91,5 +92,22 @@ describe('checkRemoteBuilder', () => {
     const health = await checkRemoteBuilder(builder(port));
     expect(health.state).toBe('no-nix');
     expect(health.message).toMatch(/nix-store: not found.*Install Nix there/);
+  });
+
+  it('refuses a key file far larger than a private key instead of reading it', async () => {
+    const huge = path.join(path.dirname(keyFile), 'huge_key');
+    await writeFile(huge, clientKey.private, { mode: 0o600 });
+    await truncate(huge, 20 * 1024 * 1024); // sparse: costs no disk
+    const health = await checkRemoteBuilder(builder(1, { sshKey: huge }));
+    expect(health).toMatchObject({ state: 'auth-failed', message: expect.stringMatching(/is 20971520 bytes; a private key is a few KB/) });
+  });
+
+  it('refuses a device or a FIFO as the key, without reading or waiting on it', async () => {
+    const zero = await checkRemoteBuilder(builder(1, { sshKey: '/dev/zero' }));
+    expect(zero).toMatchObject({ state: 'auth-failed', message: expect.stringMatching(/\/dev\/zero is not a regular file/) });
+    const fifo = path.join(path.dirname(keyFile), 'fifo_key');
+    await execa('mkfifo', [fifo]);
+    const piped = await checkRemoteBuilder(builder(1, { sshKey: fifo }));
+    expect(piped).toMatchObject({ state: 'auth-failed', message: expect.stringMatching(/fifo_key is not a regular file/) });
   });
 });

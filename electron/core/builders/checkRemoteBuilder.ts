@@ -3,10 +3,10 @@
  * and ask Nix for its version. The answer says, in words, which of the things users trip over
  * failed (unreachable, key refused, host key changed, no Nix on PATH) and what to do.
  */
-import { readFile } from 'node:fs/promises';
 import type { RemoteBuilder, RemoteBuilderHealth } from '../../ipc/contract.js';
 import { fingerprintOfPublicKey, publicKeyBlob } from '../vm/keyStore.js';
 import { HostKeyMismatchError, SshSession } from '../vm/sshSession.js';
+import { readKeyFile } from './readKeyFile.js';
 
 export interface CheckOptions {
   timeoutMs?: number;
@@ -29,7 +29,7 @@ export async function checkRemoteBuilder(builder: RemoteBuilder, options: CheckO
 
   let privateKey: string;
   try {
-    privateKey = await readFile(builder.sshKey, 'utf8');
+    privateKey = await readKeyFile(builder.sshKey);
   } catch (error) {
     return result('auth-failed', `Cannot read the ssh key ${builder.sshKey}: ${(error as Error).message}. Point the builder at a readable private key.`);
   }

@@ -2,7 +2,7 @@ import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { LogLevel, LogSource, RemoteBuilder, RemoteBuilderHealth, RemoteBuilderList } from '../../ipc/contract.js';
+import { RemoteBuilderSchema, type LogLevel, type LogSource, type RemoteBuilder, type RemoteBuilderHealth, type RemoteBuilderList } from '../../ipc/contract.js';
 import { SettingsStore } from '../settings/settingsStore.js';
 import { RemoteBuilders } from './remoteBuilders.js';
 
@@ -60,5 +60,33 @@ describe('RemoteBuilders', () => {
     const { registry } = await setup(async (b) => ({ id: b.id, state: 'unreachable', message: 'Cannot reach nix@arm.example.org:22', nixVersion: null, latencyMs: null, checkedAt: 1 }));
     await registry.add(remote('arm'));
     expect(logs.lines.some((line) => line.includes('Remote builder arm: Cannot reach'))).toBe(true);
+  });
+});
+
+describe('RemoteBuilderSchema', () => {
+  const problems = (extra: Partial<Record<keyof RemoteBuilder, unknown>>): string[] => {
+    const parsed = RemoteBuilderSchema.safeParse({ ...remote('arm'), ...extra });
+    return parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+  };
+
+  it('refuses a key path that would break the machines line or the ssh config', () => {
+    for (const sshKey of ['/keys/id\nHost *\n  ProxyCommand touch /tmp/x', '/keys/my key', '/keys/id\tx', '/keys/id\u0000', '/keys/\u2028id']) {
+      expect(problems({ sshKey })).toEqual(['sshKey: no spaces, line breaks or control characters in the path']);
+    }
+    expect(problems({ sshKey: '-oProxyCommand=x' })).toEqual(['sshKey: an absolute path']);
+    expect(problems({ sshKey: `/${'k'.repeat(2000)}` })[0]).toMatch(/sshKey: a path of at most 1024 characters/);
+    expect(problems({ sshKey: '/Users/me/.ssh/id_ed25519' })).toEqual([]);
+  });
+
+  it('refuses a user that reads as an option and a host key line with a line break in its comment', () => {
+    expect(problems({ user: '-oProxyCommand=x' })[0]).toMatch(/^user: /);
+    expect(problems({ user: '.hidden' })[0]).toMatch(/^user: /);
+    expect(problems({ user: 'nix_builder' })).toEqual([]);
+    expect(problems({ host: '-oProxyCommand=x' })[0]).toMatch(/^host: /);
+    expect(problems({ host: `${'a'.repeat(60)}.`.repeat(5) + 'org' })[0]).toMatch(/^host: /);
+    const line = remote('arm').hostKey;
+    expect(problems({ hostKey: `${line} root@arm\n@cert-authority * ssh-ed25519 AAAA` })[0]).toMatch(/^hostKey: /);
+    expect(problems({ hostKey: `${line} root@arm\u0007` })[0]).toMatch(/^hostKey: /);
+    expect(problems({ hostKey: `${line} root@arm.example.org` })).toEqual([]);
   });
 });

@@ -2,7 +2,8 @@
  * The remote builders the user added beside the VM: kept in the settings, each with its last
  * health check, re-checked every few minutes and on demand. Nix spreads builds across every
  * machine in the machines entry by itself; this only keeps the list and tells whether each one
- * would take a build right now.
+ * would take a build right now. The list changes through the settings store's queue (so it
+ * announces the new settings itself); this class announces the list with its health.
  */
 import type { RemoteBuilder, RemoteBuilderHealth, RemoteBuilderList } from '../../ipc/contract.js';
 import { BuilderBarError } from '../errors.js';
@@ -48,22 +49,26 @@ export class RemoteBuilders {
   }
 
   async add(builder: RemoteBuilder): Promise<RemoteBuilderList> {
-    const current = this.options.settings.get().remoteBuilders;
-    if (current.some((existing) => existing.id === builder.id)) {
-      throw new BuilderBarError('invalid-settings', `A remote builder named "${builder.id}" already exists.`, 'Pick another name, or remove the old one first.');
-    }
-    await this.options.settings.update({ remoteBuilders: [...current, builder] });
+    // An updater: the list is read when the change's turn comes, so a concurrent add or remove
+    // is never overwritten.
+    await this.options.settings.update(({ remoteBuilders: current }) => {
+      if (current.some((existing) => existing.id === builder.id)) {
+        throw new BuilderBarError('invalid-settings', `A remote builder named "${builder.id}" already exists.`, 'Pick another name, or remove the old one first.');
+      }
+      return { remoteBuilders: [...current, builder] };
+    });
     this.options.logs.append('app', 'info', `Added remote builder ${builder.id} (${builder.user}@${builder.host}:${builder.port}).`);
     this.announce();
     return this.checkNow(builder.id);
   }
 
   async remove(id: string): Promise<RemoteBuilderList> {
-    const current = this.options.settings.get().remoteBuilders;
-    if (!current.some((builder) => builder.id === id)) {
-      throw new BuilderBarError('invalid-request', `There is no remote builder named "${id}".`, 'builder-bar builders list shows their names.');
-    }
-    await this.options.settings.update({ remoteBuilders: current.filter((builder) => builder.id !== id) });
+    await this.options.settings.update(({ remoteBuilders: current }) => {
+      if (!current.some((builder) => builder.id === id)) {
+        throw new BuilderBarError('invalid-request', `There is no remote builder named "${id}".`, 'builder-bar builders list shows their names.');
+      }
+      return { remoteBuilders: current.filter((builder) => builder.id !== id) };
+    });
     this.health.delete(id);
     this.options.logs.append('app', 'info', `Removed remote builder ${id}.`);
     this.announce();

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { LogLine } from '../../ipc/contract.js';
-import { LogHub } from './logHub.js';
+import { LOG_RING_BUDGET_BYTES, LogHub, lineBytes } from './logHub.js';
 
 describe('LogHub', () => {
   it('splits text into stamped lines per source and bounds each source', () => {
@@ -48,5 +48,29 @@ describe('LogHub', () => {
     const current = await readFile(path.join(dir, 'app.log'), 'utf8');
     expect(current).toContain('line number 29');
     expect(current.length).toBeLessThanOrEqual(200);
+  });
+
+  it('holds all rings together to a memory budget, trimming the oldest lines of the largest stream', () => {
+    const budget = 400_000;
+    const hub = new LogHub({ ringLines: 1_000_000, logDir: null, memoryBudgetBytes: budget });
+    for (let i = 0; i < 10; i += 1) hub.append('app', 'info', `app ${i}`);
+    const long = 'x'.repeat(100);
+    for (let i = 0; i < 3000; i += 1) hub.append('build:flood', 'info', `flood ${i} ${long}`);
+    for (let i = 0; i < 600; i += 1) hub.append('build:quiet', 'info', `quiet ${i} ${long}`);
+    // The flood keeps its newest lines; the small streams keep everything.
+    const flood = hub.tail('build:flood', 10_000);
+    expect(flood.length).toBeLessThan(3000);
+    expect(hub.tail('app', 100)).toHaveLength(10);
+    expect(hub.tail('build:quiet', 10_000)).toHaveLength(600);
+    const held = hub.tail(undefined, 10_000_000);
+    expect(held.reduce((sum, line) => sum + lineBytes(line), 0)).toBeLessThanOrEqual(budget);
+    expect(flood.at(-1)?.text).toBe(`flood 2999 ${long}`);
+    expect(flood.map((line) => line.seq)).toEqual([...flood.map((line) => line.seq)].sort((a, b) => a - b));
+  });
+
+  it('lets one stream hold a million short lines under the default budget', () => {
+    // The Logs window's cap and its benchmark: 1,000,000 lines of 87 characters in one ring.
+    const line = { seq: 0, time: 0, source: 'build:x' as const, level: 'info' as const, text: 'y'.repeat(87) };
+    expect(1_000_000 * lineBytes(line)).toBeLessThan(LOG_RING_BUDGET_BYTES);
   });
 });

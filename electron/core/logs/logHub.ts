@@ -5,13 +5,19 @@
  * builds live on in their files under `<logDir>/builds/`, which are pruned to the newest few
  * hundred, as the build history is.
  *
+ * Memory: each ring holds at most `ringLines` lines (the setting), and all rings together hold
+ * at most LOG_RING_BUDGET_MIB of lines (estimated: the text plus what V8 spends on a line
+ * object). Past the budget the oldest lines of the largest stream go first, so a flood in one
+ * build cannot push the app's own few lines out, and 25 streams of a million lines cannot take
+ * gigabytes. At 256 MiB one stream can still hold 1,000,000 lines of up to ~150 characters.
+ *
  * Subscribers get lines in batches at most about 60 times a second, so a source that floods
  * cannot flood the doors; a batch is capped too, and what a cap drops is counted.
  */
 import { mkdirSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { LogFile, LogLevel, LogLine, LogSource } from '../../ipc/contract.js';
-import { FixedLogSourceSchema } from '../../ipc/contract.js';
+import { FixedLogSourceSchema, LOG_RING_BUDGET_MIB } from '../../ipc/contract.js';
 import { BuilderBarError } from '../errors.js';
 import type { LogSink } from './logSink.js';
 import { buildIdOf } from './buildLogSource.js';
@@ -33,6 +39,8 @@ export interface LogHubOptions {
   maxBuildStreams?: number;
   /** Build log files kept under `<logDir>/builds`, newest first (as many as the build history). */
   maxBuildFiles?: number;
+  /** The most bytes (estimated by `lineBytes`) all rings together hold; LOG_RING_BUDGET_BYTES by default. */
+  memoryBudgetBytes?: number;
 }
 
 export type LogBatchListener = (lines: LogLine[]) => void;
@@ -43,6 +51,18 @@ interface Stream {
 }
 
 export const BUILD_LOGS_DIR = 'builds';
+
+export const LOG_RING_BUDGET_BYTES = LOG_RING_BUDGET_MIB * 1024 * 1024;
+
+/** What V8 spends on a line object besides its text (measured on Node 20: 112 bytes with its array slot). */
+const LINE_OVERHEAD_BYTES = 112;
+const BEYOND_LATIN1 = /[^\u0000-\u00ff]/;
+
+/** A line's memory, estimated: V8 keeps a string of Latin-1 characters in one byte each, others in two. */
+export function lineBytes(line: LogLine): number {
+  const text = line.text;
+  return LINE_OVERHEAD_BYTES + (BEYOND_LATIN1.test(text) ? 2 * text.length : text.length);
+}
 
 export class LogHub implements LogSink {
   private readonly streams = new Map<LogSource, Stream>();
@@ -57,6 +77,9 @@ export class LogHub implements LogSink {
   private timer: NodeJS.Timeout | null = null;
   private seq = 0;
   private ringLines: number;
+  /** The sum of every ring's bytes. */
+  private ringBytes = 0;
+  private readonly budgetBytes: number;
   private pruning: Promise<void> = Promise.resolve();
   /** Lines dropped from subscriber batches because a source flooded faster than they drain. */
   droppedFromBatches = 0;
@@ -65,6 +88,7 @@ export class LogHub implements LogSink {
   constructor(private readonly options: LogHubOptions) {
     this.now = options.now ?? Date.now;
     this.ringLines = options.ringLines;
+    this.budgetBytes = options.memoryBudgetBytes ?? LOG_RING_BUDGET_BYTES;
     if (options.logDir) mkdirSync(path.join(options.logDir, BUILD_LOGS_DIR), { recursive: true, mode: 0o700 });
     for (const source of FixedLogSourceSchema.options) this.streams.set(source, this.newStream(source));
   }
@@ -75,12 +99,15 @@ export class LogHub implements LogSink {
     const time = this.now();
     const parts = text.replace(/\r\n/g, '\n').replace(/\n$/, '').split('\n');
     let fileText = '';
+    const bytesBefore = stream.ring.bytes;
     for (const part of parts) {
       const line: LogLine = { seq: this.seq++, time, source, level, text: part.replace(/\r/g, '') };
       stream.ring.push(line);
       this.pending.push(line);
       fileText += `${new Date(time).toISOString()} ${level.toUpperCase().padEnd(5)} ${line.text}\n`;
     }
+    this.ringBytes += stream.ring.bytes - bytesBefore;
+    if (this.ringBytes > this.budgetBytes) this.keepWithinBudget();
     stream.file?.write(fileText);
     const max = this.options.maxBatchLines ?? 10_000;
     if (this.pending.length > max) {
@@ -112,6 +139,12 @@ export class LogHub implements LogSink {
   setRingLines(lines: number): void {
     this.ringLines = lines;
     for (const stream of this.streams.values()) stream.ring.resize(lines);
+    this.ringBytes = [...this.streams.values()].reduce((sum, stream) => sum + stream.ring.bytes, 0);
+  }
+
+  /** What the rings hold together, in estimated bytes, and the budget they are held to. */
+  memory(): { bytes: number; budgetBytes: number } {
+    return { bytes: this.ringBytes, budgetBytes: this.budgetBytes };
   }
 
   /** Where a source's current file is (whether or not it exists yet); null without a log dir. */
@@ -182,7 +215,7 @@ export class LogHub implements LogSink {
     const file = this.filePath(source);
     const isBuild = buildIdOf(source) !== null;
     return {
-      ring: new RingBuffer<LogLine>(this.ringLines),
+      ring: new RingBuffer<LogLine>(this.ringLines, lineBytes),
       file: file
         ? new RotatingFile({
             path: file,
@@ -206,6 +239,7 @@ export class LogHub implements LogSink {
       const stream = this.streams.get(source);
       this.buildSources.delete(source);
       this.streams.delete(source);
+      if (stream) this.ringBytes -= stream.ring.bytes;
       if (stream?.file) {
         const name = `${buildIdOf(source)}.log`;
         this.buildFilesBeingWritten.add(name);
@@ -215,6 +249,34 @@ export class LogHub implements LogSink {
         });
         this.closingFiles.add(closing);
       }
+    }
+  }
+
+  /**
+   * Past the budget, drops the oldest lines of the largest stream, down to the next largest or
+   * until all fit, and again while they do not. It goes a little below the budget (1/64) so a
+   * stream that keeps flooding is trimmed in steps, not one scan of the streams per line.
+   */
+  private keepWithinBudget(): void {
+    const target = this.budgetBytes - Math.floor(this.budgetBytes / 64);
+    while (this.ringBytes > target) {
+      let largest: Stream | null = null;
+      let runnerUp = 0;
+      for (const stream of this.streams.values()) {
+        const bytes = stream.ring.bytes;
+        if (!largest || bytes > largest.ring.bytes) {
+          runnerUp = largest?.ring.bytes ?? 0;
+          largest = stream;
+        } else if (bytes > runnerUp) {
+          runnerUp = bytes;
+        }
+      }
+      if (!largest || largest.ring.size === 0) return;
+      const before = largest.ring.bytes;
+      // Down to the runner-up, or less if that suffices; at least one line, so this ends.
+      const goal = Math.min(before - 1, Math.max(runnerUp, before - (this.ringBytes - target)));
+      largest.ring.trimToBytes(goal);
+      this.ringBytes -= before - largest.ring.bytes;
     }
   }
 

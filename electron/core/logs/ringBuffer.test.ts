@@ -31,4 +31,32 @@ describe('RingBuffer', () => {
   it('refuses a capacity that is not a positive integer', () => {
     expect(() => new RingBuffer(0)).toThrow(/positive integer/);
   });
+
+  it('keeps its order across many pushes and drops, chunk after chunk', () => {
+    const ring = new RingBuffer<number>(10_000);
+    for (let i = 0; i < 25_000; i += 1) ring.push(i);
+    expect(ring.size).toBe(10_000);
+    expect(ring.last(3)).toEqual([24_997, 24_998, 24_999]);
+    expect(ring.last()[0]).toBe(15_000);
+    expect(ring.dropped).toBe(15_000);
+  });
+
+  it('weighs what it holds and drops the oldest items down to a weight, counting them', () => {
+    const ring = new RingBuffer<string>(1000, (text) => text.length);
+    for (const text of ['aaaa', 'bb', 'cccccc', 'd']) ring.push(text);
+    expect(ring.bytes).toBe(13);
+    expect(ring.trimToBytes(9)).toBe(1);
+    expect(ring.last()).toEqual(['bb', 'cccccc', 'd']);
+    expect(ring.bytes).toBe(9);
+    expect(ring.trimToBytes(0)).toBe(3);
+    expect(ring.size).toBe(0);
+    expect(ring.bytes).toBe(0);
+    expect(ring.dropped).toBe(4);
+    ring.push('e');
+    expect(ring.last()).toEqual(['e']);
+    ring.resize(1);
+    ring.push('ff');
+    expect(ring.last()).toEqual(['ff']);
+    expect(ring.bytes).toBe(2);
+  });
 });

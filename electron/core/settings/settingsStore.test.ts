@@ -2,11 +2,11 @@ import { mkdtemp, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { LogLevel, LogSource } from '../../ipc/contract.js';
+import type { LogLevel, LogSource, RemoteBuilder, Settings, TrackedRepo } from '../../ipc/contract.js';
 import { BuilderBarError } from '../errors.js';
 import { defaultSettings } from './defaults.js';
 import { migrateSettings } from './migrations.js';
-import { SettingsStore } from './settingsStore.js';
+import { SettingsStore, type SettingsChange } from './settingsStore.js';
 
 const limits = { cpus: 8, memoryMiB: 16384 };
 
@@ -93,6 +93,122 @@ describe('SettingsStore', () => {
     const store = await open();
     await expect(store.update({ cpus: 2 })).rejects.toThrow(/read-only: .*newer Builder Bar/);
     expect(await readFile(file, 'utf8')).toBe(newer);
+  });
+});
+
+function remote(id: string, maxJobs = 1): RemoteBuilder {
+  return {
+    id, protocol: 'ssh-ng', user: 'nix', host: `${id}.example.org`, port: 22, systems: ['x86_64-linux'], maxJobs, speedFactor: 1,
+    supportedFeatures: [], sshKey: '/keys/id', hostKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJBWcxb/Blaqt1auOtE+F8QUWrUotiC5qBJ+UuEWdVCb',
+  };
+}
+
+function tracked(id: string): TrackedRepo {
+  return { id, path: `/src/${id}`, intervalSeconds: 86_400, timeSource: 'wall-clock', branchPattern: null, fullBuild: ['nix-build', '{repo}'] };
+}
+
+/** The i-th of many concurrent changes, each to one of ten fields. */
+function changeNumber(i: number): SettingsChange {
+  switch (i % 10) {
+    case 0: return { cpus: (i % 8) + 1 };
+    case 1: return { memoryMiB: 512 + i };
+    case 2: return { diskGiB: 2 + i };
+    case 3: return { hostPort: 20_000 + i };
+    case 4: return { hostPortAuto: i % 20 === 4 };
+    case 5: return { startOnLaunch: i % 20 === 5 };
+    case 6: return { restartPolicy: { enabled: i % 20 === 6 } };
+    case 7: return { restartPolicy: { maxPerMinute: (i % 6) + 1 } };
+    case 8: return { restartPolicy: { giveUpAfter: (i % 50) + 1 } };
+    default: return { logs: { ringLines: 100 + i } };
+  }
+}
+
+describe('SettingsStore under concurrent changes', () => {
+  it('keeps every one of 1,000 concurrent changes to different fields, on disk too', async () => {
+    const store = await open();
+    const results = await Promise.all(Array.from({ length: 1000 }, (_, i) => store.update(changeNumber(i))));
+    expect(results).toHaveLength(1000);
+    // The last change of each field is the one that stays (changes apply in the order asked).
+    const expected: Settings = {
+      ...defaultSettings('linux'),
+      cpus: (990 % 8) + 1, memoryMiB: 512 + 991, diskGiB: 2 + 992, hostPort: 20_000 + 993, hostPortAuto: false, startOnLaunch: false,
+      restartPolicy: { enabled: false, maxPerMinute: (997 % 6) + 1, giveUpAfter: (998 % 50) + 1 },
+      logs: { ringLines: 100 + 999 },
+    };
+    expect(store.get()).toEqual(expected);
+    expect((await open()).get()).toEqual(expected);
+  });
+
+  it('applies updater functions to the settings as the change before left them', async () => {
+    const store = await open();
+    const announced: string[][] = [];
+    store.onChange(({ changed }) => announced.push(changed));
+    // 32 builders added, then edited 968 times, all at once: each updater reads the list as it is then.
+    await Promise.all(
+      Array.from({ length: 1000 }, (_, i) =>
+        store.update((current) =>
+          i < 32
+            ? { remoteBuilders: [...current.remoteBuilders, remote(`b${i}`)] }
+            : { remoteBuilders: current.remoteBuilders.map((b) => (b.id === `b${i % 32}` ? { ...b, maxJobs: (i % 200) + 1 } : b)) },
+        ),
+      ),
+    );
+    const lastEdit = (n: number) => Math.max(...Array.from({ length: 1000 }, (_, i) => i).filter((i) => i >= 32 && i % 32 === n));
+    const expected = Array.from({ length: 32 }, (_, n) => ({ id: `b${n}`, maxJobs: (lastEdit(n) % 200) + 1 }));
+    expect(store.get().remoteBuilders.map(({ id, maxJobs }) => ({ id, maxJobs }))).toEqual(expected);
+    expect((await open()).get().remoteBuilders.map(({ id, maxJobs }) => ({ id, maxJobs }))).toEqual(expected);
+    expect(announced).toHaveLength(1000);
+  });
+
+  it('refuses one change whose updater throws and still applies the ones after it', async () => {
+    const store = await open();
+    const first = store.update({ cpus: 2 });
+    const refused = store.update(() => {
+      throw new BuilderBarError('invalid-settings', 'taken', null);
+    });
+    const after = store.update((current) => ({ cpus: current.cpus + 1 }));
+    await expect(refused).rejects.toThrow('taken');
+    await first;
+    expect((await after).settings.cpus).toBe(3);
+  });
+});
+
+describe('SettingsStore loading a partly bad file', () => {
+  it('drops only the bad tracked repository, logs it, and keeps the original bytes in a .bak file', async () => {
+    const original = `${JSON.stringify({ ...defaultSettings('linux'), trackedRepos: [tracked('good-one'), { ...tracked('bad-one'), path: 'relative/path' }, tracked('good-two')] }, null, 1)}\n`;
+    await writeFile(file, original);
+    const store = await open();
+    expect(store.get().trackedRepos.map((r) => r.id)).toEqual(['good-one', 'good-two']);
+    const warning = logs.lines.find((l) => l.text.includes('"bad-one"'));
+    expect(warning?.text).toMatch(/tracked repository "bad-one" \(trackedRepos\[1\]\).*path: an absolute path/);
+    const backup = (await readdir(dir)).find((f) => f.startsWith('settings.json.bak-'));
+    expect(backup).toBeDefined();
+    expect(await readFile(path.join(dir, backup!), 'utf8')).toBe(original);
+    expect(JSON.parse(await readFile(file, 'utf8')).trackedRepos).toHaveLength(2);
+  });
+
+  it('drops a remote builder whose key path holds a newline, and a second one with the same id', async () => {
+    const builders = [remote('arm'), { ...remote('x86'), sshKey: '/keys/id\nHost *' }, { ...remote('arm'), maxJobs: 9 }];
+    await writeFile(file, JSON.stringify({ ...defaultSettings('linux'), remoteBuilders: builders }));
+    const store = await open();
+    expect(store.get().remoteBuilders).toEqual([remote('arm')]);
+    expect(logs.lines.filter((l) => l.level === 'warn' && /remote builder "(x86|arm)"/.test(l.text))).toHaveLength(2);
+  });
+
+  it('keeps a .bak before writing back a file without its unknown keys', async () => {
+    const original = JSON.stringify({ ...defaultSettings('linux'), colour: 'red' });
+    await writeFile(file, original);
+    await open();
+    expect(JSON.parse(await readFile(file, 'utf8'))).not.toHaveProperty('colour');
+    const backup = (await readdir(dir)).find((f) => f.startsWith('settings.json.bak-'));
+    expect(await readFile(path.join(dir, backup!), 'utf8')).toBe(original);
+  });
+
+  it('writes no .bak when nothing was lost', async () => {
+    await writeFile(file, JSON.stringify({ cpus: 2, version: 3 }));
+    const store = await open();
+    expect(store.get().cpus).toBe(2);
+    expect((await readdir(dir)).filter((f) => f.includes('.bak'))).toEqual([]);
   });
 });
 

@@ -1,7 +1,15 @@
 /**
  * The settings file: versioned, migrated on load, validated on every change, written
- * atomically (0600). A file that cannot be used loses nothing: it is copied aside before the
- * defaults take its place, and the reason goes to the app log. A file from a newer Builder Bar
+ * atomically (0600). Changes are applied one at a time, in the order they were asked for, each
+ * to the settings the previous one left (a burst of them is written once): a read-modify-write caller (adding a remote builder,
+ * a tracked repository) passes an updater that gets the current settings when its turn comes,
+ * so two concurrent changes never overwrite each other. Every saved change is announced to
+ * `onChange` listeners, whoever made it.
+ *
+ * A file that cannot be used loses nothing: it is copied aside before the defaults take its
+ * place, and the reason goes to the app log. A file that is partly bad keeps its good values
+ * and list elements (see repairSettings.ts); when writing it back would lose something, the
+ * original bytes are kept first as `settings.json.bak-<time>`. A file from a newer Builder Bar
  * is never overwritten.
  */
 import { promises as fs } from 'node:fs';
@@ -12,6 +20,7 @@ import type { LogSink } from '../logs/logSink.js';
 import { ensurePrivateDir, writeFileAtomic } from '../util/atomicWrite.js';
 import { defaultSettings } from './defaults.js';
 import { migrateSettings, NewerSettingsError } from './migrations.js';
+import { repairSettings } from './repairSettings.js';
 import { describeProblems, type HostLimits, validateSettings } from './validateSettings.js';
 
 export interface SettingsStoreOptions {
@@ -21,10 +30,40 @@ export interface SettingsStoreOptions {
   platform?: NodeJS.Platform;
 }
 
+/** A change the core may make: a client's patch, plus `trackedRepos`, which clients change only through `baselines.*`. */
+export type SettingsChange = SettingsPatch & { trackedRepos?: Settings['trackedRepos'] };
+
+/**
+ * Computes a change from the settings as they are when its turn comes. It may throw (e.g. "that
+ * name is taken"): the change is then refused and nothing is saved.
+ */
+export type SettingsUpdater = (current: Settings) => SettingsChange | Promise<SettingsChange>;
+
+export interface SettingsUpdate {
+  settings: Settings;
+  /** The settings this change was applied to. */
+  before: Settings;
+  changed: (keyof Settings)[];
+}
+
+export type SettingsListener = (update: SettingsUpdate) => void;
+
+interface Waiter {
+  change: SettingsChange | SettingsUpdater;
+  resolve: (update: SettingsUpdate) => void;
+  reject: (error: unknown) => void;
+}
+
 export class SettingsStore {
   private current: Settings;
   /** Set when the file on disk must not be overwritten; says why. */
   private readOnlyReason: string | null = null;
+  /** The file as it was read, while writing over it would lose something it held. */
+  private originalToKeep: Buffer | null = null;
+  /** Changes asked for and not yet applied, oldest first. */
+  private waiting: Waiter[] = [];
+  private draining = false;
+  private readonly listeners = new Set<SettingsListener>();
 
   private constructor(private readonly options: SettingsStoreOptions) {
     this.current = defaultSettings(options.platform);
@@ -40,21 +79,83 @@ export class SettingsStore {
     return this.current;
   }
 
+  /** Called after every saved change (not for a change that changed nothing). */
+  onChange(listener: SettingsListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
   /**
-   * Validates and saves a patch; returns the new settings and the names of changed fields.
-   * The core may also set `trackedRepos`, which clients change only through `baselines.*`.
+   * Validates and saves a change, after every change asked for before it; returns the new
+   * settings, the settings it was applied to and the names of changed fields. Pass an updater
+   * when the change depends on the current value (adding to or editing a list).
    */
-  async update(patch: SettingsPatch & { trackedRepos?: Settings['trackedRepos'] }): Promise<{ settings: Settings; changed: (keyof Settings)[] }> {
+  update(change: SettingsChange | SettingsUpdater): Promise<SettingsUpdate> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ change, resolve, reject });
+      this.drain().catch((error: unknown) => {
+        this.options.logs.append('app', 'error', `Settings changes stopped being applied: ${(error as Error).message}`);
+      });
+    });
+  }
+
+  /**
+   * Applies the waiting changes in order, each to the result of the one before, and saves once
+   * per batch: a burst of changes costs one write, and a change is only reported saved once
+   * the file holds it. A refused change refuses only itself; a failed write refuses the batch.
+   */
+  private async drain(): Promise<void> {
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      while (this.waiting.length > 0) {
+        const batch = this.waiting.splice(0);
+        let working = this.current;
+        const outcomes: Array<{ waiter: Waiter; update: SettingsUpdate } | { waiter: Waiter; error: unknown }> = [];
+        for (const waiter of batch) {
+          try {
+            const update = await this.applyTo(working, waiter.change);
+            working = update.settings;
+            outcomes.push({ waiter, update });
+          } catch (error) {
+            outcomes.push({ waiter, error });
+          }
+        }
+        let saveError: unknown = null;
+        if (working !== this.current) {
+          try {
+            await this.save(working);
+            this.current = working;
+          } catch (error) {
+            saveError = error;
+          }
+        }
+        for (const outcome of outcomes) {
+          if ('error' in outcome) outcome.waiter.reject(outcome.error);
+          else if (saveError !== null) outcome.waiter.reject(saveError);
+          else {
+            outcome.waiter.resolve(outcome.update);
+            if (outcome.update.changed.length > 0) this.announce(outcome.update);
+          }
+        }
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private async applyTo(before: Settings, change: SettingsChange | SettingsUpdater): Promise<SettingsUpdate> {
     if (this.readOnlyReason) {
       throw new BuilderBarError('invalid-settings', `Settings are read-only: ${this.readOnlyReason}.`,
         `Update Builder Bar, or move ${this.options.file} away to start from defaults.`);
     }
+    const patch = typeof change === 'function' ? await change(before) : change;
     const candidate: Settings = {
-      ...this.current,
+      ...before,
       ...patch,
-      restartPolicy: { ...this.current.restartPolicy, ...patch.restartPolicy },
-      logs: { ...this.current.logs, ...patch.logs },
-      version: this.current.version,
+      restartPolicy: { ...before.restartPolicy, ...patch.restartPolicy },
+      logs: { ...before.logs, ...patch.logs },
+      version: before.version,
     } as Settings;
     const result = validateSettings(candidate, this.options.limits);
     if (!result.ok) {
@@ -62,20 +163,26 @@ export class SettingsStore {
         'Nothing was changed. Correct the value and save again.');
     }
     const changed = (Object.keys(result.settings) as (keyof Settings)[]).filter(
-      (key) => JSON.stringify(result.settings[key]) !== JSON.stringify(this.current[key]),
+      (key) => JSON.stringify(result.settings[key]) !== JSON.stringify(before[key]),
     );
-    if (changed.length > 0) {
-      await this.save(result.settings);
-      this.current = result.settings;
+    return { settings: changed.length > 0 ? result.settings : before, before, changed };
+  }
+
+  private announce(update: SettingsUpdate): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(update);
+      } catch (error) {
+        this.options.logs.append('app', 'error', `A settings listener failed: ${(error as Error).message}`);
+      }
     }
-    return { settings: this.current, changed };
   }
 
   private async load(): Promise<void> {
     const { file, logs } = this.options;
-    let text: string;
+    let bytes: Buffer;
     try {
-      text = await fs.readFile(file, 'utf8');
+      bytes = await fs.readFile(file);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return; // first run: defaults
       throw new BuilderBarError('invalid-settings', `Cannot read ${file}: ${(error as Error).message}.`,
@@ -83,7 +190,7 @@ export class SettingsStore {
     }
     let raw: unknown;
     try {
-      raw = JSON.parse(text);
+      raw = JSON.parse(bytes.toString('utf8'));
     } catch (error) {
       await this.setAside(`it is not valid JSON (${(error as Error).message})`);
       return;
@@ -105,25 +212,10 @@ export class SettingsStore {
       await this.setAside((error as Error).message);
       return;
     }
-    // Start from defaults so a file missing newer fields still loads; then drop, one by one,
-    // fields that fail validation, keeping every value that is still good.
-    const defaults = defaultSettings(this.options.platform);
-    const merged: Record<string, unknown> = { ...defaults };
-    for (const [key, value] of Object.entries(migrated)) {
-      if (!(key in defaults)) {
-        logs.append('app', 'warn', `Ignoring unknown setting "${key}" in ${file}.`);
-        continue;
-      }
-      const fallback = defaults[key as keyof Settings];
-      merged[key] = isPlainObject(value) && isPlainObject(fallback) ? { ...fallback, ...value } : value;
-      const check = validateSettings(merged, this.options.limits);
-      if (!check.ok && check.problems.some((p) => p.field === key || p.field.startsWith(`${key}.`))) {
-        logs.append('app', 'warn', `Setting "${key}" in ${file} was refused (${describeProblems(check.problems)}); using the default.`);
-        merged[key] = fallback;
-      }
-    }
-    const final = validateSettings(merged, this.options.limits);
-    this.current = final.ok ? final.settings : defaults;
+    const repaired = repairSettings({ migrated, defaults: defaultSettings(this.options.platform), limits: this.options.limits, file });
+    for (const warning of repaired.warnings) logs.append('app', 'warn', warning);
+    this.current = repaired.settings;
+    if (repaired.lostData) this.originalToKeep = bytes;
     if (from !== this.current.version || JSON.stringify(this.current) !== JSON.stringify(raw)) {
       if (from !== this.current.version) {
         await fs.copyFile(file, `${file}.v${from}.bak`).catch(() => undefined);
@@ -135,17 +227,25 @@ export class SettingsStore {
 
   private async setAside(reason: string): Promise<void> {
     const { file, logs } = this.options;
-    const aside = `${file}.broken-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+    const aside = `${file}.broken-${timestamp()}`;
     await fs.rename(file, aside);
     logs.append('app', 'error', `Settings file ${file} could not be used: ${reason}. It was moved to ${aside}; using defaults.`);
   }
 
   private async save(settings: Settings): Promise<void> {
     await ensurePrivateDir(path.dirname(this.options.file));
+    if (this.originalToKeep) {
+      // Before the first write that drops something the file held: if this copy cannot be made,
+      // nothing is written (the error says why) and the original stays where it is.
+      const backup = `${this.options.file}.bak-${timestamp()}`;
+      await writeFileAtomic(backup, this.originalToKeep, { mode: 0o600 });
+      this.originalToKeep = null;
+      this.options.logs.append('app', 'warn', `Settings were saved without the values named above; the file as it was is kept as ${backup}.`);
+    }
     await writeFileAtomic(this.options.file, `${JSON.stringify(settings, null, 2)}\n`, { mode: 0o600 });
   }
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+function timestamp(): string {
+  return new Date().toISOString().replace(/[:.]/g, '-');
 }

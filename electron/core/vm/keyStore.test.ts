@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, promises as fsPromises, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { utils } from 'ssh2';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { BuilderBarError } from '../errors.js';
 import type { BuilderProfile } from './profile.js';
 import { CLIENT_KEY_FILE, ensureInstallKeys, fingerprintOfPublicKey, HOST_KEY_FILE } from './keyStore.js';
 import { generateEd25519KeyPair } from './ed25519KeyPair.js';
@@ -33,7 +34,10 @@ beforeEach(() => {
   root = mkdtempSync(path.join(os.tmpdir(), 'bb-keys-'));
   keysDir = path.join(root, 'keys');
 });
-afterEach(() => rmSync(root, { recursive: true, force: true }));
+afterEach(() => {
+  vi.restoreAllMocks();
+  rmSync(root, { recursive: true, force: true });
+});
 
 function hasSshKeygen(): boolean {
   try {
@@ -116,5 +120,36 @@ describe('the install key store', () => {
     expect(after.pinnedHostKey.publicKey).toBe(other.public);
     expect(after.pinnedHostKey.fingerprint).not.toBe(before.pinnedHostKey.fingerprint);
     expect(readFileSync(path.join(keysDir, HOST_KEY_FILE), 'utf8')).toBe(before.hostPrivateKey);
+  });
+
+  it('never makes new keys because a key file could not be read: it names the file instead', async () => {
+    const before = await ensureInstallKeys(keysDir, profileWith({ kind: 'per-install' }));
+    const pin = path.join(keysDir, `${HOST_KEY_FILE}.pub`);
+    rmSync(pin);
+    mkdirSync(pin); // a real read error: EISDIR
+    const error = await ensureInstallKeys(keysDir, profileWith({ kind: 'per-install' })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BuilderBarError);
+    expect((error as BuilderBarError).message).toMatch(new RegExp(`Cannot read the key file ${pin} \\(EISDIR.*did not make new keys`));
+    expect((error as BuilderBarError).hint).toMatch(/move it away/);
+    expect(readFileSync(path.join(keysDir, HOST_KEY_FILE), 'utf8')).toBe(before.hostPrivateKey);
+    expect(readFileSync(path.join(keysDir, CLIENT_KEY_FILE), 'utf8')).toBe(before.clientPrivateKey);
+  });
+
+  it.each([
+    ['EACCES', /readable by your user/],
+    ['EMFILE', /ulimit -n/],
+  ])('keeps the keys when reading one fails with %s, and says what to do', async (code, hint) => {
+    const before = await ensureInstallKeys(keysDir, profileWith({ kind: 'per-install' }));
+    const clientKey = path.join(keysDir, CLIENT_KEY_FILE);
+    const realReadFile = fsPromises.readFile.bind(fsPromises);
+    vi.spyOn(fsPromises, 'readFile').mockImplementation(((file: Parameters<typeof realReadFile>[0], options?: Parameters<typeof realReadFile>[1]) =>
+      file === clientKey
+        ? Promise.reject(Object.assign(new Error(`${code}: simulated, open '${clientKey}'`), { code }))
+        : realReadFile(file, options)) as typeof fsPromises.readFile);
+    const error = await ensureInstallKeys(keysDir, profileWith({ kind: 'per-install' })).catch((e: unknown) => e);
+    vi.restoreAllMocks();
+    expect((error as BuilderBarError).message).toMatch(new RegExp(`Cannot read the key file ${clientKey} \\(${code}`));
+    expect((error as BuilderBarError).hint).toMatch(hint);
+    expect(readFileSync(clientKey, 'utf8')).toBe(before.clientPrivateKey);
   });
 });

@@ -4,6 +4,8 @@
  * (nixpkgs' darwin.linux-builder ships one, public in its repository) is pinned too, with the
  * reason trusting it is weak shown in the status. Files are written atomically with explicit
  * modes (private keys 0600 in a 0700 dir), and modes someone loosened are tightened again.
+ * Keys are made only where none exist: a key that cannot be read is an error, never a reason to
+ * make new ones (that would silently break the pinned wiring).
  */
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
@@ -98,8 +100,8 @@ interface KeyPair {
 async function ensureKeyPair(keysDir: string, name: string, comment: string): Promise<KeyPair> {
   const privatePath = path.join(keysDir, name);
   const publicPath = `${privatePath}.pub`;
-  const existingPrivate = await fs.readFile(privatePath, 'utf8').catch(() => null);
-  const existingPublic = await fs.readFile(publicPath, 'utf8').catch(() => null);
+  const existingPrivate = await readIfPresent(privatePath);
+  const existingPublic = await readIfPresent(publicPath);
   // A pair no ssh implementation can read (ssh2's generator wrote 1 in 256 so before
   // ed25519KeyPair.ts) never worked: it is replaced rather than kept as a pin.
   const readable = existingPrivate !== null && existingPublic !== null && isReadablePair({ private: existingPrivate, public: existingPublic });
@@ -114,6 +116,42 @@ async function ensureKeyPair(keysDir: string, name: string, comment: string): Pr
   await writeFileAtomic(privatePath, generated.private, { mode: 0o600 });
   await writeFileAtomic(publicPath, `${generated.public}\n`, { mode: 0o644 });
   return { privateKey: generated.private, publicKey: generated.public.trim() };
+}
+
+/**
+ * A key file's text, or null when there is none (ENOENT: the only case that makes new keys).
+ * Any other failure (no permission, too many open files, a directory in its place) is an error
+ * naming the file: new keys would no longer match the pinned host key and the client key Nix
+ * was wired with, so they are never made because a read failed.
+ */
+async function readIfPresent(file: string): Promise<string | null> {
+  try {
+    return await fs.readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return null;
+    throw new BuilderBarError(
+      'vm-failed',
+      `Cannot read the key file ${file} (${code ?? 'error'}: ${(error as Error).message}). Builder Bar did not make new keys: they would not match the keys Nix is wired with.`,
+      unreadableKeyHint(file, code),
+    );
+  }
+}
+
+function unreadableKeyHint(file: string, code: string | undefined): string {
+  const remake = `If the key is lost for good, delete ${file} and its pair (${path.basename(file)} and ${path.basename(file)}.pub) to make new keys, then run \`builder-bar nix apply\` again.`;
+  switch (code) {
+    case 'EACCES':
+    case 'EPERM':
+      return `Make the file readable by your user again (chown it to you, chmod 600) and start the builder again. ${remake}`;
+    case 'EMFILE':
+    case 'ENFILE':
+      return `The system ran out of open files: quit programs that hold many, or raise the limit (ulimit -n), and start the builder again.`;
+    case 'EISDIR':
+      return `Something other than a key file is at that path: move it away. ${remake}`;
+    default:
+      return `Check the file and the disk, then start the builder again. ${remake}`;
+  }
 }
 
 async function tightenMode(file: string, mode: number): Promise<void> {

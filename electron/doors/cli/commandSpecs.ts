@@ -262,7 +262,7 @@ export const stateDirOption: OptionSpec = {
   type: 'string',
   valueName: 'DIR',
   description:
-    'Use this state dir (default: $BUILDER_BAR_HOME, else ~/Library/Application Support/Builder Bar on macOS and $XDG_STATE_HOME/builder-bar, usually ~/.local/state/builder-bar, on Linux)',
+    'Use this state dir (default: $BUILDER_BAR_HOME, else ~/Library/Application Support/Builder Bar on macOS and $XDG_STATE_HOME/builder-bar, usually ~/.local/state/builder-bar, on Linux). It must be new, empty, or a Builder Bar state dir already: Builder Bar makes it private (0700)',
 };
 
 export function findCommand(words: readonly string[]): CommandSpec | null {

@@ -12,6 +12,7 @@ import { publicPlan, type WiringPlan } from '../../core/nix/planWiring.js';
 import { chooseWiringTarget, openWiringSession, planSession, verifySession } from '../../core/nix/wiringSession.js';
 import { describeTarget, type WiringTarget } from '../../core/nix/wiringTarget.js';
 import { statePaths, type StatePaths } from '../../core/paths.js';
+import { prepareStateDir } from '../../core/stateDir.js';
 import type { CliIo } from './cliIo.js';
 import { ExitCode } from './exitCodes.js';
 import { exitCodeLines } from './helpText.js';
@@ -81,6 +82,8 @@ export async function runNixCommand(argv: string[], io: CliIo, options: NixComma
   if (confDir === '') return usage(io, '--conf-dir needs a directory.');
 
   try {
+    // Every action reads or writes the state dir (plan makes the install keys there).
+    await prepareStateDir(paths.stateDir);
     switch (action as Action) {
       case 'remove':
         return await remove(io, paths, json);
