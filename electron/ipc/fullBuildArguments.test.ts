@@ -13,6 +13,9 @@ describe('the full-build command a door accepts', () => {
     [['nix-build', '{repo}', '--attr', 'packages.x86_64-linux.app', '--arg', 'config', '{ }', '--arg', 'f', '{x}: x']],
     [['nix', 'build', '--extra-experimental-features', 'nix-command flakes', '{repoUrl}#full', '--override-input', 'baseline', '{repoUrl}?rev={rev}', '--no-link']],
     [['nix', 'build', '{repoUrl}#full', '--argstr', 'branch', '{branch}']],
+    // The forms the README and the templates show.
+    [['nix-build', '{repo}/nix/incremental.nix', '--argstr', 'baselineRev', '{rev}', '-A', 'incremental']],
+    [['nix', 'build', '{repoUrl}#full', '--override-input', 'baseline', '{repoUrl}?rev={rev}&allRefs=1']],
     // A value is consumed as a value, even when it starts with "-" (it was typed, not expanded).
     [['nix-build', '{repo}', '--argstr', 'flags', '-O2']],
   ])('accepts %j', (argv) => {
