@@ -31,6 +31,11 @@ test('the dashboard drops the token from its address and still connects after a 
   await page.reload();
   await expectConnected(page);
   expect(page.url()).not.toContain(token);
+
+  // The printed address again in the same tab: a fragment change, dropped all the same.
+  await page.goto(door.url);
+  await expect.poll(() => page.url()).not.toContain(token);
+  await expectConnected(page);
 });
 
 test('the Logs window opened from the dashboard connects, drops the token and survives a reload', async ({ page, door }) => {

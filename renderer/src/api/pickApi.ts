@@ -29,6 +29,12 @@ export function connectToBuilderBar(win: Window = window): ApiHandle {
     return { api: win.builderBar, connection: alwaysConnected, door: 'electron', token: null };
   }
   const token = takePageToken(win);
+  // The address pasted again into this tab is only a fragment change, not a new page: drop the
+  // token from the bar again, and start over when it is another run's token.
+  win.addEventListener('hashchange', () => {
+    const next = takePageToken(win);
+    if (next !== null && next !== token) win.location.reload();
+  });
   const client = createWebSocketApi({ url: webSocketUrl(win.location, token ?? '') });
   if (token !== null) {
     return { api: client.api, connection: client.connection, door: 'headless', token };
