@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, existsSync,
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { InstanceLock } from './instanceLock.js';
+import { InstanceLock, processStartOf } from './instanceLock.js';
 
 const nobodyAnswers = async (): Promise<boolean> => false;
 
@@ -78,6 +78,50 @@ describe('the one-core-per-state-dir lock', () => {
     expect(result.acquired).toBe(true);
   });
 
+  it('records when its owner started, as the system tells it', async () => {
+    const result = await InstanceLock.acquire({ lockFile, coreAnswers: nobodyAnswers });
+    expect(result.acquired).toBe(true);
+    const start = await processStartOf(process.pid);
+    expect(start).not.toBeNull();
+    expect(JSON.parse(readFileSync(lockFile, 'utf8'))).toMatchObject({ pid: process.pid, processStart: start });
+  });
+
+  it('is refused while its live owner holds it, the start it recorded matching', async () => {
+    const holder = startIdleProcess(process.execPath, ['-e', 'setInterval(() => {}, 1000)']);
+    children.push(holder);
+    await new Promise((resolve) => holder.once('spawn', resolve));
+    const processStart = await processStartOf(holder.pid!);
+    writeFileSync(lockFile, JSON.stringify({ pid: holder.pid, execPath: process.execPath, startedAt: 6, processStart }));
+    const result = await InstanceLock.acquire({ lockFile, coreAnswers: nobodyAnswers });
+    expect(result).toEqual({ acquired: false, owner: { pid: holder.pid, startedAt: 6 } });
+  });
+
+  it('takes over a lock whose live pid is another process of the same program (it started at another time)', async () => {
+    // The executable cannot tell this one from the owner: only the start can.
+    const reuser = startIdleProcess(process.execPath, ['-e', 'setInterval(() => {}, 1000)']);
+    children.push(reuser);
+    await new Promise((resolve) => reuser.once('spawn', resolve));
+    const ownerStart = await processStartOf(process.pid);
+    writeFileSync(lockFile, JSON.stringify({ pid: reuser.pid, execPath: process.execPath, startedAt: 7, processStart: ownerStart }));
+    const result = await InstanceLock.acquire({ lockFile, coreAnswers: nobodyAnswers });
+    expect(result.acquired).toBe(true);
+    expect(JSON.parse(readFileSync(lockFile, 'utf8'))).toMatchObject({ pid: process.pid });
+    expect(reuser.exitCode).toBeNull();
+  });
+
+  it('takes over a lock naming a live, unrelated process: a sleep, and the test runner\'s parent', async () => {
+    const sleeper = startIdleProcess('sleep', ['30']);
+    children.push(sleeper);
+    await new Promise((resolve) => sleeper.once('spawn', resolve));
+    const ownerStart = await processStartOf(process.pid);
+    for (const pid of [sleeper.pid!, process.ppid]) {
+      writeFileSync(lockFile, JSON.stringify({ pid, execPath: process.execPath, startedAt: 8, processStart: ownerStart }));
+      const result = await InstanceLock.acquire({ lockFile, coreAnswers: nobodyAnswers });
+      expect(result.acquired, `a lock naming pid ${pid}`).toBe(true);
+      if (result.acquired) await result.lock.release();
+    }
+  });
+
   it('takes over a lock file that is not a lock (garbage)', async () => {
     writeFileSync(lockFile, 'not json at all');
     const result = await InstanceLock.acquire({ lockFile, coreAnswers: nobodyAnswers });
@@ -91,5 +135,25 @@ describe('the one-core-per-state-dir lock', () => {
     writeFileSync(lockFile, JSON.stringify({ pid: 999_999, execPath: 'other', startedAt: 5 }));
     await first.lock.release();
     expect(existsSync(lockFile)).toBe(true);
+  });
+});
+
+describe('when a process started', () => {
+  it('reads the same for the same process, another for another process, and null for none', async () => {
+    const first = await processStartOf(process.pid);
+    expect(first).not.toBeNull();
+    expect(await processStartOf(process.pid)).toBe(first);
+    // pid 1 started at boot, long before this test.
+    expect(await processStartOf(1)).not.toBe(first);
+    expect(await processStartOf(await pidOfExitedProcess())).toBeNull();
+  });
+
+  // The macOS way (ps -o lstart=), wherever a ps that knows lstart exists.
+  it.runIf(existsSync('/bin/ps'))('through ps: to the second, the same on every read, another for a process started earlier', async () => {
+    const ours = await processStartOf(process.pid, 'darwin');
+    expect(ours).toMatch(/^lstart \w{3} \w{3} \d{1,2} \d\d:\d\d:\d\d \d{4}$/);
+    expect(await processStartOf(process.pid, 'darwin')).toBe(ours);
+    expect(await processStartOf(1, 'darwin')).not.toBe(ours);
+    expect(await processStartOf(await pidOfExitedProcess(), 'darwin')).toBeNull();
   });
 });

@@ -6,13 +6,21 @@
  * The lock is a file holding the owner's pid. It is created whole: the content is written to a
  * private temp file first and then hard-linked into place, and `link` fails when the lock
  * already exists, so nobody ever reads a half-written lock. A lock whose process is gone (a
- * crash, `kill -9`, a reboot) is stale and is taken over. A pid can be reused by an unrelated
- * process after a reboot, so a live pid counts as an owner only when the core's socket answers
- * or, where the system can tell (Linux /proc), the process runs the same executable.
+ * crash, `kill -9`, a reboot) is stale and is taken over.
+ *
+ * A pid is reused, by any process, after the owner died (soon after a reboot, when pids start
+ * over, or in a container). So a live pid counts as the owner only when the core's socket
+ * answers, or when it is the same process: the lock records the owner's start (`processStart`:
+ * on Linux /proc/<pid>/stat field 22, clock ticks since boot, with the boot's id; on macOS
+ * `ps -o lstart=` in UTC) and a live pid whose start differs is another process, whatever it
+ * runs. Where /proc can tell, a different executable means reuse too. Only a lock that records
+ * no start (written by an older Builder Bar) on a system that can tell neither gives the live
+ * process the benefit of the doubt.
  */
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { execa } from 'execa';
 import { z } from 'zod';
 
 const LockContentSchema = z.object({
@@ -21,6 +29,8 @@ const LockContentSchema = z.object({
   execPath: z.string(),
   /** Milliseconds since the epoch. */
   startedAt: z.number(),
+  /** When the owner process started, as `processStartOf` reads it; absent in older locks. */
+  processStart: z.string().max(200).nullable().optional(),
 });
 export type LockContent = z.infer<typeof LockContentSchema>;
 
@@ -48,7 +58,12 @@ export class InstanceLock {
   ) {}
 
   static async acquire(options: AcquireLockOptions): Promise<LockResult> {
-    const self: LockContent = options.self ?? { pid: process.pid, execPath: process.execPath, startedAt: Date.now() };
+    const self: LockContent = options.self ?? {
+      pid: process.pid,
+      execPath: process.execPath,
+      startedAt: Date.now(),
+      processStart: await processStartOf(process.pid),
+    };
     // Each pass either creates the lock, finds a live owner, or removes one stale lock; a few
     // passes cover another process racing us through the same steps.
     for (let attempt = 0; attempt < 5; attempt += 1) {
@@ -121,10 +136,52 @@ async function ownerIsAlive(owner: LockContent, coreAnswers: () => Promise<boole
   if (owner.pid === process.pid) return false;
   if (!processExists(owner.pid)) return false;
   // The pid exists but no core answers yet: the owner may still be starting (the lock is taken
-  // before the socket opens), or the pid was reused. Where the system can tell, a different
-  // executable means reuse; otherwise give the live process the benefit of the doubt.
+  // before the socket opens), or the pid was reused. A different start or executable means
+  // reuse; when the system can tell neither, the live process gets the benefit of the doubt.
+  if (owner.processStart) {
+    const start = await processStartOf(owner.pid);
+    if (start !== null && start !== owner.processStart) return false;
+  }
   const executable = await executableOf(owner.pid);
   return executable === null || executable === owner.execPath;
+}
+
+/**
+ * When a process started, as a string that is the same on every read for the same process and
+ * differs for a later process with the same pid; null when this system cannot tell (the pid is
+ * gone, no /proc and no ps).
+ *
+ * Linux: field 22 of /proc/<pid>/stat (clock ticks after boot) with the boot's id, since ticks
+ * start over at each boot; /proc/stat's btime would not do, it moves when the clock is set.
+ * macOS and the BSDs: `ps -o lstart=`, to the second, in UTC and the C locale, so a time zone
+ * or daylight-saving change does not make the owner look like another process.
+ */
+export async function processStartOf(pid: number, platform: NodeJS.Platform = process.platform): Promise<string | null> {
+  if (platform === 'linux') return linuxProcessStart(pid);
+  const result = await execa('/bin/ps', ['-o', 'lstart=', '-p', String(pid)], {
+    reject: false,
+    stdin: 'ignore',
+    timeout: 5_000,
+    env: { LC_ALL: 'C', TZ: 'UTC' },
+    extendEnv: false,
+  });
+  const started = typeof result.stdout === 'string' ? result.stdout.trim().replace(/\s+/g, ' ') : '';
+  return result.exitCode === 0 && started !== '' ? `lstart ${started}` : null;
+}
+
+async function linuxProcessStart(pid: number): Promise<string | null> {
+  let stat: string;
+  try {
+    stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return null;
+  }
+  // Field 2 is the command in parentheses and may itself hold spaces and ')': count from the last one.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = fields[22 - 3];
+  if (ticks === undefined || !/^\d+$/.test(ticks)) return null;
+  const boot = await fs.readFile('/proc/sys/kernel/random/boot_id', 'utf8').then((id) => id.trim(), () => 'unknown');
+  return `boot ${boot} ticks ${ticks}`;
 }
 
 function processExists(pid: number): boolean {

@@ -5,6 +5,7 @@
  * imports it and names its requests and event.
  */
 import { z } from 'zod';
+import { fullBuildProblems } from './fullBuildArguments.js';
 
 const Sha = z.string().regex(/^[0-9a-f]{40}([0-9a-f]{24})?$/, 'a full commit id');
 /** Seconds since the epoch (git's committer dates are whole seconds). */
@@ -26,13 +27,17 @@ export const TrackedRepoIdSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/,
  * (`{repoUrl}`: the work tree as a percent-encoded `git+file://` URL, for flake references); a
  * replacement never splits or joins arguments and no shell ever sees them. The first argument
  * is the program: `nix-build`, or `nix` followed by `build` (the build queue runs it and reads its
- * internal-json).
+ * internal-json); the rest may use only the options a full build needs (`fullBuildArguments.ts`
+ * says which and why), so the command cannot turn into running code.
  */
 export const FullBuildCommandSchema = z
   .array(z.string().max(4096).refine((arg) => !arg.includes('\0'), 'no NUL characters'))
   .min(1)
   .max(64)
-  .refine((argv) => argv[0] === 'nix-build' || (argv[0] === 'nix' && argv[1] === 'build'), 'the command starts with nix-build or nix build');
+  .refine((argv) => argv[0] === 'nix-build' || (argv[0] === 'nix' && argv[1] === 'build'), 'the command starts with nix-build or nix build')
+  .superRefine((argv, ctx) => {
+    for (const problem of fullBuildProblems(argv)) ctx.addIssue({ code: 'custom', message: problem.message, path: [problem.index] });
+  });
 export type FullBuildCommand = z.infer<typeof FullBuildCommandSchema>;
 
 export const TrackedRepoSchema = z

@@ -97,3 +97,22 @@ describe('the shipped full-build commands', () => {
     expect(command.join(' ')).toContain('{rev}');
   });
 });
+
+describe('expandFullBuildCommand refuses what would run code', () => {
+  it('refuses a forged command with --option and --expr, though it never passed a door', () => {
+    const forged = ['nix-build', '--option', 'allow-unsafe-native-code-during-evaluation', 'true', '-E', 'builtins.exec ["sh" "-c" "id"]'];
+    expect(() => expandFullBuildCommand(forged, values)).toThrow(/"--option" is not allowed/);
+    expect(() => expandFullBuildCommand(forged, values)).toThrow(BuilderBarError);
+  });
+
+  it.each([['--option'], ['-E'], ['--expr=1']])('refuses a branch named %j wherever {branch} lands', (branch) => {
+    for (const argv of [['nix-build', '{branch}'], ['nix-build', '{repo}', '--argstr', 'b', '{branch}']]) {
+      expect(() => expandFullBuildCommand(argv, { ...values, branch })).toThrow(/\{branch\} is ".*", which starts with "-"/);
+    }
+  });
+
+  it('still expands a branch with a dash inside, and ignores a dash-named branch the command does not use', () => {
+    expect(expandFullBuildCommand(['nix-build', '{repo}', '--argstr', 'b', '{branch}'], { ...values, branch: 'fix--option' })).toContain('fix--option');
+    expect(expandFullBuildCommand(['nix-build', '{repo}'], { ...values, branch: '--option' })).toEqual(['nix-build', repo]);
+  });
+});

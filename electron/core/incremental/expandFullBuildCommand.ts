@@ -7,11 +7,18 @@
  * split or joined, and no shell ever sees the result: branch names with `$`, `;`, quotes or
  * `$&` arrive literally.
  *
+ * The command is checked twice against the allowed arguments (`ipc/fullBuildArguments.ts`: no
+ * `--option`, `--expr`, `--store`…): as stored, since settings on disk may be forged past the
+ * doors, and once expanded. A value that starts with `-` is refused outright (git accepts a
+ * branch named `--option` through `update-ref`), so a placeholder can never put an option, or
+ * anything Nix would read as one, into the command.
+ *
  * Any other `{…}` is left as it is, on purpose: Nix arguments legitimately contain braces
- * (`--arg config '{ }'`, `--expr '{x}: x'`), so rejecting unknown names would refuse valid
- * commands; a misspelt placeholder shows up verbatim in the build's own error instead.
+ * (`--arg config '{ }'`), so rejecting unknown names would refuse valid commands; a misspelt
+ * placeholder shows up verbatim in the build's own error instead.
  */
 import { FullBuildCommandSchema } from '../../ipc/baselinesContract.js';
+import { fullBuildProblems } from '../../ipc/fullBuildArguments.js';
 import { BuilderBarError } from '../errors.js';
 
 export interface FullBuildValues {
@@ -40,7 +47,7 @@ export function expandFullBuildCommand(argv: readonly string[], values: FullBuil
     throw new BuilderBarError(
       'invalid-settings',
       `The full-build command is not valid: ${command.error.issues.map((issue) => issue.message).join('; ')}.`,
-      'Give it as an argument array starting with nix-build or nix.',
+      "Change the repository's full-build command (Settings… in the Baselines panel): nix-build or nix build, with only the arguments a full build needs.",
     );
   }
   if (!FULL_SHA.test(values.rev)) {
@@ -54,5 +61,27 @@ export function expandFullBuildCommand(argv: readonly string[], values: FullBuil
   }
   // A replacer function, not a replacement string: `$&`, `$1`… in a value stay literal.
   const replacements: Record<string, string> = { ...values, repoUrl: gitFileUrl(values.repo) };
-  return command.data.map((arg) => arg.replace(PLACEHOLDER, (_match, name: string) => replacements[name]!));
+  const expanded = command.data.map((arg) =>
+    arg.replace(PLACEHOLDER, (_match, name: string) => {
+      const value = replacements[name]!;
+      if (value.startsWith('-')) {
+        throw new BuilderBarError(
+          'invalid-settings',
+          `{${name}} is ${JSON.stringify(value)}, which starts with "-": Nix could read it as an option, so it is never put into a full-build command.`,
+          name === 'branch' ? 'Rename the branch (git branch -m -- OLD NEW), or prebuild another branch.' : null,
+        );
+      }
+      return value;
+    }),
+  );
+  // Again after expansion: the stored command passed the schema above, but this is what runs.
+  const problems = fullBuildProblems(expanded);
+  if (problems.length > 0) {
+    throw new BuilderBarError(
+      'invalid-settings',
+      `The full-build command is not valid once expanded: ${problems.map((problem) => problem.message).join('; ')}.`,
+      "Change the repository's full-build command in the Baselines panel.",
+    );
+  }
+  return expanded;
 }

@@ -44,7 +44,7 @@ export const commandSpecs: readonly CommandSpec[] = [
     synopsis: '[--port N] [--profile NAME] [--open] [--stop-on-exit]',
     summary: 'Run the core here, with the browser UI and the CLI socket',
     details: [
-      'Runs the Builder Bar core in this terminal: the builder VM supervisor, the headless door (the dashboard, served to a browser from 127.0.0.1 only) and the CLI socket the other commands talk to. It prints one line, "Builder Bar is serving on http://127.0.0.1:PORT/#token=TOKEN"; open that URL. The token changes every run and only that URL carries it.',
+      'Runs the Builder Bar core in this terminal: the builder VM supervisor, the headless door (the dashboard, served to a browser from 127.0.0.1 only) and the CLI socket the other commands talk to. It prints one line, "Builder Bar is serving on http://127.0.0.1:PORT/#token=TOKEN"; open that URL. The token changes every run and only that URL carries it; the page drops it from the address bar once read.',
       'Only one core runs per state dir; a second serve on the same state dir exits with a message naming the first one\'s pid.',
       'Ctrl-C or SIGTERM stops the core gracefully. The builder VM keeps running, and the next core for this state dir adopts it; with --stop-on-exit the VM is shut down too.',
     ],
@@ -56,7 +56,7 @@ export const commandSpecs: readonly CommandSpec[] = [
         description: `Builder profile for this run, whatever the settings say: ${ProfileNameSchema.options.join(' or ')}`,
         choices: ProfileNameSchema.options,
       },
-      open: { type: 'boolean', description: 'Also try to open the URL in a browser (best effort)' },
+      open: { type: 'boolean', description: 'Also try to open the dashboard in a browser (best effort), through a 0600 file in the state dir, so the token never shows in the process list' },
       'stop-on-exit': { type: 'boolean', description: 'Shut the builder VM down when the core stops' },
     },
     operands: { min: 0, max: 0 },

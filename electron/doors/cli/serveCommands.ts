@@ -5,7 +5,8 @@
 import { execa } from 'execa';
 import type { ProfileName } from '../../ipc/contract.js';
 import { findElectronRuntime } from '../electronRuntime.js';
-import { openInBrowser } from '../openBrowser.js';
+import { openInBrowser, type OpenerRunner } from '../openBrowser.js';
+import { writeOpenPage, type OpenPage } from '../openPage.js';
 import { packageRoot } from '../packageRoot.js';
 import { AlreadyRunningError, startServe, type CoreFactory } from '../serve.js';
 import { aborted, type CommandContext } from './cliIo.js';
@@ -15,6 +16,8 @@ export interface ServeCommandOptions {
   /** For tests of the doors: a small core instead of the real one. */
   createCore?: CoreFactory;
   rendererDir?: string;
+  /** For tests: what starts the browser opener (defaults to execa). */
+  runOpener?: OpenerRunner;
 }
 
 export async function serve(context: CommandContext, options: ServeCommandOptions = {}): Promise<number> {
@@ -43,15 +46,23 @@ export async function serve(context: CommandContext, options: ServeCommandOption
     return ExitCode.failed;
   }
 
-  // The one line serve prints on stdout, for a person to open and for a test to read.
+  // The one line serve prints on stdout, for a person to open and for a test to read. Stdout
+  // is this user's terminal; the process list, where an opener's arguments show, is not.
   io.out(`Builder Bar is serving on ${running.url}`);
+  let page: OpenPage | null = null;
   if (values.open === true) {
-    void openInBrowser(running.url, io.env).then((reason) => {
-      if (reason) io.err(`Could not open a browser (${reason}); open the URL above by hand.`);
-    });
+    try {
+      page = await writeOpenPage(running.paths.stateDir, running.url);
+      void openInBrowser(page.path, io.env, process.platform, options.runOpener).then((reason) => {
+        if (reason) io.err(`Could not open a browser (${reason}); open the URL above by hand.`);
+      });
+    } catch (error) {
+      io.err(`Could not open a browser (writing the page to open failed: ${(error as Error).message}); open the URL above by hand.`);
+    }
   }
 
   await aborted(io.signal);
+  await page?.remove().catch(() => undefined);
   const stopBuilder = values['stop-on-exit'] === true;
   io.err(
     stopBuilder

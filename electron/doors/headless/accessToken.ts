@@ -2,7 +2,10 @@
  * The headless door's per-run secret. Anyone who can reach 127.0.0.1 (every local process,
  * every web page's JavaScript via the browser) could otherwise drive the builder, so the
  * WebSocket upgrade must carry this token. It is printed once, in the URL's fragment, which
- * browsers never send to servers or write to logs.
+ * browsers never send to servers or write to logs. It never goes on a command line (every local
+ * user can read those): `serve --open` hands the browser a 0600 file that redirects to the URL
+ * (openPage.ts), and the page drops the fragment from its address once read
+ * (renderer/src/api/pageToken.ts).
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 

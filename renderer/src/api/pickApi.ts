@@ -1,11 +1,15 @@
 /**
  * Which door this page sits behind: Electron's preload (`window.builderBar`) when present,
  * otherwise the headless door's WebSocket on the host that served the page, authenticated with
- * the token from the address's fragment (`#token=...`, which never reaches a server log).
+ * the token the address brought (`#token=...`, which never reaches a server log; pageToken.ts
+ * drops it from the address bar and keeps it for reloads).
  */
 import { alwaysConnected, type ConnectionSource } from './connection.js';
 import type { BuilderBarApi } from './contract.js';
+import { takePageToken } from './pageToken.js';
 import { createWebSocketApi } from './wsClient.js';
+
+export { pageLink, tokenFromHash } from './pageToken.js';
 
 export interface ApiHandle {
   api: BuilderBarApi;
@@ -15,27 +19,22 @@ export interface ApiHandle {
   token: string | null;
 }
 
-export function tokenFromHash(hash: string): string | null {
-  const params = new URLSearchParams(hash.startsWith('#') ? hash.slice(1) : hash);
-  const token = params.get('token');
-  return token && token.trim() !== '' ? token : null;
-}
-
 export function webSocketUrl(location: Pick<Location, 'protocol' | 'host'>, token: string): string {
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
   return `${scheme}://${location.host}/ws?token=${encodeURIComponent(token)}`;
-}
-
-/** A page-relative link to another page of the renderer that keeps the token. */
-export function pageLink(page: string, token: string | null): string {
-  return token ? `${page}#token=${encodeURIComponent(token)}` : page;
 }
 
 export function connectToBuilderBar(win: Window = window): ApiHandle {
   if (win.builderBar) {
     return { api: win.builderBar, connection: alwaysConnected, door: 'electron', token: null };
   }
-  const token = tokenFromHash(win.location.hash);
+  const token = takePageToken(win);
+  // The address pasted again into this tab is only a fragment change, not a new page: drop the
+  // token from the bar again, and start over when it is another run's token.
+  win.addEventListener('hashchange', () => {
+    const next = takePageToken(win);
+    if (next !== null && next !== token) win.location.reload();
+  });
   const client = createWebSocketApi({ url: webSocketUrl(win.location, token ?? '') });
   if (token !== null) {
     return { api: client.api, connection: client.connection, door: 'headless', token };
