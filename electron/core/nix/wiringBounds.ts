@@ -109,26 +109,28 @@ export function untrustedRecord(recordFile: string, problems: readonly string[])
 /** Refuses, before anything is changed, an operation outside the target's layout, backups or modes. */
 export function checkOperations(operations: readonly WiringOperation[], target: WiringTarget, stateDir: string): void {
   const fromTarget = targetProblem(target);
-  const problems: string[] = fromTarget ? [fromTarget] : [];
+  const outside: string[] = fromTarget ? [fromTarget] : [];
+  const modes: string[] = [];
   const allowed = layoutFiles(targetLayout(target));
   for (const op of operations) {
     if (!allowed.includes(op.file)) {
-      problems.push(`${op.file} is not one of the files Builder Bar writes for ${describeTarget(target)}`);
+      outside.push(`${op.file} is not one of the files Builder Bar writes for ${describeTarget(target)}`);
       continue;
     }
     if ('backupPath' in op && op.backupPath !== backupPathFor(target, stateDir, op.file)) {
-      problems.push(`${op.backupPath} is not the backup path of ${op.file}`);
+      outside.push(`${op.backupPath} is not the backup path of ${op.file}`);
     }
     if (op.kind === 'write' || op.kind === 'restore') {
       const mode = modeProblem(target, op.mode);
-      if (mode) problems.push(`${op.file} would get ${mode}`);
+      if (mode) modes.push(`${op.file} would get ${mode}`);
     }
   }
-  if (problems.length > 0) {
-    throw new BuilderBarError(
-      'wiring-refused',
-      `Builder Bar refused to change ${describeTarget(target)}: ${problems.join('; ')}. Nothing was changed.`,
-      target.kind === 'system' ? 'If a file of /etc/nix has another mode, give it 0644 (sudo chmod 644 FILE), then plan again.' : 'Plan again; if this repeats, report it as a bug.',
-    );
-  }
+  if (outside.length === 0 && modes.length === 0) return;
+  throw new BuilderBarError(
+    'wiring-refused',
+    `Builder Bar refused to change ${describeTarget(target)}: ${[...outside, ...modes].join('; ')}. Nothing was changed.`,
+    outside.length > 0
+      ? 'Builder Bar never asks for this itself. Move nix-wiring.json out of the state dir if it was edited, then plan and apply again; otherwise report it as a bug.'
+      : 'Give the file mode 0644 (sudo chmod 644 FILE), then plan and apply again.',
+  );
 }

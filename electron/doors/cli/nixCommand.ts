@@ -147,7 +147,7 @@ async function inTurn(
   json: boolean,
   createStateDir: boolean,
   throughCore: (client: CoreClient) => Promise<number>,
-  here: () => Promise<number>,
+  locally: () => Promise<number>,
 ): Promise<number> {
   const turn = await takeWiringTurn(paths, createStateDir);
   if (turn.kind === 'busy') {
@@ -169,7 +169,7 @@ async function inTurn(
     }
   }
   try {
-    return await here();
+    return await locally();
   } finally {
     await turn.lock?.release();
   }
