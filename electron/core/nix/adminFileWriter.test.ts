@@ -138,6 +138,18 @@ describe('apply and remove on the system target, through the admin step', { time
     expect(existsSync(marker)).toBe(false);
   });
 
+  it('never writes through a symbolic link (nix-darwin\'s /etc/nix/nix.conf): nothing is changed', async () => {
+    await fs.mkdir(path.join(root, 'etc', 'static'), { recursive: true });
+    await fs.writeFile(path.join(root, 'etc', 'static', 'nix.conf'), 'sandbox = true\n');
+    await fs.symlink('../static/nix.conf', onRoot(systemLayout.nixConf));
+    const before = await snapshotTree(path.join(root, 'etc'));
+    const error = (await applyWiring(await systemPlan(root, null), stateDir, systemWriter(root, stateDir, shRunner(), marker)).catch((caught: unknown) => caught)) as BuilderBarError;
+    expect(error.code).toBe('wiring-refused');
+    expect(error.message).toContain('is a symbolic link');
+    expect(await fs.readlink(onRoot(systemLayout.nixConf))).toBe('../static/nix.conf');
+    expect(await snapshotTree(path.join(root, 'etc'))).toEqual(before);
+  });
+
   it('does not restart the daemon when nix.conf is not among the changes', async () => {
     const runner = shRunner();
     const writer = systemWriter(root, stateDir, runner, marker);
