@@ -1,52 +1,39 @@
 /**
  * Apply a plan and take it back. Apply first checks every file still holds the bytes the plan
- * read (any difference refuses the whole plan before a byte is written), saves the original of
- * every file it edits but did not create, records all of it in `nix-wiring.json`, then writes
- * each file atomically. Applying the same plan again writes nothing. Remove restores every
- * edited file byte for byte with its mode and deletes the files apply created.
+ * read (any difference refuses the whole plan before a byte is written), records in
+ * `nix-wiring.json` every file it writes and where the original of each file it edits but did
+ * not create is kept, then has the writer back up those originals and write each file (all or
+ * nothing, see wiringFileWriter.ts). Applying the same plan again writes nothing. Remove
+ * restores every edited file byte for byte with its mode and deletes the files apply created.
+ *
+ * Remove deletes a file only when what is in it is Builder Bar's: a file it created holds
+ * nothing but Builder Bar's marked block (the key: exactly the key it wrote). A file that holds
+ * more (lines the user added, or a record claiming Builder Bar created the user's nix.conf)
+ * loses only the marked block; one without the block is left as it is, with a note.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { BuilderBarError } from '../errors.js';
-import { writeFileAtomic } from '../util/atomicWrite.js';
+import { AdminFileWriter } from './adminFileWriter.js';
+import { macAdminRunner } from './macAdminRunner.js';
 import { splitMarkedBlock } from './markedBlock.js';
 import type { PlannedFile, WiringPlan } from './planWiring.js';
-import {
-  deleteWiringRecord,
-  readWiringRecord,
-  sha256,
-  WIRING_BACKUP_DIR,
-  writeWiringRecord,
-  type WiringRecord,
-  type WiringRecordFile,
-} from './wiringRecord.js';
-import { describeTarget, targetLayout, type TargetLayout } from './wiringTarget.js';
-import { AdminFileWriter, directFileWriter, macAdminRunner, type WiringFileWriter } from './wiringFileWriter.js';
+import { backupPathFor, checkOperations, recordProblems, untrustedRecord, WIRING_BACKUP_DIR } from './wiringBounds.js';
+import { currentSha, DirectFileWriter, type CurrentFile, type WiringFileWriter, type WiringOperation } from './wiringFileWriter.js';
+import { deleteWiringRecord, readWiringRecord, recordPath, sha256, writeWiringRecord, type WiringRecord, type WiringRecordFile } from './wiringRecord.js';
+import { describeTarget, targetLayout, type WiringTarget } from './wiringTarget.js';
 
 export interface ApplyResult {
   written: string[];
   unchanged: string[];
 }
 
-async function currentSha(file: string): Promise<string | null> {
-  const bytes = await fs.readFile(file).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return null;
-    throw error;
-  });
-  return bytes === null ? null : sha256(bytes);
-}
-
-function backupName(file: string): string {
-  // The path's hash keeps two `nix.conf`s from different directories apart.
-  return `${sha256(file).slice(0, 12)}-${path.basename(file)}`;
-}
-
 /**
  * The writer for a target: a conf dir directly; the system target through the macOS admin step
  * (one script, one password prompt). Anywhere else the system target is refused.
  */
-export function writerFor(layout: TargetLayout, stateDir: string, platform: NodeJS.Platform = process.platform): WiringFileWriter {
-  if (!layout.needsAdmin) return directFileWriter;
+export function writerFor(target: WiringTarget, stateDir: string, platform: NodeJS.Platform = process.platform): WiringFileWriter {
+  if (target.kind === 'confDir') return new DirectFileWriter(target, stateDir);
   if (platform !== 'darwin') {
     throw new BuilderBarError(
       'not-supported',
@@ -55,21 +42,21 @@ export function writerFor(layout: TargetLayout, stateDir: string, platform: Node
     );
   }
   return new AdminFileWriter({
-    stagingDir: path.join(stateDir, 'nix-wiring-admin'),
+    target,
+    stateDir,
     runner: macAdminRunner,
-    nixConf: layout.nixConf,
     restartDaemon: ['/bin/launchctl', 'kickstart', '-k', 'system/org.nixos.nix-daemon'],
   });
 }
 
-export async function applyWiring(plan: WiringPlan, stateDir: string, writer: WiringFileWriter = writerFor(plan.layout, stateDir)): Promise<ApplyResult> {
+export async function applyWiring(plan: WiringPlan, stateDir: string, writer: WiringFileWriter = writerFor(plan.target, stateDir)): Promise<ApplyResult> {
   if (plan.problems.length > 0) {
     throw new BuilderBarError('wiring-refused', plan.problems.map((problem) => problem.message).join('\n'), 'Nothing was written.');
   }
   const toWrite = plan.files.filter((file) => file.change !== 'none');
   const changed: string[] = [];
   for (const file of plan.files) {
-    if ((await currentSha(file.path)) !== file.before.sha256) changed.push(file.path);
+    if (currentSha(await writer.read(file.path)) !== file.before.sha256) changed.push(file.path);
   }
   if (changed.length > 0) {
     throw new BuilderBarError(
@@ -86,21 +73,29 @@ export async function applyWiring(plan: WiringPlan, stateDir: string, writer: Wi
     return { written: [], unchanged: plan.files.map((file) => file.path) };
   }
 
-  const backupDir = path.join(stateDir, WIRING_BACKUP_DIR);
-  await fs.mkdir(backupDir, { recursive: true, mode: 0o700 });
+  const operations: WiringOperation[] = [];
   const entries = new Map<string, WiringRecordFile>((previous?.files ?? []).map((file) => [file.path, file]));
   for (const file of toWrite) {
-    entries.set(file.path, await recordEntry(file, entries.get(file.path), backupDir));
+    const earlier = entries.get(file.path);
+    const entry = recordEntry(file, earlier, plan.target, stateDir);
+    entries.set(file.path, entry);
+    // The first apply that edits a file keeps its original; a later one keeps that one.
+    if (!earlier && entry.backupPath !== null && file.before.sha256 !== null) {
+      operations.push({ kind: 'backup', file: file.path, backupPath: entry.backupPath, expectSha256: file.before.sha256 });
+    }
   }
+  for (const file of toWrite) operations.push({ kind: 'write', file: file.path, content: file.after, mode: file.mode, expectSha256: file.before.sha256 });
   const record: WiringRecord = { version: 1, target: plan.target, appliedAt: Date.now(), files: [...entries.values()] };
+  // Both checked before the record is written: a refusal leaves no trace.
+  checkOperations(operations, plan.target, stateDir);
+  const problems = recordProblems(record, stateDir);
+  if (problems.length > 0) throw untrustedRecord(recordPath(stateDir), problems);
   // The record comes first, so a crash halfway still lets remove restore what was written.
   await writeWiringRecord(stateDir, record);
   try {
-    for (const file of toWrite) await writer.write(file.path, file.after, file.mode, file.before.sha256);
-    await writer.commit();
+    await writer.carryOut(operations);
   } catch (error) {
-    // Nothing was written (the admin step checks every file before it changes any): the
-    // record must say so too.
+    // Nothing was written (every check comes before any change): the record must say so too.
     if (previous) await writeWiringRecord(stateDir, previous);
     else await deleteWiringRecord(stateDir);
     throw error;
@@ -112,21 +107,18 @@ export async function applyWiring(plan: WiringPlan, stateDir: string, writer: Wi
 }
 
 /** The first apply's original is the one remove restores; later applies keep it. */
-async function recordEntry(file: PlannedFile, earlier: WiringRecordFile | undefined, backupDir: string): Promise<WiringRecordFile> {
+function recordEntry(file: PlannedFile, earlier: WiringRecordFile | undefined, target: WiringTarget, stateDir: string): WiringRecordFile {
   const writtenSha256 = sha256(file.after);
   if (earlier) return { ...earlier, writtenSha256 };
   if (file.createdByUs || !file.before.exists) {
     return { path: file.path, createdByUs: true, backupPath: null, originalMode: null, originalSha256: null, writtenSha256 };
   }
-  const original = await fs.readFile(file.path);
-  const backupPath = path.join(backupDir, backupName(file.path));
-  await writeFileAtomic(backupPath, original, { mode: 0o600 });
   return {
     path: file.path,
     createdByUs: false,
-    backupPath,
+    backupPath: backupPathFor(target, stateDir, file.path),
     originalMode: file.before.mode,
-    originalSha256: sha256(original),
+    originalSha256: file.before.sha256,
     writtenSha256,
   };
 }
@@ -146,34 +138,74 @@ export async function removeWiring(stateDir: string, chosenWriter?: WiringFileWr
     result.notes.push('Builder Bar has not wired Nix from this state dir; nothing to remove.');
     return result;
   }
-  const writer = chosenWriter ?? writerFor(targetLayout(record.target), stateDir);
-  for (const file of record.files) {
-    const current = await fs.readFile(file.path).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') return null;
-      throw error;
-    });
-    const currentSha256 = current === null ? null : sha256(current);
-    if (file.createdByUs) {
-      if (current !== null) await writer.remove(file.path, currentSha256);
-      result.deleted.push(file.path);
-      continue;
-    }
-    if (!file.backupPath || file.originalMode === null) continue;
-    const original = await fs.readFile(file.backupPath);
-    if (current === null || currentSha256 === file.writtenSha256) {
-      await writer.write(file.path, original, file.originalMode, currentSha256);
-      result.restored.push(file.path);
-    } else {
-      const stat = await fs.stat(file.path);
-      await writer.write(file.path, splitMarkedBlock(current.toString('utf8')).outside, stat.mode & 0o7777, currentSha256);
-      result.blockRemoved.push(file.path);
-      result.notes.push(`${file.path} was edited after Builder Bar wired it: only the builder-bar block was removed; the original is kept at ${file.backupPath}.`);
-    }
+  const writer = chosenWriter ?? writerFor(record.target, stateDir);
+  if (JSON.stringify(writer.target) !== JSON.stringify(record.target)) {
+    throw new BuilderBarError('wiring-refused', `The wiring is applied to ${describeTarget(record.target)}, not ${describeTarget(writer.target)}; nothing was changed.`, null);
   }
-  await writer.commit();
-  if (result.blockRemoved.length === 0) {
-    await fs.rm(path.join(stateDir, WIRING_BACKUP_DIR), { recursive: true, force: true });
+  const clientKey = targetLayout(record.target).clientKey;
+  const operations: WiringOperation[] = [];
+  for (const file of record.files) {
+    const current = await writer.read(file.path);
+    if (file.createdByUs) removeCreated(file, current, file.path === clientKey, operations, result);
+    else restoreEdited(file, current, operations, result);
+  }
+  await writer.carryOut(operations);
+  if (record.target.kind === 'confDir') {
+    // Gone only when empty: a backup kept for a file the user edited stays.
+    await fs.rmdir(path.join(stateDir, WIRING_BACKUP_DIR)).catch(() => undefined);
   }
   await deleteWiringRecord(stateDir);
   return result;
+}
+
+/** A file apply created: deleted only when what it holds is Builder Bar's. */
+function removeCreated(file: WiringRecordFile, current: CurrentFile, isKey: boolean, operations: WiringOperation[], result: RemoveResult): void {
+  if (current === null) {
+    result.deleted.push(file.path);
+    return;
+  }
+  if (current === 'unreadable' || isKey) {
+    // Only root reads the system's key: the admin step deletes it only if it holds what was written.
+    if (current === 'unreadable' || sha256(current.bytes) === file.writtenSha256) {
+      operations.push({ kind: 'remove', file: file.path, expectSha256: file.writtenSha256 });
+      result.deleted.push(file.path);
+    } else {
+      result.notes.push(`${file.path} is not the key Builder Bar wrote there; it was left as it is.`);
+    }
+    return;
+  }
+  const text = current.bytes.toString('utf8');
+  const { outside, inside } = splitMarkedBlock(text);
+  if (inside === null) {
+    result.notes.push(`${file.path} does not hold Builder Bar's block; it was left as it is.`);
+  } else if (outside === '') {
+    operations.push({ kind: 'remove', file: file.path, expectSha256: sha256(current.bytes) });
+    result.deleted.push(file.path);
+  } else {
+    operations.push({ kind: 'write', file: file.path, content: outside, mode: current.mode, expectSha256: sha256(current.bytes) });
+    result.blockRemoved.push(file.path);
+    result.notes.push(`${file.path} holds lines Builder Bar did not write: only the builder-bar block was removed; the file stays.`);
+  }
+}
+
+/** A file apply edited: its original back, or (edited since) only our block out. */
+function restoreEdited(file: WiringRecordFile, current: CurrentFile, operations: WiringOperation[], result: RemoveResult): void {
+  // recordProblems guarantees these for an edited file.
+  if (file.backupPath === null || file.originalMode === null || file.originalSha256 === null) return;
+  const sha = currentSha(current);
+  if (sha === file.originalSha256) {
+    // Already the original (a crash before apply wrote it, or after remove restored it).
+    operations.push({ kind: 'dropBackup', file: file.path, backupPath: file.backupPath });
+    result.restored.push(file.path);
+    return;
+  }
+  if (current === null || current === 'unreadable' || sha === file.writtenSha256) {
+    const expectSha256 = current === 'unreadable' ? file.writtenSha256 : current === null ? null : sha256(current.bytes);
+    operations.push({ kind: 'restore', file: file.path, backupPath: file.backupPath, backupSha256: file.originalSha256, mode: file.originalMode, expectSha256 });
+    result.restored.push(file.path);
+    return;
+  }
+  operations.push({ kind: 'write', file: file.path, content: splitMarkedBlock(current.bytes.toString('utf8')).outside, mode: current.mode, expectSha256: sha256(current.bytes) });
+  result.blockRemoved.push(file.path);
+  result.notes.push(`${file.path} was edited after Builder Bar wired it: only the builder-bar block was removed; the original is kept at ${file.backupPath}.`);
 }

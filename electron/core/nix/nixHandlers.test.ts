@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -6,8 +7,9 @@ import { NixTargetInputSchema, type Status } from '../../ipc/contract.js';
 import { initialStatus } from '../../ipc/initialStatus.js';
 import { BuilderBarError } from '../errors.js';
 import { statePaths } from '../paths.js';
-import type { NixDetection } from './detectNix.js';
+import type { DetectOptions, NixDetection } from './detectNix.js';
 import { nixHandlers, type BuilderStarter } from './nixHandlers.js';
+import { gatedDetect } from './testing/gatedDetect.js';
 
 let root: string;
 const detection: NixDetection = {
@@ -21,14 +23,23 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(root, { recursive: true, force: true }));
 
-function handlers(builder: BuilderStarter, lines: string[] = []) {
+function handlers(builder: BuilderStarter, lines: string[] = [], detect: (options: DetectOptions) => Promise<NixDetection> = async () => detection) {
   return nixHandlers({
     paths: statePaths({ stateDir: root }),
     platform: 'linux',
     logs: { append: (source, _level, text) => lines.push(source === 'nix-wiring' ? `[nix-wiring] ${text}` : text) },
     builder,
-    detect: async () => detection,
+    detect,
   });
+}
+
+async function snapshotDir(dir: string): Promise<Record<string, string>> {
+  const result: Record<string, string> = {};
+  for (const name of (await fs.readdir(dir)).sort()) {
+    const file = path.join(dir, name);
+    result[name] = `${((await fs.stat(file)).mode & 0o7777).toString(8)} ${(await fs.readFile(file)).toString('base64')}`;
+  }
+  return result;
 }
 
 describe('nix.* input', () => {
@@ -89,5 +100,38 @@ describe('nix.remove', () => {
     // The nix-wiring stream says it too, with the note.
     expect(lines).toContain('[nix-wiring] Remove: nothing to remove.');
     expect(lines.filter((line) => line.startsWith('[nix-wiring] Remove: ') && line.includes('nothing to remove'))).toHaveLength(2);
+  });
+});
+
+describe('nix.apply and nix.remove', () => {
+  it('run one at a time in the order asked: an apply and a remove asked together leave the conf dir byte for byte as it was', async () => {
+    const confDir = path.join(root, 'conf');
+    await fs.mkdir(confDir);
+    await fs.writeFile(path.join(confDir, 'nix.conf'), '# mine\nkeep-outputs = true\n# no newline at the end');
+    await fs.chmod(path.join(confDir, 'nix.conf'), 0o640);
+    const original = await snapshotDir(confDir);
+    const gated = gatedDetect();
+    const h = handlers({ status: () => status('ready'), start: async () => status('ready') }, [], gated.detect);
+
+    const applying = h['nix.apply']({ confDir });
+    await gated.inside;
+    const removing = h['nix.remove']({});
+    // Side by side, remove would now find nothing applied and apply would then wire Nix for good.
+    // The time given is for that to happen; nothing below depends on it.
+    await Promise.race([removing, new Promise((resolve) => setTimeout(resolve, 300))]);
+    gated.open();
+    const [applied, removed] = await Promise.all([applying, removing]);
+    expect(applied.written).toHaveLength(5);
+    expect(removed.restored).toEqual([path.join(confDir, 'nix.conf')]);
+    expect(removed.deleted).toHaveLength(4);
+    expect(await snapshotDir(confDir)).toEqual(original);
+  });
+
+  it('a failed step does not stop the next one', async () => {
+    const h = handlers({ status: () => status('ready'), start: async () => status('ready') });
+    const refused = h['nix.apply']({ confDir: path.join(root, 'with space') });
+    const removed = h['nix.remove']({});
+    await expect(refused).rejects.toMatchObject({ code: 'wiring-refused' });
+    expect((await removed).notes).toEqual([expect.stringContaining('nothing to remove')]);
   });
 });

@@ -2,7 +2,10 @@
  * The core's `nix.*` requests: the same steps `builder-bar nix` runs (wiringSession.ts), with
  * what a long-lived core adds: plan, apply, remove and verify say in the `nix-wiring` log what
  * they did, file by file (apply and remove also in the app log), and verify first brings the
- * builder up, so it never fails only because the VM was still booting.
+ * builder up, so it never fails only because the VM was still booting. Apply and remove run
+ * one at a time, in the order asked (the renderer, the CLI through the socket and the tray may
+ * ask together): two writers of the wiring would each check the files, then overwrite what the
+ * other just wrote.
  */
 import type { RequestName, RequestOutput, Status, WiringVerifyResult } from '../../ipc/contract.js';
 import type { ValidInput } from '../core.js';
@@ -42,6 +45,7 @@ export function nixHandlers(deps: NixHandlerDeps): NixHandlers {
     chooseWiringTarget({ confDir, stateDir: paths.stateDir, platform, preferRecorded, detect });
   const session = async (confDir: string | undefined, preferRecorded: boolean) =>
     openWiringSession(paths, await target(confDir, preferRecorded), platform, detect);
+  const inTurn = oneAtATime();
 
   return {
     // Without a conf dir, detection looks at the user's own Nix configuration as it stands.
@@ -53,7 +57,7 @@ export function nixHandlers(deps: NixHandlerDeps): NixHandlers {
       for (const problem of view.problems) logs.append(WIRING, 'warn', `Plan problem in ${problem.path}${problem.lineNumber === null ? '' : ` line ${problem.lineNumber}`}: ${problem.message}`);
       return view;
     },
-    'nix.apply': async (input) => {
+    'nix.apply': (input) => inTurn(async () => {
       const opened = await session(input.confDir, false);
       const plan = await planSession(opened, paths.stateDir);
       const where = describeTarget(plan.target);
@@ -80,8 +84,8 @@ export function nixHandlers(deps: NixHandlerDeps): NixHandlers {
         environment: plan.environment,
         summary: result.written.length === 0 ? `${where} is already wired; nothing written.` : `Wrote ${result.written.length} file(s) in ${where}.`,
       };
-    },
-    'nix.remove': async () => {
+    }),
+    'nix.remove': () => inTurn(async () => {
       const result = await removeWiring(paths.stateDir);
       const parts = [
         result.restored.length > 0 ? `restored ${result.restored.join(', ')}` : null,
@@ -98,7 +102,7 @@ export function nixHandlers(deps: NixHandlerDeps): NixHandlers {
         logs.append(WIRING, 'warn', `Remove: ${note}`);
       }
       return result;
-    },
+    }),
     'nix.verify': async (input) => {
       // Resolve the target first: a refused target should not boot a VM.
       const chosen = await target(input.confDir, true);
@@ -112,6 +116,16 @@ export function nixHandlers(deps: NixHandlerDeps): NixHandlers {
       }
       return result;
     },
+  };
+}
+
+/** Runs each step after the previous one settled, whatever its outcome. */
+function oneAtATime(): <T>(step: () => Promise<T>) => Promise<T> {
+  let last: Promise<unknown> = Promise.resolve();
+  return <T>(step: () => Promise<T>): Promise<T> => {
+    const run = last.then(step, step);
+    last = run.catch(() => undefined);
+    return run;
   };
 }
 

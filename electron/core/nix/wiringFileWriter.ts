@@ -1,140 +1,117 @@
 /**
- * How apply and remove change the files of a wiring target. A conf dir the user owns is written
- * directly (atomic, explicit modes). The system target (/etc/nix, /etc/ssh) needs root: there
- * every change is collected, then carried out by ONE admin step the user can read first — a
- * POSIX sh script in the state dir that checks each file still holds the bytes Builder Bar read,
- * installs staged copies with their modes, and restarts nix-daemon only when nix.conf changed —
- * run through a `PrivilegedRunner` (osascript "with administrator privileges" on macOS).
+ * How apply and remove change the files of a wiring target: they describe every change as a
+ * list of operations, and a writer carries out all of them or none. Every check comes first
+ * (each file still holds the bytes that were read, each backup to restore holds the original,
+ * every operation stays inside the target's layout: wiringBounds.ts), then the originals are
+ * backed up, then files are installed. A conf dir the user owns is written here, directly
+ * (atomic, explicit modes); the system target (/etc/nix, /etc/ssh) is written by one admin
+ * step as root (adminFileWriter.ts).
  */
-import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { execa } from 'execa';
 import { BuilderBarError } from '../errors.js';
-import { ensurePrivateDir, writeFileAtomic } from '../util/atomicWrite.js';
+import { writeFileAtomic } from '../util/atomicWrite.js';
+import { checkOperations } from './wiringBounds.js';
+import { sha256 } from './wiringRecord.js';
+import type { WiringTarget } from './wiringTarget.js';
 
-export interface WiringFileWriter {
-  /** Replaces `file` with `content` and sets `mode`; `expectSha256` is what the caller read (null: absent). */
-  write(file: string, content: string | Uint8Array, mode: number, expectSha256: string | null): Promise<void>;
-  remove(file: string, expectSha256: string | null): Promise<void>;
-  /** Carries out what was collected (the admin step); a no-op for the direct writer. */
-  commit(): Promise<void>;
-}
-
-/** Writes a directory the caller owns, at once. */
-export const directFileWriter: WiringFileWriter = {
-  async write(file, content, mode) {
-    await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o755 });
-    await writeFileAtomic(file, content, { mode });
-  },
-  async remove(file) {
-    await fs.rm(file, { force: true });
-  },
-  async commit() {},
-};
-
-/** Runs the admin script with administrator rights; resolves with its outcome. */
-export interface PrivilegedRunner {
-  run(scriptPath: string): Promise<{ exitCode: number | null; output: string }>;
-}
-
-/** macOS: the system's own password prompt, via osascript; the script path is passed quoted. */
-export const macAdminRunner: PrivilegedRunner = {
-  async run(scriptPath) {
-    const result = await execa('osascript', macAdminArguments(scriptPath), { reject: false, all: true });
-    return { exitCode: typeof result.exitCode === 'number' ? result.exitCode : null, output: result.all ?? '' };
-  },
-};
-
-/** The osascript argument array: AppleScript's `quoted form of` keeps spaces and quotes in the path inert. */
-export function macAdminArguments(scriptPath: string): string[] {
-  const appleScriptString = `"${scriptPath.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
-  return ['-e', `do shell script "/bin/sh " & quoted form of ${appleScriptString} with administrator privileges`];
-}
-
-type Operation =
-  | { kind: 'write'; file: string; staged: string; mode: number; expectSha256: string | null }
+export type WiringOperation =
+  /** Replaces `file` with `content` and sets `mode`; `expectSha256` is what was read (null: absent). */
+  | { kind: 'write'; file: string; content: string | Uint8Array; mode: number; expectSha256: string | null }
+  /** Copies `file` (which must hold `expectSha256`) to its backup path, before anything is written. */
+  | { kind: 'backup'; file: string; backupPath: string; expectSha256: string }
+  /** Puts the backup (which must hold `backupSha256`) back with `mode`, then deletes the backup. */
+  | { kind: 'restore'; file: string; backupPath: string; backupSha256: string; mode: number; expectSha256: string | null }
+  /** Deletes a backup no longer needed (the file already holds the original again). */
+  | { kind: 'dropBackup'; file: string; backupPath: string }
   | { kind: 'remove'; file: string; expectSha256: string | null };
 
-export interface AdminWriterOptions {
-  /** Where staged copies and the script go (inside the state dir; 0700). */
-  stagingDir: string;
-  runner: PrivilegedRunner;
-  /** The nix.conf of the target: the daemon is restarted only when it changes. */
-  nixConf: string;
-  /** The command that restarts the daemon (argument array). */
-  restartDaemon: readonly string[];
+/** A layout file as this process sees it: absent, readable, or there but only root may read it. */
+export type CurrentFile = null | 'unreadable' | { bytes: Buffer; mode: number };
+
+export interface WiringFileWriter {
+  readonly target: WiringTarget;
+  read(file: string): Promise<CurrentFile>;
+  /** Every operation, or (after a refusal, with a BuilderBarError) none. */
+  carryOut(operations: readonly WiringOperation[]): Promise<void>;
 }
 
-export class AdminFileWriter implements WiringFileWriter {
-  private readonly operations: Operation[] = [];
+export function currentSha(current: CurrentFile): string | null | 'unreadable' {
+  return current === null || current === 'unreadable' ? current : sha256(current.bytes);
+}
 
-  constructor(private readonly options: AdminWriterOptions) {}
+export async function readCurrentFile(file: string): Promise<CurrentFile> {
+  try {
+    const bytes = await fs.readFile(file);
+    const stat = await fs.stat(file);
+    return { bytes, mode: stat.mode & 0o7777 };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return null;
+    if (code === 'EACCES' || code === 'EPERM') return 'unreadable';
+    throw error;
+  }
+}
 
-  async write(file: string, content: string | Uint8Array, mode: number, expectSha256: string | null): Promise<void> {
-    await ensurePrivateDir(this.options.stagingDir);
-    const staged = path.join(this.options.stagingDir, `${this.operations.length}-${path.basename(file)}`);
-    await writeFileAtomic(staged, content, { mode: 0o600 });
-    this.operations.push({ kind: 'write', file, staged, mode, expectSha256 });
+export function changedSinceRead(file: string): BuilderBarError {
+  return new BuilderBarError('wiring-refused', `${file} changed since Builder Bar read it; nothing was changed.`, 'Plan again to see the change against the current files.');
+}
+
+/** Writes a config directory the caller owns, at once, after checking every operation. */
+export class DirectFileWriter implements WiringFileWriter {
+  constructor(
+    readonly target: WiringTarget,
+    private readonly stateDir: string,
+  ) {}
+
+  read(file: string): Promise<CurrentFile> {
+    return readCurrentFile(file);
   }
 
-  async remove(file: string, expectSha256: string | null): Promise<void> {
-    this.operations.push({ kind: 'remove', file, expectSha256 });
-  }
-
-  /** The script's text, for the user to read before they approve it. */
-  script(): string {
-    return adminScript(this.operations, this.options);
-  }
-
-  async commit(): Promise<void> {
-    if (this.operations.length === 0) return;
-    const scriptPath = path.join(this.options.stagingDir, 'apply-as-admin.sh');
-    await ensurePrivateDir(this.options.stagingDir);
-    await writeFileAtomic(scriptPath, this.script(), { mode: 0o700 });
-    const outcome = await this.options.runner.run(scriptPath);
-    if (outcome.exitCode !== 0) {
-      throw new BuilderBarError(
-        outcome.exitCode === 3 ? 'wiring-refused' : 'not-supported',
-        `The admin step did not complete (exit ${outcome.exitCode ?? 'unknown'}): ${outcome.output.trim().split('\n').slice(-3).join(' ')}`,
-        outcome.exitCode === 3 ? 'A file changed since Builder Bar read it; nothing was written. Plan again.' : `The script is ${scriptPath}; you can read it and run it with sudo yourself.`,
-      );
+  async carryOut(operations: readonly WiringOperation[]): Promise<void> {
+    checkOperations(operations, this.target, this.stateDir);
+    const backups = new Map<string, Buffer>();
+    for (const op of operations) {
+      if (op.kind === 'dropBackup') continue;
+      if (currentSha(await readCurrentFile(op.file)) !== op.expectSha256) throw changedSinceRead(op.file);
+      if (op.kind === 'restore') {
+        const backup = await fs.readFile(op.backupPath).catch(() => null);
+        if (backup === null || sha256(backup) !== op.backupSha256) {
+          throw new BuilderBarError(
+            'wiring-refused',
+            `The backup ${op.backupPath} of ${op.file} is missing or is not the original; nothing was changed.`,
+            `Restore ${op.file} by hand (take out the lines between "# BEGIN builder-bar" and "# END builder-bar"), then move ${path.join(this.stateDir, 'nix-wiring.json')} away.`,
+          );
+        }
+        backups.set(op.file, backup);
+      }
     }
-    await fs.rm(this.options.stagingDir, { recursive: true, force: true });
+    for (const op of operations) {
+      if (op.kind !== 'backup') continue;
+      const original = await fs.readFile(op.file);
+      if (sha256(original) !== op.expectSha256) throw changedSinceRead(op.file);
+      await fs.mkdir(path.dirname(op.backupPath), { recursive: true, mode: 0o700 });
+      await writeFileAtomic(op.backupPath, original, { mode: 0o600 });
+    }
+    for (const op of operations) {
+      switch (op.kind) {
+        case 'write':
+          await fs.mkdir(path.dirname(op.file), { recursive: true, mode: 0o755 });
+          await writeFileAtomic(op.file, op.content, { mode: op.mode });
+          break;
+        case 'restore':
+          await writeFileAtomic(op.file, backups.get(op.file) ?? Buffer.alloc(0), { mode: op.mode });
+          await fs.rm(op.backupPath, { force: true });
+          break;
+        case 'dropBackup':
+          await fs.rm(op.backupPath, { force: true });
+          break;
+        case 'remove':
+          await fs.rm(op.file, { force: true });
+          break;
+        case 'backup':
+          break;
+      }
+    }
   }
-}
-
-/** Single quotes for sh: everything inside is literal. */
-function q(value: string): string {
-  return `'${value.replace(/'/g, `'\\''`)}'`;
-}
-
-export function adminScript(operations: readonly Operation[], options: Pick<AdminWriterOptions, 'nixConf' | 'restartDaemon'>): string {
-  const restart = operations.some((op) => op.file === options.nixConf);
-  const token = randomBytes(4).toString('hex');
-  const lines = [
-    '#!/bin/sh',
-    '# Builder Bar: wire Nix to the Linux builder. Runs as root, once, after you approve it.',
-    '# 1. Every file must still hold exactly what Builder Bar read, or nothing is changed (exit 3).',
-    '# 2. Each file is installed from the staged copy beside this script, with its mode.',
-    `# 3. nix-daemon is restarted ${restart ? 'because nix.conf changes' : 'not at all: nix.conf does not change'}.`,
-    'set -eu',
-    'digest() { if command -v shasum >/dev/null 2>&1; then shasum -a 256 "$1"; else sha256sum "$1"; fi | cut -d" " -f1; }',
-    'expect() { # FILE SHA256|absent',
-    '  if [ "$2" = absent ]; then [ ! -e "$1" ] && return 0; else [ -f "$1" ] && [ "$(digest "$1")" = "$2" ] && return 0; fi',
-    '  echo "builder-bar: $1 changed since Builder Bar read it; nothing was written." >&2; exit 3',
-    '}',
-    'put() { # STAGED FILE MODE',
-    `  mkdir -p "$(dirname "$2")"; cp "$1" "$2.builder-bar-${token}"; chmod "$3" "$2.builder-bar-${token}"; mv -f "$2.builder-bar-${token}" "$2"`,
-    '}',
-    '',
-    ...operations.map((op) => `expect ${q(op.file)} ${op.expectSha256 ?? 'absent'}`),
-    '',
-    ...operations.map((op) =>
-      op.kind === 'write' ? `put ${q(op.staged)} ${q(op.file)} ${op.mode.toString(8).padStart(3, '0')}` : `rm -f ${q(op.file)}`,
-    ),
-  ];
-  if (restart) lines.push('', options.restartDaemon.map(q).join(' '));
-  lines.push('echo "builder-bar: done"', '');
-  return lines.join('\n');
 }

@@ -161,7 +161,7 @@ export const commandSpecs: readonly CommandSpec[] = [
     summary: 'Wire Nix to the builder, prove it, take it back',
     details: [
       'plan shows the exact change to every file and writes nothing; apply writes it (atomic writes, backups, refused if a file changed since it was read; applying twice changes nothing); remove restores every file byte for byte with its mode; verify builds a derivation only the builder may build and proves the output came from the guest, or says why not in words.',
-      'Without --conf-dir the target is the system Nix configuration (/etc/nix), written on macOS by one admin step. With --conf-dir DIR everything goes into DIR and the environment that makes Nix use it is printed: NIX_CONF_DIR=DIR NIX_SSHOPTS="-F DIR/ssh_config". It runs without a core: it reads the state dir.',
+      'Without --conf-dir the target is the system Nix configuration (/etc/nix), written on macOS by one admin step. With --conf-dir DIR everything goes into DIR and the environment that makes Nix use it is printed: NIX_CONF_DIR=DIR NIX_SSHOPTS="-F DIR/ssh_config". It runs without a core: it reads the state dir. Apply and remove run one at a time per state dir: beside a running core they are carried out by it; otherwise the command holds the state dir while it writes, and a second one is refused, naming the first.',
     ],
     options: {
       'conf-dir': { type: 'string', valueName: 'DIR', description: 'Wire a directory you own instead of /etc (no spaces in DIR)' },

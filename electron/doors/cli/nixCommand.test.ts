@@ -1,10 +1,30 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { execa, type ResultPromise } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { NixDetection } from '../../core/nix/detectNix.js';
+import { nixHandlers } from '../../core/nix/nixHandlers.js';
+import { gatedDetect, testDetection } from '../../core/nix/testing/gatedDetect.js';
+import { statePaths } from '../../core/paths.js';
+import { stoppedStatus, transportCore, type TransportCore } from '../testing/transportCore.js';
 import type { CliIo } from './cliIo.js';
-import { runNixCommand } from './nixCommand.js';
+import { runNixCommand, type NixCommandOptions } from './nixCommand.js';
+import { SocketDoor } from './socketDoor.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+async function snapshotDir(dir: string): Promise<Record<string, string>> {
+  const result: Record<string, string> = {};
+  for (const name of (await fs.readdir(dir)).sort()) {
+    const file = path.join(dir, name);
+    result[name] = `${((await fs.stat(file)).mode & 0o7777).toString(8)} ${(await fs.readFile(file)).toString('base64')}`;
+  }
+  return result;
+}
 
 interface Recorder extends CliIo {
   stdout: string[];
@@ -73,5 +93,122 @@ describe('builder-bar nix', () => {
     const removeIo = recorder();
     expect(await runNixCommand(['remove', '--state-dir', stateDir], removeIo, { platform: 'linux' })).toBe(0);
     expect(await fs.readdir(confDir)).toEqual([]);
+  });
+});
+
+// Child processes and a socket: slow on a busy machine, never a speed test.
+describe('one writer of the wiring per state dir', { timeout: 60_000 }, () => {
+  const coreStub = { status: () => ({ ...stoppedStatus, state: 'ready' as const }), start: async () => ({ ...stoppedStatus, state: 'ready' as const }) };
+  let door: SocketDoor | null = null;
+  let holder: ResultPromise | null = null;
+  afterEach(async () => {
+    await door?.close();
+    door = null;
+    holder?.kill('SIGKILL');
+    holder = null;
+  });
+
+  async function userConfDir(text: string): Promise<Record<string, string>> {
+    await fs.mkdir(confDir, { recursive: true });
+    await fs.writeFile(path.join(confDir, 'nix.conf'), text);
+    await fs.chmod(path.join(confDir, 'nix.conf'), 0o640);
+    return snapshotDir(confDir);
+  }
+
+  async function cli(argv: string[], options: NixCommandOptions = { platform: 'linux', detect: async () => testDetection }) {
+    const io = recorder();
+    const code = await runNixCommand([...argv, '--state-dir', stateDir], io, options);
+    return { code, out: io.stdout, err: io.stderr };
+  }
+
+  /** A core for the state dir whose nix.apply and nix.remove are the real handlers. */
+  async function startCore(detect: () => Promise<NixDetection>): Promise<TransportCore> {
+    const handlers = nixHandlers({ paths: statePaths({ stateDir }), platform: 'linux', logs: { append: () => undefined }, builder: coreStub, detect });
+    const core = transportCore(stateDir, () => ({ 'nix.apply': handlers['nix.apply'], 'nix.remove': handlers['nix.remove'] }));
+    door = await SocketDoor.open({ core, socketPath: statePaths({ stateDir }).socketPath });
+    return core;
+  }
+
+  /** Runs the real InstanceLock in another process (the same process would be its own owner). */
+  async function lockChild(mode: 'hold' | 'try'): Promise<{ child: ResultPromise; report: { acquired: boolean; pid?: number; owner?: { pid: number } } }> {
+    const bundle = path.join(root, 'lockHolderChild.mjs');
+    if (!existsSync(bundle)) {
+      await build({ entryPoints: [path.join(here, '..', 'testing', 'lockHolderChild.ts')], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: bundle, logLevel: 'silent' });
+    }
+    const child = execa(process.execPath, [bundle, statePaths({ stateDir }).lockFile, mode], { reject: false, stdin: 'pipe' });
+    const line = await new Promise<string>((resolve, reject) => {
+      let text = '';
+      child.stdout?.on('data', (chunk: Buffer) => {
+        text += chunk.toString('utf8');
+        if (text.includes('\n')) resolve(text.slice(0, text.indexOf('\n')));
+      });
+      void child.then((result) => reject(new Error(`lock child exited early: ${String(result.stderr)}`)));
+    });
+    return { child, report: JSON.parse(line) as { acquired: boolean; pid?: number; owner?: { pid: number } } };
+  }
+
+  it('beside a running core, apply and remove go through it one at a time, and print and exit as without one', async () => {
+    const original = await userConfDir('# mine\nkeep-outputs = true\n# no newline at the end');
+    const alone = { apply: await cli(['apply', '--conf-dir', confDir]), remove: await cli(['remove']) };
+    expect(alone.apply.code).toBe(0);
+    expect(alone.remove.code).toBe(0);
+    expect(await snapshotDir(confDir)).toEqual(original);
+
+    const gated = gatedDetect();
+    const core = await startCore(gated.detect);
+    const applying = cli(['apply', '--conf-dir', confDir]);
+    await Promise.race([gated.inside, applying]);
+    const removing = cli(['remove']);
+    // Side by side, remove would now find nothing applied and apply would then wire Nix for good.
+    // The time given is for that to happen; nothing below depends on it.
+    await Promise.race([removing, new Promise((resolve) => setTimeout(resolve, 300))]);
+    gated.open();
+    const [applied, removed] = await Promise.all([applying, removing]);
+    expect(core.received.map((request) => request.name)).toEqual(['nix.apply', 'nix.remove']);
+    expect(applied).toEqual(alone.apply);
+    expect(removed).toEqual(alone.remove);
+    expect(await snapshotDir(confDir)).toEqual(original);
+
+    // A refusal reads the same too: the message, the hint, exit 2.
+    await fs.writeFile(path.join(confDir, 'nix.conf'), 'keep-outputs = true\nthis line is not a setting\n');
+    const viaCore = await cli(['apply', '--conf-dir', confDir]);
+    await door?.close();
+    door = null;
+    const local = await cli(['apply', '--conf-dir', confDir]);
+    expect(viaCore.code).toBe(2);
+    expect(viaCore).toEqual(local);
+    expect(viaCore.err[0]).toContain('line 2 is not "key = value"');
+  });
+
+  it('with no core, a second apply or remove is refused while another process holds the state dir, naming it', async () => {
+    const original = await userConfDir('keep-outputs = true\n');
+    await fs.mkdir(stateDir, { recursive: true });
+    const { child, report } = await lockChild('hold');
+    holder = child;
+    expect(report.acquired).toBe(true);
+    for (const action of [['apply', '--conf-dir', confDir], ['remove']]) {
+      const refused = await cli(action);
+      expect(refused.code, action[0]).toBe(1);
+      expect(refused.err[0]).toBe(`Error: Another Builder Bar process (pid ${report.pid}) holds ${stateDir}: a core starting, or another "builder-bar nix apply" or "nix remove". Nothing was changed.`);
+      expect(refused.err[1]).toBe('Hint: Wait for it to finish, then run this command again.');
+    }
+    expect(await snapshotDir(confDir)).toEqual(original);
+    child.stdin?.end();
+    await child;
+    holder = null;
+    expect((await cli(['apply', '--conf-dir', confDir])).code).toBe(0);
+  });
+
+  it('with no core, apply holds the state dir while it writes: a core or another command starting meanwhile is refused', async () => {
+    await userConfDir('keep-outputs = true\n');
+    let meanwhile: { acquired: boolean; owner?: { pid: number } } | null = null;
+    const gated = gatedDetect(testDetection, async () => {
+      meanwhile = (await lockChild('try')).report;
+    });
+    gated.open();
+    expect((await cli(['apply', '--conf-dir', confDir], { platform: 'linux', detect: gated.detect })).code).toBe(0);
+    expect(meanwhile).toEqual({ acquired: false, owner: { pid: process.pid, startedAt: expect.any(Number) } });
+    // Released when done.
+    expect((await lockChild('try')).report.acquired).toBe(true);
   });
 });

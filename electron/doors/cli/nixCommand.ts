@@ -3,19 +3,27 @@
  * core: it reads the state dir (settings.json, the keys, the running VM's boot record, the
  * wiring record) through the core's own modules. Without `--conf-dir` the target is the
  * system's Nix, which only the macOS admin step writes; on other systems that is refused.
+ *
+ * Apply and remove write, and there is one writer per state dir (wiringTurn.ts): beside a
+ * running core they are sent to it, printing the same and exiting the same as when this process
+ * writes itself; with no core, this process holds the state dir's lock while it writes.
  */
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { BuilderBarError } from '../../core/errors.js';
-import { applyWiring, removeWiring } from '../../core/nix/applyWiring.js';
+import { applyWiring, removeWiring, type RemoveResult } from '../../core/nix/applyWiring.js';
 import type { NixDetection } from '../../core/nix/detectNix.js';
 import { publicPlan, type WiringPlan } from '../../core/nix/planWiring.js';
-import { chooseWiringTarget, openWiringSession, planSession, verifySession } from '../../core/nix/wiringSession.js';
-import { describeTarget, type WiringTarget } from '../../core/nix/wiringTarget.js';
+import { chooseWiringTarget, openWiringSession, planSession, verifySession, type Detect } from '../../core/nix/wiringSession.js';
+import { confDirProblem, describeTarget, type WiringTarget } from '../../core/nix/wiringTarget.js';
 import { statePaths, type StatePaths } from '../../core/paths.js';
 import { prepareStateDir } from '../../core/stateDir.js';
+import type { ErrorInfo } from '../../ipc/contract.js';
 import type { CliIo } from './cliIo.js';
 import { ExitCode } from './exitCodes.js';
 import { exitCodeLines } from './helpText.js';
+import { ConnectionLostError, type CoreClient } from './socketClient.js';
+import { takeWiringTurn } from './wiringTurn.js';
 
 export const nixHelp = [
   'builder-bar nix: wire Nix to the builder, prove it with a real build, take it back.',
@@ -26,6 +34,10 @@ export const nixHelp = [
   '  apply    write the plan: atomic writes, a backup of every file Builder Bar did not create,',
   '           refused if a file changed since it was read; applying twice changes nothing',
   '  remove   restore every file apply touched byte for byte, with its mode; delete what it made',
+  '',
+  'Apply and remove run one at a time per state dir: beside a running core (builder-bar serve,',
+  'the app) they are carried out by that core; otherwise this command holds the state dir while',
+  'it writes, and a second one is refused, naming the first.',
   '  verify   build a derivation only the builder may build (--max-jobs 0) and prove the output',
   '           came from the guest; on failure say why in words',
   '',
@@ -47,6 +59,8 @@ export const nixHelp = [
 
 export interface NixCommandOptions {
   platform?: NodeJS.Platform;
+  /** Tests: Nix detection without running Nix (the core's handlers take the same). */
+  detect?: Detect;
 }
 
 type Action = 'plan' | 'apply' | 'remove' | 'verify';
@@ -86,23 +100,96 @@ export async function runNixCommand(argv: string[], io: CliIo, options: NixComma
     await prepareStateDir(paths.stateDir);
     switch (action as Action) {
       case 'remove':
-        return await remove(io, paths, json);
+        return await inTurn(io, paths, json, false, (client) => removeThroughCore(io, json, client), () => remove(io, paths, json));
       case 'verify':
-        return await verify(io, paths, json, await targetFor(confDir, paths, platform, true), platform);
+        return await verify(io, paths, json, await targetFor(confDir, paths, platform, true, options.detect), platform, options.detect);
       case 'plan':
-      case 'apply':
-        return await planOrApply(io, paths, json, action === 'apply', await targetFor(confDir, paths, platform, false), platform);
+        return await planOrApply(io, paths, json, false, await targetFor(confDir, paths, platform, false, options.detect), platform, options.detect);
+      case 'apply': {
+        if (confDir === undefined) {
+          // Refused the same way whether or not a core runs: off macOS there is no system target
+          // (chooseWiringTarget says so and throws); on a Mac it is the app's admin step.
+          if (platform !== 'darwin') await targetFor(confDir, paths, platform, false, options.detect);
+          throw systemApplyRefusal();
+        }
+        const dir = path.resolve(confDir);
+        const problem = confDirProblem(dir);
+        if (problem) throw new BuilderBarError('wiring-refused', problem, 'Nothing was written.');
+        return await inTurn(io, paths, json, true, (client) => applyThroughCore(io, json, client, dir), async () =>
+          planOrApply(io, paths, json, true, await targetFor(confDir, paths, platform, false, options.detect), platform, options.detect),
+        );
+      }
     }
   } catch (error) {
-    if (error instanceof BuilderBarError) {
-      if (json) io.out(JSON.stringify({ ok: false, error: { code: error.code, message: error.message, hint: error.hint } }));
-      io.err(`Error: ${error.message}`);
-      if (error.hint) io.err(`Hint: ${error.hint}`);
-      return error.code === 'invalid-request' || error.code === 'not-supported' || error.code === 'wiring-refused' ? ExitCode.usage : ExitCode.failed;
-    }
+    if (error instanceof BuilderBarError) return printFailure(io, json, { code: error.code, message: error.message, hint: error.hint });
     throw error;
   }
   return ExitCode.failed;
+}
+
+/** One error, printed the same whether it came from this process or from the core. */
+function printFailure(io: CliIo, json: boolean, error: ErrorInfo): number {
+  if (json) io.out(JSON.stringify({ ok: false, error: { code: error.code, message: error.message, hint: error.hint } }));
+  io.err(`Error: ${error.message}`);
+  if (error.hint) io.err(`Hint: ${error.hint}`);
+  return error.code === 'invalid-request' || error.code === 'not-supported' || error.code === 'wiring-refused' ? ExitCode.usage : ExitCode.failed;
+}
+
+function systemApplyRefusal(): BuilderBarError {
+  return new BuilderBarError(
+    'not-supported',
+    'Applying to the system Nix configuration needs the macOS admin step, which runs from the app, not this command.',
+    'Use --conf-dir DIR here, or apply from the Builder Bar menu.',
+  );
+}
+
+/** Runs a writing step as the one writer of the state dir's wiring: through its core, or holding its lock. */
+async function inTurn(
+  io: CliIo,
+  paths: StatePaths,
+  json: boolean,
+  createStateDir: boolean,
+  throughCore: (client: CoreClient) => Promise<number>,
+  locally: () => Promise<number>,
+): Promise<number> {
+  const turn = await takeWiringTurn(paths, createStateDir);
+  if (turn.kind === 'busy') {
+    throw new BuilderBarError(
+      'busy',
+      `Another Builder Bar process (pid ${turn.owner.pid}) holds ${paths.stateDir}: a core starting, or another "builder-bar nix apply" or "nix remove". Nothing was changed.`,
+      'Wait for it to finish, then run this command again.',
+    );
+  }
+  if (turn.kind === 'core') {
+    try {
+      return await throughCore(turn.client);
+    } catch (error) {
+      if (!(error instanceof ConnectionLostError)) throw error;
+      io.err(error.message);
+      return ExitCode.failed;
+    } finally {
+      turn.client.close();
+    }
+  }
+  try {
+    return await locally();
+  } finally {
+    await turn.lock?.release();
+  }
+}
+
+async function applyThroughCore(io: CliIo, json: boolean, client: CoreClient, confDir: string): Promise<number> {
+  const reply = await client.request('nix.apply', { confDir });
+  if (!reply.ok) return printFailure(io, json, reply.error);
+  printApplied(io, json, reply.value, reply.value.environment, { kind: 'confDir', dir: confDir });
+  return ExitCode.ok;
+}
+
+async function removeThroughCore(io: CliIo, json: boolean, client: CoreClient): Promise<number> {
+  const reply = await client.request('nix.remove', {});
+  if (!reply.ok) return printFailure(io, json, reply.error);
+  printRemoved(io, json, reply.value);
+  return ExitCode.ok;
 }
 
 function usage(io: CliIo, message: string): number {
@@ -112,8 +199,8 @@ function usage(io: CliIo, message: string): number {
 }
 
 /** `verify` without --conf-dir uses the target that was applied, when there is one. */
-function targetFor(confDir: string | undefined, paths: StatePaths, platform: NodeJS.Platform, preferRecorded: boolean): Promise<WiringTarget> {
-  return chooseWiringTarget({ confDir, stateDir: paths.stateDir, platform, preferRecorded });
+function targetFor(confDir: string | undefined, paths: StatePaths, platform: NodeJS.Platform, preferRecorded: boolean, detect?: Detect): Promise<WiringTarget> {
+  return chooseWiringTarget({ confDir, stateDir: paths.stateDir, platform, preferRecorded, ...(detect ? { detect } : {}) });
 }
 
 function printPlan(io: CliIo, plan: WiringPlan): void {
@@ -131,8 +218,8 @@ function printDetection(io: CliIo, detection: NixDetection): void {
   for (const problem of detection.problems) io.out(`${problem.blocking ? 'Problem' : 'Note'}: ${problem.message} ${problem.fix}`);
 }
 
-async function planOrApply(io: CliIo, paths: StatePaths, json: boolean, apply: boolean, target: WiringTarget, platform: NodeJS.Platform): Promise<number> {
-  const session = await openWiringSession(paths, target, platform);
+async function planOrApply(io: CliIo, paths: StatePaths, json: boolean, apply: boolean, target: WiringTarget, platform: NodeJS.Platform, detect?: Detect): Promise<number> {
+  const session = await openWiringSession(paths, target, platform, detect);
   const { detection, layout } = session;
   const plan = await planSession(session, paths.stateDir);
   if (!apply) {
@@ -144,35 +231,36 @@ async function planOrApply(io: CliIo, paths: StatePaths, json: boolean, apply: b
     }
     return plan.problems.length === 0 ? ExitCode.ok : ExitCode.failed;
   }
-  if (layout.needsAdmin) {
-    throw new BuilderBarError(
-      'not-supported',
-      'Applying to the system Nix configuration needs the macOS admin step, which runs from the app, not this command.',
-      'Use --conf-dir DIR here, or apply from the Builder Bar menu.',
-    );
-  }
+  if (layout.needsAdmin) throw systemApplyRefusal();
   const result = await applyWiring(plan, paths.stateDir);
-  if (json) io.out(JSON.stringify({ ok: true, ...result, environment: plan.environment }, null, 2));
-  else {
-    io.out(result.written.length === 0 ? `${describeTarget(target)} is already wired; nothing written.` : `Wrote ${result.written.join(', ')}.`);
-    if (plan.environment.length > 0) io.out(['Make Nix use it:', ...plan.environment].join('\n'));
-  }
+  printApplied(io, json, result, plan.environment, target);
   return ExitCode.ok;
 }
 
+function printApplied(io: CliIo, json: boolean, result: { written: string[]; unchanged: string[] }, environment: string[], target: WiringTarget): void {
+  if (json) io.out(JSON.stringify({ ok: true, written: result.written, unchanged: result.unchanged, environment }, null, 2));
+  else {
+    io.out(result.written.length === 0 ? `${describeTarget(target)} is already wired; nothing written.` : `Wrote ${result.written.join(', ')}.`);
+    if (environment.length > 0) io.out(['Make Nix use it:', ...environment].join('\n'));
+  }
+}
+
 async function remove(io: CliIo, paths: StatePaths, json: boolean): Promise<number> {
-  const result = await removeWiring(paths.stateDir);
-  if (json) io.out(JSON.stringify({ ok: true, ...result }, null, 2));
+  printRemoved(io, json, await removeWiring(paths.stateDir));
+  return ExitCode.ok;
+}
+
+function printRemoved(io: CliIo, json: boolean, result: RemoveResult): void {
+  if (json) io.out(JSON.stringify({ ok: true, restored: result.restored, deleted: result.deleted, blockRemoved: result.blockRemoved, notes: result.notes }, null, 2));
   else {
     if (result.restored.length > 0) io.out(`Restored ${result.restored.join(', ')}.`);
     if (result.deleted.length > 0) io.out(`Deleted ${result.deleted.join(', ')}.`);
     for (const note of result.notes) io.out(note);
   }
-  return ExitCode.ok;
 }
 
-async function verify(io: CliIo, paths: StatePaths, json: boolean, target: WiringTarget, platform: NodeJS.Platform): Promise<number> {
-  const session = await openWiringSession(paths, target, platform);
+async function verify(io: CliIo, paths: StatePaths, json: boolean, target: WiringTarget, platform: NodeJS.Platform, detect?: Detect): Promise<number> {
+  const session = await openWiringSession(paths, target, platform, detect);
   const result = await verifySession(session, paths.stateDir, io.signal);
   if (json) io.out(JSON.stringify(result, null, 2));
   else if (result.ok) io.out(result.message);
