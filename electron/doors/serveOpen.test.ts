@@ -3,6 +3,7 @@
  * browser opener gets a file path, never the URL with the token, since every local user can
  * read an opener's arguments in the process list.
  */
+import { prepareStateDir } from '../core/stateDir.js';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -27,7 +28,8 @@ describe.each([
   afterEach(() => rmSync(stateDir, { recursive: true, force: true }));
 
   it('hands the opener a 0600 page in the state dir that leads to the URL, with no token in its arguments, and removes the page on stop', async () => {
-    // A page left by an earlier run that was killed: stale, so it goes.
+    // A page left by an earlier run that was killed (in a state dir that run made): stale, so it goes.
+    await prepareStateDir(stateDir);
     const stale = path.join(stateDir, 'open-00112233445566ff.html');
     writeFileSync(stale, 'old');
     const opened: Opened[] = [];

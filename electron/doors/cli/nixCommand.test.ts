@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { prepareStateDir } from '../../core/stateDir.js';
 import { execa, type ResultPromise } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { NixDetection } from '../../core/nix/detectNix.js';
@@ -133,7 +134,9 @@ describe('one writer of the wiring per state dir', { timeout: 60_000 }, () => {
   async function lockChild(mode: 'hold' | 'try'): Promise<{ child: ResultPromise; report: { acquired: boolean; pid?: number; owner?: { pid: number } } }> {
     const bundle = path.join(root, 'lockHolderChild.mjs');
     if (!existsSync(bundle)) {
-      await build({ entryPoints: [path.join(here, '..', 'testing', 'lockHolderChild.ts')], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: bundle, logLevel: 'silent' });
+      await build({ entryPoints: [path.join(here, '..', 'testing', 'lockHolderChild.ts')], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: bundle, logLevel: 'silent',
+        // Bundled CommonJS dependencies (execa's) require Node's built-ins at run time.
+        banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" } });
     }
     const child = execa(process.execPath, [bundle, statePaths({ stateDir }).lockFile, mode], { reject: false, stdin: 'pipe' });
     const line = await new Promise<string>((resolve, reject) => {
@@ -182,13 +185,13 @@ describe('one writer of the wiring per state dir', { timeout: 60_000 }, () => {
 
   it('with no core, a second apply or remove is refused while another process holds the state dir, naming it', async () => {
     const original = await userConfDir('keep-outputs = true\n');
-    await fs.mkdir(stateDir, { recursive: true });
+    await prepareStateDir(stateDir); // as the holder (a core or a CLI) found it
     const { child, report } = await lockChild('hold');
     holder = child;
     expect(report.acquired).toBe(true);
     for (const action of [['apply', '--conf-dir', confDir], ['remove']]) {
       const refused = await cli(action);
-      expect(refused.code, action[0]).toBe(1);
+      expect(refused.code, `${action[0]}: ${refused.err.join(" / ")}`).toBe(1);
       expect(refused.err[0]).toBe(`Error: Another Builder Bar process (pid ${report.pid}) holds ${stateDir}: a core starting, or another "builder-bar nix apply" or "nix remove". Nothing was changed.`);
       expect(refused.err[1]).toBe('Hint: Wait for it to finish, then run this command again.');
     }
