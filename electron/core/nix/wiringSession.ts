@@ -63,7 +63,7 @@ export async function openWiringSession(
 ): Promise<WiringSession> {
   const inputs = await wiringInputsFromState(paths, platform);
   const layout = targetLayout(target);
-  const detection = await detect({ env: layout.env, ownAlias: inputs.builder.alias });
+  const detection = await detect({ env: layout.env, ownAlias: inputs.builder.alias, ownBuilderPort: inputs.runningBuilderPort });
   return { target, layout, inputs, detection };
 }
 
