@@ -2,15 +2,16 @@
  * `nix.detect` through the core's handler with a real listener on port 31022, the one nixpkgs'
  * and nix-darwin's linux-builder use and Builder Bar's default: when the supervisor says its VM
  * holds the port, there is no warning; when nobody of ours does, the warning stays. Either way
- * no connection reaches the listener (a builder's sshd would fork and log one for each).
- * Nix's own answers are recorded; the port is looked at for real.
+ * this process never connects to it (a builder's sshd would fork and log each connection).
+ * Connections are counted where they start, in this process: other programs on a shared
+ * machine may connect to 31022 too. Nix's own answers are recorded; the port is looked at for real.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Status } from '../../ipc/contract.js';
 import { initialStatus } from '../../ipc/initialStatus.js';
 import { statePaths } from '../paths.js';
@@ -34,15 +35,27 @@ const deps: DetectDeps = {
 
 let root: string;
 let server: net.Server;
+/** TCP connections this process started to port 31022. */
 let connections: number;
+
+/** The port a `socket.connect(...)` call aims at, whichever of its argument forms it uses. */
+function portOf(args: unknown[]): number | null {
+  let first = args[0];
+  if (Array.isArray(first)) first = first[0];
+  if (typeof first === 'number' || typeof first === 'string') return Number(first);
+  if (first && typeof first === 'object' && 'port' in first) return Number((first as { port: unknown }).port);
+  return null;
+}
 
 beforeEach(async () => {
   root = mkdtempSync(path.join(os.tmpdir(), 'bb-detect-own-'));
   connections = 0;
-  server = net.createServer((socket) => {
-    connections += 1;
-    socket.destroy();
+  const connect = net.Socket.prototype.connect;
+  vi.spyOn(net.Socket.prototype, 'connect').mockImplementation(function (this: net.Socket, ...args: unknown[]) {
+    if (portOf(args) === LINUX_BUILDER_PORT) connections += 1;
+    return (connect as (...all: unknown[]) => net.Socket).apply(this, args);
   });
+  server = net.createServer((socket) => socket.destroy());
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
       reject(new Error(`This test needs 127.0.0.1:${LINUX_BUILDER_PORT} free for its own listener (${error.code}); stop whatever holds it and run it again.`)),
@@ -51,6 +64,7 @@ beforeEach(async () => {
   });
 });
 afterEach(async () => {
+  vi.restoreAllMocks();
   await new Promise<void>((resolve) => server.close(() => resolve()));
   rmSync(root, { recursive: true, force: true });
 });
