@@ -3,7 +3,8 @@
  * read (any difference refuses the whole plan before a byte is written), saves the original of
  * every file it edits but did not create, records all of it in `nix-wiring.json`, then writes
  * each file atomically. Applying the same plan again writes nothing. Remove restores every
- * edited file byte for byte with its mode and deletes the files apply created.
+ * edited file byte for byte with its mode and deletes the files apply created. Neither ever
+ * replaces a symbolic link or writes through one (nix-darwin's files; wiringLinks.ts).
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -20,6 +21,7 @@ import {
   type WiringRecord,
   type WiringRecordFile,
 } from './wiringRecord.js';
+import { linkAt, linkProblemMessage, linkRemoveNote, linksAmong } from './wiringLinks.js';
 import { describeTarget, targetLayout, type TargetLayout } from './wiringTarget.js';
 import { AdminFileWriter, directFileWriter, macAdminRunner, type WiringFileWriter } from './wiringFileWriter.js';
 
@@ -66,6 +68,9 @@ export async function applyWiring(plan: WiringPlan, stateDir: string, writer: Wi
   if (plan.problems.length > 0) {
     throw new BuilderBarError('wiring-refused', plan.problems.map((problem) => problem.message).join('\n'), 'Nothing was written.');
   }
+  // A link made since the plan read the files (the plan itself refuses those it saw).
+  const links = await linksAmong(plan.files.map((file) => file.path));
+  if (links.length > 0) throw new BuilderBarError('wiring-refused', links.map(linkProblemMessage).join('\n'), 'Nothing was written.');
   const toWrite = plan.files.filter((file) => file.change !== 'none');
   const changed: string[] = [];
   for (const file of plan.files) {
@@ -147,7 +152,15 @@ export async function removeWiring(stateDir: string, chosenWriter?: WiringFileWr
     return result;
   }
   const writer = chosenWriter ?? writerFor(targetLayout(record.target), stateDir);
+  let keptBackup = false;
   for (const file of record.files) {
+    const link = await linkAt(file.path);
+    if (link) {
+      // nix-darwin (or another tool) took the file over since apply: its link stays, and so does our backup.
+      result.notes.push(linkRemoveNote(link, file.backupPath));
+      keptBackup ||= file.backupPath !== null;
+      continue;
+    }
     const current = await fs.readFile(file.path).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT') return null;
       throw error;
@@ -171,7 +184,7 @@ export async function removeWiring(stateDir: string, chosenWriter?: WiringFileWr
     }
   }
   await writer.commit();
-  if (result.blockRemoved.length === 0) {
+  if (result.blockRemoved.length === 0 && !keptBackup) {
     await fs.rm(path.join(stateDir, WIRING_BACKUP_DIR), { recursive: true, force: true });
   }
   await deleteWiringRecord(stateDir);

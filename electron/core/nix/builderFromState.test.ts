@@ -33,6 +33,7 @@ describe('wiringInputsFromState (the CLI, without a core)', () => {
     await writeBootRecord(vmFilesIn(paths.vmDir), record(process.pid, process.execPath));
     const inputs = await wiringInputsFromState(paths, 'linux');
     expect(inputs.runningBuilderPort).toBe(31022);
+    expect(inputs.clientKeyFile).toBe(path.join(root, 'keys', 'client_ed25519'));
   });
 
   it('a boot record whose pid is now another program, or none, is no running builder of ours', async () => {

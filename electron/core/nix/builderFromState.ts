@@ -12,7 +12,7 @@ import { SettingsSchema, type ProfileName, type RemoteBuilder, type Settings } f
 import type { StatePaths } from '../paths.js';
 import { defaultSettings } from '../settings/defaults.js';
 import { resolveProfile } from '../supervisorWiring.js';
-import { ensureInstallKeys } from '../vm/keyStore.js';
+import { CLIENT_KEY_FILE, ensureInstallKeys } from '../vm/keyStore.js';
 import { isQemuProcess } from '../vm/qemuProcess.js';
 import { readBootRecord, vmFilesIn } from '../vm/vmFiles.js';
 import { BUILDER_ALIAS, type BuilderEndpoint } from './builderEndpoint.js';
@@ -22,6 +22,8 @@ export interface WiringInputs {
   /** The remote builders from the settings, each behind its own alias `builder-bar-<id>`. */
   remotes: BuilderEndpoint[];
   clientPrivateKey: string;
+  /** Where that key lives in the state dir (the nix-darwin form says to copy it from there). */
+  clientKeyFile: string;
   profile: ProfileName;
   /** The port our own VM's ssh forward listens on while its QEMU runs; null when it does not run. */
   runningBuilderPort: number | null;
@@ -56,6 +58,7 @@ export async function wiringInputsFromState(paths: StatePaths, platform: NodeJS.
   return {
     profile: settings.profile,
     clientPrivateKey: keys.clientPrivateKey,
+    clientKeyFile: path.join(paths.keysDir, CLIENT_KEY_FILE),
     runningBuilderPort: running ? boot.sshPort : null,
     remotes: settings.remoteBuilders.map(remoteEndpoint),
     builder: {

@@ -74,6 +74,7 @@ export async function planSession(session: WiringSession, stateDir: string): Pro
     builder: session.inputs.builder,
     remotes: session.inputs.remotes,
     clientPrivateKey: session.inputs.clientPrivateKey,
+    clientKeySource: session.inputs.clientKeyFile,
     record: await readWiringRecord(stateDir),
   });
 }
