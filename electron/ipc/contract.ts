@@ -447,6 +447,11 @@ export const WiringPlanViewSchema = z.object({
   /** True when writing the target needs the macOS admin step. */
   needsAdmin: z.boolean(),
   summary: z.string(),
+  /**
+   * Set when a wiring file is a symbolic link (nix-darwin manages /etc/nix/nix.conf): the
+   * nix-darwin configuration that does the same wiring, to paste instead. Null otherwise.
+   */
+  nixDarwinConfig: z.string().nullable(),
 });
 export type WiringPlanView = z.infer<typeof WiringPlanViewSchema>;
 

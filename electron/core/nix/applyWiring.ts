@@ -10,6 +10,9 @@
  * nothing but Builder Bar's marked block (the key: exactly the key it wrote). A file that holds
  * more (lines the user added, or a record claiming Builder Bar created the user's nix.conf)
  * loses only the marked block; one without the block is left as it is, with a note.
+ *
+ * Neither ever replaces a symbolic link or writes through one (nix-darwin's files; wiringLinks.ts):
+ * apply refuses while one is in the way, remove leaves it and keeps the original's backup.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -22,6 +25,7 @@ import { backupPathFor, checkOperations, recordProblems, untrustedRecord, WIRING
 import { currentSha, DirectFileWriter, type CurrentFile, type WiringFileWriter, type WiringOperation } from './wiringFileWriter.js';
 import { deleteWiringRecord, readWiringRecord, recordPath, sha256, writeWiringRecord, type WiringRecord, type WiringRecordFile } from './wiringRecord.js';
 import { describeTarget, targetLayout, type WiringTarget } from './wiringTarget.js';
+import { linkAt, linkProblemMessage, linkRemoveNote, linksAmong } from './wiringLinks.js';
 
 export interface ApplyResult {
   written: string[];
@@ -53,6 +57,9 @@ export async function applyWiring(plan: WiringPlan, stateDir: string, writer: Wi
   if (plan.problems.length > 0) {
     throw new BuilderBarError('wiring-refused', plan.problems.map((problem) => problem.message).join('\n'), 'Nothing was written.');
   }
+  // A link made since the plan read the files (the plan itself refuses those it saw).
+  const links = await linksAmong(plan.files.map((file) => file.path));
+  if (links.length > 0) throw new BuilderBarError('wiring-refused', links.map(linkProblemMessage).join('\n'), 'Nothing was written.');
   const toWrite = plan.files.filter((file) => file.change !== 'none');
   const changed: string[] = [];
   for (const file of plan.files) {
@@ -145,6 +152,12 @@ export async function removeWiring(stateDir: string, chosenWriter?: WiringFileWr
   const clientKey = targetLayout(record.target).clientKey;
   const operations: WiringOperation[] = [];
   for (const file of record.files) {
+    const link = await linkAt(file.path);
+    if (link) {
+      // nix-darwin (or another tool) took the file over since apply: its link stays, and so does our backup.
+      result.notes.push(linkRemoveNote(link, file.backupPath));
+      continue;
+    }
     const current = await writer.read(file.path);
     if (file.createdByUs) removeCreated(file, current, file.path === clientKey, operations, result);
     else restoreEdited(file, current, operations, result);

@@ -31,10 +31,20 @@ export interface BuilderEndpoint {
 }
 
 /** The key-type and base64 blob of a public-key line, dropping its comment. */
-function keyWithoutComment(publicKeyLine: string): string {
+export function keyWithoutComment(publicKeyLine: string): string {
   const [type, blob] = publicKeyLine.trim().split(/\s+/);
   if (!type || !blob) throw new Error(`Not an OpenSSH public-key line: ${publicKeyLine}`);
   return `${type} ${blob}`;
+}
+
+/** The machines line's last field (nix-darwin's `publicHostKey`): base64 of the key line without its comment. */
+export function hostKeyBase64(builder: BuilderEndpoint): string {
+  return Buffer.from(keyWithoutComment(builder.hostPublicKey)).toString('base64');
+}
+
+/** The private key Nix logs in with: a remote builder's own, or the install's client key for the VM. */
+export function keyPathOf(builder: BuilderEndpoint, clientKeyPath: string): string {
+  return builder.keyPath ?? clientKeyPath;
 }
 
 /**
@@ -42,10 +52,10 @@ function keyWithoutComment(publicKeyLine: string): string {
  * `-` for none. The URI has no user: the alias says `User`, so the same line works for any guest.
  */
 export function machinesLine(builder: BuilderEndpoint, clientKeyPath: string): string {
-  const keyPath = builder.keyPath ?? clientKeyPath;
+  const keyPath = keyPathOf(builder, clientKeyPath);
   if (/\s/.test(keyPath)) throw new Error(`The key path "${keyPath}" contains whitespace, which a machines line cannot hold.`);
   const features = builder.supportedFeatures.length > 0 ? builder.supportedFeatures.join(',') : '-';
-  const hostKey = Buffer.from(keyWithoutComment(builder.hostPublicKey)).toString('base64');
+  const hostKey = hostKeyBase64(builder);
   return [
     `${builder.protocol ?? 'ssh'}://${builder.alias}`,
     builder.systems.join(','),
@@ -58,8 +68,12 @@ export function machinesLine(builder: BuilderEndpoint, clientKeyPath: string): s
   ].join(' ');
 }
 
-export function sshAliasLines(builder: BuilderEndpoint, clientKeyPath: string, knownHostsPath: string): string[] {
-  const keyPath = builder.keyPath ?? clientKeyPath;
+/**
+ * The alias's lines. `knownHostsPath` null leaves ssh's own known-hosts files in charge (the
+ * nix-darwin form pins the key in /etc/ssh/ssh_known_hosts through programs.ssh.knownHosts).
+ */
+export function sshAliasLines(builder: BuilderEndpoint, clientKeyPath: string, knownHostsPath: string | null): string[] {
+  const keyPath = keyPathOf(builder, clientKeyPath);
   return [
     `Host ${builder.alias}`,
     `  HostName ${builder.hostName ?? '127.0.0.1'}`,
@@ -69,7 +83,7 @@ export function sshAliasLines(builder: BuilderEndpoint, clientKeyPath: string, k
     `  IdentityFile ${keyPath}`,
     '  IdentitiesOnly yes',
     '  StrictHostKeyChecking yes',
-    `  UserKnownHostsFile ${knownHostsPath}`,
+    ...(knownHostsPath === null ? [] : [`  UserKnownHostsFile ${knownHostsPath}`]),
     // A dropped connection mid-build can hang Nix forever (FACTS.md section 2).
     '  ServerAliveInterval 30',
     '  ServerAliveCountMax 3',

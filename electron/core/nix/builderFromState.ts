@@ -1,15 +1,19 @@
 /**
  * The wiring's inputs read straight from the state dir, so `builder-bar nix ...` works without
  * a running core: the profile and port from settings.json (or the running VM's boot record,
- * whose port wins when the port was picked automatically), and the install's keys.
+ * whose port wins when the port was picked automatically), and the install's keys. The boot
+ * record also says which port our own VM listens on while its QEMU runs, so detection never
+ * takes our builder for someone else's (and never connects to it to find out).
  */
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { SettingsSchema, type ProfileName, type RemoteBuilder, type Settings } from '../../ipc/contract.js';
 import type { StatePaths } from '../paths.js';
 import { defaultSettings } from '../settings/defaults.js';
 import { resolveProfile } from '../supervisorWiring.js';
-import { ensureInstallKeys } from '../vm/keyStore.js';
+import { CLIENT_KEY_FILE, ensureInstallKeys } from '../vm/keyStore.js';
+import { isQemuProcess } from '../vm/qemuProcess.js';
 import { readBootRecord, vmFilesIn } from '../vm/vmFiles.js';
 import { BUILDER_ALIAS, type BuilderEndpoint } from './builderEndpoint.js';
 
@@ -18,7 +22,11 @@ export interface WiringInputs {
   /** The remote builders from the settings, each behind its own alias `builder-bar-<id>`. */
   remotes: BuilderEndpoint[];
   clientPrivateKey: string;
+  /** Where that key lives in the state dir (the nix-darwin form says to copy it from there). */
+  clientKeyFile: string;
   profile: ProfileName;
+  /** The port our own VM's ssh forward listens on while its QEMU runs; null when it does not run. */
+  runningBuilderPort: number | null;
 }
 
 /** The Nix system the profile's guest builds: linux-test is x86_64; nixpkgs' builder matches the Mac. */
@@ -45,9 +53,13 @@ export async function wiringInputsFromState(paths: StatePaths, platform: NodeJS.
   const keys = await ensureInstallKeys(paths.keysDir, profile);
   const boot = await readBootRecord(vmFilesIn(paths.vmDir));
   const port = boot && boot.profile === settings.profile ? boot.sshPort : settings.hostPort;
+  // A pid can be reused by another program: only a live QEMU makes the record's port ours.
+  const running = boot !== null && (await isQemuProcess(boot.pid, path.basename(boot.qemuBinary), platform));
   return {
     profile: settings.profile,
     clientPrivateKey: keys.clientPrivateKey,
+    clientKeyFile: path.join(paths.keysDir, CLIENT_KEY_FILE),
+    runningBuilderPort: running ? boot.sshPort : null,
     remotes: settings.remoteBuilders.map(remoteEndpoint),
     builder: {
       alias: BUILDER_ALIAS,

@@ -11,6 +11,8 @@ interface World {
   daemon?: boolean;
   files?: Record<string, string>;
   port31022?: boolean;
+  /** Counts how often detection looked at the port. */
+  portLooks?: number;
   user?: string;
   groups?: string[];
   platform?: NodeJS.Platform;
@@ -32,7 +34,10 @@ function deps(world: World): DetectDeps {
     exists: async (file) => file in files,
     readFile: async (file) => files[file] ?? null,
     unixSocketAnswers: async (socketPath) => socketPath === DAEMON_SOCKET && world.daemon === true,
-    tcpPortAnswers: async () => world.port31022 === true,
+    portListened: async (port) => {
+      world.portLooks = (world.portLooks ?? 0) + 1;
+      return port === 31022 && world.port31022 === true;
+    },
     groups: async () => world.groups ?? ['staff'],
   };
 }
@@ -85,6 +90,19 @@ describe('detectNix', () => {
     expect(codes).toContain('port-31022-taken');
     expect(codes).toContain('nix-darwin-linux-builder');
     expect(detection.problems.every((problem) => !problem.blocking)).toBe(true);
+  });
+
+  it('our own VM on 31022 (the supervisor says so) is no stranger: no warning, and the port is not even looked at', async () => {
+    const world: World = { platform: 'linux', user: 'root', port31022: true };
+    const detection = await detectNix(deps(world), { ownAlias: 'builder-bar-linux', ownBuilderPort: 31022 });
+    expect(detection.problems).toEqual([]);
+    expect(world.portLooks ?? 0).toBe(0);
+  });
+
+  it('a listener on 31022 while our VM runs on another port is someone else\'s: warned about', async () => {
+    const world: World = { platform: 'linux', user: 'root', port31022: true };
+    const detection = await detectNix(deps(world), { ownAlias: 'builder-bar-linux', ownBuilderPort: 31023 });
+    expect(detection.problems.map((problem) => problem.code)).toEqual(['port-31022-taken']);
   });
 
   it('recognises Determinate Nix by nix.custom.conf and says where Builder Bar writes instead', async () => {

@@ -4,11 +4,16 @@
  * silently ignores client-side `builders`, Nix issue 2286), Determinate Nix (whose nix.conf we
  * must not write), and builders already configured (another linux-builder on 31022, nix-darwin's
  * `org.nixos.linux-builder`). Each problem comes with a sentence saying how to fix it.
+ *
+ * Port 31022 is looked at in the kernel's socket table, never by connecting (a connection costs
+ * a builder's sshd a fork and a log line), and not at all while our own VM holds it: the
+ * supervisor (or, without a core, the boot record) says so, and our builder is no stranger.
  */
 import { promises as fs } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import { execa } from 'execa';
+import { portListened } from './portListeners.js';
 import {
   isTrustedUser,
   machinesFilesOf,
@@ -72,7 +77,8 @@ export interface DetectDeps {
   exists(file: string): Promise<boolean>;
   readFile(file: string): Promise<string | null>;
   unixSocketAnswers(socketPath: string): Promise<boolean>;
-  tcpPortAnswers(port: number): Promise<boolean>;
+  /** True when something listens on the local TCP port; must not connect to it. */
+  portListened(port: number): Promise<boolean>;
   user: string;
   groups(): Promise<string[]>;
   platform: NodeJS.Platform;
@@ -83,6 +89,8 @@ export interface DetectOptions {
   env?: Record<string, string>;
   /** Our own alias, so our own machines entry is not reported as "another builder". */
   ownAlias?: string;
+  /** The port our own VM's ssh forward holds while its QEMU runs: never probed, never "someone else". */
+  ownBuilderPort?: number | null;
 }
 
 const NIX_COMMAND = ['--extra-experimental-features', 'nix-command'];
@@ -159,7 +167,7 @@ export async function detectNix(deps: DetectDeps = realDetectDeps(), options: De
       blocking: false,
     });
   }
-  if (await deps.tcpPortAnswers(LINUX_BUILDER_PORT)) {
+  if (options.ownBuilderPort !== LINUX_BUILDER_PORT && (await deps.portListened(LINUX_BUILDER_PORT))) {
     problems.push({
       code: 'port-31022-taken',
       message: `Something listens on port ${LINUX_BUILDER_PORT}, the port nixpkgs' and nix-darwin's linux-builder use.`,
@@ -222,7 +230,7 @@ export function realDetectDeps(): DetectDeps {
       return fs.readFile(file, 'utf8').catch(() => null);
     },
     unixSocketAnswers: (socketPath) => connects({ path: socketPath }),
-    tcpPortAnswers: (port) => connects({ host: '127.0.0.1', port }),
+    portListened: (port) => portListened(port),
     async groups() {
       const result = await execa('id', ['-Gn'], { reject: false, timeout: 5_000 });
       return result.exitCode === 0 ? String(result.stdout).trim().split(/\s+/) : [];

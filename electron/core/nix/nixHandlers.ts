@@ -50,7 +50,7 @@ export function nixHandlers(deps: NixHandlerDeps): NixHandlers {
   return {
     // Without a conf dir, detection looks at the user's own Nix configuration as it stands.
     'nix.detect': async (input) =>
-      detect({ env: input.confDir !== undefined ? targetLayout({ kind: 'confDir', dir: input.confDir }).env : {}, ownAlias: BUILDER_ALIAS }),
+      detect({ env: input.confDir !== undefined ? targetLayout({ kind: 'confDir', dir: input.confDir }).env : {}, ownAlias: BUILDER_ALIAS, ownBuilderPort: ownBuilderPort(deps.builder.status()) }),
     'nix.plan': async (input) => {
       const view = wiringPlanView(await planSession(await session(input.confDir, false), paths.stateDir));
       logs.append(WIRING, 'info', `Plan for ${view.targetDescription}: ${view.files.map((file) => `${file.change} ${file.path}`).join(', ') || 'no files'}.`);
@@ -127,6 +127,11 @@ function oneAtATime(): <T>(step: () => Promise<T>) => Promise<T> {
     last = run.catch(() => undefined);
     return run;
   };
+}
+
+/** The port our VM's ssh forward holds while its QEMU runs (detection leaves it alone), else null. */
+function ownBuilderPort(status: Status): number | null {
+  return status.pid !== null ? status.sshPort : null;
 }
 
 /** Null once the builder is ready; otherwise verify's answer, saying why it is not. */

@@ -20,6 +20,7 @@ function plan(): WiringPlan {
     environment: ['export NIX_CONF_DIR=/conf'],
     changes: true,
     summary: '2 file(s) to write',
+    nixDarwinConfig: null,
   };
 }
 

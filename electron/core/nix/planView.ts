@@ -1,7 +1,8 @@
 /**
  * The plan as a door may send it. Built field by field, never by spreading the plan, so the
  * new content of every file (the client private key among them) cannot ride along: a door
- * shows the diffs, and the key's diff only names the file.
+ * shows the diffs, and the key's diff only names the file. The nix-darwin configuration holds
+ * the key's path, never the key.
  */
 import type { WiringPlanView } from '../../ipc/contract.js';
 import type { WiringPlan } from './planWiring.js';
@@ -25,5 +26,6 @@ export function wiringPlanView(plan: WiringPlan): WiringPlanView {
     changes: plan.changes,
     needsAdmin: plan.layout.needsAdmin,
     summary: plan.summary,
+    nixDarwinConfig: plan.nixDarwinConfig,
   };
 }

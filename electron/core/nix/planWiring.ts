@@ -9,14 +9,20 @@
  * in force without a byte of their line being edited, and remove only has to drop our block.
  * (Moving their entries into our machines file would mean editing their line and owning their
  * builders.)
+ *
+ * A wiring file that is a symbolic link (nix-darwin's `/etc/nix/nix.conf`) is never planned:
+ * the plan says why (wiringLinks.ts), plans no file at all, and carries the nix-darwin
+ * configuration that does the same wiring declaratively (nixDarwinConfig.ts).
  */
 import { promises as fs } from 'node:fs';
 import type { BuilderEndpoint } from './builderEndpoint.js';
 import { knownHostsLine, machinesLine, sshAliasLines } from './builderEndpoint.js';
 import { splitMarkedBlock, withMarkedBlock } from './markedBlock.js';
 import { lastSetting, malformedLines } from './nixConfLines.js';
+import { nixDarwinConfig } from './nixDarwinConfig.js';
 import { unifiedDiff } from './unifiedDiff.js';
 import { sha256, type WiringRecord } from './wiringRecord.js';
+import { linkProblemMessage, linksAmong } from './wiringLinks.js';
 import { confDirProblem, describeTarget, environmentLines, targetLayout, type TargetLayout, type WiringTarget } from './wiringTarget.js';
 
 export type WiringFileRole = 'nix.conf' | 'machines' | 'ssh_config' | 'known_hosts' | 'client-key';
@@ -60,6 +66,11 @@ export interface WiringPlan {
   /** True when apply would write something. */
   changes: boolean;
   summary: string;
+  /**
+   * Set when a wiring file is a symbolic link (nix-darwin manages it): the nix-darwin
+   * configuration that does the same wiring, to paste instead. Null otherwise.
+   */
+  nixDarwinConfig: string | null;
 }
 
 export interface PlanInput {
@@ -71,6 +82,8 @@ export interface PlanInput {
   clientPrivateKey: string;
   /** The current record, so files we created earlier stay ours. */
   record: WiringRecord | null;
+  /** Where the install's client key lives in the state dir, for the nix-darwin form's copy line. */
+  clientKeySource?: string | null;
 }
 
 interface CurrentFile {
@@ -108,7 +121,7 @@ export async function planWiring(input: PlanInput): Promise<WiringPlan> {
     if (problem) {
       // Every file would carry the broken path; plan nothing.
       problems.push({ path: target.dir, message: problem, lineNumber: null });
-      return { target, layout, files: [], problems, environment: [], changes: false, summary: `Nothing can be applied: ${problem}` };
+      return { target, layout, files: [], problems, environment: [], changes: false, summary: `Nothing can be applied: ${problem}`, nixDarwinConfig: null };
     }
   }
   if (input.record && JSON.stringify(input.record.target) !== JSON.stringify(target)) {
@@ -117,6 +130,21 @@ export async function planWiring(input: PlanInput): Promise<WiringPlan> {
       message: `Builder Bar's wiring is applied to ${describeTarget(input.record.target)}; remove it there first (builder-bar nix remove).`,
       lineNumber: null,
     });
+  }
+  const links = await linksAmong([layout.nixConf, layout.machines, layout.sshConfig, layout.knownHosts, layout.clientKey]);
+  if (links.length > 0) {
+    for (const link of links) problems.push({ path: link.path, message: linkProblemMessage(link), lineNumber: null });
+    const which = links.length === 1 ? `${links[0]!.path} is a symbolic link` : `${links.map((link) => link.path).join(', ')} are symbolic links`;
+    return {
+      target,
+      layout,
+      files: [],
+      problems,
+      environment: [],
+      changes: false,
+      summary: `Nothing can be applied to ${describeTarget(target)}: ${which}, which Builder Bar never replaces or writes through. The nix-darwin configuration below does the same wiring.`,
+      nixDarwinConfig: nixDarwinConfig({ builders: everyBuilder, layout, clientKeySource: input.clientKeySource ?? null }),
+    };
   }
   const recorded = new Map((input.record?.files ?? []).map((file) => [file.path, file]));
   const files: PlannedFile[] = [];
@@ -189,7 +217,7 @@ export async function planWiring(input: PlanInput): Promise<WiringPlan> {
     : changes
       ? `${files.filter((file) => file.change !== 'none').length} file(s) to write in ${describeTarget(target)}.`
       : `${describeTarget(target)} is already wired to the builder; nothing to write.`;
-  return { target, layout, files, problems, environment: environmentLines(layout), changes, summary };
+  return { target, layout, files, problems, environment: environmentLines(layout), changes, summary, nixDarwinConfig: null };
 }
 
 /** The plan without the private key's bytes: what a door may show or send. */

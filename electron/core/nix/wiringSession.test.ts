@@ -65,7 +65,7 @@ describe('openWiringSession and planSession', () => {
     const confDir = path.join(root, 'conf');
     const detect = recordingDetect();
     const session = await openWiringSession(paths, { kind: 'confDir', dir: confDir }, 'linux', detect);
-    expect(detect.calls).toEqual([{ env: { NIX_CONF_DIR: confDir, NIX_SSHOPTS: `-F ${path.join(confDir, 'ssh_config')}` }, ownAlias: 'builder-bar-linux' }]);
+    expect(detect.calls).toEqual([{ env: { NIX_CONF_DIR: confDir, NIX_SSHOPTS: `-F ${path.join(confDir, 'ssh_config')}` }, ownAlias: 'builder-bar-linux', ownBuilderPort: null }]);
     expect(session.inputs.profile).toBe('linux-test');
     const plan = await planSession(session, paths.stateDir);
     expect(plan.problems).toEqual([]);

@@ -63,7 +63,7 @@ export async function openWiringSession(
 ): Promise<WiringSession> {
   const inputs = await wiringInputsFromState(paths, platform);
   const layout = targetLayout(target);
-  const detection = await detect({ env: layout.env, ownAlias: inputs.builder.alias });
+  const detection = await detect({ env: layout.env, ownAlias: inputs.builder.alias, ownBuilderPort: inputs.runningBuilderPort });
   return { target, layout, inputs, detection };
 }
 
@@ -74,6 +74,7 @@ export async function planSession(session: WiringSession, stateDir: string): Pro
     builder: session.inputs.builder,
     remotes: session.inputs.remotes,
     clientPrivateKey: session.inputs.clientPrivateKey,
+    clientKeySource: session.inputs.clientKeyFile,
     record: await readWiringRecord(stateDir),
   });
 }

@@ -30,7 +30,9 @@ export const nixHelp = [
   '',
   'Usage: builder-bar [--state-dir DIR] nix plan|apply|remove|verify [--json] [--conf-dir DIR]',
   '',
-  '  plan     show the exact change to every file, and what stands in the way, writing nothing',
+  '  plan     show the exact change to every file, and what stands in the way, writing nothing;',
+  '           a file that is a symbolic link (nix-darwin\'s /etc/nix/nix.conf) is never written:',
+  '           plan shows the nix-darwin configuration that does the same wiring instead',
   '  apply    write the plan: atomic writes, a backup of every file Builder Bar did not create,',
   '           refused if a file changed since it was read; applying twice changes nothing',
   '  remove   restore every file apply touched byte for byte, with its mode; delete what it made',
@@ -210,6 +212,12 @@ function printPlan(io: CliIo, plan: WiringPlan): void {
     if (file.change === 'none') continue;
     io.out('');
     io.out(file.diff.trimEnd());
+  }
+  if (plan.nixDarwinConfig !== null) {
+    io.out('');
+    io.out('The same wiring as nix-darwin configuration (add it to yours, then darwin-rebuild switch):');
+    io.out('');
+    io.out(plan.nixDarwinConfig.trimEnd());
   }
 }
 

@@ -69,7 +69,7 @@ export function transportCore(stateDir: string, overrides: (emit: (event: CoreEv
     'nix.plan': (input) => ({
       target: { kind: 'confDir', dir: input.confDir ?? path.join(stateDir, 'nixconf') },
       targetDescription: 'a test config directory', files: [], problems: [], environment: [], changes: false, needsAdmin: false,
-      summary: 'transportCore plans nothing',
+      summary: 'transportCore plans nothing', nixDarwinConfig: null,
     }),
     'nix.apply': () => ({ written: [], unchanged: [], environment: [], summary: 'transportCore writes nothing' }),
     'nix.remove': () => ({ restored: [], deleted: [], blockRemoved: [], notes: ['transportCore wired nothing'] }),

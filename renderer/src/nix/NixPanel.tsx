@@ -1,13 +1,16 @@
 /**
  * Nix wiring: what Nix is here, the exact change to every file (Plan), Apply, Remove, and a
  * Verify that proves with a real build that Nix uses the builder. Request/response only: the
- * core keeps no wiring state worth mirroring, so the panel asks when the user acts. Every text
- * from the core (diffs, paths, Nix's stderr) is rendered as text, never as HTML.
+ * core keeps no wiring state worth mirroring, so the panel asks when the user acts: Nix is
+ * detected once when the panel opens and again on "Detect again", never on a timer. Every text
+ * from the core (diffs, paths, Nix's stderr) is rendered as text, never as HTML. A plan that
+ * meets a file nix-darwin manages (a symbolic link) shows the nix-darwin configuration to paste.
  */
 import { useEffect, useId, useState } from 'react';
 import type { Envelope, ErrorInfo, RequestOutput } from '../api/contract.js';
 import { ErrorNote } from '../components/ErrorNote.js';
 import { useDoor, useMirror } from '../components/doorContext.js';
+import { CopyableText } from './CopyableText.js';
 import {
   canApply,
   confDirError,
@@ -234,6 +237,13 @@ function PlanView({ plan }: { plan: WiringPlanView }) {
           {problem.message}
         </div>
       ))}
+      {plan.nixDarwinConfig !== null ? (
+        <CopyableText
+          intro="The same wiring as nix-darwin configuration: add it to your configuration, then run darwin-rebuild switch."
+          label="nix-darwin configuration"
+          text={plan.nixDarwinConfig}
+        />
+      ) : null}
       {changed.map((file) => (
         <div key={file.path}>
           <div className="mono small" style={{ marginTop: 6 }}>
@@ -249,27 +259,5 @@ function PlanView({ plan }: { plan: WiringPlanView }) {
 }
 
 function EnvironmentLines({ lines }: { lines: string[] }) {
-  const [copied, setCopied] = useState(false);
-  const text = lines.join('\n');
-  return (
-    <div style={{ marginTop: 8 }}>
-      <div className="muted small">Make Nix use this directory (in the shell you build from):</div>
-      <pre className="console-tail" aria-label="Environment">
-        {text}
-      </pre>
-      <div className="button-row" style={{ marginTop: 4 }}>
-        <button
-          type="button"
-          onClick={() =>
-            void navigator.clipboard.writeText(text).then(
-              () => setCopied(true),
-              () => setCopied(false),
-            )
-          }
-        >
-          {copied ? 'Copied' : 'Copy'}
-        </button>
-      </div>
-    </div>
-  );
+  return <CopyableText intro="Make Nix use this directory (in the shell you build from):" label="Environment" text={lines.join('\n')} />;
 }

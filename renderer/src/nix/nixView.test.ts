@@ -11,7 +11,7 @@ const detection: NixDetection = {
 };
 const plan: WiringPlanView = {
   target: { kind: 'confDir', dir: '/c' }, targetDescription: 'the config directory /c', files: [], problems: [], environment: [],
-  changes: true, needsAdmin: false, summary: '5 file(s)',
+  changes: true, needsAdmin: false, summary: '5 file(s)', nixDarwinConfig: null,
 };
 
 describe('the Nix panel words', () => {

@@ -101,6 +101,7 @@ export async function systemPlan(root: string, record: WiringRecord | null, key 
     files,
     problems: [],
     environment: [],
+    nixDarwinConfig: null,
     changes: files.some((file) => file.change !== 'none'),
     summary: 'a test plan for the system target',
   };

@@ -1,0 +1,46 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { statePaths, type StatePaths } from '../paths.js';
+import { vmFilesIn, writeBootRecord } from '../vm/vmFiles.js';
+import { wiringInputsFromState } from './builderFromState.js';
+
+let root: string;
+let paths: StatePaths;
+
+beforeEach(() => {
+  root = mkdtempSync(path.join(os.tmpdir(), 'bb-from-state-'));
+  paths = statePaths({ stateDir: root });
+});
+afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+const record = (pid: number, qemuBinary: string) => ({
+  pid,
+  profile: 'linux-test' as const,
+  qemuBinary,
+  bootMarker: 'marker-0123456789',
+  sshPort: 31022,
+  accelerator: { name: 'tcg' as const, reason: 'test' },
+  startedAt: 1,
+});
+
+describe('wiringInputsFromState (the CLI, without a core)', () => {
+  it("knows our own VM's port from the boot record while that QEMU runs, so detection leaves it alone", async () => {
+    await fs.mkdir(paths.vmDir, { recursive: true });
+    // This very process stands in for QEMU: alive, and its executable is the one the record names.
+    await writeBootRecord(vmFilesIn(paths.vmDir), record(process.pid, process.execPath));
+    const inputs = await wiringInputsFromState(paths, 'linux');
+    expect(inputs.runningBuilderPort).toBe(31022);
+    expect(inputs.clientKeyFile).toBe(path.join(root, 'keys', 'client_ed25519'));
+  });
+
+  it('a boot record whose pid is now another program, or none, is no running builder of ours', async () => {
+    await fs.mkdir(paths.vmDir, { recursive: true });
+    await writeBootRecord(vmFilesIn(paths.vmDir), record(process.pid, '/usr/bin/qemu-system-x86_64'));
+    expect((await wiringInputsFromState(paths, 'linux')).runningBuilderPort).toBeNull();
+    await fs.rm(path.join(paths.vmDir, 'boot.json'));
+    expect((await wiringInputsFromState(paths, 'linux')).runningBuilderPort).toBeNull();
+  });
+});
