@@ -42,7 +42,7 @@ function waitForLine(child: ResultPromise, pattern: RegExp): Promise<void> {
       }
     };
     child.all?.on('data', onData);
-    void child.then(() => reject(new Error(`serve exited before it was ready:\n${seen}`)));
+    child.then(() => reject(new Error(`serve exited before it was ready:\n${seen}`)), reject);
   });
 }
 

@@ -33,6 +33,7 @@ import { BuilderBarError } from './errors.js';
 import { createDiagnostics } from './diagnostics/createDiagnostics.js';
 import { BaselineService } from './baselineService/baselineService.js';
 import { reportUnexpectedErrorsTo } from './util/unexpectedErrors.js';
+import { inBackground } from './util/inBackground.js';
 
 export interface CoreOptions {
   /** Overrides BUILDER_BAR_HOME and the platform default. */
@@ -71,6 +72,7 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
   const logs = new LogHub({ ringLines: 10_000, logDir: paths.logDir });
   options.onLogHub?.(logs);
   // A promise that failed with nobody waiting (the process guard catches it) lands in the app log.
+  const logError = (text: string): void => logs.append('app', 'error', text);
   const stopReportingUnexpected = reportUnexpectedErrorsTo((text) => logs.append('app', 'error', text));
   const settingsStore = await SettingsStore.open({
     file: paths.settingsFile,
@@ -94,7 +96,7 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
   const unsubscribeStatus = supervisor.onStatus((status: Status) => emit({ name: 'status', payload: status }));
   const remoteBuilders = new RemoteBuilders({ settings: settingsStore, logs });
   remoteBuilders.onChange((list) => emit({ name: 'builders', payload: list }));
-  if (settingsStore.get().remoteBuilders.length > 0) void remoteBuilders.checkNow();
+  if (settingsStore.get().remoteBuilders.length > 0) inBackground(remoteBuilders.checkNow(), 'Checking the remote builders', logError);
   const builds = await BuildService.open({
     stateDir: paths.stateDir,
     logs,
@@ -111,6 +113,7 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
   builds.onRemoved((id) => emit({ name: 'buildRemoved', payload: { id } }));
   const externalBuilds = new ExternalBuildWatcher({
     exec: (command) => supervisor.exec(command),
+    logs,
     builderReady: () => supervisor.status().state === 'ready',
     ownBuilding: () => builds.buildingOnBuilders(),
   });
@@ -129,9 +132,7 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
   await supervisor.recover();
   if (settingsStore.get().startOnLaunch && supervisor.status().state === 'stopped') {
     logs.append('app', 'info', 'Starting the builder because "start on launch" is on.');
-    void supervisor.start({}).catch((error: unknown) => {
-      logs.append('app', 'error', `Start on launch failed: ${(error as Error).message}`);
-    });
+    inBackground(supervisor.start({}), 'Start on launch', logError);
   }
 
   const handlers: Handlers = {
@@ -217,10 +218,8 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
       },
       resumed() {
         logs.append('app', 'info', 'The system woke up; checking the builder again.');
-        void baselines.resumed();
-        void supervisor.probeAgain().catch((error: unknown) => {
-          logs.append('app', 'error', `Check after wake-up failed: ${(error as Error).message}`);
-        });
+        inBackground(baselines.resumed(), 'Recomputing baselines after wake-up', logError);
+        inBackground(supervisor.probeAgain(), 'Checking the builder after wake-up', logError);
       },
     },
     async close({ stopBuilder }) {

@@ -58,7 +58,7 @@ function warn(message: string): void {
 function applyDock(openWindowCount: number): void {
   if (!app.dock) return; // not macOS
   if (dockVisibility(openWindowCount) === 'show') {
-    void app.dock.show();
+    app.dock.show().catch((error: unknown) => warn(`Could not show the Dock icon: ${(error as Error).message}`));
     dockShown = true;
   } else {
     app.dock.hide();

@@ -31,6 +31,7 @@ import { PrebuildRecords } from './prebuildRecords.js';
 import { RefWatcher } from './refWatcher.js';
 import { repoIdFor } from './repoId.js';
 import { RolloverTimer } from './rolloverTimer.js';
+import { inBackground } from '../util/inBackground.js';
 
 export type BaselineBuildTarget = {
   kind: 'baseline';
@@ -80,6 +81,7 @@ export class BaselineService {
   private readonly unsubscribeBuilds: () => void;
   private readonly gcRoots: GcRoots;
   private closed = false;
+  private readonly logError = (text: string): void => this.options.logs.append('app', 'error', text);
 
   private constructor(
     private readonly options: BaselineServiceOptions,
@@ -89,24 +91,18 @@ export class BaselineService {
     this.storePathExists = options.storePathExists ?? pathExists;
     this.rollover = new RolloverTimer(
       () => this.nextRollover(),
-      () => void this.recomputeAll('a boundary rolled over'),
+      () => inBackground(this.recomputeAll('a boundary rolled over'), 'Recomputing baselines after a rollover', this.logError),
       this.now,
     );
     // A moved or deleted work tree sends no event (a watch follows the moved directory), so
     // every repository's path is looked at now and then; a missing one is retried the same way.
     this.missingPoll = setInterval(() => {
       for (const runtime of this.runtimes.values()) {
-        const wasMissing = runtime.computed?.state === 'missing';
-        void fs.stat(runtime.repo.path).then(
-          () => wasMissing,
-          () => !wasMissing,
-        ).then((changed) => {
-          if (changed) void this.recompute(runtime).then(() => this.announce());
-        });
+        inBackground(this.recomputeIfMovedOrBack(runtime), `Looking for ${runtime.repo.path}`, this.logError);
       }
     }, options.missingPollMs ?? 10_000);
     this.missingPoll.unref();
-    this.unsubscribeBuilds = options.onBuild((view) => void this.followBuild(view));
+    this.unsubscribeBuilds = options.onBuild((view) => inBackground(this.followBuild(view), 'Following a prebuild', this.logError));
     this.gcRoots = new GcRoots(path.join(options.stateDir, 'gcroots'), options.nixEnvironment);
   }
 
@@ -267,10 +263,11 @@ export class BaselineService {
       watcher: new RefWatcher(
         () => engine.watchPaths(),
         () => {
-          void this.recompute(runtime).then(() => {
+          const afterCommit = this.recompute(runtime).then(() => {
             this.rollover.kick();
             this.announce();
           });
+          inBackground(afterCommit, `Following a change in ${runtime.repo.path}`, this.logError);
         },
       ),
     };
@@ -309,13 +306,22 @@ export class BaselineService {
       if (computed.state !== 'ok' && !wasMissing) {
         this.options.logs.append('app', 'warn', `Baselines of "${repo.id}": ${computed.message ?? computed.state}`);
       }
-      if (wasMissing && computed.state === 'ok') void runtime.watcher.start();
+      if (wasMissing && computed.state === 'ok') inBackground(runtime.watcher.start(), `Watching ${repo.path} again`, this.logError);
       await this.refreshStorePresence(runtime);
       if (computed.state === 'ok') await this.pruneRoots(runtime);
     }).catch((error: unknown) => {
       this.options.logs.append('app', 'error', `Baselines of "${runtime.repo.id}" could not be computed: ${(error as Error).message}`);
     });
     return runtime.computing;
+  }
+
+  /** A work tree that disappeared, or came back, is computed again (and shown as such). */
+  private async recomputeIfMovedOrBack(runtime: TrackedRuntime): Promise<void> {
+    const wasMissing = runtime.computed?.state === 'missing';
+    const exists = await fs.stat(runtime.repo.path).then(() => true, () => false);
+    if (exists !== wasMissing) return;
+    await this.recompute(runtime);
+    this.announce();
   }
 
   /** Checks, once per computation, whether each built baseline's output is still in the store. */

@@ -43,7 +43,9 @@ export class RefWatcher {
       this.timer = null;
       if (this.closed) return;
       this.onChange();
-      void this.rewatch();
+      // rewatch() handles a directory that vanished or cannot be watched; anything else it
+      // might meet leaves the current watches in place until the next change lists again.
+      this.rewatch().catch(() => undefined);
     }, this.debounceMs);
     this.timer.unref();
   }

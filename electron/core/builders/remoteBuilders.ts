@@ -10,6 +10,7 @@ import { BuilderBarError } from '../errors.js';
 import type { LogSink } from '../logs/logSink.js';
 import type { SettingsStore } from '../settings/settingsStore.js';
 import { checkRemoteBuilder } from './checkRemoteBuilder.js';
+import { inBackground } from '../util/inBackground.js';
 
 export interface RemoteBuildersOptions {
   settings: Pick<SettingsStore, 'get' | 'update'>;
@@ -24,12 +25,13 @@ export class RemoteBuilders {
   private readonly listeners = new Set<(list: RemoteBuilderList) => void>();
   private readonly check: (builder: RemoteBuilder) => Promise<RemoteBuilderHealth>;
   private timer: NodeJS.Timeout | null = null;
+  private readonly logError = (text: string): void => this.options.logs.append('app', 'error', text);
 
   constructor(private readonly options: RemoteBuildersOptions) {
     this.check = options.check ?? ((builder) => checkRemoteBuilder(builder));
     const interval = options.intervalMs ?? 300_000;
     if (interval > 0) {
-      this.timer = setInterval(() => void this.checkNow(), interval);
+      this.timer = setInterval(() => inBackground(this.checkNow(), 'Checking the remote builders', this.logError), interval);
       this.timer.unref();
     }
   }

@@ -12,6 +12,7 @@ import { BuildHistory } from './buildHistory.js';
 import { buildLogSource } from '../logs/buildLogSource.js';
 import { derivationName, LOCAL_MACHINE } from './buildQueue.js';
 import { derivationSummary, startBuild, type BuildRun, type BuildTarget } from './buildRunner.js';
+import { inBackground } from '../util/inBackground.js';
 
 export interface BuildServiceOptions {
   stateDir: string;
@@ -109,7 +110,7 @@ export class BuildService {
       }
       logs.append(buildStream, 'info', `${names.get(change.drvPath) ?? derivationName(change.drvPath)}> ${change.line}`);
     });
-    void run.summary.then((summary) => this.finish(run, summary));
+    inBackground(run.summary.then((summary) => this.finish(run, summary)), `Finishing build ${run.id}`, (text) => logs.append('app', 'error', text));
     const view = viewOfRun(run);
     this.emit(view);
     return view;

@@ -4,6 +4,8 @@
  * builder is ready, so the queue shows everything the builder is busy with.
  */
 import type { ExternalBuild } from '../../ipc/contract.js';
+import type { LogSink } from '../logs/logSink.js';
+import { inBackground } from '../util/inBackground.js';
 import { GUEST_BUILD_DIRS_COMMAND, parseGuestBuildDirs } from './guestBuildDirs.js';
 
 export interface ExternalBuildWatcherOptions {
@@ -12,6 +14,8 @@ export interface ExternalBuildWatcherOptions {
   builderReady: () => boolean;
   /** Names of derivations Builder Bar's own builds are building on the builder right now. */
   ownBuilding: () => ReadonlySet<string>;
+  /** Where a failed poll is reported (the app log). */
+  logs: LogSink;
   intervalMs?: number;
   now?: () => number;
 }
@@ -24,7 +28,10 @@ export class ExternalBuildWatcher {
   private polling = false;
 
   constructor(private readonly options: ExternalBuildWatcherOptions) {
-    this.timer = setInterval(() => void this.poll(), options.intervalMs ?? 3_000);
+    this.timer = setInterval(
+      () => inBackground(this.poll(), 'Looking for builds others started on the builder', (text) => options.logs.append('app', 'error', text)),
+      options.intervalMs ?? 3_000,
+    );
     this.timer.unref();
   }
 

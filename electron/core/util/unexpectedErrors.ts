@@ -18,6 +18,25 @@ export function reportUnexpectedErrorsTo(sink: UnexpectedErrorSink): () => void 
   return () => sinks.delete(sink);
 }
 
+/**
+ * For a door's fire-and-forget work (writing a reply) that failed: the same places an unhandled
+ * rejection goes (the running core's app log; stderr when no core listens), with what it was.
+ */
+export function reportUnexpected(what: string, error: unknown): void {
+  const text = `${what} failed: ${error instanceof Error ? error.message : safeString(error)}`;
+  if (sinks.size === 0) {
+    console.error(`builder-bar: ${text}`);
+    return;
+  }
+  for (const sink of sinks) {
+    try {
+      sink(text);
+    } catch {
+      // A broken sink must not turn one error into two.
+    }
+  }
+}
+
 /** The one line an unexpected error becomes: what happened, the error, and where it came from. */
 export function describeUnexpected(reason: unknown): string {
   const detail = reason instanceof Error ? (reason.stack ?? `${reason.name}: ${reason.message}`) : safeString(reason);

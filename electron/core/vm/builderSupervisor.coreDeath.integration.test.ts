@@ -69,7 +69,7 @@ describe('after the core is killed', () => {
         const newline = text.indexOf('\n');
         if (newline >= 0) resolve(JSON.parse(text.slice(0, newline)) as { ready: boolean; pid?: number });
       });
-      void child.then((result) => reject(new Error(`the child core exited early: ${result.stderr.slice(-2000)}`)));
+      child.then((result) => reject(new Error(`the child core exited early: ${result.stderr.slice(-2000)}`)), reject);
     });
     expect(report).toMatchObject({ ready: true, sshPort: hostPort });
     const qemuPid = report.pid ?? 0;

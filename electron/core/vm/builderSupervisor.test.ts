@@ -166,6 +166,28 @@ describe('BuilderSupervisor without a guest', () => {
   });
 });
 
+describe('BuilderSupervisor when QEMU ends and the state dir refuses the cleanup', () => {
+  it('still shows the failure (not a builder stuck starting) and logs what it could not remove', async () => {
+    settings = { ...settings, hostPort: await freePort(), restartPolicy: { ...settings.restartPolicy, enabled: false } };
+    const files = vmFilesIn(paths.vmDir);
+    // A stand-in for QEMU that leaves a directory where its pid file goes (removing it fails, as
+    // on a state dir gone read-only), then exits.
+    const builder = supervisor(
+      profile({
+        qemuBinaryName: 'sh',
+        prepare: async () => ({ kernel: null, initrd: null, extra: {} }),
+        launchPlan: () => ({ command: '/bin/sh', args: ['-c', 'mkdir -p "$1/x"; sleep 0.3; exit 3', 'sh', files.pidFile], cwd: root, env: {} }),
+      }),
+    );
+    await builder.start({}).catch(() => undefined);
+    await builder.settled();
+    const status = builder.status();
+    expect(status.state).toBe('error');
+    expect(status.error?.message).toMatch(/QEMU|qemu|exit|code 3/);
+    expect(logged.some((line) => line.level === 'error' && line.text.includes("Could not remove the dead VM's pid file"))).toBe(true);
+  });
+});
+
 async function freePort(): Promise<number> {
   const port = await listenOnLoopback();
   const server = servers.pop();

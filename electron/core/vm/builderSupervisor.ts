@@ -17,6 +17,7 @@ import { BuilderBarError } from '../errors.js';
 import type { LogSink } from '../logs/logSink.js';
 import type { StatePaths } from '../paths.js';
 import { ensurePrivateDir } from '../util/atomicWrite.js';
+import { inBackground } from '../util/inBackground.js';
 import { FileTailer } from './fileTailer.js';
 import { findOnPath } from './guest-image/hostTools.js';
 import { guestStatsCommand, parseGuestStats } from './guestStats.js';
@@ -147,6 +148,7 @@ export class BuilderSupervisor {
    * `recover()`, so the first click on Start does not wait for it).
    */
   private readonly accelerators = new Map<ProfileName, Promise<Accelerator>>();
+  private readonly logError = (text: string): void => this.deps.logs.append('app', 'error', text);
 
   constructor(private readonly deps: SupervisorDeps) {
     this.timing = { ...defaultTiming, ...deps.timing };
@@ -220,7 +222,7 @@ export class BuilderSupervisor {
   async recover(): Promise<void> {
     this.assertOpen();
     await this.recoverRunningVm();
-    if (this.current.state === 'stopped') void this.warmUp();
+    if (this.current.state === 'stopped') inBackground(this.warmUp(), 'Preparing the builder profile', this.logError);
   }
 
   private async warmUp(): Promise<void> {
@@ -400,7 +402,7 @@ export class BuilderSupervisor {
     });
     this.runBoot(kind, (signal) => this.launch(kind, signal, preflightDone), (error) => preflightFailed(error));
     // The preflight settles with the boot at the latest.
-    void this.boot?.done.then(() => preflightDone());
+    this.boot?.done.then(() => preflightDone(), preflightFailed);
     return preflight;
   }
 
@@ -554,7 +556,7 @@ export class BuilderSupervisor {
       session: null,
     };
     this.vm = vm;
-    void input.process.exited.then((info) => this.onQemuExit(vm, info));
+    inBackground(input.process.exited.then((info) => this.onQemuExit(vm, info)), 'Handling the end of QEMU', this.logError);
     return vm;
   }
 
@@ -624,8 +626,9 @@ export class BuilderSupervisor {
   private startReadyTimers(vm: RunningVm): void {
     this.clearReadyTimers();
     this.statsFailures = 0;
-    void this.sampleGuest(vm);
-    this.statsTimer = setInterval(() => void this.sampleGuest(vm), this.timing.statsIntervalMs);
+    const sample = (): void => inBackground(this.sampleGuest(vm), "Reading the guest's stats", this.logError);
+    sample();
+    this.statsTimer = setInterval(sample, this.timing.statsIntervalMs);
     this.statsTimer.unref();
     this.stableTimer = setTimeout(() => {
       this.history = { attempts: 0, recentRestarts: [] };
@@ -706,7 +709,11 @@ export class BuilderSupervisor {
     if (vm) {
       await this.releaseVm(vm);
       if (this.vm === vm) this.vm = null;
-      await removeRuntimeFiles(this.files);
+      // A state dir that turned read-only (or a full disk) must not keep the builder "ready"
+      // with its QEMU gone: the failure is shown whatever happens to the cleanup.
+      await removeRuntimeFiles(this.files).catch((error: unknown) => {
+        this.logError(`Could not remove the dead VM's pid file, QMP socket or boot record in ${this.deps.paths.vmDir}: ${(error as Error).message}. Check that the state dir is writable; the next start replaces them.`);
+      });
     }
     const error: VmError = {
       message: failure.message,

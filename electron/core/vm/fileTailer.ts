@@ -29,7 +29,11 @@ export class FileTailer {
 
   start(): void {
     if (this.timer) return;
-    this.timer = setInterval(() => void this.poll(), this.options.pollMs ?? 100);
+    // readNew() catches what reading meets (a file QEMU has not created yet); a failure to close
+    // the file is retried with the next poll.
+    this.timer = setInterval(() => {
+      this.poll().catch(() => undefined);
+    }, this.options.pollMs ?? 100);
     this.timer.unref();
   }
 

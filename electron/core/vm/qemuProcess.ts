@@ -84,9 +84,15 @@ export async function spawnQemu(plan: LaunchPlan, outputFile: string): Promise<Q
     subprocess.unref();
     let detached = false;
     const exited = new Promise<ExitInfo>((resolve) => {
-      void subprocess.then((result) => {
-        if (!detached) resolve({ exitCode: result.exitCode ?? null, signal: result.signal ?? null });
-      });
+      const settle = (info: ExitInfo): void => {
+        if (!detached) resolve(info);
+      };
+      // `reject: false` makes execa report a failed process as a result; anything it still
+      // rejects with means the process is gone without a status.
+      subprocess.then(
+        (result) => settle({ exitCode: result.exitCode ?? null, signal: result.signal ?? null }),
+        () => settle({ exitCode: null, signal: null }),
+      );
     });
     return {
       pid,

@@ -43,7 +43,7 @@ describe('the builder-bar executable', () => {
         const newline = text.indexOf('\n');
         if (newline !== -1) resolve(text.slice(0, newline));
       });
-      void child.then((result) => reject(new Error(`serve exited (${result.exitCode}) before printing: ${result.stderr}`)));
+      child.then((result) => reject(new Error(`serve exited (${result.exitCode}) before printing: ${result.stderr}`)), reject);
     });
     return { child, line };
   }

@@ -145,7 +145,7 @@ describe('one writer of the wiring per state dir', { timeout: 60_000 }, () => {
         text += chunk.toString('utf8');
         if (text.includes('\n')) resolve(text.slice(0, text.indexOf('\n')));
       });
-      void child.then((result) => reject(new Error(`lock child exited early: ${String(result.stderr)}`)));
+      child.then((result) => reject(new Error(`lock child exited early: ${String(result.stderr)}`)), reject);
     });
     return { child, report: JSON.parse(line) as { acquired: boolean; pid?: number; owner?: { pid: number } } };
   }

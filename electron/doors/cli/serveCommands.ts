@@ -53,9 +53,11 @@ export async function serve(context: CommandContext, options: ServeCommandOption
   if (values.open === true) {
     try {
       page = await writeOpenPage(running.paths.stateDir, running.url);
-      void openInBrowser(page.path, io.env, process.platform, options.runOpener).then((reason) => {
-        if (reason) io.err(`Could not open a browser (${reason}); open the URL above by hand.`);
-      });
+      const couldNotOpen = (reason: string): void => io.err(`Could not open a browser (${reason}); open the URL above by hand.`);
+      openInBrowser(page.path, io.env, process.platform, options.runOpener).then(
+        (reason) => reason && couldNotOpen(reason),
+        (error: unknown) => couldNotOpen(error instanceof Error ? error.message : String(error)),
+      );
     } catch (error) {
       io.err(`Could not open a browser (writing the page to open failed: ${(error as Error).message}); open the URL above by hand.`);
     }

@@ -16,6 +16,7 @@ import { MAX_WIRE_MESSAGE_BYTES, type WireMessage } from '../../ipc/wire.js';
 import { invalidRequest, parseMessage } from '../wireRequests.js';
 import { LineSplitter } from './lineFraming.js';
 import { isSubscribe, socketMessageSchemaFor, type SocketFatal } from './socketProtocol.js';
+import { reportUnexpected } from '../../core/util/unexpectedErrors.js';
 
 /** Unix socket paths are limited to 104 bytes on macOS (108 on Linux), terminator included. */
 export const MAX_SOCKET_PATH_BYTES = 103;
@@ -102,9 +103,10 @@ export class SocketDoor {
       this.send(session, { id: message.id, reply: { ok: true, value: { subscribed: [...session.subscribed] } } });
       return;
     }
-    void dispatch(this.core, 'cli', message.name, message.input).then((reply) =>
-      this.send(session, { id: message.id, reply }),
-    );
+    // dispatch() answers every failure with an error envelope; only sending it can still fail.
+    dispatch(this.core, 'cli', message.name, message.input)
+      .then((reply) => this.send(session, { id: message.id, reply }))
+      .catch((error: unknown) => reportUnexpected(`Replying to "${message.name}" on the CLI socket`, error));
   }
 
   private broadcast(event: CoreEvent): void {

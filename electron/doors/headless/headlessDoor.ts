@@ -22,6 +22,7 @@ import { newAccessToken } from './accessToken.js';
 import { LogBackpressure } from './logBackpressure.js';
 import { checkHost, checkUpgrade, type RefusalStatus } from './requestChecks.js';
 import { respondWithText, serveStaticFile } from './staticFiles.js';
+import { reportUnexpected } from '../../core/util/unexpectedErrors.js';
 
 export const CONTENT_SECURITY_POLICY =
   "default-src 'self'; script-src 'self'; connect-src 'self' ws://127.0.0.1:*; style-src 'self' 'unsafe-inline'; img-src 'self' data:";
@@ -167,7 +168,10 @@ export class HeadlessDoor {
         return;
       }
       const { id, name, input } = parsed.message;
-      void dispatch(this.core, 'headless', name, input).then((reply) => send(client, { id, reply }));
+      // dispatch() answers every failure with an error envelope; only sending it can still fail.
+      dispatch(this.core, 'headless', name, input)
+        .then((reply) => send(client, { id, reply }))
+        .catch((error: unknown) => reportUnexpected(`Replying to "${name}" on the WebSocket`, error));
     });
   }
 

@@ -25,5 +25,5 @@ if (mode === 'try') {
 }
 process.stdin.resume();
 process.stdin.on('end', () => {
-  void lock.release().then(() => process.exit(0));
+  lock.release().then(() => process.exit(0), () => process.exit(1));
 });

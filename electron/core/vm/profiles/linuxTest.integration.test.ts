@@ -81,7 +81,8 @@ async function boot(marker: string): Promise<{ qemu: ResultPromise; prepared: Pr
     cwd: plan.cwd, env: plan.env, stdin: 'ignore', stdout: 'ignore', stderr: { file: files.qemuLog, append: true }, reject: false,
   });
   running.add(qemu);
-  void qemu.finally(() => running.delete(qemu));
+  // reject: false: the promise settles with QEMU's end, never with a rejection.
+  qemu.finally(() => running.delete(qemu)).catch(() => undefined);
   return { qemu, prepared, bootSeconds: (Date.now() - started) / 1000 };
 }
 
@@ -97,7 +98,7 @@ function sshArgs(command: string): string[] {
 async function waitForReady(qemu: ResultPromise, limitMs: number): Promise<{ stdout: string; ms: number }> {
   const started = Date.now();
   let exited = false;
-  void qemu.finally(() => { exited = true; });
+  qemu.finally(() => { exited = true; }).catch(() => undefined);
   while (Date.now() - started < limitMs) {
     if (exited) throw new Error(`QEMU exited during boot:\n${await readFile(files.qemuLog, 'utf8').catch(() => '')}`);
     const result = await execa('ssh', sshArgs(linuxTestProfile.readinessCommand), { reject: false, timeout: 10_000 });
