@@ -12,6 +12,7 @@
 import { useState } from 'react';
 import type { BaselinesList, Envelope, ErrorInfo } from '../api/contract.js';
 import { ErrorNote } from '../components/ErrorNote.js';
+import { inBackground } from '../components/background.js';
 import { useDoor, useMirror } from '../components/doorContext.js';
 import { RepoBaselinesView } from './RepoBaselinesView.js';
 import { RepoForm } from './RepoForm.js';
@@ -29,11 +30,14 @@ export function BaselinesPanel() {
   const run = (call: () => Promise<Envelope<BaselinesList>>): void => {
     setBusy(true);
     setError(null);
-    void call()
-      .then((reply) => {
+    inBackground('The baselines request failed', async () => {
+      try {
+        const reply = await call();
         if (!reply.ok) setError(reply.error);
-      })
-      .finally(() => setBusy(false));
+      } finally {
+        setBusy(false);
+      }
+    }, setError);
   };
 
   return (

@@ -8,6 +8,7 @@
 import { useId, useState } from 'react';
 import type { BaselinesList, Envelope, ErrorInfo } from '../api/contract.js';
 import { ErrorNote } from '../components/ErrorNote.js';
+import { inBackground } from '../components/background.js';
 import { FieldError, TextField } from '../components/TextField.js';
 import { timeSourceWords } from './baselineView.js';
 import { checkAddDraft, checkEditDraft, type IntervalPreset, type RepoDraft, type RepoDraftErrors, type RepoDraftField } from './repoDraft.js';
@@ -52,12 +53,15 @@ export function RepoForm(props: {
         if (request === null) return;
         setBusy(true);
         setRefusal(null);
-        void request
-          .then((reply) => {
+        inBackground(mode === 'add' ? 'Could not add the repository' : 'Could not save the repository settings', async () => {
+          try {
+            const reply = await request;
             if (reply.ok) done();
             else setRefusal(reply.error);
-          })
-          .finally(() => setBusy(false));
+          } finally {
+            setBusy(false);
+          }
+        }, setRefusal);
       }}
     >
       {mode === 'add' ? (

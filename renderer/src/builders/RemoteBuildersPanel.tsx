@@ -6,6 +6,7 @@
 import { useId, useState } from 'react';
 import type { Envelope, ErrorInfo, RemoteBuilderHealth, RemoteBuilderList } from '../api/contract.js';
 import { ErrorNote } from '../components/ErrorNote.js';
+import { inBackground, type FailureReport } from '../components/background.js';
 import { TextField } from '../components/TextField.js';
 import { useDoor, useMirror } from '../components/doorContext.js';
 import type { StateTone } from '../format/format.js';
@@ -70,7 +71,16 @@ function DraftField(props: {
   return <TextField {...props} value={props.draft[props.field]} />;
 }
 
-function AddBuilderForm({ busy, run }: { busy: boolean; run: (call: () => Promise<Envelope<RemoteBuilderList>>) => Promise<boolean> }) {
+function AddBuilderForm({
+  busy,
+  run,
+  report,
+}: {
+  busy: boolean;
+  run: (call: () => Promise<Envelope<RemoteBuilderList>>) => Promise<boolean>;
+  /** Where a failure that is not the core's answer shows: the panel's error. */
+  report: FailureReport;
+}) {
   const { door } = useDoor();
   const protocolId = useId();
   const [draft, setDraft] = useState<BuilderDraft>(emptyBuilderDraft);
@@ -90,12 +100,12 @@ function AddBuilderForm({ busy, run }: { busy: boolean; run: (call: () => Promis
         setTried(true);
         if (!check.ok) return;
         const builder = check.builder;
-        void run(() => door.api.addRemoteBuilder({ builder })).then((added) => {
-          if (added) {
+        inBackground('Could not add the builder', async () => {
+          if (await run(() => door.api.addRemoteBuilder({ builder }))) {
             setDraft(emptyBuilderDraft);
             setTried(false);
           }
-        });
+        }, report);
       }}
     >
       <div className="field-grid">
@@ -172,12 +182,17 @@ export function RemoteBuildersPanel() {
       ) : (
         <ul className="builds" aria-label="Remote builders">
           {builders.map((entry) => (
-            <BuilderItem key={entry.builder.id} entry={entry} busy={busy} run={(call) => void run(call)} />
+            <BuilderItem
+              key={entry.builder.id}
+              entry={entry}
+              busy={busy}
+              run={(call) => inBackground(`The request about builder ${entry.builder.id} failed`, () => run(call), setError)}
+            />
           ))}
         </ul>
       )}
       {error ? <ErrorNote error={error} /> : null}
-      {adding ? <AddBuilderForm busy={busy} run={run} /> : null}
+      {adding ? <AddBuilderForm busy={busy} run={run} report={setError} /> : null}
     </section>
   );
 }

@@ -6,6 +6,7 @@
 import { useState } from 'react';
 import type { ErrorInfo } from '../api/contract.js';
 import { ErrorNote } from '../components/ErrorNote.js';
+import { inBackground } from '../components/background.js';
 import { useDoor } from '../components/doorContext.js';
 import { TextField } from '../components/TextField.js';
 import { checkBuildDraft, emptyBuildDraft, type BuildDraft, type BuildDraftField } from './buildDraft.js';
@@ -44,7 +45,7 @@ export function BuildForm() {
       noValidate
       onSubmit={(event) => {
         event.preventDefault();
-        void submit();
+        inBackground('Could not start the build', submit, setError);
       }}
     >
       <div className="segmented" role="radiogroup" aria-label="What to build">

@@ -5,6 +5,7 @@
 import { useState } from 'react';
 import type { BuildView, ErrorInfo } from '../api/contract.js';
 import { ErrorNote } from '../components/ErrorNote.js';
+import { inBackground } from '../components/background.js';
 import { useDoor } from '../components/doorContext.js';
 import { isActiveBuild } from '../state/buildsMirror.js';
 import { buildDuration, buildStateTones, buildStateWords, derivationStateWords, describeProgress, describeTarget } from './buildWords.js';
@@ -70,7 +71,7 @@ export function BuildRow({ build, now }: { build: BuildView; now: number }) {
           {target}
         </span>
         {active ? (
-          <button type="button" className="danger small-button" disabled={cancelling} aria-busy={cancelling} onClick={() => void cancel()}>
+          <button type="button" className="danger small-button" disabled={cancelling} aria-busy={cancelling} onClick={() => inBackground('Could not cancel the build', cancel, setError)}>
             Cancel
           </button>
         ) : null}

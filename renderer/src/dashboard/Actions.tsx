@@ -5,6 +5,7 @@
 import { useState } from 'react';
 import type { Envelope, ErrorInfo, Status, VmState } from '../api/contract.js';
 import { ErrorNote } from '../components/ErrorNote.js';
+import { inBackground } from '../components/background.js';
 import { useDoor } from '../components/doorContext.js';
 import { availableActions } from '../format/format.js';
 
@@ -33,7 +34,7 @@ export function Actions({ state }: { state: VmState | null }) {
       className={className}
       disabled={!allowed[action] || inFlight !== null}
       aria-busy={inFlight === action}
-      onClick={() => void run(action, call)}
+      onClick={() => inBackground(`Could not ${label.toLowerCase()} the builder`, () => run(action, call), setError)}
     >
       {label}
     </button>

@@ -7,6 +7,7 @@ import { FieldError } from '../components/TextField.js';
 import { useId, useState, type ReactNode } from 'react';
 import type { ErrorInfo, Settings, SettingsEffects } from '../api/contract.js';
 import { ErrorNote } from '../components/ErrorNote.js';
+import { inBackground } from '../components/background.js';
 import { useDoor } from '../components/doorContext.js';
 import {
   checkDraft,
@@ -123,7 +124,7 @@ export function SettingsForm({ settings }: { settings: Settings | null }) {
         noValidate
         onSubmit={(event) => {
           event.preventDefault();
-          void save();
+          inBackground('Could not save the settings', save, setSaveError);
         }}
       >
         <div className="field-grid">

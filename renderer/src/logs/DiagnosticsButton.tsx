@@ -6,6 +6,7 @@
 import { useState } from 'react';
 import type { ErrorInfo } from '../api/contract.js';
 import { ErrorNote } from '../components/ErrorNote.js';
+import { inBackground } from '../components/background.js';
 import { useDoor } from '../components/doorContext.js';
 
 export function DiagnosticsButton() {
@@ -26,7 +27,7 @@ export function DiagnosticsButton() {
   };
   return (
     <span className="diagnostics">
-      <button type="button" disabled={busy} aria-busy={busy} onClick={() => void save()}>
+      <button type="button" disabled={busy} aria-busy={busy} onClick={() => inBackground('Could not save diagnostics', save, setError)}>
         {busy ? 'Saving…' : 'Save diagnostics'}
       </button>
       {saved ? (

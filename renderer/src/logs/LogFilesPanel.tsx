@@ -6,6 +6,7 @@
 import { useState } from 'react';
 import type { ErrorInfo, LogFile, LogSource } from '../api/contract.js';
 import { ErrorNote } from '../components/ErrorNote.js';
+import { inBackground } from '../components/background.js';
 import { useDoor } from '../components/doorContext.js';
 import { formatBytes } from '../format/format.js';
 
@@ -32,7 +33,7 @@ export function LogFilesPanel() {
     setOpen(next);
     setRevealed(null);
     // Fetched on every opening: sizes grow and build files come and go.
-    if (next) void load();
+    if (next) inBackground('Could not list the log files', load, setError);
   };
   const reveal = async (source: LogSource): Promise<void> => {
     setError(null);
@@ -61,7 +62,7 @@ export function LogFilesPanel() {
                   <span className="log-source">{file.source}</span>{' '}
                   <span className="mono small">{file.path}</span>{' '}
                   <span className="muted small">{formatBytes(file.sizeBytes)}</span>{' '}
-                  <button type="button" onClick={() => void reveal(file.source)} aria-label={`Reveal ${file.source} log file`}>
+                  <button type="button" onClick={() => inBackground(`Could not reveal the ${file.source} log file`, () => reveal(file.source), setError)} aria-label={`Reveal ${file.source} log file`}>
                     Reveal
                   </button>
                 </li>

@@ -26,6 +26,7 @@ import { Virtuoso, type VirtuosoHandle } from 'react-virtuoso';
 import type { LogLevel, LogLine, LogSource } from '../api/contract.js';
 import { ConnectionBanner } from '../components/ConnectionBanner.js';
 import { ErrorNote } from '../components/ErrorNote.js';
+import { inBackground } from '../components/background.js';
 import { useMirror } from '../components/doorContext.js';
 import { formatClock } from '../format/format.js';
 import { AnsiText } from './AnsiText.js';
@@ -247,7 +248,7 @@ export function LogsWindow() {
         <span className="muted small" aria-label="Lines not held" title="Lines let go by a ring buffer or the window's cap (trimmed), or never delivered because a source flooded (dropped)">
           {held.trimmed.toLocaleString()} trimmed · {held.dropped.toLocaleString()} dropped
         </span>
-        <button type="button" onClick={() => void copy()} title="Copies the selected lines, or every line shown when none is selected">
+        <button type="button" onClick={() => inBackground('Could not copy', copy, (error) => setCopied(error.message))} title="Copies the selected lines, or every line shown when none is selected">
           {selection ? 'Copy selected' : 'Copy'}
         </button>
         {selection ? (

@@ -9,6 +9,7 @@
 import { useEffect, useId, useState } from 'react';
 import type { Envelope, ErrorInfo, RequestOutput } from '../api/contract.js';
 import { ErrorNote } from '../components/ErrorNote.js';
+import { inBackground } from '../components/background.js';
 import { useDoor, useMirror } from '../components/doorContext.js';
 import { CopyableText } from './CopyableText.js';
 import {
@@ -23,11 +24,6 @@ import {
 } from './nixView.js';
 
 type Action = 'detect' | 'plan' | 'apply' | 'remove' | 'verify';
-
-/** A rejected call (the connection dropped) reads like any other error. */
-function lostConnection(error: unknown): ErrorInfo {
-  return { code: 'internal', message: `No answer from Builder Bar: ${error instanceof Error ? error.message : String(error)}`, hint: 'Check the connection banner, then try again.' };
-}
 
 export function NixPanel() {
   const { door } = useDoor();
@@ -54,12 +50,12 @@ export function NixPanel() {
       const reply = await call();
       if (reply.ok) done(reply.value);
       else setError(reply.error);
-    } catch (caught) {
-      setError(lostConnection(caught));
     } finally {
       setBusy(null);
     }
   };
+  /** A click's work: a rejected call (the connection dropped) reads like any other error. */
+  const act = (what: string, work: () => Promise<void>): void => inBackground(what, work, setError);
 
   const detect = (input: { confDir?: string }) => run('detect', () => door.api.detectNix(input), setDetection);
   const showPlan = (value: RequestOutput<'nix.plan'>) => {
@@ -71,15 +67,19 @@ export function NixPanel() {
   useEffect(() => {
     if (!connected || confDir !== null) return;
     let live = true;
-    void door.api
-      .getAppInfo({})
-      .then((reply) => {
+    inBackground(
+      'Could not look for Nix',
+      async () => {
+        const reply = await door.api.getAppInfo({});
         if (!live) return;
         const initial = reply.ok ? defaultConfDir(reply.value.platform, reply.value.stateDir) : '';
         setConfDir(initial);
-        void detect(initial === '' ? {} : { confDir: initial });
-      })
-      .catch((caught: unknown) => live && setError(lostConnection(caught)));
+        await detect(initial === '' ? {} : { confDir: initial });
+      },
+      (error) => {
+        if (live) setError(error);
+      },
+    );
     return () => {
       live = false;
     };
@@ -139,10 +139,10 @@ export function NixPanel() {
       </div>
 
       <div className="button-row" style={{ marginTop: 8 }}>
-        <button type="button" disabled={disabled} aria-busy={busy === 'detect'} onClick={() => void detect(target)}>
+        <button type="button" disabled={disabled} aria-busy={busy === 'detect'} onClick={() => act('Could not look for Nix', () => detect(target))}>
           Detect again
         </button>
-        <button type="button" disabled={disabled} aria-busy={busy === 'plan'} onClick={() => void run('plan', () => door.api.planNixWiring(target), showPlan)}>
+        <button type="button" disabled={disabled} aria-busy={busy === 'plan'} onClick={() => act('Could not plan the wiring', () => run('plan', () => door.api.planNixWiring(target), showPlan))}>
           Plan
         </button>
         <button
@@ -150,18 +150,19 @@ export function NixPanel() {
           className="primary"
           disabled={disabled || !canApply(plan, detection)}
           aria-busy={busy === 'apply'}
-          onClick={() => {
-            let applied = false;
-            void run('apply', () => door.api.applyNixWiring(target), (value) => {
-              applied = true;
-              setOutcome([value.summary]);
-              setEnvironment(value.environment);
-              setVerify(null);
-            }).then(() => {
+          onClick={() =>
+            act('Could not apply the wiring', async () => {
+              let applied = false;
+              await run('apply', () => door.api.applyNixWiring(target), (value) => {
+                applied = true;
+                setOutcome([value.summary]);
+                setEnvironment(value.environment);
+                setVerify(null);
+              });
               // What the files hold now: the same plan shows nothing left to write.
-              if (applied) void run('plan', () => door.api.planNixWiring(target), showPlan);
-            });
-          }}
+              if (applied) act('Could not plan the wiring again after applying it', () => run('plan', () => door.api.planNixWiring(target), showPlan));
+            })
+          }
         >
           Apply
         </button>
@@ -171,15 +172,17 @@ export function NixPanel() {
           disabled={busy !== null}
           aria-busy={busy === 'remove'}
           onClick={() =>
-            void run('remove', () => door.api.removeNixWiring({}), (value) => {
-              setOutcome([
-                ...(value.restored.length > 0 ? [`Restored ${value.restored.join(', ')}.`] : []),
-                ...(value.deleted.length > 0 ? [`Deleted ${value.deleted.join(', ')}.`] : []),
-                ...value.notes,
-              ]);
-              setPlan(null);
-              setVerify(null);
-            })
+            act('Could not remove the wiring', () =>
+              run('remove', () => door.api.removeNixWiring({}), (value) => {
+                setOutcome([
+                  ...(value.restored.length > 0 ? [`Restored ${value.restored.join(', ')}.`] : []),
+                  ...(value.deleted.length > 0 ? [`Deleted ${value.deleted.join(', ')}.`] : []),
+                  ...value.notes,
+                ]);
+                setPlan(null);
+                setVerify(null);
+              }),
+            )
           }
         >
           Remove
@@ -188,7 +191,7 @@ export function NixPanel() {
           type="button"
           disabled={disabled}
           aria-busy={busy === 'verify'}
-          onClick={() => void run('verify', () => door.api.verifyNixWiring(target), setVerify)}
+          onClick={() => act('Could not verify the wiring', () => run('verify', () => door.api.verifyNixWiring(target), setVerify))}
         >
           {busy === 'verify' ? 'Verifying… (starts the builder if needed)' : 'Verify'}
         </button>

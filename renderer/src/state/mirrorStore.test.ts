@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { ConnectionInfo, ConnectionSource } from '../api/connection.js';
 import type { BuilderBarApi, BuildView, EventName, EventPayload, LogLine, RemoteBuilderList, RepoBaselines, Settings, Status } from '../api/contract.js';
 import { sampleRepo } from '../baselines/sampleBaselines.js';
@@ -162,6 +162,32 @@ describe('the mirror store', () => {
     expect(mirror.store.getState().loadError?.message).toBe('core broke');
   });
 
+  it('shows why the page has nothing instead of loading forever when a fetch rejects, and recovers on reconnect', async () => {
+    const fake = fakeCore();
+    const answer = fake.api.getStatus;
+    // A reply the door could not deliver (an IPC failure, a socket that broke mid-send).
+    fake.api.getStatus = () => Promise.reject(new Error('the socket broke'));
+    const consoleError = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      const mirror = createMirrorStore(fake, { tailLines: 100, logCap: 100 });
+      fake.setConnection('open');
+      await settle();
+      // The Dashboard and the Logs window show this loadError; without it they say "Loading…" for good.
+      expect(mirror.store.getState().status).toBeNull();
+      expect(mirror.store.getState().loadError?.message).toMatch(/the socket broke/);
+      expect(consoleError).toHaveBeenCalled();
+
+      fake.api.getStatus = answer;
+      fake.setConnection('reconnecting');
+      fake.setConnection('open');
+      await settle();
+      expect(mirror.store.getState().status).toEqual(status);
+      expect(mirror.store.getState().loadError).toBeNull();
+    } finally {
+      consoleError.mockRestore();
+    }
+  });
+
   it('lists builds and remote builders once open, then merges build events by id', async () => {
     const fake = fakeCore();
     fake.core.builds = [build('old', 1, 'succeeded')];
@@ -211,8 +237,10 @@ describe('the mirror store', () => {
     fake.core.builds = [build('a', 1, 'running')];
     let releaseStatus: () => void = () => undefined;
     const slowStatus = fake.api.getStatus;
-    fake.api.getStatus = (input) => new Promise((resolve) => {
-      releaseStatus = () => void slowStatus(input).then(resolve);
+    fake.api.getStatus = (input) => new Promise((resolve, reject) => {
+      releaseStatus = () => {
+        slowStatus(input).then(resolve, reject);
+      };
     });
     const mirror = createMirrorStore(fake, { tailLines: 100, logCap: 100 });
     fake.setConnection('open');

@@ -8,6 +8,7 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { ConnectionSource } from '../api/connection.js';
 import type { BuilderBarApi, ErrorInfo } from '../api/contract.js';
+import { inBackground } from '../components/background.js';
 import { mergeBuild, removeBuild, replaceBuilds } from './buildsMirror.js';
 import { emptyLogs, emptyMirror, mergeLogLines, type Mirror } from './mirror.js';
 
@@ -77,6 +78,11 @@ export function createMirrorStore(
     if (status.ok && settings.ok && tail.ok && buildsOk && buildersOk && baselinesOk) store.setState({ loadError: null });
   };
 
+  // A fetch that rejects (a reply the door could not deliver, a handler that threw) must not
+  // leave the windows saying "Loading…" for good: it shows as the load error, and the next
+  // reconnect fetches everything again.
+  const refreshInBackground = (): void => inBackground('Could not load the state from Builder Bar', refresh, noteFailure);
+
   const unsubscribers = [
     api.on('status', (status) => store.setState({ status })),
     api.on('settings', (settings) => store.setState({ settings })),
@@ -93,12 +99,12 @@ export function createMirrorStore(
       if (info.state === 'open' && !wasOpen) {
         // A reconnect may land on a new core whose log sequence starts again: start afresh.
         store.setState({ logs: emptyLogs(options.logCap) });
-        void refresh();
+        refreshInBackground();
       }
     }),
   ];
 
-  if (connection.get().state === 'open') void refresh();
+  if (connection.get().state === 'open') refreshInBackground();
 
   return {
     store,
