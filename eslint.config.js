@@ -2,7 +2,7 @@
 // under plain Node, where an unhandled rejection ends the process, and a rejected promise
 // nobody awaits loses its error silently everywhere else. `void promise` is no escape here
 // (ignoreVoid: false): a fire-and-forget call must say what happens when it fails (`.catch`).
-// `npm test` runs this (`npm run lint`), so a new floating promise fails CI.
+// `npm test` runs this (`npm run lint`, after the typecheck), so a new floating promise fails CI.
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(

@@ -35,6 +35,14 @@ describe('prepareStateDir', () => {
     expect((await readdir(home)).sort()).toEqual(['.profile', 'Documents']);
   });
 
+  it("takes a directory that holds only Chromium's profile folder: the Electron shell puts it there before the core runs", async () => {
+    const dir = path.join(root, 'Builder Bar');
+    await mkdir(path.join(dir, 'electron'), { recursive: true });
+    await writeFile(path.join(dir, 'electron', 'Local State'), '{}');
+    await prepareStateDir(dir);
+    expect((await readdir(dir)).sort()).toEqual([STATE_DIR_MARKER, 'electron']);
+  });
+
   it('takes a new or empty directory, makes it 0700 and marks it as ours', async () => {
     const fresh = path.join(root, 'a', 'new', 'state');
     await prepareStateDir(fresh);

@@ -15,8 +15,12 @@ import { ensurePrivateDir, writeFileAtomic } from './util/atomicWrite.js';
 
 export const STATE_DIR_MARKER = '.builder-bar-state-dir';
 
-/** What a state dir of a version before the marker holds (any one suffices). */
-const EARLIER_STATE_ENTRIES: ReadonlySet<string> = new Set(['settings.json', 'keys', 'vm', 'nix-wiring.json']);
+/**
+ * What only a state dir of ours holds (any one suffices): what versions before the marker wrote,
+ * and `electron/`, Chromium's profile, which the Electron shell points into the state dir and
+ * which Chromium may create before the core first takes the directory.
+ */
+const EARLIER_STATE_ENTRIES: ReadonlySet<string> = new Set(['settings.json', 'keys', 'vm', 'nix-wiring.json', 'electron']);
 
 /** Entries that do not make a directory someone else's (Finder writes .DS_Store anywhere). */
 const IGNORED_ENTRIES: ReadonlySet<string> = new Set(['.DS_Store']);

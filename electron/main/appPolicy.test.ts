@@ -43,8 +43,8 @@ describe('userDataDirFor', () => {
     expect(userDataDirFor({ BUILDER_BAR_HOME: 'relative/dir' })).toBe(path.resolve('relative/dir', 'electron'));
   });
 
-  it("leaves Electron's default profile alone otherwise", () => {
-    expect(userDataDirFor({})).toBeNull();
-    expect(userDataDirFor({ BUILDER_BAR_HOME: '  ' })).toBeNull();
+  it("keeps it in the default state dir's electron folder otherwise, never in the state dir itself", () => {
+    expect(userDataDirFor({}, 'darwin', '/Users/me')).toBe('/Users/me/Library/Application Support/Builder Bar/electron');
+    expect(userDataDirFor({ BUILDER_BAR_HOME: '  ' }, 'linux', '/home/me')).toBe('/home/me/.local/state/builder-bar/electron');
   });
 });

@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { RENDERER_PAGES, type WindowKind } from './windowOptions.js';
+import { statePaths } from '../core/paths.js';
 
 /**
  * Builder Bar is a menu-bar app (LSUIElement): no Dock icon while it only lives in the menu
@@ -61,13 +62,12 @@ export function appLayout(input: AppLayoutInput): AppLayout {
 }
 
 /**
- * Chromium's profile (and Electron's single-instance lock, which is keyed by it) lives in the
- * state dir when BUILDER_BAR_HOME names one: instances on different state dirs (tests, a second
- * builder) then run side by side, and a test never touches the user's real profile. With no
- * BUILDER_BAR_HOME, Electron's default (per-user) profile is kept: null.
+ * Chromium's profile (and Electron's single-instance lock, which is keyed by it) lives in one
+ * folder of the state dir, `electron/`: instances on different state dirs (tests, a second
+ * builder) run side by side, and Chromium's own files never sit beside the settings and keys.
+ * (Electron's default profile on a Mac, ~/Library/Application Support/Builder Bar, is the state
+ * dir itself: Chromium would fill it before the core takes it.)
  */
-export function userDataDirFor(env: NodeJS.ProcessEnv): string | null {
-  const home = env.BUILDER_BAR_HOME;
-  if (!home || home.trim() === '') return null;
-  return path.join(path.resolve(home), 'electron');
+export function userDataDirFor(env: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform, home?: string): string {
+  return path.join(statePaths({ env, platform, ...(home !== undefined ? { home } : {}) }).stateDir, 'electron');
 }

@@ -212,8 +212,7 @@ async function shutdown(current: Shell): Promise<void> {
 function main(): void {
   // A stray rejected promise is reported (here and in the core's app log), never fatal.
   guardProcess(warn);
-  const userData = userDataDirFor(process.env);
-  if (userData !== null) app.setPath('userData', userData);
+  app.setPath('userData', userDataDirFor(process.env));
 
   if (!app.requestSingleInstanceLock()) {
     // The first instance gets 'second-instance' and opens its dashboard.

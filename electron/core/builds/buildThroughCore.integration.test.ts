@@ -14,6 +14,7 @@ import { freeLoopbackPort } from '../vm/testing/freeLoopbackPort.js';
 // dir, then a build submitted through the core. The build must wait for the builder (no
 // "Failed to find a machine" race), run there, and end in the queue as done on its machine.
 let core: Core;
+let root: string;
 let stateDir: string;
 let confDir: string;
 let nixFile: string;
@@ -21,9 +22,11 @@ const events: CoreEvent[] = [];
 const savedNixConfig = process.env.NIX_CONFIG;
 
 beforeAll(async () => {
-  stateDir = await mkdtemp(path.join(os.homedir(), '.bb-build-it-'));
-  confDir = path.join(stateDir, 'nixconf');
-  nixFile = path.join(stateDir, 'job.nix');
+  root = await mkdtemp(path.join(os.homedir(), '.bb-build-it-'));
+  // The state dir is the core's alone (it refuses a directory holding other files).
+  stateDir = path.join(root, 'state');
+  confDir = path.join(root, 'nixconf');
+  nixFile = path.join(root, 'job.nix');
   // This host is x86_64-linux too: forbid local builds, as a Mac's system mismatch would.
   process.env.NIX_CONFIG = 'max-jobs = 0';
   await writeFile(
@@ -46,7 +49,7 @@ afterAll(async () => {
   await core?.close({ stopBuilder: true });
   if (savedNixConfig === undefined) delete process.env.NIX_CONFIG;
   else process.env.NIX_CONFIG = savedNixConfig;
-  await rm(stateDir, { recursive: true, force: true });
+  await rm(root, { recursive: true, force: true });
 });
 
 /** A derivation for x86_64-linux whose /bin/sh builder runs `script` (builders have no PATH). */

@@ -16,6 +16,7 @@ import { freeLoopbackPort } from '../vm/testing/freeLoopbackPort.js';
 import { CLIENT_KEY_FILE } from '../vm/keyStore.js';
 
 let core: Core;
+let root: string;
 let stateDir: string;
 let confDir: string;
 const savedNixConfig = process.env.NIX_CONFIG;
@@ -37,8 +38,10 @@ async function ask<T>(name: string, input: unknown): Promise<T> {
 }
 
 beforeAll(async () => {
-  stateDir = mkdtempSync(path.join(os.tmpdir(), 'bb-nix-core-'));
-  confDir = path.join(stateDir, 'nixconf');
+  root = mkdtempSync(path.join(os.tmpdir(), 'bb-nix-core-'));
+  // The state dir is the core's alone (it refuses a directory holding other files).
+  stateDir = path.join(root, 'state');
+  confDir = path.join(root, 'nixconf');
   await fs.mkdir(confDir);
   // The user's own nix.conf: odd mode, no trailing newline; remove must give back exactly this.
   await fs.writeFile(path.join(confDir, 'nix.conf'), '# mine\nkeep-outputs = true\n# no newline at the end');
@@ -53,7 +56,7 @@ afterAll(async () => {
   await core?.close({ stopBuilder: true });
   if (savedNixConfig === undefined) delete process.env.NIX_CONFIG;
   else process.env.NIX_CONFIG = savedNixConfig;
-  await fs.rm(stateDir, { recursive: true, force: true });
+  await fs.rm(root, { recursive: true, force: true });
 });
 
 describe('nix.* through the core', () => {
@@ -112,7 +115,7 @@ describe('nix.* through the core', () => {
 
   it('refuses a conf dir that is not absolute at the door, and a plan with problems as wiring-refused, writing nothing', async () => {
     expect(await dispatch(core, 'cli', 'nix.plan', { confDir: 'nixconf' })).toMatchObject({ ok: false, error: { code: 'invalid-request', message: expect.stringContaining('confDir') } });
-    const broken = path.join(stateDir, 'broken');
+    const broken = path.join(root, 'broken');
     await fs.mkdir(broken);
     await fs.writeFile(path.join(broken, 'nix.conf'), 'keep-outputs = true\nthis line is not a setting\n');
     const before = await snapshotDir(broken);
