@@ -161,11 +161,12 @@ describe('kill -9 of QEMU while booting, ready and building', () => {
     const kills = soakCount(100, 3);
     const random = scenarioRandom('qemu kill');
     const tally = new Tally();
-    const seen = { atState: new Map<string, number>(), backByItself: 0, gaveUp: 0, slowestRecoveryMs: 0 };
+    const seen = { phases: new Map<Phase, number>(), atState: new Map<string, number>(), backByItself: 0, gaveUp: 0, slowestRecoveryMs: 0 };
 
     for (let i = 0; i < kills; i++) {
       const phase: Phase = soakMode === 'full' ? weightedPhase(random.next()) : (phases[i % phases.length] as Phase);
       const label = `kill ${i + 1} (${phase})`;
+      seen.phases.set(phase, (seen.phases.get(phase) ?? 0) + 1);
       try {
         const notReady = await ensureReady();
         if (notReady) throw new Error(`before the kill: ${notReady}`);
@@ -228,9 +229,10 @@ describe('kill -9 of QEMU while booting, ready and building', () => {
     }
 
     const atState = [...seen.atState].map(([state, count]) => `${count} ${state}`).join(', ');
+    const byPhase = [...seen.phases].map(([phase, count]) => `${count} ${phase}`).join(', ');
     await writeFigure(
       tally.figure('1-qemu-kill', 'kill -9 of QEMU while booting, ready, mid-build (ready again or visible give-up)', [
-        `seed ${random.seed}; QEMU was ${atState || 'never'} when killed; ${seen.backByItself} came back by themselves, ${seen.gaveUp} gave up visibly and came back on a start`,
+        `seed ${random.seed}; kills ${byPhase}; the builder was ${atState || 'never'} at the kill; ${seen.backByItself} came back by themselves, ${seen.gaveUp} gave up visibly and came back on a start`,
         `slowest recovery ${Math.round(seen.slowestRecoveryMs / 1000)} s; longest away from a stable state ${Math.round(stuck.longestMs / 1000)} s`,
       ]),
     );

@@ -119,7 +119,7 @@ export class Tally {
 
   lost(why: string): void {
     this.tried += 1;
-    if (this.failures.length < 50) this.failures.push(why);
+    if (this.failures.length < 50) this.failures.push(why.replace(/\s*\n\s*/g, ' | '));
   }
 
   get lostCount(): number {
