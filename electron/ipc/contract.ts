@@ -654,6 +654,7 @@ export const ErrorCodeSchema = z.enum([
   'timeout',
   'vm-failed',
   'wiring-refused', // a Nix wiring plan with problems, or a file changed since it was planned: nothing written
+  'disk', // the disk refused a read or write: full, read-only, no permission, too many open files
   'internal',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCodeSchema>;

@@ -11,7 +11,7 @@ export async function dispatch(core: Core, door: Door, name: unknown, input: unk
   if (!isRequestName(name)) {
     return {
       ok: false,
-      error: { code: 'invalid-request', message: `Unknown request ${JSON.stringify(name)}.`, hint: null },
+      error: { code: 'invalid-request', message: `Unknown request ${describeName(name)}.`, hint: null },
     };
   }
   const parsed = requests[name].input.safeParse(input ?? {});
@@ -32,4 +32,14 @@ export async function dispatch(core: Core, door: Door, name: unknown, input: unk
   } catch (error) {
     return { ok: false, error: toErrorInfo(error) };
   }
+}
+
+/**
+ * The name as a message may show it: any value can arrive here (Electron's IPC clones BigInts and
+ * cyclic objects, which JSON.stringify throws on), and a megabyte of name is not worth echoing.
+ */
+export function describeName(name: unknown): string {
+  if (typeof name === 'string') return JSON.stringify(name.length > 80 ? `${name.slice(0, 80)}…` : name);
+  if (name === null) return '(null)';
+  return `(a ${typeof name}, not a name)`;
 }

@@ -10,7 +10,7 @@
 import type { Core } from '../core/core.js';
 import type { Envelope } from '../ipc/contract.js';
 import { ipcChannels } from '../ipc/contract.js';
-import { dispatch } from '../ipc/dispatch.js';
+import { describeName, dispatch } from '../ipc/dispatch.js';
 import { checkSender, type IpcSender } from './senderCheck.js';
 
 /** The part of an `IpcMainInvokeEvent` the door reads. */
@@ -62,7 +62,7 @@ export function openIpcDoor(options: IpcDoorOptions): IpcDoor {
       rendererPages: options.rendererPages,
     });
     if (!verdict.trusted) {
-      options.onRefused(`Refused an IPC request ${JSON.stringify(name)}: ${verdict.reason}.`);
+      options.onRefused(`Refused an IPC request ${describeName(name)}: ${verdict.reason}.`);
       // An envelope, not a thrown error: Electron would wrap a throw in its own message and the
       // renderer expects the contract's shape from every door.
       return {

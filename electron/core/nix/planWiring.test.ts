@@ -142,6 +142,15 @@ describe('planWiring into a config directory', () => {
     expect(planned.problems[0]?.message).toContain('whitespace');
   });
 
+  it('refuses a conf dir that is a file, saying so, instead of failing with ENOTDIR', async () => {
+    const file = path.join(root, 'a-file');
+    await fs.writeFile(file, 'mine\n');
+    const planned = await plan({ target: { kind: 'confDir', dir: file } });
+    expect(planned.files).toEqual([]);
+    expect(planned.problems[0]?.message).toContain('is not a directory');
+    expect(await fs.readFile(file, 'utf8')).toBe('mine\n');
+  });
+
   it('writes Determinate Nix\'s settings to nix.custom.conf, never nix.conf', async () => {
     const planned = await plan({ target: { kind: 'system', determinate: true } });
     expect(planned.files.map((file) => file.path)).toContain('/etc/nix/nix.custom.conf');

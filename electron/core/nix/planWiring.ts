@@ -117,7 +117,7 @@ export async function planWiring(input: PlanInput): Promise<WiringPlan> {
   const layout = targetLayout(target);
   const problems: WiringProblem[] = [];
   if (target.kind === 'confDir') {
-    const problem = confDirProblem(target.dir);
+    const problem = confDirProblem(target.dir) ?? (await confDirKindProblem(target.dir));
     if (problem) {
       // Every file would carry the broken path; plan nothing.
       problems.push({ path: target.dir, message: problem, lineNumber: null });
@@ -223,4 +223,15 @@ export async function planWiring(input: PlanInput): Promise<WiringPlan> {
 /** The plan without the private key's bytes: what a door may show or send. */
 export function publicPlan(plan: WiringPlan): WiringPlan {
   return { ...plan, files: plan.files.map((file) => (file.secret ? { ...file, after: '' } : file)) };
+}
+
+/** A conf dir must be a directory (or not exist yet: apply makes it). */
+async function confDirKindProblem(dir: string): Promise<string | null> {
+  const stat = await fs.stat(dir).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return null;
+    if (error.code === 'ENOTDIR') return 'not-a-directory' as const;
+    throw error;
+  });
+  if (stat === null || (stat !== 'not-a-directory' && stat.isDirectory())) return null;
+  return `The config directory "${dir}" is not a directory (a file is in the way). Choose a directory you own, or a path that does not exist yet.`;
 }

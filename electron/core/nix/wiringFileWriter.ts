@@ -10,7 +10,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { BuilderBarError } from '../errors.js';
-import { writeFileAtomic } from '../util/atomicWrite.js';
+import { removeStaleTemps, writeFileAtomic } from '../util/atomicWrite.js';
 import { checkOperations } from './wiringBounds.js';
 import { sha256 } from './wiringRecord.js';
 import type { WiringTarget } from './wiringTarget.js';
@@ -113,5 +113,8 @@ export class DirectFileWriter implements WiringFileWriter {
           break;
       }
     }
+    // A write killed half-way (the app crashed, the Mac lost power) leaves its temp file beside
+    // the target; the target itself is whole either way. Tidy the user's directory now.
+    for (const file of new Set(operations.map((op) => op.file))) await removeStaleTemps(file);
   }
 }

@@ -71,6 +71,22 @@ function tempBeside(target: string): string {
   return path.join(path.dirname(target), `.${path.basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
 }
 
+/**
+ * Removes the temp files a write of `target` left when its process was killed between creating
+ * and renaming one (only names tempBeside makes: `.<name>.<12 hex digits>.tmp`). For files in a
+ * directory the user owns (a conf dir), so a crash leaves no litter there after the next write.
+ */
+export async function removeStaleTemps(target: string): Promise<void> {
+  const dir = path.dirname(target);
+  const pattern = new RegExp(`^\\.${escapeRegExp(path.basename(target))}\\.[0-9a-f]{12}\\.tmp$`);
+  const names = await fs.readdir(dir).catch(() => [] as string[]);
+  await Promise.all(names.filter((name) => pattern.test(name)).map((name) => fs.rm(path.join(dir, name), { force: true })));
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
 /** A directory fsync makes the rename itself durable; not every platform allows it. */
 async function syncDirectory(dir: string): Promise<void> {
   let handle: fs.FileHandle | undefined;
