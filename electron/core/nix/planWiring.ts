@@ -89,13 +89,17 @@ export interface PlanInput {
 interface CurrentFile {
   text: string | null;
   snapshot: FileSnapshot;
+  /** It exists but this user may not read it (the system target's key: root's, 0600). */
+  unreadable?: true;
 }
 
 async function readCurrent(file: string): Promise<CurrentFile> {
   const bytes = await fs.readFile(file).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return null;
+    if (error.code === 'EACCES' || error.code === 'EPERM') return 'unreadable' as const;
     throw error;
   });
+  if (bytes === 'unreadable') return { text: null, snapshot: { exists: true, sha256: null, mode: null }, unreadable: true };
   if (bytes === null) return { text: null, snapshot: { exists: false, sha256: null, mode: null } };
   const stat = await fs.stat(file);
   return { text: bytes.toString('utf8'), snapshot: { exists: true, sha256: sha256(bytes), mode: stat.mode & 0o7777 } };
@@ -151,6 +155,10 @@ export async function planWiring(input: PlanInput): Promise<WiringPlan> {
 
   const plan = async (role: WiringFileRole, file: string, defaultMode: number, content: (current: string | null) => string | null) => {
     const current = await readCurrent(file);
+    if (current.unreadable) {
+      planUnreadable(role, file, defaultMode);
+      return;
+    }
     const createdByUs = recorded.get(file)?.createdByUs ?? !current.snapshot.exists;
     const after = content(current.text);
     if (after === null) return;
@@ -171,6 +179,36 @@ export async function planWiring(input: PlanInput): Promise<WiringPlan> {
       createdByUs,
       secret,
       diff,
+    });
+  };
+
+  /**
+   * A file this user cannot read. After a system apply that is the client key (root's, 0600, as
+   * nix-daemon needs it): the record says what Builder Bar wrote there, and the admin script
+   * checks, as root, that the file still holds exactly that before it changes anything. Any
+   * other unreadable file, or a key Builder Bar did not write, is a problem to fix first.
+   */
+  const planUnreadable = (role: WiringFileRole, file: string, defaultMode: number): void => {
+    const ours = recorded.get(file);
+    if (role === 'client-key' && ours?.createdByUs) {
+      const change = ours.writtenSha256 === sha256(input.clientPrivateKey) ? 'none' : 'update';
+      files.push({
+        path: file,
+        role,
+        before: { exists: true, sha256: ours.writtenSha256, mode: defaultMode },
+        after: input.clientPrivateKey,
+        mode: defaultMode,
+        change,
+        createdByUs: true,
+        secret: true,
+        diff: change === 'none' ? '' : `replace ${file} (private key, mode 0600, content not shown)\n`,
+      });
+      return;
+    }
+    problems.push({
+      path: file,
+      lineNumber: null,
+      message: `${file} exists and this user may not read it (permission denied), so Builder Bar cannot tell what it holds. Check its owner and mode (ls -l ${file}); nothing was planned for it.`,
     });
   };
 
