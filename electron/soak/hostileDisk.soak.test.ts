@@ -27,6 +27,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { prepareStateDir } from '../core/stateDir.js';
 import { vmFilesIn, writeBootRecord } from '../core/vm/vmFiles.js';
 import { freeLoopbackPort } from '../core/vm/testing/freeLoopbackPort.js';
 import type { ErrorInfo, LogLine, Settings, Status } from '../ipc/contract.js';
@@ -97,7 +98,8 @@ async function prepare(stateDir: string, confDir: string, beforeServe?: () => Pr
   await fs.writeFile(path.join(confDir, 'nix.conf'), '# mine\nkeep-outputs = true\n# no newline at the end', { mode: 0o640 });
   await fs.chmod(path.join(confDir, 'nix.conf'), 0o640);
   const original = await snapshot(confDir);
-  await fs.mkdir(stateDir, { recursive: true, mode: 0o700 });
+  // A state dir an earlier run made (marked as ours), holding what that run left.
+  await prepareStateDir(stateDir);
   await beforeServe?.();
   const serve = await startServeChild(stateDir);
   serves.push(serve);
