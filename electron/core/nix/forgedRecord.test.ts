@@ -4,9 +4,8 @@
  * modes is refused with what to do, and nothing is touched; a record claiming Builder Bar
  * created a file it did not write cannot make remove delete that file.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BuilderBarError } from '../errors.js';
@@ -17,22 +16,21 @@ import { backupPathFor } from './wiringBounds.js';
 import { readWiringRecord, recordPath, sha256, writeWiringRecord, type WiringRecord, type WiringRecordFile } from './wiringRecord.js';
 import { targetLayout, type WiringTarget } from './wiringTarget.js';
 import { shRunner, snapshotTree, systemLayout, systemPlan, systemTarget, systemWriter } from './testing/systemTestbed.js';
+import { wiringSandbox, type WiringSandbox } from './testing/wiringFixtures.js';
 
+let sandbox: WiringSandbox;
 let root: string;
 let stateDir: string;
 let confDir: string;
 let marker: string;
 
 beforeEach(async () => {
-  root = mkdtempSync(path.join(os.tmpdir(), 'bb-forged-'));
-  stateDir = path.join(root, 'state');
-  confDir = path.join(root, 'conf');
+  sandbox = await wiringSandbox('bb-forged-');
+  ({ root, stateDir, confDir } = sandbox);
   marker = path.join(root, 'daemon-restarted');
-  await fs.mkdir(stateDir);
-  await fs.mkdir(confDir);
   await fs.mkdir(path.join(root, 'etc', 'nix'), { recursive: true });
 });
-afterEach(() => rmSync(root, { recursive: true, force: true }));
+afterEach(() => sandbox.remove());
 
 const created = (file: string, writtenSha256 = sha256('x')): WiringRecordFile => ({
   path: file, createdByUs: true, backupPath: null, originalMode: null, originalSha256: null, writtenSha256,

@@ -1,6 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BuilderBarError } from '../errors.js';
@@ -10,33 +8,23 @@ import { BLOCK_BEGIN, BLOCK_END } from './markedBlock.js';
 import { buildersValue, planWiring, publicPlan } from './planWiring.js';
 import { readWiringRecord } from './wiringRecord.js';
 import type { WiringTarget } from './wiringTarget.js';
+import { testBuilder, TEST_CLIENT_KEY, wiringSandbox, type WiringSandbox } from './testing/wiringFixtures.js';
 
-const builder: BuilderEndpoint = {
-  alias: 'builder-bar-linux',
-  port: 41234,
-  user: 'root',
-  systems: ['x86_64-linux'],
-  maxJobs: 1,
-  speedFactor: 1,
-  supportedFeatures: [],
-  hostPublicKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJBWcxb/Blaqt1auOtE+F8QUWrUotiC5qBJ+UuEWdVCb root@nixos',
-};
-const clientPrivateKey = '-----BEGIN OPENSSH PRIVATE KEY-----\nnot-a-real-key\n-----END OPENSSH PRIVATE KEY-----\n';
+const builder = testBuilder({ port: 41234, user: 'root' });
+const clientPrivateKey = TEST_CLIENT_KEY;
 
+let sandbox: WiringSandbox;
 let root: string;
 let stateDir: string;
 let confDir: string;
 let target: WiringTarget;
 
 beforeEach(async () => {
-  root = mkdtempSync(path.join(os.tmpdir(), 'bb-plan-'));
-  stateDir = path.join(root, 'state');
-  confDir = path.join(root, 'conf');
-  await fs.mkdir(stateDir);
-  await fs.mkdir(confDir);
+  sandbox = await wiringSandbox('bb-plan-');
+  ({ root, stateDir, confDir } = sandbox);
   target = { kind: 'confDir', dir: confDir };
 });
-afterEach(() => rmSync(root, { recursive: true, force: true }));
+afterEach(() => sandbox.remove());
 
 const plan = async (input: Partial<{ builder: BuilderEndpoint; target: WiringTarget }> = {}) =>
   planWiring({ target: input.target ?? target, builder: input.builder ?? builder, clientPrivateKey, record: await readWiringRecord(stateDir) });

@@ -4,40 +4,27 @@
  * next apply or remove tidies exactly those names and nothing else (the soak suite's kills of
  * `nix apply` found them).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { applyWiring, removeWiring } from './applyWiring.js';
-import type { BuilderEndpoint } from './builderEndpoint.js';
 import { planWiring } from './planWiring.js';
 import { readWiringRecord } from './wiringRecord.js';
+import { testBuilder, TEST_CLIENT_KEY, wiringSandbox, type WiringSandbox } from './testing/wiringFixtures.js';
 
-const builder: BuilderEndpoint = {
-  alias: 'builder-bar-linux',
-  port: 31022,
-  user: 'builder',
-  systems: ['x86_64-linux'],
-  maxJobs: 1,
-  speedFactor: 1,
-  supportedFeatures: [],
-  hostPublicKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJBWcxb/Blaqt1auOtE+F8QUWrUotiC5qBJ+UuEWdVCb root@nixos',
-};
-const clientPrivateKey = '-----BEGIN OPENSSH PRIVATE KEY-----\nnot-a-real-key\n-----END OPENSSH PRIVATE KEY-----\n';
+const builder = testBuilder();
+const clientPrivateKey = TEST_CLIENT_KEY;
 
-let root: string;
+let sandbox: WiringSandbox;
 let stateDir: string;
 let confDir: string;
 
 beforeEach(async () => {
-  root = mkdtempSync(path.join(os.tmpdir(), 'bb-stale-'));
-  stateDir = path.join(root, 'state');
-  confDir = path.join(root, 'conf');
-  await Promise.all([fs.mkdir(stateDir), fs.mkdir(confDir)]);
+  sandbox = await wiringSandbox('bb-stale-');
+  ({ stateDir, confDir } = sandbox);
   await fs.writeFile(path.join(confDir, 'nix.conf'), 'keep-outputs = true\n');
 });
-afterEach(() => rmSync(root, { recursive: true, force: true }));
+afterEach(() => sandbox.remove());
 
 const plan = async () =>
   planWiring({ target: { kind: 'confDir', dir: confDir }, builder, clientPrivateKey, clientKeySource: '/state/keys/client_ed25519', record: await readWiringRecord(stateDir) });

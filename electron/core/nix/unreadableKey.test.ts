@@ -6,44 +6,33 @@
  * files cannot be made unreadable to the root this test runs as, so the read is refused the
  * way macOS refuses it (EACCES), for that one path.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, expect, it, vi } from 'vitest';
 import { applyWiring } from './applyWiring.js';
-import type { BuilderEndpoint } from './builderEndpoint.js';
 import { planWiring } from './planWiring.js';
 import { readWiringRecord, sha256 } from './wiringRecord.js';
 import { targetLayout, type WiringTarget } from './wiringTarget.js';
+import { testBuilder, wiringSandbox, type WiringSandbox } from './testing/wiringFixtures.js';
 
-const builder: BuilderEndpoint = {
-  alias: 'builder-bar-linux',
-  port: 41234,
-  user: 'builder',
-  systems: ['x86_64-linux'],
-  maxJobs: 1,
-  speedFactor: 1,
-  supportedFeatures: [],
-  hostPublicKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJBWcxb/Blaqt1auOtE+F8QUWrUotiC5qBJ+UuEWdVCb root@nixos',
-};
+const builder = testBuilder({ port: 41234 });
 const key = (n: number): string => `-----BEGIN OPENSSH PRIVATE KEY-----\nkey-${n}\n-----END OPENSSH PRIVATE KEY-----\n`;
 
+let sandbox: WiringSandbox;
 let root: string;
 let stateDir: string;
 let target: WiringTarget;
 let keyFile: string;
 
 beforeEach(async () => {
-  root = mkdtempSync(path.join(os.tmpdir(), 'bb-unreadable-'));
-  stateDir = path.join(root, 'state');
-  await fs.mkdir(stateDir);
+  sandbox = await wiringSandbox('bb-unreadable-');
+  ({ root, stateDir } = sandbox);
   target = { kind: 'confDir', dir: path.join(root, 'conf') };
   keyFile = targetLayout(target).clientKey;
 });
 afterEach(() => {
   vi.restoreAllMocks();
-  rmSync(root, { recursive: true, force: true });
+  sandbox.remove();
 });
 
 const plan = async (clientPrivateKey: string) => planWiring({ target, builder, clientPrivateKey, record: await readWiringRecord(stateDir) });

@@ -4,33 +4,23 @@
  * apply writes nothing, remove leaves the link. Exercised on a config directory, whose files
  * a test can make links.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WiringPlanViewSchema } from '../../ipc/contract.js';
 import { applyWiring, removeWiring } from './applyWiring.js';
-import type { BuilderEndpoint } from './builderEndpoint.js';
 import { planWiring } from './planWiring.js';
 import { wiringPlanView } from './planView.js';
 import { linkProblemMessage } from './wiringLinks.js';
 import { readWiringRecord } from './wiringRecord.js';
 import type { WiringTarget } from './wiringTarget.js';
+import { testBuilder, TEST_CLIENT_KEY, wiringSandbox, type WiringSandbox } from './testing/wiringFixtures.js';
 
-const builder: BuilderEndpoint = {
-  alias: 'builder-bar-linux',
-  port: 31022,
-  user: 'builder',
-  systems: ['aarch64-linux'],
-  maxJobs: 4,
-  speedFactor: 1,
-  supportedFeatures: ['big-parallel'],
-  hostPublicKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJBWcxb/Blaqt1auOtE+F8QUWrUotiC5qBJ+UuEWdVCb root@nixos',
-};
-const clientPrivateKey = '-----BEGIN OPENSSH PRIVATE KEY-----\nnot-a-real-key\n-----END OPENSSH PRIVATE KEY-----\n';
+const builder = testBuilder({ systems: ['aarch64-linux'], maxJobs: 4, supportedFeatures: ['big-parallel'] });
+const clientPrivateKey = TEST_CLIENT_KEY;
 const managed = '# WARNING: this file is generated from the nix.* options in\n# your nix-darwin configuration. Do not edit it!\nbuild-users-group = nixbld\n';
 
+let sandbox: WiringSandbox;
 let root: string;
 let stateDir: string;
 let confDir: string;
@@ -38,16 +28,15 @@ let staticDir: string;
 let target: WiringTarget;
 
 beforeEach(async () => {
-  root = mkdtempSync(path.join(os.tmpdir(), 'bb-links-'));
-  stateDir = path.join(root, 'state');
-  confDir = path.join(root, 'conf');
+  sandbox = await wiringSandbox('bb-links-');
+  ({ root, stateDir, confDir } = sandbox);
   // Stands in for /etc/static: where nix-darwin's links point.
   staticDir = path.join(root, 'static');
-  await Promise.all([fs.mkdir(stateDir), fs.mkdir(confDir), fs.mkdir(staticDir)]);
+  await fs.mkdir(staticDir);
   await fs.writeFile(path.join(staticDir, 'nix.conf'), managed);
   target = { kind: 'confDir', dir: confDir };
 });
-afterEach(() => rmSync(root, { recursive: true, force: true }));
+afterEach(() => sandbox.remove());
 
 const plan = async () =>
   planWiring({ target, builder, clientPrivateKey, clientKeySource: '/state/keys/client_ed25519', record: await readWiringRecord(stateDir) });
