@@ -179,13 +179,19 @@ describe('BuilderSupervisor when QEMU ends and the state dir refuses the cleanup
         launchPlan: () => ({ command: '/bin/sh', args: ['-c', 'mkdir -p "$1/x"; sleep 0.3; exit 3', 'sh', files.pidFile], cwd: root, env: {} }),
       }),
     );
+    // The boot ends when QEMU does; the failure is reported just after, so wait for it (bounded).
+    const errored = new Promise<Status>((resolve) => {
+      builder.onStatus((next) => {
+        if (next.state === 'error') resolve(next);
+      });
+      setTimeout(() => resolve(builder.status()), 20_000).unref();
+    });
     await builder.start({}).catch(() => undefined);
-    await builder.settled();
-    const status = builder.status();
+    const status = await errored;
     expect(status.state).toBe('error');
     expect(status.error?.message).toMatch(/QEMU|qemu|exit|code 3/);
     expect(logged.some((line) => line.level === 'error' && line.text.includes("Could not remove the dead VM's pid file"))).toBe(true);
-  });
+  }, 30_000);
 });
 
 async function freePort(): Promise<number> {
