@@ -1,6 +1,8 @@
 /**
  * Builds the core: one object graph (paths, log hub, settings, the builder supervisor) behind
- * the `Core` interface. Every door adapts this one object; none holds state of its own.
+ * the `Core` interface. Every door adapts this one object; none holds state of its own. One
+ * NixLocator (the nixBinDir setting, then the environment's Nix) is handed to every service
+ * that runs Nix, so they all run the same one.
  */
 import os from 'node:os';
 import {
@@ -28,6 +30,8 @@ import { RemoteBuilders } from './builders/remoteBuilders.js';
 import { BuildService } from './builds/buildService.js';
 import { ExternalBuildWatcher } from './builds/externalBuilds.js';
 import { appliedBuildEnvironment } from './nix/appliedEnvironment.js';
+import { describeInstallation, nixInUseView, NixLocator } from './nix/nixInstallation.js';
+import { nixBinDirEffect, refuseUnusableNixBinDir } from './settings/nixBinDirSetting.js';
 import { nixHandlers } from './nix/nixHandlers.js';
 import { BuilderBarError } from './errors.js';
 import { createDiagnostics } from './diagnostics/createDiagnostics.js';
@@ -89,6 +93,18 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
   });
   const unsubscribeLogs = logs.subscribe((lines) => emit({ name: 'logs', payload: { lines } }));
 
+  // Which Nix every service runs: asked anew on each use (cheap: `nix --version` is cached per
+  // installation), so a changed setting applies to the next build without a restart.
+  const nix = new NixLocator({ env: options.env ?? process.env, setting: () => settingsStore.get().nixBinDir });
+  inBackground(
+    nix.resolve().then((resolution) => {
+      if (resolution.found) logs.append('app', 'info', `Using ${describeInstallation(resolution.installation)}.`);
+      else logs.append('app', 'warn', `No Nix to use: ${resolution.reason} ${resolution.hint}`);
+    }),
+    'Looking for Nix',
+    logError,
+  );
+
   const effectiveSettings = (): Settings =>
     options.profile ? { ...settingsStore.get(), profile: options.profile } : settingsStore.get();
 
@@ -101,6 +117,7 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
     stateDir: paths.stateDir,
     logs,
     buildEnvironment: () => appliedBuildEnvironment(paths.stateDir),
+    nix,
     builderReady: () => supervisor.status().state === 'ready',
     ensureBuilderReady: async () => {
       const status = await supervisor.start({ wait: true });
@@ -125,6 +142,7 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
     startBuild: (target) => builds.start(target),
     onBuild: (listener) => builds.onBuild(listener),
     nixEnvironment: () => appliedBuildEnvironment(paths.stateDir),
+    nix,
   });
   baselines.onChange((list) => emit({ name: 'baselines', payload: list }));
 
@@ -142,6 +160,7 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
       stateDir: paths.stateDir,
       logDir: paths.logDir,
       door,
+      nix: nixInUseView(await nix.resolve()),
     }),
     'status.get': async () => supervisor.status(),
     'vm.start': async (input) =>
@@ -161,6 +180,7 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
     },
     'settings.get': async () => settingsStore.get(),
     'settings.set': async (input) => {
+      await refuseUnusableNixBinDir(input.patch, nix);
       const { settings, changed, before } = await settingsStore.update(input.patch);
       const effects: SettingsEffects = await settingsEffects({
         changed,
@@ -169,6 +189,7 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
         state: supervisor.status().state,
         diskSizeGiB: () => supervisor.diskSizeGiB(),
       });
+      if (changed.includes('nixBinDir')) effects.messages.push(await nixBinDirEffect(nix));
       for (const message of effects.messages) logs.append('app', 'info', message);
       return { settings, effects };
     },
@@ -185,7 +206,7 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
     'baselines.removeRepo': async (input) => baselines.removeRepo(input.id),
     'baselines.updateRepo': async (input) => baselines.updateRepo(input.id, input.patch),
     'baselines.prebuild': async (input) => baselines.prebuild(input.repoId, input.branch),
-    ...nixHandlers({ paths, platform, logs, builder: supervisor }),
+    ...nixHandlers({ paths, platform, logs, builder: supervisor, nix }),
     'diagnostics.create': async (input) => {
       const result = await createDiagnostics(
         {
@@ -195,6 +216,7 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
           status: () => supervisor.status(),
           settings: () => settingsStore.get(),
           builds: () => ({ builds: builds.list(), external: externalBuilds.list() }),
+          nix,
         },
         input.outDir,
       );

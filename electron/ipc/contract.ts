@@ -137,7 +137,7 @@ export type Status = z.infer<typeof StatusSchema>;
 // Settings
 // ---------------------------------------------------------------------------------------------
 
-export const SETTINGS_VERSION = 3;
+export const SETTINGS_VERSION = 4;
 
 /**
  * The memory all log rings together may hold, whatever `logs.ringLines` says: 25 streams of a
@@ -219,6 +219,18 @@ export const RemoteBuilderListSchema = z.object({
 });
 export type RemoteBuilderList = z.infer<typeof RemoteBuilderListSchema>;
 
+/**
+ * An absolute directory path: never a relative one (it would depend on where the core started),
+ * never one that reads as an option, no whitespace or control characters (it is shown in one line
+ * and passed to execa as a path).
+ */
+export const NixBinDirSchema = z
+  .string()
+  .max(1024, 'a path of at most 1024 characters')
+  .refine((dir) => !dir.startsWith('-'), 'a path, not an option (it must not start with "-")')
+  .refine((dir) => dir.startsWith('/'), 'an absolute path (starting with /), e.g. /nix/var/nix/profiles/default/bin')
+  .refine((dir) => !/[\s\p{Cc}\u2028\u2029]/u.test(dir), 'no spaces, line breaks or control characters in the path');
+
 export const SettingsSchema = z.object({
   version: z.literal(SETTINGS_VERSION),
   profile: ProfileNameSchema,
@@ -252,6 +264,12 @@ export const SettingsSchema = z.object({
     .array(TrackedRepoSchema)
     .max(64)
     .refine((list) => new Set(list.map((r) => r.id)).size === list.length, 'each tracked repository needs its own id'),
+  /**
+   * The directory of the Nix to run (`nix`, `nix-build`, `nix-store`, `nix-daemon`), or null to
+   * find it: BUILDER_BAR_NIX_BIN_DIR, then PATH, then Nix's profile directories. The core also
+   * refuses a directory that holds no working Nix.
+   */
+  nixBinDir: NixBinDirSchema.nullable(),
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 
@@ -503,6 +521,25 @@ export type WiringVerifyResult = z.infer<typeof WiringVerifyResultSchema>;
 
 const Empty = z.object({}).strict();
 
+/**
+ * The Nix Builder Bar runs (detection, wiring, verify, builds, prebuilds): the `nixBinDir`
+ * setting's, BUILDER_BAR_NIX_BIN_DIR's, or the first found on PATH or in Nix's profile
+ * directories; or why there is none and what to do.
+ */
+export const NixInUseSchema = z.discriminatedUnion('found', [
+  z.object({
+    found: z.literal(true),
+    binDir: z.string(),
+    version: z.string(),
+    determinate: z.boolean(),
+    chosenBy: z.enum(['setting', 'environment', 'path', 'profile']),
+    /** Programs the directory lacks (`nix-daemon` at most: nix, nix-build and nix-store are required). */
+    missing: z.array(z.string()),
+  }),
+  z.object({ found: z.literal(false), reason: z.string(), hint: z.string() }),
+]);
+export type NixInUse = z.infer<typeof NixInUseSchema>;
+
 export const AppInfoSchema = z.object({
   version: z.string(),
   platform: z.string(),
@@ -510,6 +547,7 @@ export const AppInfoSchema = z.object({
   logDir: z.string(),
   /** Which door this client came through. */
   door: z.enum(['electron', 'headless', 'cli']),
+  nix: NixInUseSchema,
 });
 export type AppInfo = z.infer<typeof AppInfoSchema>;
 
@@ -655,6 +693,8 @@ export const ErrorCodeSchema = z.enum([
   'vm-failed',
   'wiring-refused', // a Nix wiring plan with problems, or a file changed since it was planned: nothing written
   'disk', // the disk refused a read or write: full, read-only, no permission, too many open files
+  'nix-missing', // no usable Nix where Builder Bar looks (the nixBinDir setting, BUILDER_BAR_NIX_BIN_DIR, PATH, Nix's profiles)
+  'nix-too-old', // the Nix in use lacks a feature; the message names the feature and the version it needs
   'internal',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCodeSchema>;

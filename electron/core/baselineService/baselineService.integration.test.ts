@@ -16,6 +16,8 @@ import { FLAKE_FULL_BUILD_COMMAND } from '../incremental/defaultFullBuild.js';
 import { generateProject, type GeneratedProject } from '../incremental/testing/generatedProject.js';
 import { writeOfflineNixConf } from '../incremental/testing/offlineNix.js';
 import { LogHub } from '../logs/logHub.js';
+import { environmentNix } from '../nix/nixInstallation.js';
+import { fakeInstallation, fixedNix } from '../nix/testing/fakeNix.js';
 import { SettingsStore } from '../settings/settingsStore.js';
 import { BaselineService, type BaselineServiceOptions } from './baselineService.js';
 
@@ -55,6 +57,7 @@ describe('BaselineService (real git, real Nix)', () => {
       stateDir,
       logs,
       buildEnvironment: async () => env,
+      nix: environmentNix(),
       builderReady: () => true,
       ensureBuilderReady: async () => undefined,
     });
@@ -66,6 +69,7 @@ describe('BaselineService (real git, real Nix)', () => {
       startBuild: (target) => builds.start(target),
       onBuild: (listener) => builds.onBuild(listener),
       nixEnvironment: async () => env,
+      nix: environmentNix(),
       missingPollMs: 300,
     });
     boundary = Math.floor(Date.now() / 1000 / DAY) * DAY;
@@ -84,6 +88,7 @@ describe('BaselineService (real git, real Nix)', () => {
       startBuild: (target) => builds.start(target),
       onBuild: (listener) => builds.onBuild(listener),
       nixEnvironment: async () => env,
+      nix: environmentNix(),
       ...extra,
     });
   }
@@ -147,14 +152,14 @@ describe('BaselineService (real git, real Nix)', () => {
     expect(ready.repos[0]!.branches[0]!.baseline.sha).toBe(base);
   });
 
-  it('refuses to prebuild a flake command for a path that Nix before 2.10 cannot read, before queueing anything', async () => {
+  it('refuses to prebuild a flake command for a path that the Nix in use (before 2.19) cannot read, before queueing anything', async () => {
     await project.commit(boundary - 3600, 'base', { A: 'a' });
     const odd = path.join(root, 'my project');
     await fs.rename(project.dir, odd);
-    await reopen({ hostNixVersion: async () => '2.9.1' });
+    await reopen({ nix: fixedNix(fakeInstallation('/opt/nix-2.18/bin', '2.18.1')) });
     await service.addRepo({ path: odd, fullBuild: [...FLAKE_FULL_BUILD_COMMAND] });
     const before = builds.list().length;
-    await expect(service.prebuild('my-project', 'main')).rejects.toThrow(/Nix 2\.9\.1 cannot read a flake at .*my project/);
+    await expect(service.prebuild('my-project', 'main')).rejects.toThrow(/Cannot prebuild the flake at .*my project: .* needs Nix >= 2\.19; \/opt\/nix-2\.18\/bin has Nix 2\.18\.1\./);
     expect(builds.list().length).toBe(before);
   });
 

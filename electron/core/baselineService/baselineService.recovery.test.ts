@@ -12,6 +12,7 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { BaselinesList } from '../../ipc/contract.js';
 import { createFixtureRepo, git } from '../baselines/gitFixtures.js';
 import { LogHub } from '../logs/logHub.js';
+import { environmentNix } from '../nix/nixInstallation.js';
 import { SettingsStore } from '../settings/settingsStore.js';
 import { BaselineService } from './baselineService.js';
 
@@ -68,7 +69,7 @@ it('a repository keeps following commits after one computation failed', async ()
     onBuild: () => () => undefined,
     nixEnvironment: async () => ({}),
     storePathExists: async () => false,
-    hostNixVersion: async () => null,
+    nix: environmentNix(),
   });
   await service.addRepo({ path: repo, id: 'app' }).catch(() => undefined);
   expect(tipOf(service.list())).toBe(first);

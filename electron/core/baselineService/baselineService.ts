@@ -9,7 +9,6 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { execa } from 'execa';
 import type {
   AddTrackedRepo,
   BaselinesList,
@@ -24,7 +23,7 @@ import { DEFAULT_FULL_BUILD_COMMAND } from '../incremental/defaultFullBuild.js';
 import { expandFullBuildCommand } from '../incremental/expandFullBuildCommand.js';
 import { assertRepoUrlReadable } from '../incremental/flakeUrlSupport.js';
 import type { LogSink } from '../logs/logSink.js';
-import { parseNixVersion } from '../nix/nixConfigParse.js';
+import type { NixResolver } from '../nix/nixInstallation.js';
 import type { SettingsStore } from '../settings/settingsStore.js';
 import { GcRoots } from './gcRoots.js';
 import { PrebuildRecords } from './prebuildRecords.js';
@@ -57,8 +56,8 @@ export interface BaselineServiceOptions {
   storePathExists?: (storePath: string) => Promise<boolean>;
   /** How often each repository's path is checked (moved away, or back again), ms. */
   missingPollMs?: number;
-  /** The host Nix's version (`2.8.0`), or null when unknown; default: `nix --version`. */
-  hostNixVersion?: () => Promise<string | null>;
+  /** The Nix that builds (its version decides what a full-build command may ask of it) and roots the results. */
+  nix: NixResolver;
 }
 
 interface TrackedRuntime {
@@ -103,7 +102,7 @@ export class BaselineService {
     }, options.missingPollMs ?? 10_000);
     this.missingPoll.unref();
     this.unsubscribeBuilds = options.onBuild((view) => inBackground(this.followBuild(view), 'Following a prebuild', this.logError));
-    this.gcRoots = new GcRoots(path.join(options.stateDir, 'gcroots'), options.nixEnvironment);
+    this.gcRoots = new GcRoots(path.join(options.stateDir, 'gcroots'), options.nixEnvironment, options.nix);
   }
 
   static async open(options: BaselineServiceOptions): Promise<BaselineService> {
@@ -221,7 +220,10 @@ export class BaselineService {
     }
     const sha = entry.baseline.sha;
     const argv = expandFullBuildCommand(runtime.repo.fullBuild, { rev: sha, repo: runtime.repo.path, branch });
-    await assertRepoUrlReadable(runtime.repo.fullBuild, runtime.repo.path, () => this.hostNixVersion());
+    await assertRepoUrlReadable(runtime.repo.fullBuild, runtime.repo.path, async () => {
+      const nix = await this.options.nix.resolve();
+      return nix.found ? nix.installation : null;
+    });
     const view = this.prebuildOf(runtime.repo, sha);
     if (view.state === 'queued' || view.state === 'building' || view.state === 'built') return this.list();
     const build = await this.options.startBuild({ kind: 'baseline', repoId, branch, rev: sha, argv });
@@ -230,12 +232,6 @@ export class BaselineService {
     await this.prebuilds.follow(build);
     this.announce();
     return this.list();
-  }
-
-  private async hostNixVersion(): Promise<string | null> {
-    if (this.options.hostNixVersion) return this.options.hostNixVersion();
-    const result = await execa('nix', ['--version'], { env: await this.options.nixEnvironment(), reject: false, stdin: 'ignore' });
-    return result.exitCode === 0 ? (parseNixVersion(result.stdout)?.version ?? null) : null;
   }
 
   /** After a wake-up: boundaries may have passed while asleep, refs may have moved. */

@@ -8,13 +8,15 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
+import type { NixResolver } from '../nix/nixInstallation.js';
 
 export class GcRoots {
   constructor(
     private readonly dir: string,
     /** The environment Nix runs in (the wiring's NIX_CONF_DIR …), as for builds. */
     private readonly env: () => Promise<Record<string, string>>,
-    private readonly nixStore = 'nix-store',
+    /** The Nix whose nix-store registers the root: the one that built it. */
+    private readonly nix: NixResolver,
   ) {}
 
   rootPath(repoId: string, sha: string): string {
@@ -25,7 +27,9 @@ export class GcRoots {
   async add(repoId: string, sha: string, outPath: string): Promise<string> {
     await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
     const root = this.rootPath(repoId, sha);
-    const result = await execa(this.nixStore, ['--realise', outPath, '--add-root', root, '--indirect'], {
+    const nix = await this.nix.resolve();
+    if (!nix.found) throw new Error(`nix-store --add-root cannot run: ${nix.reason}`);
+    const result = await execa(nix.installation.programs['nix-store'], ['--realise', outPath, '--add-root', root, '--indirect'], {
       env: await this.env(),
       reject: false,
       stdin: 'ignore',

@@ -8,6 +8,7 @@ import type { BuildSummary, BuildView, LogSource } from '../../ipc/contract.js';
 import { describeBuildTarget as describeTarget } from '../../ipc/describeBuildTarget.js';
 import { BuilderBarError } from '../errors.js';
 import type { LogSink } from '../logs/logSink.js';
+import type { NixResolver } from '../nix/nixInstallation.js';
 import { BuildHistory } from './buildHistory.js';
 import { buildLogSource } from '../logs/buildLogSource.js';
 import { derivationName, LOCAL_MACHINE } from './buildQueue.js';
@@ -19,6 +20,8 @@ export interface BuildServiceOptions {
   logs: LogSink;
   /** The environment that points Nix at the wiring Builder Bar applied ({} for the system's). */
   buildEnvironment: () => Promise<Record<string, string>>;
+  /** The Nix that builds: its nix-build and nix, by absolute path. */
+  nix: NixResolver;
   /** True when the builder can take a build now. */
   builderReady: () => boolean;
   /** Starts the builder if needed and resolves once it is ready; rejects with the reason. */
@@ -82,13 +85,18 @@ export class BuildService {
     return () => this.removedListeners.delete(listener);
   }
 
+  /** Starts a build; rejects (`nix-missing`) before queueing anything when there is no Nix to run. */
   async start(target: BuildTarget): Promise<BuildView> {
+    const nix = await this.options.nix.resolve();
+    if (!nix.found) throw new BuilderBarError('nix-missing', `Cannot build: ${nix.reason}`, nix.hint);
     const env = await this.options.buildEnvironment();
     const { logs } = this.options;
     // Set once the run has its id; Nix prints nothing before that (it starts after this returns).
     let stream: LogSource | null = null;
     const run = startBuild(target, {
       env,
+      nixBuildCommand: nix.installation.programs['nix-build'],
+      nixCommand: nix.installation.programs.nix,
       ...(this.options.builderReady() ? {} : { waitForBuilderReady: this.options.ensureBuilderReady }),
       onNixLine: (line, level) => {
         if (stream) logs.append(stream, level, line);

@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { BuilderBarError } from '../errors.js';
+import type { NixResolver } from '../nix/nixInstallation.js';
 import type { StatePaths } from '../paths.js';
 import { BUNDLE_PREFIX, bundleName } from './bundleName.js';
 import { redactSettings } from './redactSettings.js';
@@ -27,6 +28,8 @@ export interface DiagnosticsDeps {
   /** The settings the core uses, for when settings.json is missing or unreadable. */
   settings: () => unknown;
   builds: () => unknown;
+  /** The Nix Builder Bar runs (default: the environment's). */
+  nix?: NixResolver;
   now?: () => Date;
 }
 
@@ -71,7 +74,7 @@ export async function createDiagnostics(deps: DiagnosticsDeps, outDir?: string):
     ...(await logEntries(deps.paths.logDir)),
     await settingsEntry(deps),
     { name: 'status.json', text: `${JSON.stringify(deps.status(), null, 2)}\n` },
-    { name: 'versions.txt', text: await versionsReport(deps.platform) },
+    { name: 'versions.txt', text: await versionsReport(deps.platform, deps.nix) },
     ...(await wiringEntries(deps.paths.stateDir, deps.paths.keysDir)),
     { name: 'builds.json', text: `${JSON.stringify(deps.builds(), null, 2)}\n` },
   ];

@@ -1,11 +1,13 @@
 /**
  * `versions.txt` of a diagnostics bundle: Builder Bar, Node, Nix, QEMU and the OS. A tool that
  * is missing or hangs is reported as such; it never fails the bundle, since a broken Nix or
- * QEMU is often the very reason someone makes one.
+ * QEMU is often the very reason someone makes one. Nix is the one Builder Bar runs (the
+ * nixBinDir setting, or the one it found), named with its directory.
  */
 import os from 'node:os';
 import { execa } from 'execa';
 import { appVersion } from '../appVersion.js';
+import { describeInstallation, environmentNix, type NixResolver } from '../nix/nixInstallation.js';
 
 async function toolVersion(command: string, args: readonly string[]): Promise<string> {
   const result = await execa(command, args, { reject: false, timeout: 10_000, stdin: 'ignore' });
@@ -16,9 +18,14 @@ async function toolVersion(command: string, args: readonly string[]): Promise<st
   return result.stdout.split('\n')[0]?.trim() || '(no output)';
 }
 
-export async function versionsReport(platform: NodeJS.Platform): Promise<string> {
+async function nixVersion(resolver: NixResolver): Promise<string> {
+  const resolution = await resolver.resolve().catch((error: unknown) => ({ found: false as const, reason: (error as Error).message, hint: '' }));
+  return resolution.found ? describeInstallation(resolution.installation) : `unavailable (${resolution.reason})`;
+}
+
+export async function versionsReport(platform: NodeJS.Platform, nixResolver: NixResolver = environmentNix()): Promise<string> {
   const [nix, qemu] = await Promise.all([
-    toolVersion('nix', ['--version']),
+    nixVersion(nixResolver),
     toolVersion(os.arch() === 'arm64' && platform === 'darwin' ? 'qemu-system-aarch64' : 'qemu-system-x86_64', ['--version']),
   ]);
   return [

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BuilderBarError } from '../errors.js';
 import { FLAKE_FULL_BUILD_COMMAND, DEFAULT_FULL_BUILD_COMMAND } from './defaultFullBuild.js';
-import { assertRepoUrlReadable, nixVersionAtLeast, repoUrlNeedsDecoding } from './flakeUrlSupport.js';
+import { assertRepoUrlReadable, repoUrlNeedsDecoding } from './flakeUrlSupport.js';
 
 describe('flake URL support for odd repository paths', () => {
   it('knows which paths need decoding', () => {
@@ -11,28 +11,25 @@ describe('flake URL support for odd repository paths', () => {
     expect(repoUrlNeedsDecoding('/srv/a?b')).toBe(true);
   });
 
-  it('compares Nix versions by their numbers', () => {
-    expect(nixVersionAtLeast('2.8.0', [2, 10])).toBe(false);
-    expect(nixVersionAtLeast('2.9.2', [2, 10])).toBe(false);
-    expect(nixVersionAtLeast('2.10.0', [2, 10])).toBe(true);
-    expect(nixVersionAtLeast('2.18.1', [2, 10])).toBe(true);
-    expect(nixVersionAtLeast('2.29.0pre20250101_abc', [2, 10])).toBe(true);
-    expect(nixVersionAtLeast('3.0', [2, 10])).toBe(true);
-  });
+  const nix = (version: string | null) => async () => (version === null ? null : { version, binDir: '/opt/nix/bin' });
 
-  const version = (value: string | null) => async () => value;
-
-  it('refuses the flake command for a path Nix 2.8 cannot read, saying what to do', async () => {
-    const attempt = assertRepoUrlReadable(FLAKE_FULL_BUILD_COMMAND, '/Users/me/My Projects/app', version('2.8.0'));
+  it('refuses the flake command for a path Nix 2.8 cannot read, naming the feature, the version it needs and the Nix in use', async () => {
+    const attempt = assertRepoUrlReadable(FLAKE_FULL_BUILD_COMMAND, '/Users/me/My Projects/app', nix('2.8.0'));
     await expect(attempt).rejects.toBeInstanceOf(BuilderBarError);
-    await expect(attempt).rejects.toThrow(/Nix 2\.8\.0 cannot read a flake at \/Users\/me\/My Projects\/app/);
+    await expect(attempt).rejects.toMatchObject({ code: 'nix-too-old' });
+    await expect(attempt).rejects.toThrow(/Cannot prebuild the flake at \/Users\/me\/My Projects\/app/);
+    await expect(attempt).rejects.toThrow(/needs Nix >= 2\.19; \/opt\/nix\/bin has Nix 2\.8\.0\./);
   });
 
-  it('lets everything else through, asking Nix for its version only when it matters', async () => {
-    await expect(assertRepoUrlReadable(FLAKE_FULL_BUILD_COMMAND, '/Users/me/My Projects/app', version('2.18.1'))).resolves.toBeUndefined();
-    await expect(assertRepoUrlReadable(FLAKE_FULL_BUILD_COMMAND, '/Users/me/My Projects/app', version(null))).resolves.toBeUndefined();
-    const notAsked = async (): Promise<string> => {
-      throw new Error('Nix was asked for its version');
+  it('refuses it for Nix 2.18 too: only 2.19 reads percent-encoded flake URLs (rl-2.19)', async () => {
+    await expect(assertRepoUrlReadable(FLAKE_FULL_BUILD_COMMAND, '/srv/a b', nix('2.18.1'))).rejects.toThrow(/has Nix 2\.18\.1/);
+  });
+
+  it('lets everything else through, asking for the Nix only when it matters', async () => {
+    await expect(assertRepoUrlReadable(FLAKE_FULL_BUILD_COMMAND, '/Users/me/My Projects/app', nix('2.34.8'))).resolves.toBeUndefined();
+    await expect(assertRepoUrlReadable(FLAKE_FULL_BUILD_COMMAND, '/Users/me/My Projects/app', nix(null))).resolves.toBeUndefined();
+    const notAsked = async (): Promise<null> => {
+      throw new Error('Nix was asked for');
     };
     await expect(assertRepoUrlReadable(FLAKE_FULL_BUILD_COMMAND, '/srv/app', notAsked)).resolves.toBeUndefined();
     await expect(assertRepoUrlReadable(DEFAULT_FULL_BUILD_COMMAND, '/Users/me/My Projects/app', notAsked)).resolves.toBeUndefined();

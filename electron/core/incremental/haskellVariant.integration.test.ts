@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateProject } from './testing/generatedProject.js';
-import { writeOfflineNixConf, type NixEnvironment } from './testing/offlineNix.js';
+import { nixProgram, writeOfflineNixConf, type NixEnvironment } from './testing/offlineNix.js';
 
 const resources = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'resources', 'nix');
 const helper = path.join(resources, 'incremental.nix');
@@ -39,13 +39,13 @@ const stubPkgs = `{
 }`;
 
 async function evaluate(expression: string): Promise<unknown> {
-  const { stdout } = await execa('nix-instantiate', ['--eval', '--strict', '--json', '--expr', expression], { env, stdin: 'ignore' });
+  const { stdout } = await execa(await nixProgram('nix-instantiate'), ['--eval', '--strict', '--json', '--expr', expression], { env, stdin: 'ignore' });
   return JSON.parse(stdout) as unknown;
 }
 
 describe('the Haskell variant', () => {
   it.each(['incremental.nix', 'project-template/incremental.nix', 'flake-template/flake.nix'])('%s parses', async (file) => {
-    const { exitCode } = await execa('nix-instantiate', ['--parse', path.join(resources, file)], { env, stdin: 'ignore' });
+    const { exitCode } = await execa(await nixProgram('nix-instantiate'), ['--parse', path.join(resources, file)], { env, stdin: 'ignore' });
     expect(exitCode).toBe(0);
   });
 

@@ -12,12 +12,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseNixVersion } from '../nix/nixConfigParse.js';
+import { nixHas } from '../nix/nixFeatures.js';
+import { environmentNix } from '../nix/nixInstallation.js';
 import { DEFAULT_FULL_BUILD_COMMAND, FLAKE_FULL_BUILD_COMMAND } from './defaultFullBuild.js';
-import { assertRepoUrlReadable, nixVersionAtLeast } from './flakeUrlSupport.js';
+import { assertRepoUrlReadable } from './flakeUrlSupport.js';
 import { expandFullBuildCommand } from './expandFullBuildCommand.js';
 import { generateProject, type GeneratedProject } from './testing/generatedProject.js';
-import { nixMessages, nixStore, runNix, writeOfflineNixConf, type NixEnvironment } from './testing/offlineNix.js';
+import { nixMessages, nixProgram, nixStore, runNix, writeOfflineNixConf, type NixEnvironment } from './testing/offlineNix.js';
 
 const DAY = 86_400;
 // 2023-11-14 22:13:20 UTC; the current commit lands the next day, after the boundary.
@@ -74,7 +75,7 @@ async function outputsOf(drvPath: string): Promise<{ out: string; intermediates:
 }
 
 async function instantiate(project: GeneratedProject, attr: string, args: string[]): Promise<string> {
-  const { stdout } = await execa('nix-instantiate', [path.join(project.dir, 'nix', 'incremental.nix'), ...args, '-A', attr], {
+  const { stdout } = await execa(await nixProgram('nix-instantiate'), [path.join(project.dir, 'nix', 'incremental.nix'), ...args, '-A', attr], {
     env,
     stdin: 'ignore',
   });
@@ -204,11 +205,10 @@ describe('the generic helper, flake form (the baseline input overridden)', () =>
   it('a repository whose path has a space, # and ?: built where Nix decodes its URL, refused up front where it cannot', async () => {
     const { project, baseline } = await twoCommitProject('flake dir #2?x');
     const fullBuild = expandFullBuildCommand(FLAKE_FULL_BUILD_COMMAND, { rev: baseline, repo: project.dir, branch: 'main' });
-    const version = parseNixVersion((await execa('nix', ['--version'], { env })).stdout)?.version ?? null;
-    expect(version).not.toBeNull();
+    const nix = await environmentNix().require();
     const full = await runNix([...fullBuild, '--json'], env);
-    if (nixVersionAtLeast(version!, [2, 10])) {
-      await expect(assertRepoUrlReadable(FLAKE_FULL_BUILD_COMMAND, project.dir, async () => version)).resolves.toBeUndefined();
+    if (nixHas(nix.version, 'flake-url-percent-decoding')) {
+      await expect(assertRepoUrlReadable(FLAKE_FULL_BUILD_COMMAND, project.dir, async () => nix)).resolves.toBeUndefined();
       expectSuccess(full);
       const [fullResult] = JSON.parse(full.stdout) as Array<{ drvPath: string }>;
       // The same derivation as the nix-build form of this baseline: the override took the sha.
@@ -217,7 +217,7 @@ describe('the generic helper, flake form (the baseline input overridden)', () =>
       // This Nix (2.8 on Debian) misreads the percent-encoded path with a git error that names no
       // cause; Builder Bar says why before running it.
       expect(full.exitCode).not.toBe(0);
-      await expect(assertRepoUrlReadable(FLAKE_FULL_BUILD_COMMAND, project.dir, async () => version)).rejects.toThrow(/cannot read a flake at .*flake dir #2\?x/);
+      await expect(assertRepoUrlReadable(FLAKE_FULL_BUILD_COMMAND, project.dir, async () => nix)).rejects.toThrow(/Cannot prebuild the flake at .*flake dir #2\?x: .* needs Nix >= 2\.19; /);
     }
   });
 

@@ -8,14 +8,18 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { SettingsSchema, type ProfileName, type RemoteBuilder, type Settings } from '../../ipc/contract.js';
+import type { ProfileName, RemoteBuilder, Settings } from '../../ipc/contract.js';
 import type { StatePaths } from '../paths.js';
 import { defaultSettings } from '../settings/defaults.js';
+import { migrateSettings } from '../settings/migrations.js';
+import { repairSettings } from '../settings/repairSettings.js';
+import { hostLimits } from '../settings/validateSettings.js';
 import { resolveProfile } from '../supervisorWiring.js';
 import { CLIENT_KEY_FILE, ensureInstallKeys } from '../vm/keyStore.js';
 import { isQemuProcess } from '../vm/qemuProcess.js';
 import { readBootRecord, vmFilesIn } from '../vm/vmFiles.js';
 import { BUILDER_ALIAS, type BuilderEndpoint } from './builderEndpoint.js';
+import { NixLocator } from './nixInstallation.js';
 
 export interface WiringInputs {
   builder: BuilderEndpoint;
@@ -35,16 +39,32 @@ export function builderSystem(profile: ProfileName, arch: string = os.arch()): s
   return 'x86_64-linux';
 }
 
+/**
+ * settings.json as the core reads it: migrated from an older version, each bad value replaced by
+ * its default (repairSettings.ts); all defaults when the file is missing or unusable.
+ */
 export async function readSettingsFile(file: string, platform: NodeJS.Platform = process.platform): Promise<Settings> {
   const text = await fs.readFile(file, 'utf8').catch(() => null);
   if (text === null) return defaultSettings(platform);
   try {
-    const parsed = SettingsSchema.safeParse(JSON.parse(text));
-    if (parsed.success) return parsed.data;
+    const raw: unknown = JSON.parse(text);
+    if (typeof raw === 'object' && raw !== null && !Array.isArray(raw)) {
+      const migrated = migrateSettings(raw as Record<string, unknown>).value;
+      return repairSettings({ migrated, defaults: defaultSettings(platform), limits: hostLimits(), file }).settings;
+    }
   } catch {
-    // fall through: an unreadable file is the settings store's to report
+    // fall through: an unreadable file (or one from a newer Builder Bar) is the settings store's to report
   }
   return defaultSettings(platform);
+}
+
+/**
+ * The Nix a command without a core runs, as the core would: the state dir's nixBinDir setting,
+ * then BUILDER_BAR_NIX_BIN_DIR, PATH and Nix's profile directories of `env`.
+ */
+export async function nixLocatorFromState(paths: StatePaths, env: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform): Promise<NixLocator> {
+  const { nixBinDir } = await readSettingsFile(paths.settingsFile, platform);
+  return new NixLocator({ env, setting: () => nixBinDir });
 }
 
 export async function wiringInputsFromState(paths: StatePaths, platform: NodeJS.Platform = process.platform): Promise<WiringInputs> {

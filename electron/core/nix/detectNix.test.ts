@@ -1,12 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { DAEMON_SOCKET, DETERMINATE_CUSTOM_CONF, detectNix, NIX_DARWIN_BUILDER_PLIST, type DetectDeps } from './detectNix.js';
+import { DAEMON_SOCKET, DETERMINATE_CUSTOM_CONF, detectNix, NIX_DARWIN_BUILDER_PLIST, type DetectDeps, type DetectOptions } from './detectNix.js';
+import { parseNixVersion } from './nixConfigParse.js';
+import type { NixResolution } from './nixInstallation.js';
+import { fakeInstallation } from './testing/fakeNix.js';
 
 const fixture = (name: string) => readFileSync(fileURLToPath(new URL(`../../../resources/nix/fixtures/${name}`, import.meta.url)), 'utf8');
 
 interface World {
+  /** What `nix --version` prints; null: no Nix found. */
   version?: string | null;
+  /** Every command detection ran, program first. */
+  ran?: string[][];
   config?: string;
   daemon?: boolean;
   files?: Record<string, string>;
@@ -24,8 +30,7 @@ function deps(world: World): DetectDeps {
     user: world.user ?? 'alice',
     platform: world.platform ?? 'darwin',
     async run(command, args) {
-      if (command === 'which') return { exitCode: 0, stdout: '/nix/var/nix/profiles/default/bin/nix\n', stderr: '' };
-      if (args[0] === '--version') return world.version === null ? null : { exitCode: 0, stdout: world.version ?? fixture('version-2.8.txt'), stderr: '' };
+      (world.ran ??= []).push([command, ...args]);
       // Nix 2.8 has no `config show`; detection must fall back to `show-config`.
       if (args.includes('config')) return { exitCode: 1, stdout: '', stderr: "error: 'config' is not a recognised command" };
       if (args.includes('show-config')) return { exitCode: 0, stdout: world.config ?? fixture('show-config-2.8.json'), stderr: '' };
@@ -42,21 +47,37 @@ function deps(world: World): DetectDeps {
   };
 }
 
+const PROFILE_BIN = '/nix/var/nix/profiles/default/bin';
+
+/** The Nix the locator found for this world (nixInstallation.ts; its own tests cover the search). */
+function nixOf(world: World): NixResolution {
+  if (world.version === null) return { found: false, reason: 'Nix was not found on PATH or in Nix\'s profile directories (/nix/var/nix/profiles/default/bin).', hint: 'Install Nix (https://nixos.org/download).' };
+  const parsed = parseNixVersion(world.version ?? fixture('version-2.8.txt'));
+  if (!parsed) throw new Error('the world\'s version is not a Nix version line');
+  return { found: true, installation: { ...fakeInstallation(PROFILE_BIN, parsed.version), determinate: parsed.determinate } };
+}
+
+function detect(world: World, options: DetectOptions = {}) {
+  return detectNix(deps(world), { nix: nixOf(world), ...options });
+}
+
 describe('detectNix', () => {
   it('says Nix is missing, with how to install it, and stops there', async () => {
-    const detection = await detectNix(deps({ version: null }));
+    const world: World = { version: null };
+    const detection = await detect(world);
     expect(detection.found).toBe(false);
-    expect(detection.problems).toEqual([expect.objectContaining({ code: 'nix-missing', blocking: true })]);
+    expect(detection.problems).toEqual([expect.objectContaining({ code: 'nix-missing', blocking: true, message: expect.stringContaining('profile directories') })]);
+    expect(world.ran ?? []).toEqual([]);
   });
 
   it('single-user Nix (as here): version, mode, trusted, nothing in the way', async () => {
-    const detection = await detectNix(deps({ platform: 'linux', user: 'root' }));
+    const detection = await detect({ platform: 'linux', user: 'root' });
     expect(detection).toMatchObject({ found: true, version: '2.8.0', mode: 'single-user', trusted: true, determinate: false, builders: '@/etc/nix/machines' });
     expect(detection.problems).toEqual([]);
   });
 
   it('a daemon and a user not in trusted-users: says the builders are silently ignored and how to fix it', async () => {
-    const detection = await detectNix(deps({ daemon: true }));
+    const detection = await detect({ daemon: true });
     expect(detection.mode).toBe('daemon');
     expect(detection.trusted).toBe(false);
     const problem = detection.problems.find((entry) => entry.code === 'user-not-trusted');
@@ -65,14 +86,13 @@ describe('detectNix', () => {
   });
 
   it('trusts a member of a listed @group (recorded config with trusted-users = root @admin alice)', async () => {
-    const detection = await detectNix(deps({ daemon: true, user: 'bob', groups: ['staff', 'admin'], config: fixture('show-config-2.8-trusted-group.json') }));
+    const detection = await detect({ daemon: true, user: 'bob', groups: ['staff', 'admin'], config: fixture('show-config-2.8-trusted-group.json') });
     expect(detection.trusted).toBe(true);
     expect(detection.trustedUsers).toEqual(['root', '@admin', 'alice']);
   });
 
   it('finds builders already configured inline and in machines files, and nix-darwin\'s linux-builder, without counting our own', async () => {
-    const detection = await detectNix(
-      deps({
+    const detection = await detect({
         daemon: true,
         user: 'alice',
         config: fixture('show-config-2.8-trusted-group.json'),
@@ -81,7 +101,7 @@ describe('detectNix', () => {
           '/etc/nix/machines': 'ssh://builder-bar-linux x86_64-linux /k 1 1 - - AAAA\nssh://big-box x86_64-linux /k 8 2 - - -\n',
           [NIX_DARWIN_BUILDER_PLIST]: '<plist/>',
         },
-      }),
+      },
       { ownAlias: 'builder-bar-linux' },
     );
     expect(detection.machines.map((machine) => machine.host)).toEqual(['linux-builder', 'builder-bar-linux', 'big-box']);
@@ -94,19 +114,32 @@ describe('detectNix', () => {
 
   it('our own VM on 31022 (the supervisor says so) is no stranger: no warning, and the port is not even looked at', async () => {
     const world: World = { platform: 'linux', user: 'root', port31022: true };
-    const detection = await detectNix(deps(world), { ownAlias: 'builder-bar-linux', ownBuilderPort: 31022 });
+    const detection = await detect(world, { ownAlias: 'builder-bar-linux', ownBuilderPort: 31022 });
     expect(detection.problems).toEqual([]);
     expect(world.portLooks ?? 0).toBe(0);
   });
 
   it('a listener on 31022 while our VM runs on another port is someone else\'s: warned about', async () => {
     const world: World = { platform: 'linux', user: 'root', port31022: true };
-    const detection = await detectNix(deps(world), { ownAlias: 'builder-bar-linux', ownBuilderPort: 31023 });
+    const detection = await detect(world, { ownAlias: 'builder-bar-linux', ownBuilderPort: 31023 });
     expect(detection.problems.map((problem) => problem.code)).toEqual(['port-31022-taken']);
   });
 
+  it('reads the configuration through the chosen Nix by its absolute path, with the command its version has', async () => {
+    const old: World = { platform: 'linux', user: 'root' };
+    expect((await detect(old)).binary).toBe(`${PROFILE_BIN}/nix`);
+    // 2.8: `show-config` at once (it has no `config show`), never a bare `nix` from PATH.
+    expect(old.ran).toEqual([[`${PROFILE_BIN}/nix`, '--extra-experimental-features', 'nix-command', 'show-config', '--json']]);
+    const current: World = { platform: 'linux', user: 'root', version: 'nix (Nix) 2.34.8\n' };
+    const detection = await detect(current);
+    expect(detection.version).toBe('2.34.8');
+    // 2.34 is asked `config show` first; this recorded world only answers show-config, so both are tried.
+    expect(current.ran?.map((argv) => argv.slice(3, 5))).toEqual([['config', 'show'], ['show-config', '--json']]);
+    expect(current.ran?.every((argv) => argv[0] === `${PROFILE_BIN}/nix`)).toBe(true);
+  });
+
   it('recognises Determinate Nix by nix.custom.conf and says where Builder Bar writes instead', async () => {
-    const detection = await detectNix(deps({ daemon: true, user: 'root', files: { [DETERMINATE_CUSTOM_CONF]: '' } }));
+    const detection = await detect({ daemon: true, user: 'root', files: { [DETERMINATE_CUSTOM_CONF]: '' } });
     expect(detection.determinate).toBe(true);
     expect(detection.problems.find((problem) => problem.code === 'determinate')?.fix).toContain('/etc/nix/nix.custom.conf');
   });

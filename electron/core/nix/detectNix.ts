@@ -8,18 +8,22 @@
  * Port 31022 is looked at in the kernel's socket table, never by connecting (a connection costs
  * a builder's sshd a fork and a log line), and not at all while our own VM holds it: the
  * supervisor (or, without a core, the boot record) says so, and our builder is no stranger.
+ *
+ * Which Nix is looked at is nixInstallation.ts's choice (the nixBinDir setting, then
+ * BUILDER_BAR_NIX_BIN_DIR, PATH and Nix's profile directories); it is run by its absolute path.
  */
 import { promises as fs } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import { execa } from 'execa';
 import { portListened } from './portListeners.js';
+import { nixHas } from './nixFeatures.js';
+import { environmentNix, type NixResolution } from './nixInstallation.js';
 import {
   isTrustedUser,
   machinesFilesOf,
   parseConfigJson,
   parseMachineLines,
-  parseNixVersion,
   settingString,
   settingWords,
   type MachineEntry,
@@ -91,6 +95,8 @@ export interface DetectOptions {
   ownAlias?: string;
   /** The port our own VM's ssh forward holds while its QEMU runs: never probed, never "someone else". */
   ownBuilderPort?: number | null;
+  /** The Nix to look at; default: this process's environment's (BUILDER_BAR_NIX_BIN_DIR, PATH, profiles). */
+  nix?: NixResolution;
 }
 
 const NIX_COMMAND = ['--extra-experimental-features', 'nix-command'];
@@ -110,21 +116,16 @@ export async function detectNix(deps: DetectDeps = realDetectDeps(), options: De
     machines: [],
     problems,
   };
-  const versionRun = await deps.run('nix', ['--version'], options.env);
-  const version = versionRun && versionRun.exitCode === 0 ? parseNixVersion(versionRun.stdout) : null;
-  if (!version) {
-    problems.push({
-      code: 'nix-missing',
-      message: 'Nix is not installed, or `nix` is not on the PATH.',
-      fix: 'Install Nix (https://nixos.org/download), open a new terminal, then try again.',
-      blocking: true,
-    });
+  const nix = options.nix ?? (await environmentNix().resolve());
+  if (!nix.found) {
+    problems.push({ code: 'nix-missing', message: nix.reason, fix: nix.hint, blocking: true });
     return detection;
   }
+  const { installation } = nix;
   detection.found = true;
-  detection.binary = (await deps.run('which', ['nix']))?.stdout.trim() || 'nix';
-  detection.version = version.version;
-  detection.determinate = version.determinate || (await deps.exists(DETERMINATE_CUSTOM_CONF));
+  detection.binary = installation.programs.nix;
+  detection.version = installation.version;
+  detection.determinate = installation.determinate || (await deps.exists(DETERMINATE_CUSTOM_CONF));
   if (detection.determinate) {
     problems.push({
       code: 'determinate',
@@ -135,7 +136,7 @@ export async function detectNix(deps: DetectDeps = realDetectDeps(), options: De
   }
   detection.mode = (await deps.unixSocketAnswers(DAEMON_SOCKET)) ? 'daemon' : 'single-user';
 
-  const settings = await readEffectiveConfig(deps, options.env);
+  const settings = await readEffectiveConfig(deps, installation.programs.nix, installation.version, options.env);
   if (!settings) {
     problems.push({
       code: 'config-unreadable',
@@ -186,10 +187,12 @@ export async function detectNix(deps: DetectDeps = realDetectDeps(), options: De
   return detection;
 }
 
-async function readEffectiveConfig(deps: DetectDeps, env: Record<string, string> | undefined): Promise<Map<string, unknown> | null> {
-  // `nix config show` (Nix >= 2.19) first; older Nix only has `show-config`.
-  for (const args of [[...NIX_COMMAND, 'config', 'show', '--json'], [...NIX_COMMAND, 'show-config', '--json']]) {
-    const result = await deps.run('nix', args, env);
+async function readEffectiveConfig(deps: DetectDeps, nix: string, version: string, env: Record<string, string> | undefined): Promise<Map<string, unknown> | null> {
+  // The command this version has first (newer Nix warns about `show-config`), the other as a fallback.
+  const configShow = [...NIX_COMMAND, 'config', 'show', '--json'];
+  const showConfig = [...NIX_COMMAND, 'show-config', '--json'];
+  for (const args of nixHas(version, 'config-show-command') ? [configShow, showConfig] : [showConfig, configShow]) {
+    const result = await deps.run(nix, args, env);
     if (!result || result.exitCode !== 0) continue;
     try {
       return parseConfigJson(result.stdout);

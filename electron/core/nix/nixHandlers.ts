@@ -13,6 +13,7 @@ import { BuilderBarError } from '../errors.js';
 import type { LogSink } from '../logs/logSink.js';
 import type { StatePaths } from '../paths.js';
 import { applyWiring, removeWiring } from './applyWiring.js';
+import { environmentNix, type NixResolver } from './nixInstallation.js';
 import { BUILDER_ALIAS } from './builderEndpoint.js';
 import { wiringPlanView } from './planView.js';
 import { chooseWiringTarget, detectWithRealNix, openWiringSession, planSession, verifySession, type Detect } from './wiringSession.js';
@@ -36,21 +37,29 @@ export interface NixHandlerDeps {
   logs: LogSink;
   builder: BuilderStarter;
   detect?: Detect;
+  /** The Nix every step runs (the core's locator: the nixBinDir setting, then the environment's). */
+  nix?: NixResolver;
 }
 
 export function nixHandlers(deps: NixHandlerDeps): NixHandlers {
   const { paths, platform, logs } = deps;
   const detect = deps.detect ?? detectWithRealNix;
+  const nix = deps.nix ?? environmentNix();
   const target = (confDir: string | undefined, preferRecorded: boolean) =>
-    chooseWiringTarget({ confDir, stateDir: paths.stateDir, platform, preferRecorded, detect });
+    chooseWiringTarget({ confDir, stateDir: paths.stateDir, platform, preferRecorded, detect, nix });
   const session = async (confDir: string | undefined, preferRecorded: boolean) =>
-    openWiringSession(paths, await target(confDir, preferRecorded), platform, detect);
+    openWiringSession(paths, await target(confDir, preferRecorded), platform, detect, nix);
   const inTurn = oneAtATime();
 
   return {
     // Without a conf dir, detection looks at the user's own Nix configuration as it stands.
     'nix.detect': async (input) =>
-      detect({ env: input.confDir !== undefined ? targetLayout({ kind: 'confDir', dir: input.confDir }).env : {}, ownAlias: BUILDER_ALIAS, ownBuilderPort: ownBuilderPort(deps.builder.status()) }),
+      detect({
+        env: input.confDir !== undefined ? targetLayout({ kind: 'confDir', dir: input.confDir }).env : {},
+        ownAlias: BUILDER_ALIAS,
+        ownBuilderPort: ownBuilderPort(deps.builder.status()),
+        nix: await nix.resolve(),
+      }),
     'nix.plan': async (input) => {
       const view = wiringPlanView(await planSession(await session(input.confDir, false), paths.stateDir));
       logs.append(WIRING, 'info', `Plan for ${view.targetDescription}: ${view.files.map((file) => `${file.change} ${file.path}`).join(', ') || 'no files'}.`);
@@ -107,7 +116,7 @@ export function nixHandlers(deps: NixHandlerDeps): NixHandlers {
       // Resolve the target first: a refused target should not boot a VM.
       const chosen = await target(input.confDir, true);
       logs.append(WIRING, 'info', `Verify ${describeTarget(chosen)}: building a probe that only the builder may run.`);
-      const result = (await ensureReady(deps.builder, logs)) ?? (await verifySession(await openWiringSession(paths, chosen, platform, detect), paths.stateDir));
+      const result = (await ensureReady(deps.builder, logs)) ?? (await verifySession(await openWiringSession(paths, chosen, platform, detect, nix), paths.stateDir));
       if (result.ok) {
         logs.append(WIRING, 'info', `Verify: ${result.message} (${result.seconds} s)`);
       } else {

@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { classifyBuildFailure, type BuildFailure } from './classifyBuildFailure.js';
+import { environmentNix } from './nixInstallation.js';
 import type { TargetLayout } from './wiringTarget.js';
 
 /** The linux-test guest's hostname (resources/guest/rootfs/etc/builder-bar/boot). */
@@ -17,6 +18,8 @@ export const GUEST_HOSTNAME = 'builder-bar';
 
 export interface VerifyInput {
   layout: TargetLayout;
+  /** The absolute path of the nix-build to run; default: the environment's Nix (nixInstallation.ts). */
+  nixBuild?: string;
   /** The builder's Nix system, e.g. `x86_64-linux`. */
   system: string;
   /** A directory for the derivation file (the state dir; nothing under /tmp). */
@@ -55,11 +58,12 @@ export async function verifyWiring(input: VerifyInput): Promise<VerifyResult> {
   const seconds = () => Math.round((Date.now() - started) / 100) / 10;
   const nonce = randomBytes(8).toString('hex');
   await fs.mkdir(input.workDir, { recursive: true, mode: 0o700 });
+  const nixBuild = input.nixBuild ?? (await environmentNix().require()).programs['nix-build'];
   const file = path.join(input.workDir, `verify-${nonce}.nix`);
   await fs.writeFile(file, verifyDerivation(input.system, nonce), { mode: 0o600 });
   try {
     const result = await execa(
-      'nix-build',
+      nixBuild,
       // No substituter can hold a fresh nonce's output; asking one would only wait on the
       // network (cache.nixos.org is Nix's default even when the conf dir sets nothing).
       [file, '--max-jobs', '0', '--no-out-link', '--option', 'substituters', ''],

@@ -7,7 +7,9 @@ import { BuilderBarError } from '../errors.js';
 import { statePaths, type StatePaths } from '../paths.js';
 import type { DetectOptions, NixDetection } from './detectNix.js';
 import { writeWiringRecord } from './wiringRecord.js';
-import { chooseWiringTarget, openWiringSession, planSession, type Detect } from './wiringSession.js';
+import { NixLocator } from './nixInstallation.js';
+import { fakeInstallation, fixedNix, writeFakeNix } from './testing/fakeNix.js';
+import { chooseWiringTarget, openWiringSession, planSession, verifySession, type Detect } from './wiringSession.js';
 
 let root: string;
 let paths: StatePaths;
@@ -64,8 +66,11 @@ describe('openWiringSession and planSession', () => {
   it('detects Nix through the conf dir and plans all five files there, from the state dir alone', async () => {
     const confDir = path.join(root, 'conf');
     const detect = recordingDetect();
-    const session = await openWiringSession(paths, { kind: 'confDir', dir: confDir }, 'linux', detect);
-    expect(detect.calls).toEqual([{ env: { NIX_CONF_DIR: confDir, NIX_SSHOPTS: `-F ${path.join(confDir, 'ssh_config')}` }, ownAlias: 'builder-bar-linux', ownBuilderPort: null }]);
+    const nix = { found: true as const, installation: fakeInstallation('/opt/nix/bin', '2.34.8') };
+    const session = await openWiringSession(paths, { kind: 'confDir', dir: confDir }, 'linux', detect, fixedNix(nix));
+    // Detection looks at the Nix the caller chose, which verify then builds with.
+    expect(detect.calls).toEqual([{ env: { NIX_CONF_DIR: confDir, NIX_SSHOPTS: `-F ${path.join(confDir, 'ssh_config')}` }, ownAlias: 'builder-bar-linux', ownBuilderPort: null, nix }]);
+    expect(session.nix).toEqual(nix);
     expect(session.inputs.profile).toBe('linux-test');
     const plan = await planSession(session, paths.stateDir);
     expect(plan.problems).toEqual([]);
@@ -83,5 +88,36 @@ describe('openWiringSession and planSession', () => {
     const session = await openWiringSession(paths, { kind: 'confDir', dir: path.join(root, 'conf') }, 'linux', recordingDetect());
     const plan = await planSession(session, paths.stateDir);
     expect(plan.problems.map((problem) => problem.message)).toEqual([expect.stringContaining('/elsewhere; remove it there first')]);
+  });
+});
+
+describe('verifySession', () => {
+  it('builds with the nix-build of the Nix the session chose, by its absolute path', async () => {
+    const confDir = path.join(root, 'conf');
+    // A nix-build that "builds" on the guest: it writes what the guest would and prints the path.
+    const out = path.join(root, 'fake-out');
+    const fake = await writeFakeNix(path.join(root, 'nix-2.34', 'bin'), {
+      behaviour: { 'nix-build': `printf 'Linux version 6.1.0-guest\\nbuilder-bar\\n' > '${out}'; echo '${out}'` },
+    });
+    const emptyPath = path.join(root, 'empty');
+    await fs.mkdir(emptyPath);
+    const nix = new NixLocator({ env: { PATH: emptyPath, HOME: root }, profileDirs: [], setting: () => fake.binDir });
+    const session = await openWiringSession(paths, { kind: 'confDir', dir: confDir }, 'linux', recordingDetect(), nix);
+    const result = await verifySession(session, paths.stateDir);
+    expect(result).toMatchObject({ ok: true, guestHostname: 'builder-bar' });
+    const calls = await fake.calls();
+    expect(calls).toHaveLength(1);
+    expect(calls[0]?.[0]).toBe(path.join(fake.binDir, 'nix-build'));
+    expect(calls[0]?.slice(2, 4)).toEqual(['--max-jobs', '0']);
+  });
+
+  it('says there is no Nix, and why, instead of running a bare nix-build from PATH', async () => {
+    const empty = path.join(root, 'no-nix');
+    await fs.mkdir(empty, { recursive: true });
+    const nix = new NixLocator({ env: { PATH: '/usr/bin', HOME: root }, profileDirs: [], setting: () => empty });
+    const session = await openWiringSession(paths, { kind: 'confDir', dir: path.join(root, 'conf') }, 'linux', recordingDetect(), nix);
+    const error = await verifySession(session, paths.stateDir).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(BuilderBarError);
+    expect(error).toMatchObject({ code: 'nix-missing', message: `The nixBinDir setting names ${empty}, which holds no "nix" program.` });
   });
 });

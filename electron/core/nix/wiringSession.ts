@@ -2,13 +2,15 @@
  * The steps every Nix wiring action begins with, shared by `builder-bar nix` (which runs without
  * a core) and the core's `nix.*` handlers, so both choose the same target, read the same inputs
  * and detect Nix the same way: choose the target, read the builder's inputs from the state dir,
- * detect Nix as that target makes it look, then plan or verify.
+ * detect Nix as that target makes it look, then plan or verify. Which Nix runs comes from the
+ * caller's NixResolver (the core's, or the CLI's from the state dir's settings and environment).
  */
 import path from 'node:path';
 import { BuilderBarError } from '../errors.js';
 import type { StatePaths } from '../paths.js';
 import { builderSystem, wiringInputsFromState, type WiringInputs } from './builderFromState.js';
 import { detectNix, type DetectOptions, type NixDetection } from './detectNix.js';
+import { environmentNix, type NixResolution, type NixResolver } from './nixInstallation.js';
 import { planWiring, type WiringPlan } from './planWiring.js';
 import { GUEST_HOSTNAME, verifyWiring, type VerifyResult } from './verifyWiring.js';
 import { readWiringRecord } from './wiringRecord.js';
@@ -27,6 +29,8 @@ export interface TargetChoice {
   /** Verify (and build) mean "what was applied": without a conf dir, use the recorded target. */
   preferRecorded: boolean;
   detect?: Detect;
+  /** The Nix detection looks at (default: this process's environment's). */
+  nix?: NixResolver;
 }
 
 export async function chooseWiringTarget(choice: TargetChoice): Promise<WiringTarget> {
@@ -43,7 +47,7 @@ export async function chooseWiringTarget(choice: TargetChoice): Promise<WiringTa
     );
   }
   // Determinate Nix decides which file the system target edits (nix.custom.conf).
-  const detection = await (choice.detect ?? detectWithRealNix)({});
+  const detection = await (choice.detect ?? detectWithRealNix)({ nix: await (choice.nix ?? environmentNix()).resolve() });
   return { kind: 'system', determinate: detection.determinate };
 }
 
@@ -53,6 +57,8 @@ export interface WiringSession {
   inputs: WiringInputs;
   /** Nix as the target makes it look (a conf dir's NIX_CONF_DIR applied). */
   detection: NixDetection;
+  /** The Nix that detected, and that verify builds with. */
+  nix: NixResolution;
 }
 
 export async function openWiringSession(
@@ -60,11 +66,13 @@ export async function openWiringSession(
   target: WiringTarget,
   platform: NodeJS.Platform,
   detect: Detect = detectWithRealNix,
+  nixResolver: NixResolver = environmentNix(),
 ): Promise<WiringSession> {
   const inputs = await wiringInputsFromState(paths, platform);
   const layout = targetLayout(target);
-  const detection = await detect({ env: layout.env, ownAlias: inputs.builder.alias, ownBuilderPort: inputs.runningBuilderPort });
-  return { target, layout, inputs, detection };
+  const nix = await nixResolver.resolve();
+  const detection = await detect({ env: layout.env, ownAlias: inputs.builder.alias, ownBuilderPort: inputs.runningBuilderPort, nix });
+  return { target, layout, inputs, detection, nix };
 }
 
 /** A fresh plan against the files as they are now and the wiring recorded in the state dir. */
@@ -80,7 +88,9 @@ export async function planSession(session: WiringSession, stateDir: string): Pro
 }
 
 export async function verifySession(session: WiringSession, stateDir: string, signal?: AbortSignal): Promise<VerifyResult> {
+  if (!session.nix.found) throw new BuilderBarError('nix-missing', session.nix.reason, session.nix.hint);
   return verifyWiring({
+    nixBuild: session.nix.installation.programs['nix-build'],
     layout: session.layout,
     system: builderSystem(session.inputs.profile),
     workDir: stateDir,

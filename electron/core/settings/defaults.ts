@@ -22,5 +22,6 @@ export function defaultSettings(platform: NodeJS.Platform = process.platform): S
     logs: { ringLines: 10_000 },
     remoteBuilders: [],
     trackedRepos: [],
+    nixBinDir: null,
   };
 }

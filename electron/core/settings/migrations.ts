@@ -29,6 +29,8 @@ const steps: Array<(old: Json) => Json> = [
   (old) => ({ ...old, remoteBuilders: Array.isArray(old.remoteBuilders) ? old.remoteBuilders : [], version: 2 }),
   // 2 -> 3: tracked repositories for incremental baselines (none until the user adds one)
   (old) => ({ ...old, trackedRepos: Array.isArray(old.trackedRepos) ? old.trackedRepos : [], version: 3 }),
+  // 3 -> 4: which Nix to run; null finds it as before (PATH), now also in Nix's profile directories
+  (old) => ({ ...old, nixBinDir: typeof old.nixBinDir === 'string' ? old.nixBinDir : null, version: 4 }),
 ];
 
 export const LATEST_SETTINGS_VERSION = steps.length;

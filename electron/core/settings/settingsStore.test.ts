@@ -81,10 +81,19 @@ describe('SettingsStore', () => {
     const old = { cores: 2, memorySize: 2048, diskSize: 10240, port: 31500, autoRestart: false };
     await writeFile(file, JSON.stringify(old));
     const store = await open();
-    expect(store.get()).toMatchObject({ version: 3, remoteBuilders: [], trackedRepos: [], cpus: 2, memoryMiB: 2048, diskGiB: 10, hostPort: 31500 });
+    expect(store.get()).toMatchObject({ version: 4, remoteBuilders: [], trackedRepos: [], nixBinDir: null, cpus: 2, memoryMiB: 2048, diskGiB: 10, hostPort: 31500 });
     expect(store.get().restartPolicy.enabled).toBe(false);
     expect(JSON.parse(await readFile(`${file}.v0.bak`, 'utf8'))).toEqual(old);
-    expect(JSON.parse(await readFile(file, 'utf8')).version).toBe(3);
+    expect(JSON.parse(await readFile(file, 'utf8')).version).toBe(4);
+  });
+
+  it('migrates a version-3 file: Nix is found automatically (nixBinDir null), everything else kept', async () => {
+    const v3 = { ...defaultSettings('linux'), version: 3, cpus: 2 } as Record<string, unknown>;
+    delete v3.nixBinDir;
+    await writeFile(file, JSON.stringify(v3));
+    const store = await open();
+    expect(store.get()).toEqual({ ...defaultSettings('linux'), cpus: 2, nixBinDir: null, version: 4 });
+    expect(JSON.parse(await readFile(`${file}.v3.bak`, 'utf8'))).toEqual(v3);
   });
 
   it('never overwrites a file from a newer Builder Bar', async () => {
@@ -205,7 +214,7 @@ describe('SettingsStore loading a partly bad file', () => {
   });
 
   it('writes no .bak when nothing was lost', async () => {
-    await writeFile(file, JSON.stringify({ cpus: 2, version: 3 }));
+    await writeFile(file, JSON.stringify({ cpus: 2, version: 4 }));
     const store = await open();
     expect(store.get().cpus).toBe(2);
     expect((await readdir(dir)).filter((f) => f.includes('.bak'))).toEqual([]);
@@ -215,7 +224,7 @@ describe('SettingsStore loading a partly bad file', () => {
 describe('migrateSettings', () => {
   it('leaves a current file as it is', () => {
     const current = { ...defaultSettings('darwin') };
-    expect(migrateSettings(current)).toEqual({ value: current, from: 3 });
+    expect(migrateSettings(current)).toEqual({ value: current, from: 4 });
   });
 
   it('refuses a version that is not a whole number', () => {

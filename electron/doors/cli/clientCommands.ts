@@ -7,7 +7,7 @@ import type { LogLine, Settings, Status } from '../../ipc/contract.js';
 import { aborted, exitCodeFor, noCoreMessage, printError, type CommandContext } from './cliIo.js';
 import { ExitCode } from './exitCodes.js';
 import { formatLogLine } from './formatLogs.js';
-import { detailOf, formatStatus, formatVmError } from './formatStatus.js';
+import { detailOf, formatNixInUse, formatStatus, formatVmError } from './formatStatus.js';
 import { flattenSettings, settingAt, SettingsArgumentError, settingsPatchFrom } from './settingsArguments.js';
 import { ConnectionLostError, CoreClient, NoCoreRunningError } from './socketClient.js';
 
@@ -44,8 +44,14 @@ export const status: ClientCommand = async ({ io, values }, client) => {
     printError(io, reply.error);
     return exitCodeFor(reply.error);
   }
-  if (values.json === true) io.out(JSON.stringify(reply.value, null, 2));
-  else for (const line of formatStatus(reply.value)) io.out(line);
+  // --json stays the contract's Status; the Nix in use is app info (`builder-bar status` shows both).
+  if (values.json === true) {
+    io.out(JSON.stringify(reply.value, null, 2));
+    return ExitCode.ok;
+  }
+  for (const line of formatStatus(reply.value)) io.out(line);
+  const info = await client.request('app.info', {});
+  if (info.ok) for (const line of formatNixInUse(info.value.nix)) io.out(line);
   return ExitCode.ok;
 };
 

@@ -1,5 +1,6 @@
 /** The builder's status as the `status` command prints it for a person (`--json` prints the object). */
-import type { GuestStats, Status, VmError } from '../../ipc/contract.js';
+import type { GuestStats, NixInUse, Status, VmError } from '../../ipc/contract.js';
+import { describeNixInUse } from '../../ipc/describeNixInUse.js';
 
 export function formatStatus(status: Status, now: number = Date.now()): string[] {
   const lines: string[] = [];
@@ -24,6 +25,11 @@ export function formatStatus(status: Status, now: number = Date.now()): string[]
   }
   if (status.error) lines.push(...formatVmError(status.error));
   return lines;
+}
+
+/** The Nix the core runs: "Nix: 2.34.8 in /dir (found on PATH)", or why there is none and what to do. */
+export function formatNixInUse(nix: NixInUse): string[] {
+  return nix.found ? [`Nix: ${describeNixInUse(nix)}`] : [`Nix: ${describeNixInUse(nix)}`, `Hint: ${nix.hint}`];
 }
 
 /** The supervisor's words for what it is doing, unless they only repeat the state. */

@@ -7,11 +7,16 @@
  * Apply and remove write, and there is one writer per state dir (wiringTurn.ts): beside a
  * running core they are sent to it, printing the same and exiting the same as when this process
  * writes itself; with no core, this process holds the state dir's lock while it writes.
+ *
+ * Nix is the one the core would run: the state dir's nixBinDir setting, else
+ * BUILDER_BAR_NIX_BIN_DIR, PATH and Nix's profile directories of this process's environment.
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { BuilderBarError } from '../../core/errors.js';
 import { applyWiring, removeWiring, type RemoveResult } from '../../core/nix/applyWiring.js';
+import { nixLocatorFromState } from '../../core/nix/builderFromState.js';
+import type { NixResolver } from '../../core/nix/nixInstallation.js';
 import type { NixDetection } from '../../core/nix/detectNix.js';
 import { publicPlan, type WiringPlan } from '../../core/nix/planWiring.js';
 import { chooseWiringTarget, openWiringSession, planSession, verifySession, type Detect } from '../../core/nix/wiringSession.js';
@@ -63,6 +68,8 @@ export interface NixCommandOptions {
   platform?: NodeJS.Platform;
   /** Tests: Nix detection without running Nix (the core's handlers take the same). */
   detect?: Detect;
+  /** Tests: the Nix to run instead of the state dir's setting and the environment's. */
+  nix?: NixResolver;
 }
 
 type Action = 'plan' | 'apply' | 'remove' | 'verify';
@@ -100,25 +107,26 @@ export async function runNixCommand(argv: string[], io: CliIo, options: NixComma
   try {
     // Every action reads or writes the state dir (plan makes the install keys there).
     await prepareStateDir(paths.stateDir);
+    const nixFor: Nix = { detect: options.detect, nix: options.nix ?? (await nixLocatorFromState(paths, io.env, platform)) };
     switch (action as Action) {
       case 'remove':
         return await inTurn(io, paths, json, false, (client) => removeThroughCore(io, json, client), () => remove(io, paths, json));
       case 'verify':
-        return await verify(io, paths, json, await targetFor(confDir, paths, platform, true, options.detect), platform, options.detect);
+        return await verify(io, paths, json, await targetFor(confDir, paths, platform, true, nixFor), platform, nixFor);
       case 'plan':
-        return await planOrApply(io, paths, json, false, await targetFor(confDir, paths, platform, false, options.detect), platform, options.detect);
+        return await planOrApply(io, paths, json, false, await targetFor(confDir, paths, platform, false, nixFor), platform, nixFor);
       case 'apply': {
         if (confDir === undefined) {
           // Refused the same way whether or not a core runs: off macOS there is no system target
           // (chooseWiringTarget says so and throws); on a Mac it is the app's admin step.
-          if (platform !== 'darwin') await targetFor(confDir, paths, platform, false, options.detect);
+          if (platform !== 'darwin') await targetFor(confDir, paths, platform, false, nixFor);
           throw systemApplyRefusal();
         }
         const dir = path.resolve(confDir);
         const problem = confDirProblem(dir);
         if (problem) throw new BuilderBarError('wiring-refused', problem, 'Nothing was written.');
         return await inTurn(io, paths, json, true, (client) => applyThroughCore(io, json, client, dir), async () =>
-          planOrApply(io, paths, json, true, await targetFor(confDir, paths, platform, false, options.detect), platform, options.detect),
+          planOrApply(io, paths, json, true, await targetFor(confDir, paths, platform, false, nixFor), platform, nixFor),
         );
       }
     }
@@ -200,9 +208,15 @@ function usage(io: CliIo, message: string): number {
   return ExitCode.usage;
 }
 
+/** How this command detects and runs Nix. */
+interface Nix {
+  detect: Detect | undefined;
+  nix: NixResolver;
+}
+
 /** `verify` without --conf-dir uses the target that was applied, when there is one. */
-function targetFor(confDir: string | undefined, paths: StatePaths, platform: NodeJS.Platform, preferRecorded: boolean, detect?: Detect): Promise<WiringTarget> {
-  return chooseWiringTarget({ confDir, stateDir: paths.stateDir, platform, preferRecorded, ...(detect ? { detect } : {}) });
+function targetFor(confDir: string | undefined, paths: StatePaths, platform: NodeJS.Platform, preferRecorded: boolean, { detect, nix }: Nix): Promise<WiringTarget> {
+  return chooseWiringTarget({ confDir, stateDir: paths.stateDir, platform, preferRecorded, nix, ...(detect ? { detect } : {}) });
 }
 
 function printPlan(io: CliIo, plan: WiringPlan): void {
@@ -222,12 +236,13 @@ function printPlan(io: CliIo, plan: WiringPlan): void {
 }
 
 function printDetection(io: CliIo, detection: NixDetection): void {
-  io.out(`Nix ${detection.version ?? 'not found'}${detection.mode ? ` (${detection.mode})` : ''}${detection.determinate ? ', Determinate' : ''}`);
+  const where = detection.binary ? ` at ${detection.binary}` : '';
+  io.out(`Nix ${detection.version ?? 'not found'}${where}${detection.mode ? ` (${detection.mode})` : ''}${detection.determinate ? ', Determinate' : ''}`);
   for (const problem of detection.problems) io.out(`${problem.blocking ? 'Problem' : 'Note'}: ${problem.message} ${problem.fix}`);
 }
 
-async function planOrApply(io: CliIo, paths: StatePaths, json: boolean, apply: boolean, target: WiringTarget, platform: NodeJS.Platform, detect?: Detect): Promise<number> {
-  const session = await openWiringSession(paths, target, platform, detect);
+async function planOrApply(io: CliIo, paths: StatePaths, json: boolean, apply: boolean, target: WiringTarget, platform: NodeJS.Platform, { detect, nix }: Nix): Promise<number> {
+  const session = await openWiringSession(paths, target, platform, detect, nix);
   const { detection, layout } = session;
   const plan = await planSession(session, paths.stateDir);
   if (!apply) {
@@ -267,8 +282,8 @@ function printRemoved(io: CliIo, json: boolean, result: RemoveResult): void {
   }
 }
 
-async function verify(io: CliIo, paths: StatePaths, json: boolean, target: WiringTarget, platform: NodeJS.Platform, detect?: Detect): Promise<number> {
-  const session = await openWiringSession(paths, target, platform, detect);
+async function verify(io: CliIo, paths: StatePaths, json: boolean, target: WiringTarget, platform: NodeJS.Platform, { detect, nix }: Nix): Promise<number> {
+  const session = await openWiringSession(paths, target, platform, detect, nix);
   const result = await verifySession(session, paths.stateDir, io.signal);
   if (json) io.out(JSON.stringify(result, null, 2));
   else if (result.ok) io.out(result.message);

@@ -18,6 +18,12 @@ describe('settings set KEY=VALUE arguments', () => {
     });
   });
 
+  it('reads an absolute path as text, and nothing after "=" as null (automatic)', () => {
+    expect(settingsPatchFrom(['nixBinDir=/nix/var/nix/profiles/default/bin'])).toEqual({ nixBinDir: '/nix/var/nix/profiles/default/bin' });
+    expect(settingsPatchFrom(['nixBinDir='])).toEqual({ nixBinDir: null });
+    expect(settingsPatchFrom(['nixBinDir=null'])).toEqual({ nixBinDir: null });
+  });
+
   it('keeps "=" inside a value', () => {
     expect(settingsPatchFrom(['note=a=b'])).toEqual({ note: 'a=b' });
   });

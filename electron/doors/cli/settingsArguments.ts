@@ -1,9 +1,10 @@
 /**
  * `settings set KEY=VALUE ...` into a settings patch. Keys are dotted paths into the settings
  * object (`restartPolicy.enabled=false`); values are JSON when they parse as JSON (numbers,
- * booleans, null, quoted strings) and plain strings otherwise (`profile=linux-test`). Whether a
- * key exists and a value fits is the core's call (the contract's schema), so its message is
- * the one the user sees.
+ * booleans, null, quoted strings) and plain strings otherwise (`profile=linux-test`). Nothing
+ * after the `=` (`nixBinDir=`) is null: "not set, choose automatically". Whether a key exists
+ * and a value fits is the core's call (the contract's schema), so its message is the one the
+ * user sees.
  */
 export type SettingsAssignment = { key: string; value: unknown };
 
@@ -20,6 +21,7 @@ export function parseAssignment(argument: string): SettingsAssignment {
 }
 
 export function parseValue(text: string): unknown {
+  if (text === '') return null;
   try {
     return JSON.parse(text);
   } catch {

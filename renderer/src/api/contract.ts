@@ -20,6 +20,7 @@ export type {
   LogLevel,
   LogLine,
   LogSource,
+  NixInUse,
   RequestInput,
   RequestName,
   RemoteBuilder,

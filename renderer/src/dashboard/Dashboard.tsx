@@ -13,16 +13,18 @@ import { Resources } from './Resources.js';
 import { SettingsForm } from './SettingsForm.js';
 import { StateHeader } from './StateHeader.js';
 import { NixPanel } from '../nix/NixPanel.js';
+import { useNixInUse } from '../settings/useNixInUse.js';
 
 export function Dashboard() {
   const status = useMirror((mirror) => mirror.status);
   const settings = useMirror((mirror) => mirror.settings);
   const loadError = useMirror((mirror) => mirror.loadError);
+  const nix = useNixInUse();
   return (
     <div className="window">
       <ConnectionBanner />
       <main className="dashboard">
-        <StateHeader status={status} />
+        <StateHeader status={status} nix={nix} />
         {loadError ? <ErrorNote error={loadError} /> : null}
         <Actions state={status?.state ?? null} />
         {status ? <LastError error={status.error} restart={status.restart} /> : null}
@@ -35,7 +37,7 @@ export function Dashboard() {
         <NixPanel />
         <BaselinesPanel />
         <ConsolePanel />
-        <SettingsForm settings={settings} />
+        <SettingsForm settings={settings} nix={nix} />
       </main>
     </div>
   );

@@ -1,11 +1,13 @@
 /**
  * The settings form. Every keystroke is checked against the contract's schema and the schema's
  * message shows next to the field; Save sends only what changed and then shows the effects
- * the core reports ("Restart the builder to apply", "…applies only to a new disk").
+ * the core reports ("Restart the builder to apply", "…applies only to a new disk", "Builder Bar
+ * now uses Nix 2.34.8 in …"). The Nix directory field says which Nix is in use, so leaving it
+ * empty (automatic) shows what automatic finds.
  */
 import { FieldError } from '../components/TextField.js';
 import { useId, useState, type ReactNode } from 'react';
-import type { ErrorInfo, Settings, SettingsEffects } from '../api/contract.js';
+import type { ErrorInfo, NixInUse, Settings, SettingsEffects } from '../api/contract.js';
 import { ErrorNote } from '../components/ErrorNote.js';
 import { inBackground } from '../components/background.js';
 import { useDoor } from '../components/doorContext.js';
@@ -13,6 +15,7 @@ import {
   checkDraft,
   draftFromSettings,
   isEmptyPatch,
+  nixBinDirHint,
   patchBetween,
   type DraftField,
   type FieldErrors,
@@ -70,7 +73,35 @@ function CheckboxField({ field, label, draft, onChange, children }: FieldProps &
   );
 }
 
-export function SettingsForm({ settings }: { settings: Settings | null }) {
+/** The Nix directory: empty for automatic, with the Nix in use as its hint. */
+function NixBinDirField({ draft, errors, onChange, nix, saved }: Omit<FieldProps, 'field' | 'label'> & { nix: NixInUse | null; saved: string | null }) {
+  const id = useId();
+  const error = errors.nixBinDir;
+  const hint = nixBinDirHint(draft.nixBinDir, saved, nix);
+  return (
+    <div className="field field-wide">
+      <label htmlFor={id}>Nix directory</label>
+      <input
+        id={id}
+        name="nixBinDir"
+        className="mono"
+        spellCheck={false}
+        autoComplete="off"
+        placeholder="automatic"
+        value={draft.nixBinDir}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={error ? `${id}-error ${id}-hint` : `${id}-hint`}
+        onChange={(event) => onChange('nixBinDir', event.target.value)}
+      />
+      <span id={`${id}-hint`} className={hint.warn ? 'hint warn-text' : 'hint muted'}>
+        {hint.text}
+      </span>
+      <FieldError id={id} error={error} />
+    </div>
+  );
+}
+
+export function SettingsForm({ settings, nix }: { settings: Settings | null; nix: NixInUse | null }) {
   const { door } = useDoor();
   // While the user edits, the form holds their draft; otherwise it shows the core's settings.
   const [editing, setEditing] = useState<SettingsDraft | null>(null);
@@ -134,6 +165,7 @@ export function SettingsForm({ settings }: { settings: Settings | null }) {
           <NumberField field="hostPort" label="Host port" {...props} />
           <NumberField field="ringLines" label="Log lines kept" unit="per source" {...props} />
         </div>
+        <NixBinDirField nix={nix} saved={settings.nixBinDir} {...props} />
         <CheckboxField field="hostPortAuto" label="Use the next free port when the host port is taken" {...props} />
         <CheckboxField field="startOnLaunch" label="Start the builder when Builder Bar launches" {...props} />
         <fieldset className="restart-policy">

@@ -1,14 +1,16 @@
 /**
  * The top of the Dashboard: the state as a coloured dot and a word (with what the supervisor
- * is doing while busy), then the facts a user checks first: profile, accelerator, port, pid.
+ * is doing while busy), then the facts a user checks first: profile, accelerator, port, pid,
+ * and the Nix Builder Bar runs (or why there is none).
  */
-import type { Status } from '../api/contract.js';
+import type { NixInUse, Status } from '../api/contract.js';
+import { describeNixInUse } from '../../../electron/ipc/describeNixInUse.js';
 import { pageLink } from '../api/pickApi.js';
 import { useDoor } from '../components/doorContext.js';
 import { useNow } from '../components/useNow.js';
 import { describeAccelerator, describeState, formatDuration } from '../format/format.js';
 
-export function StateHeader({ status }: { status: Status | null }) {
+export function StateHeader({ status, nix }: { status: Status | null; nix: NixInUse | null }) {
   const { door } = useDoor();
   const now = useNow();
   const state = status ? describeState(status) : null;
@@ -47,6 +49,14 @@ export function StateHeader({ status }: { status: Status | null }) {
             <dt>PID</dt>
             <dd>{status.pid ?? '—'}</dd>
           </div>
+          {nix ? (
+            <div>
+              <dt>Nix</dt>
+              <dd className={nix.found ? 'mono' : 'warn-text'} title={nix.found ? describeNixInUse(nix) : nix.hint} aria-label="Nix in use">
+                {nix.found ? `${nix.version} in ${nix.binDir}` : describeNixInUse(nix)}
+              </dd>
+            </div>
+          ) : null}
           {status.adopted ? (
             <div>
               <dt>Adopted</dt>

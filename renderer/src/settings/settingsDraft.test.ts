@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Settings } from '../api/contract.js';
-import { checkDraft, draftFromSettings, isEmptyPatch, patchBetween } from './settingsDraft.js';
+import { checkDraft, draftFromSettings, isEmptyPatch, nixBinDirHint, patchBetween } from './settingsDraft.js';
 import { defaultSettings } from '../../../electron/core/settings/defaults.js';
 
 const settings: Settings = defaultSettings('linux');
@@ -53,5 +53,35 @@ describe('the settings form model', () => {
         restartPolicy: { giveUpAfter: 9 },
       });
     }
+  });
+
+  it('an empty Nix directory is automatic (null); a path is sent as typed; a relative one gets the schema\'s message', () => {
+    const chosen = checkDraft({ ...draftFromSettings(settings), nixBinDir: '/nix/var/nix/profiles/default/bin' }, settings);
+    expect(chosen.ok).toBe(true);
+    if (chosen.ok) expect(patchBetween(settings, chosen.settings)).toEqual({ nixBinDir: '/nix/var/nix/profiles/default/bin' });
+
+    const withDir: Settings = { ...settings, nixBinDir: '/opt/nix/bin' };
+    expect(draftFromSettings(withDir).nixBinDir).toBe('/opt/nix/bin');
+    const cleared = checkDraft({ ...draftFromSettings(withDir), nixBinDir: '  ' }, withDir);
+    expect(cleared.ok).toBe(true);
+    if (cleared.ok) expect(patchBetween(withDir, cleared.settings)).toEqual({ nixBinDir: null });
+
+    const relative = checkDraft({ ...draftFromSettings(settings), nixBinDir: 'nix/bin' }, settings);
+    expect(relative.ok).toBe(false);
+    if (!relative.ok) {
+      expect(relative.errors.nixBinDir).toMatch(/absolute path/);
+      expect(relative.errors.cpus).toBeUndefined();
+    }
+  });
+
+  it('the Nix directory\'s hint shows what automatic finds, the Nix in use, or why there is none', () => {
+    const found = { found: true as const, binDir: '/usr/bin', version: '2.8.0', determinate: false, chosenBy: 'path' as const, missing: [] };
+    expect(nixBinDirHint('', null, found)).toEqual({ text: 'Automatic: Nix 2.8.0 in /usr/bin (found on PATH).', warn: false });
+    const none = { found: false as const, reason: 'Nix was not found on PATH or in Nix\'s profile directories (…).', hint: 'Install Nix.' };
+    expect(nixBinDirHint('', null, none)).toEqual({ text: 'Automatic: none found: Nix was not found on PATH or in Nix\'s profile directories (…). Install Nix.', warn: true });
+    const chosen = { ...found, binDir: '/opt/nix/bin', version: '2.34.8', chosenBy: 'setting' as const };
+    expect(nixBinDirHint('/opt/nix/bin', '/opt/nix/bin', chosen).text).toBe('In use: Nix 2.34.8. Empty it to let Builder Bar find Nix.');
+    expect(nixBinDirHint('/elsewhere/bin', '/opt/nix/bin', chosen).text).toMatch(/^Save checks that this directory holds nix/);
+    expect(nixBinDirHint('', '/opt/nix/bin', chosen).text).toMatch(/^Empty: Builder Bar finds Nix .* from Save on\.$/);
   });
 });

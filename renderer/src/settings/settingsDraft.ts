@@ -2,8 +2,11 @@
  * The settings form's model: what the user typed (strings, so a half-typed number is kept as
  * typed), checked against the contract's `SettingsSchema` on every keystroke so the schema's
  * own message shows next to the field before anything is sent. Only changed fields are sent.
+ * An empty Nix directory means "find Nix automatically" (null); whether a directory holds a
+ * working Nix only the core can tell, on Save.
  */
-import { SettingsSchema, type Settings, type SettingsPatch } from '../api/contract.js';
+import { SettingsSchema, type NixInUse, type Settings, type SettingsPatch } from '../api/contract.js';
+import { describeNixInUse } from '../../../electron/ipc/describeNixInUse.js';
 
 export interface SettingsDraft {
   cpus: string;
@@ -16,6 +19,8 @@ export interface SettingsDraft {
   restartMaxPerMinute: string;
   restartGiveUpAfter: string;
   ringLines: string;
+  /** '' = automatic. */
+  nixBinDir: string;
 }
 
 export type DraftField = keyof SettingsDraft;
@@ -33,7 +38,11 @@ const settingsPathOf: Record<DraftField, string> = {
   restartMaxPerMinute: 'restartPolicy.maxPerMinute',
   restartGiveUpAfter: 'restartPolicy.giveUpAfter',
   ringLines: 'logs.ringLines',
+  nixBinDir: 'nixBinDir',
 };
+
+/** The fields typed as text that must be numbers. */
+const NUMBER_FIELDS: readonly DraftField[] = ['cpus', 'memoryMiB', 'diskGiB', 'hostPort', 'restartMaxPerMinute', 'restartGiveUpAfter', 'ringLines'];
 
 export function draftFromSettings(settings: Settings): SettingsDraft {
   return {
@@ -47,6 +56,7 @@ export function draftFromSettings(settings: Settings): SettingsDraft {
     restartMaxPerMinute: String(settings.restartPolicy.maxPerMinute),
     restartGiveUpAfter: String(settings.restartPolicy.giveUpAfter),
     ringLines: String(settings.logs.ringLines),
+    nixBinDir: settings.nixBinDir ?? '',
   };
 }
 
@@ -75,10 +85,11 @@ export function checkDraft(draft: SettingsDraft, base: Settings): DraftCheck {
       giveUpAfter: numberFrom(draft.restartGiveUpAfter),
     },
     logs: { ringLines: numberFrom(draft.ringLines) },
+    nixBinDir: draft.nixBinDir.trim() === '' ? null : draft.nixBinDir,
   };
   const errors: FieldErrors = {};
   // The schema would say "expected number, received NaN"; say what to do instead.
-  for (const field of Object.keys(settingsPathOf) as DraftField[]) {
+  for (const field of NUMBER_FIELDS) {
     const value = draft[field];
     if (typeof value === 'string' && !Number.isFinite(numberFrom(value))) errors[field] = 'enter a number';
   }
@@ -117,9 +128,24 @@ export function patchBetween(base: Settings, next: Settings): SettingsPatch {
   }
   if (Object.keys(restart).length > 0) patch.restartPolicy = restart;
   if (next.logs.ringLines !== base.logs.ringLines) patch.logs = { ringLines: next.logs.ringLines };
+  if (next.nixBinDir !== base.nixBinDir) patch.nixBinDir = next.nixBinDir;
   return patch;
 }
 
 export function isEmptyPatch(patch: SettingsPatch): boolean {
   return Object.keys(patch).length === 0;
+}
+
+/**
+ * What the Nix directory field says under its input: with it empty, what "automatic" finds now;
+ * with the saved directory, the Nix in use there (or why there is none, as a warning); with a
+ * new one, that Save checks it.
+ */
+export function nixBinDirHint(typed: string, saved: string | null, nix: NixInUse | null): { text: string; warn: boolean } {
+  const value = typed.trim();
+  if (value === '' && saved !== null) return { text: 'Empty: Builder Bar finds Nix on PATH and in Nix\'s profile directories, from Save on.', warn: false };
+  if (value !== '' && value !== saved) return { text: 'Save checks that this directory holds nix, nix-build and nix-store, and that nix answers "nix --version".', warn: false };
+  if (nix === null) return { text: value === '' ? 'Empty: Builder Bar finds Nix on PATH and in Nix\'s profile directories.' : '', warn: false };
+  if (!nix.found) return { text: `${value === '' ? 'Automatic: ' : ''}${describeNixInUse(nix)} ${nix.hint}`, warn: true };
+  return { text: value === '' ? `Automatic: Nix ${describeNixInUse(nix)}.` : `In use: Nix ${nix.version}. Empty it to let Builder Bar find Nix.`, warn: false };
 }

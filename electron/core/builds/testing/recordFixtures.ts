@@ -1,6 +1,6 @@
 /**
  * Records the real `--log-format internal-json` activity streams the parser and queue tests run
- * against: Nix 2.8 on this machine building tiny.nix locally (success, failure, several
+ * against: the Nix Builder Bar finds (Nix 2.8 on this machine; BUILDER_BAR_NIX_BIN_DIR picks another) building tiny.nix locally (success, failure, several
  * derivations) and delegated to the real linux-test guest (several derivations with copies, a
  * failure). Each fixture is nix-build's stderr, verbatim, one line per line.
  *
@@ -13,6 +13,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
+import { environmentNix } from '../../nix/nixInstallation.js';
 import { writeLocalNixConf, writeRemoteNixConf, type NixEnvironment } from './nixTestConf.js';
 import { bootTestBuilder } from './testBuilder.js';
 
@@ -31,7 +32,9 @@ interface Recording {
 async function record({ name, attr, env, remote }: Recording): Promise<void> {
   const args = [tinyNix, '-A', attr, '--argstr', 'nonce', `${name}-${Date.now()}`, '--no-out-link', '--log-format', 'internal-json', '-v'];
   if (remote) args.push('--max-jobs', '0');
-  const result = await execa('nix-build', args, { env, extendEnv: true, reject: false });
+  // The Nix Builder Bar would run (BUILDER_BAR_NIX_BIN_DIR picks another version), by absolute path.
+  const nixBuild = (await environmentNix().require()).programs['nix-build'];
+  const result = await execa(nixBuild, args, { env, extendEnv: true, reject: false });
   await fs.writeFile(path.join(fixturesDir, `${name}.jsonl`), result.stderr.endsWith('\n') ? result.stderr : `${result.stderr}\n`, { mode: 0o644 });
   await fs.writeFile(path.join(fixturesDir, `${name}.stdout`), result.stdout === '' ? '' : `${result.stdout}\n`, { mode: 0o644 });
   console.log(`${name}: exit ${result.exitCode}, ${result.stderr.split('\n').length} stderr lines, stdout ${JSON.stringify(result.stdout)}`);

@@ -4,11 +4,13 @@
  * no build users) plus an empty flake registry, so flakes never look anything up on the network,
  * and a private XDG cache (fetchGit's and flakes' git caches). Builds land in the host's
  * /nix/store like the other integration tests'; each test's sources carry a random nonce so its
- * derivations are new.
+ * derivations are new. Nix runs as Builder Bar runs it (nixInstallation.ts): by absolute path, the
+ * one BUILDER_BAR_NIX_BIN_DIR names, else the first on PATH or in Nix's profile directories.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
+import { environmentNix } from '../../nix/nixInstallation.js';
 
 export type NixEnvironment = Record<string, string>;
 
@@ -41,7 +43,7 @@ export interface NixRun {
 export async function runNix(argv: readonly string[], env: NixEnvironment, cwd?: string): Promise<NixRun> {
   const [program, ...args] = argv;
   if (!program) throw new Error('an empty command');
-  const result = await execa(program, [...args, '--log-format', 'internal-json'], {
+  const result = await execa(await nixProgram(program), [...args, '--log-format', 'internal-json'], {
     env,
     cwd,
     reject: false,
@@ -77,6 +79,15 @@ export function nixMessages(stderr: string): string {
 }
 
 export async function nixStore(args: readonly string[], env: NixEnvironment): Promise<string[]> {
-  const { stdout } = await execa('nix-store', [...args], { env, stdin: 'ignore' });
+  const { stdout } = await execa(await nixProgram('nix-store'), [...args], { env, stdin: 'ignore' });
   return stdout.split('\n').filter((line) => line.length > 0);
+}
+
+/**
+ * The absolute path of a Nix program (`nix-build`, `nix`, `nix-instantiate`…) of the Nix the
+ * tests use: beside its `nix`, as Builder Bar runs them.
+ */
+export async function nixProgram(name: string): Promise<string> {
+  if (!/^nix(-[a-z]+)*$/.test(name)) throw new Error(`${name} is not a Nix program`);
+  return path.join((await environmentNix().require()).binDir, name);
 }

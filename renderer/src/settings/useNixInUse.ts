@@ -1,0 +1,29 @@
+/**
+ * The Nix the core runs (app info), for the status header and the settings form's hint. Asked
+ * once the door is open and again whenever the nixBinDir setting changes (whoever changed it):
+ * request/response like the Nix panel, since the core only changes it with that setting.
+ */
+import { useEffect, useState } from 'react';
+import type { NixInUse } from '../api/contract.js';
+import { inBackground } from '../components/background.js';
+import { useDoor, useMirror } from '../components/doorContext.js';
+
+export function useNixInUse(): NixInUse | null {
+  const { door } = useDoor();
+  const connected = useMirror((mirror) => mirror.connection.state === 'open');
+  // undefined until the settings arrived: the answer before them could already be stale.
+  const nixBinDir = useMirror((mirror) => mirror.settings?.nixBinDir);
+  const [nix, setNix] = useState<NixInUse | null>(null);
+  useEffect(() => {
+    if (!connected) return;
+    let live = true;
+    inBackground('Could not ask which Nix is in use', async () => {
+      const reply = await door.api.getAppInfo({});
+      if (live && reply.ok) setNix(reply.value.nix);
+    });
+    return () => {
+      live = false;
+    };
+  }, [door, connected, nixBinDir]);
+  return nix;
+}
