@@ -170,13 +170,14 @@ describe('BuilderSupervisor when QEMU ends and the state dir refuses the cleanup
   it('still shows the failure (not a builder stuck starting) and logs what it could not remove', async () => {
     settings = { ...settings, hostPort: await freePort(), restartPolicy: { ...settings.restartPolicy, enabled: false } };
     const files = vmFilesIn(paths.vmDir);
-    // A stand-in for QEMU that leaves a directory where its pid file goes (removing it fails, as
-    // on a state dir gone read-only), then exits.
+    // A stand-in for QEMU that, once the supervisor has written its pid file and is waiting for
+    // the guest, leaves a directory where that file was (removing it fails, as on a state dir
+    // gone read-only), then exits.
     const builder = supervisor(
       profile({
         qemuBinaryName: 'sh',
         prepare: async () => ({ kernel: null, initrd: null, extra: {} }),
-        launchPlan: () => ({ command: '/bin/sh', args: ['-c', 'mkdir -p "$1/x"; sleep 0.3; exit 3', 'sh', files.pidFile], cwd: root, env: {} }),
+        launchPlan: () => ({ command: '/bin/sh', args: ['-c', 'sleep 2; rm -f "$1"; mkdir -p "$1/x"; exit 3', 'sh', files.pidFile], cwd: root, env: {} }),
       }),
     );
     // The boot ends when QEMU does; the failure is reported just after, so wait for it (bounded).
