@@ -101,6 +101,7 @@ const oddNames: unknown[] = [
   42, null, true, ['status.get'], { name: 'status.get' },
 ];
 const oddKeys = ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'valueOf', '', ' ', 'id', 'name', 'input', '\u0000', '../x', 'a'.repeat(300)];
+const envelopeOddKeys = oddKeys.filter((key) => key !== 'name' && key !== 'input');
 const oddStrings = [
   '', ' ', '-', '--option', '-E', '/', '/dev/zero', '/etc/passwd', '../../../etc/passwd', 'a\u0000b', '\n', '\r\n', '${HOME}', '$(id)', '`id`',
   '%s%n', '\u202e', '\ud800', '😀'.repeat(50), 'null', 'true', '0', 'NaN', '{}', '[]', 'build:', 'build:../x', 'app\n', 'x'.repeat(5000),
@@ -353,7 +354,9 @@ export function fuzzFrame(random: Random, places: FuzzPlaces, door: 'cli' | 'hea
     // The envelope around the request is wrong.
     const message: Record<string, unknown> = { id: takeId(), name: request.name, input: request.input };
     const change = random.int(0, 4);
-    if (change === 0) setOwn(message, random.pick(oddKeys), randomJson(random));
+    // An odd extra key; never `name` or `input`, or the frame would no longer be the request it
+    // records (a random `input` can pass vm.start's schema, and a heavy request would run).
+    if (change === 0) setOwn(message, random.pick(envelopeOddKeys), randomJson(random));
     else if (change === 1) message.id = random.pick(oddIds);
     else if (change === 2) delete message.id;
     else if (change === 3) message.id = random.pick([0, Number.MAX_SAFE_INTEGER]);

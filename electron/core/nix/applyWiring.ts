@@ -87,7 +87,10 @@ export async function applyWiring(plan: WiringPlan, stateDir: string, writer: Wi
   const operations: WiringOperation[] = [];
   const entries = new Map<string, WiringRecordFile>((previous?.files ?? []).map((file) => [file.path, file]));
   for (const file of toWrite) {
-    const earlier = entries.get(file.path);
+    const recorded = entries.get(file.path);
+    // A file that holds its original again (a remove cut short after it restored the file and
+    // dropped its backup) is backed up afresh; the old entry's backup may be gone.
+    const earlier = recorded && !recorded.createdByUs && recorded.originalSha256 === file.before.sha256 ? undefined : recorded;
     const entry = recordEntry(file, earlier, plan.target, stateDir);
     entries.set(file.path, entry);
     // The first apply that edits a file keeps its original; a later one keeps that one.
