@@ -54,6 +54,11 @@ const DEFAULT_MIRROR = 'http://deb.debian.org/debian';
 const KEYRING = '/usr/share/keyrings/debian-archive-keyring.gpg';
 /** Peak while a root is made: the root with its downloaded packages (~550 MB) and apt's lists. */
 const NEEDED_FREE_BYTES = 1024 ** 3;
+/** apt's lists of two suites (~45 MB, more while they are unpacked). apt hangs on a full disk. */
+const QUERY_FREE_BYTES = 150 * 1024 ** 2;
+/** Hang guards for each step, not speed targets (here: query 5 s, debootstrap 90 s, install 30 s). */
+const QUERY_LIMIT_MS = 5 * 60_000;
+const STEP_LIMIT_MS = 20 * 60_000;
 const KEEP_ROOTS = 2;
 const RETRY_FAILED_AFTER_MS = 24 * 3600_000;
 const LOCK_WAIT_MS = 30 * 60_000;
@@ -150,8 +155,11 @@ function tool(name, pkg) {
   return found;
 }
 
-/** Runs argv; resolves with its exit and the tail of its output (streamed too with --verbose). */
-function run(argv, { verbose = false, env = process.env } = {}) {
+/**
+ * Runs argv; resolves with its exit and the tail of its output (streamed too with --verbose).
+ * Past limitMs its process group is killed and `timedOut` set.
+ */
+function run(argv, { verbose = false, env = process.env, limitMs = STEP_LIMIT_MS } = {}) {
   return new Promise((resolve, reject) => {
     const child = spawn(tool('setpriv', 'util-linux'), ['--pdeathsig', 'KILL', '--', ...argv], {
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -159,6 +167,15 @@ function run(argv, { verbose = false, env = process.env } = {}) {
       env,
     });
     running.add(child);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // Gone meanwhile.
+      }
+    }, limitMs);
     const lines = [];
     let partial = '';
     const take = (chunk) => {
@@ -172,10 +189,12 @@ function run(argv, { verbose = false, env = process.env } = {}) {
     child.stdout.on('data', take);
     child.stderr.on('data', take);
     child.on('error', (error) => {
+      clearTimeout(timer);
       running.delete(child);
       reject(error);
     });
     child.on('close', (code, signal) => {
+      clearTimeout(timer);
       running.delete(child);
       // Whatever it left running in its group (a killed debootstrap's dpkg, a daemon a package
       // script started) goes too.
@@ -185,7 +204,8 @@ function run(argv, { verbose = false, env = process.env } = {}) {
         // Nothing left.
       }
       if (partial) lines.push(partial);
-      resolve({ code, signal, output: lines.join('\n') });
+      if (timedOut) lines.push(`(stopped after ${Math.round(limitMs / 60_000)} minutes without finishing)`);
+      resolve({ code, signal, output: lines.join('\n'), timedOut });
     });
   });
 }
@@ -382,9 +402,10 @@ function aptOptions(aptDir) {
 const NETWORK_TROUBLE = /Temporary failure resolving|Could not resolve|Failed to fetch|Unable to connect|Connection timed out|Network is unreachable|Connection refused|Failed getting release file|Couldn't download|Some index files failed/i;
 
 function networkError(mirror, output) {
-  const detail = output.split('\n').filter((line) => NETWORK_TROUBLE.test(line)).slice(0, 3).join('\n  ');
+  const lines = output.split('\n').map((line) => line.trim()).filter(Boolean);
+  const detail = lines.filter((line) => NETWORK_TROUBLE.test(line)).slice(0, 3);
   return new SetupError(
-    `cannot reach Debian's mirror ${mirror}:\n  ${detail || output.split('\n').slice(-3).join('\n  ')}`,
+    `cannot reach Debian's mirror ${mirror}:\n    ${(detail.length > 0 ? detail : lines.slice(-3)).join('\n    ')}`,
     'Check the network (a proxy is taken from http_proxy), or pass --mirror URL of a Debian mirror you can reach; then run again. A root made earlier is used without the network.',
     'network',
   );
@@ -398,12 +419,12 @@ function diskFull(cache) {
   );
 }
 
-function checkFreeSpace(cache) {
+function checkFreeSpace(cache, needed, what) {
   const stats = fs.statfsSync(cache);
   const free = stats.bavail * stats.bsize;
-  if (free < NEEDED_FREE_BYTES) {
+  if (free < needed) {
     throw new SetupError(
-      `only ${Math.round(free / 1024 ** 2)} MB free on the disk of ${cache}; making a root for Nix needs about ${Math.round(NEEDED_FREE_BYTES / 1024 ** 2)} MB.`,
+      `only ${Math.round(free / 1024 ** 2)} MB free on the disk of ${cache}; ${what} needs about ${Math.round(needed / 1024 ** 2)} MB.`,
       'Free some space there, or set BUILDER_BAR_NIX_ROOTS to a directory on a disk with room; then run again.',
       'disk',
     );
@@ -427,10 +448,15 @@ async function debianNixVersions(cache, options) {
     // Not asked yet.
   }
   const aptGet = tool('apt-get', 'apt');
+  checkFreeSpace(cache, QUERY_FREE_BYTES, 'asking Debian for its package lists');
   log(`asking ${options.mirror} which nix-bin ${options.suites.join(' and ')} have…`);
-  const update = await run([aptGet, ...aptOptions(aptDir), '-q', 'update'], { verbose: options.verbose });
+  const update = await run([aptGet, ...aptOptions(aptDir), '-q', 'update'], { verbose: options.verbose, limitMs: QUERY_LIMIT_MS });
   checkInterrupted();
   if (/No space left on device/.test(update.output)) throw diskFull(cache);
+  if (update.timedOut) {
+    const stats = fs.statfsSync(cache);
+    if (stats.bavail * stats.bsize < QUERY_FREE_BYTES / 2) throw diskFull(cache);
+  }
   const stale = update.code !== 0 || NETWORK_TROUBLE.test(update.output);
   const madison = spawnSync(tool('apt-cache', 'apt'), [...aptOptions(aptDir), 'madison', 'nix-bin'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   const found = [];
@@ -484,8 +510,9 @@ function recentFailure(cache, candidate) {
 async function step(what, argv, options, cache) {
   const result = await run(argv, { verbose: options.verbose });
   checkInterrupted();
-  if (result.code === 0) return result;
-  if (/No space left on device/.test(result.output)) throw diskFull(cache);
+  if (result.code === 0 && !result.timedOut) return result;
+  const stats = fs.statfsSync(cache);
+  if (/No space left on device/.test(result.output) || stats.bavail * stats.bsize < 16 * 1024 ** 2) throw diskFull(cache);
   if (NETWORK_TROUBLE.test(result.output)) throw networkError(options.mirror, result.output);
   const tail = result.output.split('\n').filter(Boolean).slice(-12).join('\n    ');
   throw new SetupError(`${what} failed (exit ${result.code ?? result.signal}):\n    ${tail}`, 'Run again with --verbose for the whole output.', 'failed');
@@ -503,7 +530,7 @@ async function makeRoot(cache, candidate, options) {
   if (!fs.existsSync(KEYRING)) {
     throw new SetupError(`Debian's archive keyring ${KEYRING} is missing.`, 'Install it: apt-get install debian-archive-keyring (ensure-host-tools.mjs does as root).', 'tools');
   }
-  checkFreeSpace(cache);
+  checkFreeSpace(cache, NEEDED_FREE_BYTES, 'making a root for Nix');
   const build = path.join(cache, `.build-${candidate.version}-${process.pid}`);
   const root = path.join(build, 'root');
   fs.mkdirSync(build);
@@ -623,7 +650,7 @@ async function choose(cache, options) {
     if (stamp) return { dir, stamp };
     const failed = recentFailure(cache, candidate);
     if (failed) {
-      log(`${candidate.suite}'s nix-bin ${candidate.debianVersion} failed to install at ${failed.at}; not trying again before a day has passed (remove ${failedNote(cache, candidate.suite)} to try now).`);
+      log(`${candidate.suite}'s nix-bin ${candidate.debianVersion} failed to install at ${failed.at} (${String(failed.reason).split('\n')[0]}); not trying again before a day has passed (remove ${failedNote(cache, candidate.suite)} to try now).`);
       failures.push(`${candidate.suite}: ${failed.reason}`);
       continue;
     }
