@@ -12,7 +12,7 @@
 // What it does:
 // - Asks Debian which nix-bin sid (unstable) and trixie (stable) have, with apt given its own
 //   sources, lists, cache and status (under the cache dir), so the host's apt state is untouched.
-//   The answer is kept for 6 hours (--refresh asks again).  --suite takes only that suite;
+//   The answer is kept for 6 hours (--refresh asks again). --suite takes only that suite;
 //   --mirror (or $BUILDER_BAR_DEBIAN_MIRROR) another Debian mirror; --verbose shows every line
 //   of debootstrap and apt.
 // - Uses the cached root of the newest version if one is complete; otherwise makes it:
@@ -22,12 +22,18 @@
 //   the same sid version is not tried again for a day). Made in `.build-*` and renamed into place
 //   after its completion stamp (`complete.json`) is written, so a killed run leaves nothing that
 //   looks usable; the next run removes what it left (unmounting what debootstrap had mounted).
-// - Without the network it uses the newest complete root it has.
+// - Without the network it uses the newest complete root it has. A full disk (checked before the
+//   query and before a root is made, and recognised when a step fails), a missing tool, a user
+//   who is not root or a step that hangs (each has a generous limit: apt hangs when the disk fills)
+//   ends it with what to do, after removing what it was making; so does SIGINT/SIGTERM.
+// - One run at a time per cache dir (`.lock` holds its pid; a dead holder's lock is taken over):
+//   several worktrees may run `npm test` at once.
 // - Writes the wrappers (resources/setup/nix-in-root.pl: why Perl, what is bound, signals), then
 //   `current.json`, and keeps at most two roots (the one in use and the newest other).
 //
 // Cache: $BUILDER_BAR_NIX_ROOTS, else $XDG_CACHE_HOME/builder-bar/nix-roots, else
-// ~/.cache/builder-bar/nix-roots; a root takes about 300 MB, the apt lists 45 MB. Not in the
+// ~/.cache/builder-bar/nix-roots; a root takes about 270 MB (sid) or 235 MB (trixie), the apt
+// lists 45 MB. Made cold in about two minutes on 2 busy cores; a cached run takes 0.3 s. Not in the
 // repository, because every clone and worktree on the machine shares one root (each would
 // otherwise debootstrap its own), and tsc, eslint, vitest, git and electron-builder never have to
 // skip a Debian tree with a /nix store in it. Not under /tmp, which is wiped at boot.
@@ -38,6 +44,8 @@
 //   <version>/complete.json   written last: a root without it is incomplete and is remade
 //   current.json              { version, label, binDir, root, suite, debianVersion } in use
 //   apt/                      apt's own sources, lists and cache for the version query
+//   apt/answer.json           what Debian answered, and when
+//   failed-<suite>.json       a version of that suite that could not be installed, and why
 //
 // Making a root needs root (debootstrap, and Nix's store in it is root's), Debian's apt,
 // debootstrap and bubblewrap (ensure-host-tools.mjs installs them), and about 1 GB free while it
