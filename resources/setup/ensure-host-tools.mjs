@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // First step of `npm start` and `npm test` on a fresh machine: install the npm dependencies if
-// they are missing, then make sure the host tools the Linux test builder needs are present.
+// they are missing, then make sure the host tools the Linux test builder needs are present
+// (for `--for test` also Chromium, and debootstrap and bubblewrap for ensure-current-nix.mjs).
 // As root on Debian it installs the missing packages itself; anywhere else it prints the one
 // command that would. Plain Node with no dependencies (it runs before `npm ci`), so it uses
 // node:child_process with argument arrays rather than execa; never a shell string.
@@ -51,6 +52,13 @@ const needs = [
 ];
 if (purpose === 'test') {
   needs.push({ ok: () => existsSync('/usr/bin/chromium'), pkg: 'chromium', what: 'Chromium for the UI tests' });
+  // ensure-current-nix.mjs: a current Nix from Debian's packages in a root of its own, run with
+  // bubblewrap (it runs after this script in `npm test`).
+  needs.push(
+    { ok: () => onPath('debootstrap') || existsSync('/usr/sbin/debootstrap'), pkg: 'debootstrap', what: 'debootstrap' },
+    { ok: () => onPath('bwrap'), pkg: 'bubblewrap', what: 'bubblewrap' },
+    { ok: () => existsSync('/usr/share/keyrings/debian-archive-keyring.gpg'), pkg: 'debian-archive-keyring', what: "Debian's archive keyring" },
+  );
 }
 
 if (process.platform === 'linux') {
