@@ -84,7 +84,7 @@ describe.each(nixVersions())('$label', (nix: TestNix) => {
   });
 
   afterEach(async () => {
-    expect(await poison.calls(), 'a Nix program was run from PATH, not from the chosen Nix').toEqual([]);
+    expect(await poison.takeCalls(), 'a Nix program was run from PATH, not from the chosen Nix').toEqual([]);
   });
 
   const run = (argv: readonly string[], cwd?: string): Promise<NixRun> => runNix(nix, argv, env, cwd);

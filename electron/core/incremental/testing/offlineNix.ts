@@ -99,8 +99,8 @@ const POISONED = ['nix', 'nix-build', 'nix-store', 'nix-instantiate', 'nix-daemo
 export interface PoisonedPath {
   /** PATH with the poisoned directory first. */
   path: string;
-  /** The poisoned programs that were run (name and arguments), in order: a test expects none. */
-  calls(): Promise<string[]>;
+  /** The poisoned programs run since the last call (name and arguments), in order: a test expects none. */
+  takeCalls(): Promise<string[]>;
 }
 
 /**
@@ -120,6 +120,10 @@ export async function poisonNixOnPath(dir: string, basePath = process.env.PATH ?
   }
   return {
     path: `${dir}${path.delimiter}${basePath}`,
-    calls: async () => (await fs.readFile(log, 'utf8')).split('\n').filter((line) => line.length > 0),
+    takeCalls: async () => {
+      const calls = (await fs.readFile(log, 'utf8')).split('\n').filter((line) => line.length > 0);
+      await fs.writeFile(log, '');
+      return calls;
+    },
   };
 }
