@@ -146,6 +146,20 @@ describe.each(nixVersions())('BaselineService prebuilds on $label (the nixBinDir
     expect(await poison.takeCalls(), 'a Nix program was run from PATH, not from the nixBinDir setting').toEqual([]);
   });
 
+  /** The full build's `intermediates` output is rooted beside `out` and cannot be deleted; answers its path. */
+  async function expectIntermediatesRooted(rootLink: string, outPath: string): Promise<string> {
+    const nixStore = path.join(nix.binDir, 'nix-store');
+    const drv = (await execa(nixStore, ['--query', '--deriver', outPath], { env: rig.env, stdin: 'ignore' })).stdout.trim();
+    const outputs = (await execa(nixStore, ['--query', '--outputs', drv], { env: rig.env, stdin: 'ignore' })).stdout.split('\n');
+    const intermediates = outputs.find((output) => output.endsWith('-intermediates'));
+    expect(intermediates, outputs.join(', ')).toBeDefined();
+    expect(readlinkSync(`${rootLink}-intermediates`)).toBe(intermediates);
+    const deletion = await execa(nixStore, ['--delete', intermediates!], { env: rig.env, stdin: 'ignore', reject: false });
+    expect(deletion.exitCode, 'nix-store --delete took the intermediates an incremental build reuses').not.toBe(0);
+    expect(existsSync(hostPathOf(nix, intermediates!))).toBe(true);
+    return intermediates!;
+  }
+
   it('tracks a repository, prebuilds a baseline once, roots it, and follows a commit that moves it', async () => {
     const { project, boundary, root } = rig;
     const base = await project.commit(boundary - 2 * 3600, 'base', { A: 'module A', B: 'module B' });
@@ -175,6 +189,9 @@ describe.each(nixVersions())('BaselineService prebuilds on $label (the nixBinDir
     expect(readlinkSync(rootLink)).toBe(outPath);
     const roots = await execa(path.join(nix.binDir, 'nix-store'), ['--query', '--roots', outPath], { env: rig.env, stdin: 'ignore' });
     expect(roots.stdout).toContain(`${rootLink} -> ${outPath}`);
+    // What the incremental build reuses is the full build's other output, which `out` does not
+    // refer to: it is rooted too, so a garbage collection cannot take it.
+    const intermediates = await expectIntermediatesRooted(rootLink, outPath);
 
     // Asking again starts nothing new.
     const countBefore = rig.builds.list().length;
@@ -187,8 +204,10 @@ describe.each(nixVersions())('BaselineService prebuilds on $label (the nixBinDir
     expect(after.repos[0]!.branches[0]!.prebuild.state).toBe('none');
     const oracle = (await execa('git', ['rev-list', `--before=${boundary}`, '-1', 'main'], { cwd: project.dir })).stdout.trim();
     expect(moved).toBe(oracle);
-    // The old baseline's root is dropped: no branch uses it now.
+    // The old baseline's roots are dropped: no branch uses it now.
     expect(existsSync(rootLink)).toBe(false);
+    expect(existsSync(`${rootLink}-intermediates`)).toBe(false);
+    expect(existsSync(hostPathOf(nix, intermediates))).toBe(true);
 
     await rig.service.removeRepo('repo');
     expect(rig.service.list().repos).toEqual([]);
@@ -211,7 +230,10 @@ describe.each(nixVersions())('BaselineService prebuilds on $label (the nixBinDir
       const prebuild = built.repos[0]!.branches[0]!.prebuild;
       expect(prebuild.state, JSON.stringify(rig.builds.list().at(-1))).toBe('built');
       expect(manifestOf(nix, prebuild.outPath!)).toMatchObject({ nix: nix.version, compiled: 'A B' });
-      expect(readlinkSync(path.join(rig.root, 'state', 'gcroots', `repo--${base}`))).toBe(prebuild.outPath);
+      const rootLink = path.join(rig.root, 'state', 'gcroots', `repo--${base}`);
+      expect(readlinkSync(rootLink)).toBe(prebuild.outPath);
+      // `nix build` printed `out` only; the intermediates are rooted all the same.
+      await expectIntermediatesRooted(rootLink, prebuild.outPath!);
     } else {
       // Nix 2.8: the queue's `nix build --print-out-paths` would stop at an unknown flag.
       await expect(rig.service.prebuild('repo', 'main')).rejects.toMatchObject({
