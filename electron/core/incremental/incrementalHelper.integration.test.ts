@@ -14,6 +14,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { execa } from 'execa';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { nixHas } from '../nix/nixFeatures.js';
@@ -308,6 +309,18 @@ describe.each(nixVersions())('$label', (nix: TestNix) => {
         expect(full.exitCode).not.toBe(0);
         await expect(assertRepoUrlReadable(FLAKE_FULL_BUILD_COMMAND, project.dir, async () => atHand)).rejects.toThrow(/Cannot prebuild the flake at .*flake dir #2\?x: .* needs Nix >= 2\.19; /);
       }
+    });
+
+    it('the flake form needs --extra-experimental-features on this Nix too (the queue passes it)', async () => {
+      const { project, baseline } = await twoCommitProject('flake-experimental');
+      const argv = expandFullBuildCommand(FLAKE_FULL_BUILD_COMMAND, { rev: baseline, repo: project.dir, branch: 'main' });
+      const flagAt = argv.indexOf('--extra-experimental-features');
+      const without = await run([...argv.slice(0, flagAt), ...argv.slice(flagAt + 2)]);
+      expect(without.exitCode).not.toBe(0);
+      // 2.8: "… is disabled; use '--extra-experimental-features nix-command' to override";
+      // 2.34: "… is disabled; add '--extra-experimental-features nix-command' to enable it".
+      expect(stripVTControlCharacters(nixMessages(without.stderr))).toMatch(/experimental Nix feature 'nix-command' is disabled/);
+      expect(without.built).toEqual([]);
     });
 
     it('without the override the build fails on the unset baseline, and says so', async () => {
