@@ -13,12 +13,12 @@
  * branch named `--option` through `update-ref`), so a placeholder can never put an option, or
  * anything Nix would read as one, into the command.
  *
- * A `nix build` command always gets `--no-write-lock-file` at its end: a prebuild must never change
- * the user's checkout. `--override-input` implies it (Nix 2.8 and 2.34 alike), but a command
- * without one, on a flake whose lock file is missing or stale, made Nix write `flake.lock` into
- * the work tree and `git add` it (2.8; 2.34 writes it and runs `git add` too), and on a locked
- * reference (`{repoUrl}?rev={rev}#full`) it fails instead ("cannot write modified lock file").
- * Nix then only warns "not writing modified lock file", which is what a prebuild wants.
+ * A `nix build` command always gets `--no-write-lock-file` at its end: a prebuild must never
+ * change the user's checkout. `--override-input` implies it, but a command without one, on a
+ * flake whose lock file is missing or stale, made Nix write `flake.lock` into the work tree and
+ * `git add` it (Nix 2.8 and 2.34 alike), and on a locked reference (`{repoUrl}?rev={rev}#full`)
+ * made it fail ("cannot write modified lock file"). With the flag Nix only warns "not writing
+ * modified lock file", which is what a prebuild wants (fullBuildNixSupport.ts).
  *
  * Any other `{…}` is left as it is, on purpose: Nix arguments legitimately contain braces
  * (`--arg config '{ }'`), so rejecting unknown names would refuse valid commands; a misspelt
