@@ -6,7 +6,9 @@
  *
  * - the program `nix-build`, or `nix` with the `build` subcommand;
  * - `-A`/`--attr NAME`, `--argstr NAME VALUE`, `--override-input INPUT REF`, `--no-link`,
- *   `--no-out-link`, `--extra-experimental-features FEATURES` (names from a short list);
+ *   `--no-out-link`, `--no-write-lock-file`, `--extra-experimental-features FEATURES` (names
+ *   from a short list). `expandFullBuildCommand` adds `--no-write-lock-file` to every `nix build`
+ *   itself, so the check after expansion must allow it;
  * - `--arg NAME EXPR`. EXPR is Nix code, but no more than the file or installable the command
  *   builds, which is arbitrary Nix code already: refusing it would not narrow what gets
  *   evaluated. Evaluation cannot start a program while `allow-unsafe-native-code-during-evaluation`
@@ -47,6 +49,7 @@ const ALLOWED: Readonly<Record<string, OptionRule>> = {
   '--override-input': { values: 2 },
   '--no-link': { values: 0 },
   '--no-out-link': { values: 0 },
+  '--no-write-lock-file': { values: 0 },
   '--extra-experimental-features': { values: 1, featuresValue: 0 },
 };
 
@@ -64,7 +67,7 @@ const REFUSED: Readonly<Record<string, string>> = {
 };
 
 export const ALLOWED_FULL_BUILD_WORDS =
-  'allowed: -A/--attr NAME, --arg NAME EXPR, --argstr NAME VALUE, --override-input INPUT REF, --no-link, --no-out-link, --extra-experimental-features FEATURES, and the file or installable';
+  'allowed: -A/--attr NAME, --arg NAME EXPR, --argstr NAME VALUE, --override-input INPUT REF, --no-link, --no-out-link, --no-write-lock-file, --extra-experimental-features FEATURES, and the file or installable';
 
 const PLACEHOLDER = /\{(rev|repoUrl|repo|branch)\}/;
 

@@ -21,7 +21,7 @@ import { assertGitWorkTree, RepoBaselineEngine, type ComputedRepoBaselines } fro
 import { BuilderBarError } from '../errors.js';
 import { DEFAULT_FULL_BUILD_COMMAND } from '../incremental/defaultFullBuild.js';
 import { expandFullBuildCommand } from '../incremental/expandFullBuildCommand.js';
-import { assertRepoUrlReadable } from '../incremental/flakeUrlSupport.js';
+import { assertFullBuildRunnable } from '../incremental/fullBuildNixSupport.js';
 import type { LogSink } from '../logs/logSink.js';
 import type { NixResolver } from '../nix/nixInstallation.js';
 import type { SettingsStore } from '../settings/settingsStore.js';
@@ -220,7 +220,7 @@ export class BaselineService {
     }
     const sha = entry.baseline.sha;
     const argv = expandFullBuildCommand(runtime.repo.fullBuild, { rev: sha, repo: runtime.repo.path, branch });
-    await assertRepoUrlReadable(runtime.repo.fullBuild, runtime.repo.path, async () => {
+    await assertFullBuildRunnable(runtime.repo.fullBuild, runtime.repo.path, async () => {
       const nix = await this.options.nix.resolve();
       return nix.found ? nix.installation : null;
     });

@@ -1,6 +1,8 @@
 /**
  * A prebuilt baseline is rooted by the nix-store of the Nix the core chose (nixBinDir), by its
- * absolute path, never by a bare `nix-store` from PATH. Nix here is a fake that records its argv.
+ * absolute path, never by a bare `nix-store` from PATH, with every output of its derivation (the
+ * `intermediates` an incremental build reuses is not the path the build printed). Nix here is a
+ * fake that records its argv; baselineService.integration.test.ts does the same with real Nix.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { promises as fs } from 'node:fs';
@@ -30,7 +32,48 @@ describe('GcRoots', () => {
     const outPath = '/nix/store/00000000000000000000000000000000-full';
     const rootPath = await roots.add('app', 'a'.repeat(40), outPath);
     expect(rootPath).toBe(path.join(root, 'gcroots', `app--${'a'.repeat(40)}`));
-    expect(await fake.calls()).toEqual([[path.join(fake.binDir, 'nix-store'), '--realise', outPath, '--add-root', rootPath, '--indirect']]);
+    const nixStore = path.join(fake.binDir, 'nix-store');
+    // This Nix knows no deriver: only the printed path is rooted.
+    expect(await fake.calls()).toEqual([
+      [nixStore, '--query', '--deriver', outPath],
+      [nixStore, '--realise', outPath, '--add-root', rootPath, '--indirect'],
+    ]);
+  });
+
+  const drv = '/nix/store/11111111111111111111111111111111-full.drv';
+  const out = '/nix/store/00000000000000000000000000000000-full';
+  const intermediates = '/nix/store/22222222222222222222222222222222-full-intermediates';
+  const docs = '/nix/store/33333333333333333333333333333333-full-docs';
+  const derivationAware = [
+    'case "$1 $2" in',
+    `  "--query --deriver") echo ${drv} ;;`,
+    `  "--query --outputs") printf '%s\\n' ${intermediates} ${out} ${docs} ;;`,
+    // docs was not copied back: not valid.
+    `  "--check-validity --print-invalid") echo ${docs} ;;`,
+    'esac',
+    'exit 0',
+  ].join('\n');
+
+  it('roots the other valid outputs of the derivation too (what an incremental build reuses), named as Nix names them', async () => {
+    const fake = await writeFakeNix(path.join(root, 'nix-drv', 'bin'), { behaviour: { 'nix-store': derivationAware } });
+    const roots = new GcRoots(path.join(root, 'gcroots-drv'), async () => ({}), locator(fake.binDir));
+    const rootPath = await roots.add('app', 'c'.repeat(40), out);
+    const realised = (await fake.calls()).filter((call) => call[1] === '--realise').map((call) => call.slice(2));
+    expect(realised).toEqual([
+      [out, '--add-root', rootPath, '--indirect'],
+      [intermediates, '--add-root', `${rootPath}-intermediates`, '--indirect'],
+    ]);
+  });
+
+  it('drops every root of a baseline no branch uses, outputs included, and keeps the rest', async () => {
+    const dir = path.join(root, 'gcroots-prune');
+    await fs.mkdir(dir);
+    const [old, kept] = ['d'.repeat(40), 'e'.repeat(40)];
+    const names = [`app--${old}`, `app--${old}-intermediates`, `app--${kept}`, `app--${kept}-intermediates`, `other--${old}`];
+    for (const name of names) await fs.symlink(out, path.join(dir, name));
+    const roots = new GcRoots(dir, async () => ({}), locator(root));
+    expect(await roots.prune('app', new Set([kept]))).toEqual([old]);
+    expect((await fs.readdir(dir)).sort()).toEqual([`app--${kept}`, `app--${kept}-intermediates`, `other--${old}`]);
   });
 
   it('says why when there is no Nix to root with', async () => {

@@ -27,7 +27,9 @@ export const DEFAULT_FULL_BUILD_COMMAND: FullBuildCommand = [
 /**
  * The flake form (`resources/nix/flake-template/flake.nix`): the baseline is the flake input
  * `baseline`, overridden with the computed revision. `--override-input` implies
- * `--no-write-lock-file`, so the repository's lock file is never touched. The repository goes
+ * `--no-write-lock-file` (and expandFullBuildCommand adds it to every `nix build` anyway), so
+ * the repository's lock file is never touched. The build queue reads a `nix build`'s output
+ * paths with `--print-out-paths`, so this form needs Nix >= 2.9 (fullBuildNixSupport.ts). The repository goes
  * in as `{repoUrl}` (percent-encoded), so a path with a space, `?` or `#` works too.
  */
 export const FLAKE_FULL_BUILD_COMMAND: FullBuildCommand = [

@@ -27,7 +27,17 @@ describe('expandFullBuildCommand', () => {
     expect(argv).toContain(`git+file:///srv/app?rev=${rev}`);
     expect(argv).toContain('git+file:///srv/app#full');
     expect(argv).toContain('nix-command flakes');
-    expect(argv).toHaveLength(FLAKE_FULL_BUILD_COMMAND.length);
+    expect(argv).toHaveLength(FLAKE_FULL_BUILD_COMMAND.length + 1);
+  });
+
+  it('ends every "nix build" with --no-write-lock-file, so no prebuild writes flake.lock into the checkout; nix-build is left as it is', () => {
+    expect(expandFullBuildCommand(['nix', 'build', '{repoUrl}?rev={rev}#full'], values)).toEqual(['nix', 'build', `git+file:///home/me/my%20app?rev=${rev}#full`, '--no-write-lock-file']);
+    expect(expandFullBuildCommand(FLAKE_FULL_BUILD_COMMAND, values).at(-1)).toBe('--no-write-lock-file');
+    // Even when the command seems to have it: here it is the value of --argstr.
+    expect(expandFullBuildCommand(['nix', 'build', '{repoUrl}#full', '--argstr', 'x', '--no-write-lock-file'], values).at(-1)).toBe('--no-write-lock-file');
+    expect(expandFullBuildCommand(['nix', 'build', '{repoUrl}#full', '--argstr', 'x', '--no-write-lock-file'], values)).toHaveLength(7);
+    expect(expandFullBuildCommand(DEFAULT_FULL_BUILD_COMMAND, values)).not.toContain('--no-write-lock-file');
+    expect(FullBuildCommandSchema.safeParse(['nix', 'build', '{repoUrl}#full', '--no-write-lock-file']).success).toBe(true);
   });
 
   it('percent-encodes the path in {repoUrl}, so a space, # or ? cannot end it, and leaves {repo} as it is', () => {

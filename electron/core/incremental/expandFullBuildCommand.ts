@@ -13,6 +13,13 @@
  * branch named `--option` through `update-ref`), so a placeholder can never put an option, or
  * anything Nix would read as one, into the command.
  *
+ * A `nix build` command always gets `--no-write-lock-file` at its end: a prebuild must never
+ * change the user's checkout. `--override-input` implies it, but a command without one, on a
+ * flake whose lock file is missing or stale, made Nix write `flake.lock` into the work tree and
+ * `git add` it (Nix 2.8 and 2.34 alike), and on a locked reference (`{repoUrl}?rev={rev}#full`)
+ * made it fail ("cannot write modified lock file"). With the flag Nix only warns "not writing
+ * modified lock file", which is what a prebuild wants (fullBuildNixSupport.ts).
+ *
  * Any other `{…}` is left as it is, on purpose: Nix arguments legitimately contain braces
  * (`--arg config '{ }'`), so rejecting unknown names would refuse valid commands; a misspelt
  * placeholder shows up verbatim in the build's own error instead.
@@ -39,6 +46,7 @@ const PLACEHOLDER = /\{(rev|repoUrl|repo|branch)\}/g;
 export function gitFileUrl(repo: string): string {
   return `git+file://${repo.split('/').map(encodeURIComponent).join('/')}`;
 }
+const NO_WRITE_LOCK_FILE = '--no-write-lock-file';
 const FULL_SHA = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
 
 export function expandFullBuildCommand(argv: readonly string[], values: FullBuildValues): string[] {
@@ -74,6 +82,9 @@ export function expandFullBuildCommand(argv: readonly string[], values: FullBuil
       return value;
     }),
   );
+  // Always appended, even if the command has it: a `--no-write-lock-file` found inside it may be
+  // the value of another option (`--argstr x --no-write-lock-file`), and Nix takes it twice.
+  if (expanded[0] === 'nix' && expanded[1] === 'build') expanded.push(NO_WRITE_LOCK_FILE);
   // Again after expansion: the stored command passed the schema above, but this is what runs.
   const problems = fullBuildProblems(expanded);
   if (problems.length > 0) {

@@ -5,6 +5,7 @@
  * it is given, the full build gets the baseline source with `doInstallIntermediates` and
  * `enableSeparateIntermediatesOutput`, and the incremental build gets the current source with
  * `previousIntermediates` = the full build's `intermediates` (nixpkgs PR 227985's names).
+ * On every Nix the tests have (nixVersions(); the version is in each title).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -12,6 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nixVersions, type TestNix } from '../nix/testing/nixVersions.js';
 import { generateProject } from './testing/generatedProject.js';
 import { nixProgram, writeOfflineNixConf, type NixEnvironment } from './testing/offlineNix.js';
 
@@ -19,11 +21,9 @@ const resources = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..
 const helper = path.join(resources, 'incremental.nix');
 
 let root: string;
-let env: NixEnvironment;
 
-beforeAll(async () => {
+beforeAll(() => {
   root = mkdtempSync(path.join(os.tmpdir(), 'bb-incremental-haskell-'));
-  env = await writeOfflineNixConf(root);
 });
 
 afterAll(() => {
@@ -38,14 +38,20 @@ const stubPkgs = `{
     in applied // { intermediates = { intermediatesOf = applied.src; }; };
 }`;
 
-async function evaluate(expression: string): Promise<unknown> {
-  const { stdout } = await execa(await nixProgram('nix-instantiate'), ['--eval', '--strict', '--json', '--expr', expression], { env, stdin: 'ignore' });
-  return JSON.parse(stdout) as unknown;
-}
+describe.each(nixVersions())('the Haskell variant, $label', (nix: TestNix) => {
+  let env: NixEnvironment;
 
-describe('the Haskell variant', () => {
+  beforeAll(async () => {
+    env = await writeOfflineNixConf(path.join(root, nix.version));
+  });
+
+  async function evaluate(expression: string): Promise<unknown> {
+    const { stdout } = await execa(nixProgram(nix, 'nix-instantiate'), ['--eval', '--strict', '--json', '--expr', expression], { env, stdin: 'ignore' });
+    return JSON.parse(stdout) as unknown;
+  }
+
   it.each(['incremental.nix', 'project-template/incremental.nix', 'flake-template/flake.nix'])('%s parses', async (file) => {
-    const { exitCode } = await execa(await nixProgram('nix-instantiate'), ['--parse', path.join(resources, file)], { env, stdin: 'ignore' });
+    const { exitCode } = await execa(nixProgram(nix, 'nix-instantiate'), ['--parse', path.join(resources, file)], { env, stdin: 'ignore' });
     expect(exitCode).toBe(0);
   });
 
@@ -73,7 +79,7 @@ describe('the Haskell variant', () => {
   });
 
   it('fetches the baseline and the current revision from the repository by sha', async () => {
-    const project = await generateProject(path.join(root, 'haskell'));
+    const project = await generateProject(path.join(root, nix.version, 'haskell'));
     const baseline = await project.commit(1_700_000_000, 'baseline', { Main: 'module Main v1' });
     const current = await project.commit(1_700_100_000, 'current', { Main: 'module Main v2' });
     const result = (await evaluate(`

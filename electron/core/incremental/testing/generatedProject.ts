@@ -5,7 +5,7 @@
  * committer dates, so the baseline can be chosen with `git rev-list --before=B` as FACTS.md
  * section 3 says. Module contents carry a random nonce: every test run's derivations are new.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +29,33 @@ export interface GeneratedProject {
   git(args: readonly string[]): Promise<string>;
   /** Writes (or, with null, deletes) module files, stages everything and commits at `time`. */
   commit(time: number, subject: string, modules: Record<string, string | null>): Promise<string>;
+  /**
+   * What a user would see changed in the checkout: every file outside `.git` with a hash of its
+   * content (a `flake.lock` or `result` link appearing shows here), the refs, HEAD and what git
+   * has staged. Compare one taken before a build with one taken after.
+   */
+  snapshot(): Promise<CheckoutSnapshot>;
+}
+
+export interface CheckoutSnapshot {
+  files: Record<string, string>;
+  refs: string;
+  head: string;
+  /** `git diff --cached --name-status`: what is staged (Nix 2.8 `git add`s a lock file it writes). */
+  staged: string;
+}
+
+async function filesOf(dir: string, prefix = ''): Promise<Record<string, string>> {
+  const files: Record<string, string> = {};
+  for (const entry of await fs.readdir(path.join(dir, prefix), { withFileTypes: true })) {
+    const name = path.join(prefix, entry.name);
+    if (name === '.git') continue;
+    const full = path.join(dir, name);
+    if (entry.isDirectory()) Object.assign(files, await filesOf(dir, name));
+    else if (entry.isSymbolicLink()) files[name] = `link -> ${await fs.readlink(full)}`;
+    else files[name] = createHash('sha256').update(await fs.readFile(full)).digest('hex');
+  }
+  return files;
 }
 
 export async function generateProject(dir: string, branch = 'main'): Promise<GeneratedProject> {
@@ -65,6 +92,14 @@ export async function generateProject(dir: string, branch = 'main'): Promise<Gen
       await git(['add', '--all']);
       await git(['commit', '--quiet', '-m', subject], time);
       return git(['rev-parse', 'HEAD']);
+    },
+    async snapshot() {
+      return {
+        files: await filesOf(dir),
+        refs: await git(['for-each-ref', '--format=%(refname) %(objectname)']),
+        head: await git(['symbolic-ref', 'HEAD']),
+        staged: await git(['diff', '--cached', '--name-status']),
+      };
     },
   };
 }

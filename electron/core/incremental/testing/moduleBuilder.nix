@@ -1,7 +1,8 @@
 # A generic builder that can reuse a previous output directory, standing in for GHC: every
 # `modules/*.mod` file is a module; an unchanged module's object is copied from `previous`,
 # a changed or new one is "compiled" (stamped with this build's random nonce). The manifest
-# records which modules were compiled and which reused, so a test can prove reuse.
+# records which modules were compiled and which reused, so a test can prove reuse, and the
+# version of the Nix that evaluated it (`builtins.nixVersion`), so a test knows which Nix ran.
 # Builders have no PATH: /bin/sh, shell builtins and absolute /usr/bin paths (sandbox off).
 { src, previous, system ? builtins.currentSystem }:
 derivation ({
@@ -10,6 +11,7 @@ derivation ({
   builder = "/bin/sh";
   outputs = [ "out" "intermediates" ];
   inherit src;
+  nixVersion = builtins.nixVersion;
   args = [ "-c" ''
     set -eu
     bin=/usr/bin
@@ -32,6 +34,7 @@ derivation ({
     echo "$nonce" > "$intermediates/nonce"
     {
       echo "nonce $nonce"
+      echo "nix $nixVersion"
       echo "previous ''${previous:-none}"
       echo "compiled$compiled"
       echo "reused$reused"

@@ -2,15 +2,16 @@
  * Real Nix for the incremental-build tests, offline and without touching /etc or the user's
  * caches: a Nix conf dir the test owns (FACTS.md sections 2 and 4: no substituters, no sandbox,
  * no build users) plus an empty flake registry, so flakes never look anything up on the network,
- * and a private XDG cache (fetchGit's and flakes' git caches). Builds land in the host's
- * /nix/store like the other integration tests'; each test's sources carry a random nonce so its
- * derivations are new. Nix runs as Builder Bar runs it (nixInstallation.ts): by absolute path, the
- * one BUILDER_BAR_NIX_BIN_DIR names, else the first on PATH or in Nix's profile directories.
+ * and a private XDG cache (fetchGit's and flakes' git caches). Each test's sources carry a random
+ * nonce so its derivations are new. Every helper takes the Nix to run (one of nixVersions(), so
+ * a test runs on each version) and runs its programs by absolute path in that Nix's bin
+ * directory, as Builder Bar runs the `nixBinDir` one; `poisonNixOnPath` makes sure nothing
+ * reaches for a `nix` on PATH instead.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import { environmentNix } from '../../nix/nixInstallation.js';
+import type { TestNix } from '../../nix/testing/nixVersions.js';
 
 export type NixEnvironment = Record<string, string>;
 
@@ -40,10 +41,10 @@ export interface NixRun {
  * Runs a Nix command (an argument array, never a shell) with internal-json logging, so the test
  * knows exactly which derivations were built rather than guessing from human-readable output.
  */
-export async function runNix(argv: readonly string[], env: NixEnvironment, cwd?: string): Promise<NixRun> {
+export async function runNix(nix: TestNix, argv: readonly string[], env: NixEnvironment, cwd?: string): Promise<NixRun> {
   const [program, ...args] = argv;
   if (!program) throw new Error('an empty command');
-  const result = await execa(await nixProgram(program), [...args, '--log-format', 'internal-json'], {
+  const result = await execa(nixProgram(nix, program), [...args, '--log-format', 'internal-json'], {
     env,
     cwd,
     reject: false,
@@ -78,16 +79,51 @@ export function nixMessages(stderr: string): string {
     .join('\n');
 }
 
-export async function nixStore(args: readonly string[], env: NixEnvironment): Promise<string[]> {
-  const { stdout } = await execa(await nixProgram('nix-store'), [...args], { env, stdin: 'ignore' });
+export async function nixStore(nix: TestNix, args: readonly string[], env: NixEnvironment): Promise<string[]> {
+  const { stdout } = await execa(nixProgram(nix, 'nix-store'), [...args], { env, stdin: 'ignore' });
   return stdout.split('\n').filter((line) => line.length > 0);
 }
 
 /**
- * The absolute path of a Nix program (`nix-build`, `nix`, `nix-instantiate`…) of the Nix the
- * tests use: beside its `nix`, as Builder Bar runs them.
+ * The absolute path of a Nix program (`nix-build`, `nix`, `nix-instantiate`…) of this Nix: beside
+ * its `nix`, as Builder Bar runs them.
  */
-export async function nixProgram(name: string): Promise<string> {
+export function nixProgram(nix: TestNix, name: string): string {
   if (!/^nix(-[a-z]+)*$/.test(name)) throw new Error(`${name} is not a Nix program`);
-  return path.join((await environmentNix().require()).binDir, name);
+  return path.join(nix.binDir, name);
+}
+
+/** The Nix programs a stray bare-name spawn would look for on PATH. */
+const POISONED = ['nix', 'nix-build', 'nix-store', 'nix-instantiate', 'nix-daemon', 'nix-env', 'nix-shell'];
+
+export interface PoisonedPath {
+  /** PATH with the poisoned directory first. */
+  path: string;
+  /** The poisoned programs run since the last call (name and arguments), in order: a test expects none. */
+  takeCalls(): Promise<string[]>;
+}
+
+/**
+ * A directory of `nix`, `nix-build`… that fail loudly and note each call, to put first on PATH:
+ * code that runs Nix by bare name instead of from the chosen Nix's directory runs these.
+ */
+export async function poisonNixOnPath(dir: string, basePath = process.env.PATH ?? ''): Promise<PoisonedPath> {
+  await fs.mkdir(dir, { recursive: true });
+  const log = path.join(dir, 'calls.log');
+  await fs.writeFile(log, '');
+  for (const name of POISONED) {
+    await fs.writeFile(
+      path.join(dir, name),
+      `#!/bin/sh\necho "${name} $*" >> '${log}'\necho "${name} from PATH was run, not the chosen Nix's" >&2\nexit 97\n`,
+      { mode: 0o755 },
+    );
+  }
+  return {
+    path: `${dir}${path.delimiter}${basePath}`,
+    takeCalls: async () => {
+      const calls = (await fs.readFile(log, 'utf8')).split('\n').filter((line) => line.length > 0);
+      await fs.writeFile(log, '');
+      return calls;
+    },
+  };
 }
