@@ -26,8 +26,10 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { parseNixConf } from './nixConfLines.js';
 
-/** A file as read: its text, `missing`, or `unreadable` (exists, but cannot be read). */
-export type ConfFileContent = string | 'missing' | 'unreadable';
+/** A file as read: its text, missing, or unreadable (it exists, but cannot be read). */
+export type ConfFileContent = { kind: 'text'; text: string } | { kind: 'missing' } | { kind: 'unreadable' };
+
+const MISSING: ConfFileContent = { kind: 'missing' };
 
 export interface BuildersProblem {
   path: string;
@@ -92,10 +94,10 @@ export function effectiveBuilders(
   const notes: string[] = [];
 
   const visit = (file: string, stack: readonly string[]): void => {
-    const content = files.get(file) ?? 'missing';
-    if (typeof content !== 'string') return;
+    const content = files.get(file) ?? MISSING;
+    if (content.kind !== 'text') return;
     read.push(file);
-    for (const line of parseNixConf(content)) {
+    for (const line of parseNixConf(content.text)) {
       if (line.kind === 'malformed') {
         problems.push({
           path: file,
@@ -109,14 +111,14 @@ export function effectiveBuilders(
         notes.push(`${file} line ${line.lineNumber} sets extra-builders, which Nix ignores ("unknown setting 'extra-builders'": builders cannot be appended to); those machines are not used. Put them in a builders line instead.`);
       } else if (line.kind === 'include') {
         const included = includedPath(file, line.path);
-        const target = files.get(included) ?? 'missing';
+        const target = files.get(included) ?? MISSING;
         if (stack.includes(included)) {
           problems.push({
             path: file,
             lineNumber: line.lineNumber,
             message: `${file} line ${line.lineNumber} includes ${included}, which includes ${file} again: Nix would read them forever. Remove one of the includes, then plan again.`,
           });
-        } else if (target === 'missing') {
+        } else if (target.kind === 'missing') {
           if (!line.optional) {
             problems.push({
               path: file,
@@ -151,10 +153,10 @@ export async function readConfFiles(mainFile: string, mainText?: string): Promis
   while (pending.length > 0) {
     const file = pending.shift()!;
     if (files.has(file)) continue;
-    const content = file === mainFile && mainText !== undefined ? mainText : await readConf(file);
+    const content: ConfFileContent = file === mainFile && mainText !== undefined ? { kind: 'text', text: mainText } : await readConf(file);
     files.set(file, content);
-    if (typeof content !== 'string') continue;
-    for (const line of parseNixConf(content)) {
+    if (content.kind !== 'text') continue;
+    for (const line of parseNixConf(content.text)) {
       if (line.kind === 'include') pending.push(includedPath(file, line.path));
     }
   }
@@ -163,10 +165,10 @@ export async function readConfFiles(mainFile: string, mainText?: string): Promis
 
 async function readConf(file: string): Promise<ConfFileContent> {
   try {
-    return await fs.readFile(file, 'utf8');
+    return { kind: 'text', text: await fs.readFile(file, 'utf8') };
   } catch (error) {
     // Nix's pathExists() is a stat: a dangling link or a missing file is "missing"; anything
     // that exists but fails to read (a directory, no permission) Nix skips without a word.
-    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : 'unreadable';
+    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? MISSING : { kind: 'unreadable' };
   }
 }
