@@ -27,6 +27,7 @@ import { readWiringRecord } from './wiringRecord.js';
 import type { WiringTarget } from './wiringTarget.js';
 import { generateEd25519KeyPair } from '../vm/ed25519KeyPair.js';
 import { environmentNix } from './nixInstallation.js';
+import { openWiringSession, planSession } from './wiringSession.js';
 import { GUEST_HOSTNAME, verifyDerivation } from './verifyWiring.js';
 import type { TargetLayout } from './wiringTarget.js';
 import { execa } from 'execa';
@@ -145,6 +146,13 @@ async function buildOnBuilder(nix: TestNix, layout: TargetLayout): Promise<{ exi
   return { exitCode: result.exitCode, stderr: String(result.stderr), hostname };
 }
 
+/** The plan `builder-bar nix plan/apply --conf-dir DIR` makes with this Nix (the CLI's own calls). */
+async function cliPlan(nix: TestNix, dir: string) {
+  const session = await openWiringSession(paths, { kind: 'confDir', dir }, 'linux', undefined, environmentNix({ ...process.env, BUILDER_BAR_NIX_BIN_DIR: nix.binDir }));
+  expect(session.detection.version).toBe(nix.version);
+  return planSession(session, root);
+}
+
 /** Writes `files` (relative path -> [text, mode]) into a new conf dir; `DIR` in a text is that dir. */
 async function confDirWith(name: string, files: Record<string, [string, number]>): Promise<string> {
   const dir = path.join(root, name);
@@ -222,7 +230,7 @@ describe.each(nixVersions())('$label: wiring real Nix to the real linux-test gue
   it(`the issue's nix.conf (builders = ssh://me@far-away x86_64-linux - 1 1): Nix skips the dead machine, the guest builds, remove is byte-exact`, async () => {
     const dir = await confDirWith(`conf-issue-${tag}`, { 'nix.conf': ['builders = ssh://me@far-away x86_64-linux - 1 1\n', 0o644] });
     const before = await snapshotDir(dir);
-    const planned = await plan({ kind: 'confDir', dir });
+    const planned = await cliPlan(nix, dir);
     expect(planned.problems).toEqual([]);
     expect(planned.files.find((file) => file.role === 'nix.conf')?.after).toContain(`\nbuilders = ssh://me@far-away x86_64-linux - 1 1;@${dir}/machines\n`);
     await applyWiring(planned, root);
@@ -252,7 +260,7 @@ describe.each(nixVersions())('$label: wiring real Nix to the real linux-test gue
     });
     await fs.chmod(path.join(dir, 'more'), 0o750);
     const before = await snapshotDir(dir);
-    const planned = await plan({ kind: 'confDir', dir });
+    const planned = await cliPlan(nix, dir);
     expect(planned.problems).toEqual([]);
     expect(planned.files.find((file) => file.role === 'nix.conf')?.after).toContain(
       `\nbuilders = ssh://me@far-away x86_64-linux - 1 1;@${dir}/their-machines;@${dir}/machines\n`,
