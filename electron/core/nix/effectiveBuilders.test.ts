@@ -5,9 +5,11 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { builderEntries, buildersWithOurs, effectiveBuilders, readConfFiles, type ConfFileContent } from './effectiveBuilders.js';
 
-/** Texts by path; `null` stands for a file that exists but cannot be read. */
-const files = (entries: Record<string, string | null>) =>
-  new Map<string, ConfFileContent>(Object.entries(entries).map(([file, text]) => [file, text === null ? { kind: 'unreadable' } : { kind: 'text', text }]));
+/** Texts by path; `null` stands for a directory (exists, cannot be read), `denied` for a file this user may not read. */
+const files = (entries: Record<string, string | null | 'denied'>) =>
+  new Map<string, ConfFileContent>(
+    Object.entries(entries).map(([file, text]) => [file, text === null || text === 'denied' ? { kind: 'unreadable', denied: text === 'denied' } : { kind: 'text', text }]),
+  );
 
 describe('builders entries as Nix 2.34 splits them (and 2.8 does once they are joined by a bare ";")', () => {
   it('splits on newlines and ";", trims, drops blanks and comments (an @file\'s text is split the same way)', () => {
@@ -28,10 +30,15 @@ describe('effectiveBuilders over files already read', () => {
     );
     expect(result).toMatchObject({ value: 'ssh://two ; @/m', entries: ['ssh://two', '@/m'], setAt: { path: '/c/d/x.conf', lineNumber: 1 }, files: ['/c/nix.conf', '/c/d/x.conf'], problems: [] });
   });
-  it('an included file that exists but cannot be read is skipped without a problem, as Nix does', () => {
+  it('an included directory (exists, cannot be read) is skipped without a problem, as Nix does', () => {
     const result = effectiveBuilders('/c/nix.conf', files({ '/c/nix.conf': 'builders = ssh://one\ninclude x.conf\n', '/c/x.conf': null }), '@/c/machines');
     expect(result.problems).toEqual([]);
     expect(result.value).toBe('ssh://one');
+  });
+  it('an included file this user may not read is a problem: root\'s daemon may read it, and it may set builders', () => {
+    const result = effectiveBuilders('/c/nix.conf', files({ '/c/nix.conf': 'include x.conf\n', '/c/x.conf': 'denied' }), '@/c/machines');
+    expect(result.problems.map((problem) => problem.path)).toEqual(['/c/x.conf']);
+    expect(result.problems[0]!.message).toContain('may not read it');
   });
   it('unset: Nix\'s default, and no line to point at', () => {
     expect(effectiveBuilders('/c/nix.conf', files({ '/c/nix.conf': '' }), '@/c/machines')).toMatchObject({ value: '@/c/machines', setAt: null, entries: ['@/c/machines'] });
@@ -51,7 +58,7 @@ describe('readConfFiles', () => {
         [main, { kind: 'text', text: 'include sub/a.conf\ninclude sub\n' }],
         [path.join(dir, 'sub', 'a.conf'), { kind: 'text', text: 'include ../b.conf\n!include nope.conf\n' }],
         // A directory exists (so it is no missing include) but cannot be read: Nix skips it.
-        [path.join(dir, 'sub'), { kind: 'unreadable' }],
+        [path.join(dir, 'sub'), { kind: 'unreadable', denied: false }],
         [path.join(dir, 'b.conf'), { kind: 'text', text: 'builders = ssh://b\n' }],
         [path.join(dir, 'sub', 'nope.conf'), { kind: 'missing' }],
       ]);

@@ -6,7 +6,9 @@
  * - nix.conf lines are read in order and an `include PATH` / `!include PATH` is read where it
  *   stands, PATH relative to the including file's directory. A missing `include` makes Nix
  *   refuse to start ("file ... included from ... not found"); a missing `!include` is skipped.
- *   An included file that exists but cannot be read is skipped silently by both versions.
+ *   An included file that exists but cannot be read is skipped silently by both versions;
+ *   when it is this user who may not read it, it is a problem here (root's daemon may read it,
+ *   and it may set builders).
  * - The last `builders = ...` line read wins, wherever it is. `extra-builders` does not append:
  *   `builders` is a plain string setting, so both versions warn "unknown setting
  *   'extra-builders'" and ignore the line.
@@ -26,8 +28,12 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { parseNixConf } from './nixConfLines.js';
 
-/** A file as read: its text, missing, or unreadable (it exists, but cannot be read). */
-export type ConfFileContent = { kind: 'text'; text: string } | { kind: 'missing' } | { kind: 'unreadable' };
+/**
+ * A file as read: its text, missing, or unreadable: it exists but cannot be read, because this
+ * user may not (`denied`: root's nix-daemon may well read it) or because it is no file (a
+ * directory: Nix skips it too).
+ */
+export type ConfFileContent = { kind: 'text'; text: string } | { kind: 'missing' } | { kind: 'unreadable'; denied: boolean };
 
 const MISSING: ConfFileContent = { kind: 'missing' };
 
@@ -95,6 +101,16 @@ export function effectiveBuilders(
 
   const visit = (file: string, stack: readonly string[]): void => {
     const content = files.get(file) ?? MISSING;
+    if (content.kind === 'unreadable' && content.denied && file !== mainFile) {
+      // Nix skips a file it cannot read, but the Nix that matters (root's daemon) may read this
+      // one: it might set builders that our line would silently override.
+      problems.push({
+        path: file,
+        lineNumber: null,
+        message: `${file} (included from ${stack[stack.length - 2] ?? mainFile}) exists but this user may not read it, so Builder Bar cannot tell whether it sets builders that must be kept. Make it readable (it holds no secret Nix needs hidden), or move any builders line into a file Builder Bar can read; then plan again.`,
+      });
+      return;
+    }
     if (content.kind !== 'text') return;
     read.push(file);
     for (const line of parseNixConf(content.text)) {
@@ -169,6 +185,7 @@ async function readConf(file: string): Promise<ConfFileContent> {
   } catch (error) {
     // Nix's pathExists() is a stat: a dangling link or a missing file is "missing"; anything
     // that exists but fails to read (a directory, no permission) Nix skips without a word.
-    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? MISSING : { kind: 'unreadable' };
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' ? MISSING : { kind: 'unreadable', denied: code === 'EACCES' || code === 'EPERM' };
   }
 }
