@@ -29,7 +29,9 @@ async function write(relative: string, text: string): Promise<string> {
   return file;
 }
 
-const plan = () => planWiring({ target: { kind: 'confDir', dir: confDir }, builder: testBuilder(), clientPrivateKey: TEST_CLIENT_KEY, record: null });
+/** No user config files and no NIX_CONFIG unless a test gives them. */
+const plan = (env: NodeJS.ProcessEnv = { NIX_USER_CONF_FILES: '' }) =>
+  planWiring({ target: { kind: 'confDir', dir: confDir }, builder: testBuilder(), clientPrivateKey: TEST_CLIENT_KEY, record: null, env });
 
 /** Our block's `builders` value in the planned nix.conf. */
 function ourBuilders(planned: WiringPlan): string {
@@ -122,5 +124,23 @@ describe('the user\'s builders, kept (as Nix 2.8 and 2.34 read them)', () => {
   it('nothing set anywhere: Nix\'s default for the conf dir is our machines file, named once', async () => {
     await write('nix.conf', 'keep-outputs = true\n');
     expect(ourBuilders(await plan())).toBe(ours);
+  });
+
+  it('a builders line a client reads after nix.conf (~/.config/nix/nix.conf, NIX_CONFIG) replaces ours: the plan names it', async () => {
+    await write('nix.conf', 'builders = ssh://a x86_64-linux\n');
+    const home = await write('home/.config/nix/nix.conf', 'keep-outputs = true\nbuilders = ssh://mine x86_64-linux\n');
+    const planned = await plan({ HOME: path.join(confDir, 'home'), XDG_CONFIG_DIRS: path.join(confDir, 'none'), NIX_CONFIG: 'max-jobs = 2\nbuilders = ssh://env x86_64-linux' });
+    expect(planned.problems).toEqual([]);
+    expect(ourBuilders(planned)).toBe(`ssh://a x86_64-linux;${ours}`);
+    expect(planned.summary).toContain(`${home} line 2 sets builders = ssh://mine x86_64-linux`);
+    expect(planned.summary).toContain('NIX_CONFIG line 2 sets builders = ssh://env x86_64-linux');
+    expect(planned.summary).toContain(`Add ";${ours}" to that line`);
+  });
+
+  it('without such lines the summary says nothing more', async () => {
+    await write('nix.conf', 'builders = ssh://a x86_64-linux\n');
+    await write('home/.config/nix/nix.conf', 'keep-outputs = true\n');
+    const planned = await plan({ HOME: path.join(confDir, 'home'), XDG_CONFIG_DIRS: path.join(confDir, 'none') });
+    expect(planned.summary).not.toContain('Note:');
   });
 });

@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { builderEntries, buildersWithOurs, effectiveBuilders, readConfFiles, type ConfFileContent } from './effectiveBuilders.js';
+import { builderEntries, buildersWithOurs, effectiveBuilders, readConfFiles, userConfFiles, type ConfFileContent } from './effectiveBuilders.js';
 
 /** Texts by path; `null` stands for a directory (exists, cannot be read), `denied` for a file this user may not read. */
 const files = (entries: Record<string, string | null | 'denied'>) =>
@@ -65,5 +65,16 @@ describe('readConfFiles', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('userConfFiles: what a client Nix reads after nix.conf, in reading order (the last wins; checked on Nix 2.8 and 2.34)', () => {
+  it('XDG_CONFIG_DIRS first, then XDG_CONFIG_HOME (default ~/.config)', () => {
+    expect(userConfFiles({ HOME: '/home/me', XDG_CONFIG_DIRS: '/a:/b' })).toEqual(['/b/nix/nix.conf', '/a/nix/nix.conf', '/home/me/.config/nix/nix.conf']);
+    expect(userConfFiles({ HOME: '/home/me', XDG_CONFIG_HOME: '/cfg' })).toEqual(['/etc/xdg/nix/nix.conf', '/cfg/nix/nix.conf']);
+  });
+  it('NIX_USER_CONF_FILES replaces them; its first file wins', () => {
+    expect(userConfFiles({ HOME: '/home/me', NIX_USER_CONF_FILES: '/one:/two' })).toEqual(['/two', '/one']);
+    expect(userConfFiles({ HOME: '/home/me', NIX_USER_CONF_FILES: '' })).toEqual([]);
   });
 });

@@ -124,7 +124,7 @@ export function effectiveBuilders(
         value = line.value;
         setAt = { path: file, lineNumber: line.lineNumber };
       } else if (line.kind === 'setting' && line.key === 'extra-builders') {
-        notes.push(`${file} line ${line.lineNumber} sets extra-builders, which Nix ignores ("unknown setting 'extra-builders'": builders cannot be appended to); those machines are not used. Put them in a builders line instead.`);
+        notes.push(`Note: ${file} line ${line.lineNumber} sets extra-builders, which Nix ignores ("unknown setting 'extra-builders'": builders cannot be appended to); those machines are not used. Put them in a builders line instead.`);
       } else if (line.kind === 'include') {
         const included = includedPath(file, line.path);
         const target = files.get(included) ?? MISSING;
@@ -188,4 +188,43 @@ async function readConf(file: string): Promise<ConfFileContent> {
     const code = (error as NodeJS.ErrnoException).code;
     return code === 'ENOENT' ? MISSING : { kind: 'unreadable', denied: code === 'EACCES' || code === 'EPERM' };
   }
+}
+
+/** A `builders` line Nix reads after the wiring's nix.conf, which replaces our line for that Nix. */
+export interface LaterBuilders {
+  /** The file, or `NIX_CONFIG`. */
+  where: string;
+  lineNumber: number;
+  value: string;
+}
+
+/**
+ * The files a client Nix reads after nix.conf, in reading order (Nix's getUserConfigFiles,
+ * applied last to first): NIX_USER_CONF_FILES when set, else `nix/nix.conf` in each of
+ * XDG_CONFIG_DIRS (default /etc/xdg) and then XDG_CONFIG_HOME (default ~/.config), which wins.
+ */
+export function userConfFiles(env: NodeJS.ProcessEnv): string[] {
+  if (env.NIX_USER_CONF_FILES !== undefined) return env.NIX_USER_CONF_FILES.split(':').filter((file) => file !== '').reverse();
+  const home = env.XDG_CONFIG_HOME || path.join(env.HOME ?? '/', '.config');
+  const dirs = [home, ...(env.XDG_CONFIG_DIRS ?? '/etc/xdg').split(':').filter((dir) => dir !== '')];
+  return dirs.map((dir) => path.join(dir, 'nix', 'nix.conf')).reverse();
+}
+
+/**
+ * `builders` lines a client Nix of this environment reads after nix.conf (the user's config
+ * files, then NIX_CONFIG): each replaces the wiring's line for Nix commands run there (and for
+ * the daemon's builds when the user is trusted), so plan names them. Unreadable or broken files
+ * are Nix's business here: they are skipped.
+ */
+export async function laterBuilders(env: NodeJS.ProcessEnv): Promise<LaterBuilders[]> {
+  const found: LaterBuilders[] = [];
+  for (const file of userConfFiles(env)) {
+    const result = effectiveBuilders(file, await readConfFiles(file), '');
+    if (result.setAt) found.push({ where: result.setAt.path, lineNumber: result.setAt.lineNumber, value: result.value });
+  }
+  if (env.NIX_CONFIG !== undefined) {
+    const result = effectiveBuilders('NIX_CONFIG', new Map([['NIX_CONFIG', { kind: 'text', text: env.NIX_CONFIG }]]), '');
+    if (result.setAt) found.push({ where: 'NIX_CONFIG', lineNumber: result.setAt.lineNumber, value: result.value });
+  }
+  return found;
 }

@@ -12,7 +12,8 @@
  * `;` because Nix 2.8 does not trim an entry: after `; ` it would take ` @<ours>` for a store
  * URI. (Moving their entries into our machines file would mean owning their builders.) A
  * configuration Nix itself refuses (a malformed line, a missing `include`) is reported and
- * nothing is planned for nix.conf.
+ * nothing is planned for nix.conf. A `builders` line a client reads later (the user's
+ * ~/.config/nix/nix.conf, NIX_CONFIG) would replace ours: the summary names it.
  *
  * A wiring file that is a symbolic link (nix-darwin's `/etc/nix/nix.conf`) is never planned:
  * the plan says why (wiringLinks.ts), plans no file at all, and carries the nix-darwin
@@ -22,7 +23,7 @@ import { promises as fs } from 'node:fs';
 import type { BuilderEndpoint } from './builderEndpoint.js';
 import { knownHostsLine, machinesLine, sshAliasLines } from './builderEndpoint.js';
 import { splitMarkedBlock, withMarkedBlock } from './markedBlock.js';
-import { builderEntries, buildersWithOurs, effectiveBuilders, readConfFiles } from './effectiveBuilders.js';
+import { builderEntries, buildersWithOurs, effectiveBuilders, laterBuilders, readConfFiles } from './effectiveBuilders.js';
 import { nixDarwinConfig } from './nixDarwinConfig.js';
 import { unifiedDiff } from './unifiedDiff.js';
 import { sha256, type WiringRecord } from './wiringRecord.js';
@@ -88,6 +89,8 @@ export interface PlanInput {
   record: WiringRecord | null;
   /** Where the install's client key lives in the state dir, for the nix-darwin form's copy line. */
   clientKeySource?: string | null;
+  /** The environment whose user config files and NIX_CONFIG a client Nix reads after nix.conf; default: this process's. */
+  env?: NodeJS.ProcessEnv;
 }
 
 interface CurrentFile {
@@ -223,6 +226,11 @@ export async function planWiring(input: PlanInput): Promise<WiringPlan> {
     if (users.problems.length > 0) {
       problems.push(...users.problems);
       return null;
+    }
+    for (const later of await laterBuilders(input.env ?? process.env)) {
+      notes.push(
+        `Note: ${later.where} line ${later.lineNumber} sets builders = ${later.value}; Nix reads it after ${layout.nixConf}, so the Nix commands of this environment use those builders instead of the wiring's. Add ";@${layout.machines}" to that line, or remove it.`,
+      );
     }
     return withMarkedBlock(current ?? '', nixConfBlock(users.entries, layout.machines));
   });
