@@ -20,3 +20,15 @@ describe('nix.conf lines', () => {
     expect(lastSetting('max-jobs = 1\n', 'builders')).toBeNull();
   });
 });
+
+describe('nix.conf lines as Nix 2.8 and 2.34 split them', () => {
+  it('refuses `key=value` without spaces around `=` (both versions: "illegal/syntax error in configuration line")', () => {
+    expect(malformedLines('builders=ssh://a\nmax-jobs =4\nkeep-outputs = true\n').map((line) => line.lineNumber)).toEqual([1, 2]);
+  });
+  it('re-joins a value\'s words with single spaces, as Nix does', () => {
+    expect(lastSetting('builders = ssh://a   x86_64-linux\t- 1 1   \n', 'builders')).toBe('ssh://a x86_64-linux - 1 1');
+  });
+  it('refuses an include with no path or with two paths', () => {
+    expect(malformedLines('include\n!include a b\ninclude a\n').map((line) => line.lineNumber)).toEqual([1, 2]);
+  });
+});

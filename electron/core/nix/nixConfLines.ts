@@ -1,8 +1,11 @@
 /**
- * nix.conf as Nix 2.x reads it: `key = value`, `include PATH`, `!include PATH`, comments from
- * `#` to the end of the line, blank lines. Anything else makes Nix refuse the whole file, so a
- * file with such a line is reported (with its line number) and never edited: writing our block
- * into it would leave Nix as broken as before and make it look like our doing.
+ * nix.conf as Nix 2.x reads it (2.8's `AbstractConfig::applyConfig`, 2.34's `parseConfigFiles`,
+ * the same rules): a line loses everything from `#` on, is split into words on whitespace, and
+ * is either empty, `include PATH`, `!include PATH`, or `KEY = WORDS...` with `=` a word of its
+ * own (`builders=x` is refused by both). A setting's value is its words re-joined with single
+ * spaces. Anything else makes Nix refuse the whole file, so a file with such a line is reported
+ * (with its line number) and never edited: writing our block into it would leave Nix as broken
+ * as before and make it look like our doing.
  */
 
 export type NixConfLine =
@@ -24,18 +27,17 @@ export function parseNixConf(text: string): NixConfLine[] {
 
 function parseLine(raw: string, lineNumber: number): NixConfLine {
   const hash = raw.indexOf('#');
-  const content = (hash >= 0 ? raw.slice(0, hash) : raw).trim();
-  if (content === '') return { kind: 'blank', lineNumber, text: raw };
-  const words = content.split(/\s+/);
-  const first = words[0] ?? '';
-  if ((first === 'include' || first === '!include') && words.length === 2 && words[1] !== undefined) {
-    return { kind: 'include', lineNumber, text: raw, path: words[1], optional: first === '!include' };
+  // Nix's tokenizeString splits on " \t\n\r" only.
+  const words = (hash >= 0 ? raw.slice(0, hash) : raw).split(/[ \t\r]+/).filter((word) => word !== '');
+  if (words.length === 0) return { kind: 'blank', lineNumber, text: raw };
+  if (words.length < 2) return { kind: 'malformed', lineNumber, text: raw };
+  const first = words[0]!;
+  if (first === 'include' || first === '!include') {
+    if (words.length !== 2) return { kind: 'malformed', lineNumber, text: raw };
+    return { kind: 'include', lineNumber, text: raw, path: words[1]!, optional: first === '!include' };
   }
-  const equals = content.indexOf('=');
-  if (equals <= 0) return { kind: 'malformed', lineNumber, text: raw };
-  const key = content.slice(0, equals).trim();
-  if (key === '' || /\s/.test(key)) return { kind: 'malformed', lineNumber, text: raw };
-  return { kind: 'setting', lineNumber, text: raw, key, value: content.slice(equals + 1).trim() };
+  if (words[1] !== '=') return { kind: 'malformed', lineNumber, text: raw };
+  return { kind: 'setting', lineNumber, text: raw, key: first, value: words.slice(2).join(' ') };
 }
 
 export function malformedLines(text: string): MalformedLine[] {
@@ -44,7 +46,10 @@ export function malformedLines(text: string): MalformedLine[] {
     .map((line) => ({ lineNumber: line.lineNumber, text: line.text }));
 }
 
-/** The value of the last `key = ...` line (Nix lets a later line win), or null when unset. */
+/**
+ * The value of the last `key = ...` line of this one file (Nix lets a later line win), or null
+ * when unset. It does not follow includes: effectiveBuilders.ts does, for `builders`.
+ */
 export function lastSetting(text: string, key: string): string | null {
   let value: string | null = null;
   for (const line of parseNixConf(text)) {

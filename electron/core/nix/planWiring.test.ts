@@ -64,13 +64,19 @@ describe('remote builders', () => {
 });
 
 describe('buildersValue', () => {
-  it('keeps the user\'s entries and appends our machines file once', () => {
+  it('keeps the user\'s entries and appends our machines file once, joined by a bare ";" (Nix 2.8 does not trim after "; ")', () => {
     expect(buildersValue('ssh://a x86_64-linux ; @/etc/nix/machines', '@/etc/nix/machines', '/etc/nix/builder-bar-machines')).toBe(
-      'ssh://a x86_64-linux ; @/etc/nix/machines ; @/etc/nix/builder-bar-machines',
+      'ssh://a x86_64-linux;@/etc/nix/machines;@/etc/nix/builder-bar-machines',
     );
-    expect(buildersValue(null, '@/etc/nix/machines', '/ours')).toBe('@/etc/nix/machines ; @/ours');
+    expect(buildersValue(null, '@/etc/nix/machines', '/ours')).toBe('@/etc/nix/machines;@/ours');
     expect(buildersValue('', '@/etc/nix/machines', '/ours')).toBe('@/ours');
     expect(buildersValue('@/ours', '@/x', '/ours')).toBe('@/ours');
+  });
+  it('the issue\'s line: no entry after ours starts with a space', () => {
+    const value = buildersValue('ssh://me@far-away x86_64-linux - 1 1', '@/conf/machines', '/conf/machines');
+    expect(value).toBe('ssh://me@far-away x86_64-linux - 1 1;@/conf/machines');
+    // Nix 2.8's split: on "\n" and ";", no trim; an entry must not start with whitespace.
+    expect(value.split(/[\n;]/).filter((entry) => /^\s/.test(entry))).toEqual([]);
   });
 });
 
@@ -101,8 +107,8 @@ describe('planWiring into a config directory', () => {
     const nixConf = planned.files[0]!;
     expect(nixConf.change).toBe('update');
     expect(nixConf.after.startsWith('builders = ssh://mac-mini aarch64-darwin\nmax-jobs = 2\n')).toBe(true);
-    expect(nixConf.after).toContain(`builders = ssh://mac-mini aarch64-darwin ; @${confDir}/machines\n`);
-    expect(nixConf.diff).toContain(`+builders = ssh://mac-mini aarch64-darwin ; @${confDir}/machines`);
+    expect(nixConf.after).toContain(`builders = ssh://mac-mini aarch64-darwin;@${confDir}/machines\n`);
+    expect(nixConf.diff).toContain(`+builders = ssh://mac-mini aarch64-darwin;@${confDir}/machines`);
     expect(nixConf.diff).not.toContain('-builders');
   });
 

@@ -4,11 +4,16 @@
  * file that changed in between. Files we did not create are edited only inside our marked
  * block; a malformed nix.conf is reported with its line number and nothing is planned for it.
  *
- * Existing `builders =`: the block restates the user's value and appends our machines file
- * (`builders = <theirs> ; @<ours>`). Nix lets the later line win, so the user's entries stay
- * in force without a byte of their line being edited, and remove only has to drop our block.
- * (Moving their entries into our machines file would mean editing their line and owning their
- * builders.)
+ * The user's builders: the block restates their effective `builders` (effectiveBuilders.ts:
+ * their last `builders` line, wherever includes put it, or Nix's default) entry by entry,
+ * verbatim and in order, and appends our machines file once: `builders = <theirs>;@<ours>`.
+ * Nix lets the later line win, so the user's entries stay in force without a byte of their
+ * files being edited, and remove only has to drop our block. The entries are joined by a bare
+ * `;` because Nix 2.8 does not trim an entry: after `; ` it would take ` @<ours>` for a store
+ * URI. (Moving their entries into our machines file would mean owning their builders.) A
+ * configuration Nix itself refuses (a malformed line, a missing `include`) is reported and
+ * nothing is planned for nix.conf. A `builders` line a client reads later (the user's
+ * ~/.config/nix/nix.conf, NIX_CONFIG) would replace ours: the summary names it.
  *
  * A wiring file that is a symbolic link (nix-darwin's `/etc/nix/nix.conf`) is never planned:
  * the plan says why (wiringLinks.ts), plans no file at all, and carries the nix-darwin
@@ -18,7 +23,7 @@ import { promises as fs } from 'node:fs';
 import type { BuilderEndpoint } from './builderEndpoint.js';
 import { knownHostsLine, machinesLine, sshAliasLines } from './builderEndpoint.js';
 import { splitMarkedBlock, withMarkedBlock } from './markedBlock.js';
-import { lastSetting, malformedLines } from './nixConfLines.js';
+import { builderEntries, buildersWithOurs, effectiveBuilders, laterBuilders, readConfFiles } from './effectiveBuilders.js';
 import { nixDarwinConfig } from './nixDarwinConfig.js';
 import { unifiedDiff } from './unifiedDiff.js';
 import { sha256, type WiringRecord } from './wiringRecord.js';
@@ -84,6 +89,8 @@ export interface PlanInput {
   record: WiringRecord | null;
   /** Where the install's client key lives in the state dir, for the nix-darwin form's copy line. */
   clientKeySource?: string | null;
+  /** The environment whose user config files and NIX_CONFIG a client Nix reads after nix.conf; default: this process's. */
+  env?: NodeJS.ProcessEnv;
 }
 
 interface CurrentFile {
@@ -105,14 +112,12 @@ async function readCurrent(file: string): Promise<CurrentFile> {
   return { text: bytes.toString('utf8'), snapshot: { exists: true, sha256: sha256(bytes), mode: stat.mode & 0o7777 } };
 }
 
-/** `builders` for our block: the user's entries (or Nix's default) plus our machines file. */
+/**
+ * `builders` for our block: the entries of the user's value (`existing`, or Nix's default when
+ * unset), verbatim and in order, then our machines file once, joined by a bare `;`.
+ */
 export function buildersValue(existing: string | null, defaultBuilders: string, machinesPath: string): string {
-  const ours = `@${machinesPath}`;
-  const theirs = (existing ?? defaultBuilders)
-    .split(/[;\n]/)
-    .map((entry) => entry.trim())
-    .filter((entry) => entry !== '' && entry !== ours);
-  return [...theirs, ours].join(' ; ');
+  return buildersWithOurs(builderEntries(existing ?? defaultBuilders), machinesPath);
 }
 
 export async function planWiring(input: PlanInput): Promise<WiringPlan> {
@@ -152,15 +157,17 @@ export async function planWiring(input: PlanInput): Promise<WiringPlan> {
   }
   const recorded = new Map((input.record?.files ?? []).map((file) => [file.path, file]));
   const files: PlannedFile[] = [];
+  /** What Nix reads but ignores in the user's files: said in the summary, never a problem. */
+  const notes: string[] = [];
 
-  const plan = async (role: WiringFileRole, file: string, defaultMode: number, content: (current: string | null) => string | null) => {
+  const plan = async (role: WiringFileRole, file: string, defaultMode: number, content: (current: string | null) => string | null | Promise<string | null>) => {
     const current = await readCurrent(file);
     if (current.unreadable) {
       planUnreadable(role, file, defaultMode);
       return;
     }
     const createdByUs = recorded.get(file)?.createdByUs ?? !current.snapshot.exists;
-    const after = content(current.text);
+    const after = await content(current.text);
     if (after === null) return;
     const change = current.text === after ? 'none' : current.snapshot.exists ? 'update' : 'create';
     const secret = role === 'client-key';
@@ -212,24 +219,20 @@ export async function planWiring(input: PlanInput): Promise<WiringPlan> {
     });
   };
 
-  await plan('nix.conf', layout.nixConf, 0o644, (current) => {
+  await plan('nix.conf', layout.nixConf, 0o644, async (current) => {
     const outside = splitMarkedBlock(current ?? '').outside;
-    const malformed = malformedLines(outside);
-    if (malformed.length > 0) {
-      for (const line of malformed) {
-        problems.push({
-          path: layout.nixConf,
-          lineNumber: line.lineNumber,
-          message: `${layout.nixConf} line ${line.lineNumber} is not "key = value", a comment or an include: ${JSON.stringify(line.text)}. Nix cannot read this file either; fix it, then plan again. Builder Bar leaves it untouched.`,
-        });
-      }
+    const users = effectiveBuilders(layout.nixConf, await readConfFiles(layout.nixConf, outside), layout.defaultBuilders);
+    notes.push(...users.notes);
+    if (users.problems.length > 0) {
+      problems.push(...users.problems);
       return null;
     }
-    return withMarkedBlock(current ?? '', [
-      `builders = ${buildersValue(lastSetting(outside, 'builders'), layout.defaultBuilders, layout.machines)}`,
-      // Lets the builder fetch what it can itself instead of waiting for this machine to upload it.
-      'builders-use-substitutes = true',
-    ]);
+    for (const later of await laterBuilders(input.env ?? process.env)) {
+      notes.push(
+        `Note: ${later.where} line ${later.lineNumber} sets builders = ${later.value}; Nix reads it after ${layout.nixConf}, so the Nix commands of this environment use those builders instead of the wiring's. Add ";@${layout.machines}" to that line, or remove it.`,
+      );
+    }
+    return withMarkedBlock(current ?? '', nixConfBlock(users.entries, layout.machines));
   });
   await plan('machines', layout.machines, 0o644, (current) => withMarkedBlock(current ?? '', everyBuilder.map((endpoint) => machinesLine(endpoint, layout.clientKey))));
   await plan('ssh_config', layout.sshConfig, 0o644, (current) =>
@@ -250,12 +253,25 @@ export async function planWiring(input: PlanInput): Promise<WiringPlan> {
   });
 
   const changes = files.some((file) => file.change !== 'none');
-  const summary = problems.length > 0
+  const headline = problems.length > 0
     ? `Nothing can be applied to ${describeTarget(target)}: ${problems.length} problem(s).`
     : changes
       ? `${files.filter((file) => file.change !== 'none').length} file(s) to write in ${describeTarget(target)}.`
       : `${describeTarget(target)} is already wired to the builder; nothing to write.`;
+  const summary = [headline, ...notes].join(' ');
   return { target, layout, files, problems, environment: environmentLines(layout), changes, summary, nixDarwinConfig: null };
+}
+
+/**
+ * Our nix.conf block, one setting a line (a new setting is one more line here): the user's
+ * builders kept, ours added.
+ */
+function nixConfBlock(userBuilders: readonly string[], machinesPath: string): string[] {
+  return [
+    `builders = ${buildersWithOurs(userBuilders, machinesPath)}`,
+    // Lets the builder fetch what it can itself instead of waiting for this machine to upload it.
+    'builders-use-substitutes = true',
+  ];
 }
 
 /** The plan without the private key's bytes: what a door may show or send. */

@@ -1,7 +1,10 @@
 /**
- * Nix wiring against the real thing: Debian's nix-bin on this host delegating builds over ssh
- * to the real linux-test guest, booted once through BuilderSupervisor, wired into a config
- * directory this test owns (NIX_CONF_DIR / NIX_SSHOPTS). QEMU is killed in afterAll.
+ * Nix wiring against the real thing, on every Nix version tests have (nixVersions.ts: the
+ * host's Debian nix-bin and the current Nix in its own root): each delegates builds over ssh to
+ * the real linux-test guest, booted once for the whole file through BuilderSupervisor, wired
+ * into a config directory this test owns (NIX_CONF_DIR / NIX_SSHOPTS). The user's own builders
+ * (every form Nix reads, pointing at machines that do not answer) are kept: Nix skips them and
+ * the build still lands in the guest. QEMU is killed in afterAll.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { promises as fs } from 'node:fs';
@@ -23,6 +26,13 @@ import { verifyWiring } from './verifyWiring.js';
 import { readWiringRecord } from './wiringRecord.js';
 import type { WiringTarget } from './wiringTarget.js';
 import { generateEd25519KeyPair } from '../vm/ed25519KeyPair.js';
+import { environmentNix } from './nixInstallation.js';
+import { openWiringSession, planSession } from './wiringSession.js';
+import { GUEST_HOSTNAME, verifyDerivation } from './verifyWiring.js';
+import type { TargetLayout } from './wiringTarget.js';
+import { execa } from 'execa';
+import { randomBytes } from 'node:crypto';
+import { hostPathOf, nixVersions, type TestNix } from './testing/nixVersions.js';
 
 let root: string;
 let paths: StatePaths;
@@ -36,12 +46,23 @@ interface Snapshot {
   mode: number | null;
 }
 
+/** Every file and directory under `dir` (recursively), with its bytes and mode. */
 async function snapshotDir(dir: string): Promise<Map<string, Snapshot>> {
   const result = new Map<string, Snapshot>();
-  for (const name of await fs.readdir(dir)) {
-    const file = path.join(dir, name);
-    result.set(name, { bytes: await fs.readFile(file), mode: (await fs.stat(file)).mode & 0o7777 });
-  }
+  const walk = async (relative: string): Promise<void> => {
+    for (const entry of await fs.readdir(path.join(dir, relative), { withFileTypes: true })) {
+      const name = path.join(relative, entry.name);
+      const file = path.join(dir, name);
+      const mode = (await fs.lstat(file)).mode & 0o7777;
+      if (entry.isDirectory()) {
+        result.set(`${name}/`, { bytes: null, mode });
+        await walk(name);
+      } else {
+        result.set(name, { bytes: await fs.readFile(file), mode });
+      }
+    }
+  };
+  await walk('');
   return result;
 }
 
@@ -100,18 +121,64 @@ afterEach(async () => {
   await removeWiring(root);
 });
 
-describe('wiring real Nix to the real linux-test guest through a config directory', () => {
-  it('detects the host nix-bin: version, single-user, root trusted', async () => {
-    const detection = await detectNix();
+/** The Nix of one version, as the core resolves it (its nixBinDir). */
+async function resolved(nix: TestNix) {
+  return environmentNix({ ...process.env, BUILDER_BAR_NIX_BIN_DIR: nix.binDir }).resolve();
+}
+
+/**
+ * A derivation only the builder may build (`--max-jobs 0`, a fresh nonce), built by `nix` with
+ * the wiring's environment and no user config of this machine: its output names the machine it
+ * ran on. Nix's stderr is returned too (it says which machines Nix tried).
+ */
+async function buildOnBuilder(nix: TestNix, layout: TargetLayout): Promise<{ exitCode: number | undefined; stderr: string; hostname: string | null }> {
+  const nonce = randomBytes(8).toString('hex');
+  const file = path.join(root, `users-builders-${nonce}.nix`);
+  await fs.writeFile(file, verifyDerivation('x86_64-linux', nonce));
+  const result = await execa(path.join(nix.binDir, 'nix-build'), [file, '--max-jobs', '0', '--no-out-link', '--option', 'substituters', ''], {
+    env: { ...layout.env, NIX_USER_CONF_FILES: path.join(root, 'no-user-conf') },
+    reject: false,
+    stdin: 'ignore',
+    timeout: 240_000,
+  });
+  const outPath = String(result.stdout).trim().split('\n').pop() ?? '';
+  const hostname = result.exitCode === 0 ? ((await fs.readFile(hostPathOf(nix, outPath), 'utf8')).split('\n')[1] ?? null) : null;
+  return { exitCode: result.exitCode, stderr: String(result.stderr), hostname };
+}
+
+/** The plan `builder-bar nix plan/apply --conf-dir DIR` makes with this Nix (the CLI's own calls). */
+async function cliPlan(nix: TestNix, dir: string) {
+  const session = await openWiringSession(paths, { kind: 'confDir', dir }, 'linux', undefined, environmentNix({ ...process.env, BUILDER_BAR_NIX_BIN_DIR: nix.binDir }));
+  expect(session.detection.version).toBe(nix.version);
+  return planSession(session, root);
+}
+
+/** Writes `files` (relative path -> [text, mode]) into a new conf dir; `DIR` in a text is that dir. */
+async function confDirWith(name: string, files: Record<string, [string, number]>): Promise<string> {
+  const dir = path.join(root, name);
+  for (const [relative, [text, mode]] of Object.entries(files)) {
+    const file = path.join(dir, relative);
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    await fs.writeFile(file, text.replaceAll('DIR', dir));
+    await fs.chmod(file, mode);
+  }
+  return dir;
+}
+
+describe.each(nixVersions())('$label: wiring real Nix to the real linux-test guest through a config directory', (nix) => {
+  const tag = nix.version.replace(/[^0-9]/g, '_');
+
+  it(`detects the Nix in use: version, single-user, root trusted`, async () => {
+    const detection = await detectNix(undefined, { nix: await resolved(nix) });
     expect(detection.found).toBe(true);
-    expect(detection.version).toMatch(/^2\.\d+/);
+    expect(detection.version).toBe(nix.version);
     expect(detection.mode).toBe('single-user');
     expect(detection.trusted).toBe(true);
     expect(detection.problems.filter((problem) => problem.blocking)).toEqual([]);
   });
 
-  it('apply -> a delegated build that ran in the guest -> remove restores every file byte for byte, with its mode', async () => {
-    const dir = await userConfDir('conf-a');
+  it(`apply -> a delegated build that ran in the guest -> remove restores every file byte for byte, with its mode`, async () => {
+    const dir = await userConfDir(`conf-a-${tag}`);
     const before = await snapshotDir(dir);
     const target: WiringTarget = { kind: 'confDir', dir };
     const planned = await plan(target);
@@ -127,16 +194,32 @@ describe('wiring real Nix to the real linux-test guest through a config director
     expect((await fs.stat(path.join(dir, 'builder-bar_ed25519'))).mode & 0o777).toBe(0o600);
     expect((await fs.stat(path.join(dir, 'nix.conf'))).mode & 0o777).toBe(0o640);
 
-    const detection = await detectNix(undefined, { env: planned.layout.env, ownAlias: inputs.builder.alias });
+    const detection = await detectNix(undefined, { env: planned.layout.env, ownAlias: inputs.builder.alias, nix: await resolved(nix) });
     expect(detection.machines.map((machine) => machine.host)).toEqual([inputs.builder.alias]);
 
-    const verified = await verifyWiring({ layout: planned.layout, system: 'x86_64-linux', workDir: root, trusted: true, expectedHostname: 'builder-bar' });
-    if (!verified.ok) throw new Error(`verify failed: ${verified.failure.message}\n${verified.failure.stderrTail.join('\n')}`);
-    expect(verified.guestHostname).toBe('builder-bar');
-    expect(verified.hostHostname).not.toBe('builder-bar');
-    expect(verified.guestKernel).toMatch(/^Linux version /);
-    // No substituter is asked, so nothing waits on the internet (FACTS.md section 2).
-    expect(verified.seconds).toBeLessThan(30);
+    if (nix.root === null) {
+      const verified = await verifyWiring({
+        layout: planned.layout,
+        nixBuild: path.join(nix.binDir, 'nix-build'),
+        system: 'x86_64-linux',
+        workDir: root,
+        trusted: true,
+        expectedHostname: GUEST_HOSTNAME,
+      });
+      if (!verified.ok) throw new Error(`verify failed: ${verified.failure.message}\n${verified.failure.stderrTail.join('\n')}`);
+      expect(verified.guestHostname).toBe(GUEST_HOSTNAME);
+      expect(verified.hostHostname).not.toBe(GUEST_HOSTNAME);
+      expect(verified.guestKernel).toMatch(/^Linux version /);
+      // No substituter is asked, so nothing waits on the internet (FACTS.md section 2).
+      expect(verified.seconds).toBeLessThan(30);
+    } else {
+      // verifyWiring reads the output at its store path on this host, but a Nix in a root of its
+      // own keeps its store inside that root (nixVersions.ts): until verifyWiring maps store
+      // paths, the same proof (a build only the builder may do names the guest) is made here.
+      const built = await buildOnBuilder(nix, planned.layout);
+      expect(built.exitCode, built.stderr).toBe(0);
+      expect(built.hostname).toBe(GUEST_HOSTNAME);
+    }
 
     const removed = await removeWiring(root);
     expect(removed.restored).toEqual([path.join(dir, 'nix.conf')]);
@@ -144,8 +227,62 @@ describe('wiring real Nix to the real linux-test guest through a config director
     expect(await readWiringRecord(root)).toBeNull();
   });
 
-  it('apply twice is a no-op: the second plan has no changes and apply writes nothing', async () => {
-    const dir = await userConfDir('conf-b');
+  it(`the issue's nix.conf (builders = ssh://me@far-away x86_64-linux - 1 1): Nix skips the dead machine, the guest builds, remove is byte-exact`, async () => {
+    const dir = await confDirWith(`conf-issue-${tag}`, { 'nix.conf': ['builders = ssh://me@far-away x86_64-linux - 1 1\n', 0o644] });
+    const before = await snapshotDir(dir);
+    const planned = await cliPlan(nix, dir);
+    expect(planned.problems).toEqual([]);
+    expect(planned.files.find((file) => file.role === 'nix.conf')?.after).toContain(`\nbuilders = ssh://me@far-away x86_64-linux - 1 1;@${dir}/machines\n`);
+    await applyWiring(planned, root);
+
+    const built = await buildOnBuilder(nix, planned.layout);
+    expect(built.stderr).not.toContain("executing '/bin/sh'");
+    // Nix 2.8 took " @DIR/machines" for a store URI and built "on '@DIR/machines'" locally.
+    expect(built.stderr).not.toMatch(/ on '@/);
+    expect(built.stderr).toMatch(/cannot build on 'ssh:\/\/me@far-away/);
+    expect(built.exitCode, built.stderr).toBe(0);
+    expect(built.hostname).toBe(GUEST_HOSTNAME);
+
+    await removeWiring(root);
+    expect(await snapshotDir(dir)).toEqual(before);
+  });
+
+  it(`the user's builders in every form (several lines, include, !include of a missing file, @files of several lines): kept, skipped when dead, the guest builds, remove is byte-exact`, async () => {
+    const dir = await confDirWith(`conf-forms-${tag}`, {
+      'nix.conf': [
+        '# my own settings\nbuilders = ssh://superseded x86_64-linux\nkeep-outputs = true\ninclude more/builders.conf\n!include missing.conf\n# the end, no trailing newline',
+        0o640,
+      ],
+      // The issue's machine, then an @file whose lines hold more machines and a further @file.
+      'more/builders.conf': ['builders = ssh://me@far-away x86_64-linux - 1 1 ; @DIR/their-machines\n', 0o600],
+      'their-machines': ['ssh://dead-one x86_64-linux - 1 1\nssh://dead-two x86_64-linux - 1 1;@DIR/more/machines-too\n', 0o644],
+      'more/machines-too': ['# more of mine\nssh://dead-three x86_64-linux - 1 1\n', 0o644],
+    });
+    await fs.chmod(path.join(dir, 'more'), 0o750);
+    const before = await snapshotDir(dir);
+    const planned = await cliPlan(nix, dir);
+    expect(planned.problems).toEqual([]);
+    expect(planned.files.find((file) => file.role === 'nix.conf')?.after).toContain(
+      `\nbuilders = ssh://me@far-away x86_64-linux - 1 1;@${dir}/their-machines;@${dir}/machines\n`,
+    );
+    await applyWiring(planned, root);
+
+    const built = await buildOnBuilder(nix, planned.layout);
+    expect(built.stderr).not.toContain("executing '/bin/sh'");
+    // Nix 2.8 took " @DIR/machines" for a store URI and built "on '@DIR/machines'" locally.
+    expect(built.stderr).not.toMatch(/ on '@/);
+    expect(built.stderr).not.toContain('superseded');
+    // Every user machine from every form was read (and skipped: none of them answers).
+    for (const host of ['me@far-away', 'dead-one', 'dead-two', 'dead-three']) expect(built.stderr).toContain(`cannot build on 'ssh://${host}`);
+    expect(built.exitCode, built.stderr).toBe(0);
+    expect(built.hostname).toBe(GUEST_HOSTNAME);
+
+    await removeWiring(root);
+    expect(await snapshotDir(dir)).toEqual(before);
+  });
+
+  it(`apply twice is a no-op: the second plan has no changes and apply writes nothing`, async () => {
+    const dir = await userConfDir(`conf-b-${tag}`);
     const target: WiringTarget = { kind: 'confDir', dir };
     await applyWiring(await plan(target), root);
     const afterFirst = await snapshotDir(dir);
@@ -163,8 +300,8 @@ describe('wiring real Nix to the real linux-test guest through a config director
     await removeWiring(root);
   });
 
-  it('refuses a file edited between plan and apply, and writes nothing at all', async () => {
-    const dir = await userConfDir('conf-c');
+  it(`refuses a file edited between plan and apply, and writes nothing at all`, async () => {
+    const dir = await userConfDir(`conf-c-${tag}`);
     const target: WiringTarget = { kind: 'confDir', dir };
     const planned = await plan(target);
     await fs.appendFile(path.join(dir, 'nix.conf'), '\nmax-jobs = 4\n');
@@ -176,8 +313,8 @@ describe('wiring real Nix to the real linux-test guest through a config director
     expect(await readWiringRecord(root)).toBeNull();
   });
 
-  it('a pinned host key other than the guest\'s makes verify fail with "host key mismatch" in words', async () => {
-    const dir = await userConfDir('conf-d');
+  it(`a pinned host key other than the guest's makes verify fail with "host key mismatch" in words`, async () => {
+    const dir = await userConfDir(`conf-d-${tag}`);
     const target: WiringTarget = { kind: 'confDir', dir };
     const otherKey = generateEd25519KeyPair('not the guest').public;
     const planned = await plan(target, { hostPublicKey: otherKey });
@@ -185,12 +322,21 @@ describe('wiring real Nix to the real linux-test guest through a config director
     const knownHosts = await fs.readFile(path.join(dir, 'known_hosts'), 'utf8');
     expect(knownHosts).toContain(`builder-bar-linux ${otherKey.split(' ').slice(0, 2).join(' ')}`);
 
-    const verified = await verifyWiring({ layout: planned.layout, system: 'x86_64-linux', workDir: root, trusted: true, expectedHostname: 'builder-bar', timeoutMs: 120_000 });
+    const verified = await verifyWiring({
+      layout: planned.layout,
+      nixBuild: path.join(nix.binDir, 'nix-build'),
+      system: 'x86_64-linux',
+      workDir: root,
+      trusted: true,
+      expectedHostname: GUEST_HOSTNAME,
+      timeoutMs: 120_000,
+    });
     expect(verified.ok).toBe(false);
     if (verified.ok) return;
     if (process.env.BUILDER_BAR_RECORD_FIXTURES) {
       // Re-records the fixture classifyBuildFailure.test.ts reads (the tail, paths made neutral).
-      const fixture = new URL('../../../resources/nix/fixtures/nix-build-2.8-host-key-mismatch.stderr', import.meta.url);
+      const minor = nix.version.split('.').slice(0, 2).join('.');
+      const fixture = new URL(`../../../resources/nix/fixtures/nix-build-${minor}-host-key-mismatch.stderr`, import.meta.url);
       await fs.writeFile(fixture, `${verified.failure.stderrTail.join('\n').replaceAll(root, '/STATE')}\n`);
     }
     expect(verified.failure.cause).toBe('host-key-mismatch');
