@@ -37,6 +37,8 @@ export interface NixDaemonRigOptions {
    * A conf dir without nix.conf gets DAEMON_BASE_CONF; one with a nix.conf is used as it is.
    */
   env?: Record<string, string>;
+  /** The daemon's nix.conf, written over what its conf dir holds (e.g. DAEMON_BASE_CONF plus `trusted-users = somebody-else`). */
+  daemonConf?: string;
   /** Extra nix.conf lines of the client's own conf dir (e.g. `builders = ...`, which a daemon that distrusts the client ignores). */
   clientConf?: string;
 }
@@ -80,7 +82,8 @@ export async function startNixDaemon(nix: TestNix, options: NixDaemonRigOptions)
   await fs.mkdir(clientConfDir, { recursive: true });
   const confDir = options.env?.NIX_CONF_DIR ?? path.join(options.dir, 'daemon-conf');
   await fs.mkdir(confDir, { recursive: true });
-  if (!existsSync(path.join(confDir, 'nix.conf'))) await fs.writeFile(path.join(confDir, 'nix.conf'), DAEMON_BASE_CONF);
+  if (options.daemonConf !== undefined) await fs.writeFile(path.join(confDir, 'nix.conf'), options.daemonConf);
+  else if (!existsSync(path.join(confDir, 'nix.conf'))) await fs.writeFile(path.join(confDir, 'nix.conf'), DAEMON_BASE_CONF);
   // Nothing the client's own Nix would send to the daemon beyond what the test asks for.
   await fs.writeFile(path.join(clientConfDir, 'nix.conf'), `# the client's own configuration (nixDaemonRig.ts)\n${options.clientConf ?? ''}`);
 
