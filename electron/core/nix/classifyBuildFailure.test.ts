@@ -46,6 +46,13 @@ describe.each([{ label: 'Nix 2.8', v: '2.8' }, { label: 'Nix 2.34', v: '2.34' }]
     expect(failure.fix).toContain('sudo launchctl kickstart -k system/org.nixos.nix-daemon');
   });
 
+  it('a conf-dir wiring\'s builders passed to a daemon that trusts the user but runs ssh without the conf dir\'s ssh_config: says so, not "builder not ready"', () => {
+    const failure = classifyBuildFailure(fixture(`nix-build-${v}-daemon-without-ssh-config.stderr`), { ...confDir, buildersPassedToDaemon: true });
+    expect(failure.cause).toBe('unknown');
+    expect(failure.message).toContain('does not read the config directory\'s ssh_config');
+    expect(failure.fix).toContain('system target');
+  });
+
   it('a pinned key the guest does not have: host key mismatch', () => {
     const failure = classifyBuildFailure(fixture('nix-build-2.8-host-key-mismatch.stderr'), confDir);
     expect(failure.cause).toBe('host-key-mismatch');

@@ -44,6 +44,8 @@ export interface ClassifyContext {
    * the config from before it; false when the client reads it (a conf-dir target).
    */
   systemTarget: boolean;
+  /** True when the client passed a conf-dir wiring's builders to a nix-daemon (`--builders`). */
+  buildersPassedToDaemon?: boolean;
   /** Which restart command to name (default: this machine's). */
   platform?: NodeJS.Platform;
   determinate?: boolean;
@@ -76,6 +78,15 @@ export function classifyBuildFailure(stderr: string, context: ClassifyContext): 
       cause: 'host-key-mismatch',
       message: 'Host key mismatch: the builder presented a host key other than the one Builder Bar pinned.',
       fix: 'If the builder was reinstalled, plan and apply the wiring again to pin its new key; otherwise something else answers on the builder port.',
+      stderrTail,
+    };
+  }
+  // The daemon took the builders but runs ssh itself, without the client's NIX_SSHOPTS.
+  if (context.buildersPassedToDaemon && has(/Could not resolve hostname/)) {
+    return {
+      cause: 'unknown',
+      message: "The nix-daemon took the builders Builder Bar passed, but the daemon runs the build's ssh itself and does not read the config directory's ssh_config (NIX_SSHOPTS is your shell's, not the daemon's), so it cannot find the builder.",
+      fix: 'Wire the system target (builder-bar nix apply without --conf-dir): the daemon then reads the ssh settings from /etc/ssh.',
       stderrTail,
     };
   }

@@ -57,3 +57,18 @@ export function daemonRestartCommand(platform: NodeJS.Platform, determinate = fa
   if (platform === 'darwin') return `sudo launchctl kickstart -k system/${determinate ? 'systems.determinate.nix-daemon' : 'org.nixos.nix-daemon'}`;
   return 'sudo systemctl restart nix-daemon.service';
 }
+
+/**
+ * Nix < 2.15 cannot say whether the daemon trusts the client, but its daemon refuses a repair
+ * to an untrusted client before doing anything ("repairing is not allowed because you are not
+ * in 'trusted-users'", src/libstore/daemon.cc, wopBuildPaths, in 2.8). Verify asks for the repair
+ * of a tiny path it added itself, with no substituter, so a trusted client's answer ("build of
+ * … failed") changes nothing either. Only after a build that could use no builder.
+ */
+export function repairProbeArgs(storePath: string): string[] {
+  return ['--realise', '--repair', '--option', 'substituters', '', storePath];
+}
+
+export function repairProbeSaysUntrusted(stderr: string): boolean {
+  return /repairing is not allowed because you are not in 'trusted-users'/.test(stderr);
+}
