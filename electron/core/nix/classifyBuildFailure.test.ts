@@ -1,24 +1,58 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { classifyBuildFailure } from './classifyBuildFailure.js';
+import { classifyBuildFailure, type ClassifyContext } from './classifyBuildFailure.js';
 
 const fixture = (name: string) => readFileSync(fileURLToPath(new URL(`../../../resources/nix/fixtures/${name}`, import.meta.url)), 'utf8');
-const confDir = { trusted: true, systemTarget: false };
+const confDir: ClassifyContext = { trusted: true, systemTarget: false, platform: 'darwin' };
+const system: ClassifyContext = { trusted: false, systemTarget: true, platform: 'darwin' };
 
-describe('classifyBuildFailure on stderr recorded from nix-build 2.8 here', () => {
+/**
+ * Every stderr here was recorded from that Nix on this machine (Debian's 2.8 and the current Nix
+ * of resources/setup/ensure-current-nix.mjs); daemonVerify.integration.test.ts produces the
+ * daemon cases live on both.
+ */
+describe.each([{ label: 'Nix 2.8', v: '2.8' }, { label: 'Nix 2.34', v: '2.34' }])('classifyBuildFailure on stderr recorded from $label', ({ v }) => {
   it('a closed port: builder not ready, with the raw tail kept', () => {
-    const failure = classifyBuildFailure(fixture('nix-build-2.8-connection-refused.stderr'), confDir);
+    const failure = classifyBuildFailure(fixture(`nix-build-${v}-connection-refused.stderr`), confDir);
     expect(failure.cause).toBe('builder-not-ready');
     expect(failure.message).toMatch(/^Builder not ready/);
     expect(failure.stderrTail.join('\n')).toContain('Connection refused');
   });
-  it('a builder offering aarch64-linux for an x86_64-linux build: system mismatch, naming both', () => {
-    const failure = classifyBuildFailure(fixture('nix-build-2.8-system-mismatch.stderr'), confDir);
+
+  it('a builder offering aarch64-linux for an x86_64-linux build: system mismatch, naming both as plain systems', () => {
+    const failure = classifyBuildFailure(fixture(`nix-build-${v}-system-mismatch.stderr`), confDir);
     expect(failure.cause).toBe('system-mismatch');
-    expect(failure.message).toContain("needs a 'x86_64-linux' machine");
-    expect(failure.message).toContain('aarch64-linux');
+    expect(failure.message).toBe("System mismatch: the build needs a 'x86_64-linux' machine and the configured builders offer aarch64-linux.");
   });
+
+  it('no builder known and the daemon reads the wiring (system target): daemon not restarted, saying how to restart it', () => {
+    for (const name of [`nix-build-${v}-no-builders.stderr`, `nix-build-${v}-wrong-system-local.stderr`]) {
+      const failure = classifyBuildFailure(fixture(name), system);
+      expect(failure.cause, name).toBe('daemon-not-restarted');
+      expect(failure.message).toMatch(/^Daemon not restarted: /);
+      expect(failure.fix).toContain('sudo launchctl kickstart -k system/org.nixos.nix-daemon');
+    }
+    expect(classifyBuildFailure(fixture(`nix-build-${v}-no-builders.stderr`), { ...system, platform: 'linux' }).fix).toContain('sudo systemctl restart nix-daemon.service');
+    expect(classifyBuildFailure(fixture(`nix-build-${v}-no-builders.stderr`), { ...system, determinate: true }).fix).toContain('system/systems.determinate.nix-daemon');
+  });
+
+  it('a daemon that does not trust the user dropped the builders the client passed: user not trusted, with both ways out', () => {
+    const failure = classifyBuildFailure(fixture(`nix-build-${v}-daemon-untrusted.stderr`), { trusted: false, systemTarget: false, platform: 'darwin' });
+    expect(failure.cause).toBe('user-not-trusted');
+    expect(failure.message).toMatch(/^User not trusted: /);
+    expect(failure.fix).toContain('system target');
+    expect(failure.fix).toContain('trusted-users');
+    expect(failure.fix).toContain('sudo launchctl kickstart -k system/org.nixos.nix-daemon');
+  });
+
+  it('a conf-dir wiring\'s builders passed to a daemon that trusts the user but runs ssh without the conf dir\'s ssh_config: says so, not "builder not ready"', () => {
+    const failure = classifyBuildFailure(fixture(`nix-build-${v}-daemon-without-ssh-config.stderr`), { ...confDir, buildersPassedToDaemon: true });
+    expect(failure.cause).toBe('unknown');
+    expect(failure.message).toContain('does not read the config directory\'s ssh_config');
+    expect(failure.fix).toContain('system target');
+  });
+
   it('a pinned key the guest does not have: host key mismatch', () => {
     const failure = classifyBuildFailure(fixture('nix-build-2.8-host-key-mismatch.stderr'), confDir);
     expect(failure.cause).toBe('host-key-mismatch');
@@ -26,13 +60,15 @@ describe('classifyBuildFailure on stderr recorded from nix-build 2.8 here', () =
   });
 });
 
-describe('classifyBuildFailure when Nix knows no builder at all', () => {
-  const stderr = "error: unable to start any build; either increase '--max-jobs' or enable remote builds.\n";
-  it('blames trust when the user is not trusted', () => {
-    expect(classifyBuildFailure(stderr, { trusted: false, systemTarget: true }).cause).toBe('user-not-trusted');
+describe('classifyBuildFailure: what tells the daemon cases apart', () => {
+  it('newer Nix names the dropped builders itself, even when detection thought the user trusted', () => {
+    expect(classifyBuildFailure(fixture('nix-build-2.34-daemon-untrusted.stderr'), { trusted: null, systemTarget: false }).cause).toBe('user-not-trusted');
   });
-  it('blames the daemon when the system target was applied and the user is trusted', () => {
-    expect(classifyBuildFailure(stderr, { trusted: true, systemTarget: true }).cause).toBe('daemon-not-restarted');
+  it('Nix 2.8 says nothing: detection\'s trust decides, and without it the cause stays unknown', () => {
+    expect(classifyBuildFailure(fixture('nix-build-2.8-daemon-untrusted.stderr'), { trusted: null, systemTarget: false }).cause).toBe('unknown');
+  });
+  it('with the system target trust is no cause: the daemon reads /etc/nix itself, so no builder means it was not restarted', () => {
+    expect(classifyBuildFailure(fixture('nix-build-2.8-no-builders.stderr'), { trusted: false, systemTarget: true }).cause).toBe('daemon-not-restarted');
   });
   it('says it does not know otherwise, and keeps the tail', () => {
     const failure = classifyBuildFailure('error: something else\n', confDir);

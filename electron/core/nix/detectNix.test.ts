@@ -22,6 +22,12 @@ interface World {
   user?: string;
   groups?: string[];
   platform?: NodeJS.Platform;
+  /** Answer as this recorded Nix does: 2.34 has `config show` and asks the daemon about trust. Default: 2.8's fixtures only. */
+  recorded?: '2.8' | '2.34';
+  /** What `nix store info --json` (2.34) prints; absent: the command fails. */
+  storeInfo?: string;
+  /** The environment Nix inherits (NIX_REMOTE). */
+  env?: Record<string, string>;
 }
 
 function deps(world: World): DetectDeps {
@@ -29,8 +35,13 @@ function deps(world: World): DetectDeps {
   return {
     user: world.user ?? 'alice',
     platform: world.platform ?? 'darwin',
+    ...(world.env ? { env: world.env } : {}),
     async run(command, args) {
       (world.ran ??= []).push([command, ...args]);
+      if (world.recorded === '2.34') {
+        if (args.includes('config') || args.includes('show-config')) return { exitCode: 0, stdout: world.config ?? fixture('show-config-2.34.json'), stderr: '' };
+        if (args.includes('store') && args.includes('info')) return world.storeInfo ? { exitCode: 0, stdout: world.storeInfo, stderr: '' } : { exitCode: 1, stdout: '', stderr: 'error: cannot connect to socket' };
+      }
       // Nix 2.8 has no `config show`; detection must fall back to `show-config`.
       if (args.includes('config')) return { exitCode: 1, stdout: '', stderr: "error: 'config' is not a recognised command" };
       if (args.includes('show-config')) return { exitCode: 0, stdout: world.config ?? fixture('show-config-2.8.json'), stderr: '' };
@@ -142,5 +153,52 @@ describe('detectNix', () => {
     const detection = await detect({ daemon: true, user: 'root', files: { [DETERMINATE_CUSTOM_CONF]: '' } });
     expect(detection.determinate).toBe(true);
     expect(detection.problems.find((problem) => problem.code === 'determinate')?.fix).toContain('/etc/nix/nix.custom.conf');
+  });
+});
+
+const recorded = [
+  { label: 'Nix 2.8', v: '2.8' as const, version: fixture('version-2.8.txt') },
+  { label: 'Nix 2.34', v: '2.34' as const, version: fixture('version-2.34.txt') },
+];
+
+describe.each(recorded)('detectNix on configuration recorded from $label', ({ v, version }) => {
+  const world = (more: World): World => ({ recorded: v, version, platform: 'darwin', ...more });
+
+  it('reads the defaults: trusted-users root, builders @/etc/nix/machines; single-user is trusted', async () => {
+    const detection = await detect(world({ user: 'root', platform: 'linux' }));
+    expect(detection).toMatchObject({ version: v === '2.8' ? '2.8.0' : '2.34.8', mode: 'single-user', trusted: true, trustedUsers: ['root'], builders: '@/etc/nix/machines' });
+  });
+
+  it('trusted-users = root @admin alice: trusts a member of @admin, not bob alone', async () => {
+    const config = fixture(`show-config-${v}-trusted-group.json`);
+    expect((await detect(world({ daemon: true, user: 'bob', groups: ['staff', 'admin'], config }))).trusted).toBe(true);
+    expect((await detect(world({ daemon: true, user: 'bob', groups: ['staff'], config }))).trusted).toBe(false);
+  });
+
+  it('NIX_REMOTE=daemon with a socket of its own is the daemon, whatever the default socket says', async () => {
+    const detection = await detect(world({ daemon: false, user: 'alice', env: { NIX_REMOTE: 'daemon', NIX_DAEMON_SOCKET_PATH: '/tmp/elsewhere/socket' } }));
+    expect(detection.mode).toBe('daemon');
+  });
+
+  it('NIX_REMOTE=local is no daemon, even with the default socket answering', async () => {
+    const detection = await detect(world({ daemon: true, user: 'alice', env: { NIX_REMOTE: 'local' } }));
+    expect(detection.mode).toBe('single-user');
+    expect(detection.trusted).toBe(true);
+  });
+
+  it('a daemon that answers "trusted": false although nix.conf names the user: the daemon counts where this Nix can ask it', async () => {
+    const config = fixture(`show-config-${v}-trusted-group.json`);
+    const w = world({ daemon: true, user: 'alice', config, storeInfo: fixture('store-info-2.34-untrusted.json') });
+    const detection = await detect(w);
+    if (v === '2.34') {
+      expect(w.ran?.map((argv) => argv.slice(3).join(' '))).toContain('store info --json');
+      expect(detection.trusted).toBe(false);
+      expect(detection.problems.find((problem) => problem.code === 'user-not-trusted')?.message).toContain('The nix-daemon does not trust your user "alice"');
+      expect(detection.problems.find((problem) => problem.code === 'user-not-trusted')?.fix).toContain('sudo launchctl kickstart -k system/org.nixos.nix-daemon');
+    } else {
+      // 2.8 cannot ask: nix.conf's trusted-users (the daemon's file too on a Mac) is all there is.
+      expect(w.ran?.some((argv) => argv.includes('store'))).toBe(false);
+      expect(detection.trusted).toBe(true);
+    }
   });
 });

@@ -18,6 +18,7 @@ import os from 'node:os';
 import { execa } from 'execa';
 import { portListened } from './portListeners.js';
 import { nixHas } from './nixFeatures.js';
+import { daemonRestartCommand, DEFAULT_DAEMON_SOCKET, parseTrustAnswer, storeChoiceOf, trustQueryArgs } from './nixDaemonAccess.js';
 import { environmentNix, type NixResolution } from './nixInstallation.js';
 import {
   isTrustedUser,
@@ -29,7 +30,7 @@ import {
   type MachineEntry,
 } from './nixConfigParse.js';
 
-export const DAEMON_SOCKET = '/nix/var/nix/daemon-socket/socket';
+export const DAEMON_SOCKET = DEFAULT_DAEMON_SOCKET;
 export const DETERMINATE_CUSTOM_CONF = '/etc/nix/nix.custom.conf';
 export const NIX_DARWIN_BUILDER_PLIST = '/Library/LaunchDaemons/org.nixos.linux-builder.plist';
 export const LINUX_BUILDER_PORT = 31022;
@@ -60,7 +61,10 @@ export interface NixDetection {
   mode: 'daemon' | 'single-user' | null;
   user: string;
   trustedUsers: string[];
-  /** Null when Nix could not be asked. */
+  /**
+   * Null when Nix could not be asked. Single-user: true. With a daemon: the daemon's own answer
+   * (Nix >= 2.15), else trusted-users in the nix.conf this client reads.
+   */
   trusted: boolean | null;
   determinate: boolean;
   /** The effective `builders` setting. */
@@ -86,6 +90,8 @@ export interface DetectDeps {
   user: string;
   groups(): Promise<string[]>;
   platform: NodeJS.Platform;
+  /** The environment Nix inherits (NIX_REMOTE, NIX_DAEMON_SOCKET_PATH); options.env goes over it. */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 export interface DetectOptions {
@@ -134,7 +140,9 @@ export async function detectNix(deps: DetectDeps = realDetectDeps(), options: De
       blocking: false,
     });
   }
-  detection.mode = (await deps.unixSocketAnswers(DAEMON_SOCKET)) ? 'daemon' : 'single-user';
+  // NIX_REMOTE decides; unset, Nix uses the daemon when its socket is there.
+  const store = storeChoiceOf({ ...deps.env, ...options.env });
+  detection.mode = store.kind === 'daemon' || (store.kind === 'auto' && (await deps.unixSocketAnswers(store.socket))) ? 'daemon' : 'single-user';
 
   const settings = await readEffectiveConfig(deps, installation.programs.nix, installation.version, options.env);
   if (!settings) {
@@ -148,12 +156,18 @@ export async function detectNix(deps: DetectDeps = realDetectDeps(), options: De
   }
   detection.trustedUsers = settingWords(settings.get('trusted-users'));
   // Single-user Nix runs builds in the caller's own process: there is no daemon to ignore it.
-  detection.trusted = detection.mode === 'single-user' || isTrustedUser(detection.trustedUsers, deps.user, await deps.groups());
+  // A daemon of Nix >= 2.15 says itself; it may read another nix.conf than the client (or the
+  // same one from before an edit, until it restarts).
+  const daemonSays = detection.mode === 'daemon' ? await askDaemonTrust(deps, installation.programs.nix, installation.version, options.env) : null;
+  detection.trusted = detection.mode === 'single-user' || (daemonSays ?? isTrustedUser(detection.trustedUsers, deps.user, await deps.groups()));
   if (!detection.trusted) {
     problems.push({
       code: 'user-not-trusted',
-      message: `Your user "${deps.user}" is not in Nix's trusted-users (${detection.trustedUsers.join(' ') || 'empty'}): the nix-daemon silently ignores the builders you pass.`,
-      fix: `Add "trusted-users = root ${deps.user}" to /etc/nix/nix.conf${detection.determinate ? ` (Determinate: ${DETERMINATE_CUSTOM_CONF})` : ''} and restart the nix-daemon. Wiring the system target does not need it: the daemon reads /etc/nix itself.`,
+      message:
+        daemonSays === false
+          ? `The nix-daemon does not trust your user "${deps.user}" (it answered "trusted": false): it silently ignores the builders you pass.`
+          : `Your user "${deps.user}" is not in Nix's trusted-users (${detection.trustedUsers.join(' ') || 'empty'}): the nix-daemon silently ignores the builders you pass.`,
+      fix: `Add "trusted-users = root ${deps.user}" to /etc/nix/nix.conf${detection.determinate ? ` (Determinate: ${DETERMINATE_CUSTOM_CONF})` : ''} and restart the nix-daemon (${daemonRestartCommand(deps.platform, detection.determinate)}). Wiring the system target does not need it: the daemon reads /etc/nix itself.`,
       blocking: false,
     });
   }
@@ -203,6 +217,13 @@ async function readEffectiveConfig(deps: DetectDeps, nix: string, version: strin
   return null;
 }
 
+async function askDaemonTrust(deps: DetectDeps, nix: string, version: string, env: Record<string, string> | undefined): Promise<boolean | null> {
+  const args = trustQueryArgs(version);
+  if (!args) return null;
+  const result = await deps.run(nix, args, env);
+  return result && result.exitCode === 0 ? parseTrustAnswer(result.stdout) : null;
+}
+
 async function readMachines(deps: DetectDeps, builders: string): Promise<MachineEntry[]> {
   const entries = parseMachineLines(builders, 'builders setting');
   for (const file of machinesFilesOf(builders)) {
@@ -217,6 +238,7 @@ export function realDetectDeps(): DetectDeps {
   return {
     user,
     platform: process.platform,
+    env: process.env,
     async run(command, args, env) {
       try {
         const result = await execa(command, args, { reject: false, timeout: 20_000, env: { ...env }, stdin: 'ignore' });

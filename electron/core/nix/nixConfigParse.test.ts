@@ -44,7 +44,7 @@ describe('parseConfigJson', () => {
 });
 
 describe('isTrustedUser', () => {
-  it('trusts root, *, a listed name and a member of a listed @group, nobody else', () => {
+  it('trusts *, a listed name (root too only when listed) and a member of a listed @group, nobody else', () => {
     expect(isTrustedUser(['root'], 'root', [])).toBe(true);
     expect(isTrustedUser(['root'], 'alice', ['staff'])).toBe(false);
     expect(isTrustedUser(['root', '*'], 'alice', [])).toBe(true);
@@ -52,6 +52,8 @@ describe('isTrustedUser', () => {
     expect(isTrustedUser(['root', '@admin'], 'alice', ['staff', 'admin'])).toBe(true);
     expect(isTrustedUser(['root', '@admin'], 'bob', ['staff'])).toBe(false);
     expect(isTrustedUser(['root', 'admin'], 'bob', ['admin'])).toBe(false);
+    // As the daemon decides: root too only when listed (here everything runs as root).
+    expect(isTrustedUser(['somebody-else'], 'root', ['root'])).toBe(false);
   });
 });
 

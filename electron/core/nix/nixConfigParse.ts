@@ -50,11 +50,12 @@ export function settingString(value: unknown): string {
 }
 
 /**
- * Nix trusts root, `*`, a listed user name, or a member of a listed `@group`. (`allowed-users`
+ * Nix trusts `*`, a listed user name (root only when listed, as it is by default), or a member of a listed `@group`. (`allowed-users`
  * only lets a user connect to the daemon; the daemon ignores an untrusted client's `builders`.)
  */
 export function isTrustedUser(trustedUsers: readonly string[], user: string, groups: readonly string[]): boolean {
-  if (user === 'root') return true;
+  // No exception for root: Nix's daemon matches every peer, root too, against trusted-users alone
+  // (authPeer in src/nix/daemon.cc); root is trusted only because the default list names it.
   return trustedUsers.some((entry) => entry === '*' || entry === user || (entry.startsWith('@') && groups.includes(entry.slice(1))));
 }
 

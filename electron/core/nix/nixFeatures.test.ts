@@ -25,6 +25,10 @@ describe('which Nix has which feature', () => {
     expect(nixHas('2.30.0', 'json-log-path')).toBe(true);
     expect(nixHas('2.30.2', 'ssh-store-url-port')).toBe(false);
     expect(nixHas('2.34.8', 'ssh-store-url-port')).toBe(true);
+    expect(nixHas('2.14.1', 'store-trust-query')).toBe(false);
+    expect(nixHas('2.15.0', 'store-trust-query')).toBe(true);
+    expect(nixHas('2.18.2', 'store-info-command')).toBe(false);
+    expect(nixHas('2.19.0', 'store-info-command')).toBe(true);
   });
 
   it('says which feature needs which version, and which Nix has which', () => {

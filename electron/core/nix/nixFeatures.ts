@@ -10,6 +10,12 @@
  *   looks for the encoded path on disk and fails with a git error that names no cause.
  * - config-show-command 2.20: `nix show-config` renamed to `nix config show` (rl-2.20, #9477);
  *   older Nix only has `show-config`, newer prints a deprecation warning for it.
+ * - store-trust-query 2.15: `nix store ping --json` reports whether the daemon trusts this
+ *   client (`"trusted": 1`), asked of the daemon itself (src/nix/ping-store.cc at tag 2.15.0,
+ *   `store->isTrustedClient()`; 2.14 has no such field). Older Nix can only read trusted-users
+ *   from its own nix.conf, which on a Mac is the daemon's too.
+ * - store-info-command 2.19: `nix store ping` became `nix store info` (src/nix/store-info.cc
+ *   first at tag 2.19.0); newer Nix warns that `ping` is a deprecated alias.
  * - json-log-path 2.30: the `json-log-path` setting (rl-2.30, #13003).
  * - ssh-store-url-port 2.31: `user@host:port` in store URIs, remote builders included (rl-2.31,
  *   #3425); before, a port could only come from ssh_config or NIX_SSHOPTS.
@@ -19,7 +25,13 @@
  */
 import { BuilderBarError } from '../errors.js';
 
-export type NixFeature = 'flake-url-percent-decoding' | 'config-show-command' | 'json-log-path' | 'ssh-store-url-port';
+export type NixFeature =
+  | 'flake-url-percent-decoding'
+  | 'config-show-command'
+  | 'store-trust-query'
+  | 'store-info-command'
+  | 'json-log-path'
+  | 'ssh-store-url-port';
 
 export interface NixFeatureInfo {
   /** The first Nix version that has it. */
@@ -31,6 +43,8 @@ export interface NixFeatureInfo {
 export const NIX_FEATURES: Readonly<Record<NixFeature, NixFeatureInfo>> = {
   'flake-url-percent-decoding': { since: '2.19', what: 'Reading a percent-encoded path (a space, # or ?) in a flake URL' },
   'config-show-command': { since: '2.20', what: '`nix config show`' },
+  'store-trust-query': { since: '2.15', what: 'Asking the nix-daemon whether it trusts this user' },
+  'store-info-command': { since: '2.19', what: '`nix store info`' },
   'json-log-path': { since: '2.30', what: 'The json-log-path setting (every build on the machine in one queue)' },
   'ssh-store-url-port': { since: '2.31', what: 'A port in an ssh store URL' },
 };

@@ -2,7 +2,15 @@
  * Proof that Nix uses the builder: a derivation only the builder may build (`--max-jobs 0`
  * forbids local builds), made unique by a nonce so no cache or earlier result can answer it,
  * whose output records the kernel and hostname it ran under. The output must name the guest
- * (`builder-bar`) and differ from this machine.
+ * (`builder-bar`) and differ from this machine. An output this process cannot see (a Nix in a
+ * root of its own keeps its store there) is read through Nix (`nix store cat`).
+ *
+ * Through a nix-daemon (nixDaemonAccess.ts): with the system target the daemon reads the
+ * wiring itself; with a conf-dir target the client reads it, and since a daemon never takes
+ * `builders` from a client's nix.conf, verify passes them as `--builders @<machines>`, which
+ * the daemon uses only when it trusts the user. After a failure there, the daemon is asked
+ * whether it trusts the user (Nix >= 2.15: `nix store info`; older: a repair it refuses to an
+ * untrusted client), so "user not trusted" and "daemon not restarted" are told apart.
  */
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
@@ -10,6 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { classifyBuildFailure, type BuildFailure } from './classifyBuildFailure.js';
+import { parseTrustAnswer, repairProbeArgs, repairProbeSaysUntrusted, storeChoiceOf, trustQueryArgs } from './nixDaemonAccess.js';
 import { environmentNix } from './nixInstallation.js';
 import type { TargetLayout } from './wiringTarget.js';
 
@@ -30,6 +39,17 @@ export interface VerifyInput {
   expectedHostname: string | null;
   timeoutMs?: number;
   signal?: AbortSignal;
+  /** The environment Nix runs in; default: the layout's (a conf-dir target's NIX_CONF_DIR, NIX_SSHOPTS). */
+  env?: Record<string, string>;
+  /** Whether the client talks to a nix-daemon (detection's mode); default: what NIX_REMOTE in `env` says. */
+  viaDaemon?: boolean;
+  /** Whether the nix-daemon reads the wiring itself; default: the system target's layout does. */
+  daemonReadsWiring?: boolean;
+  /** The Nix version of `nixBuild` (how to ask the daemon about trust); without it, no asking. */
+  nixVersion?: string;
+  /** For the restart command the failure names; default: this machine. */
+  platform?: NodeJS.Platform;
+  determinate?: boolean;
 }
 
 export type VerifyResult =
@@ -59,6 +79,11 @@ export async function verifyWiring(input: VerifyInput): Promise<VerifyResult> {
   const nonce = randomBytes(8).toString('hex');
   await fs.mkdir(input.workDir, { recursive: true, mode: 0o700 });
   const nixBuild = input.nixBuild ?? (await environmentNix().require()).programs['nix-build'];
+  const binDir = path.dirname(nixBuild);
+  const env = input.env ?? input.layout.env;
+  const viaDaemon = input.viaDaemon ?? storeChoiceOf(env).kind === 'daemon';
+  const daemonReadsWiring = input.daemonReadsWiring ?? input.layout.needsAdmin;
+  const passBuilders = viaDaemon && !daemonReadsWiring;
   const file = path.join(input.workDir, `verify-${nonce}.nix`);
   await fs.writeFile(file, verifyDerivation(input.system, nonce), { mode: 0o600 });
   try {
@@ -66,16 +91,26 @@ export async function verifyWiring(input: VerifyInput): Promise<VerifyResult> {
       nixBuild,
       // No substituter can hold a fresh nonce's output; asking one would only wait on the
       // network (cache.nixos.org is Nix's default even when the conf dir sets nothing).
-      [file, '--max-jobs', '0', '--no-out-link', '--option', 'substituters', ''],
-      { env: input.layout.env, reject: false, timeout: input.timeoutMs ?? 300_000, stdin: 'ignore', cancelSignal: input.signal },
+      [file, '--max-jobs', '0', '--no-out-link', '--option', 'substituters', '', ...(passBuilders ? ['--builders', `@${input.layout.machines}`] : [])],
+      { env, reject: false, timeout: input.timeoutMs ?? 300_000, stdin: 'ignore', cancelSignal: input.signal },
     );
     const stderr = String(result.stderr);
     if (result.exitCode !== 0) {
       const classify = result.timedOut ? `${stderr}\nConnection timed out (verify gave up)` : stderr;
-      return { ok: false, failure: classifyBuildFailure(classify, { trusted: input.trusted, systemTarget: input.layout.needsAdmin }), seconds: seconds() };
+      // The daemon's own word beats what detection read in a nix.conf the daemon may not read.
+      const daemonTrust = passBuilders && !result.timedOut && input.nixVersion ? await askDaemonTrust(binDir, input.nixVersion, env, file) : null;
+      const trusted = daemonTrust ?? input.trusted;
+      const failure = classifyBuildFailure(classify, {
+        trusted,
+        systemTarget: daemonReadsWiring,
+        buildersPassedToDaemon: passBuilders,
+        ...(input.platform ? { platform: input.platform } : {}),
+        ...(input.determinate !== undefined ? { determinate: input.determinate } : {}),
+      });
+      return { ok: false, failure, seconds: seconds() };
     }
     const outPath = String(result.stdout).trim().split('\n').pop() ?? '';
-    const [guestKernel = '', guestHostname = ''] = (await fs.readFile(outPath, 'utf8')).split('\n');
+    const [guestKernel = '', guestHostname = ''] = (await readOutput(binDir, env, outPath)).split('\n');
     const hostHostname = os.hostname();
     const hostKernel = await fs.readFile('/proc/version', 'utf8').then((text) => text.trim(), () => null);
     const fromGuest = input.expectedHostname !== null ? guestHostname === input.expectedHostname : guestHostname !== hostHostname;
@@ -103,4 +138,27 @@ export async function verifyWiring(input: VerifyInput): Promise<VerifyResult> {
   } finally {
     await fs.rm(file, { force: true });
   }
+}
+
+/** The store is readable where it lives; a store this process does not see (another root) is read through Nix. */
+async function readOutput(binDir: string, env: Record<string, string>, outPath: string): Promise<string> {
+  const direct = await fs.readFile(outPath, 'utf8').catch(() => null);
+  if (direct !== null) return direct;
+  const output = await execa(path.join(binDir, 'nix'), ['--extra-experimental-features', 'nix-command', 'store', 'cat', outPath], { env, reject: false, timeout: 60_000, stdin: 'ignore' });
+  if (output.exitCode !== 0) throw new Error(`Nix built ${outPath} but it cannot be read back: ${String(output.stderr).trim()}`);
+  return String(output.stdout);
+}
+
+/** True/false when the daemon says (or shows) whether it trusts this client; null when it cannot be told. */
+async function askDaemonTrust(binDir: string, version: string, env: Record<string, string>, someFile: string): Promise<boolean | null> {
+  const run = (program: string, args: string[]) => execa(path.join(binDir, program), args, { env, reject: false, timeout: 60_000, stdin: 'ignore' });
+  const query = trustQueryArgs(version);
+  if (query) {
+    const answer = await run('nix', query);
+    return answer.exitCode === 0 ? parseTrustAnswer(String(answer.stdout)) : null;
+  }
+  const added = await run('nix-store', ['--add', someFile]);
+  if (added.exitCode !== 0) return null;
+  const probe = await run('nix-store', repairProbeArgs(String(added.stdout).trim()));
+  return repairProbeSaysUntrusted(String(probe.stderr)) ? false : null;
 }

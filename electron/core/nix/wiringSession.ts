@@ -95,6 +95,11 @@ export async function verifySession(session: WiringSession, stateDir: string, si
     system: builderSystem(session.inputs.profile),
     workDir: stateDir,
     trusted: session.detection.trusted,
+    // Through a daemon, a conf-dir wiring's builders are passed on the command line and the
+    // daemon is asked about trust after a failure (verifyWiring.ts).
+    viaDaemon: session.detection.mode === 'daemon',
+    nixVersion: session.nix.installation.version,
+    determinate: session.detection.determinate,
     // nixpkgs' builder names itself; only our own guest's hostname is known in advance.
     expectedHostname: session.inputs.profile === 'linux-test' ? GUEST_HOSTNAME : null,
     ...(signal ? { signal } : {}),

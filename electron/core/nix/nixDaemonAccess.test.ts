@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { daemonRestartCommand, DEFAULT_DAEMON_SOCKET, parseTrustAnswer, storeChoiceOf, trustQueryArgs } from './nixDaemonAccess.js';
+
+describe('storeChoiceOf: which store NIX_REMOTE picks', () => {
+  it('daemon, unix://, auto and anything else', () => {
+    expect(storeChoiceOf({})).toEqual({ kind: 'auto', socket: DEFAULT_DAEMON_SOCKET });
+    expect(storeChoiceOf({ NIX_REMOTE: 'daemon', NIX_DAEMON_SOCKET_PATH: '/tmp/s' })).toEqual({ kind: 'daemon', socket: '/tmp/s' });
+    expect(storeChoiceOf({ NIX_REMOTE: 'unix:///tmp/other?x=1' })).toEqual({ kind: 'daemon', socket: '/tmp/other' });
+    expect(storeChoiceOf({ NIX_REMOTE: 'local' })).toEqual({ kind: 'other', store: 'local' });
+  });
+});
+
+describe('asking the daemon whether it trusts the client, by Nix version', () => {
+  it('cannot before 2.15, `store ping` until 2.18, `store info` from 2.19', () => {
+    expect(trustQueryArgs('2.8.0')).toBeNull();
+    expect(trustQueryArgs('2.14.1')).toBeNull();
+    expect(trustQueryArgs('2.15.0')?.slice(-3)).toEqual(['store', 'ping', '--json']);
+    expect(trustQueryArgs('2.34.8')?.slice(-3)).toEqual(['store', 'info', '--json']);
+  });
+  it('reads the answer of 2.34 (recorded here) and the 0/1 form', () => {
+    expect(parseTrustAnswer('{"trusted":false,"url":"daemon","version":"2.34.8"}')).toBe(false);
+    expect(parseTrustAnswer('{"trusted":true,"url":"daemon","version":"2.34.8"}')).toBe(true);
+    expect(parseTrustAnswer('{"trusted":1,"url":"daemon"}')).toBe(true);
+    expect(parseTrustAnswer('{"url":"local"}')).toBeNull();
+    expect(parseTrustAnswer('error: not json')).toBeNull();
+  });
+});
+
+describe('daemonRestartCommand', () => {
+  it('names launchd on a Mac (also Determinate) and systemd on Linux', () => {
+    expect(daemonRestartCommand('darwin')).toBe('sudo launchctl kickstart -k system/org.nixos.nix-daemon');
+    expect(daemonRestartCommand('darwin', true)).toBe('sudo launchctl kickstart -k system/systems.determinate.nix-daemon');
+    expect(daemonRestartCommand('linux')).toBe('sudo systemctl restart nix-daemon.service');
+  });
+});
