@@ -18,6 +18,7 @@ import { promises as fs } from 'node:fs';
 import type { BuilderEndpoint } from './builderEndpoint.js';
 import { knownHostsLine, machinesLine, sshAliasLines } from './builderEndpoint.js';
 import { splitMarkedBlock, withMarkedBlock } from './markedBlock.js';
+import { jsonLogPathLines, type JsonLogPathWish } from './jsonLogPathWiring.js';
 import { lastSetting, malformedLines } from './nixConfLines.js';
 import { nixDarwinConfig } from './nixDarwinConfig.js';
 import { unifiedDiff } from './unifiedDiff.js';
@@ -84,6 +85,8 @@ export interface PlanInput {
   record: WiringRecord | null;
   /** Where the install's client key lives in the state dir, for the nix-darwin form's copy line. */
   clientKeySource?: string | null;
+  /** The core's log socket for `json-log-path` and the Nix version in use (jsonLogPathWiring.ts). */
+  jsonLogPath?: JsonLogPathWish | null;
 }
 
 interface CurrentFile {
@@ -229,6 +232,7 @@ export async function planWiring(input: PlanInput): Promise<WiringPlan> {
       `builders = ${buildersValue(lastSetting(outside, 'builders'), layout.defaultBuilders, layout.machines)}`,
       // Lets the builder fetch what it can itself instead of waiting for this machine to upload it.
       'builders-use-substitutes = true',
+      ...jsonLogPathLines(outside, input.jsonLogPath),
     ]);
   });
   await plan('machines', layout.machines, 0o644, (current) => withMarkedBlock(current ?? '', everyBuilder.map((endpoint) => machinesLine(endpoint, layout.clientKey))));
