@@ -173,6 +173,21 @@ export class LogSocketListener {
   }
 }
 
+/**
+ * Leaves a dead socket at the path when nothing is there yet: a Nix that reads json-log-path
+ * before the core first runs is then refused (and goes on) instead of writing a log file there.
+ * For `nix apply` without a core; a running core's listener is already in place.
+ */
+export async function placeDeadLogSocket(socketPath: string): Promise<void> {
+  const present = await fs.lstat(socketPath).then(
+    () => true,
+    (error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? false : Promise.reject(error)),
+  );
+  if (present) return;
+  const { listener } = await LogSocketListener.open({ socketPath, onLine: () => undefined, onClose: () => undefined });
+  await listener.close();
+}
+
 /** The socket's directory must be ours and writable by nobody else, so nobody can swap the socket. */
 async function refuseUnsafeDir(dir: string): Promise<void> {
   const stat = await fs.lstat(dir);

@@ -13,8 +13,10 @@
  *   too long for a unix socket gets a comment saying why, never a line that would mean
  *   something else.
  */
+import { nixLogSocketPath, placeDeadLogSocket } from '../builds/logSocket.js';
 import { nixHas } from './nixFeatures.js';
 import { lastSetting } from './nixConfLines.js';
+import type { WiringPlan } from './planWiring.js';
 
 export interface JsonLogPathWish {
   /** The core's log socket (`<state dir>/nix-log.sock`). */
@@ -53,4 +55,15 @@ export function jsonLogPathLines(outsideBlock: string, wish: JsonLogPathWish | n
 
 function printable(text: string): string {
   return text.replace(/[\u0000-\u001f\u007f]/g, '?').slice(0, 200);
+}
+
+/**
+ * After an apply without a running core: when the applied nix.conf points json-log-path at the
+ * state dir's socket and no socket is there yet, put a dead one in place (see logSocket.ts: a
+ * missing path makes Nix write a log file there, forever).
+ */
+export async function placeLogSocketForPlan(plan: WiringPlan, stateDir: string): Promise<void> {
+  const socketPath = nixLogSocketPath(stateDir);
+  const wired = plan.files.some((file) => file.role === 'nix.conf' && file.after.split('\n').includes(`json-log-path = ${socketPath}`));
+  if (wired) await placeDeadLogSocket(socketPath);
 }
