@@ -4,7 +4,7 @@
  *
  *   BENCH_ROUNDS=N          start-to-ready rounds (default 3)
  *   BENCH_IDLE_SECONDS=N    idle window (default 60)
- *   BENCH_ONLY=a,b          only these: start, idle, queue, logview, baselines (default all)
+ *   BENCH_ONLY=a,b          only these: start, idle, queue, logview, baselines, logsocket (default all)
  *   BENCH_LOGVIEW_*         see logViewSection.ts
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -17,11 +17,12 @@ import { benchBuildQueueOverhead } from './buildQueueOverhead.js';
 import { benchIdleFootprint, defaultBinJs } from './idleFootprint.js';
 import { logViewSection } from './logViewSection.js';
 import { baselinesSection } from './baselines.js';
+import { logSocketSection } from './logSocketOverhead.js';
 import { benchStartToReady, median } from './startToReady.js';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const idleSeconds = Number(process.env.BENCH_IDLE_SECONDS ?? 60);
-const only = new Set((process.env.BENCH_ONLY ?? 'start,idle,queue,logview,baselines').split(',').map((name) => name.trim()));
+const only = new Set((process.env.BENCH_ONLY ?? 'start,idle,queue,logview,baselines,logsocket').split(',').map((name) => name.trim()));
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
@@ -33,6 +34,7 @@ async function main(): Promise<void> {
     if (only.has('queue')) await queueSection(stateDir);
     if (only.has('logview')) await logViewSection();
     if (only.has('baselines')) await baselinesSection(rounds);
+    if (only.has('logsocket')) await logSocketSection(rounds);
   } finally {
     await rm(stateDir, { recursive: true, force: true });
   }

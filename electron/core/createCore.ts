@@ -29,6 +29,7 @@ import { settingsEffects } from './settings/settingsEffects.js';
 import { RemoteBuilders } from './builders/remoteBuilders.js';
 import { BuildService } from './builds/buildService.js';
 import { ExternalBuildWatcher } from './builds/externalBuilds.js';
+import { ExternalBuildFeed } from './builds/externalBuildFeed.js';
 import { appliedBuildEnvironment } from './nix/appliedEnvironment.js';
 import { describeInstallation, nixInUseView, NixLocator } from './nix/nixInstallation.js';
 import { nixBinDirEffect, refuseUnusableNixBinDir } from './settings/nixBinDirSetting.js';
@@ -113,9 +114,12 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
   const remoteBuilders = new RemoteBuilders({ settings: settingsStore, logs });
   remoteBuilders.onChange((list) => emit({ name: 'builders', payload: list }));
   if (settingsStore.get().remoteBuilders.length > 0) inBackground(remoteBuilders.checkNow(), 'Checking the remote builders', logError);
+  // Builds started anywhere on this machine, through Nix's json-log-path (Nix >= 2.30).
+  const externalFeed = await ExternalBuildFeed.open({ stateDir: paths.stateDir, logs, nix });
   const builds = await BuildService.open({
     stateDir: paths.stateDir,
     logs,
+    external: externalFeed,
     buildEnvironment: () => appliedBuildEnvironment(paths.stateDir),
     nix,
     builderReady: () => supervisor.status().state === 'ready',
@@ -193,7 +197,7 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
       for (const message of effects.messages) logs.append('app', 'info', message);
       return { settings, effects };
     },
-    'builds.list': async () => ({ builds: builds.list(), external: externalBuilds.list() }),
+    'builds.list': async () => ({ builds: builds.list(), external: externalBuilds.list(), externalFeed: await externalFeed.status() }),
     'builds.start': async (input) => builds.start(input.target),
     'builds.cancel': async (input) => builds.cancel(input.id),
     'builds.log': async (input) => builds.log(input.id, input.drvPath),
@@ -215,7 +219,7 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
           flushLogs: () => logs.flush(),
           status: () => supervisor.status(),
           settings: () => settingsStore.get(),
-          builds: () => ({ builds: builds.list(), external: externalBuilds.list() }),
+          builds: async () => ({ builds: builds.list(), external: externalBuilds.list(), externalFeed: await externalFeed.status() }),
           nix,
         },
         input.outDir,
@@ -251,6 +255,7 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
       externalBuilds.close();
       baselines.close();
       await builds.close();
+      await externalFeed.close();
       await supervisor.close({ stopBuilder });
       unsubscribeStatus();
       unsubscribeSettings();

@@ -335,6 +335,17 @@ export const BuildTargetViewSchema = z.discriminatedUnion('kind', [
 ]);
 export type BuildTargetView = z.infer<typeof BuildTargetViewSchema>;
 
+/** A build some other Nix process ran (a terminal `nix-build`, darwin-rebuild, direnv), seen through json-log-path. */
+export const ExternalTargetSchema = z.object({
+  kind: z.literal('external'),
+  /** What it built, in words ("hello and 2 more"). */
+  description: z.string(),
+}).strict();
+
+/** What a build in the queue shows it was for: external builds are never kept in the history. */
+export const QueueTargetSchema = z.discriminatedUnion('kind', [...BuildTargetViewSchema.options, ExternalTargetSchema]);
+export type QueueTarget = z.infer<typeof QueueTargetSchema>;
+
 export const DerivationStateSchema = z.enum(['waiting', 'building', 'copying', 'done', 'failed', 'cancelled']);
 
 export const BuildDerivationSchema = z.object({
@@ -352,6 +363,29 @@ export const BuildDerivationSchema = z.object({
 
 export const BuildProgressSchema = z.object({ done: z.number(), expected: z.number(), running: z.number(), failed: z.number() });
 
+export const BuildSourceSchema = z.enum(['builder-bar', 'external']);
+export type BuildSource = z.infer<typeof BuildSourceSchema>;
+
+/**
+ * Whether the queue sees builds started outside Builder Bar (Nix's json-log-path, Nix >= 2.30),
+ * and if not, why; with the socket's counts (malformed records are skipped and counted here).
+ */
+export const ExternalFeedSchema = z.object({
+  state: z.enum(['listening', 'nix-too-old', 'no-nix', 'unavailable']),
+  /** In words: what the queue sees, and what to do to see more. */
+  message: z.string(),
+  socketPath: z.string(),
+  connections: z.number(),
+  records: z.number(),
+  /** Lines that were not a JSON log record (truncated or malformed): skipped. */
+  malformed: z.number(),
+  /** Lines past the size bound: dropped. */
+  oversized: z.number(),
+  /** A file Nix wrote at the socket's path while no socket was there, moved aside. */
+  movedAside: z.string().nullable(),
+});
+export type ExternalFeed = z.infer<typeof ExternalFeedSchema>;
+
 /** A finished build as it is kept (the last 200 across restarts). */
 export const BuildSummarySchema = z.object({
   id: z.string(),
@@ -366,6 +400,11 @@ export const BuildSummarySchema = z.object({
   derivations: z.array(BuildDerivationSchema),
   progress: BuildProgressSchema,
   outputPaths: z.array(z.string()),
+  /**
+   * Who started it: Builder Bar (its CLI, dashboard or a prebuild) or any other Nix process on
+   * this machine, seen through json-log-path. Absent in builds kept before it existed: builder-bar.
+   */
+  source: BuildSourceSchema.optional(),
 });
 export type BuildSummary = z.infer<typeof BuildSummarySchema>;
 
@@ -373,6 +412,7 @@ export type BuildSummary = z.infer<typeof BuildSummarySchema>;
 export const BuildViewSchema = BuildSummarySchema.extend({
   state: z.enum(['waiting-for-builder', 'running', 'succeeded', 'failed', 'cancelled']),
   endedAt: z.number().nullable(),
+  target: QueueTargetSchema,
 });
 export type BuildView = z.infer<typeof BuildViewSchema>;
 
@@ -588,7 +628,15 @@ export const requests = {
     input: z.object({ patch: SettingsPatchSchema }).strict(),
     output: z.object({ settings: SettingsSchema, effects: SettingsEffectsSchema }),
   },
-  'builds.list': { input: Empty, output: z.object({ builds: z.array(BuildViewSchema), external: z.array(ExternalBuildSchema) }) },
+  'builds.list': {
+    input: Empty,
+    output: z.object({
+      builds: z.array(BuildViewSchema),
+      external: z.array(ExternalBuildSchema),
+      /** Absent from a core that predates it. */
+      externalFeed: ExternalFeedSchema.optional(),
+    }),
+  },
   /** Starts a build; answers at once with its view (waiting for the builder, or running). */
   'builds.start': { input: z.object({ target: BuildTargetSchema }).strict(), output: BuildViewSchema },
   'builds.cancel': { input: z.object({ id: z.string().max(200) }).strict(), output: BuildViewSchema },

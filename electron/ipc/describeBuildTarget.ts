@@ -2,9 +2,9 @@
  * A build target in words, the same in the queue, the CLI, notifications and the core's log:
  * "/home/u/job.nix -A hello", "nixpkgs#hello", or "baseline 1a2b3c4 of main (my-repo)".
  */
-import type { BuildTargetView } from './contract.js';
+import type { QueueTarget } from './contract.js';
 
-export function describeBuildTarget(target: BuildTargetView, options: { shortFile?: boolean } = {}): string {
+export function describeBuildTarget(target: QueueTarget, options: { shortFile?: boolean } = {}): string {
   switch (target.kind) {
     case 'file': {
       const file = options.shortFile ? (target.file.split('/').pop() ?? target.file) : target.file;
@@ -14,5 +14,7 @@ export function describeBuildTarget(target: BuildTargetView, options: { shortFil
       return target.installable;
     case 'baseline':
       return `baseline ${target.rev.slice(0, 7)} of ${target.branch} (${target.repoId})`;
+    case 'external':
+      return target.description;
   }
 }

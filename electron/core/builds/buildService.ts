@@ -1,6 +1,8 @@
 /**
  * The build queue as the core keeps it: the builds running now and the last 200 finished ones
- * (kept across restarts), each shown as a `BuildView`. A build that asks for the builder while
+ * (kept across restarts), each shown as a `BuildView` with `source: 'builder-bar'`, beside the
+ * builds other Nix processes ran (`source: 'external'`, from the json-log-path feed,
+ * externalBuildFeed.ts; kept in memory only, the newest 50). A build that asks for the builder while
  * it is stopped or still booting waits until it is really ready, instead of failing with
  * "Failed to find a machine for remote build!" (a pain point of on-demand builders).
  */
@@ -14,6 +16,7 @@ import { buildLogSource } from '../logs/buildLogSource.js';
 import { derivationName, LOCAL_MACHINE } from './buildQueue.js';
 import { derivationSummary, startBuild, type BuildRun, type BuildTarget } from './buildRunner.js';
 import { inBackground } from '../util/inBackground.js';
+import type { ExternalBuildFeed } from './externalBuildFeed.js';
 
 export interface BuildServiceOptions {
   stateDir: string;
@@ -28,6 +31,8 @@ export interface BuildServiceOptions {
   ensureBuilderReady: () => Promise<void>;
   /** Per-build event throttle, ms. */
   throttleMs?: number;
+  /** Builds started outside Builder Bar (json-log-path); none when absent. */
+  external?: ExternalBuildFeed;
 }
 
 /** Finished runs whose log lines stay in memory for the log view (the history keeps no logs). */
@@ -43,7 +48,12 @@ export class BuildService {
   private constructor(
     private readonly options: BuildServiceOptions,
     private readonly history: BuildHistory,
-  ) {}
+  ) {
+    options.external?.onBuild((view) => this.emit(view));
+    options.external?.onRemoved((id) => {
+      for (const listener of this.removedListeners) listener(id);
+    });
+  }
 
   static async open(options: BuildServiceOptions): Promise<BuildService> {
     const history = new BuildHistory(options.stateDir);
@@ -54,10 +64,13 @@ export class BuildService {
     return new BuildService(options, history);
   }
 
-  /** Running builds first (newest first), then the history, newest first. */
+  /** Running builds first (ours, then others'; newest first), then finished ones, newest first. */
   list(): BuildView[] {
     const live = [...this.running.values()].reverse().map((run) => viewOfRun(run));
-    return [...live, ...this.history.list()];
+    const external = this.options.external?.list() ?? [];
+    const finished = [...this.history.list().map(ours), ...external.filter((view) => view.state !== 'running')];
+    finished.sort((a, b) => (b.endedAt ?? b.createdAt) - (a.endedAt ?? a.createdAt));
+    return [...live, ...external.filter((view) => view.state === 'running'), ...finished];
   }
 
   /** Names of the derivations our running builds are building on a builder (not locally). */
@@ -65,6 +78,12 @@ export class BuildService {
     const names = new Set<string>();
     for (const run of this.running.values()) {
       for (const derivation of run.queue.derivations()) {
+        if (derivation.state === 'building' && derivation.machine !== LOCAL_MACHINE) names.add(derivation.name);
+      }
+    }
+    // Builds the log socket already shows need no second entry from the builder's process list.
+    for (const view of this.options.external?.list() ?? []) {
+      for (const derivation of view.derivations) {
         if (derivation.state === 'building' && derivation.machine !== LOCAL_MACHINE) names.add(derivation.name);
       }
     }
@@ -126,6 +145,9 @@ export class BuildService {
 
   cancel(id: string): BuildView {
     const run = this.running.get(id);
+    if (!run && this.options.external?.has(id)) {
+      throw new BuilderBarError('invalid-request', `Build ${id} was started outside Builder Bar; it can only be stopped where it runs.`, 'Interrupt the nix command that started it (Ctrl-C in its terminal).');
+    }
     if (!run) {
       const finished = this.history.list().find((build) => build.id === id);
       if (finished) return finished;
@@ -137,6 +159,8 @@ export class BuildService {
   }
 
   log(id: string, drvPath: string | undefined): { lines: string[]; dropped: number } {
+    const external = this.options.external?.log(id, drvPath);
+    if (external) return external;
     const run = this.running.get(id) ?? this.recent.find((candidate) => candidate.id === id);
     if (!run) {
       if (this.history.list().some((build) => build.id === id)) return { lines: [], dropped: 0 };
@@ -191,14 +215,21 @@ export class BuildService {
   }
 
   private emit(view: BuildView): void {
-    for (const listener of this.buildListeners) listener(view);
+    const shown = ours(view);
+    for (const listener of this.buildListeners) listener(shown);
   }
+}
+
+/** A view without a source is one of ours (the history predates the field). */
+function ours(view: BuildView): BuildView {
+  return view.source ? view : { ...view, source: 'builder-bar' };
 }
 
 function viewOfRun(run: BuildRun): BuildView {
   const state = run.state();
   return {
     id: run.id,
+    source: 'builder-bar',
     target: run.target,
     state,
     createdAt: run.createdAt,

@@ -76,7 +76,7 @@ export async function createDiagnostics(deps: DiagnosticsDeps, outDir?: string):
     { name: 'status.json', text: `${JSON.stringify(deps.status(), null, 2)}\n` },
     { name: 'versions.txt', text: await versionsReport(deps.platform, deps.nix) },
     ...(await wiringEntries(deps.paths.stateDir, deps.paths.keysDir)),
-    { name: 'builds.json', text: `${JSON.stringify(deps.builds(), null, 2)}\n` },
+    { name: 'builds.json', text: `${JSON.stringify(await deps.builds(), null, 2)}\n` },
   ];
 
   // mkdtemp makes the staging dir 0700: the unscrubbed originals never sit there, but the logs do.

@@ -24,6 +24,7 @@ import type { BuilderEndpoint } from './builderEndpoint.js';
 import { knownHostsLine, machinesLine, sshAliasLines } from './builderEndpoint.js';
 import { splitMarkedBlock, withMarkedBlock } from './markedBlock.js';
 import { builderEntries, buildersWithOurs, effectiveBuilders, laterBuilders, readConfFiles } from './effectiveBuilders.js';
+import { jsonLogPathLines, type JsonLogPathWish } from './jsonLogPathWiring.js';
 import { nixDarwinConfig } from './nixDarwinConfig.js';
 import { unifiedDiff } from './unifiedDiff.js';
 import { sha256, type WiringRecord } from './wiringRecord.js';
@@ -91,6 +92,8 @@ export interface PlanInput {
   clientKeySource?: string | null;
   /** The environment whose user config files and NIX_CONFIG a client Nix reads after nix.conf; default: this process's. */
   env?: NodeJS.ProcessEnv;
+  /** The core's log socket for `json-log-path` and the Nix version in use (jsonLogPathWiring.ts). */
+  jsonLogPath?: JsonLogPathWish | null;
 }
 
 interface CurrentFile {
@@ -232,7 +235,7 @@ export async function planWiring(input: PlanInput): Promise<WiringPlan> {
         `Note: ${later.where} line ${later.lineNumber} sets builders = ${later.value}; Nix reads it after ${layout.nixConf}, so the Nix commands of this environment use those builders instead of the wiring's. Add ";@${layout.machines}" to that line, or remove it.`,
       );
     }
-    return withMarkedBlock(current ?? '', nixConfBlock(users.entries, layout.machines));
+    return withMarkedBlock(current ?? '', [...nixConfBlock(users.entries, layout.machines), ...jsonLogPathLines(outside, input.jsonLogPath)]);
   });
   await plan('machines', layout.machines, 0o644, (current) => withMarkedBlock(current ?? '', everyBuilder.map((endpoint) => machinesLine(endpoint, layout.clientKey))));
   await plan('ssh_config', layout.sshConfig, 0o644, (current) =>

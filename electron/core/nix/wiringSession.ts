@@ -15,6 +15,7 @@ import { planWiring, type WiringPlan } from './planWiring.js';
 import { GUEST_HOSTNAME, verifyWiring, type VerifyResult } from './verifyWiring.js';
 import { readWiringRecord } from './wiringRecord.js';
 import { targetLayout, type TargetLayout, type WiringTarget } from './wiringTarget.js';
+import { nixLogSocketPath } from '../builds/logSocket.js';
 
 /** Detection with its options; tests pass recorded answers instead of running Nix. */
 export type Detect = (options: DetectOptions) => Promise<NixDetection>;
@@ -84,6 +85,7 @@ export async function planSession(session: WiringSession, stateDir: string): Pro
     clientPrivateKey: session.inputs.clientPrivateKey,
     clientKeySource: session.inputs.clientKeyFile,
     record: await readWiringRecord(stateDir),
+    jsonLogPath: { socketPath: nixLogSocketPath(stateDir), nixVersion: session.nix.found ? session.nix.installation.version : null },
   });
 }
 

@@ -15,6 +15,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { BuilderBarError } from '../../core/errors.js';
 import { applyWiring, removeWiring, type RemoveResult } from '../../core/nix/applyWiring.js';
+import { placeLogSocketForPlan } from '../../core/nix/jsonLogPathWiring.js';
 import { nixLocatorFromState } from '../../core/nix/builderFromState.js';
 import type { NixResolver } from '../../core/nix/nixInstallation.js';
 import type { NixDetection } from '../../core/nix/detectNix.js';
@@ -256,6 +257,7 @@ async function planOrApply(io: CliIo, paths: StatePaths, json: boolean, apply: b
   }
   if (layout.needsAdmin) throw systemApplyRefusal();
   const result = await applyWiring(plan, paths.stateDir);
+  await placeLogSocketForPlan(plan, paths.stateDir);
   printApplied(io, json, result, plan.environment, target);
   return ExitCode.ok;
 }

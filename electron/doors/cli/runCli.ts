@@ -8,6 +8,7 @@ import type { CliIo, CommandContext } from './cliIo.js';
 import { runBaselinesCommand } from './baselinesCommand.js';
 import * as builders from './builderCommands.js';
 import * as buildCommand from './buildCommand.js';
+import { builds } from './buildsCommand.js';
 import * as client from './clientCommands.js';
 import { diagnostics } from './diagnosticsCommand.js';
 import { ExitCode } from './exitCodes.js';
@@ -31,6 +32,7 @@ const commandsThroughTheCore: Readonly<Record<string, client.ClientCommand>> = {
   'settings get': client.settingsGet,
   'settings set': client.settingsSet,
   build: buildCommand.build,
+  builds,
   'builders list': builders.buildersList,
   'builders add': builders.buildersAdd,
   'builders remove': builders.buildersRemove,

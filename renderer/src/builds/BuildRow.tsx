@@ -8,7 +8,7 @@ import { ErrorNote } from '../components/ErrorNote.js';
 import { inBackground } from '../components/background.js';
 import { useDoor } from '../components/doorContext.js';
 import { isActiveBuild } from '../state/buildsMirror.js';
-import { buildDuration, buildStateTones, buildStateWords, derivationStateWords, describeProgress, describeTarget } from './buildWords.js';
+import { buildDuration, buildSourceMark, buildStateTones, buildStateWords, derivationStateWords, describeProgress, describeTarget } from './buildWords.js';
 import { DerivationLog } from './DerivationLog.js';
 
 type Derivation = BuildView['derivations'][number];
@@ -48,6 +48,7 @@ export function BuildRow({ build, now }: { build: BuildView; now: number }) {
   const [error, setError] = useState<ErrorInfo | null>(null);
   const active = isActiveBuild(build);
   const target = describeTarget(build.target);
+  const source = buildSourceMark(build);
 
   const cancel = async (): Promise<void> => {
     setCancelling(true);
@@ -70,7 +71,11 @@ export function BuildRow({ build, now }: { build: BuildView; now: number }) {
         <span className="build-target mono selectable" title={target}>
           {target}
         </span>
-        {active ? (
+        <span className={`build-source small${source.external ? ' build-source-external' : ''}`} aria-label="Source" title={source.title}>
+          {source.label}
+        </span>
+        {/* Only Builder Bar's own builds can be cancelled here; an external one stops where it runs. */}
+        {active && !source.external ? (
           <button type="button" className="danger small-button" disabled={cancelling} aria-busy={cancelling} onClick={() => inBackground('Could not cancel the build', cancel, setError)}>
             Cancel
           </button>

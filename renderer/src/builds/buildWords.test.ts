@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildDuration, describeProgress, describeTarget } from './buildWords.js';
+import { buildDuration, buildSourceMark, describeProgress, describeTarget } from './buildWords.js';
 
 describe('how a build is described', () => {
   it('shows the target as the command line names it', () => {
@@ -17,5 +17,12 @@ describe('how a build is described', () => {
     expect(buildDuration(1_000, null, 66_000)).toBe('1m 5s');
     expect(buildDuration(1_000, 4_000, 999_999)).toBe('3s');
     expect(buildDuration(null, null, 5)).toBe('—');
+  });
+
+  it('marks where a build came from: another Nix process on the machine, or Builder Bar (also for builds kept before the mark existed)', () => {
+    expect(buildSourceMark({ source: 'external' })).toMatchObject({ label: 'external', external: true });
+    expect(buildSourceMark({ source: 'builder-bar' })).toMatchObject({ label: 'Builder Bar', external: false });
+    expect(buildSourceMark({})).toMatchObject({ label: 'Builder Bar', external: false });
+    expect(describeTarget({ kind: 'external', description: 'hello and 2 more' })).toBe('hello and 2 more');
   });
 });

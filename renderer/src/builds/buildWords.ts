@@ -33,6 +33,16 @@ export const derivationStateWords: Record<DerivationState, string> = {
   cancelled: 'cancelled',
 };
 
+/**
+ * Where a build came from, for its mark in the queue: Builder Bar's own (its CLI, this window,
+ * a prebuild), or any other Nix process on the machine (a terminal, darwin-rebuild, direnv).
+ */
+export function buildSourceMark(build: Pick<BuildView, 'source'>): { label: string; title: string; external: boolean } {
+  return build.source === 'external'
+    ? { label: 'external', title: 'Started outside Builder Bar (a terminal, darwin-rebuild, direnv…); seen through Nix\'s json-log-path', external: true }
+    : { label: 'Builder Bar', title: 'Started through Builder Bar', external: false };
+}
+
 /** "/home/u/job.nix -A hello", "nixpkgs#hello" or a baseline's full build. */
 export { describeBuildTarget as describeTarget } from '../../../electron/ipc/describeBuildTarget.js';
 
