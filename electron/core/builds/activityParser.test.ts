@@ -99,7 +99,7 @@ describe('parseActivityLine on what a recording does not hold', () => {
     });
   });
 
-  it('reads what Nix 2.19 and later added: fetch-tree, fetch status, fetch-to-store, and a post-build hook', () => {
+  it('reads what Nix 2.20 and later added: fetch-tree, fetch status, fetch-to-store, and a post-build hook', () => {
     expect(parseActivityLine('@nix {"action":"start","id":9,"level":4,"parent":0,"text":"fetching Git repository \'x\'","type":112}')).toMatchObject({ activity: { type: 'fetch-tree' } });
     expect(parseActivityLine('@nix {"action":"result","id":9,"type":108,"fields":["Receiving objects: 50%"]}')).toMatchObject({ result: { type: 'fetch-status', line: 'Receiving objects: 50%' } });
     expect(parseActivityLine('@nix {"action":"start","id":10,"level":3,"parent":0,"text":"","type":113,"fields":["/src",1]}')).toMatchObject({

@@ -11,10 +11,10 @@
  * What changed since Nix 2.8 (2022), as read in Nix 2.34's logging.hh/logging.cc and seen in the
  * recordings:
  * - `start` records carry `parent` (2.8 sends none).
- * - Activity types FetchTree (112) and, after 2.34, FetchToStore (113); result types
- *   FetchStatus (108) and FetchToStore (109).
- * - BuildWaiting (111) now also says "waiting for a machine to build '<drv>'" (2.8 used it only
- *   for "resolved derivation" and output locks): the drv is read from the text.
+ * - Activity types FetchTree (112, Nix 2.20) and, after 2.35, FetchToStore (113); result types
+ *   FetchStatus (108, Nix 2.20) and FetchToStore (109, after 2.35).
+ * - BuildWaiting (111) "waiting for a machine to build '<drv>'" (both versions) names its drv
+ *   only in the text, while 2.8's "resolved derivation" one has it in a field: read from either.
  * - Error `msg` records: a failed build reads "Cannot build '<drv>'.\nReason: builder failed
  *   with exit code 1.\nOutput paths: …" (2.8: "builder for '<drv>' failed with exit code 1").
  *   Both send `raw_msg` (without the "error:" label) and `file`/`line`/`column` (null when
@@ -40,9 +40,9 @@ export const ActivityType = {
   queryPathInfo: 109,
   postBuildHook: 110,
   buildWaiting: 111,
-  /** Nix >= 2.19. */
+  /** Nix >= 2.20. */
   fetchTree: 112,
-  /** After Nix 2.34. */
+  /** After Nix 2.35 (its main branch). */
   fetchToStore: 113,
 } as const;
 
@@ -56,9 +56,9 @@ export const ResultType = {
   progress: 105,
   setExpected: 106,
   postBuildLogLine: 107,
-  /** Nix >= 2.19. */
+  /** Nix >= 2.20. */
   fetchStatus: 108,
-  /** After Nix 2.34. */
+  /** After Nix 2.35 (its main branch). */
   fetchToStore: 109,
 } as const;
 
@@ -200,7 +200,7 @@ function activityDetail(activityType: number, fields: Field[], text: string): Ac
       return drvPath === null ? odd : { type: 'post-build-hook', drvPath };
     }
     case ActivityType.buildWaiting:
-      // 2.8: "resolved derivation" with [drv, resolved drv]; 2.34: "waiting for a machine to build '<drv>'", no fields.
+      // "resolved derivation" (2.8) has [drv, resolved drv]; "waiting for a machine to build '<drv>'" has no fields.
       return { type: 'build-waiting', drvPath: stringAt(fields, 0) ?? STORE_DRV.exec(text)?.[0] ?? null };
     case ActivityType.fetchToStore: {
       const path = stringAt(fields, 0);
