@@ -153,6 +153,14 @@ describe('BuildQueue when the process ends', () => {
     expect(queue.derivation(drvA)).toMatchObject({ state: 'building', logLines: ['signing outputs'] });
   });
 
+  it('without Nix\'s list of what it will build (a stream joined late), Nix\'s own expected count stands', () => {
+    const queue = new BuildQueue({ now: tick() });
+    queue.apply(parseActivityLine('@nix {"action":"start","id":1,"level":0,"text":"","type":104}'));
+    queue.apply(parseActivityLine(start(9, drvA)));
+    queue.apply(parseActivityLine('@nix {"action":"result","fields":[0,5,1,0],"id":1,"type":105}'));
+    expect(queue.progress()).toEqual({ done: 0, expected: 5, running: 1, failed: 0 });
+  });
+
   it('keeps only the last lines of a long log and counts the rest', () => {
     const queue = new BuildQueue({ maxLogLines: 3 });
     queue.apply(parseActivityLine(start(9, drvA)));

@@ -95,6 +95,8 @@ export class BuildQueue {
   /** Failures Nix counted (progress.failed) that are already pinned on a derivation. */
   private attributedFailures = 0;
   private listingDerivations = false;
+  /** Nix said which derivations it will build ("these N derivations will be built:"). */
+  private sawListing = false;
   private cancelling = false;
   private lastErrorText: string | null = null;
   private readonly listeners = new Set<(change: BuildQueueChange) => void>();
@@ -124,13 +126,14 @@ export class BuildQueue {
 
   /**
    * Nix's progress, reconciled with the derivations the queue knows: Nix 2.34 counts one build
-   * more than there are derivations (its top-level goal), so "expected" is the derivations listed
-   * or started when there are any, and never less than what Nix has done, runs or failed.
+   * more than there are derivations (its top-level goal), so once Nix has listed what it will
+   * build, "expected" is the derivations listed or started, never less than what Nix has done,
+   * runs or failed. Without that list (a stream that joined late) Nix's own count stands.
    */
   progress(): BuildProgress {
     const { done, expected, running, failed } = this.currentProgress;
-    const known = this.entries.size;
-    return { done, running, failed, expected: known > 0 ? Math.max(known, done + running + failed) : expected };
+    if (!this.sawListing) return { ...this.currentProgress };
+    return { done, running, failed, expected: Math.max(this.entries.size, done + running + failed) };
   }
 
   /** What the queue noted beside the derivations, oldest first (bounded). */
@@ -192,6 +195,7 @@ export class BuildQueue {
     // "these 3 derivations will be built:" followed by one indented drv path per line.
     if (/derivations? will be built:$/.test(text)) {
       this.listingDerivations = true;
+      this.sawListing = true;
       return;
     }
     const listed = /^\s+(\/nix\/store\/\S+\.drv)$/.exec(text);
