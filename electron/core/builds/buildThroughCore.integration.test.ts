@@ -103,7 +103,9 @@ describe.each(nixVersions())('a build submitted through Builder Bar, $label', (n
     const out: string[] = [];
     const io = { out: (line: string) => out.push(line), err: (line: string) => out.push(line), env: process.env, signal: new AbortController().signal };
     // The wiring reads the keys and port from the state dir; the keys exist once the core made them.
-    await core.handle('vm.start', { wait: false }, 'cli').catch(() => undefined);
+    // Waited for: a stop while the first start still builds the guest image cancels that build,
+    // and a start that follows at once can join the cancelled one (vm/guest-image's in-flight map).
+    await core.handle('vm.start', { wait: true, timeoutSeconds: 300 }, 'cli').catch(() => undefined);
     expect(await runNixCommand(['apply', '--conf-dir', confDir, '--state-dir', stateDir], io)).toBe(0);
     await core.handle('vm.stop', { force: true }, 'cli');
 
