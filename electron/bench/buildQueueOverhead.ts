@@ -2,7 +2,9 @@
  * Benchmark: 20 tiny derivations built through Builder Bar's queue (`builds.start`, the
  * internal-json parser, the queue, events) vs a plain `nix-build` against the same builder with
  * the same wiring, alternating rounds. Each round writes a new nonce so nothing is cached.
- * Target ratio at most 1.05.
+ * Target ratio at most 1.05. Both sides run the same Nix: the one the core runs (its nixBinDir
+ * setting, see nix/nixInstallation.ts), by absolute path, never a bare `nix-build` from PATH;
+ * run.ts measures it once per Nix version.
  */
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -12,6 +14,9 @@ import type { Core } from '../core/core.js';
 import { appliedBuildEnvironment } from '../core/nix/appliedEnvironment.js';
 
 export interface BuildQueueOverheadResult {
+  /** The Nix both sides ran: "2.34.8", and its directory. */
+  nixVersion: string;
+  nixBinDir: string;
   builderBarMs: number[];
   plainMs: number[];
 }
@@ -19,6 +24,9 @@ export interface BuildQueueOverheadResult {
 /** The core must be ready and its wiring applied; `NIX_CONFIG=max-jobs = 0` keeps builds off this host. */
 export async function benchBuildQueueOverhead(core: Core, stateDir: string, rounds: number): Promise<BuildQueueOverheadResult> {
   const env = { ...(await appliedBuildEnvironment(stateDir)), NIX_CONFIG: 'max-jobs = 0' };
+  const { nix } = await core.handle('app.info', {}, 'cli');
+  if (!nix.found) throw new Error(`the core has no Nix to run: ${nix.reason}`);
+  const nixBuild = path.join(nix.binDir, 'nix-build');
   const builderBarMs: number[] = [];
   const plainMs: number[] = [];
   for (let round = 0; round < rounds; round += 1) {
@@ -30,11 +38,11 @@ export async function benchBuildQueueOverhead(core: Core, stateDir: string, roun
 
     const plain = await twentyDerivations(stateDir, `plain-${round}-${Date.now()}`);
     started = performance.now();
-    const result = await execa('nix-build', [plain, '--no-out-link'], { env, reject: false });
+    const result = await execa(nixBuild, [plain, '--no-out-link'], { env, reject: false });
     plainMs.push(performance.now() - started);
     if (result.exitCode !== 0) throw new Error(`plain nix-build failed: ${result.stderr.slice(-500)}`);
   }
-  return { builderBarMs, plainMs };
+  return { nixVersion: nix.version, nixBinDir: nix.binDir, builderBarMs, plainMs };
 }
 
 async function twentyDerivations(dir: string, nonce: string): Promise<string> {

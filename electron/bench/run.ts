@@ -5,6 +5,8 @@
  *   BENCH_ROUNDS=N          start-to-ready rounds (default 3)
  *   BENCH_IDLE_SECONDS=N    idle window (default 60)
  *   BENCH_ONLY=a,b          only these: start, idle, queue, logview, baselines, logsocket (default all)
+ *   BENCH_NIX_BIN_DIRS=a:b  the queue bench's Nix versions (default: every one tests know, i.e.
+ *                           the host's and the current Nix `npm test` sets up)
  *   BENCH_LOGVIEW_*         see logViewSection.ts
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -14,6 +16,7 @@ import type { Core } from '../core/core.js';
 import { createCore } from '../core/createCore.js';
 import { runNixCommand } from '../doors/cli/nixCommand.js';
 import { benchBuildQueueOverhead } from './buildQueueOverhead.js';
+import { nixVersions } from '../core/nix/testing/nixVersions.js';
 import { benchIdleFootprint, defaultBinJs } from './idleFootprint.js';
 import { logViewSection } from './logViewSection.js';
 import { baselinesSection } from './baselines.js';
@@ -57,14 +60,30 @@ async function idleSection(stateDir: string): Promise<void> {
 }
 
 async function queueSection(stateDir: string): Promise<void> {
-  console.log(`\n20 tiny derivations on the builder, ${rounds} alternating rounds (target ratio <= 1.05)`);
+  const binDirs = process.env.BENCH_NIX_BIN_DIRS ? process.env.BENCH_NIX_BIN_DIRS.split(path.delimiter).filter(Boolean) : nixVersions().map((nix) => nix.binDir);
+  console.log(`\n20 tiny derivations on the builder, ${rounds} alternating rounds per Nix version (target ratio <= 1.05)`);
   // This host is x86_64-linux too: without max-jobs = 0 the core's builds would run locally
   // (and, as root without a nixbld group, fail), not on the builder the bench measures.
   process.env.NIX_CONFIG = [process.env.NIX_CONFIG, 'max-jobs = 0'].filter(Boolean).join('\n');
-  const queue = await withReadyWiredCore(stateDir, (core) => benchBuildQueueOverhead(core, stateDir, rounds));
-  console.log(`  Builder Bar queue  ${queue.builderBarMs.map(seconds).join('  ')}   median ${seconds(median(queue.builderBarMs))}`);
-  console.log(`  plain nix-build    ${queue.plainMs.map(seconds).join('  ')}   median ${seconds(median(queue.plainMs))}`);
-  console.log(`  ratio              ${(median(queue.builderBarMs) / median(queue.plainMs)).toFixed(3)}`);
+  await withReadyWiredCore(stateDir, async (core) => {
+    for (const binDir of binDirs) {
+      // The core runs the Nix its nixBinDir setting names; the plain nix-build runs the same one.
+      await core.handle('settings.set', { patch: { nixBinDir: binDir } }, 'cli');
+      await applyWiring(stateDir);
+      const queue = await benchBuildQueueOverhead(core, stateDir, rounds);
+      console.log(`  Nix ${queue.nixVersion} (${queue.nixBinDir})`);
+      console.log(`    Builder Bar queue  ${queue.builderBarMs.map(seconds).join('  ')}   median ${seconds(median(queue.builderBarMs))}`);
+      console.log(`    plain nix-build    ${queue.plainMs.map(seconds).join('  ')}   median ${seconds(median(queue.plainMs))}`);
+      console.log(`    ratio              ${(median(queue.builderBarMs) / median(queue.plainMs)).toFixed(3)}`);
+    }
+  });
+}
+
+/** `builder-bar nix apply --conf-dir` into the state dir, with the Nix the core runs. */
+async function applyWiring(stateDir: string): Promise<void> {
+  const io = { out: () => undefined, err: (line: string) => console.error(line), env: process.env, signal: new AbortController().signal };
+  const applied = await runNixCommand(['apply', '--conf-dir', path.join(stateDir, 'nixconf'), '--state-dir', stateDir], io);
+  if (applied !== 0) throw new Error('nix apply --conf-dir failed');
 }
 
 /** A core whose builder is ready and whose Nix wiring is applied to a conf dir in the state dir. */
@@ -73,9 +92,7 @@ async function withReadyWiredCore<T>(stateDir: string, body: (core: Core) => Pro
   try {
     const status = await core.handle('vm.start', { wait: true, timeoutSeconds: 600 }, 'cli');
     if (status.state !== 'ready') throw new Error(`the builder did not become ready: ${status.error?.message}`);
-    const io = { out: () => undefined, err: (line: string) => console.error(line), env: process.env, signal: new AbortController().signal };
-    const applied = await runNixCommand(['apply', '--conf-dir', path.join(stateDir, 'nixconf'), '--state-dir', stateDir], io);
-    if (applied !== 0) throw new Error('nix apply --conf-dir failed');
+    await applyWiring(stateDir);
     return await body(core);
   } finally {
     await core.close({ stopBuilder: true });

@@ -1,13 +1,9 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseActivityLine } from './activityParser.js';
 import { BuildQueue, type BuildQueueChange, type DerivationState } from './buildQueue.js';
+import { fixtureLines, fixtureVersions, type FixtureCase } from './testing/fixtures.js';
 
-const fixturesDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
-
-function replay(name: string, queue = new BuildQueue({ now: tick() })): { queue: BuildQueue; changes: BuildQueueChange[]; statesSeen: Map<string, DerivationState[]> } {
+function replayLines(lines: string[], queue = new BuildQueue({ now: tick() })): { queue: BuildQueue; changes: BuildQueueChange[]; statesSeen: Map<string, DerivationState[]> } {
   const changes: BuildQueueChange[] = [];
   const statesSeen = new Map<string, DerivationState[]>();
   queue.onChange((change) => {
@@ -18,9 +14,7 @@ function replay(name: string, queue = new BuildQueue({ now: tick() })): { queue:
       statesSeen.set(change.derivation.name, seen);
     }
   });
-  for (const line of readFileSync(path.join(fixturesDir, `${name}.jsonl`), 'utf8').split('\n')) {
-    if (line !== '') queue.apply(parseActivityLine(line));
-  }
+  for (const line of lines) queue.apply(parseActivityLine(line));
   return { queue, changes, statesSeen };
 }
 
@@ -29,7 +23,9 @@ function tick(): () => number {
   return () => (now += 10);
 }
 
-describe('BuildQueue on the recorded streams', () => {
+describe.each(fixtureVersions())('BuildQueue on the streams recorded from Nix %s', (version) => {
+  const replay = (name: FixtureCase) => replayLines(fixtureLines(name, version));
+
   it('local success: one derivation, waiting -> building -> done, locally, with its log', () => {
     const { queue, statesSeen } = replay('local-success');
     const [entry, ...rest] = queue.derivations();
@@ -45,7 +41,8 @@ describe('BuildQueue on the recorded streams', () => {
     const { queue, statesSeen } = replay('local-failure');
     const [entry] = queue.derivations();
     expect(entry).toMatchObject({ name: 'bb-failure', state: 'failed', machine: 'local', logLines: ['about to fail', 'something went wrong'] });
-    expect(entry?.reason).toMatch(/^builder for '\/nix\/store\/.*-bb-failure\.drv' failed with exit code 1$/);
+    // 2.8: "builder for '<drv>' failed with exit code 1"; 2.34: "Cannot build '<drv>'. Reason: builder failed with exit code 1. …"
+    expect(entry?.reason).toMatch(/^(builder for|Cannot build) '\/nix\/store\/.*-bb-failure\.drv'.* failed with exit code 1\b[^\n]*$/);
     expect(statesSeen.get('bb-failure')).toEqual(['waiting', 'building', 'failed']);
     expect(queue.progress().failed).toBe(1);
   });
@@ -66,8 +63,38 @@ describe('BuildQueue on the recorded streams', () => {
       expect(statesSeen.get(name)).toEqual(['waiting', 'building', 'copying', 'done']);
     }
     expect(queue.derivations().find((entry) => entry.name === 'bb-joined')?.logLines).toContain('building joined');
-    const progress = changes.flatMap((change) => (change.type === 'progress' ? [change.progress.done] : []));
-    expect(progress[progress.length - 1]).toBe(3);
+    const progress = changes.flatMap((change) => (change.type === 'progress' ? [change.progress] : []));
+    // Nix 2.34 itself ends at "3 of 4 built": the queue counts the derivations it knows.
+    expect(progress[progress.length - 1]).toEqual({ done: 3, expected: 3, running: 0, failed: 0 });
+    expect(queue.notes()).toContainEqual({ level: 'info', text: expect.stringMatching(/^waiting for a machine to build '.*-bb-\w+\.drv'$/) });
+  });
+
+  it('remote success: built on the builder and copied back, progress 1 of 1', () => {
+    const { queue, statesSeen } = replay('remote-success');
+    expect(queue.derivations()).toEqual([expect.objectContaining({ name: 'bb-success', state: 'done', machine: 'ssh://builder-bar-test' })]);
+    expect(queue.derivations()[0]?.logLines).toEqual(expect.arrayContaining(['building success', 'a line on stderr']));
+    expect(statesSeen.get('bb-success')).toEqual(['waiting', 'building', 'copying', 'done']);
+    expect(queue.progress()).toEqual({ done: 1, expected: 1, running: 0, failed: 0 });
+  });
+
+  it('a type no Nix sends yet, anywhere in the stream, shows as a note and changes nothing else', () => {
+    const lines = fixtureLines('remote-several', version);
+    const buildAt = lines.findIndex((line) => line.startsWith('@nix {"action":"start"') && line.endsWith('"type":105}'));
+    const buildId = /"id":(\d+)/.exec(lines[buildAt] ?? '')?.[1];
+    expect(buildId).toBeDefined();
+    const future = [
+      '@nix {"action":"start","id":999001,"level":3,"parent":0,"text":"teleporting \\u001b[35;1mbb-left\\u001b[0m","type":115,"fields":["x",1]}',
+      `@nix {"action":"result","id":${buildId},"type":120,"fields":[7,"y"]}`,
+      `@nix {"action":"result","id":${buildId},"type":120,"fields":[8,"y"]}`,
+      '@nix {"action":"result","id":999001,"type":105,"fields":[1,2,0,0]}',
+      '@nix {"action":"stop","id":999001}',
+    ];
+    const plain = replayLines(lines);
+    const mixed = replayLines([...lines.slice(0, buildAt + 1), ...future, ...lines.slice(buildAt + 1)]);
+    expect(mixed.queue.derivations().map(({ startedAt, endedAt, ...rest }) => rest)).toEqual(plain.queue.derivations().map(({ startedAt, endedAt, ...rest }) => rest));
+    expect(mixed.queue.progress()).toEqual(plain.queue.progress());
+    const warnings = mixed.queue.notes().filter((note) => note.level === 'warn').map((note) => note.text);
+    expect(warnings).toEqual(['unknown activity type 115: teleporting bb-left', expect.stringMatching(/^unknown result type 120 \[7,"y"\] from "building '.*\.drv' on 'ssh:\/\/builder-bar-test'"$/)]);
   });
 
   it('remote failure: failed on the builder, with its log lines and the machine in the reason', () => {
@@ -115,6 +142,23 @@ describe('BuildQueue when the process ends', () => {
     queue.finish({ exitCode: null, signal: 'SIGINT', cancelled: true });
     expect(queue.derivation(drvA)?.state).toBe('done');
     expect(queue.derivation(drvB)).toMatchObject({ state: 'cancelled', reason: 'Cancelled by the user.' });
+  });
+
+  it('a post-build hook\'s output goes to the derivation it ran for, and its end does not end the build', () => {
+    const queue = new BuildQueue({ now: tick() });
+    queue.apply(parseActivityLine(start(9, drvA)));
+    queue.apply(parseActivityLine(`@nix {"action":"start","id":10,"level":4,"parent":9,"text":"running post-build-hook","type":110,"fields":["${drvA}"]}`));
+    queue.apply(parseActivityLine('@nix {"action":"result","fields":["signing outputs"],"id":10,"type":107}'));
+    queue.apply(parseActivityLine('@nix {"action":"stop","id":10}'));
+    expect(queue.derivation(drvA)).toMatchObject({ state: 'building', logLines: ['signing outputs'] });
+  });
+
+  it('without Nix\'s list of what it will build (a stream joined late), Nix\'s own expected count stands', () => {
+    const queue = new BuildQueue({ now: tick() });
+    queue.apply(parseActivityLine('@nix {"action":"start","id":1,"level":0,"text":"","type":104}'));
+    queue.apply(parseActivityLine(start(9, drvA)));
+    queue.apply(parseActivityLine('@nix {"action":"result","fields":[0,5,1,0],"id":1,"type":105}'));
+    expect(queue.progress()).toEqual({ done: 0, expected: 5, running: 1, failed: 0 });
   });
 
   it('keeps only the last lines of a long log and counts the rest', () => {

@@ -4,8 +4,13 @@
  * done, failed or cancelled; their phase, times and (bounded) log lines; and Nix's own overall
  * progress (the `builds` activity's progress results). Pure state: no processes, no clock of its
  * own. Changes are pushed to listeners, in the spirit of Podman Desktop's task manager.
+ *
+ * Notes are what the queue saw that is no derivation's state but that a user should read: what
+ * Nix is waiting for ("waiting for a machine to build '…'") and any activity or result type it
+ * does not know (a newer Nix's), as "unknown activity type 115: <its text>". An unknown type
+ * never changes a derivation's state; it only adds a note.
  */
-import { ActivityType, type ActivityEvent } from './activityParser.js';
+import { describeUnknownActivity, describeUnknownResult, type ActivityEvent } from './activityParser.js';
 
 export type DerivationState = 'waiting' | 'building' | 'copying' | 'done' | 'failed' | 'cancelled';
 
@@ -34,16 +39,25 @@ export interface BuildProgress {
   failed: number;
 }
 
+export interface QueueNote {
+  /** `warn`: something the queue does not understand; `info`: what Nix is waiting for. */
+  level: 'warn' | 'info';
+  text: string;
+}
+
 export type BuildQueueChange =
   | { type: 'derivation-created'; derivation: DerivationEntry }
   | { type: 'derivation-updated'; derivation: DerivationEntry }
   | { type: 'log-line'; drvPath: string; line: string }
-  | { type: 'progress'; progress: BuildProgress };
+  | { type: 'progress'; progress: BuildProgress }
+  | { type: 'note'; note: QueueNote };
 
 export interface BuildQueueOptions {
   now?: () => number;
   /** Log lines kept per derivation. */
   maxLogLines?: number;
+  /** Notes kept (the oldest go first). */
+  maxNotes?: number;
 }
 
 export interface FinishOutcome {
@@ -69,20 +83,31 @@ export class BuildQueue {
   private readonly entries = new Map<string, DerivationEntry>();
   /** Activity id of a running `build` activity -> its derivation. */
   private readonly buildActivities = new Map<number, string>();
+  /** Activity id of a running post-build hook -> the derivation it runs for. */
+  private readonly hookActivities = new Map<number, string>();
+  /** Open activities' texts, to say where an unknown result came from. */
+  private readonly activityTexts = new Map<number, string>();
+  /** `<activity id>:<result type>` of unknown results already noted. */
+  private readonly notedResults = new Set<string>();
+  private readonly noteList: QueueNote[] = [];
   private buildsActivityId: number | null = null;
   private currentProgress: BuildProgress = { done: 0, expected: 0, running: 0, failed: 0 };
   /** Failures Nix counted (progress.failed) that are already pinned on a derivation. */
   private attributedFailures = 0;
   private listingDerivations = false;
+  /** Nix said which derivations it will build ("these N derivations will be built:"). */
+  private sawListing = false;
   private cancelling = false;
   private lastErrorText: string | null = null;
   private readonly listeners = new Set<(change: BuildQueueChange) => void>();
   private readonly now: () => number;
   private readonly maxLogLines: number;
+  private readonly maxNotes: number;
 
   constructor(options: BuildQueueOptions = {}) {
     this.now = options.now ?? Date.now;
     this.maxLogLines = options.maxLogLines ?? 2_000;
+    this.maxNotes = options.maxNotes ?? 200;
   }
 
   onChange(listener: (change: BuildQueueChange) => void): () => void {
@@ -99,8 +124,21 @@ export class BuildQueue {
     return entry ? copyEntry(entry) : null;
   }
 
+  /**
+   * Nix's progress, reconciled with the derivations the queue knows: Nix 2.34 counts one build
+   * more than there are derivations (its top-level goal), so once Nix has listed what it will
+   * build, "expected" is the derivations listed or started, never less than what Nix has done,
+   * runs or failed. Without that list (a stream that joined late) Nix's own count stands.
+   */
   progress(): BuildProgress {
-    return { ...this.currentProgress };
+    const { done, expected, running, failed } = this.currentProgress;
+    if (!this.sawListing) return { ...this.currentProgress };
+    return { done, running, failed, expected: Math.max(this.entries.size, done + running + failed) };
+  }
+
+  /** What the queue noted beside the derivations, oldest first (bounded). */
+  notes(): QueueNote[] {
+    return this.noteList.map((note) => ({ ...note }));
   }
 
   /** The last error Nix reported (ANSI stripped), e.g. for a failed build's summary. */
@@ -111,10 +149,10 @@ export class BuildQueue {
   apply(event: ActivityEvent): void {
     switch (event.kind) {
       case 'msg':
-        this.onMessage(event.level, event.text);
+        this.onMessage(event.level, event.text, event.message);
         return;
       case 'start':
-        this.onStart(event.id, event.activity);
+        this.onStart(event.id, event.activity, event.text);
         return;
       case 'result':
         this.onResult(event);
@@ -153,10 +191,11 @@ export class BuildQueue {
     }
   }
 
-  private onMessage(level: number, text: string): void {
+  private onMessage(level: number, text: string, message: string): void {
     // "these 3 derivations will be built:" followed by one indented drv path per line.
     if (/derivations? will be built:$/.test(text)) {
       this.listingDerivations = true;
+      this.sawListing = true;
       return;
     }
     const listed = /^\s+(\/nix\/store\/\S+\.drv)$/.exec(text);
@@ -166,8 +205,9 @@ export class BuildQueue {
     }
     this.listingDerivations = false;
     if (level > 0) return;
-    this.lastErrorText = text.replace(/^error:\s*/, '');
-    if (!/failed|couldn't be built|cannot build/.test(text)) return;
+    this.lastErrorText = message;
+    // 2.8: "builder for '<drv>' failed with exit code 1"; 2.34: "Cannot build '<drv>'. Reason: …".
+    if (!/failed|couldn't be built|cannot build/i.test(text)) return;
     // "builder for '<drv>' failed with exit code 1", "build of '<drv>' on '<machine>' failed: ..."
     const named = [...new Set(text.match(STORE_DRV) ?? [])];
     const first = named[0];
@@ -187,7 +227,22 @@ export class BuildQueue {
     this.settle(entry, 'failed', this.lastErrorText);
   }
 
-  private onStart(id: number, activity: Extract<ActivityEvent, { kind: 'start' }>['activity']): void {
+  private onStart(id: number, activity: Extract<ActivityEvent, { kind: 'start' }>['activity'], text: string): void {
+    if (text !== '') this.activityTexts.set(id, text);
+    if (activity.type === 'unknown') {
+      this.addNote('warn', describeUnknownActivity(activity, text));
+      return;
+    }
+    if (activity.type === 'build-waiting') {
+      if (activity.drvPath && !this.entries.has(activity.drvPath) && /\bbuild\b/.test(text)) this.ensureEntry(activity.drvPath);
+      if (text !== '') this.addNote('info', text);
+      return;
+    }
+    if (activity.type === 'post-build-hook') {
+      // The hook's output belongs to the derivation it ran for.
+      if (this.entries.has(activity.drvPath)) this.hookActivities.set(id, activity.drvPath);
+      return;
+    }
     if (activity.type === 'builds') {
       this.buildsActivityId = id;
       return;
@@ -215,13 +270,22 @@ export class BuildQueue {
 
   private onResult(event: Extract<ActivityEvent, { kind: 'result' }>): void {
     const { result } = event;
+    if (result.type === 'unknown') {
+      // Once per activity and type: a newer Nix may send its new result many times a second.
+      const key = `${event.id}:${result.resultType}`;
+      if (this.notedResults.has(key)) return;
+      this.notedResults.add(key);
+      const from = this.activityTexts.get(event.id);
+      this.addNote('warn', from ? `${describeUnknownResult(result)} from "${from}"` : describeUnknownResult(result));
+      return;
+    }
     if (result.type === 'progress') {
       if (event.id !== this.buildsActivityId) return;
       this.currentProgress = { done: result.done, expected: result.expected, running: result.running, failed: result.failed };
       this.emit({ type: 'progress', progress: this.progress() });
       return;
     }
-    const drvPath = this.buildActivities.get(event.id);
+    const drvPath = this.buildActivities.get(event.id) ?? this.hookActivities.get(event.id);
     const entry = drvPath ? this.entries.get(drvPath) : undefined;
     if (!entry) return;
     if (result.type === 'build-log-line' || result.type === 'post-build-log-line') {
@@ -237,6 +301,8 @@ export class BuildQueue {
   }
 
   private onStop(id: number): void {
+    this.activityTexts.delete(id);
+    this.hookActivities.delete(id);
     const drvPath = this.buildActivities.get(id);
     if (!drvPath) return;
     this.buildActivities.delete(id);
@@ -292,6 +358,13 @@ export class BuildQueue {
     entry.reason = reason;
     entry.endedAt = this.now();
     this.emit({ type: 'derivation-updated', derivation: copyEntry(entry) });
+  }
+
+  private addNote(level: QueueNote['level'], text: string): void {
+    const note = { level, text };
+    this.noteList.push(note);
+    if (this.noteList.length > this.maxNotes) this.noteList.splice(0, this.noteList.length - this.maxNotes);
+    this.emit({ type: 'note', note: { ...note } });
   }
 
   private emit(change: BuildQueueChange): void {

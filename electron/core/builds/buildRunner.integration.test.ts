@@ -1,13 +1,16 @@
 /**
  * Delegated builds through BuildRunner against the real linux-test guest (QEMU under TCG, real
- * ssh, real Nix on both sides), wired by a Nix conf dir this test owns. One boot for the file;
- * every QEMU it starts is gone after afterAll.
+ * ssh, real Nix on both sides), wired by a Nix conf dir this test owns, on every Nix version
+ * tests know as the client (Nix 2.8 and the current Nix; the guest runs 2.8). One boot for the
+ * file; every QEMU it starts is gone after afterAll. A builder lost mid-build is in
+ * buildThroughCore.integration.test.ts, where the core restarts it.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hostPathOf, nixVersions } from '../nix/testing/nixVersions.js';
 import { startBuild } from './buildRunner.js';
 import { testMachineUri, writeRemoteNixConf, type NixEnvironment } from './testing/nixTestConf.js';
 import { bootTestBuilder, type TestBuilder } from './testing/testBuilder.js';
@@ -34,13 +37,15 @@ afterAll(async () => {
 // Only the builder may build: with --max-jobs 0 a build that cannot be delegated fails.
 const remoteOnly = (extra: string[] = []): string[] => ['--argstr', 'nonce', `${Date.now()}-${Math.random()}`, '--max-jobs', '0', ...extra];
 
-describe('BuildRunner against the real builder', () => {
-  it('three derivations are each built on the builder, and the output proves it ran in the guest', async () => {
+describe.each(nixVersions())('BuildRunner against the real builder, $label as the client', (nix) => {
+  const nixBuildCommand = path.join(nix.binDir, 'nix-build');
+
+  it('three derivations are each built on the builder, and the output proves it ran in the guest and came back to this Nix\'s store', async () => {
     const hostVersion = readFileSync('/proc/version', 'utf8').trim();
     expect(guestVersion).toMatch(/^Linux version /);
     expect(guestVersion).not.toBe(hostVersion);
 
-    const run = startBuild({ kind: 'file', file: tinyNix, attr: 'joined', args: remoteOnly() }, { env });
+    const run = startBuild({ kind: 'file', file: tinyNix, attr: 'joined', args: remoteOnly() }, { env, nixBuildCommand });
     const copying: string[] = [];
     run.queue.onChange((change) => {
       if (change.type === 'derivation-updated' && change.derivation.state === 'copying') copying.push(change.derivation.name);
@@ -55,13 +60,15 @@ describe('BuildRunner against the real builder', () => {
     ]);
     expect(copying.sort()).toEqual(['bb-joined', 'bb-left', 'bb-right']);
     expect(summary.progress).toMatchObject({ done: 3, expected: 3, failed: 0 });
-    const [output] = summary.outputPaths;
+    const [output = ''] = summary.outputPaths;
     expect(summary.outputPaths).toHaveLength(1);
-    expect(readFileSync(output ?? '', 'utf8').split('\n')).toEqual([`left ${guestVersion}`, `right ${guestVersion}`, `joined ${guestVersion}`, '']);
+    expect(readFileSync(hostPathOf(nix, output), 'utf8').split('\n')).toEqual([`left ${guestVersion}`, `right ${guestVersion}`, `joined ${guestVersion}`, '']);
+    // The version under test ran the build: its store got the output, no other version's did.
+    for (const other of nixVersions().filter((candidate) => candidate.root !== nix.root)) expect(existsSync(hostPathOf(other, output))).toBe(false);
   });
 
   it('a failing derivation ends failed on the builder, with the lines it printed', async () => {
-    const run = startBuild({ kind: 'file', file: tinyNix, attr: 'failure', args: remoteOnly() }, { env });
+    const run = startBuild({ kind: 'file', file: tinyNix, attr: 'failure', args: remoteOnly() }, { env, nixBuildCommand });
     const summary = await run.summary;
     expect(summary.state).toBe('failed');
     expect(summary.error).toMatch(/failed with exit code 1/);
@@ -72,7 +79,7 @@ describe('BuildRunner against the real builder', () => {
   it('a cancelled long build ends cancelled', async () => {
     const run = startBuild(
       { kind: 'file', file: tinyNix, attr: 'slow', args: remoteOnly(['--argstr', 'slowIterations', '50000000']) },
-      { env, cancelGraceMs: 5_000 },
+      { env, nixBuildCommand, cancelGraceMs: 5_000 },
     );
     await new Promise<void>((resolve) => {
       const stop = run.queue.onChange((change) => {

@@ -10,6 +10,11 @@
  *   SIGKILL if it does not exit within the grace period; unfinished derivations end `cancelled`.
  * - On exit nothing stays waiting or building: the queue marks leftovers failed with the exit
  *   code and Nix's last error.
+ * - The queue's notes (what Nix waits for; an activity or result type from a newer Nix, as
+ *   "unknown activity type 115: …") join Nix's own lines, so the build's log shows them.
+ * - Nix runs by the absolute path the caller resolved (the `nixBinDir` setting, see
+ *   nix/nixInstallation.ts); a bare `nix-build` from PATH is only the fallback for callers that
+ *   name none.
  */
 import { execa } from 'execa';
 import type { BuildTargetView } from '../../ipc/contract.js';
@@ -179,6 +184,11 @@ export function startBuild(target: BuildTarget, options: BuildRunnerOptions): Bu
     }
     queue.apply(event);
   };
+  queue.onChange((change) => {
+    if (change.type !== 'note') return;
+    keepLine(change.note.text);
+    options.onNixLine?.(change.note.text, change.note.level);
+  });
   const summarise = (state: BuildSummary['state'], exitCode: number | null, signal: string | null, error: string | null, outputPaths: string[]): BuildSummary => ({
     id,
     target,
