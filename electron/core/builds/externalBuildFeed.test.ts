@@ -17,8 +17,10 @@ import { BuildHistory } from './buildHistory.js';
 import { BuildService } from './buildService.js';
 import { ExternalBuildFeed } from './externalBuildFeed.js';
 import { nixLogSocketPath } from './logSocket.js';
+import { fixtureLines, fixtureVersions } from './testing/fixtures.js';
 
-const fixture = readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'remote-several.jsonl'), 'utf8').replaceAll('@nix ', '');
+// Only Nix >= 2.30 writes json-log-path: the newest recording is what it would send.
+const fixture = `${fixtureLines('remote-several', fixtureVersions().at(-1) ?? 'none').map((line) => line.replace(/^@nix /, '')).join('\n')}\n`;
 
 let stateDir: string;
 let logs: LogHub;

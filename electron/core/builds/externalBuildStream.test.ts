@@ -1,17 +1,15 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ExternalBuildStreams } from './externalBuildStream.js';
+import { fixtureLines, fixtureVersions, type FixtureCase } from './testing/fixtures.js';
 
-const fixturesDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
-
-/** A recorded `--log-format internal-json` stream as json-log-path writes it: no `@nix ` prefix. */
-function records(name: string): string[] {
-  return readFileSync(path.join(fixturesDir, `${name}.jsonl`), 'utf8')
-    .split('\n')
-    .filter((line) => line !== '')
-    .map((line) => line.replace(/^@nix /, ''));
+/**
+ * A recorded `--log-format internal-json` stream as json-log-path writes it: no `@nix ` prefix.
+ * Only Nix >= 2.30 has json-log-path, so the newest recording is what it would send.
+ */
+function records(name: FixtureCase): string[] {
+  const newest = fixtureVersions().at(-1);
+  if (!newest) throw new Error('no recorded fixtures: run testing/recordFixtures.ts');
+  return fixtureLines(name, newest).map((line) => line.replace(/^@nix /, ''));
 }
 
 function tick(): () => number {
@@ -80,8 +78,13 @@ describe('ExternalBuildStreams', () => {
   it('a connection that ends mid-build leaves the build failed, saying the Nix process ended first', () => {
     const streams = new ExternalBuildStreams({ now: tick() });
     const lines = records('remote-several');
-    const firstStop = lines.findIndex((line) => line.includes('"action":"stop"') && lines.slice(0, lines.indexOf(line)).some((l) => l.includes('"type":105,')));
-    feed(streams, 1, lines.slice(0, Math.max(firstStop, 30)));
+    // Up to the start of the first derivation's build (activity type 105), before anything ends.
+    const firstBuild = lines.findIndex((line) => {
+      const record = JSON.parse(line) as { action?: string; type?: number };
+      return record.action === 'start' && record.type === 105;
+    });
+    expect(firstBuild).toBeGreaterThan(0);
+    feed(streams, 1, lines.slice(0, firstBuild + 1));
     expect(streams.list()[0]!.state).toBe('running');
     streams.closed(1);
     const view = streams.list()[0]!;

@@ -18,7 +18,7 @@
  * Nix messages per build, and the finished builds kept (the newest `maxFinished`).
  */
 import type { BuildView } from '../../ipc/contract.js';
-import { parseActivityLine, type ActivityEvent } from './activityParser.js';
+import { parseActivityJson, type ActivityEvent } from './activityParser.js';
 import { BuildQueue, type DerivationEntry } from './buildQueue.js';
 import { derivationSummary } from './buildRunner.js';
 
@@ -85,7 +85,7 @@ export class ExternalBuildStreams {
   /** One line from connection `connection`: a JSON log record, or something to skip and count. */
   line(connection: number, line: string): void {
     if (line.trim() === '') return;
-    const event = parseActivityLine(`@nix ${line}`);
+    const event = parseActivityJson(line);
     if (event.kind === 'plain') {
       this.tally.malformed += 1;
       return;
