@@ -19,6 +19,7 @@ import path from 'node:path';
 import { BuilderBarError } from '../errors.js';
 import { AdminFileWriter } from './adminFileWriter.js';
 import { macAdminRunner } from './macAdminRunner.js';
+import { macDaemonRestartArgv } from './nixDaemonAccess.js';
 import { splitMarkedBlock } from './markedBlock.js';
 import type { PlannedFile, WiringPlan } from './planWiring.js';
 import { backupPathFor, checkOperations, recordProblems, untrustedRecord, WIRING_BACKUP_DIR } from './wiringBounds.js';
@@ -49,7 +50,9 @@ export function writerFor(target: WiringTarget, stateDir: string, platform: Node
     target,
     stateDir,
     runner: macAdminRunner,
-    restartDaemon: ['/bin/launchctl', 'kickstart', '-k', 'system/org.nixos.nix-daemon'],
+    // Determinate's daemon is another launchd service: kicking org.nixos.nix-daemon there
+    // would leave the running daemon on the old nix.conf.
+    restartDaemon: macDaemonRestartArgv(target.determinate),
   });
 }
 

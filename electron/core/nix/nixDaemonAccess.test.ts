@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { daemonRestartCommand, DEFAULT_DAEMON_SOCKET, parseTrustAnswer, storeChoiceOf, trustQueryArgs } from './nixDaemonAccess.js';
+import { daemonRestartCommand, DEFAULT_DAEMON_SOCKET, macDaemonRestartArgv, parseTrustAnswer, storeChoiceOf, trustQueryArgs } from './nixDaemonAccess.js';
 
 describe('storeChoiceOf: which store NIX_REMOTE picks', () => {
   it('daemon, unix://, auto and anything else', () => {
@@ -31,5 +31,12 @@ describe('daemonRestartCommand', () => {
     expect(daemonRestartCommand('darwin')).toBe('sudo launchctl kickstart -k system/org.nixos.nix-daemon');
     expect(daemonRestartCommand('darwin', true)).toBe('sudo launchctl kickstart -k system/systems.determinate.nix-daemon');
     expect(daemonRestartCommand('linux')).toBe('sudo systemctl restart nix-daemon.service');
+  });
+});
+
+describe('the admin step restarts the daemon the Mac really runs', () => {
+  it('kicks Determinate\'s own launchd service for a Determinate target, the installer\'s otherwise', () => {
+    expect(macDaemonRestartArgv(true)).toEqual(['/bin/launchctl', 'kickstart', '-k', 'system/systems.determinate.nix-daemon']);
+    expect(macDaemonRestartArgv(false)).toEqual(['/bin/launchctl', 'kickstart', '-k', 'system/org.nixos.nix-daemon']);
   });
 });

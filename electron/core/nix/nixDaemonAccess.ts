@@ -52,9 +52,22 @@ export function parseTrustAnswer(stdout: string): boolean | null {
   return null;
 }
 
+/**
+ * The launchd service of the Mac's nix-daemon: the official installer and nix-darwin load
+ * `org.nixos.nix-daemon`; Determinate Nix runs its own daemon as `systems.determinate.nix-daemon`.
+ */
+export function macDaemonService(determinate: boolean): string {
+  return `system/${determinate ? 'systems.determinate.nix-daemon' : 'org.nixos.nix-daemon'}`;
+}
+
+/** What the admin step runs, as root, after nix.conf changed: the daemon rereads it only at start. */
+export function macDaemonRestartArgv(determinate: boolean): string[] {
+  return ['/bin/launchctl', 'kickstart', '-k', macDaemonService(determinate)];
+}
+
 /** The command that restarts the system's nix-daemon so it rereads nix.conf, as a user types it. */
 export function daemonRestartCommand(platform: NodeJS.Platform, determinate = false): string {
-  if (platform === 'darwin') return `sudo launchctl kickstart -k system/${determinate ? 'systems.determinate.nix-daemon' : 'org.nixos.nix-daemon'}`;
+  if (platform === 'darwin') return `sudo launchctl kickstart -k ${macDaemonService(determinate)}`;
   return 'sudo systemctl restart nix-daemon.service';
 }
 
