@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hostPathOf, nixVersions } from '../nix/testing/nixVersions.js';
-import { buildCommand, startBuild, type BuildRunState } from './buildRunner.js';
+import { buildCommand, startBuild, type BuildRunState, outputPathsOf } from './buildRunner.js';
 import { writeLocalNixConf, type NixEnvironment } from './testing/nixTestConf.js';
 
 const tinyNix = path.join(path.dirname(fileURLToPath(import.meta.url)), 'testing', 'tiny.nix');
@@ -33,7 +33,7 @@ describe('buildCommand', () => {
       args: ['/a b/$(x).nix', '-A', 'p; rm -rf /', '--no-out-link', '--log-format', 'internal-json'],
     });
     expect(buildCommand({ kind: 'installable', installable: '.#hello' }).args).toEqual([
-      '--extra-experimental-features', 'nix-command flakes', 'build', '.#hello', '--no-link', '--print-out-paths', '--log-format', 'internal-json',
+      '--extra-experimental-features', 'nix-command flakes', 'build', '.#hello', '--no-link', '--json', '--log-format', 'internal-json',
     ]);
   });
 });
@@ -150,5 +150,17 @@ describe('startBuild without a real Nix', () => {
       expect.arrayContaining(['unknown activity type 115: teleporting the outputs', `unknown result type 120 [1,"y"] from "building '${drv}'"`]),
     );
     expect(seen).toContainEqual(['warn', 'unknown activity type 115: teleporting the outputs']);
+  });
+});
+
+describe('outputPathsOf: what a build printed on stdout', () => {
+  it('reads nix build --json (Nix 2.8 and 2.34 print the same shape) and nix-build lines alike', () => {
+    const out = `/nix/store/${'a'.repeat(32)}-x`;
+    const dev = `/nix/store/${'b'.repeat(32)}-x-dev`;
+    expect(outputPathsOf(`[{"drvPath":"/nix/store/${'c'.repeat(32)}-x.drv","outputs":{"out":"${out}","dev":"${dev}"}}]\n`)).toEqual([out, dev]);
+    expect(outputPathsOf(`${out}\n${dev}\n`)).toEqual([out, dev]);
+    expect(outputPathsOf('')).toEqual([]);
+    expect(outputPathsOf('[{"outputs":{"out":42}}, null, "x"]')).toEqual([]);
+    expect(outputPathsOf(`[not json\n${out}\n`)).toEqual([out]);
   });
 });

@@ -96,6 +96,28 @@ export interface BuildRun {
   readonly summary: Promise<BuildSummary>;
 }
 
+/**
+ * The output paths a build printed on stdout: `nix-build` prints one per line, `nix build --json`
+ * an array of `{ drvPath, outputs: { name: path } }` (the same in Nix 2.8 and 2.34).
+ */
+export function outputPathsOf(stdout: string): string[] {
+  const text = stdout.trim();
+  if (text.startsWith('[')) {
+    try {
+      const built = JSON.parse(text) as unknown;
+      if (Array.isArray(built)) {
+        return built.flatMap((entry: unknown) => {
+          const outputs = typeof entry === 'object' && entry !== null ? (entry as { outputs?: unknown }).outputs : undefined;
+          return typeof outputs === 'object' && outputs !== null ? Object.values(outputs).filter((value): value is string => typeof value === 'string' && value.startsWith('/')) : [];
+        });
+      }
+    } catch {
+      // Not JSON after all: read it as lines below.
+    }
+  }
+  return text.split('\n').map((line) => line.trim()).filter((line) => line.startsWith('/'));
+}
+
 /** The argument array for a target; exported so the CLI and tests can show the exact command. */
 export function buildCommand(target: BuildTarget, options: Pick<BuildRunnerOptions, 'nixBuildCommand' | 'nixCommand'> = {}): { command: string; args: string[] } {
   if (target.kind === 'baseline') return baselineCommand(target.argv, options);
@@ -114,7 +136,8 @@ export function buildCommand(target: BuildTarget, options: Pick<BuildRunnerOptio
       target.installable,
       ...(target.args ?? []),
       '--no-link',
-      '--print-out-paths',
+      // --json, not --print-out-paths: the latter arrived in Nix 2.9, and 2.8 stops at it.
+      '--json',
       '--log-format',
       'internal-json',
     ],
@@ -133,7 +156,7 @@ function baselineCommand(argv: readonly string[], options: Pick<BuildRunnerOptio
   if (program === 'nix' && rest[0] === 'build') {
     return {
       command: options.nixCommand ?? 'nix',
-      args: ['--extra-experimental-features', 'nix-command flakes', ...rest, '--no-link', '--print-out-paths', '--log-format', 'internal-json'],
+      args: ['--extra-experimental-features', 'nix-command flakes', ...rest, '--no-link', '--json', '--log-format', 'internal-json'],
     };
   }
   throw new BuilderBarError('invalid-settings', `A full-build command must start with "nix-build" or "nix build"; this one starts with ${JSON.stringify(argv.slice(0, 2).join(' '))}.`, 'Change the repository\'s full-build command in the Baselines panel.');
@@ -249,7 +272,7 @@ export function startBuild(target: BuildTarget, options: BuildRunnerOptions): Bu
     for (const event of parser.end()) onEvent(event);
     const exitCode = typeof result.exitCode === 'number' ? result.exitCode : null;
     const signal = result.signal ?? null;
-    const outputPaths = stdout.split('\n').map((line) => line.trim()).filter((line) => line.startsWith('/'));
+    const outputPaths = outputPathsOf(stdout);
     queue.finish({ exitCode, signal, cancelled: cancelRequested });
     if (cancelRequested) {
       moveTo('cancelled');

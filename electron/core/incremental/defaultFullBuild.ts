@@ -29,7 +29,7 @@ export const DEFAULT_FULL_BUILD_COMMAND: FullBuildCommand = [
  * `baseline`, overridden with the computed revision. `--override-input` implies
  * `--no-write-lock-file` (and expandFullBuildCommand adds it to every `nix build` anyway), so
  * the repository's lock file is never touched. The build queue reads a `nix build`'s output
- * paths with `--print-out-paths`, so this form needs Nix >= 2.9 (fullBuildNixSupport.ts). The repository goes
+ * paths with `--json`, which Nix 2.8 has too (fullBuildNixSupport.ts). The repository goes
  * in as `{repoUrl}` (percent-encoded), so a path with a space, `?` or `#` works too.
  */
 export const FLAKE_FULL_BUILD_COMMAND: FullBuildCommand = [

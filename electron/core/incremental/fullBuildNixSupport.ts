@@ -5,15 +5,12 @@
  * baselineService.integration.test.ts run on every version and pin each line below.
  *
  * Differs by version, so checked here before anything is queued:
- * - `nix build --print-out-paths` exists since 2.9 (rl-2.9). The build queue asks a `nix build`
- *   for its output paths with it, and Nix 2.8 stops at "unrecognised flag '--print-out-paths'"
- *   before building anything. A `nix build` command is refused on an older Nix, saying that the
- *   default nix-build command builds the very same `full` derivation (the templates share it).
- *   nixFeatures.ts has no entry for it yet; it lives in LOCAL_FEATURES until it does.
  * - A `{repoUrl}` that needed percent-encoding is read by Nix >= 2.19 only (flakeUrlSupport.ts,
  *   nixFeatures.ts `flake-url-percent-decoding`).
  *
  * The same on both, so nothing to check (the tests still run it on each):
+ * - The build queue reads a `nix build`'s output paths from `--json` (buildRunner.ts), which
+ *   Nix 2.8 has; `--print-out-paths` would need 2.9 (rl-2.9: 2.8 stops at "unrecognised flag").
  * - `--override-input` implies `--no-write-lock-file` (src/libcmd/installables.cc in both): Nix
  *   warns "not writing modified lock file of flake …" and leaves flake.lock, committed or
  *   absent, as it was. Neither refuses a dirty tree: both warn "Git tree … is dirty" and use the
@@ -30,24 +27,8 @@
  * - GC roots: `nix-store --realise P --add-root R --indirect` registers R in both, without a
  *   warning (gcRoots.ts).
  */
-import { BuilderBarError } from '../errors.js';
-import { nixVersionAtLeast, type NixAtHand } from '../nix/nixFeatures.js';
+import type { NixAtHand } from '../nix/nixFeatures.js';
 import { assertRepoUrlReadable } from './flakeUrlSupport.js';
-
-/** Features nixFeatures.ts does not list (yet), in its shape: the first version that has each. */
-export const LOCAL_FEATURES = {
-  'nix-build-print-out-paths': { since: '2.9', what: '`nix build --print-out-paths`, which the build queue reads a flake build\'s output paths with,' },
-} as const;
-
-/** A `nix build …` command (the flake form), as opposed to `nix-build …`. */
-export function isNixBuildCommand(fullBuild: readonly string[]): boolean {
-  return fullBuild[0] === 'nix' && fullBuild[1] === 'build';
-}
-
-/** Whether the Nix of `version` can run `fullBuild` through the build queue at all. */
-export function nixCanRunFullBuild(version: string, fullBuild: readonly string[]): boolean {
-  return !isNixBuildCommand(fullBuild) || nixVersionAtLeast(version, LOCAL_FEATURES['nix-build-print-out-paths'].since);
-}
 
 /**
  * Rejects (`nix-too-old`) a full-build command the Nix in use cannot run for `repo`, saying what
@@ -55,18 +36,5 @@ export function nixCanRunFullBuild(version: string, fullBuild: readonly string[]
  * build go ahead, and the build queue then says that Nix is missing.
  */
 export async function assertFullBuildRunnable(fullBuild: readonly string[], repo: string, hostNix: () => Promise<NixAtHand | null>): Promise<void> {
-  let asked: Promise<NixAtHand | null> | null = null;
-  const nixOnce = (): Promise<NixAtHand | null> => (asked ??= hostNix());
-  if (isNixBuildCommand(fullBuild)) {
-    const nix = await nixOnce();
-    if (nix !== null && !nixCanRunFullBuild(nix.version, fullBuild)) {
-      const { since, what } = LOCAL_FEATURES['nix-build-print-out-paths'];
-      throw new BuilderBarError(
-        'nix-too-old',
-        `Cannot prebuild ${repo} with a "nix build" full-build command: ${what} needs Nix >= ${since}; ${nix.binDir} has Nix ${nix.version}.`,
-        `Use the default nix-build full-build command (Settings… in the Baselines panel): with Builder Bar's templates it builds the same full derivation your flake's incremental build reuses. Or use Nix ${since} or later (builder-bar settings set nixBinDir=/path/to/its/bin).`,
-      );
-    }
-  }
-  await assertRepoUrlReadable(fullBuild, repo, nixOnce);
+  await assertRepoUrlReadable(fullBuild, repo, hostNix);
 }
