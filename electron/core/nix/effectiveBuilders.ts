@@ -57,6 +57,11 @@ export interface EffectiveBuilders {
   problems: BuildersProblem[];
   /** Lines Nix reads but ignores, said so the user is not surprised (`extra-builders`). */
   notes: string[];
+  /**
+   * The last value of every setting read on the way, includes followed: what Nix ends up with
+   * for the other lines of our block, which must not override a user's own (`json-log-path`).
+   */
+  settings: ReadonlyMap<string, string>;
 }
 
 /** The entries of a `builders` value, in order: Nix 2.34's split (which is also 2.8's on `;`-joined entries). */
@@ -98,6 +103,7 @@ export function effectiveBuilders(
   const read: string[] = [];
   const problems: BuildersProblem[] = [];
   const notes: string[] = [];
+  const settings = new Map<string, string>();
 
   const visit = (file: string, stack: readonly string[]): void => {
     const content = files.get(file) ?? MISSING;
@@ -114,6 +120,7 @@ export function effectiveBuilders(
     if (content.kind !== 'text') return;
     read.push(file);
     for (const line of parseNixConf(content.text)) {
+      if (line.kind === 'setting') settings.set(line.key, line.value);
       if (line.kind === 'malformed') {
         problems.push({
           path: file,
@@ -151,7 +158,7 @@ export function effectiveBuilders(
   visit(mainFile, [mainFile]);
 
   const effective: string = value ?? defaultBuilders;
-  return { value: effective, setAt, entries: builderEntries(effective), files: read, problems, notes };
+  return { value: effective, setAt, entries: builderEntries(effective), files: read, problems, notes, settings };
 }
 
 /** Nix's `absPath(path, dirOf(includingFile))`: relative to the including file's directory, no symlinks resolved. */

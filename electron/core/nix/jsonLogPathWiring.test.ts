@@ -62,17 +62,25 @@ describe('json-log-path in the nix.conf block', () => {
       "+# json-log-path is set above (/var/log/my-nix.json) and stays yours: Builder Bar's queue shows only the builds it starts.",
     );
   });
+  it('a json-log-path the user set in an included file is kept too: Nix reads the include, and our later line would win', async () => {
+    const nixConf = path.join(sandbox.confDir, 'nix.conf');
+    await fs.writeFile(path.join(sandbox.confDir, 'logging.conf'), 'json-log-path = /var/log/my-nix.json\n');
+    await fs.writeFile(nixConf, 'include logging.conf\n');
+    const after = nixConfAfter(await planWith('2.34.8'));
+    expect(after).not.toContain(`json-log-path = ${socketPath}`);
+    expect(after).toContain('# json-log-path is set above (/var/log/my-nix.json) and stays yours');
+  });
 });
 
 describe('jsonLogPathLines', () => {
   it('says why a path nix.conf cannot carry is left out, instead of writing a line that means something else', () => {
-    expect(jsonLogPathLines('', { socketPath: '/Users/me/Library/Application Support/Builder Bar/nix-log.sock', nixVersion: '2.30.0' })).toEqual([
+    expect(jsonLogPathLines(null, { socketPath: '/Users/me/Library/Application Support/Builder Bar/nix-log.sock', nixVersion: '2.30.0' })).toEqual([
       'json-log-path = /Users/me/Library/Application Support/Builder Bar/nix-log.sock',
     ]);
-    expect(jsonLogPathLines('', { socketPath: '/home/me/a#b/nix-log.sock', nixVersion: '2.34.8' })[0]).toMatch(/^# json-log-path not set: .*"#"/);
+    expect(jsonLogPathLines(null, { socketPath: '/home/me/a#b/nix-log.sock', nixVersion: '2.34.8' })[0]).toMatch(/^# json-log-path not set: .*"#"/);
     expect(jsonLogPathProblem('/home/me/two  spaces/nix-log.sock')).toMatch(/whitespace/);
     expect(jsonLogPathProblem(`/${'x'.repeat(120)}/nix-log.sock`)).toMatch(/longer than a unix socket path/);
-    expect(jsonLogPathLines('', { socketPath: '/tmp/s', nixVersion: '2.34.8' })).toEqual(['json-log-path = /tmp/s']);
-    expect(jsonLogPathLines('json-log-path = /tmp/s\n', { socketPath: '/tmp/s', nixVersion: '2.34.8' })).toEqual([]);
+    expect(jsonLogPathLines(null, { socketPath: '/tmp/s', nixVersion: '2.34.8' })).toEqual(['json-log-path = /tmp/s']);
+    expect(jsonLogPathLines('/tmp/s', { socketPath: '/tmp/s', nixVersion: '2.34.8' })).toEqual([]);
   });
 });

@@ -15,7 +15,6 @@
  */
 import { nixLogSocketPath, placeDeadLogSocket } from '../builds/logSocket.js';
 import { nixHas } from './nixFeatures.js';
-import { lastSetting } from './nixConfLines.js';
 import type { WiringPlan } from './planWiring.js';
 
 export interface JsonLogPathWish {
@@ -38,12 +37,12 @@ export function jsonLogPathProblem(socketPath: string): string | null {
 }
 
 /**
- * The lines for the block, given the nix.conf outside it: the setting, a comment saying why
- * not, or nothing (no wish, or a Nix without the setting).
+ * The lines for the block, given the `json-log-path` Nix reads outside it (the user's own, from
+ * nix.conf or a file it includes; null when unset): the setting, a comment saying why not, or
+ * nothing (no wish, or a Nix without the setting).
  */
-export function jsonLogPathLines(outsideBlock: string, wish: JsonLogPathWish | null | undefined): string[] {
+export function jsonLogPathLines(theirs: string | null, wish: JsonLogPathWish | null | undefined): string[] {
   if (!wish || wish.nixVersion === null || !nixHas(wish.nixVersion, 'json-log-path')) return [];
-  const theirs = lastSetting(outsideBlock, 'json-log-path');
   if (theirs !== null && theirs !== '') {
     if (theirs === wish.socketPath) return [];
     return [`# json-log-path is set above (${printable(theirs)}) and stays yours: Builder Bar's queue shows only the builds it starts.`];
