@@ -80,6 +80,18 @@ describe('linux-test image cache', () => {
     expect(await builds()).toBe(1);
   });
 
+  it('a caller that joined a build its starter then cancelled gets an image, not the cancellation', async () => {
+    await writeFile(path.join(resources, 'build-linux-test-image.sh'), FAKE_SCRIPT.replace('echo built >> "$BUILD_LOG"', 'echo built >> "$BUILD_LOG"; sleep 1'));
+    const stop = new AbortController();
+    const first = ensureLinuxTestImage({ imagesDir, report: () => undefined, guestResourcesDir: resources, signal: stop.signal });
+    const joined = ensure();
+    while ((await builds()) === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    stop.abort();
+    await expect(first).rejects.toThrow(/cancelled/);
+    const image = await joined;
+    expect(await readFile(image.initramfs, 'utf8')).toBe('busybox v1');
+  });
+
   it('names the missing package and the command that installs it', async () => {
     await writeFile(path.join(resources, 'missing'), '');
     await expect(ensure()).rejects.toMatchObject({

@@ -142,10 +142,20 @@ async function pruneOtherImages(imagesDir: string, keep: string): Promise<void> 
 /** One build at a time per images dir within this process; concurrent callers share it. */
 const inFlight = new Map<string, Promise<LinuxTestImage>>();
 
+/** The errors of builds their starter cancelled: a caller that joined such a build starts its own. */
+const cancelledBuilds = new WeakSet<object>();
+
 export function ensureLinuxTestImage(input: EnsureLinuxTestImageInput): Promise<LinuxTestImage> {
   const key = path.resolve(input.imagesDir);
   const running = inFlight.get(key);
-  if (running) return running;
+  if (running) {
+    // The shared build runs under its starter's signal: a stop that cancels it must not fail a
+    // start that joined it (the builder would report "cancelled" for a start nobody cancelled).
+    return running.catch((error: unknown) => {
+      if (typeof error === 'object' && error !== null && cancelledBuilds.has(error) && !input.signal?.aborted) return ensureLinuxTestImage(input);
+      throw error;
+    });
+  }
   const promise = buildOrReuse(input).finally(() => inFlight.delete(key));
   inFlight.set(key, promise);
   return promise;
@@ -172,7 +182,11 @@ async function buildOrReuse(input: EnsureLinuxTestImageInput): Promise<LinuxTest
     const result = await execa(bash, [path.join(resources, 'build-linux-test-image.sh'), temp], {
       reject: false, env, extendEnv: true, ...(input.signal ? { cancelSignal: input.signal } : {}),
     });
-    if (result.isCanceled) throw new BuilderBarError('vm-failed', 'Building the guest image was cancelled.');
+    if (result.isCanceled) {
+      const cancelled = new BuilderBarError('vm-failed', 'Building the guest image was cancelled.');
+      cancelledBuilds.add(cancelled);
+      throw cancelled;
+    }
     if (result.exitCode !== 0) throw scriptFailure('Building the linux-test guest image', result.stderr);
     await fs.writeFile(path.join(temp, 'inputs.txt'), manifest, { mode: 0o644 });
     await fs.chmod(temp, 0o755);
