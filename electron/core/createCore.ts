@@ -109,7 +109,7 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
   const effectiveSettings = (): Settings =>
     options.profile ? { ...settingsStore.get(), profile: options.profile } : settingsStore.get();
 
-  const supervisor: SupervisorPort = await createSupervisor({ paths, logs, getSettings: effectiveSettings, platform });
+  const supervisor: SupervisorPort = await createSupervisor({ paths, logs, getSettings: effectiveSettings, platform, nix });
   const unsubscribeStatus = supervisor.onStatus((status: Status) => emit({ name: 'status', payload: status }));
   const remoteBuilders = new RemoteBuilders({ settings: settingsStore, logs });
   remoteBuilders.onChange((list) => emit({ name: 'builders', payload: list }));

@@ -10,7 +10,8 @@ import { chooseAccelerator } from './vm/accelerator.js';
 import { BuilderSupervisor } from './vm/builderSupervisor.js';
 import { findOnPath, installHint, QEMU_SYSTEM_AARCH64, QEMU_SYSTEM_X86_64 } from './vm/guest-image/hostTools.js';
 import type { BuilderProfile } from './vm/profile.js';
-import { darwinLinuxBuilderProfile } from './vm/profiles/darwinLinuxBuilder.js';
+import type { NixLocator } from './nix/nixInstallation.js';
+import { createDarwinLinuxBuilderProfile, darwinLinuxBuilderProfile } from './vm/profiles/darwinLinuxBuilder.js';
 import { linuxTestProfile } from './vm/profiles/linuxTest.js';
 
 export type SupervisorPort = Pick<
@@ -23,9 +24,11 @@ export interface SupervisorWiringInput {
   logs: LogSink;
   getSettings: () => Settings;
   platform: NodeJS.Platform;
+  /** The Nix Builder Bar uses (nixBinDir): the Mac profile fetches nixpkgs' builder with it. */
+  nix?: NixLocator;
 }
 
-export function resolveProfile(name: ProfileName, platform: NodeJS.Platform): BuilderProfile {
+export function resolveProfile(name: ProfileName, platform: NodeJS.Platform, darwinProfile: BuilderProfile = darwinLinuxBuilderProfile): BuilderProfile {
   if (name === 'darwin-linux-builder' && platform !== 'darwin') {
     throw new BuilderBarError(
       'not-supported',
@@ -33,16 +36,18 @@ export function resolveProfile(name: ProfileName, platform: NodeJS.Platform): Bu
       'On this machine use the linux-test profile: builder-bar settings set profile=linux-test',
     );
   }
-  return name === 'linux-test' ? linuxTestProfile : darwinLinuxBuilderProfile;
+  return name === 'linux-test' ? linuxTestProfile : darwinProfile;
 }
 
 export async function createSupervisor(input: SupervisorWiringInput): Promise<SupervisorPort> {
+  const nix = input.nix;
+  const darwinProfile = nix ? createDarwinLinuxBuilderProfile({ nixProgram: async () => (await nix.require()).programs.nix }) : darwinLinuxBuilderProfile;
   return new BuilderSupervisor({
     paths: input.paths,
     logs: input.logs,
     getSettings: input.getSettings,
     platform: input.platform,
-    resolveProfile: (name) => resolveProfile(name, input.platform),
+    resolveProfile: (name) => resolveProfile(name, input.platform, darwinProfile),
     chooseAccelerator: async (profile) => {
       const qemuBinary = await findOnPath(profile.qemuBinaryName);
       if (!qemuBinary) {

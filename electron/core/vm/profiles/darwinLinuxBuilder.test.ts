@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -151,6 +151,24 @@ describe('darwin-linux-builder profile', () => {
     await expect(createDarwinLinuxBuilderProfile().prepare({
       cacheDir: '/x', files, keys: { clientPublicKey: 'k', hostPrivateKey: null }, bootMarker: 'boot-0123456789', diskGiB: 20, report: () => undefined,
     })).rejects.toMatchObject({ code: 'not-supported', hint: expect.stringContaining('linux-test') });
+  });
+
+  it('fetches the builder with the Nix Builder Bar uses (nixBinDir), not whatever nix is on PATH', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'chosen-nix-'));
+    const platform = Object.getOwnPropertyDescriptor(process, 'platform')!;
+    try {
+      const chosen = path.join(dir, 'nix');
+      await writeFile(chosen, `#!/bin/sh\necho "$@" > ${path.join(dir, 'called')}\necho 'error: the chosen Nix ran' >&2\nexit 1\n`, { mode: 0o755 });
+      Object.defineProperty(process, 'platform', { ...platform, value: 'darwin' });
+      const attempt = createDarwinLinuxBuilderProfile({ nixProgram: async () => chosen }).prepare({
+        cacheDir: dir, files, keys: { clientPublicKey: 'k', hostPrivateKey: null }, bootMarker: 'boot-0123456789', diskGiB: 20, report: () => undefined,
+      });
+      await expect(attempt).rejects.toThrow(/Nix could not build darwin\.linux-builder: error: the chosen Nix ran/);
+      expect(await readFile(path.join(dir, 'called'), 'utf8')).toMatch(/^build /);
+    } finally {
+      Object.defineProperty(process, 'platform', platform);
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('reads the marker from the kernel command line, then asks Nix', async () => {

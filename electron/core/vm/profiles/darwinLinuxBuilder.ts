@@ -48,6 +48,12 @@ export interface DarwinLinuxBuilderOptions {
   arch?: MacArch;
   /** The nixpkgs flake the builder comes from. */
   nixpkgs?: string;
+  /**
+   * The `nix` of the Nix Builder Bar uses (the nixBinDir setting, then the environment and Nix's
+   * profile directories: NixLocator); without it, `nix` on PATH. An app started from Finder has
+   * no Nix on its PATH, so the core always passes it.
+   */
+  nixProgram?: () => Promise<string>;
 }
 
 /** Files and dirs the VM shares with the guest, all in the VM dir. */
@@ -160,7 +166,7 @@ export function createDarwinLinuxBuilderProfile(options: DarwinLinuxBuilderOptio
         throw new BuilderBarError('not-supported', 'The darwin-linux-builder profile runs on macOS only.',
           'Use the linux-test profile on this machine.');
       }
-      const nix = await requireTool(NIX);
+      const nix = options.nixProgram ? await options.nixProgram() : await requireTool(NIX);
       const qemuImg = await requireTool(QEMU_IMG);
       input.report('Fetching nixpkgs\' darwin.linux-builder with Nix (the first time takes a while)…');
       const built = await execa(nix, nixBuildPiecesArgs(options.nixpkgs ?? DEFAULT_NIXPKGS_FLAKE), {
