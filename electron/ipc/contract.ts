@@ -446,7 +446,7 @@ export const ConfDirSchema = z
 export const NixTargetInputSchema = z.object({ confDir: ConfDirSchema.optional() }).strict();
 
 export const NixProblemSchema = z.object({
-  code: z.enum(['nix-missing', 'config-unreadable', 'user-not-trusted', 'determinate', 'other-builder', 'port-31022-taken', 'nix-darwin-linux-builder']),
+  code: z.enum(['nix-missing', 'config-unreadable', 'user-not-trusted', 'daemon-refuses-user', 'daemon-not-answering', 'determinate', 'other-builder', 'port-31022-taken', 'nix-darwin-linux-builder']),
   message: z.string(),
   /** How to fix it, or why it is fine, in words. */
   fix: z.string(),
@@ -544,7 +544,7 @@ export const WiringVerifyResultSchema = z.discriminatedUnion('ok', [
   z.object({
     ok: z.literal(false),
     failure: z.object({
-      cause: z.enum(['host-key-mismatch', 'user-not-trusted', 'daemon-not-restarted', 'builder-not-ready', 'system-mismatch', 'unknown']),
+      cause: z.enum(['host-key-mismatch', 'user-not-trusted', 'daemon-not-restarted', 'daemon-refuses-user', 'daemon-not-answering', 'builder-not-ready', 'system-mismatch', 'unknown']),
       message: z.string(),
       fix: z.string(),
       /** The last lines of Nix's stderr, as Nix printed them. */

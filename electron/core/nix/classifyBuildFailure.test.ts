@@ -76,3 +76,16 @@ describe('classifyBuildFailure: what tells the daemon cases apart', () => {
     expect(failure.stderrTail).toEqual(['error: something else']);
   });
 });
+
+describe('a daemon that would not talk to the client at all', () => {
+  it('says the daemon refuses the user (allowed-users), or that no daemon answers, instead of blaming the builder', () => {
+    const refused = classifyBuildFailure("error: cannot open connection to remote store 'daemon': error: reading from file: Connection reset by peer\n", { trusted: null, systemTarget: true, user: 'alice', platform: 'darwin' });
+    expect(refused.cause).toBe('daemon-refuses-user');
+    expect(refused.message).toContain('"alice"');
+    expect(refused.fix).toContain('allowed-users');
+    expect(refused.fix).toContain('sudo launchctl kickstart -k system/org.nixos.nix-daemon');
+    const absent = classifyBuildFailure("error: cannot connect to socket at '/nix/var/nix/daemon-socket/socket': Connection refused\n", { trusted: null, systemTarget: true, platform: 'linux' });
+    expect(absent.cause).toBe('daemon-not-answering');
+    expect(absent.fix).toContain('sudo systemctl start nix-daemon.service');
+  });
+});

@@ -17,12 +17,14 @@
  *   (`--builders`): the daemon drops them when it does not trust the user, silently on 2.8,
  *   with "ignoring the client-specified setting 'builders'" on newer Nix: user not trusted.
  */
-import { daemonRestartCommand } from './nixDaemonAccess.js';
+import { daemonConnectionProblem, daemonConnectionWords, daemonRestartCommand } from './nixDaemonAccess.js';
 
 export type BuildFailureCause =
   | 'host-key-mismatch'
   | 'user-not-trusted'
   | 'daemon-not-restarted'
+  | 'daemon-refuses-user'
+  | 'daemon-not-answering'
   | 'builder-not-ready'
   | 'system-mismatch'
   | 'unknown';
@@ -48,6 +50,8 @@ export interface ClassifyContext {
   buildersPassedToDaemon?: boolean;
   /** Which restart command to name (default: this machine's). */
   platform?: NodeJS.Platform;
+  /** The user Nix runs as, for the words of a daemon that refuses it. */
+  user?: string;
   determinate?: boolean;
 }
 
@@ -80,6 +84,12 @@ export function classifyBuildFailure(stderr: string, context: ClassifyContext): 
       fix: 'If the builder was reinstalled, plan and apply the wiring again to pin its new key; otherwise something else answers on the builder port.',
       stderrTail,
     };
+  }
+  // Nothing reached the daemon at all: neither the builders nor the build.
+  const connection = daemonConnectionProblem(stderr);
+  if (connection) {
+    const words = daemonConnectionWords(connection, context.user ?? 'you', context.platform ?? process.platform, context.determinate ?? false);
+    return { cause: connection === 'refuses-user' ? 'daemon-refuses-user' : 'daemon-not-answering', ...words, stderrTail };
   }
   // The daemon took the builders but runs ssh itself, without the client's NIX_SSHOPTS.
   if (context.buildersPassedToDaemon && has(/Could not resolve hostname/)) {

@@ -69,6 +69,29 @@ describe.each(nixVersions())('detectNix on $label', (nix: TestNix) => {
     expect(problem?.fix).toMatch(/trusted-users = root root.*restart the nix-daemon \((sudo systemctl restart nix-daemon\.service|sudo launchctl kickstart -k system\/org\.nixos\.nix-daemon)\)/);
   });
 
+  it('a daemon whose allowed-users leaves the user out: it refuses the connection, detect says so in words (not "not trusted")', async () => {
+    const d = dir();
+    const rig = await startNixDaemon(nix, { dir: d, daemonConf: `${DAEMON_BASE_CONF}allowed-users = somebody-else\n${DISTRUSTING}` });
+    const detection = await detect(rig.clientEnv);
+    expect(detection.mode).toBe('daemon');
+    const codes = detection.problems.map((problem) => problem.code);
+    expect(codes).toContain('daemon-refuses-user');
+    expect(codes).not.toContain('user-not-trusted');
+    const problem = detection.problems.find((entry) => entry.code === 'daemon-refuses-user')!;
+    expect(problem.blocking).toBe(true);
+    expect(problem.message).toContain('allowed-users leaves you out');
+    expect(problem.fix).toMatch(/allowed-users .* restart the nix-daemon/);
+    // What the daemon itself logged, which the client never sees.
+    expect(rig.output()).toContain("user 'root' is not allowed to connect to the Nix daemon");
+  });
+
+  it('NIX_REMOTE=daemon with a socket nobody serves: detect says no daemon answers and how to start it', async () => {
+    const rig = await startNixDaemon(nix, { dir: dir() });
+    const detection = await detect({ ...rig.clientEnv, NIX_DAEMON_SOCKET_PATH: path.join(root, 'nobody-serves.socket') });
+    expect(detection.mode).toBe('daemon');
+    expect(detection.problems.find((entry) => entry.code === 'daemon-not-answering')).toMatchObject({ blocking: true, fix: expect.stringMatching(/Start the nix-daemon/) });
+  });
+
   it.runIf(nixHas(nix.version, 'store-trust-query'))('a daemon that distrusts the user while the client\'s own nix.conf says nothing: the daemon\'s own answer counts', async () => {
     const d = dir();
     const rig = await startNixDaemon(nix, { dir: d, daemonConf: `${DAEMON_BASE_CONF}${DISTRUSTING}` });

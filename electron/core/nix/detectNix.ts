@@ -18,7 +18,16 @@ import os from 'node:os';
 import { execa } from 'execa';
 import { portListened } from './portListeners.js';
 import { nixHas } from './nixFeatures.js';
-import { daemonRestartCommand, DEFAULT_DAEMON_SOCKET, parseTrustAnswer, storeChoiceOf, trustQueryArgs } from './nixDaemonAccess.js';
+import {
+  daemonConnectionProblem,
+  daemonConnectionWords,
+  daemonRestartCommand,
+  DEFAULT_DAEMON_SOCKET,
+  parseTrustAnswer,
+  storeChoiceOf,
+  trustQueryArgs,
+  type DaemonConnectionProblem,
+} from './nixDaemonAccess.js';
 import { environmentNix, type NixResolution } from './nixInstallation.js';
 import {
   isTrustedUser,
@@ -39,6 +48,8 @@ export type NixProblemCode =
   | 'nix-missing'
   | 'config-unreadable'
   | 'user-not-trusted'
+  | 'daemon-refuses-user'
+  | 'daemon-not-answering'
   | 'determinate'
   | 'other-builder'
   | 'port-31022-taken'
@@ -158,9 +169,18 @@ export async function detectNix(deps: DetectDeps = realDetectDeps(), options: De
   // Single-user Nix runs builds in the caller's own process: there is no daemon to ignore it.
   // A daemon of Nix >= 2.15 says itself; it may read another nix.conf than the client (or the
   // same one from before an edit, until it restarts).
-  const daemonSays = detection.mode === 'daemon' ? await askDaemonTrust(deps, installation.programs.nix, installation.version, options.env) : null;
+  const daemon = detection.mode === 'daemon' ? await askDaemon(deps, installation.programs.nix, installation.version, options.env) : null;
+  if (daemon?.connection) {
+    // Trust is moot: nothing this user asks reaches the daemon at all.
+    problems.push({
+      code: daemon.connection === 'refuses-user' ? 'daemon-refuses-user' : 'daemon-not-answering',
+      ...daemonConnectionWords(daemon.connection, deps.user, deps.platform, detection.determinate),
+      blocking: true,
+    });
+  }
+  const daemonSays = daemon?.trusted ?? null;
   detection.trusted = detection.mode === 'single-user' || (daemonSays ?? isTrustedUser(detection.trustedUsers, deps.user, await deps.groups()));
-  if (!detection.trusted) {
+  if (!detection.trusted && !daemon?.connection) {
     problems.push({
       code: 'user-not-trusted',
       message:
@@ -217,11 +237,21 @@ async function readEffectiveConfig(deps: DetectDeps, nix: string, version: strin
   return null;
 }
 
-async function askDaemonTrust(deps: DetectDeps, nix: string, version: string, env: Record<string, string> | undefined): Promise<boolean | null> {
-  const args = trustQueryArgs(version);
-  if (!args) return null;
-  const result = await deps.run(nix, args, env);
-  return result && result.exitCode === 0 ? parseTrustAnswer(result.stdout) : null;
+/**
+ * Asks the daemon itself: whether it trusts this user (Nix >= 2.15, `nix store info --json`), or
+ * on an older Nix only whether it talks to this user at all (`nix store ping`).
+ */
+async function askDaemon(
+  deps: DetectDeps,
+  nix: string,
+  version: string,
+  env: Record<string, string> | undefined,
+): Promise<{ trusted: boolean | null; connection: DaemonConnectionProblem | null }> {
+  const trustArgs = trustQueryArgs(version);
+  const result = await deps.run(nix, trustArgs ?? [...NIX_COMMAND, 'store', 'ping'], env);
+  if (!result) return { trusted: null, connection: null };
+  if (result.exitCode !== 0) return { trusted: null, connection: daemonConnectionProblem(result.stderr) };
+  return { trusted: trustArgs ? parseTrustAnswer(result.stdout) : null, connection: null };
 }
 
 async function readMachines(deps: DetectDeps, builders: string): Promise<MachineEntry[]> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { daemonRestartCommand, DEFAULT_DAEMON_SOCKET, macDaemonRestartArgv, parseTrustAnswer, storeChoiceOf, trustQueryArgs } from './nixDaemonAccess.js';
+import { daemonConnectionProblem, daemonRestartCommand, DEFAULT_DAEMON_SOCKET, macDaemonRestartArgv, parseTrustAnswer, storeChoiceOf, trustQueryArgs } from './nixDaemonAccess.js';
 
 describe('storeChoiceOf: which store NIX_REMOTE picks', () => {
   it('daemon, unix://, auto and anything else', () => {
@@ -38,5 +38,17 @@ describe('the admin step restarts the daemon the Mac really runs', () => {
   it('kicks Determinate\'s own launchd service for a Determinate target, the installer\'s otherwise', () => {
     expect(macDaemonRestartArgv(true)).toEqual(['/bin/launchctl', 'kickstart', '-k', 'system/systems.determinate.nix-daemon']);
     expect(macDaemonRestartArgv(false)).toEqual(['/bin/launchctl', 'kickstart', '-k', 'system/org.nixos.nix-daemon']);
+  });
+});
+
+describe('daemonConnectionProblem: what the client says when the daemon would not talk to it', () => {
+  it('reads a daemon that refuses the user (allowed-users) and a socket nobody serves, as Nix 2.8 and 2.34 say them', () => {
+    // Recorded from a rig daemon with `allowed-users = somebody-else` (detectNix.daemon.integration.test.ts).
+    expect(daemonConnectionProblem("Store URL: daemon\nerror: cannot open connection to remote store 'daemon': error: reading from file: Connection reset by peer")).toBe('refuses-user');
+    expect(daemonConnectionProblem("error: cannot open connection to remote store 'daemon': error: read of 32768 bytes: Connection reset by peer")).toBe('refuses-user');
+    expect(daemonConnectionProblem("warning: 'ping' is a deprecated alias for 'info'\nStore URL: daemon\nerror: cannot open connection to remote store 'daemon': error: write of 16 bytes: Broken pipe")).toBe('refuses-user');
+    expect(daemonConnectionProblem("error: cannot connect to socket at '/nix/var/nix/daemon-socket/socket': No such file or directory")).toBe('not-answering');
+    expect(daemonConnectionProblem("error: cannot connect to socket at '/nix/var/nix/daemon-socket/socket': Connection refused")).toBe('not-answering');
+    expect(daemonConnectionProblem('error: experimental Nix feature \'nix-command\' is disabled')).toBeNull();
   });
 });

@@ -37,6 +37,39 @@ export function trustQueryArgs(version: string): string[] | null {
   return ['--extra-experimental-features', 'nix-command', 'store', nixHas(version, 'store-info-command') ? 'info' : 'ping', '--json'];
 }
 
+/**
+ * Why a client could not talk to the nix-daemon, from its stderr; null when it did not say so.
+ * A daemon whose `allowed-users` leaves the user out accepts the connection and closes it at
+ * once; only the daemon's own log says "user '…' is not allowed to connect to the Nix daemon".
+ * The client then reads "Connection reset by peer" (2.8: "reading from file: …"; 2.34: "read of
+ * N bytes: …") or "Broken pipe" (2.34: "write of 16 bytes: …"), recorded from both versions
+ * (detectNix.daemon.integration.test.ts). A socket nobody serves gives "cannot connect to socket
+ * at '…': No such file or directory" (or "Connection refused") on both.
+ */
+export type DaemonConnectionProblem = 'refuses-user' | 'not-answering';
+
+export function daemonConnectionProblem(stderr: string): DaemonConnectionProblem | null {
+  const failure =
+    /cannot open connection to remote store '(?:daemon|unix:\/\/[^']*)': (.*)/.exec(stderr)?.[1] ?? /cannot connect to socket at '[^']*': (.*)/.exec(stderr)?.[1];
+  if (failure === undefined) return null;
+  if (/Connection reset by peer|Broken pipe|end of file|unexpected end-of-file/i.test(failure)) return 'refuses-user';
+  return 'not-answering';
+}
+
+/** Words and a fix for a daemon the client could not talk to. */
+export function daemonConnectionWords(problem: DaemonConnectionProblem, user: string, platform: NodeJS.Platform, determinate: boolean): { message: string; fix: string } {
+  if (problem === 'refuses-user') {
+    return {
+      message: `The nix-daemon closes every connection from your user "${user}" as soon as it opens: its allowed-users leaves you out (its log says "user '${user}' is not allowed to connect to the Nix daemon"). No build of yours reaches it, through Builder Bar or not.`,
+      fix: `Add your user (or a group of yours, "@staff") to allowed-users in /etc/nix/nix.conf${determinate ? ' (Determinate: /etc/nix/nix.custom.conf)' : ''}, or remove that line (the default allows everyone), and restart the nix-daemon: ${daemonRestartCommand(platform, determinate)}.`,
+    };
+  }
+  return {
+    message: 'No nix-daemon answers on its socket: Nix is set up for a daemon (NIX_REMOTE or the socket), but nothing serves it.',
+    fix: `Start the nix-daemon: ${platform === 'darwin' ? `sudo launchctl kickstart -k ${macDaemonService(determinate)}` : 'sudo systemctl start nix-daemon.service'}.`,
+  };
+}
+
 /** `{"trusted":1,...}` (2.15-2.18) or `{"trusted":false,...}` (newer); null when it says nothing about trust. */
 export function parseTrustAnswer(stdout: string): boolean | null {
   let answer: unknown;

@@ -104,6 +104,7 @@ export async function verifyWiring(input: VerifyInput): Promise<VerifyResult> {
         trusted,
         systemTarget: daemonReadsWiring,
         buildersPassedToDaemon: passBuilders,
+        user: os.userInfo().username,
         ...(input.platform ? { platform: input.platform } : {}),
         ...(input.determinate !== undefined ? { determinate: input.determinate } : {}),
       });
