@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LogSocketListener, nixLogSocketPath } from './logSocket.js';
+import { socketAnswer } from './testing/socketAnswer.js';
 
 let dir: string;
 
@@ -47,17 +48,6 @@ async function write(chunks: Array<string | Buffer>, seen: Seen): Promise<void> 
   }
   socket.end();
   for (let i = 0; i < 500 && seen.closed.length === before; i += 1) await new Promise((resolve) => setTimeout(resolve, 5));
-}
-
-function connectError(file: string): Promise<string> {
-  return new Promise((resolve) => {
-    const socket = net.connect(file);
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve('connected');
-    });
-    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'error'));
-  });
 }
 
 describe('LogSocketListener', () => {
@@ -115,11 +105,11 @@ describe('LogSocketListener', () => {
     expect(stat.mode & 0o777).toBe(0o600);
     await listener.close();
     expect((await fs.lstat(socketPath)).isSocket()).toBe(true);
-    expect(await connectError(socketPath)).toBe('ECONNREFUSED');
+    expect(await socketAnswer(socketPath)).toBe('ECONNREFUSED');
     expect((await fs.readdir(dir)).sort()).toEqual(['nix-log.sock']);
     // The next core takes the dead socket over.
     const again = await open();
-    expect(await connectError(socketPath)).toBe('connected');
+    expect(await socketAnswer(socketPath)).toBe('connected');
     await again.listener.close();
   });
 

@@ -6,7 +6,6 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { promises as fs } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -15,6 +14,7 @@ import { fakeInstallation, fixedNix } from '../../core/nix/testing/fakeNix.js';
 import { testDetection } from '../../core/nix/testing/gatedDetect.js';
 import type { CliIo } from './cliIo.js';
 import { runNixCommand } from './nixCommand.js';
+import { socketAnswer } from '../../core/builds/testing/socketAnswer.js';
 
 let root: string;
 let stateDir: string;
@@ -33,17 +33,6 @@ function io(): CliIo & { stdout: string[]; stderr: string[] } {
   return { stdout, stderr, out: (line) => stdout.push(line), err: (line) => stderr.push(line), env: {}, signal: new AbortController().signal };
 }
 
-function connectError(file: string): Promise<string> {
-  return new Promise((resolve) => {
-    const socket = net.connect(file);
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve('connected');
-    });
-    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'error'));
-  });
-}
-
 describe('nix apply with a Nix that has json-log-path, no core running', () => {
   it('wires json-log-path to the state dir\'s socket and leaves a dead socket there; remove takes the line out', async () => {
     const options = { platform: 'linux' as const, detect: async () => testDetection, nix: fixedNix(fakeInstallation('/opt/nix/bin', '2.34.8')) };
@@ -52,7 +41,7 @@ describe('nix apply with a Nix that has json-log-path, no core running', () => {
     const socketPath = nixLogSocketPath(stateDir);
     expect(await fs.readFile(path.join(confDir, 'nix.conf'), 'utf8')).toContain(`\njson-log-path = ${socketPath}\n`);
     expect((await fs.lstat(socketPath)).isSocket()).toBe(true);
-    expect(await connectError(socketPath)).toBe('ECONNREFUSED');
+    expect(await socketAnswer(socketPath)).toBe('ECONNREFUSED');
 
     expect(await runNixCommand(['remove', '--state-dir', stateDir], io(), { platform: 'linux' })).toBe(0);
     expect(await fs.readdir(confDir)).toEqual([]);
