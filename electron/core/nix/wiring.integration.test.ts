@@ -126,6 +126,19 @@ async function resolved(nix: TestNix) {
   return environmentNix({ ...process.env, BUILDER_BAR_NIX_BIN_DIR: nix.binDir }).resolve();
 }
 
+/** `nix verify` of a wiring with this version's nix-build, against the guest, as the core runs it. */
+function verifyOn(nix: TestNix, layout: TargetLayout): ReturnType<typeof verifyWiring> {
+  return verifyWiring({
+    layout,
+    nixBuild: path.join(nix.binDir, 'nix-build'),
+    system: 'x86_64-linux',
+    workDir: root,
+    trusted: true,
+    expectedHostname: GUEST_HOSTNAME,
+    timeoutMs: 120_000,
+  });
+}
+
 /**
  * A derivation only the builder may build (`--max-jobs 0`, a fresh nonce), built by `nix` with
  * the wiring's environment and no user config of this machine: its output names the machine it
@@ -197,29 +210,11 @@ describe.each(nixVersions())('$label: wiring real Nix to the real linux-test gue
     const detection = await detectNix(undefined, { env: planned.layout.env, ownAlias: inputs.builder.alias, nix: await resolved(nix) });
     expect(detection.machines.map((machine) => machine.host)).toEqual([inputs.builder.alias]);
 
-    if (nix.root === null) {
-      const verified = await verifyWiring({
-        layout: planned.layout,
-        nixBuild: path.join(nix.binDir, 'nix-build'),
-        system: 'x86_64-linux',
-        workDir: root,
-        trusted: true,
-        expectedHostname: GUEST_HOSTNAME,
-      });
-      if (!verified.ok) throw new Error(`verify failed: ${verified.failure.message}\n${verified.failure.stderrTail.join('\n')}`);
-      expect(verified.guestHostname).toBe(GUEST_HOSTNAME);
-      expect(verified.hostHostname).not.toBe(GUEST_HOSTNAME);
-      expect(verified.guestKernel).toMatch(/^Linux version /);
-      // No substituter is asked, so nothing waits on the internet (FACTS.md section 2).
-      expect(verified.seconds).toBeLessThan(30);
-    } else {
-      // verifyWiring reads the output at its store path on this host, but a Nix in a root of its
-      // own keeps its store inside that root (nixVersions.ts): until verifyWiring maps store
-      // paths, the same proof (a build only the builder may do names the guest) is made here.
-      const built = await buildOnBuilder(nix, planned.layout);
-      expect(built.exitCode, built.stderr).toBe(0);
-      expect(built.hostname).toBe(GUEST_HOSTNAME);
-    }
+    const verified = await verifyOn(nix, planned.layout);
+    if (!verified.ok) throw new Error(`verify failed: ${verified.failure.message}\n${verified.failure.stderrTail.join('\n')}`);
+    expect(verified.guestHostname).toBe(GUEST_HOSTNAME);
+    expect(verified.hostHostname).not.toBe(GUEST_HOSTNAME);
+    expect(verified.guestKernel).toMatch(/^Linux version /);
 
     const removed = await removeWiring(root);
     expect(removed.restored).toEqual([path.join(dir, 'nix.conf')]);
@@ -322,15 +317,7 @@ describe.each(nixVersions())('$label: wiring real Nix to the real linux-test gue
     const knownHosts = await fs.readFile(path.join(dir, 'known_hosts'), 'utf8');
     expect(knownHosts).toContain(`builder-bar-linux ${otherKey.split(' ').slice(0, 2).join(' ')}`);
 
-    const verified = await verifyWiring({
-      layout: planned.layout,
-      nixBuild: path.join(nix.binDir, 'nix-build'),
-      system: 'x86_64-linux',
-      workDir: root,
-      trusted: true,
-      expectedHostname: GUEST_HOSTNAME,
-      timeoutMs: 120_000,
-    });
+    const verified = await verifyOn(nix, planned.layout);
     expect(verified.ok).toBe(false);
     if (verified.ok) return;
     if (process.env.BUILDER_BAR_RECORD_FIXTURES) {
