@@ -83,4 +83,10 @@ describe('jsonLogPathLines', () => {
     expect(jsonLogPathLines(null, { socketPath: '/tmp/s', nixVersion: '2.34.8' })).toEqual(['json-log-path = /tmp/s']);
     expect(jsonLogPathLines('/tmp/s', { socketPath: '/tmp/s', nixVersion: '2.34.8' })).toEqual([]);
   });
+
+  it("never points root's nix-daemon (the system target) at the socket: root would follow a link the user's account can put there", () => {
+    const lines = jsonLogPathLines(null, { socketPath: '/Users/me/Library/Application Support/Builder Bar/nix-log.sock', nixVersion: '2.34.8' }, true);
+    expect(lines.some((line) => line.startsWith('json-log-path'))).toBe(false);
+    expect(lines).toEqual([expect.stringMatching(/^# json-log-path not set: root's nix-daemon would write to .*a path your account controls/)]);
+  });
 });

@@ -9,6 +9,14 @@
  *   only its own builds.
  * - A `json-log-path` the user set is never clobbered (our block comes last, and a later line
  *   would win): the block then carries a comment instead, so the plan's diff says so.
+ * - Never in the system target (/etc/nix, read by root's nix-daemon): Nix opens json-log-path
+ *   as root and, when the path is not a socket, creates or appends to it following symbolic
+ *   links (checked with Nix 2.34.8). The socket lives in a directory the user's account
+ *   controls, so any process of the user could put a link there and make root append to any
+ *   file. Until the socket sits in a root-owned place (launchd can make one and hand it to the
+ *   core), the block carries a comment saying why, and the queue still shows the builds
+ *   Builder Bar starts and what runs on its builder. A conf-dir target is read by the user's
+ *   own Nix processes only, which write as the user.
  * - A path nix.conf cannot carry (a `#` starts a comment, Nix folds runs of spaces) or that is
  *   too long for a unix socket gets a comment saying why, never a line that would mean
  *   something else.
@@ -41,8 +49,11 @@ export function jsonLogPathProblem(socketPath: string): string | null {
  * nix.conf or a file it includes; null when unset): the setting, a comment saying why not, or
  * nothing (no wish, or a Nix without the setting).
  */
-export function jsonLogPathLines(theirs: string | null, wish: JsonLogPathWish | null | undefined): string[] {
+export function jsonLogPathLines(theirs: string | null, wish: JsonLogPathWish | null | undefined, readByRootDaemon = false): string[] {
   if (!wish || wish.nixVersion === null || !nixHas(wish.nixVersion, 'json-log-path')) return [];
+  if (readByRootDaemon) {
+    return [`# json-log-path not set: root's nix-daemon would write to ${printable(wish.socketPath)}, a path your account controls; the queue shows the builds Builder Bar starts and what runs on its builder.`];
+  }
   if (theirs !== null && theirs !== '') {
     if (theirs === wish.socketPath) return [];
     return [`# json-log-path is set above (${printable(theirs)}) and stays yours: Builder Bar's queue shows only the builds it starts.`];

@@ -235,7 +235,7 @@ export async function planWiring(input: PlanInput): Promise<WiringPlan> {
         `Note: ${later.where} line ${later.lineNumber} sets builders = ${later.value}; Nix reads it after ${layout.nixConf}, so the Nix commands of this environment use those builders instead of the wiring's. Add ";@${layout.machines}" to that line, or remove it.`,
       );
     }
-    return withMarkedBlock(current ?? '', [...nixConfBlock(users.entries, layout.machines), ...jsonLogPathLines(users.settings.get('json-log-path') ?? null, input.jsonLogPath)]);
+    return withMarkedBlock(current ?? '', [...nixConfBlock(users.entries, layout.machines), ...jsonLogPathLines(users.settings.get('json-log-path') ?? null, input.jsonLogPath, target.kind === 'system')]);
   });
   await plan('machines', layout.machines, 0o644, (current) => withMarkedBlock(current ?? '', everyBuilder.map((endpoint) => machinesLine(endpoint, layout.clientKey))));
   await plan('ssh_config', layout.sshConfig, 0o644, (current) =>
