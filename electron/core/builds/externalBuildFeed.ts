@@ -125,7 +125,7 @@ export class ExternalBuildFeed {
     return {
       ...base,
       state: 'listening',
-      message: `Builds started anywhere on this machine show here once nix.conf has json-log-path = ${this.socketPath} (builder-bar nix apply writes it; a nix-daemon reads it after a restart).`,
+      message: `Builds of every Nix process that reads json-log-path = ${this.socketPath} show here: builder-bar nix apply --conf-dir writes it. The system wiring (/etc/nix) does not, because root's nix-daemon would write to a path your account controls; there the queue shows Builder Bar's builds and what runs on its builder.`,
     };
   }
 
