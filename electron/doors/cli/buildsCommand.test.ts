@@ -2,22 +2,10 @@
  * `builder-bar builds` against a served transport core over the real CLI socket: the list with
  * source and machine, the log lines in --json, the feed's words, and --follow.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BuildView, ExternalFeed } from '../../ipc/contract.js';
-import { transportCore, type TransportCore } from '../testing/transportCore.js';
-import type { CliIo } from './cliIo.js';
+import { cliRecorder as recorder, serveTransportCore, type ServedTransportCore } from '../testing/servedTransportCore.js';
 import { runCli } from './runCli.js';
-
-function recorder() {
-  const controller = new AbortController();
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = { out: (line) => out.push(line), err: (line) => err.push(line), env: {}, signal: controller.signal };
-  return { io, out, err, abort: () => controller.abort() };
-}
 
 async function until(condition: () => boolean, what: string): Promise<void> {
   const deadline = Date.now() + 5000;
@@ -68,33 +56,20 @@ const feed: ExternalFeed = {
 };
 
 describe('builder-bar builds', () => {
-  let workDir: string;
-  let stateDir: string;
-  let core: TransportCore;
-  let serveRun: ReturnType<typeof recorder>;
-  let serving: Promise<number>;
+  let served: ServedTransportCore;
 
   beforeAll(async () => {
-    workDir = mkdtempSync(path.join(os.tmpdir(), 'bb-cli-builds-'));
-    stateDir = path.join(workDir, 'state');
-    core = transportCore(stateDir, () => ({
+    served = await serveTransportCore('bb-cli-builds-', () => ({
       'builds.list': () => ({ builds: [external, ownOld], external: [], externalFeed: feed }),
       'builds.log': (input) => ({ lines: input.id === external.id && input.drvPath === drv ? ['building joined'] : [], dropped: 0 }),
     }));
-    serveRun = recorder();
-    serving = runCli(['--state-dir', stateDir, 'serve'], serveRun.io, { serve: { createCore: async () => core, rendererDir: path.join(workDir, 'renderer') } });
-    await until(() => serveRun.out.length > 0 || serveRun.err.length > 0, 'serve to print its line');
   });
 
-  afterAll(async () => {
-    serveRun.abort();
-    await serving;
-    rmSync(workDir, { recursive: true, force: true });
-  });
+  afterAll(() => served.stop());
 
   it('--json lists each build with its source and machine, and an external build\'s log lines', async () => {
     const run = recorder();
-    expect(await runCli(['--state-dir', stateDir, 'builds', '--json'], run.io)).toBe(0);
+    expect(await served.run(['builds', '--json'], run)).toBe(0);
     const printed = JSON.parse(run.out.join('\n')) as { builds: Array<Record<string, unknown> & { derivations: Array<{ log: string[] }> }>; externalFeed: ExternalFeed };
     expect(printed.builds.map((build) => [build.id, build.source, build.machine])).toEqual([
       ['ext-abc-1', 'external', 'ssh://builder-bar-test'],
@@ -106,7 +81,7 @@ describe('builder-bar builds', () => {
 
   it('prints one line per build for a person, and says why only its own builds show with an older Nix', async () => {
     const run = recorder();
-    expect(await runCli(['--state-dir', stateDir, 'builds'], run.io)).toBe(0);
+    expect(await served.run(['builds'], run)).toBe(0);
     expect(run.out[0]).toBe('ext-abc-1  external  running 2/3  ssh://builder-bar-test  bb-joined  (buildPhase)');
     expect(run.out[1]).toBe('build-1  builder-bar  succeeded 1/1  local  nixpkgs#hello');
     expect(run.out[2]).toContain('needs Nix >= 2.30');
@@ -115,9 +90,9 @@ describe('builder-bar builds', () => {
 
   it('--follow prints each change as it comes, until Ctrl-C', async () => {
     const run = recorder();
-    const following = runCli(['--state-dir', stateDir, 'builds', '--follow', '--json'], run.io);
+    const following = served.run(['builds', '--follow', '--json'], run);
     await until(() => run.out.length === 1, 'the list');
-    core.emit({ name: 'build', payload: { ...external, state: 'succeeded', endedAt: 20 } });
+    served.core.emit({ name: 'build', payload: { ...external, state: 'succeeded', endedAt: 20 } });
     await until(() => run.out.length === 2, 'the change');
     run.abort();
     expect(await following).toBe(130);
