@@ -10,13 +10,25 @@ import { AcceleratorSchema, ProfileNameSchema } from '../../ipc/contract.js';
 import { writeFileAtomic } from '../util/atomicWrite.js';
 import type { VmFiles } from './profile.js';
 
+/**
+ * Names of QEMU's runtime files inside the VM dir. The run script (profiles/runScriptEnv.ts)
+ * works in that dir and hands QEMU these relative names, so they are defined once, here.
+ */
+export const RUN_DIR_FILES = {
+  qmpSocket: 'qmp.sock',
+  consoleLog: 'console.log',
+  pidFile: 'qemu.pid',
+  /** This install's ssh host key, handed to the guest through fw_cfg (never through a share). */
+  hostKey: 'ssh_host_ed25519_key',
+} as const;
+
 export function vmFilesIn(vmDir: string): VmFiles {
   return {
     vmDir,
-    qmpSocket: path.join(vmDir, 'qmp.sock'),
-    consoleLog: path.join(vmDir, 'console.log'),
+    qmpSocket: path.join(vmDir, RUN_DIR_FILES.qmpSocket),
+    consoleLog: path.join(vmDir, RUN_DIR_FILES.consoleLog),
     qemuLog: path.join(vmDir, 'qemu.log'),
-    pidFile: path.join(vmDir, 'qemu.pid'),
+    pidFile: path.join(vmDir, RUN_DIR_FILES.pidFile),
     diskImage: path.join(vmDir, 'disk.qcow2'),
   };
 }
