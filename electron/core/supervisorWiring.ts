@@ -10,8 +10,8 @@ import { chooseAccelerator } from './vm/accelerator.js';
 import { BuilderSupervisor } from './vm/builderSupervisor.js';
 import { findOnPath, installHint, QEMU_SYSTEM_AARCH64, QEMU_SYSTEM_X86_64 } from './vm/guest-image/hostTools.js';
 import type { BuilderProfile } from './vm/profile.js';
-import type { NixLocator } from './nix/nixInstallation.js';
-import { createDarwinLinuxBuilderProfile, darwinLinuxBuilderProfile } from './vm/profiles/darwinLinuxBuilder.js';
+import { environmentNix, type NixLocator } from './nix/nixInstallation.js';
+import { createDarwinLinuxBuilderProfile } from './vm/profiles/darwinLinuxBuilder.js';
 import { linuxTestProfile } from './vm/profiles/linuxTest.js';
 
 export type SupervisorPort = Pick<
@@ -24,11 +24,11 @@ export interface SupervisorWiringInput {
   logs: LogSink;
   getSettings: () => Settings;
   platform: NodeJS.Platform;
-  /** The Nix Builder Bar uses (nixBinDir): the Mac profile fetches nixpkgs' builder with it. */
+  /** The Nix Builder Bar uses (nixBinDir): the Mac profile realises nixpkgs' builder with it. Default: found as the core finds it. */
   nix?: NixLocator;
 }
 
-export function resolveProfile(name: ProfileName, platform: NodeJS.Platform, darwinProfile: BuilderProfile = darwinLinuxBuilderProfile): BuilderProfile {
+export function resolveProfile(name: ProfileName, platform: NodeJS.Platform, darwinProfile: BuilderProfile): BuilderProfile {
   if (name === 'darwin-linux-builder' && platform !== 'darwin') {
     throw new BuilderBarError(
       'not-supported',
@@ -39,15 +39,27 @@ export function resolveProfile(name: ProfileName, platform: NodeJS.Platform, dar
   return name === 'linux-test' ? linuxTestProfile : darwinProfile;
 }
 
+/** The profile a settings name means on this platform, with the Mac profile wired to the Nix in use. */
+export function profileResolver(input: { getSettings: () => Settings; platform: NodeJS.Platform; nix?: NixLocator }): (name: ProfileName) => BuilderProfile {
+  const nix = input.nix ?? environmentNix();
+  const darwinProfile = createDarwinLinuxBuilderProfile({
+    pin: () => input.getSettings().builderNixpkgs,
+    nixPrograms: async () => {
+      const { programs } = await nix.require();
+      return { nixBuild: programs['nix-build'], nixStore: programs['nix-store'] };
+    },
+  });
+  return (name) => resolveProfile(name, input.platform, darwinProfile);
+}
+
 export async function createSupervisor(input: SupervisorWiringInput): Promise<SupervisorPort> {
-  const nix = input.nix;
-  const darwinProfile = nix ? createDarwinLinuxBuilderProfile({ nixProgram: async () => (await nix.require()).programs.nix }) : darwinLinuxBuilderProfile;
+  const resolve = profileResolver(input);
   return new BuilderSupervisor({
     paths: input.paths,
     logs: input.logs,
     getSettings: input.getSettings,
     platform: input.platform,
-    resolveProfile: (name) => resolveProfile(name, input.platform, darwinProfile),
+    resolveProfile: resolve,
     chooseAccelerator: async (profile) => {
       const qemuBinary = await findOnPath(profile.qemuBinaryName);
       if (!qemuBinary) {

@@ -137,7 +137,7 @@ export type Status = z.infer<typeof StatusSchema>;
 // Settings
 // ---------------------------------------------------------------------------------------------
 
-export const SETTINGS_VERSION = 4;
+export const SETTINGS_VERSION = 5;
 
 /**
  * The memory all log rings together may hold, whatever `logs.ringLines` says: 25 streams of a
@@ -231,6 +231,19 @@ export const NixBinDirSchema = z
   .refine((dir) => dir.startsWith('/'), 'an absolute path (starting with /), e.g. /nix/var/nix/profiles/default/bin')
   .refine((dir) => !/[\s\p{Cc}\u2028\u2029]/u.test(dir), 'no spaces, line breaks or control characters in the path');
 
+/**
+ * The nixpkgs the Mac builder comes from: one revision and the NAR hash of its source tree (as a
+ * flake.lock records them), so the builder never moves with a channel. The image is realised
+ * once per pin and kept with a GC root; it changes only when this does.
+ */
+export const NixpkgsPinSchema = z
+  .object({
+    rev: z.string().regex(/^[0-9a-f]{40}$/, 'a full nixpkgs commit: 40 lower-case hex digits'),
+    narHash: z.string().regex(/^sha256-[A-Za-z0-9+/]{43}=$/, 'an SRI hash such as sha256-…= (the narHash of a flake.lock entry)'),
+  })
+  .strict();
+export type NixpkgsPin = z.infer<typeof NixpkgsPinSchema>;
+
 export const SettingsSchema = z.object({
   version: z.literal(SETTINGS_VERSION),
   profile: ProfileNameSchema,
@@ -270,6 +283,8 @@ export const SettingsSchema = z.object({
    * refuses a directory that holds no working Nix.
    */
   nixBinDir: NixBinDirSchema.nullable(),
+  /** The nixpkgs revision the darwin-linux-builder profile's image comes from. */
+  builderNixpkgs: NixpkgsPinSchema,
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 

@@ -14,7 +14,7 @@ import { defaultSettings } from '../settings/defaults.js';
 import { migrateSettings } from '../settings/migrations.js';
 import { repairSettings } from '../settings/repairSettings.js';
 import { hostLimits } from '../settings/validateSettings.js';
-import { resolveProfile } from '../supervisorWiring.js';
+import { profileResolver } from '../supervisorWiring.js';
 import { CLIENT_KEY_FILE, ensureInstallKeys } from '../vm/keyStore.js';
 import { isQemuProcess } from '../vm/qemuProcess.js';
 import { readBootRecord, vmFilesIn } from '../vm/vmFiles.js';
@@ -69,7 +69,7 @@ export async function nixLocatorFromState(paths: StatePaths, env: NodeJS.Process
 
 export async function wiringInputsFromState(paths: StatePaths, platform: NodeJS.Platform = process.platform): Promise<WiringInputs> {
   const settings = await readSettingsFile(paths.settingsFile, platform);
-  const profile = resolveProfile(settings.profile, platform);
+  const profile = profileResolver({ getSettings: () => settings, platform, nix: new NixLocator({ env: process.env, setting: () => settings.nixBinDir }) })(settings.profile);
   const keys = await ensureInstallKeys(paths.keysDir, profile);
   const boot = await readBootRecord(vmFilesIn(paths.vmDir));
   const port = boot && boot.profile === settings.profile ? boot.sshPort : settings.hostPort;

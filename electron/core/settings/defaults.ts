@@ -3,9 +3,19 @@
  * 20 GiB, port 31022) so a user moving from it sees the same builder; elsewhere the project's
  * small linux-test guest, which needs far less.
  */
-import { SETTINGS_VERSION, type Settings } from '../../ipc/contract.js';
+import { SETTINGS_VERSION, type NixpkgsPin, type Settings } from '../../ipc/contract.js';
 
 export const DEFAULT_HOST_PORT = 31022;
+
+/**
+ * nixos-25.05 as of 2026-01-02. Its narHash was found in two unrelated public pins (a
+ * flake.lock-style fetchTree and a fetchTarball whose base32 sha256 is the same hash:
+ * `nix hash to-base32` agrees); Nix checks it again when it fetches.
+ */
+export const DEFAULT_NIXPKGS_PIN: NixpkgsPin = {
+  rev: 'ac62194c3917d5f474c1a844b6fd6da2db95077d',
+  narHash: 'sha256-16KkgfdYqjaeRGBaYsNrhPRRENs0qzkQVUooNHtoy2w=',
+};
 
 export function defaultSettings(platform: NodeJS.Platform = process.platform): Settings {
   const onMac = platform === 'darwin';
@@ -23,5 +33,6 @@ export function defaultSettings(platform: NodeJS.Platform = process.platform): S
     remoteBuilders: [],
     trackedRepos: [],
     nixBinDir: null,
+    builderNixpkgs: DEFAULT_NIXPKGS_PIN,
   };
 }

@@ -4,6 +4,8 @@
  * `diskSize` in MiB, `darwin-builder.hostPort`). Each step takes the previous version's plain
  * object and returns the next one's; validation happens after the last step.
  */
+import { DEFAULT_NIXPKGS_PIN } from './defaults.js';
+
 type Json = Record<string, unknown>;
 
 const steps: Array<(old: Json) => Json> = [
@@ -31,6 +33,8 @@ const steps: Array<(old: Json) => Json> = [
   (old) => ({ ...old, trackedRepos: Array.isArray(old.trackedRepos) ? old.trackedRepos : [], version: 3 }),
   // 3 -> 4: which Nix to run; null finds it as before (PATH), now also in Nix's profile directories
   (old) => ({ ...old, nixBinDir: typeof old.nixBinDir === 'string' ? old.nixBinDir : null, version: 4 }),
+  // 4 -> 5: the Mac builder's nixpkgs is pinned (it followed the `nixpkgs` registry entry before)
+  (old) => ({ ...old, builderNixpkgs: old.builderNixpkgs ?? DEFAULT_NIXPKGS_PIN, version: 5 }),
 ];
 
 export const LATEST_SETTINGS_VERSION = steps.length;

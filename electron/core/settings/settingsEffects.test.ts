@@ -29,3 +29,20 @@ describe('settingsEffects', () => {
     expect(noDisk.needsNewDisk).toBe(false);
   });
 });
+
+describe('settings effects of the Mac builder', () => {
+  const mac = { ...defaultSettings('darwin') };
+  it('says more than 8 CPUs on Apple Silicon run as 8, and why', async () => {
+    const effects = await settingsEffects({ changed: ['cpus'], before: mac, after: { ...mac, cpus: 12 }, state: 'stopped', diskSizeGiB: async () => null, hostArch: 'arm64' });
+    expect(effects.messages.join(' ')).toMatch(/8 CPUs, not 12: .*GICv2/);
+    const intel = await settingsEffects({ changed: ['cpus'], before: mac, after: { ...mac, cpus: 12 }, state: 'stopped', diskSizeGiB: async () => null, hostArch: 'x64' });
+    expect(intel.messages).toEqual([]);
+  });
+
+  it('a new nixpkgs pin needs a restart and says the image is realised once, at the next start', async () => {
+    const after = { ...mac, builderNixpkgs: { rev: 'b'.repeat(40), narHash: mac.builderNixpkgs.narHash } };
+    const effects = await settingsEffects({ changed: ['builderNixpkgs'], before: mac, after, state: 'ready', diskSizeGiB: async () => null });
+    expect(effects.needsRestart).toBe(true);
+    expect(effects.messages.join(' ')).toMatch(/follows nixpkgs bbbbbbbbbbbb from the next start/);
+  });
+});

@@ -4,9 +4,10 @@
  * of nix-darwin's linux-builder found a new disk size quietly ignored: nix-darwin issue 1200).
  */
 import type { Settings, SettingsEffects, VmState } from '../../ipc/contract.js';
+import { builderCpus } from '../vm/profiles/darwinLinuxBuilder.js';
 
 /** Fields the running QEMU process was started with. */
-const NEEDS_RESTART: ReadonlySet<keyof Settings> = new Set(['profile', 'cpus', 'memoryMiB', 'hostPort', 'hostPortAuto']);
+const NEEDS_RESTART: ReadonlySet<keyof Settings> = new Set(['profile', 'cpus', 'memoryMiB', 'hostPort', 'hostPortAuto', 'builderNixpkgs']);
 
 export interface EffectsInput {
   changed: (keyof Settings)[];
@@ -15,6 +16,8 @@ export interface EffectsInput {
   state: VmState;
   /** The existing disk's size, or null when there is no disk yet. */
   diskSizeGiB: () => Promise<number | null>;
+  /** The Mac's architecture (Apple Silicon caps the builder's CPUs); default this process's. */
+  hostArch?: string;
 }
 
 export async function settingsEffects(input: EffectsInput): Promise<SettingsEffects> {
@@ -35,6 +38,17 @@ export async function settingsEffects(input: EffectsInput): Promise<SettingsEffe
           'Delete the disk (its store paths are lost) to get the new size.',
       );
     }
+  }
+  if (input.changed.includes('builderNixpkgs') && input.after.profile === 'darwin-linux-builder') {
+    messages.push(
+      `The builder image follows nixpkgs ${input.after.builderNixpkgs.rev.slice(0, 12)} from the next start: Builder Bar realises it then, ` +
+        'once, and says first what Nix will fetch; the current image stays until that succeeds.',
+    );
+  }
+  if ((input.changed.includes('cpus') || input.changed.includes('profile')) && input.after.profile === 'darwin-linux-builder') {
+    const arch = (input.hostArch ?? process.arch) === 'x64' ? 'x64' : 'arm64';
+    const { capped } = builderCpus(arch, input.after.cpus);
+    if (capped) messages.push(capped);
   }
   return { needsRestart, needsNewDisk, messages };
 }

@@ -101,6 +101,30 @@ function NixBinDirField({ draft, errors, onChange, nix, saved }: Omit<FieldProps
   );
 }
 
+/** A one-line text setting (monospace: hashes and revisions are read character by character). */
+function TextField({ field, label, draft, errors, onChange, hint }: FieldProps & { hint: string }) {
+  const id = useId();
+  const error = errors[field];
+  return (
+    <div className="field field-wide">
+      <label htmlFor={id}>{label}</label>
+      <input
+        id={id}
+        name={field}
+        className="mono"
+        spellCheck={false}
+        autoComplete="off"
+        value={String(draft[field])}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={error ? `${id}-error ${id}-hint` : `${id}-hint`}
+        onChange={(event) => onChange(field, event.target.value)}
+      />
+      <span id={`${id}-hint`} className="hint muted">{hint}</span>
+      <FieldError id={id} error={error} />
+    </div>
+  );
+}
+
 export function SettingsForm({ settings, nix }: { settings: Settings | null; nix: NixInUse | null }) {
   const { door } = useDoor();
   // While the user edits, the form holds their draft; otherwise it shows the core's settings.
@@ -166,6 +190,13 @@ export function SettingsForm({ settings, nix }: { settings: Settings | null; nix
           <NumberField field="ringLines" label="Log lines kept" unit="per source" {...props} />
         </div>
         <NixBinDirField nix={nix} saved={settings.nixBinDir} {...props} />
+        {settings.profile === 'darwin-linux-builder' ? (
+          <fieldset className="builder-image">
+            <legend>Builder image (nixpkgs' darwin.linux-builder)</legend>
+            <TextField field="nixpkgsRev" label="nixpkgs revision" hint="A full commit of NixOS/nixpkgs. The image is realised once per revision, at the next start." {...props} />
+            <TextField field="nixpkgsNarHash" label="narHash" hint="The revision's source hash, as a flake.lock records it (sha256-…=); Nix refuses a source that does not match." {...props} />
+          </fieldset>
+        ) : null}
         <CheckboxField field="hostPortAuto" label="Use the next free port when the host port is taken" {...props} />
         <CheckboxField field="startOnLaunch" label="Start the builder when Builder Bar launches" {...props} />
         <fieldset className="restart-policy">

@@ -85,3 +85,21 @@ describe('the settings form model', () => {
     expect(nixBinDirHint('', '/opt/nix/bin', chosen).text).toMatch(/^Empty: Builder Bar finds Nix .* from Save on\.$/);
   });
 });
+
+describe('the Mac builder\'s nixpkgs pin in the form', () => {
+  const base = defaultSettings('darwin');
+  it('shows the schema\'s words under the field that is wrong', () => {
+    const check = checkDraft({ ...draftFromSettings(base), nixpkgsRev: 'nixos-25.05' }, base);
+    expect(check.ok).toBe(false);
+    if (!check.ok) expect(check.errors.nixpkgsRev).toMatch(/40 lower-case hex/);
+  });
+
+  it('sends the whole pin when either half changes, and nothing when neither does', () => {
+    const rev = 'b'.repeat(40);
+    const check = checkDraft({ ...draftFromSettings(base), nixpkgsRev: ` ${rev} ` }, base);
+    expect(check.ok).toBe(true);
+    if (check.ok) expect(patchBetween(base, check.settings)).toEqual({ builderNixpkgs: { rev, narHash: base.builderNixpkgs.narHash } });
+    const same = checkDraft(draftFromSettings(base), base);
+    if (same.ok) expect(patchBetween(base, same.settings)).toEqual({});
+  });
+});

@@ -21,6 +21,9 @@ export interface SettingsDraft {
   ringLines: string;
   /** '' = automatic. */
   nixBinDir: string;
+  /** The Mac builder's nixpkgs pin, as a flake.lock records it. */
+  nixpkgsRev: string;
+  nixpkgsNarHash: string;
 }
 
 export type DraftField = keyof SettingsDraft;
@@ -39,6 +42,8 @@ const settingsPathOf: Record<DraftField, string> = {
   restartGiveUpAfter: 'restartPolicy.giveUpAfter',
   ringLines: 'logs.ringLines',
   nixBinDir: 'nixBinDir',
+  nixpkgsRev: 'builderNixpkgs.rev',
+  nixpkgsNarHash: 'builderNixpkgs.narHash',
 };
 
 /** The fields typed as text that must be numbers. */
@@ -57,6 +62,8 @@ export function draftFromSettings(settings: Settings): SettingsDraft {
     restartGiveUpAfter: String(settings.restartPolicy.giveUpAfter),
     ringLines: String(settings.logs.ringLines),
     nixBinDir: settings.nixBinDir ?? '',
+    nixpkgsRev: settings.builderNixpkgs.rev,
+    nixpkgsNarHash: settings.builderNixpkgs.narHash,
   };
 }
 
@@ -86,6 +93,7 @@ export function checkDraft(draft: SettingsDraft, base: Settings): DraftCheck {
     },
     logs: { ringLines: numberFrom(draft.ringLines) },
     nixBinDir: draft.nixBinDir.trim() === '' ? null : draft.nixBinDir,
+    builderNixpkgs: { rev: draft.nixpkgsRev.trim(), narHash: draft.nixpkgsNarHash.trim() },
   };
   const errors: FieldErrors = {};
   // The schema would say "expected number, received NaN"; say what to do instead.
@@ -129,6 +137,9 @@ export function patchBetween(base: Settings, next: Settings): SettingsPatch {
   if (Object.keys(restart).length > 0) patch.restartPolicy = restart;
   if (next.logs.ringLines !== base.logs.ringLines) patch.logs = { ringLines: next.logs.ringLines };
   if (next.nixBinDir !== base.nixBinDir) patch.nixBinDir = next.nixBinDir;
+  if (next.builderNixpkgs.rev !== base.builderNixpkgs.rev || next.builderNixpkgs.narHash !== base.builderNixpkgs.narHash) {
+    patch.builderNixpkgs = next.builderNixpkgs;
+  }
   return patch;
 }
 

@@ -1,29 +1,27 @@
 /**
- * `darwin-linux-builder`: nixpkgs' `darwin.linux-builder` NixOS guest on macOS, run by
- * Builder Bar's own QEMU command instead of upstream's script: port forward on 127.0.0.1 only
- * (upstream binds every interface), the disk in the state dir (never ./nixos.qcow2 in the
- * working directory), QMP and a console log file, hvf when the probe proves it works.
+ * `darwin-linux-builder`: nixpkgs' own `darwin.linux-builder` on macOS, run through nixpkgs' own
+ * run script, as nix-darwin and `create-builder` run it. Builder Bar changes host-side options
+ * only (resources/nix/linux-builder.nix), so the Linux closure is the binary cache's; what it
+ * decides at start (127.0.0.1 port, accelerator, CPUs, memory, QMP, console, pid file, boot
+ * marker) goes in through the script's environment (runScriptEnv.ts), the same way the linux-test
+ * guest is started, so the integration tests run this code path too.
  *
- * The guest expects what nixpkgs' VM module gives it: a root disk (ext4, label `nixos`, drive
- * serial `root`), the store image (erofs, label `nix-store`), 9p shares `keys` (/var/keys, with
- * `builder_ed25519.pub`, the key user `builder` logs in with), `xchg`, `shared` and `certs`
- * (all needed for boot), and its kernel parameters. Its ssh host key is the one committed in
- * nixpkgs: pinned, with the weakness shown.
+ * The image is realised once per nixpkgs pin (builderImage.ts); the keys share is a store path
+ * (keysShare.ts), so the guest's sshd sees root-owned keys. The guest's host key is the one
+ * nixpkgs publishes: pinned, with the weakness shown.
  */
 import { execa } from 'execa';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import type { NixpkgsPin } from '../../../ipc/contract.js';
 import { BuilderBarError } from '../../errors.js';
-import { ensurePrivateDir, writeFileAtomic } from '../../util/atomicWrite.js';
+import { ensurePrivateDir } from '../../util/atomicWrite.js';
 import type { BuilderProfile, LaunchInput, LaunchPlan, PreparedGuest, PrepareInput } from '../profile.js';
 import { diskSizeMismatchMessage, ensureDiskImage, GIB, readDiskVirtualSize } from '../guest-image/diskImage.js';
-import { NIX, QEMU_IMG, requireTool } from '../guest-image/hostTools.js';
-import { DEFAULT_NIXPKGS_FLAKE, nixBuildPiecesArgs } from './darwinLinuxBuilderNix.js';
-import {
-  checkResources, cpuModel, headlessArgs, pidFileArgs, qemuOptionValue, qmpArgs, serialConsoleArgs, userNetworkArgs,
-} from './qemuArgs.js';
-
-export const DARWIN_BUILDER_VM_NAME = 'builder-bar-linux-builder';
+import { QEMU_IMG, requireTool } from '../guest-image/hostTools.js';
+import { ensureBuilderImage, type ArchiveUrl, type StoreView } from './builderImage.js';
+import { addKeysShare } from './keysShare.js';
+import { BOOT_MARKER_FROM_CMDLINE, runScriptEnv } from './runScriptEnv.js';
 
 /** nixpkgs nixos/modules/profiles/keys/ssh_host_ed25519_key.pub (FACTS.md section 1). */
 export const DARWIN_BUILDER_HOST_KEY =
@@ -35,86 +33,32 @@ export const DARWIN_BUILDER_HOST_KEY_WEAKNESS =
   + 'Builder Bar still pins that key (better than no check) and binds the port to 127.0.0.1 only; '
   + 'the linux-test profile uses a host key made for this install instead.';
 
-/** Kernel parameter carrying this boot's marker; the readiness command reads it back. */
-export const BOOT_MARKER_PARAM = 'builder_bar.boot_marker';
+export const DARWIN_BUILDER_READINESS_COMMAND = `${BOOT_MARKER_FROM_CMDLINE} && nix-store --version`;
 
-export const DARWIN_BUILDER_READINESS_COMMAND =
-  `sed -n 's/.*${BOOT_MARKER_PARAM.replace('.', '\\.')}=\\([^ ]*\\).*/\\1/p' /proc/cmdline && nix-store --version`;
+/** The guest user nixpkgs' builder lets in (`/var/keys/builder_ed25519.pub`). */
+export const DARWIN_BUILDER_USER = 'builder';
+
+/**
+ * nixpkgs runs the Apple Silicon builder on `virt,gic-version=2` (lib/qemu-common.nix): a GICv2
+ * routes interrupts to at most 8 CPUs, and QEMU exits at start with more.
+ */
+export const GICV2_MAX_CPUS = 8;
 
 /** The Mac's architecture decides the emulator and the machine. */
 export type MacArch = 'arm64' | 'x64';
 
-export interface DarwinLinuxBuilderOptions {
-  arch?: MacArch;
-  /** The nixpkgs flake the builder comes from. */
-  nixpkgs?: string;
-  /**
-   * The `nix` of the Nix Builder Bar uses (the nixBinDir setting, then the environment and Nix's
-   * profile directories: NixLocator); without it, `nix` on PATH. An app started from Finder has
-   * no Nix on its PATH, so the core always passes it.
-   */
-  nixProgram?: () => Promise<string>;
+/** CPUs the builder really gets, and why when that is fewer than the setting asks. */
+export function builderCpus(arch: MacArch, cpus: number): { cpus: number; capped: string | null } {
+  if (arch === 'arm64' && cpus > GICV2_MAX_CPUS) {
+    return {
+      cpus: GICV2_MAX_CPUS,
+      capped: `The builder runs with ${GICV2_MAX_CPUS} CPUs, not ${cpus}: nixpkgs' Apple Silicon builder uses QEMU's virt machine with a GICv2 interrupt controller, which serves at most ${GICV2_MAX_CPUS}.`,
+    };
+  }
+  return { cpus, capped: null };
 }
 
-/** Files and dirs the VM shares with the guest, all in the VM dir. */
-export function sharedDirs(vmDir: string): { keys: string; xchg: string; certs: string } {
-  return { keys: path.join(vmDir, 'keys'), xchg: path.join(vmDir, 'xchg'), certs: path.join(vmDir, 'certs') };
-}
-
-function virtfs(dir: string, tag: string, readOnly: boolean): string[] {
-  return ['-virtfs', `local,path=${qemuOptionValue(dir)},security_model=none,mount_tag=${tag}${readOnly ? ',readonly=on' : ''}`];
-}
-
-function requirePiece(prepared: PreparedGuest, key: string): string {
-  const value = prepared.extra[key];
-  if (!value) throw new Error(`darwin-linux-builder needs the prepared ${key}`);
-  return value;
-}
-
-/** Marker values go on the kernel command line: keep them to characters that cannot split it. */
-function checkMarker(marker: string): string {
-  if (!/^[A-Za-z0-9_-]{8,128}$/.test(marker)) throw new Error('The boot marker must be 8-128 letters, digits, - or _');
-  return marker;
-}
-
-export function darwinLinuxBuilderLaunchPlan(input: LaunchInput, arch: MacArch = 'arm64'): LaunchPlan {
-  checkResources(input.cpus, input.memoryMiB);
-  const { kernel, initrd } = input.prepared;
-  if (!kernel || !initrd) throw new Error('darwin-linux-builder needs a prepared kernel and initrd');
-  const storeImage = requirePiece(input.prepared, 'storeImage');
-  const kernelParams = requirePiece(input.prepared, 'kernelParams');
-  const shares = sharedDirs(input.files.vmDir);
-  const machine = arch === 'arm64' ? `virt,gic-version=2,accel=${input.accelerator}` : `q35,accel=${input.accelerator}`;
-  const args = [
-    '-name', DARWIN_BUILDER_VM_NAME,
-    '-machine', machine,
-    '-cpu', cpuModel(input.accelerator),
-    '-smp', String(input.cpus),
-    '-m', String(input.memoryMiB),
-    '-kernel', kernel,
-    '-initrd', initrd,
-    '-append', `${kernelParams} panic=-1 ${BOOT_MARKER_PARAM}=${checkMarker(input.bootMarker)}`,
-    ...headlessArgs(),
-    '-device', 'virtio-rng-pci',
-    ...userNetworkArgs(input.hostPort, 'virtio-net-pci'),
-    // The root disk (ext4 "nixos"; the overlay's writable half lives here, so builds persist).
-    '-drive', `file=${qemuOptionValue(input.files.diskImage)},if=none,id=root,format=qcow2,cache=writeback,werror=report`,
-    '-device', 'virtio-blk-pci,drive=root,serial=root,bootindex=1',
-    // The store image (erofs "nix-store"), the overlay's read-only half.
-    '-drive', `file=${qemuOptionValue(storeImage)},if=none,id=nix-store,format=raw,read-only=on`,
-    '-device', 'virtio-blk-pci,drive=nix-store,bootindex=2',
-    ...virtfs(shares.keys, 'keys', true),
-    ...virtfs(shares.xchg, 'xchg', false),
-    ...virtfs(shares.xchg, 'shared', false),
-    ...virtfs(shares.certs, 'certs', true),
-    ...qmpArgs(input.files),
-    ...serialConsoleArgs(input.files),
-    ...pidFileArgs(input.files),
-  ];
-  return { command: input.qemuBinary, args, env: {}, cwd: input.files.vmDir };
-}
-
-/** CA bundles a Mac with Nix usually has; the first that exists is shared with the guest. */
+/** CA bundles a Mac with Nix usually has; upstream's script copies $NIX_SSL_CERT_FILE into the guest. */
 const CA_BUNDLE_CANDIDATES = [
   process.env.NIX_SSL_CERT_FILE,
   '/etc/ssl/certs/ca-certificates.crt',
@@ -135,13 +79,16 @@ async function firstExisting(candidates: Array<string | undefined>): Promise<str
   return null;
 }
 
-/** The root disk as the VM module makes it: an ext4 filesystem labelled nixos, as qcow2. */
+/**
+ * The root disk as the VM module makes it (an ext4 filesystem labelled nixos, as qcow2), made
+ * here rather than by the script so its size is the setting's, not the image's.
+ */
 export async function createRootDisk(diskImage: string, diskGiB: number, mkfsExt4: string, qemuImg: string): Promise<void> {
   const raw = path.join(path.dirname(diskImage), `.${path.basename(diskImage)}.raw`);
   const temp = path.join(path.dirname(diskImage), `.${path.basename(diskImage)}.creating`);
   try {
     await execa(qemuImg, ['create', '-q', '-f', 'raw', raw, `${diskGiB}G`]);
-    await execa(mkfsExt4, ['-q', '-L', 'nixos', raw]);
+    await execa(mkfsExt4, ['-q', '-F', '-L', 'nixos', raw]);
     await execa(qemuImg, ['convert', '-f', 'raw', '-O', 'qcow2', raw, temp]);
     await fs.chmod(temp, 0o600);
     await fs.rename(temp, diskImage);
@@ -151,58 +98,112 @@ export async function createRootDisk(diskImage: string, diskGiB: number, mkfsExt
   }
 }
 
-export function createDarwinLinuxBuilderProfile(options: DarwinLinuxBuilderOptions = {}): BuilderProfile {
+export interface DarwinNixPrograms {
+  nixBuild: string;
+  nixStore: string;
+}
+
+export interface DarwinLinuxBuilderOptions {
+  arch?: MacArch;
+  /** The settings' nixpkgs pin, read at each start. */
+  pin: () => NixpkgsPin;
+  /**
+   * The Nix Builder Bar uses (the nixBinDir setting, then the environment and Nix's profile
+   * directories): an app started from Finder has no Nix on its PATH, so the core always passes it.
+   */
+  nixPrograms: () => Promise<DarwinNixPrograms>;
+  /** Tests only: run the Mac launch on another OS (the q35 variant under TCG on Linux). */
+  platform?: NodeJS.Platform;
+  archiveUrl?: ArchiveUrl;
+  nixResourcesDir?: string;
+  storeView?: StoreView;
+  nixEnv?: Record<string, string>;
+}
+
+function requirePiece(prepared: PreparedGuest, key: string): string {
+  const value = prepared.extra[key];
+  if (!value) throw new Error(`darwin-linux-builder needs the prepared ${key}`);
+  return value;
+}
+
+export function darwinLinuxBuilderLaunchPlan(input: LaunchInput, arch: MacArch = 'arm64'): LaunchPlan {
+  const { cpus } = builderCpus(arch, input.cpus);
+  const env = runScriptEnv({
+    accelerator: input.accelerator,
+    cpus,
+    memoryMiB: input.memoryMiB,
+    hostPort: input.hostPort,
+    vmDir: input.files.vmDir,
+    diskImage: input.files.diskImage,
+    keysDir: requirePiece(input.prepared, 'keys'),
+    bootMarker: input.bootMarker,
+    withHostKey: false,
+  });
+  const caBundle = input.prepared.extra.caBundle;
+  return {
+    command: requirePiece(input.prepared, 'runScript'),
+    args: [],
+    env: { ...env, ...(caBundle ? { NIX_SSL_CERT_FILE: caBundle } : {}) },
+    cwd: input.files.vmDir,
+  };
+}
+
+export function createDarwinLinuxBuilderProfile(options: DarwinLinuxBuilderOptions): BuilderProfile {
   const arch: MacArch = options.arch ?? (process.arch === 'x64' ? 'x64' : 'arm64');
+  const platform = options.platform ?? process.platform;
+  const qemuBinaryName = arch === 'arm64' ? 'qemu-system-aarch64' : 'qemu-system-x86_64';
   return {
     name: 'darwin-linux-builder',
-    qemuBinaryName: arch === 'arm64' ? 'qemu-system-aarch64' : 'qemu-system-x86_64',
+    qemuBinaryName,
     acceleratorCandidates: ['hvf'],
-    sshUser: 'builder',
+    sshUser: DARWIN_BUILDER_USER,
     readinessCommand: DARWIN_BUILDER_READINESS_COMMAND,
     hostKeyPolicy: { kind: 'fixed', publicKey: DARWIN_BUILDER_HOST_KEY, weakness: DARWIN_BUILDER_HOST_KEY_WEAKNESS },
 
     async prepare(input: PrepareInput): Promise<PreparedGuest> {
-      if (process.platform !== 'darwin') {
+      if (platform !== 'darwin') {
         throw new BuilderBarError('not-supported', 'The darwin-linux-builder profile runs on macOS only.',
           'Use the linux-test profile on this machine.');
       }
-      const nix = options.nixProgram ? await options.nixProgram() : await requireTool(NIX);
+      const nix = await options.nixPrograms();
       const qemuImg = await requireTool(QEMU_IMG);
-      input.report('Fetching nixpkgs\' darwin.linux-builder with Nix (the first time takes a while)…');
-      const built = await execa(nix, nixBuildPiecesArgs(options.nixpkgs ?? DEFAULT_NIXPKGS_FLAKE), {
-        reject: false, ...(input.signal ? { cancelSignal: input.signal } : {}),
-      });
-      if (built.exitCode !== 0) {
-        const last = built.stderr.trim().split('\n').pop() ?? '';
-        throw new BuilderBarError('vm-failed', `Nix could not build darwin.linux-builder: ${last}`,
-          'Check that Nix works (`nix --version`) and that this Mac can reach its substituters; the app log has Nix\'s output.');
-      }
-      const pieces = built.stdout.trim().split('\n').pop() ?? '';
-      const kernelParams = (await fs.readFile(path.join(pieces, 'kernel-params'), 'utf8')).trim();
-
       await ensurePrivateDir(input.files.vmDir);
-      const shares = sharedDirs(input.files.vmDir);
-      await ensurePrivateDir(shares.keys);
-      await ensurePrivateDir(shares.xchg);
-      await ensurePrivateDir(shares.certs);
-      // The guest's sshd reads /var/keys/%u_ed25519.pub: the client key, for user builder.
-      await writeFileAtomic(path.join(shares.keys, 'builder_ed25519.pub'), `${input.keys.clientPublicKey.trim()}\n`, { mode: 0o644 });
-      const caBundle = await firstExisting(CA_BUNDLE_CANDIDATES);
-      if (caBundle) await writeFileAtomic(path.join(shares.certs, 'ca-certificates.crt'), await fs.readFile(caBundle), { mode: 0o644 });
-
+      const image = await ensureBuilderImage({
+        vmDir: input.files.vmDir,
+        pin: options.pin(),
+        nixBuild: nix.nixBuild,
+        report: input.report,
+        ...(options.archiveUrl ? { archiveUrl: options.archiveUrl } : {}),
+        ...(options.nixResourcesDir ? { nixResourcesDir: options.nixResourcesDir } : {}),
+        ...(options.storeView ? { storeView: options.storeView } : {}),
+        ...(options.nixEnv ? { env: options.nixEnv } : {}),
+        ...(input.signal ? { signal: input.signal } : {}),
+      });
+      const keys = await addKeysShare({
+        vmDir: input.files.vmDir,
+        nixStore: nix.nixStore,
+        user: DARWIN_BUILDER_USER,
+        clientPublicKey: input.keys.clientPublicKey,
+        ...(options.nixEnv ? { env: options.nixEnv } : {}),
+        ...(input.signal ? { signal: input.signal } : {}),
+      });
       if ((await readDiskVirtualSize(input.files.diskImage, qemuImg)) === null) {
-        await createRootDisk(input.files.diskImage, input.diskGiB, path.join(pieces, 'mkfs.ext4'), qemuImg);
+        const view = options.storeView ?? ((p: string) => p);
+        await createRootDisk(input.files.diskImage, input.diskGiB, view(image.mkfsExt4), qemuImg);
         input.report(`Created the builder's ${input.diskGiB} GiB disk.`);
       }
       const disk = await ensureDiskImage({ diskImage: input.files.diskImage, diskGiB: input.diskGiB, qemuImg });
       if (!disk.sizeMatches) input.report(diskSizeMismatchMessage(disk));
+      const caBundle = await firstExisting(CA_BUNDLE_CANDIDATES);
       return {
-        kernel: path.join(pieces, 'kernel'),
-        initrd: path.join(pieces, 'initrd'),
+        kernel: null,
+        initrd: null,
         extra: {
-          pieces,
-          storeImage: path.join(pieces, 'store.img'),
-          kernelParams,
+          image: image.storePath,
+          runScript: image.runScript,
+          qemuBinary: path.join(image.qemuBinDir, qemuBinaryName),
+          keys,
+          ...(caBundle ? { caBundle } : {}),
           diskVirtualSizeBytes: String(disk.virtualSizeBytes),
           diskSizeMatches: String(disk.virtualSizeBytes === input.diskGiB * GIB),
         },
@@ -212,5 +213,3 @@ export function createDarwinLinuxBuilderProfile(options: DarwinLinuxBuilderOptio
     launchPlan: (input) => darwinLinuxBuilderLaunchPlan(input, arch),
   };
 }
-
-export const darwinLinuxBuilderProfile: BuilderProfile = createDarwinLinuxBuilderProfile();

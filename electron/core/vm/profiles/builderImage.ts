@@ -1,0 +1,182 @@
+/**
+ * The Mac builder's image: resources/nix/linux-builder.nix realised for one nixpkgs pin, kept
+ * alive by a GC root in the state dir (`vm/builder-image`, made by `nix-build -o`) and described
+ * by a record (`vm/builder-image.json`: pin and store path). A start whose pin matches the record
+ * and whose store path is still there uses it as is: no evaluation, no download. Only a pin that
+ * changed (the user's setting or "Update builder image") realises a new one, and before it does,
+ * Nix's dry run says what it will fetch and build.
+ */
+import { execa } from 'execa';
+import { existsSync, promises as fs } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { NixpkgsPinSchema, type NixpkgsPin } from '../../../ipc/contract.js';
+import { BuilderBarError } from '../../errors.js';
+import { writeFileAtomic } from '../../util/atomicWrite.js';
+
+export const BUILDER_IMAGE_ROOT = 'builder-image';
+const RECORD = 'builder-image.json';
+const EXPRESSION = 'linux-builder.nix';
+
+/** Where nixpkgs' source for a pin is fetched from (a local copy in tests). */
+export type ArchiveUrl = (rev: string) => string;
+export const githubArchiveUrl: ArchiveUrl = (rev) => `https://github.com/NixOS/nixpkgs/archive/${rev}.tar.gz`;
+
+export interface BuilderImage {
+  pin: NixpkgsPin;
+  /** The realised store path (what the GC root points at). */
+  storePath: string;
+  /** nixpkgs' `run-<name>-vm` for this builder. */
+  runScript: string;
+  /** The bin dir of the QEMU that script runs. */
+  qemuBinDir: string;
+  mkfsExt4: string;
+  /** True when this call realised it. */
+  realised: boolean;
+}
+
+const RecordSchema = z.object({ pin: NixpkgsPinSchema, storePath: z.string().startsWith('/') });
+
+/** resources/nix, found by walking up from this module (sources and out/ alike). */
+export function defaultNixResourcesDir(from: string = path.dirname(fileURLToPath(import.meta.url))): string {
+  let dir = from;
+  for (;;) {
+    const candidate = path.join(dir, 'resources', 'nix');
+    if (existsSync(path.join(candidate, EXPRESSION))) return candidate;
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new BuilderBarError('internal', `Cannot find resources/nix/${EXPRESSION} above ${from}.`);
+    dir = parent;
+  }
+}
+
+/** nix-build's arguments: values go through --argstr (never spliced into Nix code). */
+export function builderImageArgs(input: { expressionFile: string; pin: NixpkgsPin; archiveUrl: ArchiveUrl; outLink: string | null; dryRun?: boolean }): string[] {
+  const pin = NixpkgsPinSchema.parse(input.pin);
+  return [
+    input.expressionFile,
+    '--argstr', 'url', input.archiveUrl(pin.rev),
+    '--argstr', 'narHash', pin.narHash,
+    ...(input.outLink === null ? ['--no-out-link'] : ['--out-link', input.outLink]),
+    ...(input.dryRun ? ['--dry-run'] : []),
+  ];
+}
+
+/** The sentences of Nix's dry run that say what a realisation costs ("these 12 paths will be fetched (…)"). */
+export function describeDryRun(stderr: string): string {
+  const lines = stderr.split('\n').map((line) => line.trim());
+  const summary = lines.filter((line) => /^(these|this) .* (will be|would be) (fetched|built)/.test(line)).map((line) => line.replace(/:$/, ''));
+  return summary.length > 0 ? summary.join('; ') : 'nothing to fetch or build';
+}
+
+/** Nix's own error sentence: its last `error:` line (newer Nix prints code excerpts after it). */
+function nixErrorLine(text: string): string {
+  const lines = text.split('\n').map((line) => line.trim()).filter((line) => line !== '');
+  return [...lines].reverse().find((line) => line.startsWith('error:')) ?? lines.pop() ?? 'no output';
+}
+
+export function realiseFailure(pin: NixpkgsPin, stderr: string): BuilderBarError {
+  const last = nixErrorLine(stderr);
+  if (/hash mismatch|NAR hash mismatch|got:\s+sha256/i.test(stderr)) {
+    return new BuilderBarError('vm-failed', `nixpkgs ${pin.rev} does not have the narHash in settings (${pin.narHash}): ${last}`,
+      'Correct the builder\'s nixpkgs pin in Settings (copy rev and narHash from a flake.lock), or use "Update builder image".');
+  }
+  if (/unable to download|Could not resolve host|Couldn't resolve|Failed to connect|timed out|HTTP error/i.test(stderr)) {
+    return new BuilderBarError('vm-failed', `Nix could not download what the builder image needs (nixpkgs ${pin.rev.slice(0, 12)} and the builder's closure): ${last}`,
+      'The first start of a pin needs the internet: nixpkgs\' source (about 45 MiB) and the builder from cache.nixos.org (about 1 GiB). Connect and start again; later starts need nothing.');
+  }
+  return new BuilderBarError('vm-failed', `Nix could not build the builder image from nixpkgs ${pin.rev.slice(0, 12)}: ${last}`,
+    'The app log has Nix\'s output. Check that Nix works (`nix-build --version`) and that this Mac reaches its substituters.');
+}
+
+async function readRecord(vmDir: string): Promise<z.infer<typeof RecordSchema> | null> {
+  const text = await fs.readFile(path.join(vmDir, RECORD), 'utf8').catch(() => null);
+  if (text === null) return null;
+  try {
+    const parsed = RecordSchema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
+function samePin(a: NixpkgsPin, b: NixpkgsPin): boolean {
+  return a.rev === b.rev && a.narHash === b.narHash;
+}
+
+/** Where this process sees a store path (the identity, but for a test's Nix living in a root of its own). */
+export type StoreView = (storePath: string) => string;
+
+async function imageAt(storePath: string, pin: NixpkgsPin, realised: boolean, view: StoreView): Promise<BuilderImage | null> {
+  const image: BuilderImage = {
+    pin,
+    storePath,
+    runScript: path.join(storePath, 'run-vm'),
+    qemuBinDir: path.join(storePath, 'qemu-bin'),
+    mkfsExt4: path.join(storePath, 'mkfs.ext4'),
+    realised,
+  };
+  try {
+    // lstat: the link is what the image holds (a test's Nix in a root of its own has its store elsewhere).
+    await fs.lstat(view(image.runScript));
+    return image;
+  } catch {
+    return null;
+  }
+}
+
+export interface EnsureBuilderImageInput {
+  /** The VM dir (`<state>/vm`): the GC root and the record live there. */
+  vmDir: string;
+  pin: NixpkgsPin;
+  nixBuild: string;
+  archiveUrl?: ArchiveUrl;
+  nixResourcesDir?: string;
+  report: (message: string) => void;
+  signal?: AbortSignal;
+  storeView?: StoreView;
+  /** Extra environment for nix-build (a test's NIX_CONF_DIR). */
+  env?: Record<string, string>;
+}
+
+/** The image for the pin without touching Nix, or null when it has to be realised. */
+export async function existingBuilderImage(vmDir: string, pin: NixpkgsPin, view: StoreView = (p) => p): Promise<BuilderImage | null> {
+  const record = await readRecord(vmDir);
+  if (!record || !samePin(record.pin, pin)) return null;
+  // The GC root must still point at it: a root removed by hand means the path may be collected.
+  const rooted = await fs.readlink(path.join(vmDir, BUILDER_IMAGE_ROOT)).catch(() => null);
+  if (rooted !== record.storePath) return null;
+  return imageAt(record.storePath, pin, false, view);
+}
+
+export async function ensureBuilderImage(input: EnsureBuilderImageInput): Promise<BuilderImage> {
+  const view = input.storeView ?? ((p: string) => p);
+  const existing = await existingBuilderImage(input.vmDir, input.pin, view);
+  if (existing) return existing;
+
+  const expressionFile = path.join(input.nixResourcesDir ?? defaultNixResourcesDir(), EXPRESSION);
+  const archiveUrl = input.archiveUrl ?? githubArchiveUrl;
+  const run = (outLink: string | null, dryRun: boolean) =>
+    execa(input.nixBuild, builderImageArgs({ expressionFile, pin: input.pin, archiveUrl, outLink, dryRun }), {
+      reject: false, cwd: input.vmDir, ...(input.env ? { env: input.env } : {}), ...(input.signal ? { cancelSignal: input.signal } : {}),
+    });
+
+  input.report(`Looking up what the builder image of nixpkgs ${input.pin.rev.slice(0, 12)} needs…`);
+  const dry = await run(null, true);
+  if (dry.isCanceled) throw new BuilderBarError('vm-failed', 'Realising the builder image was cancelled.');
+  if (dry.exitCode !== 0) throw realiseFailure(input.pin, dry.stderr);
+  input.report(`Realising the builder image of nixpkgs ${input.pin.rev.slice(0, 12)}: ${describeDryRun(dry.stderr)}.`);
+
+  // nix-build replaces the out-link (and registers it as an indirect GC root) only once the new
+  // image is complete, so the old image stays rooted and usable until then.
+  const root = path.join(input.vmDir, BUILDER_IMAGE_ROOT);
+  const built = await run(root, false);
+  if (built.isCanceled) throw new BuilderBarError('vm-failed', 'Realising the builder image was cancelled.');
+  if (built.exitCode !== 0) throw realiseFailure(input.pin, built.stderr);
+  // The out-link points straight at the store path.
+  const storePath = await fs.readlink(root);
+  const image = await imageAt(storePath, input.pin, true, view);
+  if (!image) throw new BuilderBarError('vm-failed', `The builder image ${storePath} has no run-vm script.`, 'The app log has Nix\'s output.');
+  await writeFileAtomic(path.join(input.vmDir, RECORD), `${JSON.stringify({ pin: input.pin, storePath }, null, 2)}\n`, { mode: 0o600 });
+  return image;
+}

@@ -1,0 +1,68 @@
+/**
+ * A stand-in for a nixpkgs source tarball, for tests on a machine without the internet: it has
+ * exactly the interface resources/nix/linux-builder.nix uses (`darwin.linux-builder.override`
+ * with `modules`, its `nixosConfig`, `runCommand`, `e2fsprogs`), built from /bin/sh derivations,
+ * and records what it was given so tests can check it: the modules' `forwardPorts` (in
+ * `<vm>/forward-ports.json`). Its run-vm is a script the test chooses (the linux-test guest's,
+ * for the Mac launch under TCG), and its QEMU the host's.
+ */
+import { execa } from 'execa';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { NixpkgsPin } from '../../../../ipc/contract.js';
+
+export interface FakeNixpkgs {
+  /** file:// URL of the tarball, for any rev (the archive URL function ignores the rev). */
+  archiveUrl: (rev: string) => string;
+  pin: NixpkgsPin;
+}
+
+/** A path spliced inside a Nix string and a shell word: nothing that either would read. */
+function plainPath(text: string): string {
+  if (!/^\/[A-Za-z0-9._/-]+$/.test(text)) throw new Error(`not a plain path: ${text}`);
+  return text;
+}
+
+function defaultNix(runScript: string, qemuBinDir: string, mkfsExt4: string): string {
+  return `{ ... }:
+let
+  sh = name: script: derivation { inherit name; system = builtins.currentSystem; builder = "/bin/sh"; args = [ "-c" script ]; PATH = "/usr/bin:/bin"; };
+  lib = { mkForce = content: { _type = "override"; priority = 50; inherit content; }; };
+  qemu = sh "qemu" "mkdir -p $out; ln -s ${plainPath(qemuBinDir)} $out/bin";
+  linuxBuilder = modules:
+    let
+      applied = map (m: if builtins.isFunction m then m { inherit lib; config = { }; pkgs = { }; } else m) modules;
+      forwardPorts = builtins.toJSON (map (m: m.virtualisation.forwardPorts or null) applied);
+      vm = sh "nixos-vm" "mkdir -p $out/bin; echo '\${forwardPorts}' > $out/forward-ports.json; ln -s ${plainPath(runScript)} $out/bin/run-builder-vm";
+    in {
+      nixosConfig = {
+        system.build.vm = vm;
+        system.name = "builder";
+        virtualisation.qemu.package = qemu;
+        nixpkgs.hostPlatform.system = "x86_64-linux";
+      };
+      override = f: linuxBuilder (f { inherit modules; }).modules;
+    };
+in {
+  darwin.linux-builder = linuxBuilder [ ];
+  e2fsprogs = sh "e2fsprogs" "mkdir -p $out/bin; ln -s ${plainPath(mkfsExt4)} $out/bin/mkfs.ext4";
+  runCommand = name: env: script: derivation (env // { inherit name; system = builtins.currentSystem; builder = "/bin/sh"; args = [ "-c" script ]; PATH = "/usr/bin:/bin"; });
+}
+`;
+}
+
+/** The SRI form of `nix-hash --type sha256` (the narHash a flake.lock records). */
+async function narHashOf(dir: string, nixBinDir: string): Promise<string> {
+  const { stdout } = await execa(path.join(nixBinDir, 'nix-hash'), ['--type', 'sha256', dir]);
+  return `sha256-${Buffer.from(stdout.trim(), 'hex').toString('base64')}`;
+}
+
+export async function makeFakeNixpkgs(input: { dir: string; nixBinDir: string; runScript: string; qemuBinDir: string; mkfsExt4?: string }): Promise<FakeNixpkgs> {
+  const tree = path.join(input.dir, 'nixpkgs-fake');
+  await fs.mkdir(tree, { recursive: true });
+  await fs.writeFile(path.join(tree, 'default.nix'), defaultNix(input.runScript, input.qemuBinDir, input.mkfsExt4 ?? '/sbin/mkfs.ext4'));
+  const tarball = path.join(input.dir, 'nixpkgs-fake.tar.gz');
+  await execa('tar', ['-C', input.dir, '-czf', tarball, 'nixpkgs-fake']);
+  const narHash = await narHashOf(tree, input.nixBinDir);
+  return { archiveUrl: () => `file://${tarball}`, pin: { rev: 'f'.repeat(40), narHash } };
+}
