@@ -25,6 +25,7 @@ import { hostLimits, type HostLimits } from './settings/validateSettings.js';
 import { ensurePrivateDir } from './util/atomicWrite.js';
 import { appVersion } from './appVersion.js';
 import { createSupervisor, type SupervisorPort } from './supervisorWiring.js';
+import { builderImageHandlers } from './vm/builderImageHandlers.js';
 import { settingsEffects } from './settings/settingsEffects.js';
 import { RemoteBuilders } from './builders/remoteBuilders.js';
 import { BuildService } from './builds/buildService.js';
@@ -211,6 +212,9 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
     'baselines.updateRepo': async (input) => baselines.updateRepo(input.id, input.patch),
     'baselines.prebuild': async (input) => baselines.prebuild(input.repoId, input.branch),
     ...nixHandlers({ paths, platform, logs, builder: supervisor, nix }),
+    ...builderImageHandlers({
+      vmDir: paths.vmDir, nix, logs, settings: () => settingsStore.get(), saveSettings: (patch) => settingsStore.update(patch),
+    }),
     'diagnostics.create': async (input) => {
       const result = await createDiagnostics(
         {

@@ -244,6 +244,24 @@ export const NixpkgsPinSchema = z
   .strict();
 export type NixpkgsPin = z.infer<typeof NixpkgsPinSchema>;
 
+/** A nixpkgs branch as git allows it, and never one that reads as an option. */
+export const NixpkgsBranchSchema = z
+  .string()
+  .min(1)
+  .max(100)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._/-]*$/, 'a nixpkgs branch such as nixpkgs-unstable or nixos-25.05');
+
+/** What "Update builder image" would do, before it fetches anything of the builder. */
+export const BuilderImagePlanSchema = z.object({
+  branch: z.string(),
+  current: NixpkgsPinSchema,
+  next: NixpkgsPinSchema,
+  upToDate: z.boolean(),
+  /** What Nix says realising `next` fetches and builds. */
+  cost: z.string(),
+});
+export type BuilderImagePlan = z.infer<typeof BuilderImagePlanSchema>;
+
 export const SettingsSchema = z.object({
   version: z.literal(SETTINGS_VERSION),
   profile: ProfileNameSchema,
@@ -625,6 +643,13 @@ export const requests = {
     output: StatusSchema,
   },
   'vm.restart': { input: Empty, output: StatusSchema },
+  /** Where a nixpkgs branch is now and what moving the Mac builder's image there would fetch. */
+  'builderImage.plan': { input: z.object({ branch: NixpkgsBranchSchema.optional() }).strict(), output: BuilderImagePlanSchema },
+  /** Realises the image of the planned pin, then saves the pin; the builder uses it from its next start. */
+  'builderImage.update': {
+    input: z.object({ pin: NixpkgsPinSchema }).strict(),
+    output: z.object({ pin: NixpkgsPinSchema, storePath: z.string(), realised: z.boolean() }),
+  },
   'logs.tail': {
     input: z
       .object({

@@ -23,6 +23,7 @@ export const requestNames = Object.keys(requests) as RequestName[];
 /** Never run for real by the fuzz: only input the contract refuses is generated for these. */
 export const heavyRequests: ReadonlySet<RequestName> = new Set<RequestName>([
   'vm.start', 'vm.restart', 'builds.start', 'nix.apply', 'nix.remove', 'nix.verify', 'logs.reveal', 'diagnostics.create', 'baselines.prebuild',
+  'builderImage.plan', 'builderImage.update',
 ]);
 
 export interface FuzzPlaces {
@@ -91,6 +92,10 @@ function template(name: RequestName, places: FuzzPlaces, random: Random): unknow
       return { id: 'no-repo', patch: { intervalSeconds: 3600 } };
     case 'baselines.prebuild':
       return { repoId: 'no-repo', branch: 'main' };
+    case 'builderImage.plan':
+      return { branch: 'nixpkgs-unstable' };
+    case 'builderImage.update':
+      return { pin: { rev: 'a'.repeat(40), narHash: `sha256-${'A'.repeat(43)}=` } };
     default:
       return {};
   }

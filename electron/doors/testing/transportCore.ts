@@ -44,6 +44,12 @@ export function transportCore(stateDir: string, overrides: (emit: (event: CoreEv
     'vm.start': () => ({ ...stoppedStatus, state: 'starting', detail: 'booting' }),
     'vm.stop': () => stoppedStatus,
     'vm.restart': () => ({ ...stoppedStatus, state: 'starting', detail: 'booting' }),
+    'builderImage.plan': () => {
+      throw new Error('transportCore has no builder image');
+    },
+    'builderImage.update': () => {
+      throw new Error('transportCore has no builder image');
+    },
     'logs.tail': () => ({ lines: [] }),
     'logs.files': () => ({ logDir: path.join(stateDir, 'logs'), files: [] }),
     'logs.reveal': (input) => ({ path: path.join(stateDir, 'logs', `${input.source}.log`) }),

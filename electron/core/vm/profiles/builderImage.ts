@@ -125,18 +125,9 @@ async function imageAt(storePath: string, pin: NixpkgsPin, realised: boolean, vi
   }
 }
 
-export interface EnsureBuilderImageInput {
-  /** The VM dir (`<state>/vm`): the GC root and the record live there. */
-  vmDir: string;
-  pin: NixpkgsPin;
-  nixBuild: string;
-  archiveUrl?: ArchiveUrl;
-  nixResourcesDir?: string;
+export interface EnsureBuilderImageInput extends NixBuildInput {
   report: (message: string) => void;
-  signal?: AbortSignal;
   storeView?: StoreView;
-  /** Extra environment for nix-build (a test's NIX_CONF_DIR). */
-  env?: Record<string, string>;
 }
 
 /** The image for the pin without touching Nix, or null when it has to be realised. */
@@ -149,28 +140,45 @@ export async function existingBuilderImage(vmDir: string, pin: NixpkgsPin, view:
   return imageAt(record.storePath, pin, false, view);
 }
 
+interface NixBuildInput {
+  /** The VM dir (`<state>/vm`): the GC root and the record live there. */
+  vmDir: string;
+  pin: NixpkgsPin;
+  nixBuild: string;
+  archiveUrl?: ArchiveUrl;
+  nixResourcesDir?: string;
+  /** Extra environment for nix-build (a test's NIX_CONF_DIR). */
+  env?: Record<string, string>;
+  signal?: AbortSignal;
+}
+
+function runNixBuild(input: NixBuildInput, outLink: string | null, dryRun: boolean) {
+  const expressionFile = path.join(input.nixResourcesDir ?? defaultNixResourcesDir(), EXPRESSION);
+  return execa(input.nixBuild, builderImageArgs({ expressionFile, pin: input.pin, archiveUrl: input.archiveUrl ?? githubArchiveUrl, outLink, dryRun }), {
+    reject: false, cwd: input.vmDir, ...(input.env ? { env: input.env } : {}), ...(input.signal ? { cancelSignal: input.signal } : {}),
+  });
+}
+
+/** What realising the pin would fetch and build, in Nix's words; fetches nothing but nixpkgs' source. */
+export async function builderImageDryRun(input: NixBuildInput): Promise<string> {
+  const dry = await runNixBuild(input, null, true);
+  if (dry.isCanceled) throw new BuilderBarError('vm-failed', 'Realising the builder image was cancelled.');
+  if (dry.exitCode !== 0) throw realiseFailure(input.pin, dry.stderr);
+  return describeDryRun(dry.stderr);
+}
+
 export async function ensureBuilderImage(input: EnsureBuilderImageInput): Promise<BuilderImage> {
   const view = input.storeView ?? ((p: string) => p);
   const existing = await existingBuilderImage(input.vmDir, input.pin, view);
   if (existing) return existing;
 
-  const expressionFile = path.join(input.nixResourcesDir ?? defaultNixResourcesDir(), EXPRESSION);
-  const archiveUrl = input.archiveUrl ?? githubArchiveUrl;
-  const run = (outLink: string | null, dryRun: boolean) =>
-    execa(input.nixBuild, builderImageArgs({ expressionFile, pin: input.pin, archiveUrl, outLink, dryRun }), {
-      reject: false, cwd: input.vmDir, ...(input.env ? { env: input.env } : {}), ...(input.signal ? { cancelSignal: input.signal } : {}),
-    });
-
   input.report(`Looking up what the builder image of nixpkgs ${input.pin.rev.slice(0, 12)} needs…`);
-  const dry = await run(null, true);
-  if (dry.isCanceled) throw new BuilderBarError('vm-failed', 'Realising the builder image was cancelled.');
-  if (dry.exitCode !== 0) throw realiseFailure(input.pin, dry.stderr);
-  input.report(`Realising the builder image of nixpkgs ${input.pin.rev.slice(0, 12)}: ${describeDryRun(dry.stderr)}.`);
+  input.report(`Realising the builder image of nixpkgs ${input.pin.rev.slice(0, 12)}: ${await builderImageDryRun(input)}.`);
 
   // nix-build replaces the out-link (and registers it as an indirect GC root) only once the new
   // image is complete, so the old image stays rooted and usable until then.
   const root = path.join(input.vmDir, BUILDER_IMAGE_ROOT);
-  const built = await run(root, false);
+  const built = await runNixBuild(input, root, false);
   if (built.isCanceled) throw new BuilderBarError('vm-failed', 'Realising the builder image was cancelled.');
   if (built.exitCode !== 0) throw realiseFailure(input.pin, built.stderr);
   // The out-link points straight at the store path.

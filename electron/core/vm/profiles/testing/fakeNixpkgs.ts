@@ -14,7 +14,12 @@ import type { NixpkgsPin } from '../../../../ipc/contract.js';
 export interface FakeNixpkgs {
   /** file:// URL of the tarball, for any rev (the archive URL function ignores the rev). */
   archiveUrl: (rev: string) => string;
+  /** The tarball's pin, with a made-up revision. */
   pin: NixpkgsPin;
+  /** The same tree as a git repository with one branch, `nixpkgs-unstable`, for branch look-ups. */
+  branchRef: (branch: string) => string;
+  /** Its commit: what a look-up of `nixpkgs-unstable` locks. */
+  gitRev: string;
 }
 
 /** A path spliced inside a Nix string and a shell word: nothing that either would read. */
@@ -61,8 +66,23 @@ export async function makeFakeNixpkgs(input: { dir: string; nixBinDir: string; r
   const tree = path.join(input.dir, 'nixpkgs-fake');
   await fs.mkdir(tree, { recursive: true });
   await fs.writeFile(path.join(tree, 'default.nix'), defaultNix(input.runScript, input.qemuBinDir, input.mkfsExt4 ?? '/sbin/mkfs.ext4'));
+  // nixpkgs is a flake too: `nix flake metadata` of a branch needs one.
+  await fs.writeFile(path.join(tree, 'flake.nix'), '{ outputs = { self }: { }; }\n');
   const tarball = path.join(input.dir, 'nixpkgs-fake.tar.gz');
   await execa('tar', ['-C', input.dir, '-czf', tarball, 'nixpkgs-fake']);
   const narHash = await narHashOf(tree, input.nixBinDir);
-  return { archiveUrl: () => `file://${tarball}`, pin: { rev: 'f'.repeat(40), narHash } };
+  const repo = path.join(input.dir, 'nixpkgs-git');
+  await fs.mkdir(repo, { recursive: true });
+  for (const file of ['default.nix', 'flake.nix']) await fs.copyFile(path.join(tree, file), path.join(repo, file));
+  const git = (args: string[]) => execa('git', ['-c', 'user.name=test', '-c', 'user.email=test@example.invalid', '-C', repo, ...args]);
+  await git(['init', '-q', '-b', 'nixpkgs-unstable']);
+  await git(['add', 'default.nix', 'flake.nix']);
+  await git(['commit', '-q', '-m', 'fake nixpkgs']);
+  const gitRev = (await git(['rev-parse', 'HEAD'])).stdout.trim();
+  return {
+    archiveUrl: () => `file://${tarball}`,
+    pin: { rev: 'f'.repeat(40), narHash },
+    branchRef: (branch) => `git+file://${repo}?ref=${branch}`,
+    gitRev,
+  };
 }
