@@ -20,6 +20,7 @@ import { ensurePrivateDir } from '../util/atomicWrite.js';
 import { inBackground } from '../util/inBackground.js';
 import { FileTailer } from './fileTailer.js';
 import { findOnPath } from './guest-image/hostTools.js';
+import { diskSizeGiB } from './diskImage.js';
 import { guestStatsCommand, parseGuestStats } from './guestStats.js';
 import { chooseHostPort } from './hostPort.js';
 import { ensureInstallKeys, type InstallKeys } from './keyStore.js';
@@ -360,17 +361,8 @@ export class BuilderSupervisor {
   }
 
   /** The existing disk's virtual size (qcow2 header), or null when there is none yet. */
-  async diskSizeGiB(): Promise<number | null> {
-    const handle = await fs.open(this.files.diskImage, 'r').catch(() => null);
-    if (!handle) return null;
-    try {
-      const header = Buffer.alloc(32);
-      await handle.read(header, 0, 32, 0);
-      const bytes = header.toString('latin1', 0, 4) === 'QFI\xfb' ? Number(header.readBigUInt64BE(24)) : (await handle.stat()).size;
-      return Math.round(bytes / 2 ** 30);
-    } finally {
-      await handle.close();
-    }
+  diskSizeGiB(): Promise<number | null> {
+    return diskSizeGiB(this.files.diskImage);
   }
 
   /** Resolves once no start, stop or check is in progress. */
