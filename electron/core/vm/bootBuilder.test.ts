@@ -5,32 +5,17 @@
 import { describe, expect, it } from 'vitest';
 import { BuilderBarError } from '../errors.js';
 import { findQemu } from './bootBuilder.js';
-import type { BuilderProfile } from './profile.js';
-
-function needing(qemuBinaryName: string): BuilderProfile {
-  return {
-    name: 'linux-test',
-    qemuBinaryName,
-    acceleratorCandidates: ['tcg'],
-    sshUser: 'builder',
-    readinessCommand: 'true',
-    hostKeyPolicy: { kind: 'per-install' },
-    prepare: () => Promise.reject(new Error('not used')),
-    launchPlan: () => {
-      throw new Error('not used');
-    },
-  };
-}
+import { inertProfile } from './testing/inertProfile.js';
 
 async function refusal(qemuBinaryName: string, platform: NodeJS.Platform): Promise<BuilderBarError> {
-  const error = await findQemu(needing(qemuBinaryName), platform).catch((caught: unknown) => caught);
+  const error = await findQemu(inertProfile({ qemuBinaryName }), platform).catch((caught: unknown) => caught);
   expect(error).toBeInstanceOf(BuilderBarError);
   return error as BuilderBarError;
 }
 
 describe('finding QEMU', () => {
   it("answers with the program's path when it is on PATH", async () => {
-    await expect(findQemu(needing('sh'), 'linux')).resolves.toMatch(/\/sh$/);
+    await expect(findQemu(inertProfile({ qemuBinaryName: 'sh' }), 'linux')).resolves.toMatch(/\/sh$/);
   });
 
   it('names the missing program and the package that brings it, for the host it runs on', async () => {

@@ -10,9 +10,10 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LogLevel, LogSource } from '../../ipc/contract.js';
 import { ensureInstallKeys } from './keyStore.js';
-import type { BuilderProfile, VmFiles } from './profile.js';
+import type { VmFiles } from './profile.js';
 import { isProcessAlive, signalProcess, spawnQemu } from './qemuProcess.js';
 import { CONSOLE_TAIL_LINES, RunningVm } from './runningVm.js';
+import { inertProfile } from './testing/inertProfile.js';
 import { vmFilesIn } from './vmFiles.js';
 
 interface Logged {
@@ -21,18 +22,7 @@ interface Logged {
   text: string;
 }
 
-const profile: BuilderProfile = {
-  name: 'linux-test',
-  qemuBinaryName: 'sh',
-  acceleratorCandidates: ['tcg'],
-  sshUser: 'builder',
-  readinessCommand: 'true',
-  hostKeyPolicy: { kind: 'per-install' },
-  prepare: () => Promise.reject(new Error('not used')),
-  launchPlan: () => {
-    throw new Error('not used');
-  },
-};
+const profile = inertProfile({ qemuBinaryName: 'sh' });
 
 let dir: string;
 let files: VmFiles;

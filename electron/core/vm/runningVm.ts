@@ -89,28 +89,19 @@ export class RunningVm {
       this.exitInfo = info;
       return info;
     });
-    this.tailers = [
+    // Each line goes to the log hub under its source and into the tail an error quotes.
+    const follow = (file: string, fromOffset: number, source: 'vm-console' | 'qemu', prefix: string): FileTailer =>
       new FileTailer({
-        file: init.files.consoleLog,
-        fromOffset: init.fromOffsets.console,
+        file,
+        fromOffset,
         onLines: (lines) => {
           for (const line of lines) {
-            this.logs.append('vm-console', 'info', line);
-            this.remember(line);
+            this.logs.append(source, source === 'qemu' ? 'warn' : 'info', line);
+            this.remember(`${prefix}${line}`);
           }
         },
-      }),
-      new FileTailer({
-        file: init.files.qemuLog,
-        fromOffset: init.fromOffsets.qemu,
-        onLines: (lines) => {
-          for (const line of lines) {
-            this.logs.append('qemu', 'warn', line);
-            this.remember(`${QEMU_PREFIX}${line}`);
-          }
-        },
-      }),
-    ];
+      });
+    this.tailers = [follow(init.files.consoleLog, init.fromOffsets.console, 'vm-console', ''), follow(init.files.qemuLog, init.fromOffsets.qemu, 'qemu', QEMU_PREFIX)];
     for (const tailer of this.tailers) tailer.start();
   }
 
