@@ -8,7 +8,6 @@ import type { LogSink } from './logs/logSink.js';
 import type { StatePaths } from './paths.js';
 import { chooseAccelerator } from './vm/accelerator.js';
 import { BuilderSupervisor } from './vm/builderSupervisor.js';
-import { findOnPath, installHint, QEMU_SYSTEM_AARCH64, QEMU_SYSTEM_X86_64 } from './vm/guest-image/hostTools.js';
 import type { BuilderProfile } from './vm/profile.js';
 import { environmentNix, type NixLocator } from './nix/nixInstallation.js';
 import { createDarwinLinuxBuilderProfile } from './vm/profiles/darwinLinuxBuilder.js';
@@ -60,14 +59,8 @@ export async function createSupervisor(input: SupervisorWiringInput): Promise<Su
     getSettings: input.getSettings,
     platform: input.platform,
     resolveProfile: resolve,
-    chooseAccelerator: async (profile) => {
-      const qemuBinary = await findOnPath(profile.qemuBinaryName);
-      if (!qemuBinary) {
-        const tool = profile.qemuBinaryName === QEMU_SYSTEM_AARCH64.name ? QEMU_SYSTEM_AARCH64 : QEMU_SYSTEM_X86_64;
-        throw new BuilderBarError('vm-failed', `${profile.qemuBinaryName} was not found on PATH.`, installHint(tool, input.platform));
-      }
-      return chooseAccelerator({ candidates: profile.acceleratorCandidates, qemuBinary });
-    },
+    // The supervisor finds the profile's QEMU (and says what to install when it is missing).
+    chooseAccelerator: (profile, qemuBinary) => chooseAccelerator({ candidates: profile.acceleratorCandidates, qemuBinary }),
   });
 }
 

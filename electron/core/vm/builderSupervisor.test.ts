@@ -14,7 +14,7 @@ import { BuilderBarError } from '../errors.js';
 import { statePaths, type StatePaths } from '../paths.js';
 import { defaultSettings } from '../settings/defaults.js';
 import { BuilderSupervisor } from './builderSupervisor.js';
-import type { BuilderProfile } from './profile.js';
+import { inertProfile as profile } from './testing/inertProfile.js';
 import { vmFilesIn, writeBootRecord } from './vmFiles.js';
 
 interface Logged {
@@ -28,23 +28,6 @@ let paths: StatePaths;
 let logged: Logged[];
 let settings: Settings;
 const servers: net.Server[] = [];
-
-/** A profile that must never get as far as preparing a guest in these tests. */
-function profile(overrides: Partial<BuilderProfile> = {}): BuilderProfile {
-  return {
-    name: 'linux-test',
-    qemuBinaryName: 'qemu-system-x86_64',
-    acceleratorCandidates: ['tcg'],
-    sshUser: 'builder',
-    readinessCommand: 'true',
-    hostKeyPolicy: { kind: 'per-install' },
-    prepare: () => Promise.reject(new Error('prepare must not be reached')),
-    launchPlan: () => {
-      throw new Error('launchPlan must not be reached');
-    },
-    ...overrides,
-  };
-}
 
 function supervisor(builderProfile = profile()): BuilderSupervisor {
   return new BuilderSupervisor({

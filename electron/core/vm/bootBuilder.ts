@@ -1,0 +1,179 @@
+/**
+ * Booting a builder: everything from "start" to a QEMU process running the guest. First the
+ * preflight, which refuses what no boot can fix (the profile, the keys, a port in use, no QEMU)
+ * before anything is launched, so a click gets its answer at once; then the accelerator, the
+ * profile's `prepare` (images, disk, keys), fresh runtime files and the spawn.
+ *
+ * It moves no state: it reports progress as status fields and hands the VM over the moment QEMU
+ * exists, so a stop that arrives during the last steps finds it and ends it. Readiness is the
+ * supervisor's next step, the same for a fresh boot and an adopted VM.
+ */
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import type { Accelerator, ProfileName, Settings, Status } from '../../ipc/contract.js';
+import { BuilderBarError } from '../errors.js';
+import type { LogSink } from '../logs/logSink.js';
+import type { StatePaths } from '../paths.js';
+import { ensurePrivateDir } from '../util/atomicWrite.js';
+import { findOnPath, installHint, QEMU_SYSTEM_AARCH64, QEMU_SYSTEM_X86_64 } from './guest-image/hostTools.js';
+import { chooseHostPort } from './hostPort.js';
+import { ensureInstallKeys } from './keyStore.js';
+import type { BuilderProfile, VmFiles } from './profile.js';
+import { spawnQemu } from './qemuProcess.js';
+import { RunningVm } from './runningVm.js';
+import { removeRuntimeFiles, writeBootRecord, type BootRecord } from './vmFiles.js';
+
+/** What every boot of one supervisor shares. */
+export interface BootHost {
+  paths: StatePaths;
+  files: VmFiles;
+  platform: NodeJS.Platform;
+  now: () => number;
+  logs: LogSink;
+  resolveProfile: (name: ProfileName) => BuilderProfile | Promise<BuilderProfile>;
+  /** Probes kvm/hvf with this QEMU binary and falls back to tcg, saying why. */
+  chooseAccelerator: (profile: BuilderProfile, qemuBinary: string) => Promise<Accelerator>;
+}
+
+/** One boot. */
+export interface BootRequest {
+  /** Who asked, for the log. */
+  kind: 'start' | 'auto-restart';
+  /** Read once: a boot runs with the settings it started with. */
+  settings: Settings;
+  /** A stop aborts the boot; it launches nothing after. */
+  signal: AbortSignal;
+  /** Progress and what is known so far, for the status. */
+  update: (patch: Partial<Status>) => void;
+  /** Called once the preflight passed: what follows may take minutes. */
+  preflightPassed: () => void;
+  /** Called with the VM as soon as QEMU runs, before anything else is awaited. */
+  spawned: (vm: RunningVm) => void;
+}
+
+const knownQemus = [QEMU_SYSTEM_X86_64, QEMU_SYSTEM_AARCH64];
+
+/** The profile's QEMU on PATH, or the error that says it is missing and how to install it. */
+export async function findQemu(profile: BuilderProfile, platform: NodeJS.Platform): Promise<string> {
+  const found = await findOnPath(profile.qemuBinaryName);
+  if (found) return found;
+  const tool = knownQemus.find((candidate) => candidate.name === profile.qemuBinaryName);
+  throw new BuilderBarError(
+    'vm-failed',
+    `${profile.qemuBinaryName} was not found on PATH.`,
+    `Install QEMU, then start again.${tool ? ` ${installHint(tool, platform)}` : ''}`,
+  );
+}
+
+/** Boots builders for one supervisor, and remembers each profile's accelerator. */
+export class BuilderBooter {
+  /**
+   * The accelerator probe starts a throwaway QEMU and may wait seconds for a hanging kvm; its
+   * answer does not change while the app runs, so it is asked once per profile (and early, in
+   * `warmUp`, so the first click on Start does not wait for it).
+   */
+  private readonly accelerators = new Map<ProfileName, Promise<Accelerator>>();
+
+  constructor(private readonly host: BootHost) {}
+
+  /** Probes the profile's accelerator ahead of the first start; a failure waits for that start to be told. */
+  async warmUp(profileName: ProfileName): Promise<void> {
+    try {
+      const profile = await this.host.resolveProfile(profileName);
+      await this.acceleratorFor(profile, await findQemu(profile, this.host.platform));
+    } catch {
+      // A missing QEMU or an unsupported profile is reported when the user starts the builder.
+    }
+  }
+
+  /**
+   * Runs the preflight, prepares the guest and spawns QEMU. Resolves with the running VM (not yet
+   * ready), or null when the boot was aborted before QEMU was spawned; throws what failed.
+   */
+  boot(request: BootRequest): Promise<RunningVm | null> {
+    return bootBuilder({ ...this.host, chooseAccelerator: (profile, qemuBinary) => this.acceleratorFor(profile, qemuBinary) }, request);
+  }
+
+  private acceleratorFor(profile: BuilderProfile, qemuBinary: string): Promise<Accelerator> {
+    let choice = this.accelerators.get(profile.name);
+    if (!choice) {
+      choice = this.host.chooseAccelerator(profile, qemuBinary);
+      this.accelerators.set(profile.name, choice);
+      choice.catch(() => this.accelerators.delete(profile.name));
+    }
+    return choice;
+  }
+}
+
+async function bootBuilder(host: BootHost, request: BootRequest): Promise<RunningVm | null> {
+  const { settings, signal, update } = request;
+  const profile = await host.resolveProfile(settings.profile);
+  update({ profile: profile.name, detail: 'preparing keys' });
+  const keys = await ensureInstallKeys(host.paths.keysDir, profile);
+  update({ hostKey: keys.pinnedHostKey, detail: 'checking the host port' });
+  const chosen = await chooseHostPort(settings.hostPort, settings.hostPortAuto, { platform: host.platform });
+  if (chosen.note) host.logs.append('app', 'warn', chosen.note);
+  update({ sshPort: chosen.port, detail: chosen.note ?? 'finding QEMU' });
+  const qemuBinary = await findQemu(profile, host.platform);
+  request.preflightPassed();
+  if (signal.aborted) return null;
+
+  update({ detail: 'choosing an accelerator' });
+  const accelerator = await host.chooseAccelerator(profile, qemuBinary);
+  update({ accelerator });
+  host.logs.append('app', 'info', `Accelerator: ${accelerator.name} (${accelerator.reason}).`);
+  if (signal.aborted) return null;
+
+  await ensurePrivateDir(host.files.vmDir);
+  const bootMarker = `builder-bar-boot-${randomBytes(12).toString('hex')}`;
+  update({ detail: 'preparing the guest' });
+  const prepareStarted = host.now();
+  const prepared = await profile.prepare({
+    cacheDir: host.paths.imagesDir,
+    files: host.files,
+    keys: { clientPublicKey: keys.clientPublicKey, hostPrivateKey: keys.hostPrivateKey },
+    bootMarker,
+    diskGiB: settings.diskGiB,
+    report: (message) => {
+      update({ detail: message });
+      host.logs.append('app', 'info', message);
+    },
+    signal,
+  });
+  if (signal.aborted) return null;
+
+  const plan = profile.launchPlan({
+    qemuBinary,
+    accelerator: accelerator.name,
+    cpus: settings.cpus,
+    memoryMiB: settings.memoryMiB,
+    hostPort: chosen.port,
+    files: host.files,
+    prepared,
+    bootMarker,
+  });
+  await removeRuntimeFiles(host.files);
+  // Each boot's console and QEMU output start empty; earlier boots live on in the log hub's files.
+  await fs.writeFile(host.files.consoleLog, '', { mode: 0o600 });
+  await fs.writeFile(host.files.qemuLog, '', { mode: 0o600 });
+  if (signal.aborted) return null;
+  host.logs.append('app', 'info', `Guest prepared in ${((host.now() - prepareStarted) / 1000).toFixed(1)} s.`);
+  host.logs.append('app', 'info', `Launching QEMU: ${plan.command} ${plan.args.join(' ')}`);
+  update({ detail: 'launching QEMU' });
+  const qemuProcess = await spawnQemu(plan, host.files.qemuLog);
+  const record: BootRecord = {
+    pid: qemuProcess.pid,
+    profile: profile.name,
+    qemuBinary,
+    bootMarker,
+    sshPort: chosen.port,
+    accelerator,
+    startedAt: host.now(),
+  };
+  const vm = new RunningVm({ process: qemuProcess, profile, files: host.files, record, keys, portNote: chosen.note, fromOffsets: { console: 0, qemu: 0 }, logs: host.logs });
+  request.spawned(vm);
+  await writeBootRecord(host.files, record);
+  update({ pid: qemuProcess.pid, detail: 'booting' });
+  host.logs.append('app', 'info', `QEMU started (pid ${qemuProcess.pid}, ${request.kind === 'start' ? 'started by the user' : 'automatic restart'}).`);
+  return vm;
+}

@@ -1,0 +1,82 @@
+/**
+ * What the user is told when the builder fails, as pure functions: which errors are worth an
+ * automatic restart, how an exit nobody asked for is put into words, and the error shown when
+ * the restarts give up or QEMU outlives SIGKILL. Kept out of the supervisor so the words and the
+ * retry decision are tested without a VM.
+ */
+import type { VmError } from '../../ipc/contract.js';
+import { BuilderBarError } from '../errors.js';
+import type { ExitInfo } from './qemuProcess.js';
+import { ReadinessError } from './readiness.js';
+
+/** A failure with what the status shows about it. */
+export interface Failure {
+  message: string;
+  hint: string | null;
+  exitCode?: number | null;
+  signal?: string | null;
+  /** Worth an automatic restart (an exit or a failed check), unlike a refused host key. */
+  retryable: boolean;
+}
+
+/** A boot's or a check's error as a failure. */
+export function describeFailure(error: unknown): Failure {
+  if (error instanceof ReadinessError) {
+    return { message: error.message, hint: error.hint, retryable: !error.fatal };
+  }
+  if (error instanceof BuilderBarError) {
+    return { message: error.message, hint: error.hint, retryable: false };
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return { message: `Starting the builder failed: ${message}`, hint: 'The app log (Open Logs, source "app") has the details.', retryable: false };
+}
+
+/** How QEMU ended, as a verb phrase ("was killed by SIGKILL"). */
+export function howQemuEnded(info: ExitInfo): string {
+  if (info.signal !== null) return `was killed by ${info.signal}`;
+  if (info.exitCode !== null) return `exited with code ${info.exitCode}`;
+  return 'exited (no exit code: this core did not start it)';
+}
+
+/** An exit nobody asked for; `qemuSaid` is QEMU's own last line, which says more than a code. */
+export function unexpectedExit(info: ExitInfo, qemuSaid: string | null): Failure {
+  return {
+    message: `QEMU ${howQemuEnded(info)} unexpectedly${qemuSaid ? `: ${qemuSaid}` : '.'}`,
+    hint: "The console lines below show the guest's last words; the builder restarts automatically unless the restart policy is off.",
+    exitCode: info.exitCode,
+    signal: info.signal,
+    retryable: true,
+  };
+}
+
+export function toVmError(failure: Failure, consoleTail: string[], at: number): VmError {
+  return {
+    message: failure.message,
+    hint: failure.hint,
+    exitCode: failure.exitCode ?? null,
+    signal: failure.signal ?? null,
+    consoleTail,
+    at,
+  };
+}
+
+/** The restarts gave up: their words, with the failure that was shown before. */
+export function gaveUpError(decision: { message: string; hint: string }, previous: VmError | null, at: number): VmError {
+  return {
+    message: `${decision.message} Last failure: ${previous?.message ?? 'unknown'}`,
+    hint: decision.hint,
+    exitCode: previous?.exitCode ?? null,
+    signal: previous?.signal ?? null,
+    consoleTail: previous?.consoleTail ?? [],
+    at,
+  };
+}
+
+/** QEMU is still there after quit and SIGKILL: the user has to end it. */
+export function unkillableQemu(pid: number, consoleTail: string[], at: number): VmError {
+  return toVmError(
+    { message: `QEMU (pid ${pid}) did not exit even after SIGKILL.`, hint: `End it from Activity Monitor or with kill -9 ${pid}.`, exitCode: null, signal: null, retryable: false },
+    consoleTail,
+    at,
+  );
+}

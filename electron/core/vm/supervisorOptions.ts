@@ -1,0 +1,54 @@
+/**
+ * What a builder supervisor is made with: the state dir, the settings, the log, the profiles and
+ * the accelerator probe it is handed, and how long it waits for each step. The waits are
+ * parameters so the integration tests can shorten them; the defaults are for a real Mac.
+ */
+import type { Accelerator, ProfileName, Settings } from '../../ipc/contract.js';
+import type { LogSink } from '../logs/logSink.js';
+import type { StatePaths } from '../paths.js';
+import type { BuilderProfile } from './profile.js';
+import { defaultBackoff, type BackoffSchedule } from './restartPlanner.js';
+
+export interface SupervisorTiming {
+  /** All readiness probes together, per boot. Generous: a TCG guest boots in ~12 s here, far more on a busy host. */
+  readyTimeoutMs: number;
+  /** How long a graceful stop waits for the guest to power off before QEMU is ended. */
+  gracefulStopMs: number;
+  /** How long `quit` (then SIGKILL) may take. */
+  forceStopMs: number;
+  statsIntervalMs: number;
+  /** Ready this long and the restart counter starts over. */
+  stableAfterMs: number;
+  /** Poll interval of the readiness probes. */
+  pollMs: number;
+  backoff: BackoffSchedule;
+}
+
+export const defaultTiming: SupervisorTiming = {
+  readyTimeoutMs: 300_000,
+  gracefulStopMs: 20_000,
+  forceStopMs: 5_000,
+  statsIntervalMs: 5_000,
+  stableAfterMs: 60_000,
+  pollMs: 100,
+  backoff: defaultBackoff,
+};
+
+export interface SupervisorDeps {
+  paths: StatePaths;
+  getSettings: () => Settings;
+  logs: LogSink;
+  resolveProfile: (name: ProfileName) => BuilderProfile | Promise<BuilderProfile>;
+  /** Probes kvm/hvf for the profile with the QEMU binary the supervisor found, and falls back to tcg, saying why. */
+  chooseAccelerator: (profile: BuilderProfile, qemuBinary: string) => Promise<Accelerator>;
+  platform?: NodeJS.Platform;
+  now?: () => number;
+  timing?: Partial<SupervisorTiming>;
+}
+
+export interface StartOptions {
+  /** Resolve once the builder is ready; reject if it fails. */
+  wait?: boolean;
+  /** With `wait`: give up waiting after this long (the boot itself goes on). */
+  timeoutMs?: number;
+}
