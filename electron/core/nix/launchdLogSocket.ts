@@ -24,6 +24,7 @@
  * Unverified here (Linux): launchd itself. See the README's list of facilities not run on a Mac.
  */
 import { BuilderBarError } from '../errors.js';
+import type { AdminLogRelay } from './adminScript.js';
 import { plistDict, plistXml } from './launchdPlist.js';
 import { logRelaySpecProblem, relayArguments, type LogRelayJob, type SystemLogSocketActivator, type SystemLogSocketPlan, type SystemLogSocketSpec } from './systemLogSocket.js';
 
@@ -51,6 +52,11 @@ export function logRelayCommands(uid: number): { start: string[]; stop: string[]
     start: [LAUNCHCTL, 'bootstrap', 'system', logRelayJobFile(uid)],
     stop: [LAUNCHCTL, 'bootout', `system/${logRelayLabel(uid)}`],
   };
+}
+
+/** The job as the admin step handles it (adminScript.ts): its file, root's commands, its socket. */
+export function adminLogRelay(uid: number): AdminLogRelay {
+  return { jobFile: logRelayJobFile(uid), ...logRelayCommands(uid), socketPath: logRelaySocketPath(uid) };
 }
 
 /** The job as data, with the relay for `platform` (macOS's nc on a Mac; the tests' fake launchd runs Debian's). */
