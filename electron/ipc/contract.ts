@@ -515,7 +515,7 @@ export const WiringTargetViewSchema = z.discriminatedUnion('kind', [
  */
 export const PlannedFileViewSchema = z.object({
   path: z.string(),
-  role: z.enum(['nix.conf', 'machines', 'ssh_config', 'known_hosts', 'client-key']),
+  role: z.enum(['nix.conf', 'machines', 'ssh_config', 'known_hosts', 'client-key', 'log-relay-job']),
   change: z.enum(['create', 'update', 'none']),
   /** The mode apply sets (an edited file keeps its own). */
   mode: z.number().int(),

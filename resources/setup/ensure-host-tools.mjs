@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // First step of `npm start` and `npm test` on a fresh machine: install the npm dependencies if
 // they are missing, then make sure the host tools the Linux test builder needs are present
-// (for `--for test` also Chromium, and debootstrap and bubblewrap for ensure-current-nix.mjs).
+// (for `--for test` also Chromium, debootstrap and bubblewrap for ensure-current-nix.mjs, and
+// OpenBSD's nc for the system log socket's tests).
 // As root on Debian it installs the missing packages itself; anywhere else it prints the one
 // command that would. Plain Node with no dependencies (it runs before `npm ci`), so it uses
 // node:child_process with argument arrays rather than execa; never a shell string.
@@ -59,6 +60,9 @@ if (purpose === 'test') {
     { ok: () => onPath('bwrap'), pkg: 'bubblewrap', what: 'bubblewrap' },
     { ok: () => existsSync('/usr/share/keyrings/debian-archive-keyring.gpg'), pkg: 'debian-archive-keyring', what: "Debian's archive keyring" },
   );
+  // The system log socket's relay as the tests' fake launchd runs it (electron/core/nix/systemLogSocket.ts):
+  // OpenBSD's nc, which connects to a unix socket with -U; a Mac has its own /usr/bin/nc.
+  needs.push({ ok: () => existsSync('/bin/nc.openbsd'), pkg: 'netcat-openbsd', what: "OpenBSD's nc" });
 }
 
 if (process.platform === 'linux') {

@@ -125,7 +125,7 @@ export class ExternalBuildFeed {
     return {
       ...base,
       state: 'listening',
-      message: `Builds of every Nix process that reads json-log-path = ${this.socketPath} show here: builder-bar nix apply --conf-dir writes it. The system wiring (/etc/nix) does not, because root's nix-daemon would write to a path your account controls; there the queue shows Builder Bar's builds and what runs on its builder.`,
+      message: `Builds of every Nix process that reads json-log-path = ${this.socketPath} show here: builder-bar nix apply --conf-dir writes it. On a Mac the system wiring (/etc/nix) points root's nix-daemon at a socket launchd makes in /private/var/run instead, relayed to this one as you.`,
     };
   }
 

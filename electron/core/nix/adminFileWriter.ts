@@ -11,7 +11,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { BuilderBarError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomicWrite.js';
-import { adminScript } from './adminScript.js';
+import { adminScript, type AdminLogRelay } from './adminScript.js';
 import type { PrivilegedRunner } from './macAdminRunner.js';
 import { checkOperations } from './wiringBounds.js';
 import { readCurrentFile, type CurrentFile, type WiringFileWriter, type WiringOperation } from './wiringFileWriter.js';
@@ -28,6 +28,8 @@ export interface AdminWriterOptions {
   restartDaemon: readonly string[];
   /** Tests only: a directory standing for `/`. The real writer never sets it. */
   root?: string;
+  /** The system log socket's job for this user (launchdLogSocket.ts): started after its file is installed, stopped on remove. */
+  logRelay?: AdminLogRelay | null;
 }
 
 export class AdminFileWriter implements WiringFileWriter {
@@ -52,6 +54,7 @@ export class AdminFileWriter implements WiringFileWriter {
       restartDaemon: this.options.restartDaemon,
       root: this.options.root ?? '',
       title,
+      logRelay: this.options.logRelay ?? null,
     });
   }
 
@@ -97,6 +100,13 @@ function adminStepError(exitCode: number | null, output: string, copy: string): 
       'wiring-refused',
       `What Builder Bar prepared for the admin step changed while the password prompt was open; nothing was changed. ${said}`.trim(),
       'Something running as you changed files in the state dir meanwhile. Plan and apply again; if it happens again, find what writes there.',
+    );
+  }
+  if (exitCode === 5) {
+    return new BuilderBarError(
+      'wiring-refused',
+      `launchd did not start the log relay that gives root's nix-daemon a socket for the queue; no Nix file was changed. ${said}`.trim(),
+      'Look for dev.builder-bar.nix-log in the system log (log show --predicate \'process == "launchd"\' --last 5m), then plan and apply again.',
     );
   }
   return new BuilderBarError(

@@ -10,8 +10,13 @@
  *    (`mktemp -d`, 0700) and must match its SHA-256; each backup to restore must hold the
  *    original; any difference and nothing is changed (exit 4);
  * 3. the original of each file Builder Bar edits is copied into the root-only backup directory;
- * 4. each file is installed from root's copy (temp file, chmod, rename);
- * 5. nix-daemon is restarted only when nix.conf changed.
+ * 4. each file is installed from root's copy (temp file, chmod, rename); the log relay's
+ *    LaunchDaemon (launchdLogSocket.ts) first, started at once, so its socket exists before
+ *    nix.conf names it; if launchd refuses it, it is taken out again and no Nix file changes
+ *    (exit 5);
+ * 5. nix-daemon is restarted only when nix.conf changed;
+ * 6. a log relay being removed is stopped only now, once the daemon no longer names its socket
+ *    (a daemon still naming a missing path would make root create a file there).
  *
  * `root` is a prefix for the layout and backup paths, empty for the real thing. Tests set it to
  * a directory they own and run the same text through sh; the paths checked and written into
@@ -34,6 +39,19 @@ export interface AdminScriptInput {
   root: string;
   /** What the step does, for the script's first comment. */
   title: string;
+  /** The system log socket's job, when the target has one (its commands name only this user's job). */
+  logRelay?: AdminLogRelay | null;
+}
+
+/** The log relay as the admin step handles it: its file (a layout file), root's commands, its socket. */
+export interface AdminLogRelay {
+  jobFile: string;
+  /** Run after the job file is installed; must succeed. */
+  start: readonly string[];
+  /** Run before a changed job starts again, and on remove; may fail (the job is not loaded). */
+  stop: readonly string[];
+  /** Taken away after remove when launchd left it behind (only if it is a socket). */
+  socketPath: string;
 }
 
 /** Single quotes for sh: everything inside is literal. */
@@ -56,6 +74,9 @@ export function adminScript(input: AdminScriptInput): string {
   const backsUp = operations.some((op) => op.kind === 'backup');
   const touchesBackups = operations.some((op) => op.kind === 'restore' || op.kind === 'dropBackup');
   const token = randomBytes(4).toString('hex');
+  const relay = input.logRelay ?? null;
+  const relayWrite = relay ? operations.findIndex((op) => op.kind === 'write' && op.file === relay.jobFile) : -1;
+  const relayRemoved = relay !== null && operations.some((op) => op.kind === 'remove' && op.file === relay.jobFile);
 
   const expectations = new Map<string, string | null>();
   for (const op of operations) if (op.kind !== 'dropBackup' && !expectations.has(op.file)) expectations.set(op.file, op.expectSha256);
@@ -70,6 +91,8 @@ export function adminScript(input: AdminScriptInput): string {
     `# 3. The original of each file Builder Bar edits is kept in ${SYSTEM_BACKUP_DIR} (root only).`,
     '# 4. Each file is installed with its mode.',
     `# 5. nix-daemon is restarted ${changesNixConf ? 'because nix.conf changes' : 'not at all: nix.conf does not change'}.`,
+    ...(relayWrite >= 0 ? ["#    The log relay's LaunchDaemon is installed and started first, so its socket exists before nix.conf names it (exit 5 if launchd refuses it)."] : []),
+    ...(relayRemoved ? ['# 6. The log relay is stopped once nix-daemon no longer names its socket.'] : []),
     'set -eu',
     'umask 022',
     '# Empty: the paths below are the real ones. (Builder Bar\'s tests set a directory they own.)',
@@ -107,6 +130,14 @@ export function adminScript(input: AdminScriptInput): string {
     // Created 0600 (umask 077 for the copy), so a key is never readable by others, even briefly.
     `  mkdir -p "$(dirname "$2")"; (umask 077; cp "$1" "$2.builder-bar-${token}"); chmod "$3" "$2.builder-bar-${token}"; mv -f "$2.builder-bar-${token}" "$2"`,
     '}',
+    ...(relay
+      ? [
+          // A bootstrap right after a bootout can fail while launchd is still taking the old job
+          // down: three tries, a second apart.
+          `relay_start() { tries=0; until ${relay.start.map(shQuote).join(' ')}; do tries=$((tries + 1)); if [ "$tries" -ge 3 ]; then return 1; fi; sleep 1; done; }`,
+          `relay_stop() { ${relay.stop.map(shQuote).join(' ')} >/dev/null 2>&1 || true; }`,
+        ]
+      : []),
     '',
     '# 1. Nothing changed since Builder Bar read it.',
     ...[...expectations].map(([file, sha]) => `expect ${onHost(file)} ${sha ?? 'absent'}`),
@@ -125,7 +156,23 @@ export function adminScript(input: AdminScriptInput): string {
     for (const op of operations) if (op.kind === 'backup') lines.push(`save ${onHost(op.file)} ${onHost(op.backupPath)} ${op.expectSha256}`);
   }
   lines.push('', '# 4. Install.');
+  if (relay && relayWrite >= 0) {
+    const job = onHost(relay.jobFile);
+    const op = operations[relayWrite] as Extract<WiringOperation, { kind: 'write' }>;
+    lines.push(
+      "# The log relay's LaunchDaemon first: launchd makes its socket before nix.conf names it.",
+      `if [ -f ${job} ]; then cp ${job} "$PRIVATE/relay-before"; fi`,
+      `put "$PRIVATE/${relayWrite}" ${job} ${octalMode(op.mode)}`,
+      'relay_stop',
+      'if ! relay_start; then',
+      `  rm -f ${job}`,
+      `  if [ -f "$PRIVATE/relay-before" ]; then put "$PRIVATE/relay-before" ${job} ${octalMode(op.mode)}; relay_start || true; fi`,
+      `  fail 5 "launchd did not start the log relay's job (${relay.jobFile}); no Nix file was changed."`,
+      'fi',
+    );
+  }
   operations.forEach((op, index) => {
+    if (index === relayWrite) return;
     if (op.kind === 'write') lines.push(`put "$PRIVATE/${index}" ${onHost(op.file)} ${octalMode(op.mode)}`);
     if (op.kind === 'restore') lines.push(`put ${onHost(op.backupPath)} ${onHost(op.file)} ${octalMode(op.mode)}`, `rm -f ${onHost(op.backupPath)}`);
     if (op.kind === 'dropBackup') lines.push(`rm -f ${onHost(op.backupPath)}`);
@@ -133,6 +180,10 @@ export function adminScript(input: AdminScriptInput): string {
   });
   if (touchesBackups) lines.push('rmdir "$BACKUPS" 2>/dev/null || true');
   if (changesNixConf) lines.push('', '# 5. nix.conf changed.', input.restartDaemon.map(shQuote).join(' '));
+  if (relay && relayRemoved) {
+    const socket = onHost(relay.socketPath);
+    lines.push('', '# 6. The log relay, now that nix-daemon no longer names its socket.', 'relay_stop', `if [ -S ${socket} ]; then rm -f ${socket}; fi`);
+  }
   lines.push('echo "builder-bar: done"', '');
   return lines.join('\n');
 }

@@ -20,6 +20,7 @@ import { BuilderBarError } from '../errors.js';
 import { AdminFileWriter } from './adminFileWriter.js';
 import { macAdminRunner } from './macAdminRunner.js';
 import { macDaemonRestartArgv } from './nixDaemonAccess.js';
+import { adminLogRelay } from './launchdLogSocket.js';
 import { splitMarkedBlock } from './markedBlock.js';
 import type { PlannedFile, WiringPlan } from './planWiring.js';
 import { backupPathFor, checkOperations, recordProblems, untrustedRecord, WIRING_BACKUP_DIR } from './wiringBounds.js';
@@ -53,6 +54,8 @@ export function writerFor(target: WiringTarget, stateDir: string, platform: Node
     // Determinate's daemon is another launchd service: kicking org.nixos.nix-daemon there
     // would leave the running daemon on the old nix.conf.
     restartDaemon: macDaemonRestartArgv(target.determinate),
+    // From this process's uid alone, never from the record: root runs these.
+    logRelay: adminLogRelay(process.getuid?.() ?? 0),
   });
 }
 
@@ -159,7 +162,9 @@ export async function removeWiring(stateDir: string, chosenWriter?: WiringFileWr
   if (JSON.stringify(writer.target) !== JSON.stringify(record.target)) {
     throw new BuilderBarError('wiring-refused', `The wiring is applied to ${describeTarget(record.target)}, not ${describeTarget(writer.target)}; nothing was changed.`, null);
   }
-  const clientKey = targetLayout(record.target).clientKey;
+  const layout = targetLayout(record.target);
+  // Files that are Builder Bar's through and through (no marked block): gone only while they hold what was written.
+  const wholeFile = (file: string): string | null => (file === layout.clientKey ? 'the key' : file === layout.logRelayJob ? "the log relay's LaunchDaemon" : null);
   const operations: WiringOperation[] = [];
   for (const file of record.files) {
     const link = await linkAt(file.path);
@@ -169,7 +174,7 @@ export async function removeWiring(stateDir: string, chosenWriter?: WiringFileWr
       continue;
     }
     const current = await writer.read(file.path);
-    if (file.createdByUs) removeCreated(file, current, file.path === clientKey, operations, result);
+    if (file.createdByUs) removeCreated(file, current, wholeFile(file.path), operations, result);
     else restoreEdited(file, current, operations, result);
   }
   await writer.carryOut(operations);
@@ -182,18 +187,18 @@ export async function removeWiring(stateDir: string, chosenWriter?: WiringFileWr
 }
 
 /** A file apply created: deleted only when what it holds is Builder Bar's. */
-function removeCreated(file: WiringRecordFile, current: CurrentFile, isKey: boolean, operations: WiringOperation[], result: RemoveResult): void {
+function removeCreated(file: WiringRecordFile, current: CurrentFile, whole: string | null, operations: WiringOperation[], result: RemoveResult): void {
   if (current === null) {
     result.deleted.push(file.path);
     return;
   }
-  if (current === 'unreadable' || isKey) {
+  if (current === 'unreadable' || whole !== null) {
     // Only root reads the system's key: the admin step deletes it only if it holds what was written.
     if (current === 'unreadable' || sha256(current.bytes) === file.writtenSha256) {
       operations.push({ kind: 'remove', file: file.path, expectSha256: file.writtenSha256 });
       result.deleted.push(file.path);
     } else {
-      result.notes.push(`${file.path} is not the key Builder Bar wrote there; it was left as it is.`);
+      result.notes.push(`${file.path} is not ${whole ?? 'the file'} Builder Bar wrote there; it was left as it is.`);
     }
     return;
   }

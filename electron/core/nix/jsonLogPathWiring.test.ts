@@ -2,7 +2,8 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { applyWiring, removeWiring } from './applyWiring.js';
-import { jsonLogPathLines, jsonLogPathProblem } from './jsonLogPathWiring.js';
+import { currentAccount, jsonLogPathLines, jsonLogPathProblem, systemLogRelay } from './jsonLogPathWiring.js';
+import { launchdLogSocketActivator } from './launchdLogSocket.js';
 import { planWiring } from './planWiring.js';
 import { readWiringRecord } from './wiringRecord.js';
 import type { WiringTarget } from './wiringTarget.js';
@@ -84,9 +85,39 @@ describe('jsonLogPathLines', () => {
     expect(jsonLogPathLines('/tmp/s', { socketPath: '/tmp/s', nixVersion: '2.34.8' })).toEqual([]);
   });
 
-  it("never points root's nix-daemon (the system target) at the socket: root would follow a link the user's account can put there", () => {
-    const lines = jsonLogPathLines(null, { socketPath: '/Users/me/Library/Application Support/Builder Bar/nix-log.sock', nixVersion: '2.34.8' }, true);
-    expect(lines.some((line) => line.startsWith('json-log-path'))).toBe(false);
-    expect(lines).toEqual([expect.stringMatching(/^# json-log-path not set: root's nix-daemon would write to .*a path your account controls/)]);
+  it("never points root's nix-daemon (the system target) at the core's socket: it gets the relay's socket in a root-owned place", () => {
+    const wish = { socketPath: '/Users/me/Library/Application Support/Builder Bar/nix-log.sock', nixVersion: '2.34.8' };
+    const relay = systemLogRelay(wish, launchdLogSocketActivator('darwin'), { uid: 501, userName: 'me' });
+    expect(relay).toMatchObject({ plan: { job: { socketPath: '/private/var/run/builder-bar-nix-log-501.sock', programArguments: ['/usr/bin/nc', '-U', wish.socketPath] } } });
+    expect(jsonLogPathLines(null, wish, relay)).toEqual(['json-log-path = /private/var/run/builder-bar-nix-log-501.sock']);
+    expect(jsonLogPathLines(null, wish, relay).join('\n')).not.toContain(wish.socketPath);
+  });
+
+  it("the system target keeps the user's own json-log-path too, and says so; the relay's socket set by hand needs no line", () => {
+    const wish = { socketPath: '/Users/me/state/nix-log.sock', nixVersion: '2.34.8' };
+    const relay = systemLogRelay(wish, launchdLogSocketActivator('darwin'), { uid: 501, userName: 'me' });
+    expect(jsonLogPathLines('/var/log/my-nix.json', wish, relay)).toEqual([
+      "# json-log-path is set above (/var/log/my-nix.json) and stays yours: Builder Bar's queue shows only the builds it starts.",
+    ]);
+    expect(jsonLogPathLines('/private/var/run/builder-bar-nix-log-501.sock', wish, relay)).toEqual([]);
+    expect(jsonLogPathLines(null, { ...wish, nixVersion: '2.8.0' }, relay)).toEqual([]);
+  });
+
+  it('when the relay cannot be set up (a state path that could read as an option, a bad account name), the block says why and names no socket', () => {
+    const wish = { socketPath: '-oops/nix-log.sock', nixVersion: '2.34.8' };
+    const relay = systemLogRelay(wish, launchdLogSocketActivator('darwin'), { uid: 501, userName: 'me' });
+    expect(relay).toEqual({ problem: 'The log relay for root\'s nix-daemon cannot be set up: the state dir\'s socket path starts with "-".' });
+    const lines = jsonLogPathLines(null, wish, relay);
+    expect(lines).toEqual([expect.stringMatching(/^# json-log-path not set: root's nix-daemon may only write to a socket in a root-owned place, and its relay cannot be set up \(.*starts with "-"/)]);
+    const badName = systemLogRelay({ socketPath: '/Users/me/state/nix-log.sock', nixVersion: '2.34.8' }, launchdLogSocketActivator('darwin'), { uid: 501, userName: 'me</string>' });
+    expect(badName).toMatchObject({ problem: expect.stringMatching(/account name/) as unknown as string });
+  });
+
+  it("the relay's job is this process's user's: its uid names the socket, label and plist", () => {
+    const relay = systemLogRelay({ socketPath: '/home/me/state/nix-log.sock', nixVersion: '2.34.8' });
+    if (!('plan' in relay)) throw new Error(relay.problem);
+    expect(currentAccount().uid).toBe(process.getuid?.());
+    expect(relay.plan.job.socketOwner).toBe(process.getuid?.());
+    expect(relay.plan.jobFile.path).toBe(`/Library/LaunchDaemons/dev.builder-bar.nix-log.${process.getuid?.()}.plist`);
   });
 });

@@ -15,6 +15,11 @@
  * nothing is planned for nix.conf. A `builders` line a client reads later (the user's
  * ~/.config/nix/nix.conf, NIX_CONFIG) would replace ours: the summary names it.
  *
+ * The system target's nix.conf is read by root's nix-daemon: with a Nix that has json-log-path,
+ * the block names the log relay's root-owned socket (jsonLogPathWiring.ts), and the plan adds
+ * the relay's LaunchDaemon (launchdLogSocket.ts) as one more file, Builder Bar's through and
+ * through like the key: one already there that is not Builder Bar's is a problem, never replaced.
+ *
  * A wiring file that is a symbolic link (nix-darwin's `/etc/nix/nix.conf`) is never planned:
  * the plan says why (wiringLinks.ts), plans no file at all, and carries the nix-darwin
  * configuration that does the same wiring declaratively (nixDarwinConfig.ts).
@@ -24,14 +29,14 @@ import type { BuilderEndpoint } from './builderEndpoint.js';
 import { knownHostsLine, machinesLine, sshAliasLines } from './builderEndpoint.js';
 import { splitMarkedBlock, withMarkedBlock } from './markedBlock.js';
 import { builderEntries, buildersWithOurs, effectiveBuilders, laterBuilders, readConfFiles } from './effectiveBuilders.js';
-import { jsonLogPathLines, type JsonLogPathWish } from './jsonLogPathWiring.js';
+import { jsonLogPathLines, pointsAt, systemLogRelay, type JsonLogPathWish, type SystemLogRelay } from './jsonLogPathWiring.js';
 import { nixDarwinConfig } from './nixDarwinConfig.js';
 import { unifiedDiff } from './unifiedDiff.js';
 import { sha256, type WiringRecord } from './wiringRecord.js';
 import { linkProblemMessage, linksAmong } from './wiringLinks.js';
 import { confDirProblem, describeTarget, environmentLines, targetLayout, type TargetLayout, type WiringTarget } from './wiringTarget.js';
 
-export type WiringFileRole = 'nix.conf' | 'machines' | 'ssh_config' | 'known_hosts' | 'client-key';
+export type WiringFileRole = 'nix.conf' | 'machines' | 'ssh_config' | 'known_hosts' | 'client-key' | 'log-relay-job';
 
 export interface FileSnapshot {
   exists: boolean;
@@ -94,6 +99,11 @@ export interface PlanInput {
   env?: NodeJS.ProcessEnv;
   /** The core's log socket for `json-log-path` and the Nix version in use (jsonLogPathWiring.ts). */
   jsonLogPath?: JsonLogPathWish | null;
+  /**
+   * The system target only: the log relay root's nix-daemon writes through (default: the
+   * launchd job for this process's user, `systemLogRelay`).
+   */
+  logRelay?: SystemLogRelay | null;
 }
 
 interface CurrentFile {
@@ -222,6 +232,10 @@ export async function planWiring(input: PlanInput): Promise<WiringPlan> {
     });
   };
 
+  // Root's nix-daemon reads the system target: it gets the relay's root-owned socket, never the core's.
+  const relay = target.kind === 'system' && input.jsonLogPath ? (input.logRelay ?? systemLogRelay(input.jsonLogPath)) : null;
+  /** Set once nix.conf is planned: true when it makes Nix write to the relay's socket. */
+  let relayWanted = false;
   await plan('nix.conf', layout.nixConf, 0o644, async (current) => {
     const outside = splitMarkedBlock(current ?? '').outside;
     const users = effectiveBuilders(layout.nixConf, await readConfFiles(layout.nixConf, outside), layout.defaultBuilders);
@@ -235,7 +249,10 @@ export async function planWiring(input: PlanInput): Promise<WiringPlan> {
         `Note: ${later.where} line ${later.lineNumber} sets builders = ${later.value}; Nix reads it after ${layout.nixConf}, so the Nix commands of this environment use those builders instead of the wiring's. Add ";@${layout.machines}" to that line, or remove it.`,
       );
     }
-    return withMarkedBlock(current ?? '', [...nixConfBlock(users.entries, layout.machines), ...jsonLogPathLines(users.settings.get('json-log-path') ?? null, input.jsonLogPath, target.kind === 'system')]);
+    const theirs = users.settings.get('json-log-path') ?? null;
+    const after = withMarkedBlock(current ?? '', [...nixConfBlock(users.entries, layout.machines), ...jsonLogPathLines(theirs, input.jsonLogPath, relay)]);
+    relayWanted = relay !== null && 'plan' in relay && pointsAt(after, theirs, relay.plan.job.socketPath);
+    return after;
   });
   await plan('machines', layout.machines, 0o644, (current) => withMarkedBlock(current ?? '', everyBuilder.map((endpoint) => machinesLine(endpoint, layout.clientKey))));
   await plan('ssh_config', layout.sshConfig, 0o644, (current) =>
@@ -254,6 +271,20 @@ export async function planWiring(input: PlanInput): Promise<WiringPlan> {
     }
     return input.clientPrivateKey;
   });
+  if (relayWanted && relay !== null && 'plan' in relay && layout.logRelayJob !== relay.plan.jobFile.path) {
+    // Only this user's job may be written (wiringBounds.ts would refuse any other at apply).
+    problems.push({ path: relay.plan.jobFile.path, lineNumber: null, message: `The log relay's job ${relay.plan.jobFile.path} is not this user's (${String(layout.logRelayJob)}); nothing was planned.` });
+  } else if (relayWanted && relay !== null && 'plan' in relay) {
+    const job = relay.plan.jobFile;
+    // The whole file is Builder Bar's, like the key: one that is someone else's is never replaced.
+    await plan('log-relay-job', job.path, job.mode, (current) => {
+      if (current !== null && current !== job.content && !recorded.get(job.path)?.createdByUs) {
+        problems.push({ path: job.path, lineNumber: null, message: `${job.path} exists and is not Builder Bar's; move it away, then plan again.` });
+        return null;
+      }
+      return job.content;
+    });
+  }
 
   const changes = files.some((file) => file.change !== 'none');
   const headline = problems.length > 0

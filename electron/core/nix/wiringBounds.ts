@@ -2,7 +2,8 @@
  * What the wiring may touch, whatever the record says. `nix-wiring.json` lives in the user's
  * state dir, so anything running as the user can rewrite it, and on the system target its paths
  * and modes reach a script that runs as root. Nothing in it is taken as it stands: a record (and
- * every operation built from it) may name only the five files of its own target's layout, each
+ * every operation built from it) may name only the files of its own target's layout (five, and
+ * for the system target the log relay's LaunchDaemon, launchdLogSocket.ts), each
  * file's one backup path, which Builder Bar computes and never reads from the record, and the
  * modes Builder Bar writes. Checked when the record is read and again by the writer, just
  * before it changes anything (for the system target: before the root script is built).
@@ -31,9 +32,10 @@ export const SYSTEM_BACKUP_DIR = '/Library/Application Support/Builder Bar/nix-w
 /** The config-directory target's originals, inside the state dir. */
 export const WIRING_BACKUP_DIR = 'nix-wiring-backups';
 
-/** Every file the wiring of this layout may write, and nothing else. */
+/** Every file the wiring of this layout may write, and nothing else (the system target's LaunchDaemon included). */
 export function layoutFiles(layout: TargetLayout): string[] {
-  return [layout.nixConf, layout.machines, layout.sshConfig, layout.knownHosts, layout.clientKey];
+  const files = [layout.nixConf, layout.machines, layout.sshConfig, layout.knownHosts, layout.clientKey];
+  return layout.logRelayJob === null ? files : [...files, layout.logRelayJob];
 }
 
 /** Where the original of `file` is kept; computed, never taken from the record. */

@@ -5,6 +5,7 @@
  * ssh through `NIX_SSHOPTS="-F <dir>/ssh_config"`.
  */
 import path from 'node:path';
+import { logRelayJobFile } from './launchdLogSocket.js';
 
 export type WiringTarget = { kind: 'system'; determinate: boolean } | { kind: 'confDir'; dir: string };
 
@@ -15,6 +16,12 @@ export interface TargetLayout {
   knownHosts: string;
   /** The copy of the client key Nix (root's daemon, or the caller) logs in with; 0600. */
   clientKey: string;
+  /**
+   * The system target's LaunchDaemon that makes the socket root's nix-daemon writes its log to
+   * and relays it to the core (launchdLogSocket.ts); one per user. Null for a config directory,
+   * whose Nix processes run as the user and write to the core's socket themselves.
+   */
+  logRelayJob: string | null;
   /** What `builders` is when nix.conf does not set it (Nix's own default for that conf dir). */
   defaultBuilders: string;
   /** The environment that makes Nix use this target; empty for `system`. */
@@ -46,6 +53,7 @@ export function targetLayout(target: WiringTarget): TargetLayout {
       sshConfig,
       knownHosts: path.join(dir, 'known_hosts'),
       clientKey: path.join(dir, 'builder-bar_ed25519'),
+      logRelayJob: null,
       defaultBuilders: `@${path.join(dir, 'machines')}`,
       env: { NIX_CONF_DIR: dir, NIX_SSHOPTS: `-F ${sshConfig}` },
       needsAdmin: false,
@@ -59,6 +67,7 @@ export function targetLayout(target: WiringTarget): TargetLayout {
     sshConfig: '/etc/ssh/ssh_config.d/100-builder-bar.conf',
     knownHosts: '/etc/nix/builder-bar_known_hosts',
     clientKey: '/etc/nix/builder-bar_ed25519',
+    logRelayJob: logRelayJobFile(process.getuid?.() ?? 0),
     defaultBuilders: '@/etc/nix/machines',
     env: {},
     needsAdmin: true,

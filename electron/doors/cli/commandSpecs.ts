@@ -191,7 +191,7 @@ export const commandSpecs: readonly CommandSpec[] = [
     summary: 'List running and recent builds, wherever they were started',
     details: [
       'Lists the builds the core knows, running ones first: each with its id, its source (builder-bar: started through Builder Bar; external: started by any other Nix process on this machine, a terminal nix-build, darwin-rebuild or direnv), its state and progress, the machine it built on (local, or the builder\'s URI) and what it built.',
-      'External builds need Nix 2.30 or later: builder-bar nix apply then sets json-log-path in nix.conf to the core\'s log socket, and nix-daemon sends every client\'s build events there (after it was restarted). With an older Nix the last line says why only Builder Bar\'s own builds show. Builds others run on the builder VM show as well, from its process list.',
+      'External builds need Nix 2.30 or later: builder-bar nix apply then sets json-log-path in nix.conf to the core\'s log socket (on a Mac, the system wiring: to a socket launchd makes and relays to it), and nix-daemon sends every client\'s build events there (after it was restarted). With an older Nix the last line says why only Builder Bar\'s own builds show. Builds others run on the builder VM show as well, from its process list.',
       'With --json it prints one object: builds (each with source, machine and, for the first 20, each derivation\'s log lines the core still holds), seenOnBuilder and externalFeed (what the queue sees of other builds, and how many malformed log records it skipped). With --follow it then prints each change as it comes (with --json one JSON object per line), until Ctrl-C.',
     ],
     options: {

@@ -46,6 +46,14 @@ in rec {
     echo "joined $v" >> $out
   '' { inherit left right; };
 
+  # 20,000 log lines, more than any socket buffer holds: a reader of Nix's log that stops
+  # reading would hold the build up.
+  noisy = mk "noisy" ''
+    i=0
+    while [ $i -lt 20000 ]; do echo line $i of a noisy build, padded to look like a compiler; i=$((i+1)); done
+    echo > $out
+  '' {};
+
   # Busy for a while (bounded, so a failed cancel still ends), for cancellation.
   slow = mk "bb-slow" ''
     echo "slow build started"

@@ -9,9 +9,12 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { AdminFileWriter } from '../adminFileWriter.js';
+import type { AdminLogRelay } from '../adminScript.js';
+import { adminLogRelay } from '../launchdLogSocket.js';
 import { macAdminArguments, type PrivilegedRunner } from '../macAdminRunner.js';
 import { withMarkedBlock } from '../markedBlock.js';
 import type { PlannedFile, WiringFileRole, WiringPlan } from '../planWiring.js';
+import type { SystemLogSocketPlan } from '../systemLogSocket.js';
 import { sha256, type WiringRecord } from '../wiringRecord.js';
 import { targetLayout } from '../wiringTarget.js';
 
@@ -63,19 +66,31 @@ export function shRunner(beforeRun?: (script: string) => Promise<void>): Recordi
   };
 }
 
-export function systemWriter(root: string, stateDir: string, runner: PrivilegedRunner, marker: string): AdminFileWriter {
-  return new AdminFileWriter({ target: systemTarget, stateDir, runner, restartDaemon: ['touch', marker], root });
+/**
+ * The admin step's writer for the system target under `root`. `logRelay`: root's commands for
+ * the log relay's job in place of launchctl (recorders, say); its file and socket stay the
+ * real layout's.
+ */
+export function systemWriter(root: string, stateDir: string, runner: PrivilegedRunner, marker: string, logRelay?: Pick<AdminLogRelay, 'start' | 'stop'>): AdminFileWriter {
+  const relay = logRelay ? { ...adminLogRelay(process.getuid?.() ?? 0), ...logRelay } : null;
+  return new AdminFileWriter({ target: systemTarget, stateDir, runner, restartDaemon: ['touch', marker], root, logRelay: relay });
 }
 
-/** A plan for the system target against the files under `root`, as planWiring would make it. */
-export async function systemPlan(root: string, record: WiringRecord | null, key = 'KEY\n', port = 31022): Promise<WiringPlan> {
+/**
+ * A plan for the system target against the files under `root`, as planWiring would make it.
+ * With `logRelay` (a relay's plan for this process's user), nix.conf names its socket and its
+ * LaunchDaemon is one more file.
+ */
+export async function systemPlan(root: string, record: WiringRecord | null, key = 'KEY\n', port = 31022, logRelay?: SystemLogSocketPlan): Promise<WiringPlan> {
   const layout = systemLayout;
+  const relayLines = logRelay ? [`json-log-path = ${logRelay.job.socketPath}`] : [];
   const wanted: Array<[WiringFileRole, string, number, (current: string) => string]> = [
-    ['nix.conf', layout.nixConf, 0o644, (current) => withMarkedBlock(current, [`builders = @${layout.machines}`, 'builders-use-substitutes = true'])],
+    ['nix.conf', layout.nixConf, 0o644, (current) => withMarkedBlock(current, [`builders = @${layout.machines}`, 'builders-use-substitutes = true', ...relayLines])],
     ['machines', layout.machines, 0o644, (current) => withMarkedBlock(current, [`ssh-ng://builder-bar-linux x86_64-linux ${layout.clientKey} 1 1`])],
     ['ssh_config', layout.sshConfig, 0o644, (current) => withMarkedBlock(current, ['Host builder-bar-linux', '  HostName 127.0.0.1', `  Port ${port}`])],
     ['known_hosts', layout.knownHosts, 0o644, (current) => withMarkedBlock(current, ['builder-bar-linux ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJBWcxb/Blaqt1auOtE+F8QUWrUotiC5qBJ+UuEWdVCb'])],
     ['client-key', layout.clientKey, 0o600, () => key],
+    ...(logRelay ? [['log-relay-job', logRelay.jobFile.path, logRelay.jobFile.mode, () => logRelay.jobFile.content] as [WiringFileRole, string, number, (current: string) => string]] : []),
   ];
   const files: PlannedFile[] = [];
   for (const [role, file, defaultMode, content] of wanted) {
