@@ -15,6 +15,8 @@ export const apiMethods = {
   startBuilder: 'vm.start',
   stopBuilder: 'vm.stop',
   restartBuilder: 'vm.restart',
+  planBuilderImageUpdate: 'builderImage.plan',
+  updateBuilderImage: 'builderImage.update',
   tailLogs: 'logs.tail',
   listLogFiles: 'logs.files',
   revealLogFile: 'logs.reveal',

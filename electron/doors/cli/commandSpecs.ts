@@ -3,7 +3,7 @@
  * `--help` prints. The parser and the help text both read this table, so the help can never
  * describe an option the parser does not accept, or miss one it does.
  */
-import { FixedLogSourceSchema, LogSourceSchema, ProfileNameSchema } from '../../ipc/contract.js';
+import { FixedLogSourceSchema, LogSourceSchema, NixpkgsBranchSchema, ProfileNameSchema } from '../../ipc/contract.js';
 
 const logSourceNames = `${FixedLogSourceSchema.options.join(', ')}, build:<id>`;
 
@@ -244,6 +244,24 @@ export const commandSpecs: readonly CommandSpec[] = [
     details: ['Checks one builder, or all of them, now and prints the result. Exits with 1 when any check failed.'],
     options: { json: { type: 'boolean', description: 'Print the list as JSON' } },
     operands: { min: 0, max: 1 },
+  },
+  {
+    path: ['image', 'update'],
+    synopsis: '[--branch B] [--yes]',
+    summary: 'Move the Mac builder\'s image to where a nixpkgs branch is now',
+    details: [
+      'For the darwin-linux-builder profile, whose image is nixpkgs\' darwin.linux-builder from one pinned revision (settings: builderNixpkgs). Asks Nix where the branch is now (a locked revision and its narHash) and prints what moving there would fetch and build. Nothing of the builder is fetched without --yes; with it, the image is realised and only then is the new pin saved, so a failed update changes nothing. The builder uses the new image from its next start.',
+    ],
+    options: {
+      branch: {
+        type: 'string',
+        valueName: 'B',
+        description: 'The nixpkgs branch (default nixpkgs-unstable, which nixpkgs\' CI gates on macOS and Linux builds)',
+        accepts: { check: (value) => (NixpkgsBranchSchema.safeParse(value).success ? null : `--branch must be a nixpkgs branch such as nixos-25.05 (got ${JSON.stringify(value)}).`), example: 'nixos-25.05' },
+      },
+      yes: { type: 'boolean', description: 'Fetch and realise it (without: only say what it would fetch)' },
+    },
+    operands: { min: 0, max: 0 },
   },
   {
     path: ['diagnostics'],

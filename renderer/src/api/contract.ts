@@ -7,6 +7,7 @@ export type {
   Accelerator,
   ApiMethodName,
   BuilderBarApi,
+  BuilderImagePlan,
   BuildTarget,
   BuildView,
   Envelope,

@@ -53,6 +53,8 @@ function fakeCore() {
     startBuilder: () => ok(core.status),
     stopBuilder: () => ok(core.status),
     restartBuilder: () => ok(core.status),
+    planBuilderImageUpdate: () => Promise.reject(new Error('no builder image in this fake')),
+    updateBuilderImage: () => Promise.reject(new Error('no builder image in this fake')),
     tailLogs: () => ok({ lines: core.tail }),
     listLogFiles: () => ok({ logDir: '/logs', files: [] }),
     revealLogFile: () => ok({ path: '/logs/app.log' }),
