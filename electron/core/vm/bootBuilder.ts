@@ -1,8 +1,9 @@
 /**
  * Booting a builder: everything from "start" to a QEMU process running the guest. First the
  * preflight, which refuses what no boot can fix (the profile, the keys, a port in use, no QEMU)
- * before anything is launched, so a click gets its answer at once; then the accelerator, the
- * profile's `prepare` (images, disk, keys), fresh runtime files and the spawn.
+ * before anything is launched, so a click gets its answer at once; then the profile's `prepare`
+ * (images, disk, keys), the accelerator (probed with the QEMU that will run: the image's own for
+ * nixpkgs' builder), fresh runtime files and the spawn.
  *
  * It moves no state: it reports progress as status fields and hands the VM over the moment QEMU
  * exists, so a stop that arrives during the last steps finds it and ends it. Readiness is the
@@ -65,6 +66,13 @@ export async function findQemu(profile: BuilderProfile, platform: NodeJS.Platfor
   );
 }
 
+/** The QEMU a guest that brings its own was prepared with. */
+function preparedQemu(profile: BuilderProfile, extra: Record<string, string>): string {
+  const qemu = extra.qemuBinary;
+  if (!qemu) throw new BuilderBarError('internal', `The ${profile.name} profile prepared no QEMU of its own.`);
+  return qemu;
+}
+
 /** Boots builders for one supervisor, and remembers each profile's accelerator. */
 export class BuilderBooter {
   /**
@@ -80,7 +88,8 @@ export class BuilderBooter {
   async warmUp(profileName: ProfileName): Promise<void> {
     try {
       const profile = await this.host.resolveProfile(profileName);
-      await this.acceleratorFor(profile, await findQemu(profile, this.host.platform));
+      // A QEMU that comes with the image is probed at the first start, once the image is there.
+      if (!profile.qemuFromImage) await this.acceleratorFor(profile, await findQemu(profile, this.host.platform));
     } catch {
       // A missing QEMU or an unsupported profile is reported when the user starts the builder.
     }
@@ -114,14 +123,10 @@ async function bootBuilder(host: BootHost, request: BootRequest): Promise<Runnin
   const chosen = await chooseHostPort(settings.hostPort, settings.hostPortAuto, { platform: host.platform });
   if (chosen.note) host.logs.append('app', 'warn', chosen.note);
   update({ sshPort: chosen.port, detail: chosen.note ?? 'finding QEMU' });
-  const qemuBinary = await findQemu(profile, host.platform);
+  // A guest that brings its own QEMU names it once prepared; any other needs one on PATH, and
+  // hears at once when there is none (before an image build of minutes).
+  const qemuOnPath = profile.qemuFromImage ? null : await findQemu(profile, host.platform);
   request.preflightPassed();
-  if (signal.aborted) return null;
-
-  update({ detail: 'choosing an accelerator' });
-  const accelerator = await host.chooseAccelerator(profile, qemuBinary);
-  update({ accelerator });
-  host.logs.append('app', 'info', `Accelerator: ${accelerator.name} (${accelerator.reason}).`);
   if (signal.aborted) return null;
 
   await ensurePrivateDir(host.files.vmDir);
@@ -140,6 +145,13 @@ async function bootBuilder(host: BootHost, request: BootRequest): Promise<Runnin
     },
     signal,
   });
+  if (signal.aborted) return null;
+  const qemuBinary = qemuOnPath ?? preparedQemu(profile, prepared.extra);
+
+  update({ detail: 'choosing an accelerator' });
+  const accelerator = await host.chooseAccelerator(profile, qemuBinary);
+  update({ accelerator });
+  host.logs.append('app', 'info', `Accelerator: ${accelerator.name} (${accelerator.reason}).`);
   if (signal.aborted) return null;
 
   const plan = profile.launchPlan({

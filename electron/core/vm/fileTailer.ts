@@ -32,17 +32,23 @@ export class FileTailer {
     // readNew() catches what reading meets (a file QEMU has not created yet); a failure to close
     // the file is retried with the next poll.
     this.timer = setInterval(() => {
-      this.poll().catch(() => undefined);
+      // The timer skips a beat while a read is under way instead of queueing behind it.
+      if (!this.reading) this.poll().catch(() => undefined);
     }, this.options.pollMs ?? 100);
     this.timer.unref();
   }
 
-  /** Reads whatever is new right now (e.g. before quoting the console tail in an error). */
+  /**
+   * Reads whatever is new right now (e.g. before quoting the console tail in an error). A read
+   * already under way may have looked at the file's size before the last lines arrived, so a
+   * caller that finds one waits for it and reads once more; reads never overlap.
+   */
   poll(): Promise<void> {
-    this.reading ??= this.readNew().finally(() => {
-      this.reading = null;
+    const next: Promise<void> = (this.reading ?? Promise.resolve()).then(() => this.readNew()).finally(() => {
+      if (this.reading === next) this.reading = null;
     });
-    return this.reading;
+    this.reading = next;
+    return next;
   }
 
   /** Reads the rest, hands over a last unterminated line too, and stops. */

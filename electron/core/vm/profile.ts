@@ -74,6 +74,11 @@ export interface BuilderProfile {
   name: ProfileName;
   /** The QEMU system emulator this profile needs on this host (e.g. `qemu-system-x86_64`). */
   qemuBinaryName: string;
+  /**
+   * True when the guest comes with its own QEMU (nixpkgs' run script runs the QEMU of its
+   * closure): no QEMU on PATH is needed, and `prepare` names it in `extra.qemuBinary`.
+   */
+  qemuFromImage?: boolean;
   /** Accelerators worth probing on this host, best first; `tcg` is always the fallback. */
   acceleratorCandidates: AcceleratorName[];
   /** ssh user in the guest. */

@@ -155,6 +155,7 @@ export function createDarwinLinuxBuilderProfile(options: DarwinLinuxBuilderOptio
   return {
     name: 'darwin-linux-builder',
     qemuBinaryName,
+    qemuFromImage: true,
     acceleratorCandidates: ['hvf'],
     sshUser: DARWIN_BUILDER_USER,
     readinessCommand: DARWIN_BUILDER_READINESS_COMMAND,
