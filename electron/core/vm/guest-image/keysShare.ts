@@ -1,0 +1,85 @@
+/**
+ * The `keys` share (KEYS, mounted at /var/keys in the guest) handed in the way nixpkgs'
+ * create-builder does it: a directory holding the public key user `builder` logs in with
+ * (`builder_ed25519.pub`, the name the guest's `AuthorizedKeysFile /var/keys/%u_ed25519.pub`
+ * reads), added to the Nix store. The share uses 9p's security_model=none, so the guest sees the
+ * host's owners and modes; store files are root-owned and read-only, which the guest sshd's
+ * StrictModes accepts, where a directory of the user's would be refused. Public keys only: the
+ * store is readable by everyone.
+ *
+ * The store path depends on the content alone (the same key gives the same path at every
+ * start). An indirect GC root in the VM dir keeps it: sshd reads the file at every login, so a
+ * garbage collection while the builder runs must not delete it.
+ */
+import { execa } from 'execa';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { BuilderBarError } from '../../errors.js';
+
+/** The VM dir's link to the share's store path, registered as a GC root. */
+export const KEYS_SHARE_LINK = 'keys-share';
+/** Where the guest mounts the share (nixpkgs: nix-builder-vm.nix `keysDirectory`). */
+export const GUEST_KEYS_DIR = '/var/keys';
+
+/** The file sshd reads for `user` (`AuthorizedKeysFile /var/keys/%u_ed25519.pub`). */
+export function authorizedKeyFileName(user: string): string {
+  if (!/^[a-z_][a-z0-9_-]*$/.test(user)) throw new Error(`Unsafe user name for the keys share: ${JSON.stringify(user)}`);
+  return `${user}_ed25519.pub`;
+}
+
+export interface KeysShareInput {
+  vmDir: string;
+  /** The guest user the key is for. */
+  user: string;
+  /** The client's public key line (`ssh-ed25519 AAAA… comment`). */
+  clientPublicKey: string;
+  /** The `nix-store` of the Nix Builder Bar uses. */
+  nixStore: string;
+  signal?: AbortSignal;
+}
+
+function checkPublicKey(line: string): string {
+  const trimmed = line.trim();
+  // One ed25519 public key line: a private key or a second line has no business in the store.
+  if (!/^ssh-ed25519 [A-Za-z0-9+/]+=*(?: [^\r\n]*)?$/.test(trimmed)) {
+    throw new Error('The keys share takes one ssh-ed25519 public key line');
+  }
+  return trimmed;
+}
+
+function lastLine(text: string): string {
+  return text.trim().split('\n').filter((line) => line.trim() !== '').pop() ?? '';
+}
+
+function storeFailure(step: string, stderr: string, exitCode: number | undefined): BuilderBarError {
+  return new BuilderBarError(
+    'vm-failed',
+    `Could not hand the builder's public key in through the Nix store (${step}): ${lastLine(stderr) || `exit ${exitCode}`}`,
+    'The keys share must be root-owned, so it goes through the Nix store as nixpkgs\' create-builder does it: check that nix-store works for your user (the app log has Nix\'s output).',
+  );
+}
+
+/** Adds the keys directory to the Nix store, roots it in the VM dir, and answers its store path (KEYS). */
+export async function addKeysShareToStore(input: KeysShareInput): Promise<string> {
+  const publicKey = checkPublicKey(input.clientPublicKey);
+  const fileName = authorizedKeyFileName(input.user);
+  const work = await fs.mkdtemp(path.join(input.vmDir, '.keys-'));
+  const options = { reject: false, stdin: 'ignore', ...(input.signal ? { cancelSignal: input.signal } : {}) } as const;
+  try {
+    // Named `keys`, so the store path reads /nix/store/<hash>-keys, as create-builder's does.
+    const dir = path.join(work, 'keys');
+    await fs.mkdir(dir, { mode: 0o755 });
+    await fs.writeFile(path.join(dir, fileName), `${publicKey}\n`, { mode: 0o644 });
+    const added = await execa(input.nixStore, ['--add', dir], options);
+    if (added.exitCode !== 0) throw storeFailure('nix-store --add', added.stderr, added.exitCode);
+    const storePath = lastLine(added.stdout);
+    if (!path.isAbsolute(storePath) || !storePath.endsWith('-keys')) {
+      throw new BuilderBarError('vm-failed', `nix-store --add answered ${JSON.stringify(storePath)}, not a store path.`);
+    }
+    const rooted = await execa(input.nixStore, ['--realise', storePath, '--add-root', path.join(input.vmDir, KEYS_SHARE_LINK), '--indirect'], options);
+    if (rooted.exitCode !== 0) throw storeFailure('nix-store --add-root', rooted.stderr, rooted.exitCode);
+    return storePath;
+  } finally {
+    await fs.rm(work, { recursive: true, force: true });
+  }
+}
