@@ -574,6 +574,7 @@ export class BuilderSupervisor {
         },
         readinessCommand: vm.profile.readinessCommand,
         bootMarker: vm.record.bootMarker,
+        keysShare: vm.profile.keysShare?.(vm.files),
       },
       {
         signal,

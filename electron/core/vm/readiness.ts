@@ -6,7 +6,9 @@
  * stale VM or a stale answer never passes.
  */
 import net from 'node:net';
+import type { KeysShare } from './profile.js';
 import { QmpClient } from './qmpClient.js';
+import { isAuthRefusal, keysShareVerdict, REFUSALS_BEFORE_VERDICT } from './readinessKeysShare.js';
 import { HostKeyMismatchError, SshSession, type SshTarget } from './sshSession.js';
 
 export interface ReadinessTarget {
@@ -15,6 +17,8 @@ export interface ReadinessTarget {
   ssh: SshTarget;
   readinessCommand: string;
   bootMarker: string;
+  /** The share the guest's sshd reads the client key from, when there is one: a refusal it causes fails fast. */
+  keysShare?: KeysShare | undefined;
 }
 
 export interface ReadinessOptions {
@@ -160,16 +164,28 @@ export async function waitUntilReady(target: ReadinessTarget, options: Readiness
       }),
     });
 
+    // A key the guest's sshd refuses again and again, with the guest up, is looked into: when the
+    // keys share is the reason (StrictModes and its owner), no later attempt can pass.
+    let refusals = 0;
     const session = await run<SshSession>({
       name: 'ssh login',
       detail: `logging in over ssh on 127.0.0.1:${port}`,
-      attempt: () => {
+      attempt: async () => {
         const socket = takeGreeted();
-        return SshSession.connect(target.ssh, {
-          readyTimeoutMs: Math.max(1_000, Math.min(20_000, deadline - Date.now())),
-          signal: options.signal,
-          ...(socket ? { socket } : {}),
-        });
+        try {
+          return await SshSession.connect(target.ssh, {
+            readyTimeoutMs: Math.max(1_000, Math.min(20_000, deadline - Date.now())),
+            signal: options.signal,
+            ...(socket ? { socket } : {}),
+          });
+        } catch (error) {
+          refusals = isAuthRefusal(error) ? refusals + 1 : 0;
+          if (target.keysShare && refusals >= REFUSALS_BEFORE_VERDICT) {
+            const verdict = await keysShareVerdict(target.keysShare);
+            if (verdict) throw new ReadinessError('ssh login', verdict.message, verdict.hint, true);
+          }
+          throw error;
+        }
       },
       failure: (last, waited) => ({
         message: `ssh to ${target.ssh.username}@127.0.0.1:${port} did not succeed within ${Math.round(waited / 1000)} s (last error: ${last}).`,
@@ -282,7 +298,7 @@ export function firstSshGreeting(
 /**
  * A connection on which the ssh server has greeted: `socket` is paused with every byte read so
  * far put back, so an ssh client handed the socket reads the server's output from its first
- * byte. Under TCG a new connection costs the guest a process (dropbear forks, then re-executes
+ * byte. Under TCG a new connection costs the guest a process (sshd forks, then re-executes
  * itself) and a few hundred milliseconds: the login reuses this one. Whoever holds it destroys
  * the socket or hands it on.
  */
