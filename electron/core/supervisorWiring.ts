@@ -12,7 +12,7 @@ import { findOnPath, installHint, QEMU_SYSTEM_AARCH64, QEMU_SYSTEM_X86_64 } from
 import type { BuilderProfile } from './vm/profile.js';
 import type { NixLocator } from './nix/nixInstallation.js';
 import { createDarwinLinuxBuilderProfile, darwinLinuxBuilderProfile } from './vm/profiles/darwinLinuxBuilder.js';
-import { linuxTestProfile } from './vm/profiles/linuxTest.js';
+import { createLinuxTestProfile, linuxTestProfile } from './vm/profiles/linuxTest.js';
 
 export type SupervisorPort = Pick<
   BuilderSupervisor,
@@ -24,11 +24,19 @@ export interface SupervisorWiringInput {
   logs: LogSink;
   getSettings: () => Settings;
   platform: NodeJS.Platform;
-  /** The Nix Builder Bar uses (nixBinDir): the Mac profile fetches nixpkgs' builder with it. */
+  /**
+   * The Nix Builder Bar uses (nixBinDir): the Mac profile fetches nixpkgs' builder with it, and
+   * both profiles add the keys share to its store.
+   */
   nix?: NixLocator;
 }
 
-export function resolveProfile(name: ProfileName, platform: NodeJS.Platform, darwinProfile: BuilderProfile = darwinLinuxBuilderProfile): BuilderProfile {
+export function resolveProfile(
+  name: ProfileName,
+  platform: NodeJS.Platform,
+  darwinProfile: BuilderProfile = darwinLinuxBuilderProfile,
+  linuxProfile: BuilderProfile = linuxTestProfile,
+): BuilderProfile {
   if (name === 'darwin-linux-builder' && platform !== 'darwin') {
     throw new BuilderBarError(
       'not-supported',
@@ -36,18 +44,19 @@ export function resolveProfile(name: ProfileName, platform: NodeJS.Platform, dar
       'On this machine use the linux-test profile: builder-bar settings set profile=linux-test',
     );
   }
-  return name === 'linux-test' ? linuxTestProfile : darwinProfile;
+  return name === 'linux-test' ? linuxProfile : darwinProfile;
 }
 
 export async function createSupervisor(input: SupervisorWiringInput): Promise<SupervisorPort> {
   const nix = input.nix;
   const darwinProfile = nix ? createDarwinLinuxBuilderProfile({ nixProgram: async () => (await nix.require()).programs.nix }) : darwinLinuxBuilderProfile;
+  const linuxProfile = nix ? createLinuxTestProfile({ nixStoreProgram: async () => (await nix.require()).programs['nix-store'] }) : linuxTestProfile;
   return new BuilderSupervisor({
     paths: input.paths,
     logs: input.logs,
     getSettings: input.getSettings,
     platform: input.platform,
-    resolveProfile: (name) => resolveProfile(name, input.platform, darwinProfile),
+    resolveProfile: (name) => resolveProfile(name, input.platform, darwinProfile, linuxProfile),
     chooseAccelerator: async (profile) => {
       const qemuBinary = await findOnPath(profile.qemuBinaryName);
       if (!qemuBinary) {
