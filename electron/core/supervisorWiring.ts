@@ -10,7 +10,7 @@ import { chooseAccelerator } from './vm/accelerator.js';
 import { BuilderSupervisor } from './vm/builderSupervisor.js';
 import { findOnPath, installHint, QEMU_SYSTEM_AARCH64, QEMU_SYSTEM_X86_64 } from './vm/guest-image/hostTools.js';
 import type { BuilderProfile } from './vm/profile.js';
-import type { NixLocator } from './nix/nixInstallation.js';
+import { environmentNix, NIX_BIN_DIR_ENV, type NixLocator } from './nix/nixInstallation.js';
 import { createDarwinLinuxBuilderProfile, darwinLinuxBuilderProfile } from './vm/profiles/darwinLinuxBuilder.js';
 import { createLinuxTestProfile, linuxTestProfile } from './vm/profiles/linuxTest.js';
 
@@ -47,10 +47,23 @@ export function resolveProfile(
   return name === 'linux-test' ? linuxProfile : darwinProfile;
 }
 
+/**
+ * Who may add the linux-test keys share to the store: the Nix in use first, then the one found on
+ * PATH or in Nix's profile directories (nixBinDir left aside), used only when the first keeps its
+ * store where QEMU cannot read it (a Nix in a root of its own).
+ */
+async function keysShareNixStores(nix: NixLocator): Promise<string[]> {
+  const programs = [(await nix.require()).programs['nix-store']];
+  const { [NIX_BIN_DIR_ENV]: _named, ...env } = process.env;
+  const found = await environmentNix(env).resolve();
+  if (found.found && !programs.includes(found.installation.programs['nix-store'])) programs.push(found.installation.programs['nix-store']);
+  return programs;
+}
+
 export async function createSupervisor(input: SupervisorWiringInput): Promise<SupervisorPort> {
   const nix = input.nix;
   const darwinProfile = nix ? createDarwinLinuxBuilderProfile({ nixProgram: async () => (await nix.require()).programs.nix }) : darwinLinuxBuilderProfile;
-  const linuxProfile = nix ? createLinuxTestProfile({ nixStoreProgram: async () => (await nix.require()).programs['nix-store'] }) : linuxTestProfile;
+  const linuxProfile = nix ? createLinuxTestProfile({ nixStorePrograms: () => keysShareNixStores(nix) }) : linuxTestProfile;
   return new BuilderSupervisor({
     paths: input.paths,
     logs: input.logs,

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { environmentNix } from '../../nix/nixInstallation.js';
 import { generateEd25519KeyPair } from '../ed25519KeyPair.js';
-import { addKeysShareToStore, authorizedKeyFileName, KEYS_SHARE_LINK } from './keysShare.js';
+import { addKeysShareToStore, addKeysShareWithVisibleStore, authorizedKeyFileName, KEYS_SHARE_LINK, KeysShareNotVisible } from './keysShare.js';
 
 let root: string;
 let vmDir: string;
@@ -64,6 +64,24 @@ describe('the keys share handed in through the Nix store', () => {
       hint: expect.stringContaining('create-builder') as unknown,
     });
     expect((await fs.readdir(vmDir)).filter((name) => name.startsWith('.keys-'))).toEqual([]);
+  });
+
+  it('tells apart a Nix whose store this machine does not see at the store path, and then uses the next one, saying so', async () => {
+    // Real Nix with a store of its own (a chroot store under the test dir), as the tests' current
+    // Nix in its own root: it answers /nix/store/…-keys, which is not on this machine.
+    const otherRoot = path.join(root, 'other-nix-root');
+    const elsewhere = path.join(root, 'nix-store-elsewhere');
+    await fs.writeFile(elsewhere, `#!/bin/sh\nexec '${nixStore}' --store '${otherRoot}' "$@"\n`, { mode: 0o755 });
+    const freshKey = generateEd25519KeyPair('only in the other store').public;
+    const otherVmDir = path.join(root, 'other-vm');
+    await fs.mkdir(otherVmDir, { mode: 0o700 });
+    const input = { vmDir: otherVmDir, user: 'builder', clientPublicKey: freshKey };
+    await expect(addKeysShareToStore({ ...input, nixStore: elsewhere })).rejects.toBeInstanceOf(KeysShareNotVisible);
+    const reports: string[] = [];
+    const keys = await addKeysShareWithVisibleStore([elsewhere, nixStore], input, (message) => reports.push(message));
+    expect(await fs.readFile(path.join(keys, 'builder_ed25519.pub'), 'utf8')).toBe(`${freshKey}\n`);
+    expect(reports).toEqual([`${elsewhere} added the keys share to ${keys}, which this machine does not see at that path (that Nix keeps its store elsewhere), so QEMU cannot share it. Handed it in with ${nixStore} instead.`]);
+    await expect(addKeysShareWithVisibleStore([elsewhere], { ...input, clientPublicKey: generateEd25519KeyPair('x').public }, () => undefined)).rejects.toThrow(/does not see at that path/);
   });
 
   it('names the key file after the guest user, refusing names that are not plain user names', () => {

@@ -10,6 +10,10 @@
  * The store path depends on the content alone (the same key gives the same path at every
  * start). An indirect GC root in the VM dir keeps it: sshd reads the file at every login, so a
  * garbage collection while the builder runs must not delete it.
+ *
+ * QEMU reads the share at the store path, so the path must be this machine's: a Nix that keeps
+ * its store elsewhere (in a root of its own, as the tests' current Nix does) is told apart
+ * (KeysShareNotVisible) before anything is rooted.
  */
 import { execa } from 'execa';
 import { promises as fs } from 'node:fs';
@@ -59,6 +63,18 @@ function storeFailure(step: string, stderr: string, exitCode: number | undefined
   );
 }
 
+/** The Nix added the share to a store this machine does not see at the store path. */
+export class KeysShareNotVisible extends BuilderBarError {
+  constructor(readonly nixStore: string, readonly storePath: string) {
+    super(
+      'vm-failed',
+      `${nixStore} added the keys share to ${storePath}, which this machine does not see at that path (that Nix keeps its store elsewhere), so QEMU cannot share it.`,
+      'Hand the keys in with a Nix whose store is this machine\'s /nix/store.',
+    );
+    this.name = 'KeysShareNotVisible';
+  }
+}
+
 /** Adds the keys directory to the Nix store, roots it in the VM dir, and answers its store path (KEYS). */
 export async function addKeysShareToStore(input: KeysShareInput): Promise<string> {
   const publicKey = checkPublicKey(input.clientPublicKey);
@@ -76,10 +92,32 @@ export async function addKeysShareToStore(input: KeysShareInput): Promise<string
     if (!path.isAbsolute(storePath) || !storePath.endsWith('-keys')) {
       throw new BuilderBarError('vm-failed', `nix-store --add answered ${JSON.stringify(storePath)}, not a store path.`);
     }
+    const seen = await fs.readFile(path.join(storePath, fileName), 'utf8').catch(() => null);
+    if (seen !== `${publicKey}\n`) throw new KeysShareNotVisible(input.nixStore, storePath);
     const rooted = await execa(input.nixStore, ['--realise', storePath, '--add-root', path.join(input.vmDir, KEYS_SHARE_LINK), '--indirect'], options);
     if (rooted.exitCode !== 0) throw storeFailure('nix-store --add-root', rooted.stderr, rooted.exitCode);
     return storePath;
   } finally {
     await fs.rm(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * addKeysShareToStore with the first of `nixStores` whose store this machine sees (the Nix in
+ * use first); a later one is used, and `report` says so, only when an earlier one keeps its
+ * store elsewhere.
+ */
+export async function addKeysShareWithVisibleStore(nixStores: string[], input: Omit<KeysShareInput, 'nixStore'>, report: (message: string) => void): Promise<string> {
+  let invisible: KeysShareNotVisible | null = null;
+  for (const nixStore of nixStores) {
+    try {
+      const keys = await addKeysShareToStore({ ...input, nixStore });
+      if (invisible) report(`${invisible.message} Handed it in with ${nixStore} instead.`);
+      return keys;
+    } catch (error) {
+      if (!(error instanceof KeysShareNotVisible)) throw error;
+      invisible ??= error;
+    }
+  }
+  throw invisible ?? new BuilderBarError('nix-missing', 'No Nix to hand the keys share in with.', 'Install Nix, or set nixBinDir.');
 }

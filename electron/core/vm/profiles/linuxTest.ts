@@ -21,7 +21,7 @@ import { environmentNix } from '../../nix/nixInstallation.js';
 import { ensurePrivateDir, writeFileAtomic } from '../../util/atomicWrite.js';
 import type { BuilderProfile, KeysShare, LaunchInput, LaunchPlan, PreparedGuest, PrepareInput, VmFiles } from '../profile.js';
 import { diskSizeMismatchMessage, ensureDiskImage } from '../guest-image/diskImage.js';
-import { addKeysShareToStore, authorizedKeyFileName, GUEST_KEYS_DIR, KEYS_SHARE_LINK } from '../guest-image/keysShare.js';
+import { addKeysShareWithVisibleStore, authorizedKeyFileName, GUEST_KEYS_DIR, KEYS_SHARE_LINK } from '../guest-image/keysShare.js';
 import { ensureLinuxTestImage } from '../guest-image/linuxTestImage.js';
 import { RUN_DIR_FILES } from '../vmFiles.js';
 import { BOOT_MARKER_FROM_CMDLINE, runScriptEnv } from './runScriptEnv.js';
@@ -46,11 +46,12 @@ export interface LinuxTestProfileOptions {
   /** A specific /boot/vmlinuz-* for the guest; default the newest. */
   kernel?: string;
   /**
-   * The `nix-store` of the Nix Builder Bar uses (the nixBinDir setting, then the environment and
-   * Nix's profile directories: NixLocator), which adds the keys share to the store; default:
-   * the environment's Nix.
+   * The `nix-store` programs that may add the keys share to the store, best first: the Nix
+   * Builder Bar uses (the nixBinDir setting, then the environment and Nix's profile directories:
+   * NixLocator); a later one only when an earlier one keeps its store where this machine's QEMU
+   * cannot read it. Default: the environment's Nix.
    */
-  nixStoreProgram?: () => Promise<string>;
+  nixStorePrograms?: () => Promise<string[]>;
 }
 
 function requireExtra(prepared: PreparedGuest, key: string): string {
@@ -85,7 +86,7 @@ export function linuxTestKeysShare(files: VmFiles): KeysShare {
 }
 
 export function createLinuxTestProfile(options: LinuxTestProfileOptions = {}): BuilderProfile {
-  const nixStoreProgram = options.nixStoreProgram ?? (async () => (await environmentNix().require()).programs['nix-store']);
+  const nixStorePrograms = options.nixStorePrograms ?? (async () => [(await environmentNix().require()).programs['nix-store']]);
   return {
     name: 'linux-test',
     qemuBinaryName: 'qemu-system-x86_64',
@@ -111,13 +112,12 @@ export function createLinuxTestProfile(options: LinuxTestProfileOptions = {}): B
           ...(input.signal ? { signal: input.signal } : {}),
         }),
         ensureDiskImage({ diskImage: input.files.diskImage, diskGiB: input.diskGiB }),
-        nixStoreProgram().then((nixStore) => addKeysShareToStore({
+        nixStorePrograms().then((nixStores) => addKeysShareWithVisibleStore(nixStores, {
           vmDir: input.files.vmDir,
           user: LINUX_TEST_SSH_USER,
           clientPublicKey: input.keys.clientPublicKey,
-          nixStore,
           ...(input.signal ? { signal: input.signal } : {}),
-        })),
+        }, input.report)),
         writeFileAtomic(path.join(input.files.vmDir, RUN_DIR_FILES.hostKey), hostKey, { mode: 0o600 }),
       ]);
       if (disk.created) input.report(`Created the builder's ${input.diskGiB} GiB disk for /nix.`);
