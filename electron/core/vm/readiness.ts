@@ -139,22 +139,26 @@ export async function waitUntilReady(target: ReadinessTarget, options: Readiness
   };
   try {
     // QEMU's user network accepts on the host port at once, even while the guest has no network
-    // yet; such a connection then just hangs, and QEMU keeps retrying it towards the guest long
-    // after we gave up (each one reaches sshd later as an empty connection). So: short attempts,
-    // two in flight at most (a new one every half second), instead of one long ssh handshake or
-    // a flood of connections. Once the guest has refused a connection (its network is up), a
-    // slow greeting means a busy host, and each later attempt may wait a little longer.
-    let attemptTimeoutMs = 1_000;
+    // yet; such a connection then just hangs, and QEMU keeps retrying it towards the guest, even
+    // after we closed it, until the guest takes it: each one reaches sshd later as an empty
+    // connection and costs the guest a process (a fork of OpenSSH's sshd, about 0.3 s under TCG).
+    // So, until the guest answers at all: few connections, each kept open for the whole window
+    // (QEMU's retry of it reaches sshd as soon as it listens, and greets on a connection we still
+    // hold), a fresh one every 2 s, rather than short attempts, each of which would be one more
+    // empty connection for sshd once it starts. Once the guest has refused a connection (its
+    // network is up), a connection no longer hangs: it is refused at once or sshd greets on it,
+    // so from then on one connection at a time, waited for as long as the deadline allows.
     let guestNetworkUp = false;
     await run<void>({
       name: 'ssh server greets',
       detail: `waiting for ssh on 127.0.0.1:${port}`,
       attempt: async () => {
         try {
-          greeted = (await firstSshGreeting(port, { windowMs: 5_000, staggerMs: 500, attemptTimeoutMs, signal: options.signal })).socket;
+          greeted = guestNetworkUp
+            ? (await sshGreeting(port, Math.max(1_000, deadline - Date.now()), options.signal)).socket
+            : (await firstSshGreeting(port, { windowMs: 10_000, staggerMs: 2_000, signal: options.signal })).socket;
         } catch (error) {
           if (/closed before|ECONNRESET/.test((error as Error).message)) guestNetworkUp = true;
-          else if (guestNetworkUp) attemptTimeoutMs = Math.min(5_000, attemptTimeoutMs + 500);
           throw error;
         }
       },
