@@ -1,12 +1,13 @@
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { LaunchInput, VmFiles } from '../profile.js';
 import { vmFilesIn } from '../vmFiles.js';
-import { LINUX_TEST_READINESS_COMMAND, linuxTestKeysShare, linuxTestLaunchPlan, linuxTestProfile } from './linuxTest.js';
+import { GUEST_NIX_DAEMON_SOCKET, LINUX_TEST_READINESS_COMMAND, linuxTestKeysShare, linuxTestLaunchPlan, linuxTestProfile } from './linuxTest.js';
 import { HOST_KEY_FW_CFG_NAME, runScriptEnv, runScriptQemuOpts } from './runScriptEnv.js';
 
 const files: VmFiles = vmFilesIn('/state/vm');
@@ -191,60 +192,62 @@ describe('the generated run script', () => {
 
 describe('the linux-test readiness command (run by /bin/sh here, with the guest paths moved to a temp dir)', () => {
   let dir: string;
+  let daemon: net.Server | null = null;
   beforeEach(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'readiness-command-'));
     await mkdir(path.join(dir, 'bin'));
-    await mkdir(path.join(dir, 'run'));
     await writeFile(path.join(dir, 'cmdline'), 'console=ttyS0 quiet panic=-1 builder_bar.boot_marker=marker-123\n');
     await writeFile(path.join(dir, 'nix-version'), 'nix-store (Nix) 2.8.0\n');
-    // busybox's usleep, and a nix whose `store ping` records that it ran and fails.
+    // busybox's usleep.
     await writeFile(path.join(dir, 'bin', 'usleep'), '#!/bin/sh\nsleep 0.05\n', { mode: 0o755 });
-    await writeFile(path.join(dir, 'bin', 'nix'), `#!/bin/sh\ntouch ${dir}/nix-ran\necho "error: cannot connect to socket at '/nix/var/nix/daemon-socket/socket'" >&2\nexit 1\n`, { mode: 0o755 });
   });
   afterEach(async () => {
+    await new Promise<void>((resolve) => (daemon ? daemon.close(() => resolve()) : resolve()));
+    daemon = null;
     await rm(dir, { recursive: true, force: true });
   });
+  /** A listening unix socket where the guest's nix-daemon has its own. */
+  const listen = async (): Promise<void> => {
+    const server = net.createServer();
+    daemon = server;
+    await new Promise<void>((resolve) => server.listen(path.join(dir, 'socket'), () => resolve()));
+  };
   const run = () =>
     execa('/bin/sh', ['-c', LINUX_TEST_READINESS_COMMAND
       .replaceAll('/proc/cmdline', `${dir}/cmdline`)
       .replaceAll('/etc/builder-bar/nix-version', `${dir}/nix-version`)
-      .replaceAll('/run/builder-bar', `${dir}/run`)], {
+      .replaceAll(GUEST_NIX_DAEMON_SOCKET, `${dir}/socket`)], {
       reject: false,
       env: { PATH: `${dir}/bin:/usr/bin:/bin` },
       extendEnv: false,
     });
 
-  it('prints the marker from the kernel command line, then the answer the boot left, without starting Nix', async () => {
-    await writeFile(path.join(dir, 'run', 'nix-version'), 'nix-store (Nix) 2.8.0\n');
-    await writeFile(path.join(dir, 'run', 'nix-checked'), '');
+  it('prints the marker from the kernel command line, then the image\'s Nix version once the daemon listens', async () => {
+    await listen();
     const result = await run();
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toBe('marker-123\nnix-store (Nix) 2.8.0');
-    expect(existsSync(path.join(dir, 'nix-ran'))).toBe(false);
   });
 
-  it('waits for the boot\'s attempt to end', async () => {
+  it('waits for the daemon\'s socket', async () => {
     setTimeout(() => {
-      // A failed write shows as the test's own failure: the run below never sees the answer.
-      writeFile(path.join(dir, 'run', 'nix-version'), 'nix-store (Nix) 2.8.0\n').then(() => writeFile(path.join(dir, 'run', 'nix-checked'), '')).catch(() => undefined);
+      // A failed listen shows as the test's own failure: the run below never sees the socket.
+      listen().catch(() => undefined);
     }, 300);
     const result = await run();
     expect(result.stdout).toBe('marker-123\nnix-store (Nix) 2.8.0');
   });
 
-  it('asks the daemon itself when the boot\'s attempt failed, and fails with its error', async () => {
-    await writeFile(path.join(dir, 'run', 'nix-checked'), '');
+  it('fails, saying so, when no daemon listens', async () => {
     const result = await run();
     expect(result.exitCode).not.toBe(0);
     expect(result.stdout).toBe('marker-123');
-    expect(result.stderr).toContain('cannot connect to socket');
-    expect(existsSync(path.join(dir, 'nix-ran'))).toBe(true);
-  });
+    expect(result.stderr).toBe(`the nix-daemon does not listen on ${GUEST_NIX_DAEMON_SOCKET}`.replace(GUEST_NIX_DAEMON_SOCKET, `${dir}/socket`));
+  }, 20_000);
 
   it('prints no marker when the kernel command line has none, so its first line is not this boot\'s marker', async () => {
     await writeFile(path.join(dir, 'cmdline'), 'console=ttyS0 quiet\n');
-    await writeFile(path.join(dir, 'run', 'nix-version'), 'nix-store (Nix) 2.8.0\n');
-    await writeFile(path.join(dir, 'run', 'nix-checked'), '');
+    await listen();
     const result = await run();
     expect(result.stdout).toBe('nix-store (Nix) 2.8.0');
   });
