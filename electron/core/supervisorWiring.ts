@@ -9,9 +9,9 @@ import type { StatePaths } from './paths.js';
 import { chooseAccelerator } from './vm/accelerator.js';
 import { BuilderSupervisor } from './vm/builderSupervisor.js';
 import type { BuilderProfile } from './vm/profile.js';
-import { environmentNix, type NixLocator } from './nix/nixInstallation.js';
+import { environmentNix, NIX_BIN_DIR_ENV, type NixLocator } from './nix/nixInstallation.js';
 import { createDarwinLinuxBuilderProfile } from './vm/profiles/darwinLinuxBuilder.js';
-import { linuxTestProfile } from './vm/profiles/linuxTest.js';
+import { createLinuxTestProfile } from './vm/profiles/linuxTest.js';
 
 export type SupervisorPort = Pick<
   BuilderSupervisor,
@@ -23,11 +23,19 @@ export interface SupervisorWiringInput {
   logs: LogSink;
   getSettings: () => Settings;
   platform: NodeJS.Platform;
-  /** The Nix Builder Bar uses (nixBinDir): the Mac profile realises nixpkgs' builder with it. Default: found as the core finds it. */
+  /**
+   * The Nix Builder Bar uses (nixBinDir): the Mac profile realises nixpkgs' builder with it, and
+   * both profiles add the keys share to its store. Default: found as the core finds it.
+   */
   nix?: NixLocator;
 }
 
-export function resolveProfile(name: ProfileName, platform: NodeJS.Platform, darwinProfile: BuilderProfile): BuilderProfile {
+export function resolveProfile(
+  name: ProfileName,
+  platform: NodeJS.Platform,
+  darwinProfile: BuilderProfile,
+  linuxProfile: BuilderProfile,
+): BuilderProfile {
   if (name === 'darwin-linux-builder' && platform !== 'darwin') {
     throw new BuilderBarError(
       'not-supported',
@@ -35,10 +43,23 @@ export function resolveProfile(name: ProfileName, platform: NodeJS.Platform, dar
       'On this machine use the linux-test profile: builder-bar settings set profile=linux-test',
     );
   }
-  return name === 'linux-test' ? linuxTestProfile : darwinProfile;
+  return name === 'linux-test' ? linuxProfile : darwinProfile;
 }
 
-/** The profile a settings name means on this platform, with the Mac profile wired to the Nix in use. */
+/**
+ * Who may add the linux-test keys share to the store: the Nix in use first, then the one found on
+ * PATH or in Nix's profile directories (nixBinDir left aside), used only when the first keeps its
+ * store where QEMU cannot read it (a Nix in a root of its own).
+ */
+async function keysShareNixStores(nix: NixLocator): Promise<string[]> {
+  const programs = [(await nix.require()).programs['nix-store']];
+  const { [NIX_BIN_DIR_ENV]: _named, ...env } = process.env;
+  const found = await environmentNix(env).resolve();
+  if (found.found && !programs.includes(found.installation.programs['nix-store'])) programs.push(found.installation.programs['nix-store']);
+  return programs;
+}
+
+/** The profile a settings name means on this platform, each wired to the Nix in use. */
 export function profileResolver(input: { getSettings: () => Settings; platform: NodeJS.Platform; nix?: NixLocator }): (name: ProfileName) => BuilderProfile {
   const nix = input.nix ?? environmentNix();
   const darwinProfile = createDarwinLinuxBuilderProfile({
@@ -48,7 +69,8 @@ export function profileResolver(input: { getSettings: () => Settings; platform: 
       return { nixBuild: programs['nix-build'], nixStore: programs['nix-store'] };
     },
   });
-  return (name) => resolveProfile(name, input.platform, darwinProfile);
+  const linuxProfile = createLinuxTestProfile({ nixStorePrograms: () => keysShareNixStores(nix) });
+  return (name) => resolveProfile(name, input.platform, darwinProfile, linuxProfile);
 }
 
 export async function createSupervisor(input: SupervisorWiringInput): Promise<SupervisorPort> {

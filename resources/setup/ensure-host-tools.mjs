@@ -7,7 +7,7 @@
 // command that would. Plain Node with no dependencies (it runs before `npm ci`), so it uses
 // node:child_process with argument arrays rather than execa; never a shell string.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -44,7 +44,8 @@ const needs = [
   { ok: () => onPath('qemu-system-x86_64'), pkg: 'qemu-system-x86', what: 'QEMU' },
   { ok: () => onPath('qemu-img'), pkg: 'qemu-utils', what: 'qemu-img' },
   { ok: () => existsSync('/bin/busybox') || existsSync('/usr/bin/busybox'), pkg: 'busybox-static', what: 'busybox' },
-  { ok: () => onPath('dropbear') || existsSync('/usr/sbin/dropbear'), pkg: 'dropbear-bin', what: 'dropbear' },
+  // The guest's sshd is copied from this package; the host never runs it (see below).
+  { ok: () => existsSync('/usr/sbin/sshd'), pkg: 'openssh-server', what: "OpenSSH's server (copied into the guest)" },
   { ok: () => onPath('nix-store'), pkg: 'nix-bin', what: 'Nix' },
   { ok: () => existsSync('/boot') && readdirSync('/boot').some((f) => f.startsWith('vmlinuz-')), pkg: 'linux-image-amd64', what: 'a Linux kernel for the guest' },
   { ok: () => onPath('ssh') && onPath('ssh-keygen'), pkg: 'openssh-client', what: 'OpenSSH client' },
@@ -65,6 +66,31 @@ if (purpose === 'test') {
   needs.push({ ok: () => existsSync('/bin/nc.openbsd'), pkg: 'netcat-openbsd', what: "OpenBSD's nc" });
 }
 
+/**
+ * Runs an install with Debian's policy-rc.d hook answering 101 ("action forbidden"), which
+ * invoke-rc.d and deb-systemd-invoke obey: openssh-server is installed for its sshd binary
+ * only, and its postinst must not start an ssh server on the host. A hook already in place is
+ * someone else's (a container image's) and is left as it is.
+ */
+function withoutServiceStarts(install) {
+  const hook = '/usr/sbin/policy-rc.d';
+  if (existsSync(hook)) {
+    install();
+    return;
+  }
+  writeFileSync(hook, '#!/bin/sh\n# builder-bar setup: no service starts while it installs packages\nexit 101\n');
+  chmodSync(hook, 0o755);
+  // run() ends the process on a failed install, which skips `finally`: the exit hook removes it then.
+  const remove = () => rmSync(hook, { force: true });
+  process.once('exit', remove);
+  try {
+    install();
+  } finally {
+    process.off('exit', remove);
+    remove();
+  }
+}
+
 if (process.platform === 'linux') {
   const missing = needs.filter((need) => !need.ok());
   if (missing.length > 0) {
@@ -74,7 +100,13 @@ if (process.platform === 'linux') {
       console.log(`builder-bar setup: installing ${pkgs.join(' ')} (missing: ${missing.map((m) => m.what).join(', ')})…`);
       const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
       run('apt-get', ['update', '-q'], { env });
-      run('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...pkgs], { env });
+      withoutServiceStarts(() => run('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...pkgs], { env }));
+      // The package also enables ssh.service for the next boot; Debian's unit and init script
+      // do not start sshd while this file exists. Only when this run brought the server in: an
+      // ssh server someone installed on purpose is theirs.
+      if (pkgs.includes('openssh-server')) {
+        writeFileSync('/etc/ssh/sshd_not_to_be_run', 'Installed by Builder Bar setup for the guest image only; delete this file to run an ssh server on this machine.\n');
+      }
     } else {
       console.error(`builder-bar setup: missing ${missing.map((m) => m.what).join(', ')}. On Debian: sudo apt-get install ${pkgs.join(' ')}`);
       process.exit(1);

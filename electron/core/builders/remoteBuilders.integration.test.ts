@@ -12,8 +12,10 @@ import { hostPathOf, nixVersions } from '../nix/testing/nixVersions.js';
 import { CLIENT_KEY_FILE, HOST_KEY_FILE } from '../vm/keyStore.js';
 import { freeLoopbackPort } from '../vm/testing/freeLoopbackPort.js';
 import { generateEd25519KeyPair } from '../vm/ed25519KeyPair.js';
+import { linuxTestProfile } from '../vm/profiles/linuxTest.js';
 
-// The real linux-test guest (dropbear, Nix 2.8) stands in for a remote builder on the network:
+// The real linux-test guest (OpenSSH, user builder, Nix 2.8) stands in for a remote builder on the
+// network:
 // the health check speaks real ssh to it and runs the real nix-store; then, on every Nix version
 // tests know as the client (chosen by the nixBinDir setting, the version in the title), a build
 // only the user's builder can take goes to it through the wiring. One guest for the file.
@@ -30,7 +32,7 @@ beforeAll(async () => {
   guest = {
     id: 'guest',
     protocol: 'ssh',
-    user: 'root',
+    user: linuxTestProfile.sshUser,
     host: '127.0.0.1',
     port: status.sshPort!,
     systems: ['x86_64-linux'],

@@ -25,7 +25,7 @@ let guestVersion: string;
 beforeAll(async () => {
   root = mkdtempSync(path.join(os.tmpdir(), 'bb-builds-int-'));
   builder = await bootTestBuilder(path.join(root, 'state'));
-  env = await writeRemoteNixConf(path.join(root, 'conf'), { keysDir: builder.paths.keysDir, sshPort: builder.sshPort });
+  env = await writeRemoteNixConf(path.join(root, 'conf'), { keysDir: builder.paths.keysDir, sshPort: builder.sshPort, user: builder.sshUser });
   guestVersion = (await builder.supervisor.exec('cat /proc/version')).stdout.trim();
 });
 

@@ -49,7 +49,7 @@ beforeAll(async () => {
   root = mkdtempSync(path.join(os.tmpdir(), 'bb-daemon-verify-'));
   builder = await bootTestBuilder(root);
   inputs = await wiringInputsFromState(builder.paths, 'linux');
-  // Right after "ready" the guest's dropbear has once closed a new connection during key
+  // Right after "ready" the guest's sshd (dropbear, then) once closed a new connection during key
   // exchange under this machine's load; wait until ssh with a wiring's own config gets in.
   const layout = await wiredConfDir('warmup');
   for (let attempt = 1; ; attempt += 1) {

@@ -41,32 +41,6 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array,
   if (options.durable !== false) await syncDirectory(dir);
 }
 
-/**
- * The same replacement, for a large file that is another file plus a few bytes: the kernel
- * copies `source` (no trip through this process's memory), then `tail` is appended.
- */
-export async function copyAndAppendAtomic(target: string, source: string, tail: (sourceSize: number) => Uint8Array, options: AtomicWriteOptions): Promise<void> {
-  const temp = tempBeside(target);
-  try {
-    await fs.copyFile(source, temp, fs.constants.COPYFILE_EXCL);
-    // The copy has the source's mode; narrow it before anything private is appended.
-    await fs.chmod(temp, options.mode);
-    const handle = await fs.open(temp, 'a');
-    try {
-      const { size } = await handle.stat();
-      await handle.writeFile(tail(size));
-      if (options.durable !== false) await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await fs.rename(temp, target);
-  } catch (error) {
-    await fs.rm(temp, { force: true });
-    throw error;
-  }
-  if (options.durable !== false) await syncDirectory(path.dirname(target));
-}
-
 function tempBeside(target: string): string {
   return path.join(path.dirname(target), `.${path.basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
 }

@@ -13,6 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { statePaths } from '../paths.js';
 import { defaultSettings } from '../settings/defaults.js';
 import { BuilderSupervisor } from './builderSupervisor.js';
+import { defaultGuestResourcesDir } from './guest-image/linuxTestImage.js';
 import { linuxTestProfile } from './profiles/linuxTest.js';
 import { isProcessAlive } from './qemuProcess.js';
 import { readPidFile, vmFilesIn } from './vmFiles.js';
@@ -56,7 +57,7 @@ describe('after the core is killed', () => {
       logLevel: 'silent',
     });
     const hostPort = await freeLoopbackPort();
-    const child = execa(process.execPath, [bundle, stateDir, String(hostPort)], {
+    const child = execa(process.execPath, [bundle, stateDir, String(hostPort), defaultGuestResourcesDir()], {
       cwd: path.resolve(here, '../../..'),
       reject: false,
       stdout: 'pipe',

@@ -70,6 +70,20 @@ export interface LaunchPlan {
   cwd: string;
 }
 
+/**
+ * The `keys` share as both sides see it: a host directory (KEYS) mounted in the guest, holding
+ * the key file the guest's sshd reads for the ssh user. 9p with security_model=none shows the
+ * guest the host's owners and modes, so readiness can say why sshd refuses it.
+ */
+export interface KeysShare {
+  /** The directory on the host (a link to it is followed). */
+  hostDir: string;
+  /** Where the guest mounts it (`/var/keys`). */
+  guestDir: string;
+  /** The key file's name inside it (`builder_ed25519.pub`). */
+  keyFile: string;
+}
+
 export interface BuilderProfile {
   name: ProfileName;
   /** The QEMU system emulator this profile needs on this host (e.g. `qemu-system-x86_64`). */
@@ -94,4 +108,6 @@ export interface BuilderProfile {
   prepare(input: PrepareInput): Promise<PreparedGuest>;
   /** The exact QEMU command. Pure: no I/O. */
   launchPlan(input: LaunchInput): LaunchPlan;
+  /** The keys share of a VM dir's builder, for profiles that hand the key in through one. Pure. */
+  keysShare?(files: VmFiles): KeysShare;
 }

@@ -6,7 +6,9 @@
  * stale VM or a stale answer never passes.
  */
 import net from 'node:net';
+import type { KeysShare } from './profile.js';
 import { QmpClient } from './qmpClient.js';
+import { isAuthRefusal, keysShareVerdict, REFUSALS_BEFORE_VERDICT } from './readinessKeysShare.js';
 import { HostKeyMismatchError, SshSession, type SshTarget } from './sshSession.js';
 
 export interface ReadinessTarget {
@@ -15,6 +17,8 @@ export interface ReadinessTarget {
   ssh: SshTarget;
   readinessCommand: string;
   bootMarker: string;
+  /** The share the guest's sshd reads the client key from, when there is one: a refusal it causes fails fast. */
+  keysShare?: KeysShare | undefined;
 }
 
 export interface ReadinessOptions {
@@ -135,22 +139,26 @@ export async function waitUntilReady(target: ReadinessTarget, options: Readiness
   };
   try {
     // QEMU's user network accepts on the host port at once, even while the guest has no network
-    // yet; such a connection then just hangs, and QEMU keeps retrying it towards the guest long
-    // after we gave up (each one reaches sshd later as an empty connection). So: short attempts,
-    // two in flight at most (a new one every half second), instead of one long ssh handshake or
-    // a flood of connections. Once the guest has refused a connection (its network is up), a
-    // slow greeting means a busy host, and each later attempt may wait a little longer.
-    let attemptTimeoutMs = 1_000;
+    // yet; such a connection then just hangs, and QEMU keeps retrying it towards the guest, even
+    // after we closed it, until the guest takes it: each one reaches sshd later as an empty
+    // connection and costs the guest a process (a fork of OpenSSH's sshd, about 0.3 s under TCG).
+    // So, until the guest answers at all: few connections, each kept open for the whole window
+    // (QEMU's retry of it reaches sshd as soon as it listens, and greets on a connection we still
+    // hold), a fresh one every 2 s, rather than short attempts, each of which would be one more
+    // empty connection for sshd once it starts. Once the guest has refused a connection (its
+    // network is up), a connection no longer hangs: it is refused at once or sshd greets on it,
+    // so from then on one connection at a time, waited for as long as the deadline allows.
     let guestNetworkUp = false;
     await run<void>({
       name: 'ssh server greets',
       detail: `waiting for ssh on 127.0.0.1:${port}`,
       attempt: async () => {
         try {
-          greeted = (await firstSshGreeting(port, { windowMs: 5_000, staggerMs: 500, attemptTimeoutMs, signal: options.signal })).socket;
+          greeted = guestNetworkUp
+            ? (await sshGreeting(port, Math.max(1_000, deadline - Date.now()), options.signal)).socket
+            : (await firstSshGreeting(port, { windowMs: 10_000, staggerMs: 2_000, signal: options.signal })).socket;
         } catch (error) {
           if (/closed before|ECONNRESET/.test((error as Error).message)) guestNetworkUp = true;
-          else if (guestNetworkUp) attemptTimeoutMs = Math.min(5_000, attemptTimeoutMs + 500);
           throw error;
         }
       },
@@ -160,16 +168,28 @@ export async function waitUntilReady(target: ReadinessTarget, options: Readiness
       }),
     });
 
+    // A key the guest's sshd refuses again and again, with the guest up, is looked into: when the
+    // keys share is the reason (StrictModes and its owner), no later attempt can pass.
+    let refusals = 0;
     const session = await run<SshSession>({
       name: 'ssh login',
       detail: `logging in over ssh on 127.0.0.1:${port}`,
-      attempt: () => {
+      attempt: async () => {
         const socket = takeGreeted();
-        return SshSession.connect(target.ssh, {
-          readyTimeoutMs: Math.max(1_000, Math.min(20_000, deadline - Date.now())),
-          signal: options.signal,
-          ...(socket ? { socket } : {}),
-        });
+        try {
+          return await SshSession.connect(target.ssh, {
+            readyTimeoutMs: Math.max(1_000, Math.min(20_000, deadline - Date.now())),
+            signal: options.signal,
+            ...(socket ? { socket } : {}),
+          });
+        } catch (error) {
+          refusals = isAuthRefusal(error) ? refusals + 1 : 0;
+          if (target.keysShare && refusals >= REFUSALS_BEFORE_VERDICT) {
+            const verdict = await keysShareVerdict(target.keysShare);
+            if (verdict) throw new ReadinessError('ssh login', verdict.message, verdict.hint, true);
+          }
+          throw error;
+        }
       },
       failure: (last, waited) => ({
         message: `ssh to ${target.ssh.username}@127.0.0.1:${port} did not succeed within ${Math.round(waited / 1000)} s (last error: ${last}).`,
@@ -282,7 +302,7 @@ export function firstSshGreeting(
 /**
  * A connection on which the ssh server has greeted: `socket` is paused with every byte read so
  * far put back, so an ssh client handed the socket reads the server's output from its first
- * byte. Under TCG a new connection costs the guest a process (dropbear forks, then re-executes
+ * byte. Under TCG a new connection costs the guest a process (sshd forks, then re-executes
  * itself) and a few hundred milliseconds: the login reuses this one. Whoever holds it destroys
  * the socket or hands it on.
  */

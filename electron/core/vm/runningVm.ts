@@ -156,6 +156,7 @@ export class RunningVm {
         },
         readinessCommand: this.profile.readinessCommand,
         bootMarker: this.record.bootMarker,
+        keysShare: this.profile.keysShare?.(this.files),
       },
       options,
     );

@@ -83,7 +83,8 @@ export const builds: ClientCommand = async ({ io, values }, client) => {
   } else {
     if (views.length === 0) io.out('No builds yet.');
     for (const view of views) io.out(formatBuildLine(view));
-    for (const build of seenOnBuilder) io.out(`(on the builder, started elsewhere) ${build.name}  pids ${build.pids.join(',')}`);
+    // No pids for the guest daemon's builds: the guest's ssh user may not see them (guestBuildDirs.ts).
+    for (const build of seenOnBuilder) io.out(`(on the builder, started elsewhere) ${build.name}${build.pids.length > 0 ? `  pids ${build.pids.join(',')}` : ''}`);
     for (const line of feedLines(externalFeed)) io.out(line);
   }
   const pending = early;

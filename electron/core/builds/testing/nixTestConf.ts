@@ -26,6 +26,8 @@ export interface RemoteBuilderAccess {
   keysDir: string;
   /** The forwarded ssh port on 127.0.0.1. */
   sshPort: number;
+  /** The guest's ssh user: the profile's sshUser (`builder`, as on nixpkgs' builder). */
+  user: string;
   /** `ssh://` (nix-store --serve) or `ssh-ng://` (nix-daemon --stdio). */
   protocol?: 'ssh' | 'ssh-ng';
 }
@@ -54,12 +56,13 @@ export async function writeRemoteNixConf(dir: string, access: RemoteBuilderAcces
       `Host ${TEST_BUILDER_ALIAS}`,
       '  HostName 127.0.0.1',
       `  Port ${access.sshPort}`,
-      '  User root',
+      `  User ${access.user}`,
       `  HostKeyAlias ${TEST_BUILDER_ALIAS}`,
-      `  IdentityFile ${path.join(access.keysDir, CLIENT_KEY_FILE)}`,
+      // Quoted: a state dir may have spaces (ssh_config splits unquoted values at them).
+      `  IdentityFile "${path.join(access.keysDir, CLIENT_KEY_FILE)}"`,
       '  IdentitiesOnly yes',
       '  StrictHostKeyChecking yes',
-      `  UserKnownHostsFile ${knownHosts}`,
+      `  UserKnownHostsFile "${knownHosts}"`,
       '  ServerAliveInterval 30',
       '  ServerAliveCountMax 3',
       '',

@@ -58,7 +58,7 @@ async function main(): Promise<void> {
 
     const builder = await bootTestBuilder(path.join(root, 'state'), (text) => console.log(text));
     try {
-      const remote = await writeRemoteNixConf(path.join(root, 'remote-conf'), { keysDir: builder.paths.keysDir, sshPort: builder.sshPort });
+      const remote = await writeRemoteNixConf(path.join(root, 'remote-conf'), { keysDir: builder.paths.keysDir, sshPort: builder.sshPort, user: builder.sshUser });
       for (const nix of versions) {
         await record({ name: 'remote-success', attr: 'success', env: remote, remote: true, nix });
         await record({ name: 'remote-several', attr: 'joined', env: remote, remote: true, nix });

@@ -16,6 +16,8 @@ export interface TestBuilder {
   supervisor: BuilderSupervisor;
   paths: StatePaths;
   sshPort: number;
+  /** The guest's ssh user (the profile's). */
+  sshUser: string;
   shutdown(): Promise<void>;
 }
 
@@ -52,7 +54,7 @@ export async function bootTestBuilder(stateDir: string, log: (text: string) => v
   try {
     const status = await supervisor.start({ wait: true, timeoutMs: 280_000 });
     if (status.sshPort === null) throw new Error('the builder is ready but reports no ssh port');
-    return { supervisor, paths, sshPort: status.sshPort, shutdown };
+    return { supervisor, paths, sshPort: status.sshPort, sshUser: linuxTestProfile.sshUser, shutdown };
   } catch (error) {
     await shutdown();
     throw error;

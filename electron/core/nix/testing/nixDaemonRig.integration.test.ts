@@ -36,7 +36,7 @@ beforeAll(async () => {
   expect(plan.problems).toEqual([]);
   await applyWiring(plan, root);
   layout = plan.layout;
-  // Right after "ready" the guest's dropbear has once closed a new connection during key
+  // Right after "ready" the guest's sshd (dropbear, then) once closed a new connection during key
   // exchange under this machine's load; wait until ssh with the wiring's own config gets in.
   for (let attempt = 1; ; attempt += 1) {
     const ssh = await execa('ssh', ['-F', layout.sshConfig, '-o', 'BatchMode=yes', inputs.builder.alias, 'true'], { stdin: 'ignore', reject: false, timeout: 60_000 });

@@ -20,6 +20,7 @@ if [[ "$1" == "--list-inputs" ]]; then echo "$HOST_INPUT"; exit 0; fi
 echo built >> "$BUILD_LOG"
 echo kernel > "$1/vmlinuz"
 cat "$HOST_INPUT" > "$1/initramfs.cpio.gz"
+echo "exec qemu -kernel $2/vmlinuz" > "$1/run-linux-test-vm"
 `;
 
 beforeEach(async () => {
@@ -54,6 +55,12 @@ describe('linux-test image cache', () => {
     expect(await builds()).toBe(1);
     expect(await readFile(first.initramfs, 'utf8')).toBe('busybox v1');
     expect(await readFile(path.join(first.dir, 'inputs.txt'), 'utf8')).toContain(`host ${hostInput} `);
+  });
+
+  it('tells the build script the final dir, which the run script names', async () => {
+    const image = await ensure();
+    expect(image.runScript).toBe(path.join(image.dir, 'run-linux-test-vm'));
+    expect(await readFile(image.runScript, 'utf8')).toBe(`exec qemu -kernel ${image.dir}/vmlinuz\n`);
   });
 
   it('rebuilds when a host package file changes, and prunes the old image', async () => {

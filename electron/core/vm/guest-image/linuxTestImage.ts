@@ -1,11 +1,13 @@
 /**
- * The linux-test guest image cache: `<images>/linux-test-<hash>/{vmlinuz,initramfs.cpio.gz}`.
- * The hash covers everything the build reads: the files under resources/guest (the build
- * script, /init, inittab, boot and shutdown scripts, nix.conf, ...), every host file the
- * script copies (kernel, busybox, nix, dropbear, e2fsprogs, their libraries and the kernel
- * modules; path, size and mtime) and the Debian versions of the packages behind them. Equal
- * hash: the cached image is used as is. Otherwise the script builds into a temporary dir inside
- * the images dir, which is renamed into place (atomic), and older images are pruned.
+ * The linux-test guest image cache: `<images>/linux-test-<hash>/{vmlinuz,initramfs.cpio.gz,
+ * run-linux-test-vm}`, the last being the script that starts it (nixpkgs' NixOS VM script's
+ * shape, with this dir's paths baked in). The hash covers everything the build reads: the files
+ * under resources/guest (the build script, /init, inittab, boot and shutdown scripts,
+ * sshd_config, nix.conf, ...), every host file the script copies or names (kernel, busybox,
+ * nix, sshd, e2fsprogs, their libraries, the kernel modules, QEMU and bash; path, size and
+ * mtime) and the Debian versions of the packages behind them. Equal hash: the cached image is
+ * used as is. Otherwise the script builds into a temporary dir inside the images dir, which is
+ * renamed into place (atomic; the script is told the final name), and older images are pruned.
  */
 import { execa } from 'execa';
 import { createHash } from 'node:crypto';
@@ -18,14 +20,19 @@ import { BASH, findOnPath, requireTool } from './hostTools.js';
 export const LINUX_TEST_IMAGE_PREFIX = 'linux-test-';
 const BUILD_SCRIPT = 'build-linux-test-image.sh';
 /** Bumped when the cache layout or hashing itself changes. */
-const CACHE_FORMAT = 'linux-test-image/1';
+const CACHE_FORMAT = 'linux-test-image/2';
 /** The Debian packages whose versions go into the hash (and into the image's manifest). */
-const DEBIAN_PACKAGES = ['busybox-static', 'dropbear-bin', 'nix-bin', 'e2fsprogs', 'libc6'];
+const DEBIAN_PACKAGES = ['busybox-static', 'openssh-server', 'nix-bin', 'e2fsprogs', 'libc6', 'qemu-system-x86', 'qemu-utils'];
+/** The run script's name in the image dir (nixpkgs names its own `run-<name>-vm`). */
+export const LINUX_TEST_RUN_SCRIPT = 'run-linux-test-vm';
+const IMAGE_FILES = ['vmlinuz', 'initramfs.cpio.gz', LINUX_TEST_RUN_SCRIPT] as const;
 
 export interface LinuxTestImage {
   dir: string;
   kernel: string;
   initramfs: string;
+  /** Starts the guest; reads the environment described in profiles/runScriptEnv.ts. */
+  runScript: string;
   hash: string;
   /** True when this call built it; false when the cache had it. */
   built: boolean;
@@ -124,8 +131,8 @@ export async function hashLinuxTestImageInputs(guestResourcesDir: string, env: R
 
 async function isCompleteImage(dir: string): Promise<boolean> {
   try {
-    const [kernel, initramfs] = await Promise.all([fs.stat(path.join(dir, 'vmlinuz')), fs.stat(path.join(dir, 'initramfs.cpio.gz'))]);
-    return kernel.size > 0 && initramfs.size > 0;
+    const sizes = await Promise.all(IMAGE_FILES.map(async (name) => (await fs.stat(path.join(dir, name))).size));
+    return sizes.every((size) => size > 0);
   } catch {
     return false;
   }
@@ -169,7 +176,7 @@ async function buildOrReuse(input: EnsureLinuxTestImageInput): Promise<LinuxTest
   const name = `${LINUX_TEST_IMAGE_PREFIX}${hash}`;
   const dir = path.join(input.imagesDir, name);
   const image = (built: boolean): LinuxTestImage => ({
-    dir, kernel: path.join(dir, 'vmlinuz'), initramfs: path.join(dir, 'initramfs.cpio.gz'), hash, built,
+    dir, kernel: path.join(dir, 'vmlinuz'), initramfs: path.join(dir, 'initramfs.cpio.gz'), runScript: path.join(dir, LINUX_TEST_RUN_SCRIPT), hash, built,
   });
   if (await isCompleteImage(dir)) return image(false);
 
@@ -179,7 +186,8 @@ async function buildOrReuse(input: EnsureLinuxTestImageInput): Promise<LinuxTest
   const started = Date.now();
   const temp = await fs.mkdtemp(path.join(input.imagesDir, `.building-${LINUX_TEST_IMAGE_PREFIX}`));
   try {
-    const result = await execa(bash, [path.join(resources, 'build-linux-test-image.sh'), temp], {
+    // The run script names the kernel and initramfs where they end up: the final dir.
+    const result = await execa(bash, [path.join(resources, BUILD_SCRIPT), temp, dir], {
       reject: false, env, extendEnv: true, ...(input.signal ? { cancelSignal: input.signal } : {}),
     });
     if (result.isCanceled) {

@@ -102,6 +102,12 @@ describe('darwin-linux-builder profile', () => {
     expect(profile.hostKeyPolicy.weakness).toMatch(/pretend to be the builder/);
   });
 
+  it('names its keys share for readiness, so a key the guest\'s sshd refuses for its owner fails at once', () => {
+    expect(createDarwinLinuxBuilderProfile(options).keysShare?.(files)).toEqual({
+      hostDir: `${vmDir}/keys-share`, guestDir: '/var/keys', keyFile: 'builder_ed25519.pub',
+    });
+  });
+
   it('refuses to prepare anywhere but macOS, saying which profile to use', async () => {
     await expect(createDarwinLinuxBuilderProfile({ ...options, platform: 'linux' }).prepare({
       cacheDir: '/x', files, keys: { clientPublicKey: 'k', hostPrivateKey: null }, bootMarker: 'boot-0123456789', diskGiB: 20, report: () => undefined,

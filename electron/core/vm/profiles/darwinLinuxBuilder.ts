@@ -16,11 +16,11 @@ import path from 'node:path';
 import type { NixpkgsPin } from '../../../ipc/contract.js';
 import { BuilderBarError } from '../../errors.js';
 import { ensurePrivateDir } from '../../util/atomicWrite.js';
-import type { BuilderProfile, LaunchInput, LaunchPlan, PreparedGuest, PrepareInput } from '../profile.js';
+import type { BuilderProfile, KeysShare, LaunchInput, LaunchPlan, PreparedGuest, PrepareInput, VmFiles } from '../profile.js';
 import { diskSizeMismatchMessage, ensureDiskImage, GIB, readDiskVirtualSize } from '../guest-image/diskImage.js';
 import { QEMU_IMG, requireTool } from '../guest-image/hostTools.js';
 import { ensureBuilderImage, type ArchiveUrl, type StoreView } from './builderImage.js';
-import { addKeysShare } from './keysShare.js';
+import { addKeysShareToStore, keysShareOf } from './keysShare.js';
 import { BOOT_MARKER_FROM_CMDLINE, runScriptEnv } from './runScriptEnv.js';
 
 /** nixpkgs nixos/modules/profiles/keys/ssh_host_ed25519_key.pub (FACTS.md section 1). */
@@ -148,6 +148,11 @@ export function darwinLinuxBuilderLaunchPlan(input: LaunchInput, arch: MacArch =
   };
 }
 
+/** The share as readiness examines it, so a key sshd refuses for its owner fails at once. */
+export function darwinLinuxBuilderKeysShare(files: VmFiles): KeysShare {
+  return keysShareOf(files.vmDir, DARWIN_BUILDER_USER);
+}
+
 export function createDarwinLinuxBuilderProfile(options: DarwinLinuxBuilderOptions): BuilderProfile {
   const arch: MacArch = options.arch ?? (process.arch === 'x64' ? 'x64' : 'arm64');
   const platform = options.platform ?? process.platform;
@@ -180,7 +185,7 @@ export function createDarwinLinuxBuilderProfile(options: DarwinLinuxBuilderOptio
         ...(options.nixEnv ? { env: options.nixEnv } : {}),
         ...(input.signal ? { signal: input.signal } : {}),
       });
-      const keys = await addKeysShare({
+      const keys = await addKeysShareToStore({
         vmDir: input.files.vmDir,
         nixStore: nix.nixStore,
         user: DARWIN_BUILDER_USER,
@@ -212,5 +217,6 @@ export function createDarwinLinuxBuilderProfile(options: DarwinLinuxBuilderOptio
     },
 
     launchPlan: (input) => darwinLinuxBuilderLaunchPlan(input, arch),
+    keysShare: darwinLinuxBuilderKeysShare,
   };
 }

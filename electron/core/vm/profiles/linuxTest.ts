@@ -1,80 +1,100 @@
 /**
  * `linux-test`: the project's own small x86_64 Linux builder, built from this host's Debian
- * packages (resources/guest). It runs everywhere QEMU does and is what the integration tests
- * boot. Every install has its own host key, handed to the guest at each boot together with the
- * client's authorized key and the boot marker (an extra cpio appended to the initramfs).
- * The ssh user is root: the guest exists only to run Nix builds (`nix-store --serve`,
- * `nix-daemon --stdio`) and its /nix is writable by root alone.
+ * packages (resources/guest), in the shape of nixpkgs' darwin.linux-builder so that what the
+ * integration tests run here is what the Mac profile runs:
+ *
+ *   - started by its run script (`run-linux-test-vm` in the image dir), which honours the
+ *     environment of nixpkgs' NixOS VM script (runScriptEnv.ts); Builder Bar never writes this
+ *     guest's QEMU command line itself;
+ *   - OpenSSH with its default StrictModes, user `builder` (not root) logging in with the key
+ *     the `keys` share holds (/var/keys/builder_ed25519.pub), handed in as create-builder does:
+ *     a directory added to the Nix store, so the guest sees root-owned files;
+ *   - a nix-daemon in the guest owning the store and trusting `builder`, so delegated builds
+ *     (`nix-store --serve --write`, `nix-daemon --stdio`) go through the daemon.
+ *
+ * Unlike nixpkgs' builder, every install has its own host key, handed in through QEMU's fw_cfg
+ * from a 0600 file in the VM dir, and this boot's marker travels on the kernel command line.
  */
 import path from 'node:path';
 import { BuilderBarError } from '../../errors.js';
-import { ensurePrivateDir } from '../../util/atomicWrite.js';
-import type { BuilderProfile, LaunchInput, LaunchPlan, PreparedGuest, PrepareInput } from '../profile.js';
-import { writeBootInitrd } from '../guest-image/bootInitrd.js';
+import { environmentNix } from '../../nix/nixInstallation.js';
+import { ensurePrivateDir, writeFileAtomic } from '../../util/atomicWrite.js';
+import type { BuilderProfile, KeysShare, LaunchInput, LaunchPlan, PreparedGuest, PrepareInput, VmFiles } from '../profile.js';
 import { diskSizeMismatchMessage, ensureDiskImage } from '../guest-image/diskImage.js';
 import { ensureLinuxTestImage } from '../guest-image/linuxTestImage.js';
-import {
-  checkResources, cpuModel, headlessArgs, pidFileArgs, qmpArgs, serialConsoleArgs, userNetworkArgs, virtioDiskArgs,
-} from './qemuArgs.js';
+import { RUN_DIR_FILES } from '../vmFiles.js';
+import { addKeysShareWithVisibleStore, keysShareOf } from './keysShare.js';
+import { BOOT_MARKER_FROM_CMDLINE, runScriptEnv } from './runScriptEnv.js';
 
-export const LINUX_TEST_VM_NAME = 'builder-bar-linux-test';
-export const BOOT_INITRD_FILE = 'initrd-boot.img';
+/** The guest's ssh user, as in nixpkgs' nix-builder-vm.nix. */
+export const LINUX_TEST_SSH_USER = 'builder';
 
-/**
- * console on the first serial port (the console log); panic=-1 reboots at once on a kernel
- * panic, which -no-reboot turns into QEMU exiting, so the supervisor sees a crash instead of a
- * hung guest; quiet keeps TCG boots from spending seconds printing to the emulated UART.
- */
-export const LINUX_TEST_KERNEL_PARAMS = 'console=ttyS0 panic=-1 quiet';
+/** Where the guest's nix-daemon listens; `builder` reaches the store only through it. */
+export const GUEST_NIX_DAEMON_SOCKET = '/nix/var/nix/daemon-socket/socket';
 
 /**
- * First line: the marker (proves this boot answered); second: Nix's version (Nix works). The
- * guest's boot runs `nix-store --version` once in the background (resources/guest/.../boot) and
- * leaves its answer in /run/builder-bar, so this waits up to 5 s for that attempt to end and
- * reads it, instead of starting nix-store again after the login (0.6 s under TCG). If the
- * attempt printed nothing, nix-store runs here and its error is what readiness reports.
+ * First line: the marker, from the kernel command line (proves this boot answered); second:
+ * Nix's version, once the guest's nix-daemon listens (it creates its socket when it has started,
+ * and a delegated build from `builder` goes through it). The version is the image's record of
+ * the Nix binary it holds (resources/guest), so no Nix starts here: under TCG a Nix start costs
+ * 0.6 s of the guest's vCPU, just while sshd and the daemon start. Waits up to 5 s for the
+ * socket; without it, says so on stderr and fails.
  */
 export const LINUX_TEST_READINESS_COMMAND =
-  'cat /etc/builder-bar/boot-marker && { n=0; while [ ! -e /run/builder-bar/nix-checked ] && [ $n -lt 100 ]; do usleep 50000; n=$((n+1)); done; ' +
-  'cat /run/builder-bar/nix-version 2>/dev/null || nix-store --version; }';
+  `${BOOT_MARKER_FROM_CMDLINE} && { n=0; while [ ! -S ${GUEST_NIX_DAEMON_SOCKET} ] && [ $n -lt 100 ]; do usleep 50000; n=$((n+1)); done; `
+  + `if [ -S ${GUEST_NIX_DAEMON_SOCKET} ]; then cat /etc/builder-bar/nix-version; else echo 'the nix-daemon does not listen on ${GUEST_NIX_DAEMON_SOCKET}' >&2; exit 1; fi; }`;
 
 export interface LinuxTestProfileOptions {
   guestResourcesDir?: string;
   /** A specific /boot/vmlinuz-* for the guest; default the newest. */
   kernel?: string;
+  /**
+   * The `nix-store` programs that may add the keys share to the store, best first: the Nix
+   * Builder Bar uses (the nixBinDir setting, then the environment and Nix's profile directories:
+   * NixLocator); a later one only when an earlier one keeps its store where this machine's QEMU
+   * cannot read it. Default: the environment's Nix.
+   */
+  nixStorePrograms?: () => Promise<string[]>;
 }
 
+function requireExtra(prepared: PreparedGuest, key: string): string {
+  const value = prepared.extra[key];
+  if (!value) throw new Error(`linux-test needs the prepared ${key}`);
+  return value;
+}
+
+/** Its run script with the environment nixpkgs' script reads; runs in the VM dir. */
 export function linuxTestLaunchPlan(input: LaunchInput): LaunchPlan {
-  checkResources(input.cpus, input.memoryMiB);
-  const { kernel, initrd } = input.prepared;
-  if (!kernel || !initrd) throw new Error('linux-test needs a prepared kernel and initrd');
-  const args = [
-    '-name', LINUX_TEST_VM_NAME,
-    '-machine', `q35,accel=${input.accelerator}`,
-    '-cpu', cpuModel(input.accelerator),
-    '-smp', String(input.cpus),
-    '-m', String(input.memoryMiB),
-    '-kernel', kernel,
-    '-initrd', initrd,
-    '-append', LINUX_TEST_KERNEL_PARAMS,
-    ...headlessArgs(),
-    ...userNetworkArgs(input.hostPort, 'virtio-net-pci'),
-    ...virtioDiskArgs(input.files.diskImage, { id: 'nix', format: 'qcow2' }),
-    // Entropy from the host, so sshd's first getrandom() does not wait on an idle guest.
-    '-device', 'virtio-rng-pci',
-    ...qmpArgs(input.files),
-    ...serialConsoleArgs(input.files),
-    ...pidFileArgs(input.files),
-  ];
-  return { command: input.qemuBinary, args, env: {}, cwd: input.files.vmDir };
+  return {
+    command: requireExtra(input.prepared, 'runScript'),
+    args: [],
+    env: runScriptEnv({
+      accelerator: input.accelerator,
+      cpus: input.cpus,
+      memoryMiB: input.memoryMiB,
+      hostPort: input.hostPort,
+      vmDir: input.files.vmDir,
+      diskImage: input.files.diskImage,
+      keysDir: requireExtra(input.prepared, 'keysDir'),
+      bootMarker: input.bootMarker,
+      withHostKey: true,
+    }),
+    cwd: input.files.vmDir,
+  };
+}
+
+/** The share as readiness examines it: the VM dir's GC-root link to the store path. */
+export function linuxTestKeysShare(files: VmFiles): KeysShare {
+  return keysShareOf(files.vmDir, LINUX_TEST_SSH_USER);
 }
 
 export function createLinuxTestProfile(options: LinuxTestProfileOptions = {}): BuilderProfile {
+  const nixStorePrograms = options.nixStorePrograms ?? (async () => [(await environmentNix().require()).programs['nix-store']]);
   return {
     name: 'linux-test',
     qemuBinaryName: 'qemu-system-x86_64',
     acceleratorCandidates: process.platform === 'darwin' ? ['hvf'] : process.platform === 'linux' ? ['kvm'] : [],
-    sshUser: 'root',
+    sshUser: LINUX_TEST_SSH_USER,
     readinessCommand: LINUX_TEST_READINESS_COMMAND,
     hostKeyPolicy: { kind: 'per-install' },
 
@@ -83,29 +103,34 @@ export function createLinuxTestProfile(options: LinuxTestProfileOptions = {}): B
         throw new BuilderBarError('internal', 'linux-test needs this install\'s host private key to boot.');
       }
       await ensurePrivateDir(input.files.vmDir);
-      const hostPrivateKey = input.keys.hostPrivateKey;
-      const initrd = path.join(input.files.vmDir, BOOT_INITRD_FILE);
-      // The image (and this boot's initrd) and the disk do not depend on each other: on the way
-      // to ready, one waits for the other only at the end.
-      const [image, disk] = await Promise.all([
+      // QEMU reads it (fw_cfg) from the VM dir, by the relative name QEMU_OPTS gives.
+      const hostKey = input.keys.hostPrivateKey.endsWith('\n') ? input.keys.hostPrivateKey : `${input.keys.hostPrivateKey}\n`;
+      // The image, the disk and the keys share do not depend on each other.
+      const [image, disk, keysDir] = await Promise.all([
         ensureLinuxTestImage({
           imagesDir: input.cacheDir,
           report: input.report,
           ...(options.guestResourcesDir ? { guestResourcesDir: options.guestResourcesDir } : {}),
           ...(options.kernel ? { kernel: options.kernel } : {}),
           ...(input.signal ? { signal: input.signal } : {}),
-        }).then(async (built) => {
-          await writeBootInitrd(built.initramfs, initrd, { clientPublicKey: input.keys.clientPublicKey, hostPrivateKey, bootMarker: input.bootMarker });
-          return built;
         }),
         ensureDiskImage({ diskImage: input.files.diskImage, diskGiB: input.diskGiB }),
+        nixStorePrograms().then((nixStores) => addKeysShareWithVisibleStore(nixStores, {
+          vmDir: input.files.vmDir,
+          user: LINUX_TEST_SSH_USER,
+          clientPublicKey: input.keys.clientPublicKey,
+          ...(input.signal ? { signal: input.signal } : {}),
+        }, input.report)),
+        writeFileAtomic(path.join(input.files.vmDir, RUN_DIR_FILES.hostKey), hostKey, { mode: 0o600 }),
       ]);
       if (disk.created) input.report(`Created the builder's ${input.diskGiB} GiB disk for /nix.`);
       if (!disk.sizeMatches) input.report(diskSizeMismatchMessage(disk));
       return {
         kernel: image.kernel,
-        initrd,
+        initrd: image.initramfs,
         extra: {
+          runScript: image.runScript,
+          keysDir,
           imageDir: image.dir,
           imageHash: image.hash,
           diskVirtualSizeBytes: String(disk.virtualSizeBytes),
@@ -115,6 +140,7 @@ export function createLinuxTestProfile(options: LinuxTestProfileOptions = {}): B
     },
 
     launchPlan: linuxTestLaunchPlan,
+    keysShare: linuxTestKeysShare,
   };
 }
 

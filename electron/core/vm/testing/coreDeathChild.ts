@@ -3,16 +3,19 @@
  * core that starts the builder, reports it ready on stdout, then waits to be killed with
  * SIGKILL (no cleanup, no close), as a crashing app would.
  *
- * Usage: node coreDeathChild.mjs <stateDir> <hostPort>
+ * Usage: node coreDeathChild.mjs <stateDir> <hostPort> <guestResourcesDir>
+ *
+ * The guest's resources are named: the bundle runs from node_modules/.cache, which may be another
+ * checkout's (a worktree's node_modules is often a link), and the default walks up from there.
  */
 import { statePaths } from '../../paths.js';
 import { defaultSettings } from '../../settings/defaults.js';
 import { BuilderSupervisor } from '../builderSupervisor.js';
-import { linuxTestProfile } from '../profiles/linuxTest.js';
+import { createLinuxTestProfile } from '../profiles/linuxTest.js';
 
-const [stateDir, hostPort] = process.argv.slice(2);
-if (!stateDir || !hostPort) {
-  process.stderr.write('usage: coreDeathChild <stateDir> <hostPort>\n');
+const [stateDir, hostPort, guestResourcesDir] = process.argv.slice(2);
+if (!stateDir || !hostPort || !guestResourcesDir) {
+  process.stderr.write('usage: coreDeathChild <stateDir> <hostPort> <guestResourcesDir>\n');
   process.exit(2);
 }
 
@@ -21,7 +24,7 @@ const supervisor = new BuilderSupervisor({
   paths: statePaths({ stateDir }),
   getSettings: () => settings,
   logs: { append: (source, level, text) => process.stderr.write(`${source} ${level}: ${text}\n`) },
-  resolveProfile: () => linuxTestProfile,
+  resolveProfile: () => createLinuxTestProfile({ guestResourcesDir }),
   chooseAccelerator: async () => ({ name: 'tcg', reason: 'test: kvm does not work on this machine' }),
 });
 
