@@ -1,10 +1,12 @@
 /**
- * The one place that finds the profile's QEMU and, when it is missing, says what to install.
- * The rest of a boot (prepare, spawn) runs against the real guest in the integration tests.
+ * The one place that finds the profile's QEMU and, when it is missing, says what to install, and
+ * the line every start writes about its launch. The rest of a boot (prepare, spawn) runs against
+ * the real guest in the integration tests.
  */
 import { describe, expect, it } from 'vitest';
 import { BuilderBarError } from '../errors.js';
-import { findQemu } from './bootBuilder.js';
+import { findQemu, launchLine } from './bootBuilder.js';
+import { linuxTestLaunchPlan } from './profiles/linuxTest.js';
 import { inertProfile } from './testing/inertProfile.js';
 
 async function refusal(qemuBinaryName: string, platform: NodeJS.Platform): Promise<BuilderBarError> {
@@ -33,5 +35,30 @@ describe('finding QEMU', () => {
     } finally {
       process.env.PATH = path;
     }
+  });
+});
+
+describe('the launch in the app log', () => {
+  it('is one line with the run script and every variable of its environment, quoted as a shell reads them back', () => {
+    const vmDir = "/home/jo/Builder Bar, jo's/vm";
+    const plan = linuxTestLaunchPlan({
+      qemuBinary: '/usr/bin/qemu-system-x86_64',
+      accelerator: 'tcg',
+      cpus: 2,
+      memoryMiB: 1024,
+      hostPort: 31022,
+      files: { vmDir, qmpSocket: `${vmDir}/qmp.sock`, consoleLog: `${vmDir}/console.log`, qemuLog: `${vmDir}/qemu.log`, pidFile: `${vmDir}/qemu.pid`, diskImage: `${vmDir}/disk.qcow2` },
+      prepared: { kernel: null, initrd: null, extra: { runScript: '/var/cache/images/abc/run-linux-test-vm', keysDir: '/nix/store/0000000000000000000000000000000b-keys' } },
+      bootMarker: 'builder-bar-boot-0123456789abcdef',
+    });
+    const line = launchLine(plan);
+    expect(line).not.toContain('\n');
+    expect(line.startsWith(`Launching QEMU in '/home/jo/Builder Bar, jo'\\''s/vm': NIX_DISK_IMAGE='/home/jo/Builder Bar, jo'\\''s/vm/disk.qcow2' `)).toBe(true);
+    expect(line).toContain(' KEYS=/nix/store/0000000000000000000000000000000b-keys ');
+    expect(line).toContain(" QEMU_NET_OPTS=hostfwd=tcp:127.0.0.1:31022-:22 ");
+    expect(line).toContain(" QEMU_KERNEL_PARAMS='panic=-1 builder_bar.boot_marker=builder-bar-boot-0123456789abcdef' ");
+    expect(line).toMatch(/ QEMU_OPTS='-machine accel=tcg -smp 2 -m 1024 [^']*' /);
+    expect(line).toContain(" TMPDIR='/home/jo/Builder Bar, jo'\\''s/vm' USE_TMPDIR=1 ");
+    expect(line.endsWith(' /var/cache/images/abc/run-linux-test-vm')).toBe(true);
   });
 });

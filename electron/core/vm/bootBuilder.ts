@@ -15,11 +15,12 @@ import type { Accelerator, ProfileName, Settings, Status } from '../../ipc/contr
 import { BuilderBarError } from '../errors.js';
 import type { LogSink } from '../logs/logSink.js';
 import type { StatePaths } from '../paths.js';
+import { shellQuote } from '../nix/wiringTarget.js';
 import { ensurePrivateDir } from '../util/atomicWrite.js';
 import { findOnPath, installHint, QEMU_SYSTEM_AARCH64, QEMU_SYSTEM_X86_64 } from './guest-image/hostTools.js';
 import { chooseHostPort } from './hostPort.js';
 import { ensureInstallKeys } from './keyStore.js';
-import type { BuilderProfile, VmFiles } from './profile.js';
+import type { BuilderProfile, LaunchPlan, VmFiles } from './profile.js';
 import { spawnQemu } from './qemuProcess.js';
 import { RunningVm } from './runningVm.js';
 import { removeRuntimeFiles, writeBootRecord, type BootRecord } from './vmFiles.js';
@@ -71,6 +72,17 @@ function preparedQemu(profile: BuilderProfile, extra: Record<string, string>): s
   const qemu = extra.qemuBinary;
   if (!qemu) throw new BuilderBarError('internal', `The ${profile.name} profile prepared no QEMU of its own.`);
   return qemu;
+}
+
+/**
+ * The launch as one app-log line, written at every start: the run script with the environment it
+ * is given (NIX_DISK_IMAGE, TMPDIR, KEYS, QEMU_OPTS, QEMU_NET_OPTS, QEMU_KERNEL_PARAMS, …), as a
+ * command someone could run again in `cwd` from a shell, since the script, not Builder Bar,
+ * decides QEMU's argv and the environment is what changes from one start to the next.
+ */
+export function launchLine(plan: LaunchPlan): string {
+  const env = Object.entries(plan.env).map(([name, value]) => `${name}=${shellQuote(value)}`);
+  return `Launching QEMU in ${shellQuote(plan.cwd)}: ${[...env, ...[plan.command, ...plan.args].map(shellQuote)].join(' ')}`;
 }
 
 /** Boots builders for one supervisor, and remembers each profile's accelerator. */
@@ -170,7 +182,7 @@ async function bootBuilder(host: BootHost, request: BootRequest): Promise<Runnin
   await fs.writeFile(host.files.qemuLog, '', { mode: 0o600 });
   if (signal.aborted) return null;
   host.logs.append('app', 'info', `Guest prepared in ${((host.now() - prepareStarted) / 1000).toFixed(1)} s.`);
-  host.logs.append('app', 'info', `Launching QEMU: ${plan.command} ${plan.args.join(' ')}`);
+  host.logs.append('app', 'info', launchLine(plan));
   update({ detail: 'launching QEMU' });
   const qemuProcess = await spawnQemu(plan, host.files.qemuLog);
   const record: BootRecord = {
