@@ -217,6 +217,7 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
     ...nixHandlers({ paths, platform, logs, builder: supervisor, nix }),
     ...builderImageHandlers({
       vmDir: paths.vmDir, nix, logs, settings: () => settingsStore.get(), saveSettings: (patch) => settingsStore.update(patch),
+      home: os.homedir(), builderState: () => supervisor.status().state,
     }),
     'diagnostics.create': async (input) => {
       const result = await createDiagnostics(
