@@ -1,4 +1,4 @@
-import { mkdtemp, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -48,6 +48,23 @@ describe('createCore', () => {
     expect(events.some((e) => e.name === 'settings' && e.payload.cpus === 2)).toBe(true);
     const refused = await dispatch(c, 'electron', 'settings.set', { patch: { cpus: 8 } });
     expect(refused).toMatchObject({ ok: false, error: { code: 'invalid-settings', message: expect.stringMatching(/this machine has 4 cores/) } });
+  });
+
+  it('refuses a disk size below the existing disk, saving nothing, and lets a larger one through saying when it applies', async () => {
+    const c = await freshCore();
+    // A qcow2 header for a 4 GiB disk: magic, version 3, virtual size at byte 24.
+    const header = Buffer.alloc(512);
+    header.write('QFI\xfb', 0, 'latin1');
+    header.writeUInt32BE(3, 4);
+    header.writeBigUInt64BE(4n * 2n ** 30n, 24);
+    await mkdir(c.paths.vmDir, { recursive: true });
+    await writeFile(path.join(c.paths.vmDir, 'disk.qcow2'), header);
+    const before = await dispatch(c, 'cli', 'settings.get', {});
+    const refused = await dispatch(c, 'cli', 'settings.set', { patch: { diskGiB: 2 } });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'invalid-settings', message: expect.stringContaining('is 4 GiB and a disk cannot shrink to 2 GiB') } });
+    expect(await dispatch(c, 'cli', 'settings.get', {})).toEqual(before);
+    const grown = await dispatch(c, 'cli', 'settings.set', { patch: { diskGiB: 8 } });
+    expect(grown).toMatchObject({ ok: true, value: { settings: { diskGiB: 8 }, effects: { needsNewDisk: true } } });
   });
 
   it('keeps log lines per source and streams them as events', async () => {

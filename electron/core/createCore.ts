@@ -26,6 +26,7 @@ import { ensurePrivateDir } from './util/atomicWrite.js';
 import { appVersion } from './appVersion.js';
 import { createSupervisor, type SupervisorPort } from './supervisorWiring.js';
 import { builderImageHandlers } from './vm/builderImageHandlers.js';
+import { vmFilesIn } from './vm/vmFiles.js';
 import { settingsEffects } from './settings/settingsEffects.js';
 import { RemoteBuilders } from './builders/remoteBuilders.js';
 import { BuildService } from './builds/buildService.js';
@@ -33,6 +34,7 @@ import { ExternalBuildWatcher } from './builds/externalBuilds.js';
 import { ExternalBuildFeed } from './builds/externalBuildFeed.js';
 import { appliedBuildEnvironment } from './nix/appliedEnvironment.js';
 import { describeInstallation, nixInUseView, NixLocator } from './nix/nixInstallation.js';
+import { refuseShrinkingDisk } from './settings/diskSizeSetting.js';
 import { nixBinDirEffect, refuseUnusableNixBinDir } from './settings/nixBinDirSetting.js';
 import { nixHandlers } from './nix/nixHandlers.js';
 import { BuilderBarError } from './errors.js';
@@ -186,6 +188,7 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
     'settings.get': async () => settingsStore.get(),
     'settings.set': async (input) => {
       await refuseUnusableNixBinDir(input.patch, nix);
+      await refuseShrinkingDisk(input.patch, { sizeGiB: () => supervisor.diskSizeGiB(), path: vmFilesIn(paths.vmDir).diskImage });
       const { settings, changed, before } = await settingsStore.update(input.patch);
       const effects: SettingsEffects = await settingsEffects({
         changed,
@@ -214,6 +217,7 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
     ...nixHandlers({ paths, platform, logs, builder: supervisor, nix }),
     ...builderImageHandlers({
       vmDir: paths.vmDir, nix, logs, settings: () => settingsStore.get(), saveSettings: (patch) => settingsStore.update(patch),
+      home: os.homedir(), builderState: () => supervisor.status().state,
     }),
     'diagnostics.create': async (input) => {
       const result = await createDiagnostics(

@@ -262,6 +262,20 @@ export const BuilderImagePlanSchema = z.object({
 });
 export type BuilderImagePlan = z.infer<typeof BuilderImagePlanSchema>;
 
+/** An absolute path to a file (never relative, so never read as an option; no NUL). Spaces are fine: it goes to execa as one argument. */
+export const AbsoluteFileSchema = z.string().min(2).max(4096).startsWith('/', 'an absolute path (starting with /)').refine((file) => !file.includes('\0'), 'no NUL characters');
+
+/** A disk nixpkgs' builder left before Builder Bar (`~/nixos.qcow2`, nix-darwin's), offered for import. */
+export const UpstreamDiskSchema = z.object({
+  path: z.string(),
+  /** Who leaves a disk there, in words. */
+  origin: z.string(),
+  sizeBytes: z.number(),
+  modified: z.string(),
+  readable: z.boolean(),
+});
+export type UpstreamDisk = z.infer<typeof UpstreamDiskSchema>;
+
 export const SettingsSchema = z.object({
   version: z.literal(SETTINGS_VERSION),
   profile: ProfileNameSchema,
@@ -649,6 +663,16 @@ export const requests = {
   'builderImage.update': {
     input: z.object({ pin: NixpkgsPinSchema }).strict(),
     output: z.object({ pin: NixpkgsPinSchema, storePath: z.string(), realised: z.boolean() }),
+  },
+  /** Disks nixpkgs' builder left on this Mac, and whether the builder has its own disk yet. */
+  'builderImage.upstreamDisks': {
+    input: Empty,
+    output: z.object({ disks: z.array(UpstreamDiskSchema), ownDisk: z.string(), ownDiskExists: z.boolean() }),
+  },
+  /** Copies one of those disks in as the builder's own (only before it has one, only while stopped). */
+  'builderImage.importDisk': {
+    input: z.object({ path: AbsoluteFileSchema }).strict(),
+    output: z.object({ source: z.string(), target: z.string(), virtualSizeBytes: z.number() }),
   },
   'logs.tail': {
     input: z

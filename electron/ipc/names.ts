@@ -17,6 +17,8 @@ export const apiMethods = {
   restartBuilder: 'vm.restart',
   planBuilderImageUpdate: 'builderImage.plan',
   updateBuilderImage: 'builderImage.update',
+  listUpstreamDisks: 'builderImage.upstreamDisks',
+  importUpstreamDisk: 'builderImage.importDisk',
   tailLogs: 'logs.tail',
   listLogFiles: 'logs.files',
   revealLogFile: 'logs.reveal',

@@ -12,6 +12,12 @@
   url,
   # The narHash of the unpacked source (as flake.lock records it); Nix refuses anything else.
   narHash,
+  # This install's own ssh host key instead of the one nixpkgs publishes (whose private half is
+  # public). Changes the guest's closure, so it is not in the binary cache: it is built on the
+  # stock builder once that runs. The key itself never enters the Nix store (any local user can
+  # read the store): QEMU hands it in at every start through fw_cfg (QEMU_OPTS, see
+  # electron/core/vm/profiles/runScriptEnv.ts, HOST_KEY_FW_CFG_NAME).
+  ownHostKey ? false,
 }:
 let
   nixpkgs = builtins.fetchTarball {
@@ -26,8 +32,30 @@ let
       # start (it may be taken) and binds it to 127.0.0.1 only, through QEMU_NET_OPTS.
       virtualisation.forwardPorts = lib.mkForce [ ];
     };
+  fwCfgHostKey =
+    { lib, pkgs, ... }:
+    {
+      environment.etc."ssh/ssh_host_ed25519_key".enable = lib.mkForce false;
+      environment.etc."ssh/ssh_host_ed25519_key.pub".enable = lib.mkForce false;
+      boot.kernelModules = [ "qemu_fw_cfg" ];
+      systemd.services.builder-bar-host-key = {
+        description = "Install the ssh host key Builder Bar hands in through QEMU's fw_cfg";
+        wantedBy = [ "sshd.service" ];
+        before = [ "sshd.service" ];
+        serviceConfig.Type = "oneshot";
+        # Without the fw_cfg entry sshd makes a key of its own, which the pinned one does not
+        # match: the start fails at readiness saying so, never with a silently trusted key.
+        script = ''
+          key=/sys/firmware/qemu_fw_cfg/by_name/opt/builder-bar/ssh_host_ed25519_key/raw
+          if [ -r "$key" ]; then
+            ${pkgs.coreutils}/bin/install -m 0600 -o root -g root "$key" /etc/ssh/ssh_host_ed25519_key
+            ${pkgs.openssh}/bin/ssh-keygen -y -f /etc/ssh/ssh_host_ed25519_key > /etc/ssh/ssh_host_ed25519_key.pub
+          fi
+        '';
+      };
+    };
   builder = pkgs.darwin.linux-builder.override (old: {
-    modules = old.modules ++ [ hostSide ];
+    modules = old.modules ++ [ hostSide ] ++ (if ownHostKey then [ fwCfgHostKey ] else [ ]);
   });
   config = builder.nixosConfig;
   vm = config.system.build.vm;

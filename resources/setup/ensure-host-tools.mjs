@@ -64,6 +64,9 @@ if (purpose === 'test') {
   // The system log socket's relay as the tests' fake launchd runs it (electron/core/nix/systemLogSocket.ts):
   // OpenBSD's nc, which connects to a unix socket with -U; a Mac has its own /usr/bin/nc.
   needs.push({ ok: () => existsSync('/bin/nc.openbsd'), pkg: 'netcat-openbsd', what: "OpenBSD's nc" });
+  // The accelerator probe's aarch64 guest (a Mac with Apple silicon runs it under hvf) is booted
+  // under TCG by electron/core/vm/accelerator.integration.test.ts.
+  needs.push({ ok: () => onPath('qemu-system-aarch64'), pkg: 'qemu-system-arm', what: 'QEMU for aarch64' });
 }
 
 /**

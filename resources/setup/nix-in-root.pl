@@ -4,11 +4,14 @@
 #
 # Runs @COMMAND@ of Nix @VERSION@ inside its own Debian root (@ROOT@) with bubblewrap, so it
 # has its own /nix store, apart from the host's. Inside: the root as `/`, the host's /proc and
-# /dev, the host directories a caller's paths live in (/tmp, /var/tmp, /root, /home, /work, /run,
-# /mnt, /media, /srv, /opt and the current directory; /etc/passwd, /etc/group, /etc/hosts and
-# /etc/resolv.conf read-only), the current directory kept, the environment passed through with
-# the root's /usr/bin first on PATH (so Nix runs the root's ssh for remote builds), and
-# stdin/stdout/stderr untouched. A current directory that the root has its own non-empty copy of
+# /dev, every host directory a caller's paths may live in: each directory at the top of the
+# host's `/` except the system's own (/nix, /usr, /etc, /var, /bin, /lib*, /sbin, /boot, /proc,
+# /dev, /sys), so a checkout at /check/... or /srv/... is seen as it is; /var/tmp and the current
+# directory too; /etc/passwd, /etc/group, /etc/hosts and /etc/resolv.conf read-only. A host
+# directory the root has no mount point for gets one made in the root when this user may (a
+# root made by root, used by root, as in CI), else is left out. The current directory is kept,
+# the environment passed through with the root's /usr/bin first on PATH (so Nix runs the root's
+# ssh for remote builds), and stdin/stdout/stderr untouched. A current directory that the root has its own non-empty copy of
 # (`/`, /usr, /etc, /var/lib, ...) is not bound over it: the command runs in the root's copy.
 #
 # Why Perl and not a shell `exec bwrap`: bwrap does not pass signals on to the command it runs
@@ -28,7 +31,18 @@ use POSIX ();
 my $root = '@ROOT@';
 my $command = '@COMMAND@';
 my @forwarded = qw(INT TERM HUP QUIT USR1 USR2);
-my @host_dirs = qw(/tmp /var/tmp /root /home /work /run /mnt /media /srv /opt);
+# The root's own system, never the host's: its Nix store and the programs Nix runs.
+my %system_dirs = map { $_ => 1 } qw(/nix /usr /etc /var /bin /sbin /lib /lib32 /lib64 /libx32 /boot /proc /dev /sys /lost+found);
+my @host_dirs = ('/var/tmp');
+if (opendir(my $top, '/')) {
+  for my $name (sort grep { $_ ne '.' && $_ ne '..' } readdir($top)) {
+    my $dir = "/$name";
+    next if $system_dirs{$dir} || -l $dir || !-d $dir;
+    next unless -d "$root$dir" || mkdir("$root$dir");
+    push @host_dirs, $dir;
+  }
+  closedir($top);
+}
 my @host_files = qw(/etc/passwd /etc/group /etc/hosts /etc/resolv.conf);
 
 sub inside {

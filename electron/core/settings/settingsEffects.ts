@@ -34,8 +34,8 @@ export async function settingsEffects(input: EffectsInput): Promise<SettingsEffe
     if (existing !== null && existing !== input.after.diskGiB) {
       needsNewDisk = true;
       messages.push(
-        `The builder's disk already exists with ${existing} GiB; ${input.after.diskGiB} GiB applies only to a new disk. ` +
-          'Delete the disk (its store paths are lost) to get the new size.',
+        `The builder's disk already exists with ${existing} GiB; ${input.after.diskGiB} GiB applies only to a new disk (a disk is not grown in place). ` +
+          'To get the new size now: stop the builder and delete the disk (the store paths it holds go with it).',
       );
     }
   }

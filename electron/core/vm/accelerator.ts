@@ -1,44 +1,52 @@
 /**
  * Which accelerator runs the builder: kvm (Linux) or hvf (macOS) only when a probe proves it
  * works on this machine, otherwise tcg, with the reason in words for the status line. A
- * present /dev/kvm is not proof: on the project's CI machines QEMU with `accel=kvm` aborts
- * ("failed to set MSR") or hangs. So the probe starts the real QEMU binary with the
- * accelerator, lets the firmware run for a moment, asks over QMP whether the accelerator is
- * enabled and the machine is running, and quits, all within a few seconds, killing QEMU if it
- * does not answer. The choice is made once per core run (the machine does not change).
+ * present /dev/kvm is not proof, and neither is QEMU saying so: on the project's CI machines
+ * QEMU with `accel=kvm` aborts ("failed to set MSR"), or reports kvm enabled and the machine
+ * running while no guest instruction past real mode ever runs (the builder's kernel hung for
+ * ever). So the probe boots a guest of a few hundred bytes (`probeGuest.ts`) with the real
+ * QEMU binary and the accelerator, and passes only when that guest has written, over the
+ * serial port, that it runs in 64-bit mode; QEMU is killed then, or after a few seconds. The
+ * choice is made once per core run (the machine does not change).
  */
 import { execa } from 'execa';
 import { constants as fsConstants, promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { Accelerator } from '../../ipc/contract.js';
 import type { AcceleratorName } from './profile.js';
+import { PROBE_GUEST_64BIT, PROBE_GUEST_RUNS, probeGuestArch, probeGuestBytes } from './probeGuest.js';
+import { cpuModel } from './profiles/qemuArgs.js';
 
 export type AcceleratorChoice = Accelerator;
 
 export const DEFAULT_PROBE_TIMEOUT_MS = 5000;
-/** How long the probe lets the guest firmware run before asking whether all is well. */
-const PROBE_RUN_MS = 500;
 
 export interface ProbeResult {
   exitCode: number | null;
   /** Set when QEMU died of a signal (e.g. SIGABRT from a failed assertion). */
   signal: string | null;
   timedOut: boolean;
+  /** What the probe guest wrote to its serial port (QEMU's stdout). */
   stdout: string;
   stderr: string;
 }
 
-/** Lines to write to QEMU's stdin, each after a delay; what the probe needs from a process. */
-export interface StdinStep {
-  afterMs: number;
-  text: string;
+export interface ProbeRunOptions {
+  /** Stop the program (SIGKILL) as soon as its stdout contains this. */
+  until?: string;
+  /** Kill it (SIGKILL) after this long at most. */
+  timeoutMs: number;
 }
 
 export interface AcceleratorProbeHost {
   platform: NodeJS.Platform;
   /** Can this user open the path read-write (e.g. /dev/kvm)? */
   canReadWrite(path: string): Promise<boolean>;
-  /** Runs a program, feeding stdin step by step, killed after timeoutMs. */
-  run(command: string, args: string[], stdin: StdinStep[], timeoutMs: number): Promise<ProbeResult>;
+  /** Writes the probe guest to a file of this user's, for the length of `use`. */
+  withGuestFile<T>(bytes: Uint8Array, use: (file: string) => Promise<T>): Promise<T>;
+  /** Runs a program with stdin closed until it prints `until`, exits, or runs out of time. */
+  run(command: string, args: string[], options: ProbeRunOptions): Promise<ProbeResult>;
 }
 
 export interface ChooseAcceleratorInput {
@@ -49,36 +57,13 @@ export interface ChooseAcceleratorInput {
   timeoutMs?: number;
 }
 
-/** The QMP conversation: capabilities, query-kvm, then after a short run, status and quit. */
-export function probeStdin(): StdinStep[] {
+/** QEMU booting the probe guest: the builder's machine type and CPU model, the guest's serial on stdout. */
+export function probeArgs(accelerator: AcceleratorName, qemuBinary: string, guestFile: string): string[] {
+  const machine = probeGuestArch(qemuBinary) === 'aarch64' ? `virt,accel=${accelerator}` : `q35,accel=${accelerator}`;
   return [
-    { afterMs: 0, text: '{"execute":"qmp_capabilities"}\n{"execute":"query-kvm"}\n' },
-    { afterMs: PROBE_RUN_MS, text: '{"execute":"query-status"}\n{"execute":"quit"}\n' },
+    '-machine', machine, '-cpu', cpuModel(accelerator), '-m', '64', '-nodefaults', '-display', 'none', '-no-reboot',
+    '-kernel', guestFile, '-serial', 'stdio',
   ];
-}
-
-export function probeArgs(accelerator: 'kvm' | 'hvf', qemuBinary: string): string[] {
-  // The machine the builder itself uses with this binary: q35 for x86_64, virt for aarch64.
-  const machine = /aarch64/.test(qemuBinary) ? `virt,accel=${accelerator}` : `q35,accel=${accelerator}`;
-  return ['-machine', machine, '-cpu', 'host', '-m', '64', '-nodefaults', '-display', 'none', '-no-reboot', '-qmp', 'stdio'];
-}
-
-interface QmpReply {
-  return?: unknown;
-  error?: { desc?: string };
-}
-
-function qmpReplies(stdout: string): QmpReply[] {
-  const replies: QmpReply[] = [];
-  for (const line of stdout.split('\n')) {
-    try {
-      const parsed = JSON.parse(line) as unknown;
-      if (parsed && typeof parsed === 'object' && ('return' in parsed || 'error' in parsed)) replies.push(parsed as QmpReply);
-    } catch {
-      // not a JSON line
-    }
-  }
-  return replies;
 }
 
 function lastLine(text: string): string {
@@ -86,47 +71,43 @@ function lastLine(text: string): string {
   return (lines[lines.length - 1] ?? '').replace(/^qemu-system-[a-z0-9_]+: /, '').trim();
 }
 
-/** Reads a probe run; null when the accelerator works, else why not (in words). */
-export function probeFailure(accelerator: 'kvm' | 'hvf', result: ProbeResult, timeoutMs: number): string | null {
-  if (result.timedOut) return `${accelerator} probe timed out after ${Math.round(timeoutMs / 1000)} s`;
+/** Reads a probe run; null when the accelerator ran the guest into 64-bit mode, else why not (in words). */
+export function probeFailure(accelerator: AcceleratorName, result: ProbeResult, timeoutMs: number): string | null {
+  // First: the guest's own word. Once it is there the probe killed QEMU, so the signal is ours.
+  if (result.stdout.includes(PROBE_GUEST_64BIT)) return null;
+  const seconds = Math.round(timeoutMs / 1000);
+  if (result.timedOut) {
+    return result.stdout.includes(PROBE_GUEST_RUNS)
+      ? `QEMU with ${accelerator} ran the probe guest but not in 64-bit mode within ${seconds} s`
+      : `QEMU with ${accelerator} started but ran no guest code within ${seconds} s`;
+  }
   if (result.signal) {
     const detail = lastLine(result.stderr);
     return `QEMU with ${accelerator} was killed by ${result.signal}${detail ? ` (${detail})` : ''}`;
   }
   if (result.exitCode === null) return `could not run QEMU to probe ${accelerator}: ${lastLine(result.stderr) || 'unknown error'}`;
-  if (result.exitCode !== 0) {
-    const detail = lastLine(result.stderr);
-    return `QEMU with ${accelerator} exited with code ${result.exitCode}${detail ? ` (${detail})` : ''}`;
-  }
-  const replies = qmpReplies(result.stdout);
-  const failed = replies.find((reply) => reply.error);
-  if (failed) return `QEMU with ${accelerator} refused a QMP command: ${failed.error?.desc ?? 'unknown error'}`;
-  if (accelerator === 'kvm') {
-    const kvm = replies.map((reply) => reply.return).find(
-      (value): value is { enabled: boolean } => typeof value === 'object' && value !== null && 'enabled' in value,
-    );
-    if (!kvm?.enabled) return 'QEMU started but reports kvm is not enabled';
-  }
-  const status = replies.map((reply) => reply.return).find(
-    (value): value is { status: string } => typeof value === 'object' && value !== null && 'status' in value,
-  );
-  if (status?.status !== 'running') return `QEMU with ${accelerator} did not keep the machine running (status ${status?.status ?? 'unknown'})`;
-  return null;
+  const detail = lastLine(result.stderr);
+  if (result.exitCode !== 0) return `QEMU with ${accelerator} exited with code ${result.exitCode}${detail ? ` (${detail})` : ''}`;
+  return `QEMU with ${accelerator} exited before the probe guest ran${detail ? ` (${detail})` : ''}`;
+}
+
+/** Boots the probe guest once with this accelerator; exported so tests can prove the guest itself under tcg. */
+export function runProbeGuest(host: AcceleratorProbeHost, accelerator: AcceleratorName, qemuBinary: string, timeoutMs: number): Promise<ProbeResult> {
+  return host.withGuestFile(probeGuestBytes(probeGuestArch(qemuBinary)), (file) =>
+    host.run(qemuBinary, probeArgs(accelerator, qemuBinary, file), { until: PROBE_GUEST_64BIT, timeoutMs }));
 }
 
 async function probeKvm(host: AcceleratorProbeHost, qemuBinary: string, timeoutMs: number): Promise<string | null> {
   if (host.platform !== 'linux') return 'kvm exists only on Linux';
   if (!(await host.canReadWrite('/dev/kvm'))) return '/dev/kvm is missing or not accessible to this user';
-  const result = await host.run(qemuBinary, probeArgs('kvm', qemuBinary), probeStdin(), timeoutMs);
-  return probeFailure('kvm', result, timeoutMs);
+  return probeFailure('kvm', await runProbeGuest(host, 'kvm', qemuBinary, timeoutMs), timeoutMs);
 }
 
 async function probeHvf(host: AcceleratorProbeHost, qemuBinary: string, timeoutMs: number): Promise<string | null> {
   if (host.platform !== 'darwin') return 'hvf exists only on macOS';
-  const sysctl = await host.run('sysctl', ['-n', 'kern.hv_support'], [], timeoutMs);
+  const sysctl = await host.run('sysctl', ['-n', 'kern.hv_support'], { timeoutMs });
   if (sysctl.exitCode !== 0 || sysctl.stdout.trim() !== '1') return 'this Mac reports no Hypervisor.framework support (kern.hv_support is not 1)';
-  const result = await host.run(qemuBinary, probeArgs('hvf', qemuBinary), probeStdin(), timeoutMs);
-  return probeFailure('hvf', result, timeoutMs);
+  return probeFailure('hvf', await runProbeGuest(host, 'hvf', qemuBinary, timeoutMs), timeoutMs);
 }
 
 export async function chooseAcceleratorWith(host: AcceleratorProbeHost, input: ChooseAcceleratorInput): Promise<AcceleratorChoice> {
@@ -144,28 +125,37 @@ export async function chooseAcceleratorWith(host: AcceleratorProbeHost, input: C
   return { name: 'tcg', reason: `${why}using TCG (slow)` };
 }
 
-/** The real host: node fs access checks and execa with a hard timeout (QEMU gets SIGKILL). */
+/** The real host: node fs access checks, a private temp dir, and execa with a hard timeout (QEMU gets SIGKILL). */
 export const systemProbeHost: AcceleratorProbeHost = {
   platform: process.platform,
-  async canReadWrite(path) {
+  async canReadWrite(file) {
     try {
-      await fs.access(path, fsConstants.R_OK | fsConstants.W_OK);
+      await fs.access(file, fsConstants.R_OK | fsConstants.W_OK);
       return true;
     } catch {
       return false;
     }
   },
-  async run(command, args, stdin, timeoutMs) {
-    const child = execa(command, args, { reject: false, timeout: timeoutMs, killSignal: 'SIGKILL', stdin: 'pipe' });
-    const timers: NodeJS.Timeout[] = [];
-    let elapsed = 0;
-    for (const step of stdin) {
-      elapsed += step.afterMs;
-      timers.push(setTimeout(() => child.stdin?.write(step.text), elapsed));
+  async withGuestFile(bytes, use) {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'builder-bar-probe-'));
+    try {
+      const file = path.join(dir, 'probe-guest.bin');
+      await fs.writeFile(file, bytes, { mode: 0o600 });
+      return await use(file);
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
     }
-    if (stdin.length === 0) child.stdin?.end();
-    // Swallow EPIPE if QEMU died before we finished writing: its exit tells the story.
-    child.stdin?.on('error', () => undefined);
+  },
+  async run(command, args, options) {
+    const child = execa(command, args, { reject: false, timeout: options.timeoutMs, killSignal: 'SIGKILL', stdin: 'ignore', buffer: true });
+    const until = options.until;
+    if (until !== undefined) {
+      let seen = '';
+      child.stdout?.on('data', (chunk: Buffer) => {
+        seen += chunk.toString('latin1');
+        if (seen.includes(until)) child.kill('SIGKILL');
+      });
+    }
     try {
       const result = await child;
       const notStarted = result.exitCode === undefined && !result.signal && !result.timedOut;
@@ -180,8 +170,6 @@ export const systemProbeHost: AcceleratorProbeHost = {
     } catch (error) {
       // Only spawn errors land here (reject: false): e.g. the QEMU binary does not exist.
       return { exitCode: null, signal: null, timedOut: false, stdout: '', stderr: error instanceof Error ? error.message : String(error) };
-    } finally {
-      timers.forEach(clearTimeout);
     }
   },
 };

@@ -1,14 +1,21 @@
 /**
  * The core's `builderImage.*` requests: "Update builder image" for the Mac profile, in two steps
  * (plan says what it would fetch; update realises exactly that pin, then saves it). One update at
- * a time: two realisations would race for the same GC root.
+ * a time: two realisations would race for the same GC root. And the disks nixpkgs' builder left
+ * before Builder Bar (upstreamDisks.ts): listed anywhere, imported only for the Mac profile, only
+ * while the builder is stopped and has no disk of its own.
  */
-import type { RequestName, RequestOutput, Settings } from '../../ipc/contract.js';
+import type { RequestName, RequestOutput, Settings, VmState } from '../../ipc/contract.js';
+import { promises as fs } from 'node:fs';
 import type { ValidInput } from '../core.js';
 import { BuilderBarError } from '../errors.js';
 import type { LogSink } from '../logs/logSink.js';
 import type { NixLocator } from '../nix/nixInstallation.js';
+import { ensurePrivateDir } from '../util/atomicWrite.js';
+import { requireTool, QEMU_IMG } from './guest-image/hostTools.js';
 import { applyImageUpdate, planImageUpdate, type ImageUpdateDeps } from './profiles/builderImageUpdate.js';
+import { findUpstreamDisks, importUpstreamDisk, upstreamDiskCandidates } from './profiles/upstreamDisks.js';
+import { vmFilesIn } from './vmFiles.js';
 
 type ImageRequest = Extract<RequestName, `builderImage.${string}`>;
 export type BuilderImageHandlers = { [N in ImageRequest]: (input: ValidInput<N>) => Promise<RequestOutput<N>> };
@@ -19,6 +26,9 @@ export interface BuilderImageHandlerDeps {
   logs: LogSink;
   settings: () => Settings;
   saveSettings: (patch: Pick<Settings, 'builderNixpkgs'>) => Promise<unknown>;
+  /** The user's home directory, where `nix run nixpkgs#darwin.linux-builder` most often leaves its disk. */
+  home: string;
+  builderState: () => VmState;
 }
 
 function requireMacProfile(settings: Settings): void {
@@ -52,6 +62,27 @@ export function builderImageHandlers(deps: BuilderImageHandlerDeps): BuilderImag
       updating = run.catch(() => undefined);
       const image = await run;
       return { pin: image.pin, storePath: image.storePath, realised: image.realised };
+    },
+    'builderImage.upstreamDisks': async () => {
+      const ownDisk = vmFilesIn(deps.vmDir).diskImage;
+      const ownDiskExists = (await fs.lstat(ownDisk).catch(() => null)) !== null;
+      return { disks: await findUpstreamDisks(upstreamDiskCandidates(deps.home)), ownDisk, ownDiskExists };
+    },
+    'builderImage.importDisk': async (input) => {
+      requireMacProfile(deps.settings());
+      const state = deps.builderState();
+      if (state !== 'stopped') {
+        throw new BuilderBarError('busy', `The builder is ${state}: a disk is imported only while it is stopped.`, 'Stop the builder, then import again.');
+      }
+      await ensurePrivateDir(deps.vmDir);
+      const imported = await importUpstreamDisk({
+        source: input.path,
+        candidates: upstreamDiskCandidates(deps.home),
+        target: vmFilesIn(deps.vmDir).diskImage,
+        qemuImg: await requireTool(QEMU_IMG),
+      });
+      deps.logs.append('app', 'info', `Imported ${imported.source} as the builder's disk (${imported.target}); the original is left as it was.`);
+      return imported;
     },
   };
 }

@@ -264,6 +264,26 @@ export const commandSpecs: readonly CommandSpec[] = [
     operands: { min: 0, max: 0 },
   },
   {
+    path: ['image', 'disks'],
+    synopsis: '[--json]',
+    summary: 'List disks nixpkgs\' builder left on this Mac before Builder Bar',
+    details: [
+      'Looks where nixpkgs\' builder leaves its disk: ~/nixos.qcow2 (from `nix run nixpkgs#darwin.linux-builder` run in your home) and /var/lib/darwin-builder/nixos.qcow2 (nix-darwin\'s nix.linux-builder). Such a disk holds everything that builder built or fetched. Builder Bar never changes or deletes it; `builder-bar image import-disk PATH` copies it in as the builder\'s own disk.',
+    ],
+    options: { json: { type: 'boolean', description: 'Print the list as JSON' } },
+    operands: { min: 0, max: 0 },
+  },
+  {
+    path: ['image', 'import-disk'],
+    synopsis: 'PATH',
+    summary: 'Copy a disk nixpkgs\' builder left in as the Mac builder\'s own',
+    details: [
+      'For the darwin-linux-builder profile, while the builder is stopped and before it has a disk of its own: copies PATH (one of the disks `builder-bar image disks` lists) to the builder\'s disk in the state dir, as a clone where the filesystem can (APFS), so the store it holds is not built or fetched again. The original is only read, never changed or deleted. A disk a running QEMU holds is refused: stop that builder first.',
+    ],
+    options: {},
+    operands: { min: 1, max: 1 },
+  },
+  {
     path: ['diagnostics'],
     synopsis: '[--out DIR]',
     summary: 'Write a diagnostics bundle to attach to a bug report',

@@ -1,8 +1,12 @@
 /**
- * `builder-bar image update [--branch B] [--yes]`: "Update builder image" for the Mac builder.
- * Without --yes it only says where the branch is and what moving there would fetch; with --yes it
- * realises exactly that pin and saves it. Nothing of the builder is fetched without --yes.
+ * `builder-bar image ...`, the Mac builder's image and disk.
+ * `update [--branch B] [--yes]`: "Update builder image". Without --yes it only says where the
+ * branch is and what moving there would fetch; with --yes it realises exactly that pin and saves
+ * it. Nothing of the builder is fetched without --yes.
+ * `disks` and `import-disk PATH`: the disks nixpkgs' builder left before Builder Bar, listed, and
+ * one copied in as the builder's own (the original is only read).
  */
+import path from 'node:path';
 import { exitCodeFor, printError } from './cliIo.js';
 import type { ClientCommand } from './clientCommands.js';
 import { ExitCode } from './exitCodes.js';
@@ -32,5 +36,46 @@ export const imageUpdate: ClientCommand = async (context, client) => {
     return exitCodeFor(updated.error);
   }
   context.io.out(`Builder image updated: ${updated.value.storePath}. The builder uses it from its next start (builder-bar restart).`);
+  return ExitCode.ok;
+};
+
+function gib(bytes: number): string {
+  return `${(bytes / 2 ** 30).toFixed(1)} GiB`;
+}
+
+export const imageDisks: ClientCommand = async (context, client) => {
+  const answer = await client.request('builderImage.upstreamDisks', {});
+  if (!answer.ok) {
+    printError(context.io, answer.error);
+    return exitCodeFor(answer.error);
+  }
+  const { disks, ownDisk, ownDiskExists } = answer.value;
+  if (context.values.json === true) {
+    context.io.out(JSON.stringify(answer.value, null, 2));
+    return ExitCode.ok;
+  }
+  if (disks.length === 0) {
+    context.io.out('No disk of nixpkgs\' builder found (looked at ~/nixos.qcow2 and /var/lib/darwin-builder/nixos.qcow2).');
+    return ExitCode.ok;
+  }
+  for (const disk of disks) {
+    const access = disk.readable ? '' : ' (root\'s: your account cannot read it)';
+    context.io.out(`${disk.path}  ${gib(disk.sizeBytes)} used, changed ${disk.modified.slice(0, 10)}${access}\n  from ${disk.origin}`);
+  }
+  context.io.out(ownDiskExists
+    ? `The builder already has its own disk (${ownDisk}): to import one of these instead, stop the builder and move that disk away first.`
+    : 'Import one with: builder-bar image import-disk PATH (it is copied; the original stays as it is).');
+  return ExitCode.ok;
+};
+
+export const imageImportDisk: ClientCommand = async (context, client) => {
+  const source = path.resolve(process.cwd(), context.operands[0] ?? '');
+  const answer = await client.request('builderImage.importDisk', { path: source });
+  if (!answer.ok) {
+    printError(context.io, answer.error);
+    return exitCodeFor(answer.error);
+  }
+  context.io.out(`Imported ${answer.value.source} as the builder's disk (${answer.value.target}, ${gib(answer.value.virtualSizeBytes)}); the original is unchanged.`);
+  context.io.out('The builder starts from it at its next start.');
   return ExitCode.ok;
 };

@@ -8,6 +8,7 @@ export type {
   ApiMethodName,
   BuilderBarApi,
   BuilderImagePlan,
+  UpstreamDisk,
   BuildTarget,
   BuildView,
   Envelope,

@@ -11,6 +11,7 @@ import type { ErrorInfo, NixInUse, Settings, SettingsEffects } from '../api/cont
 import { ErrorNote } from '../components/ErrorNote.js';
 import { inBackground } from '../components/background.js';
 import { BuilderImageUpdate } from '../settings/BuilderImageUpdate.js';
+import { UpstreamDisks } from '../settings/UpstreamDisks.js';
 import { useDoor } from '../components/doorContext.js';
 import {
   checkDraft,
@@ -197,6 +198,7 @@ export function SettingsForm({ settings, nix }: { settings: Settings | null; nix
             <TextField field="nixpkgsRev" label="nixpkgs revision" hint="A full commit of NixOS/nixpkgs. The image is realised once per revision, at the next start." {...props} />
             <TextField field="nixpkgsNarHash" label="narHash" hint="The revision's source hash, as a flake.lock records it (sha256-…=); Nix refuses a source that does not match." {...props} />
             <BuilderImageUpdate />
+            <UpstreamDisks />
           </fieldset>
         ) : null}
         <CheckboxField field="hostPortAuto" label="Use the next free port when the host port is taken" {...props} />

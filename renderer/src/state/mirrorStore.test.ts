@@ -54,6 +54,8 @@ function fakeCore() {
     stopBuilder: () => ok(core.status),
     restartBuilder: () => ok(core.status),
     planBuilderImageUpdate: () => Promise.reject(new Error('no builder image in this fake')),
+    listUpstreamDisks: () => Promise.reject(new Error('no builder image in this fake')),
+    importUpstreamDisk: () => Promise.reject(new Error('no builder image in this fake')),
     updateBuilderImage: () => Promise.reject(new Error('no builder image in this fake')),
     tailLogs: () => ok({ lines: core.tail }),
     listLogFiles: () => ok({ logDir: '/logs', files: [] }),

@@ -106,6 +106,14 @@ describe.each(versions)('$label', (nix: TestNix) => {
     if (nix.root !== null) expect(existsSync(out)).toBe(false);
   });
 
+  it('reads a file of this checkout by its absolute path from another directory, wherever the checkout lives', async () => {
+    // CI checks out under /check/...; the app passes Nix absolute paths of its resources while
+    // running in its state dir. A wrapper that bound only a fixed list of host dirs lost them.
+    const file = path.resolve('package.json');
+    const read = await execa(bin('nix-instantiate'), ['--eval', '-E', `(builtins.fromJSON (builtins.readFile ${file})).name`], { cwd: dir, env, stdin: 'ignore' });
+    expect(read.stdout.trim()).toBe(JSON.stringify(JSON.parse(readFileSync(file, 'utf8')).name));
+  });
+
   it('passes stdin in and exit codes back as Nix gives them', async () => {
     const sum = await execa(bin('nix-instantiate'), ['--eval', '-'], { cwd: dir, env, input: '20 + 22' });
     expect(sum.stdout.trim()).toBe('42');

@@ -44,6 +44,27 @@ describe.each(nixVersions())('the Mac builder image, realised once per pin ($lab
     expect(forwards).toEqual([{ _type: 'override', priority: 50, content: [] }]);
   });
 
+  it('realises the own-host-key variant beside the stock one, with its own GC root, the module appended', async () => {
+    const stock = await existingBuilderImage(vmDir, fake.pin, view);
+    expect(await existingBuilderImage(vmDir, fake.pin, view, 'own-host-key')).toBeNull();
+    const own = await ensureBuilderImage({
+      vmDir, pin: fake.pin, nixBuild: path.join(nix.binDir, 'nix-build'), archiveUrl: fake.archiveUrl,
+      report: (message) => reports.push(message), storeView: view, env, variant: 'own-host-key',
+    });
+    expect(own.realised).toBe(true);
+    expect(own.storePath).not.toBe(stock?.storePath);
+    expect(await fs.readlink(path.join(vmDir, 'builder-image-own'))).toBe(own.storePath);
+    expect(await fs.readlink(path.join(vmDir, 'builder-image'))).toBe(stock?.storePath);
+    const ownHostKeyOf = async (storePath: string) => {
+      const vm = await fs.readlink(view(path.join(storePath, 'run-vm')));
+      return JSON.parse(await fs.readFile(view(path.join(path.dirname(path.dirname(vm)), 'own-host-key.json')), 'utf8')) as unknown;
+    };
+    expect(await ownHostKeyOf(own.storePath)).toBe(true);
+    expect(await ownHostKeyOf(stock?.storePath ?? '')).toBe(false);
+    expect(reports.some((line) => line.startsWith('Realising the builder image with its own host key of nixpkgs'))).toBe(true);
+    expect((await existingBuilderImage(vmDir, fake.pin, view, 'own-host-key'))?.storePath).toBe(own.storePath);
+  });
+
   it('uses the realised image at the next start without running Nix at all', async () => {
     const noNix = path.join(dir, 'nix-build-must-not-run');
     await fs.writeFile(noNix, '#!/bin/sh\necho "nix-build was run" >&2\nexit 99\n', { mode: 0o755 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_NIXPKGS_PIN } from '../../settings/defaults.js';
-import { builderImageArgs, describeDryRun, githubArchiveUrl, realiseFailure } from './builderImage.js';
+import { builderImageArgs, describeDryRun, githubArchiveUrl, imageRootName, realiseFailure } from './builderImage.js';
 
 describe('builderImageArgs', () => {
   it('hands the pin to the expression as --argstr values and roots the result where asked', () => {
@@ -10,6 +10,14 @@ describe('builderImageArgs', () => {
       '--argstr', 'narHash', DEFAULT_NIXPKGS_PIN.narHash,
       '--out-link', '/state dir/vm/builder-image',
     ]);
+  });
+
+  it('asks for the own-host-key variant with --arg ownHostKey true, and only for it', () => {
+    const own = builderImageArgs({ expressionFile: '/x.nix', pin: DEFAULT_NIXPKGS_PIN, archiveUrl: githubArchiveUrl, outLink: '/vm/builder-image-own', variant: 'own-host-key' });
+    expect(own.join(' ')).toContain('--arg ownHostKey true');
+    expect(builderImageArgs({ expressionFile: '/x.nix', pin: DEFAULT_NIXPKGS_PIN, archiveUrl: githubArchiveUrl, outLink: null, variant: 'stock' })).not.toContain('ownHostKey');
+    expect(imageRootName('stock')).toBe('builder-image');
+    expect(imageRootName('own-host-key')).toBe('builder-image-own');
   });
 
   it('a dry run roots nothing', () => {

@@ -5,6 +5,11 @@
  * and whose store path is still there uses it as is: no evaluation, no download. Only a pin that
  * changed (the user's setting or "Update builder image") realises a new one, and before it does,
  * Nix's dry run says what it will fetch and build.
+ *
+ * Two variants per pin: `stock` (nixpkgs' builder as the binary cache has it, with nixpkgs'
+ * published host key) and `own-host-key` (the same with the host key handed in through fw_cfg,
+ * `--arg ownHostKey true`; its guest closure is not in the cache, so it is built on the stock
+ * builder: hostKeyBootstrap.ts). Each has its own GC root and record (`builder-image-own`).
  */
 import { execa } from 'execa';
 import { existsSync, promises as fs } from 'node:fs';
@@ -16,8 +21,18 @@ import { BuilderBarError } from '../../errors.js';
 import { writeFileAtomic } from '../../util/atomicWrite.js';
 
 export const BUILDER_IMAGE_ROOT = 'builder-image';
-const RECORD = 'builder-image.json';
 const EXPRESSION = 'linux-builder.nix';
+
+export type ImageVariant = 'stock' | 'own-host-key';
+
+/** The GC root (a symlink in the VM dir) of a variant. */
+export function imageRootName(variant: ImageVariant): string {
+  return variant === 'stock' ? BUILDER_IMAGE_ROOT : `${BUILDER_IMAGE_ROOT}-own`;
+}
+
+function recordName(variant: ImageVariant): string {
+  return `${imageRootName(variant)}.json`;
+}
 
 /** Where nixpkgs' source for a pin is fetched from (a local copy in tests). */
 export type ArchiveUrl = (rev: string) => string;
@@ -51,12 +66,13 @@ export function defaultNixResourcesDir(from: string = path.dirname(fileURLToPath
 }
 
 /** nix-build's arguments: values go through --argstr (never spliced into Nix code). */
-export function builderImageArgs(input: { expressionFile: string; pin: NixpkgsPin; archiveUrl: ArchiveUrl; outLink: string | null; dryRun?: boolean }): string[] {
+export function builderImageArgs(input: { expressionFile: string; pin: NixpkgsPin; archiveUrl: ArchiveUrl; outLink: string | null; dryRun?: boolean; variant?: ImageVariant }): string[] {
   const pin = NixpkgsPinSchema.parse(input.pin);
   return [
     input.expressionFile,
     '--argstr', 'url', input.archiveUrl(pin.rev),
     '--argstr', 'narHash', pin.narHash,
+    ...(input.variant === 'own-host-key' ? ['--arg', 'ownHostKey', 'true'] : []),
     ...(input.outLink === null ? ['--no-out-link'] : ['--out-link', input.outLink]),
     ...(input.dryRun ? ['--dry-run'] : []),
   ];
@@ -89,8 +105,8 @@ export function realiseFailure(pin: NixpkgsPin, stderr: string): BuilderBarError
     'The app log has Nix\'s output. Check that Nix works (`nix-build --version`) and that this Mac reaches its substituters.');
 }
 
-async function readRecord(vmDir: string): Promise<z.infer<typeof RecordSchema> | null> {
-  const text = await fs.readFile(path.join(vmDir, RECORD), 'utf8').catch(() => null);
+async function readRecord(vmDir: string, variant: ImageVariant): Promise<z.infer<typeof RecordSchema> | null> {
+  const text = await fs.readFile(path.join(vmDir, recordName(variant)), 'utf8').catch(() => null);
   if (text === null) return null;
   try {
     const parsed = RecordSchema.safeParse(JSON.parse(text));
@@ -131,11 +147,11 @@ export interface EnsureBuilderImageInput extends NixBuildInput {
 }
 
 /** The image for the pin without touching Nix, or null when it has to be realised. */
-export async function existingBuilderImage(vmDir: string, pin: NixpkgsPin, view: StoreView = (p) => p): Promise<BuilderImage | null> {
-  const record = await readRecord(vmDir);
+export async function existingBuilderImage(vmDir: string, pin: NixpkgsPin, view: StoreView = (p) => p, variant: ImageVariant = 'stock'): Promise<BuilderImage | null> {
+  const record = await readRecord(vmDir, variant);
   if (!record || !samePin(record.pin, pin)) return null;
   // The GC root must still point at it: a root removed by hand means the path may be collected.
-  const rooted = await fs.readlink(path.join(vmDir, BUILDER_IMAGE_ROOT)).catch(() => null);
+  const rooted = await fs.readlink(path.join(vmDir, imageRootName(variant))).catch(() => null);
   if (rooted !== record.storePath) return null;
   return imageAt(record.storePath, pin, false, view);
 }
@@ -150,11 +166,14 @@ interface NixBuildInput {
   /** Extra environment for nix-build (a test's NIX_CONF_DIR). */
   env?: Record<string, string>;
   signal?: AbortSignal;
+  /** Default `stock`. */
+  variant?: ImageVariant;
 }
 
 function runNixBuild(input: NixBuildInput, outLink: string | null, dryRun: boolean) {
   const expressionFile = path.join(input.nixResourcesDir ?? defaultNixResourcesDir(), EXPRESSION);
-  return execa(input.nixBuild, builderImageArgs({ expressionFile, pin: input.pin, archiveUrl: input.archiveUrl ?? githubArchiveUrl, outLink, dryRun }), {
+  const variant = input.variant ?? 'stock';
+  return execa(input.nixBuild, builderImageArgs({ expressionFile, pin: input.pin, archiveUrl: input.archiveUrl ?? githubArchiveUrl, outLink, dryRun, variant }), {
     reject: false, cwd: input.vmDir, ...(input.env ? { env: input.env } : {}), ...(input.signal ? { cancelSignal: input.signal } : {}),
   });
 }
@@ -169,15 +188,17 @@ export async function builderImageDryRun(input: NixBuildInput): Promise<string> 
 
 export async function ensureBuilderImage(input: EnsureBuilderImageInput): Promise<BuilderImage> {
   const view = input.storeView ?? ((p: string) => p);
-  const existing = await existingBuilderImage(input.vmDir, input.pin, view);
+  const variant = input.variant ?? 'stock';
+  const existing = await existingBuilderImage(input.vmDir, input.pin, view, variant);
   if (existing) return existing;
 
-  input.report(`Looking up what the builder image of nixpkgs ${input.pin.rev.slice(0, 12)} needs…`);
-  input.report(`Realising the builder image of nixpkgs ${input.pin.rev.slice(0, 12)}: ${await builderImageDryRun(input)}.`);
+  const what = variant === 'stock' ? 'the builder image' : 'the builder image with its own host key';
+  input.report(`Looking up what ${what} of nixpkgs ${input.pin.rev.slice(0, 12)} needs…`);
+  input.report(`Realising ${what} of nixpkgs ${input.pin.rev.slice(0, 12)}: ${await builderImageDryRun(input)}.`);
 
   // nix-build replaces the out-link (and registers it as an indirect GC root) only once the new
   // image is complete, so the old image stays rooted and usable until then.
-  const root = path.join(input.vmDir, BUILDER_IMAGE_ROOT);
+  const root = path.join(input.vmDir, imageRootName(variant));
   const built = await runNixBuild(input, root, false);
   if (built.isCanceled) throw new BuilderBarError('vm-failed', 'Realising the builder image was cancelled.');
   if (built.exitCode !== 0) throw realiseFailure(input.pin, built.stderr);
@@ -185,6 +206,6 @@ export async function ensureBuilderImage(input: EnsureBuilderImageInput): Promis
   const storePath = await fs.readlink(root);
   const image = await imageAt(storePath, input.pin, true, view);
   if (!image) throw new BuilderBarError('vm-failed', `The builder image ${storePath} has no run-vm script.`, 'The app log has Nix\'s output.');
-  await writeFileAtomic(path.join(input.vmDir, RECORD), `${JSON.stringify({ pin: input.pin, storePath }, null, 2)}\n`, { mode: 0o600 });
+  await writeFileAtomic(path.join(input.vmDir, recordName(variant)), `${JSON.stringify({ pin: input.pin, storePath }, null, 2)}\n`, { mode: 0o600 });
   return image;
 }

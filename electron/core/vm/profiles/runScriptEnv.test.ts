@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BOOT_MARKER_FROM_CMDLINE, HOST_KEY_FW_CFG_NAME, runScriptEnv, runScriptQemuOpts, type RunScriptEnvInput } from './runScriptEnv.js';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -53,6 +53,11 @@ describe('runScriptEnv', () => {
   it('hands the host key in through fw_cfg only when asked', () => {
     expect(runScriptEnv(input).QEMU_OPTS).toContain(`-fw_cfg name=${HOST_KEY_FW_CFG_NAME},file=ssh_host_ed25519_key`);
     expect(runScriptEnv({ ...input, withHostKey: false }).QEMU_OPTS).not.toContain('fw_cfg');
+  });
+
+  it('names the fw_cfg entry the Mac builder\'s own-host-key module reads (resources/nix/linux-builder.nix)', () => {
+    const module = readFileSync(path.join(__dirname, '..', '..', '..', '..', 'resources', 'nix', 'linux-builder.nix'), 'utf8');
+    expect(module).toContain(`/sys/firmware/qemu_fw_cfg/by_name/${HOST_KEY_FW_CFG_NAME}/raw`);
   });
 
   it('survives the script shell\'s word splitting and globbing word for word', () => {

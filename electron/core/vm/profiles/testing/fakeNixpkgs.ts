@@ -3,7 +3,8 @@
  * exactly the interface resources/nix/linux-builder.nix uses (`darwin.linux-builder.override`
  * with `modules`, its `nixosConfig`, `runCommand`, `e2fsprogs`), built from /bin/sh derivations,
  * and records what it was given so tests can check it: the modules' `forwardPorts` (in
- * `<vm>/forward-ports.json`). Its run-vm is a script the test chooses (the linux-test guest's,
+ * `<vm>/forward-ports.json`) and whether the own-host-key module was among them
+ * (`<vm>/own-host-key.json`). Its run-vm is a script the test chooses (the linux-test guest's,
  * for the Mac launch under TCG), and its QEMU the host's.
  */
 import { execa } from 'execa';
@@ -38,7 +39,9 @@ let
     let
       applied = map (m: if builtins.isFunction m then m { inherit lib; config = { }; pkgs = { }; } else m) modules;
       forwardPorts = builtins.toJSON (map (m: m.virtualisation.forwardPorts or null) applied);
-      vm = sh "nixos-vm" "mkdir -p $out/bin; echo '\${forwardPorts}' > $out/forward-ports.json; ln -s ${plainPath(runScript)} $out/bin/run-builder-vm";
+      # The own-host-key module is the one that runs a service of Builder Bar's.
+      ownHostKey = builtins.toJSON (builtins.any (m: (m.systemd.services or { }) ? builder-bar-host-key) applied);
+      vm = sh "nixos-vm" "mkdir -p $out/bin; echo '\${forwardPorts}' > $out/forward-ports.json; echo \${ownHostKey} > $out/own-host-key.json; ln -s ${plainPath(runScript)} $out/bin/run-builder-vm";
     in {
       nixosConfig = {
         system.build.vm = vm;
