@@ -33,8 +33,8 @@ export const DARWIN_BUILDER_HOST_KEY =
 export const DARWIN_BUILDER_HOST_KEY_WEAKNESS =
   'This builder\'s host key is the one nixpkgs publishes in its repository, so its private half is public: '
   + 'any program on this Mac that gets to listen on the builder\'s port first could pretend to be the builder. '
-  + 'Builder Bar still pins that key (better than no check) and binds the port to 127.0.0.1 only; '
-  + 'the linux-test profile uses a host key made for this install instead.';
+  + 'Builder Bar still pins that key (better than no check) and binds the port to 127.0.0.1 only, until the builder has a key of its own: '
+  + '"Make its own host key" (builder-bar image own-host-key) builds the image again with a key made for this install, on the builder itself once the Nix wiring is applied.';
 
 /** Until this install's own host key image exists: nixpkgs' published key, pinned, flagged weak. */
 export const DARWIN_BUILDER_PUBLISHED_KEY_POLICY: HostKeyPolicy = {
