@@ -664,6 +664,14 @@ export const requests = {
     input: z.object({ pin: NixpkgsPinSchema }).strict(),
     output: z.object({ pin: NixpkgsPinSchema, storePath: z.string(), realised: z.boolean() }),
   },
+  /**
+   * Builds the Mac builder's own-host-key image of the current pin on the running builder (through
+   * Nix's wiring); the builder switches to it at its next start. `next` says what the switch takes.
+   */
+  'builderImage.ownHostKey': {
+    input: Empty,
+    output: z.object({ storePath: z.string(), realised: z.boolean(), next: z.string() }),
+  },
   /** Disks nixpkgs' builder left on this Mac, and whether the builder has its own disk yet. */
   'builderImage.upstreamDisks': {
     input: Empty,

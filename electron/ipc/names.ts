@@ -17,6 +17,7 @@ export const apiMethods = {
   restartBuilder: 'vm.restart',
   planBuilderImageUpdate: 'builderImage.plan',
   updateBuilderImage: 'builderImage.update',
+  makeOwnHostKey: 'builderImage.ownHostKey',
   listUpstreamDisks: 'builderImage.upstreamDisks',
   importUpstreamDisk: 'builderImage.importDisk',
   tailLogs: 'logs.tail',

@@ -15,7 +15,7 @@ import { migrateSettings } from '../settings/migrations.js';
 import { repairSettings } from '../settings/repairSettings.js';
 import { hostLimits } from '../settings/validateSettings.js';
 import { profileResolver } from '../supervisorWiring.js';
-import { CLIENT_KEY_FILE, ensureInstallKeys } from '../vm/keyStore.js';
+import { CLIENT_KEY_FILE, ensureInstallKeys, hostKeyPolicyFor, hostKeyPolicyOfBoot } from '../vm/keyStore.js';
 import { isQemuProcess } from '../vm/qemuProcess.js';
 import { readBootRecord, vmFilesIn } from '../vm/vmFiles.js';
 import { BUILDER_ALIAS, type BuilderEndpoint } from './builderEndpoint.js';
@@ -70,11 +70,14 @@ export async function nixLocatorFromState(paths: StatePaths, env: NodeJS.Process
 export async function wiringInputsFromState(paths: StatePaths, platform: NodeJS.Platform = process.platform): Promise<WiringInputs> {
   const settings = await readSettingsFile(paths.settingsFile, platform);
   const profile = profileResolver({ getSettings: () => settings, platform, nix: new NixLocator({ env: process.env, setting: () => settings.nixBinDir }) })(settings.profile);
-  const keys = await ensureInstallKeys(paths.keysDir, profile);
-  const boot = await readBootRecord(vmFilesIn(paths.vmDir));
+  const files = vmFilesIn(paths.vmDir);
+  const boot = await readBootRecord(files);
   const port = boot && boot.profile === settings.profile ? boot.sshPort : settings.hostPort;
   // A pid can be reused by another program: only a live QEMU makes the record's port ours.
   const running = boot !== null && (await isQemuProcess(boot.pid, path.basename(boot.qemuBinary), platform));
+  // The key to pin is the one the running builder presents, else the one its next start will.
+  const policy = running && boot.profile === settings.profile ? hostKeyPolicyOfBoot(profile, boot) : await hostKeyPolicyFor(profile, files);
+  const keys = await ensureInstallKeys(paths.keysDir, profile, policy);
   return {
     profile: settings.profile,
     clientPrivateKey: keys.clientPrivateKey,

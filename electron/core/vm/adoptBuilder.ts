@@ -13,7 +13,7 @@ import type { ProfileName } from '../../ipc/contract.js';
 import type { LogSink } from '../logs/logSink.js';
 import type { StatePaths } from '../paths.js';
 import { FileTailer } from './fileTailer.js';
-import { ensureInstallKeys } from './keyStore.js';
+import { ensureInstallKeys, hostKeyPolicyOfBoot } from './keyStore.js';
 import type { BuilderProfile, VmFiles } from './profile.js';
 import { QmpClient } from './qmpClient.js';
 import { exitsWithin, isProcessAlive, isQemuProcess, signalProcess, watchAdoptedProcess } from './qemuProcess.js';
@@ -71,7 +71,7 @@ export async function adoptBuilder(host: AdoptHost): Promise<RunningVm | null> {
     return null;
   }
   logs.append('app', 'info', `Adopting the builder left running by an earlier core (QEMU pid ${pid}, port ${record.sshPort}).`);
-  const keys = await ensureInstallKeys(host.paths.keysDir, profile);
+  const keys = await ensureInstallKeys(host.paths.keysDir, profile, hostKeyPolicyOfBoot(profile, record));
   return new RunningVm({
     process: watchAdoptedProcess(pid),
     profile,

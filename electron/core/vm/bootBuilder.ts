@@ -19,7 +19,7 @@ import { shellQuote } from '../nix/wiringTarget.js';
 import { ensurePrivateDir } from '../util/atomicWrite.js';
 import { findOnPath, installHint, QEMU_SYSTEM_AARCH64, QEMU_SYSTEM_X86_64 } from './guest-image/hostTools.js';
 import { chooseHostPort } from './hostPort.js';
-import { ensureInstallKeys } from './keyStore.js';
+import { ensureInstallKeys, hostKeyPolicyFor } from './keyStore.js';
 import type { BuilderProfile, LaunchPlan, VmFiles } from './profile.js';
 import { spawnQemu } from './qemuProcess.js';
 import { RunningVm } from './runningVm.js';
@@ -130,7 +130,8 @@ async function bootBuilder(host: BootHost, request: BootRequest): Promise<Runnin
   const { settings, signal, update } = request;
   const profile = await host.resolveProfile(settings.profile);
   update({ profile: profile.name, detail: 'preparing keys' });
-  const keys = await ensureInstallKeys(host.paths.keysDir, profile);
+  const hostKeyPolicy = await hostKeyPolicyFor(profile, host.files);
+  const keys = await ensureInstallKeys(host.paths.keysDir, profile, hostKeyPolicy);
   update({ hostKey: keys.pinnedHostKey, detail: 'checking the host port' });
   const chosen = await chooseHostPort(settings.hostPort, settings.hostPortAuto, { platform: host.platform });
   if (chosen.note) host.logs.append('app', 'warn', chosen.note);
@@ -193,6 +194,7 @@ async function bootBuilder(host: BootHost, request: BootRequest): Promise<Runnin
     sshPort: chosen.port,
     accelerator,
     startedAt: host.now(),
+    hostKey: hostKeyPolicy.kind,
   };
   const vm = new RunningVm({ process: qemuProcess, profile, files: host.files, record, keys, portNote: chosen.note, fromOffsets: { console: 0, qemu: 0 }, logs: host.logs });
   request.spawned(vm);

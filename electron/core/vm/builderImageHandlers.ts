@@ -14,6 +14,7 @@ import type { NixLocator } from '../nix/nixInstallation.js';
 import { ensurePrivateDir } from '../util/atomicWrite.js';
 import { requireTool, QEMU_IMG } from './guest-image/hostTools.js';
 import { applyImageUpdate, planImageUpdate, type ImageUpdateDeps } from './profiles/builderImageUpdate.js';
+import { buildOwnHostKeyImage, OWN_HOST_KEY_NEXT_STEP } from './profiles/hostKeyBootstrap.js';
 import { findUpstreamDisks, importUpstreamDisk, upstreamDiskCandidates } from './profiles/upstreamDisks.js';
 import { vmFilesIn } from './vmFiles.js';
 
@@ -62,6 +63,15 @@ export function builderImageHandlers(deps: BuilderImageHandlerDeps): BuilderImag
       updating = run.catch(() => undefined);
       const image = await run;
       return { pin: image.pin, storePath: image.storePath, realised: image.realised };
+    },
+    'builderImage.ownHostKey': async () => {
+      requireMacProfile(deps.settings());
+      const update = await updateDeps();
+      // One realisation at a time, as for updates: both write GC roots in the VM dir.
+      const run = updating.then(() => buildOwnHostKeyImage({ vmDir: update.vmDir, nixBuild: update.nixBuild, report: update.report }, deps.settings().builderNixpkgs));
+      updating = run.catch(() => undefined);
+      const image = await run;
+      return { storePath: image.storePath, realised: image.realised, next: OWN_HOST_KEY_NEXT_STEP };
     },
     'builderImage.upstreamDisks': async () => {
       const ownDisk = vmFilesIn(deps.vmDir).diskImage;

@@ -6,7 +6,7 @@ import { utils } from 'ssh2';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { BuilderBarError } from '../errors.js';
 import type { BuilderProfile } from './profile.js';
-import { CLIENT_KEY_FILE, ensureInstallKeys, fingerprintOfPublicKey, HOST_KEY_FILE } from './keyStore.js';
+import { CLIENT_KEY_FILE, ensureInstallKeys, fingerprintOfPublicKey, HOST_KEY_FILE, hostKeyPolicyFor, hostKeyPolicyOfBoot } from './keyStore.js';
 import { generateEd25519KeyPair } from './ed25519KeyPair.js';
 
 const NIXPKGS_HOST_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJBWcxb/Blaqt1auOtE+F8QUWrUotiC5qBJ+UuEWdVCb root@nixos';
@@ -151,5 +151,25 @@ describe('the install key store', () => {
     expect((error as BuilderBarError).message).toMatch(new RegExp(`Cannot read the key file ${clientKey} \\(${code}`));
     expect((error as BuilderBarError).hint).toMatch(hint);
     expect(readFileSync(clientKey, 'utf8')).toBe(before.clientPrivateKey);
+  });
+});
+
+describe('the host key a start or a running builder pins', () => {
+  const published = { kind: 'fixed' as const, publicKey: NIXPKGS_HOST_KEY, weakness: 'public' };
+
+  it('a running builder keeps the key it booted with, whatever the next start would use', () => {
+    const mac = profileWith(published);
+    expect(hostKeyPolicyOfBoot(mac, { hostKey: 'per-install' })).toEqual({ kind: 'per-install' });
+    expect(hostKeyPolicyOfBoot(mac, { hostKey: 'fixed' })).toEqual(published);
+    // A boot record from before the key was recorded: the profile's default.
+    expect(hostKeyPolicyOfBoot(mac, {})).toEqual(published);
+    expect(hostKeyPolicyOfBoot(mac, null)).toEqual(published);
+  });
+
+  it('a start asks the profile when its key can change, else takes its default', async () => {
+    const files = { vmDir: '/vm' } as Parameters<typeof hostKeyPolicyFor>[1];
+    expect(await hostKeyPolicyFor(profileWith(published), files)).toEqual(published);
+    const changing: BuilderProfile = { ...profileWith(published), hostKeyPolicyNow: async () => ({ kind: 'per-install' }) };
+    expect(await hostKeyPolicyFor(changing, files)).toEqual({ kind: 'per-install' });
   });
 });

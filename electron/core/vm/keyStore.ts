@@ -18,7 +18,8 @@ import type { HostKeyInfo } from '../../ipc/contract.js';
 import { BuilderBarError } from '../errors.js';
 import { ensurePrivateDir, writeFileAtomic } from '../util/atomicWrite.js';
 import { generateEd25519KeyPair, isReadablePair } from './ed25519KeyPair.js';
-import type { BuilderProfile } from './profile.js';
+import type { BuilderProfile, HostKeyPolicy, VmFiles } from './profile.js';
+import type { BootRecord } from './vmFiles.js';
 
 export const CLIENT_KEY_FILE = 'client_ed25519';
 export const HOST_KEY_FILE = 'guest_host_ed25519';
@@ -52,18 +53,33 @@ export function fingerprintOfPublicKey(publicKeyLine: string): string {
   return fingerprintOfBlob(publicKeyBlob(publicKeyLine));
 }
 
-/** Reads the install's keys, making any that are missing. */
-export async function ensureInstallKeys(keysDir: string, profile: BuilderProfile): Promise<InstallKeys> {
+/** The host key policy of the profile's next start. */
+export async function hostKeyPolicyFor(profile: BuilderProfile, files: VmFiles): Promise<HostKeyPolicy> {
+  return profile.hostKeyPolicyNow ? profile.hostKeyPolicyNow(files) : profile.hostKeyPolicy;
+}
+
+/**
+ * The policy a running builder was started with, from its boot record: a builder keeps the key
+ * it booted with even when the next start would use another (the Mac builder's own image
+ * realised meanwhile). A record from before records kept this is read as the profile's default.
+ */
+export function hostKeyPolicyOfBoot(profile: BuilderProfile, record: Pick<BootRecord, 'hostKey'> | null): HostKeyPolicy {
+  if (record?.hostKey === 'per-install') return { kind: 'per-install' };
+  return profile.hostKeyPolicy;
+}
+
+/** Reads the install's keys, making any that are missing; `policy` says which host key is pinned. */
+export async function ensureInstallKeys(keysDir: string, profile: BuilderProfile, policy: HostKeyPolicy = profile.hostKeyPolicy): Promise<InstallKeys> {
   await ensurePrivateDir(keysDir);
   const client = await ensureKeyPair(keysDir, CLIENT_KEY_FILE, 'builder-bar client');
-  if (profile.hostKeyPolicy.kind === 'fixed') {
-    const publicKey = profile.hostKeyPolicy.publicKey.trim();
+  if (policy.kind === 'fixed') {
+    const publicKey = policy.publicKey.trim();
     const blob = publicKeyBlob(publicKey);
     return {
       clientPrivateKey: client.privateKey,
       clientPublicKey: client.publicKey,
       hostPrivateKey: null,
-      pinnedHostKey: { fingerprint: fingerprintOfBlob(blob), publicKey, weakness: profile.hostKeyPolicy.weakness },
+      pinnedHostKey: { fingerprint: fingerprintOfBlob(blob), publicKey, weakness: policy.weakness },
       pinnedHostKeyBlob: blob,
     };
   }

@@ -51,6 +51,9 @@ export interface PreparedGuest {
   extra: Record<string, string>;
 }
 
+/** How the guest's host key is trusted: made per install, or a published key (pinned, flagged weak). */
+export type HostKeyPolicy = { kind: 'per-install' } | { kind: 'fixed'; publicKey: string; weakness: string };
+
 export interface LaunchInput {
   qemuBinary: string;
   accelerator: AcceleratorName;
@@ -102,8 +105,13 @@ export interface BuilderProfile {
    * answers (`nix-store --version` or `nix --version`). Readiness passes only if both hold.
    */
   readinessCommand: string;
-  /** How the guest's host key is trusted: made per install, or the public key nixpkgs ships. */
-  hostKeyPolicy: { kind: 'per-install' } | { kind: 'fixed'; publicKey: string; weakness: string };
+  /** How the guest's host key is trusted by default: made per install, or the public key nixpkgs ships. */
+  hostKeyPolicy: HostKeyPolicy;
+  /**
+   * This start's policy, for a profile whose host key can change between starts (the Mac
+   * builder: nixpkgs' published key until its own-host-key image exists). Absent: `hostKeyPolicy`.
+   */
+  hostKeyPolicyNow?: (files: VmFiles) => Promise<HostKeyPolicy>;
   /** Builds or fetches what the guest needs; cached, rebuilt when inputs change. */
   prepare(input: PrepareInput): Promise<PreparedGuest>;
   /** The exact QEMU command. Pure: no I/O. */

@@ -41,6 +41,8 @@ export const BootRecordSchema = z.object({
   sshPort: z.number().int(),
   accelerator: AcceleratorSchema,
   startedAt: z.number(),
+  /** Which host key this boot presents (absent in records written before it was kept). */
+  hostKey: z.enum(['per-install', 'fixed']).optional(),
 });
 export type BootRecord = z.infer<typeof BootRecordSchema>;
 

@@ -264,6 +264,16 @@ export const commandSpecs: readonly CommandSpec[] = [
     operands: { min: 0, max: 0 },
   },
   {
+    path: ['image', 'own-host-key'],
+    synopsis: '',
+    summary: 'Build the Mac builder\'s image with its own host key, on the builder',
+    details: [
+      'For the darwin-linux-builder profile. nixpkgs\' builder presents the host key nixpkgs publishes, whose private half anyone can read; Builder Bar pins it and flags it weak. This builds the image once more with a host key made for this install (handed in through QEMU\'s fw_cfg at each start, never in the Nix store). Its Linux part is built on the running builder itself, through the Nix wiring: start the builder and apply the wiring first. The builder switches at its next start (builder-bar restart); apply the Nix wiring again then, so Nix pins the new key.',
+    ],
+    options: {},
+    operands: { min: 0, max: 0 },
+  },
+  {
     path: ['image', 'disks'],
     synopsis: '[--json]',
     summary: 'List disks nixpkgs\' builder left on this Mac before Builder Bar',

@@ -3,6 +3,7 @@
  * `update [--branch B] [--yes]`: "Update builder image". Without --yes it only says where the
  * branch is and what moving there would fetch; with --yes it realises exactly that pin and saves
  * it. Nothing of the builder is fetched without --yes.
+ * `own-host-key`: the image with a host key made for this install, built on the builder itself.
  * `disks` and `import-disk PATH`: the disks nixpkgs' builder left before Builder Bar, listed, and
  * one copied in as the builder's own (the original is only read).
  */
@@ -77,5 +78,17 @@ export const imageImportDisk: ClientCommand = async (context, client) => {
   }
   context.io.out(`Imported ${answer.value.source} as the builder's disk (${answer.value.target}, ${gib(answer.value.virtualSizeBytes)}); the original is unchanged.`);
   context.io.out('The builder starts from it at its next start.');
+  return ExitCode.ok;
+};
+
+export const imageOwnHostKey: ClientCommand = async (context, client) => {
+  context.io.out('Building the builder image with a host key of its own, on the builder (through the Nix wiring)…');
+  const answer = await client.request('builderImage.ownHostKey', {});
+  if (!answer.ok) {
+    printError(context.io, answer.error);
+    return exitCodeFor(answer.error);
+  }
+  context.io.out(`${answer.value.realised ? 'Built' : 'Already there'}: ${answer.value.storePath}.`);
+  context.io.out(answer.value.next);
   return ExitCode.ok;
 };

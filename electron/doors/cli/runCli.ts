@@ -2,7 +2,7 @@
  * The `builder-bar` CLI: parse, print help, or run one command, and answer with an exit code.
  * Everything it does to the world goes through `CliIo`, so tests drive it in-process.
  */
-import { imageDisks, imageImportDisk, imageUpdate } from './imageCommand.js';
+import { imageDisks, imageImportDisk, imageOwnHostKey, imageUpdate } from './imageCommand.js';
 import { appVersion } from '../../core/appVersion.js';
 import { statePaths } from '../../core/paths.js';
 import type { CliIo, CommandContext } from './cliIo.js';
@@ -40,6 +40,7 @@ const commandsThroughTheCore: Readonly<Record<string, client.ClientCommand>> = {
   'builders check': builders.buildersCheck,
   diagnostics,
   'image update': imageUpdate,
+  'image own-host-key': imageOwnHostKey,
   'image disks': imageDisks,
   'image import-disk': imageImportDisk,
 };

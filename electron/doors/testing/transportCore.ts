@@ -50,6 +50,9 @@ export function transportCore(stateDir: string, overrides: (emit: (event: CoreEv
     'builderImage.update': () => {
       throw new Error('transportCore has no builder image');
     },
+    'builderImage.ownHostKey': () => {
+      throw new Error('transportCore has no builder image');
+    },
     'builderImage.upstreamDisks': () => ({ disks: [], ownDisk: path.join(stateDir, 'vm', 'disk.qcow2'), ownDiskExists: false }),
     'builderImage.importDisk': () => {
       throw new Error('transportCore imports no disk');

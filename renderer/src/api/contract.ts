@@ -8,6 +8,7 @@ export type {
   ApiMethodName,
   BuilderBarApi,
   BuilderImagePlan,
+  ProfileName,
   UpstreamDisk,
   BuildTarget,
   BuildView,

@@ -54,6 +54,7 @@ function fakeCore() {
     stopBuilder: () => ok(core.status),
     restartBuilder: () => ok(core.status),
     planBuilderImageUpdate: () => Promise.reject(new Error('no builder image in this fake')),
+    makeOwnHostKey: () => Promise.reject(new Error('no builder image in this fake')),
     listUpstreamDisks: () => Promise.reject(new Error('no builder image in this fake')),
     importUpstreamDisk: () => Promise.reject(new Error('no builder image in this fake')),
     updateBuilderImage: () => Promise.reject(new Error('no builder image in this fake')),

@@ -51,4 +51,16 @@ describe('realiseFailure', () => {
     const other = realiseFailure(DEFAULT_NIXPKGS_PIN, "error: attribute 'linux-builder' missing\n\n       at «string»:1:1:\n            1| x");
     expect(other.message).toMatch(/attribute 'linux-builder' missing$/);
   });
+
+  it('quotes the failing dependency\'s reason rather than "1 dependency failed" (Nix 2.3x)', () => {
+    const stderr = [
+      "error: Cannot build '/nix/store/aaa-nixos-vm.drv'.",
+      '       Reason: required system or feature not available',
+      '       Required system: \'aarch64-linux\' with features {}',
+      "error: Cannot build '/nix/store/bbb-builder-bar-linux-builder.drv'.",
+      '       Reason: 1 dependency failed.',
+    ].join('\n');
+    expect(realiseFailure(DEFAULT_NIXPKGS_PIN, stderr).message).toMatch(/nixos-vm\.drv'\. Reason: required system or feature not available$/);
+  });
 });
+

@@ -85,10 +85,20 @@ export function describeDryRun(stderr: string): string {
   return summary.length > 0 ? summary.join('; ') : 'nothing to fetch or build';
 }
 
-/** Nix's own error sentence: its last `error:` line (newer Nix prints code excerpts after it). */
+/**
+ * Nix's own error sentence: its last `error:` line (newer Nix prints code excerpts after it), with
+ * the `Reason:` line that Nix 2.3x puts under "Cannot build '…'". When that reason is only that a
+ * dependency failed, the dependency's own error says more.
+ */
 function nixErrorLine(text: string): string {
   const lines = text.split('\n').map((line) => line.trim()).filter((line) => line !== '');
-  return [...lines].reverse().find((line) => line.startsWith('error:')) ?? lines.pop() ?? 'no output';
+  const errors = lines.flatMap((line, index) => {
+    if (!line.startsWith('error:')) return [];
+    const reason = lines[index + 1];
+    return [reason?.startsWith('Reason:') ? `${line} ${reason}` : line];
+  });
+  if (errors.length === 0) return lines.pop() ?? 'no output';
+  return [...errors].reverse().find((error) => !/Reason: \d+ dependenc(y|ies) failed/.test(error)) ?? errors[errors.length - 1]!;
 }
 
 export function realiseFailure(pin: NixpkgsPin, stderr: string): BuilderBarError {

@@ -5,12 +5,15 @@
  *           locked) and what realising that pin would fetch and build (a dry run);
  *   apply   realises exactly the planned pin into the GC root and only then saves it in settings,
  *           so a failed or cancelled update leaves the current image and setting as they were.
+ *           A builder that has its own host key keeps it: the new pin's own-host-key image is
+ *           built too (on the running builder) before the pin is saved, or the update fails.
  */
 import { execa } from 'execa';
 import { z } from 'zod';
 import { NixpkgsBranchSchema, NixpkgsPinSchema, type BuilderImagePlan, type NixpkgsPin } from '../../../ipc/contract.js';
 import { BuilderBarError } from '../../errors.js';
 import { builderImageDryRun, ensureBuilderImage, type ArchiveUrl, type BuilderImage, type StoreView } from './builderImage.js';
+import { buildOwnHostKeyImage, hasOwnHostKeyImage } from './hostKeyBootstrap.js';
 
 /** The branch nixpkgs' own CI gates on Linux and macOS builds alike, so the builder is in the cache. */
 export const DEFAULT_NIXPKGS_BRANCH = 'nixpkgs-unstable';
@@ -66,11 +69,18 @@ export async function planImageUpdate(deps: ImageUpdateDeps, branch: string = DE
 
 /** Realises the planned pin, then saves it; the builder picks it up at its next start. */
 export async function applyImageUpdate(deps: ImageUpdateDeps, pin: NixpkgsPin, signal?: AbortSignal): Promise<BuilderImage> {
-  const image = await ensureBuilderImage({
-    vmDir: deps.vmDir, pin: NixpkgsPinSchema.parse(pin), nixBuild: deps.nixBuild, report: deps.report,
+  const nixBuildInput = {
+    vmDir: deps.vmDir, nixBuild: deps.nixBuild, report: deps.report,
     ...(deps.archiveUrl ? { archiveUrl: deps.archiveUrl } : {}), ...(deps.storeView ? { storeView: deps.storeView } : {}),
     ...(deps.env ? { env: deps.env } : {}), ...(signal ? { signal } : {}),
-  });
+  };
+  const keepsOwnHostKey = await hasOwnHostKeyImage(deps.vmDir, deps.current(), deps.storeView);
+  const image = await ensureBuilderImage({ ...nixBuildInput, pin: NixpkgsPinSchema.parse(pin) });
+  // Without it the next start would fall back to nixpkgs' published key, which the Nix wiring no longer pins.
+  if (keepsOwnHostKey) {
+    deps.report('The builder has its own host key: building the new revision\'s image with it too, on the builder.');
+    await buildOwnHostKeyImage(nixBuildInput, pin);
+  }
   await deps.savePin(pin);
   deps.report(`The builder image now comes from nixpkgs ${pin.rev.slice(0, 12)}; the builder uses it from its next start.`);
   return image;

@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -64,6 +64,11 @@ describe('darwin-linux-builder launch plan', () => {
 
   it('never hands the stock builder a host key (it has nixpkgs\' own)', () => {
     expect(darwinLinuxBuilderLaunchPlan(input()).env.QEMU_OPTS).not.toContain('fw_cfg');
+  });
+
+  it('hands this install\'s host key in through fw_cfg when the own-host-key image was prepared', () => {
+    const own = darwinLinuxBuilderLaunchPlan(input({ prepared: { kernel: null, initrd: null, extra: { runScript: `${image}/run-vm`, keys, ownHostKey: 'true' } } }));
+    expect(own.env.QEMU_OPTS).toContain('-fw_cfg name=opt/builder-bar/ssh_host_ed25519_key,file=ssh_host_ed25519_key');
   });
 
   it('the x86_64 Mac variant under TCG is the same plan with tcg', () => {
@@ -138,6 +143,27 @@ describe('darwin-linux-builder profile', () => {
       const markerPart = DARWIN_BUILDER_READINESS_COMMAND.replace(' && nix-store --version', '').replace('/proc/cmdline', cmdline);
       const result = await execa('sh', ['-c', markerPart]);
       expect(result.stdout).toBe('boot-0123456789abcdef');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('pins nixpkgs\' published key until the pin\'s own-host-key image exists, then this install\'s own', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'own-host-key-'));
+    try {
+      const profile = createDarwinLinuxBuilderProfile({ ...options, platform: 'darwin' });
+      const here: VmFiles = { ...files, vmDir: dir };
+      expect(await profile.hostKeyPolicyNow?.(here)).toMatchObject({ kind: 'fixed', publicKey: DARWIN_BUILDER_HOST_KEY });
+      // What ensureBuilderImage leaves for the own variant: a store path with run-vm, its GC root, its record.
+      const storePath = path.join(dir, 'store-path');
+      await mkdir(storePath);
+      await writeFile(path.join(storePath, 'run-vm'), '#!/bin/sh\n');
+      await symlink(storePath, path.join(dir, 'builder-image-own'));
+      await writeFile(path.join(dir, 'builder-image-own.json'), JSON.stringify({ pin: DEFAULT_NIXPKGS_PIN, storePath }));
+      expect(await profile.hostKeyPolicyNow?.(here)).toEqual({ kind: 'per-install' });
+      // Another pin's own image is not this one's.
+      const other = createDarwinLinuxBuilderProfile({ ...options, platform: 'darwin', pin: () => ({ ...DEFAULT_NIXPKGS_PIN, rev: 'f'.repeat(40) }) });
+      expect(await other.hostKeyPolicyNow?.(here)).toMatchObject({ kind: 'fixed' });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -8,18 +8,21 @@
  *
  * The image is realised once per nixpkgs pin (builderImage.ts); the keys share is a store path
  * (keysShare.ts), so the guest's sshd sees root-owned keys. The guest's host key is the one
- * nixpkgs publishes: pinned, with the weakness shown.
+ * nixpkgs publishes (pinned, with the weakness shown) until the own-host-key image of the pin
+ * exists (hostKeyBootstrap.ts builds it on the stock builder): from then on each start runs that
+ * image and hands this install's host key in through fw_cfg, from a 0600 file in the VM dir.
  */
 import { execa } from 'execa';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { NixpkgsPin } from '../../../ipc/contract.js';
 import { BuilderBarError } from '../../errors.js';
-import { ensurePrivateDir } from '../../util/atomicWrite.js';
-import type { BuilderProfile, KeysShare, LaunchInput, LaunchPlan, PreparedGuest, PrepareInput, VmFiles } from '../profile.js';
+import { ensurePrivateDir, writeFileAtomic } from '../../util/atomicWrite.js';
+import type { BuilderProfile, HostKeyPolicy, KeysShare, LaunchInput, LaunchPlan, PreparedGuest, PrepareInput, VmFiles } from '../profile.js';
+import { RUN_DIR_FILES } from '../vmFiles.js';
 import { diskSizeMismatchMessage, ensureDiskImage, GIB, readDiskVirtualSize } from '../guest-image/diskImage.js';
 import { QEMU_IMG, requireTool } from '../guest-image/hostTools.js';
-import { ensureBuilderImage, type ArchiveUrl, type StoreView } from './builderImage.js';
+import { ensureBuilderImage, existingBuilderImage, type ArchiveUrl, type StoreView } from './builderImage.js';
 import { addKeysShareToStore, keysShareOf } from './keysShare.js';
 import { BOOT_MARKER_FROM_CMDLINE, runScriptEnv } from './runScriptEnv.js';
 
@@ -30,8 +33,13 @@ export const DARWIN_BUILDER_HOST_KEY =
 export const DARWIN_BUILDER_HOST_KEY_WEAKNESS =
   'This builder\'s host key is the one nixpkgs publishes in its repository, so its private half is public: '
   + 'any program on this Mac that gets to listen on the builder\'s port first could pretend to be the builder. '
-  + 'Builder Bar still pins that key (better than no check) and binds the port to 127.0.0.1 only; '
-  + 'the linux-test profile uses a host key made for this install instead.';
+  + 'Builder Bar still pins that key (better than no check) and binds the port to 127.0.0.1 only, until the builder has a key of its own: '
+  + '"Make its own host key" (builder-bar image own-host-key) builds the image again with a key made for this install, on the builder itself once the Nix wiring is applied.';
+
+/** Until this install's own host key image exists: nixpkgs' published key, pinned, flagged weak. */
+export const DARWIN_BUILDER_PUBLISHED_KEY_POLICY: HostKeyPolicy = {
+  kind: 'fixed', publicKey: DARWIN_BUILDER_HOST_KEY, weakness: DARWIN_BUILDER_HOST_KEY_WEAKNESS,
+};
 
 export const DARWIN_BUILDER_READINESS_COMMAND = `${BOOT_MARKER_FROM_CMDLINE} && nix-store --version`;
 
@@ -137,7 +145,7 @@ export function darwinLinuxBuilderLaunchPlan(input: LaunchInput, arch: MacArch =
     diskImage: input.files.diskImage,
     keysDir: requirePiece(input.prepared, 'keys'),
     bootMarker: input.bootMarker,
-    withHostKey: false,
+    withHostKey: input.prepared.extra.ownHostKey === 'true',
   });
   const caBundle = input.prepared.extra.caBundle;
   return {
@@ -164,7 +172,11 @@ export function createDarwinLinuxBuilderProfile(options: DarwinLinuxBuilderOptio
     acceleratorCandidates: ['hvf'],
     sshUser: DARWIN_BUILDER_USER,
     readinessCommand: DARWIN_BUILDER_READINESS_COMMAND,
-    hostKeyPolicy: { kind: 'fixed', publicKey: DARWIN_BUILDER_HOST_KEY, weakness: DARWIN_BUILDER_HOST_KEY_WEAKNESS },
+    hostKeyPolicy: DARWIN_BUILDER_PUBLISHED_KEY_POLICY,
+    // This install's own key as soon as the pin's own-host-key image is there, without Nix.
+    hostKeyPolicyNow: async (files) => (
+      (await existingBuilderImage(files.vmDir, options.pin(), options.storeView, 'own-host-key')) ? { kind: 'per-install' } : DARWIN_BUILDER_PUBLISHED_KEY_POLICY
+    ),
 
     async prepare(input: PrepareInput): Promise<PreparedGuest> {
       if (platform !== 'darwin') {
@@ -174,7 +186,16 @@ export function createDarwinLinuxBuilderProfile(options: DarwinLinuxBuilderOptio
       const nix = await options.nixPrograms();
       const qemuImg = await requireTool(QEMU_IMG);
       await ensurePrivateDir(input.files.vmDir);
+      // The start's pinned key decided the image: this install's key means the own-host-key image.
+      const ownHostKey = input.keys.hostPrivateKey;
+      if (ownHostKey !== null) {
+        // QEMU reads it (fw_cfg) from the VM dir, by the relative name QEMU_OPTS gives.
+        await writeFileAtomic(path.join(input.files.vmDir, RUN_DIR_FILES.hostKey), ownHostKey.endsWith('\n') ? ownHostKey : `${ownHostKey}\n`, { mode: 0o600 });
+      } else {
+        await fs.rm(path.join(input.files.vmDir, RUN_DIR_FILES.hostKey), { force: true });
+      }
       const image = await ensureBuilderImage({
+        variant: ownHostKey !== null ? 'own-host-key' : 'stock',
         vmDir: input.files.vmDir,
         pin: options.pin(),
         nixBuild: nix.nixBuild,
@@ -212,6 +233,7 @@ export function createDarwinLinuxBuilderProfile(options: DarwinLinuxBuilderOptio
           ...(caBundle ? { caBundle } : {}),
           diskVirtualSizeBytes: String(disk.virtualSizeBytes),
           diskSizeMatches: String(disk.virtualSizeBytes === input.diskGiB * GIB),
+          ownHostKey: String(ownHostKey !== null),
         },
       };
     },
