@@ -11,10 +11,11 @@
  */
 import { execa } from 'execa';
 import { createHash } from 'node:crypto';
-import { existsSync, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BuilderBarError } from '../../errors.js';
+import { findResourcesDir } from '../../util/resourcesDir.js';
 import { BASH, findOnPath, requireTool } from './hostTools.js';
 
 export const LINUX_TEST_IMAGE_PREFIX = 'linux-test-';
@@ -50,14 +51,7 @@ export interface EnsureLinuxTestImageInput {
 
 /** resources/guest, found by walking up from this module (works from sources and from out/). */
 export function defaultGuestResourcesDir(from: string = path.dirname(fileURLToPath(import.meta.url))): string {
-  let dir = from;
-  for (;;) {
-    const candidate = path.join(dir, 'resources', 'guest');
-    if (existsSync(path.join(candidate, BUILD_SCRIPT))) return candidate;
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new BuilderBarError('internal', `Cannot find resources/guest/${BUILD_SCRIPT} above ${from}.`);
-    dir = parent;
-  }
+  return findResourcesDir('guest', BUILD_SCRIPT, from);
 }
 
 /** Every file under dir, sorted, as relative paths (symlinks listed, not followed). */

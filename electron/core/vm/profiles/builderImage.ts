@@ -12,12 +12,13 @@
  * builder: hostKeyBootstrap.ts). Each has its own GC root and record (`builder-image-own`).
  */
 import { execa } from 'execa';
-import { existsSync, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { NixpkgsPinSchema, type NixpkgsPin } from '../../../ipc/contract.js';
 import { BuilderBarError } from '../../errors.js';
+import { findResourcesDir } from '../../util/resourcesDir.js';
 import { writeFileAtomic } from '../../util/atomicWrite.js';
 
 export const BUILDER_IMAGE_ROOT = 'builder-image';
@@ -55,14 +56,7 @@ const RecordSchema = z.object({ pin: NixpkgsPinSchema, storePath: z.string().sta
 
 /** resources/nix, found by walking up from this module (sources and out/ alike). */
 export function defaultNixResourcesDir(from: string = path.dirname(fileURLToPath(import.meta.url))): string {
-  let dir = from;
-  for (;;) {
-    const candidate = path.join(dir, 'resources', 'nix');
-    if (existsSync(path.join(candidate, EXPRESSION))) return candidate;
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new BuilderBarError('internal', `Cannot find resources/nix/${EXPRESSION} above ${from}.`);
-    dir = parent;
-  }
+  return findResourcesDir('nix', EXPRESSION, from);
 }
 
 /** nix-build's arguments: values go through --argstr (never spliced into Nix code). */
