@@ -58,6 +58,7 @@ if ldd "$busybox_bin" >/dev/null 2>&1; then
   die "$busybox_bin is dynamically linked: on Debian run apt-get install busybox-static"
 fi
 need_file /usr/sbin/sshd openssh-server
+need_file /usr/bin/ssh-keygen openssh-client
 need_file /usr/bin/nix nix-bin
 need_file /usr/sbin/mke2fs e2fsprogs
 need_file /usr/sbin/e2fsck e2fsprogs
@@ -78,7 +79,7 @@ moddir="/lib/modules/$kver"
 [[ -d "$moddir" ]] || die "$moddir not found: install the modules of kernel $kver (linux-image-$kver)"
 
 # Dynamically linked programs copied into the guest (the libraries follow from ldd).
-programs=(/usr/bin/nix /usr/sbin/sshd /usr/sbin/mke2fs /usr/sbin/e2fsck)
+programs=(/usr/bin/nix /usr/sbin/sshd /usr/bin/ssh-keygen /usr/sbin/mke2fs /usr/sbin/e2fsck)
 # Loaded by rootfs/etc/builder-bar/boot in the order modprobe resolves: virtio PCI + net for
 # QEMU's user network, virtio-blk + ext4 for the /nix disk, button + evdev so acpid sees the
 # ACPI power button (QMP system_powerdown), virtio_rng so sshd never waits for entropy,

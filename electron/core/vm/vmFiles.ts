@@ -82,3 +82,14 @@ export async function removeRuntimeFiles(files: VmFiles): Promise<void> {
     fs.rm(bootRecordPath(files), { force: true }),
   ]);
 }
+
+/**
+ * The guest's host key where QEMU_OPTS' `-fw_cfg …,file=` finds it (RUN_DIR_FILES.hostKey, by a
+ * name relative to the VM dir): 0600, this user's. null removes it, so a start that hands the
+ * guest no key never leaves an earlier one where QEMU could read it.
+ */
+export async function placeHostKeyForFwCfg(vmDir: string, privateKey: string | null): Promise<void> {
+  const file = path.join(vmDir, RUN_DIR_FILES.hostKey);
+  if (privateKey === null) await fs.rm(file, { force: true });
+  else await writeFileAtomic(file, privateKey.endsWith('\n') ? privateKey : `${privateKey}\n`, { mode: 0o600 });
+}

@@ -17,9 +17,9 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { NixpkgsPin } from '../../../ipc/contract.js';
 import { BuilderBarError } from '../../errors.js';
-import { ensurePrivateDir, writeFileAtomic } from '../../util/atomicWrite.js';
+import { ensurePrivateDir } from '../../util/atomicWrite.js';
 import type { BuilderProfile, HostKeyPolicy, KeysShare, LaunchInput, LaunchPlan, PreparedGuest, PrepareInput, VmFiles } from '../profile.js';
-import { RUN_DIR_FILES } from '../vmFiles.js';
+import { placeHostKeyForFwCfg } from '../vmFiles.js';
 import { diskSizeMismatchMessage, ensureDiskImage, GIB, readDiskVirtualSize } from '../guest-image/diskImage.js';
 import { QEMU_IMG, requireTool } from '../guest-image/hostTools.js';
 import { ensureBuilderImage, existingBuilderImage, type ArchiveUrl, type StoreView } from './builderImage.js';
@@ -188,12 +188,7 @@ export function createDarwinLinuxBuilderProfile(options: DarwinLinuxBuilderOptio
       await ensurePrivateDir(input.files.vmDir);
       // The start's pinned key decided the image: this install's key means the own-host-key image.
       const ownHostKey = input.keys.hostPrivateKey;
-      if (ownHostKey !== null) {
-        // QEMU reads it (fw_cfg) from the VM dir, by the relative name QEMU_OPTS gives.
-        await writeFileAtomic(path.join(input.files.vmDir, RUN_DIR_FILES.hostKey), ownHostKey.endsWith('\n') ? ownHostKey : `${ownHostKey}\n`, { mode: 0o600 });
-      } else {
-        await fs.rm(path.join(input.files.vmDir, RUN_DIR_FILES.hostKey), { force: true });
-      }
+      await placeHostKeyForFwCfg(input.files.vmDir, ownHostKey);
       const image = await ensureBuilderImage({
         variant: ownHostKey !== null ? 'own-host-key' : 'stock',
         vmDir: input.files.vmDir,

@@ -15,14 +15,13 @@
  * Unlike nixpkgs' builder, every install has its own host key, handed in through QEMU's fw_cfg
  * from a 0600 file in the VM dir, and this boot's marker travels on the kernel command line.
  */
-import path from 'node:path';
 import { BuilderBarError } from '../../errors.js';
 import { environmentNix } from '../../nix/nixInstallation.js';
-import { ensurePrivateDir, writeFileAtomic } from '../../util/atomicWrite.js';
+import { ensurePrivateDir } from '../../util/atomicWrite.js';
 import type { BuilderProfile, KeysShare, LaunchInput, LaunchPlan, PreparedGuest, PrepareInput, VmFiles } from '../profile.js';
 import { diskSizeMismatchMessage, ensureDiskImage } from '../guest-image/diskImage.js';
 import { ensureLinuxTestImage } from '../guest-image/linuxTestImage.js';
-import { RUN_DIR_FILES } from '../vmFiles.js';
+import { placeHostKeyForFwCfg } from '../vmFiles.js';
 import { addKeysShareWithVisibleStore, keysShareOf } from './keysShare.js';
 import { BOOT_MARKER_FROM_CMDLINE, runScriptEnv } from './runScriptEnv.js';
 
@@ -103,8 +102,6 @@ export function createLinuxTestProfile(options: LinuxTestProfileOptions = {}): B
         throw new BuilderBarError('internal', 'linux-test needs this install\'s host private key to boot.');
       }
       await ensurePrivateDir(input.files.vmDir);
-      // QEMU reads it (fw_cfg) from the VM dir, by the relative name QEMU_OPTS gives.
-      const hostKey = input.keys.hostPrivateKey.endsWith('\n') ? input.keys.hostPrivateKey : `${input.keys.hostPrivateKey}\n`;
       // The image, the disk and the keys share do not depend on each other.
       const [image, disk, keysDir] = await Promise.all([
         ensureLinuxTestImage({
@@ -121,7 +118,7 @@ export function createLinuxTestProfile(options: LinuxTestProfileOptions = {}): B
           clientPublicKey: input.keys.clientPublicKey,
           ...(input.signal ? { signal: input.signal } : {}),
         }, input.report)),
-        writeFileAtomic(path.join(input.files.vmDir, RUN_DIR_FILES.hostKey), hostKey, { mode: 0o600 }),
+        placeHostKeyForFwCfg(input.files.vmDir, input.keys.hostPrivateKey),
       ]);
       if (disk.created) input.report(`Created the builder's ${input.diskGiB} GiB disk for /nix.`);
       if (!disk.sizeMatches) input.report(diskSizeMismatchMessage(disk));
