@@ -7,7 +7,10 @@
  * ever). So the probe boots a guest of a few hundred bytes (`probeGuest.ts`) with the real
  * QEMU binary and the accelerator, and passes only when that guest has written, over the
  * serial port, that it runs in 64-bit mode; QEMU is killed then, or after a few seconds. The
- * choice is made once per core run (the machine does not change).
+ * choice is made once per core run (the machine does not change). A probe is not the builder:
+ * kvm on those machines once ran the probe guest and then stalled the builder's kernel, so the
+ * supervisor also gives an accelerated builder a deadline and falls back to TCG when it passes
+ * (builderSupervisor.ts, `acceleratedReadyMs`).
  */
 import { execa } from 'execa';
 import { constants as fsConstants, promises as fs } from 'node:fs';

@@ -115,6 +115,11 @@ export class BuilderBooter {
     return bootBuilder({ ...this.host, chooseAccelerator: (profile, qemuBinary) => this.acceleratorFor(profile, qemuBinary) }, request);
   }
 
+  /** From now on this core runs the profile under TCG, saying why (the accelerator stalled the real guest). */
+  distrustAccelerator(profile: BuilderProfile, reason: string): void {
+    this.accelerators.set(profile.name, Promise.resolve({ name: 'tcg', reason }));
+  }
+
   private acceleratorFor(profile: BuilderProfile, qemuBinary: string): Promise<Accelerator> {
     let choice = this.accelerators.get(profile.name);
     if (!choice) {

@@ -274,7 +274,39 @@ export class BuilderSupervisor {
       },
     });
     if (!vm || signal.aborted) return; // the stop that aborted us ends this QEMU (this core owns it now)
-    await this.checkReadiness(vm, signal);
+    if (vm.record.accelerator.name === 'tcg') return this.checkReadiness(vm, signal);
+    if (!(await this.readyUnlessStalled(vm, signal)) || signal.aborted) return;
+    // The accelerator passed its probe but the real guest does not run under it (kvm on some
+    // nested-virtualisation hosts runs a tiny guest and then stalls the kernel): TCG from now on.
+    const accelerator = vm.record.accelerator.name;
+    const why = `${accelerator} passed its probe, but the builder did not answer within ${Math.round(this.timing.acceleratedReadyMs / 1000)} s under it`;
+    this.deps.logs.append('app', 'warn', `${why}: ending it and starting again under TCG.`);
+    this.booter.distrustAccelerator(vm.profile, `${why}; using TCG (slow)`);
+    await vm.end(this.timing.forceStopMs);
+    if (signal.aborted) return;
+    await this.launch(kind, run, () => undefined);
+  }
+
+  /** Readiness under kvm/hvf with a watchdog; true when the guest stalled (nothing else ended it). */
+  private async readyUnlessStalled(vm: RunningVm, signal: AbortSignal): Promise<boolean> {
+    const watchdog = new AbortController();
+    const follow = () => watchdog.abort();
+    signal.addEventListener('abort', follow);
+    let stalled = false;
+    const timer = setTimeout(() => {
+      stalled = true;
+      watchdog.abort();
+    }, this.timing.acceleratedReadyMs);
+    try {
+      await this.checkReadiness(vm, watchdog.signal);
+    } catch (error) {
+      // Once the watchdog fired, whatever the aborted probe threw says nothing of the guest.
+      if (!stalled) throw error;
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', follow);
+    }
+    return stalled && !signal.aborted && this.board.current.state !== 'ready' && vm.exit === null;
   }
 
   private async checkReadiness(vm: RunningVm, signal: AbortSignal): Promise<void> {

@@ -21,6 +21,12 @@ export interface SupervisorTiming {
   stableAfterMs: number;
   /** Poll interval of the readiness probes. */
   pollMs: number;
+  /**
+   * Under kvm or hvf, a builder not ready within this long is taken for a stalled accelerator
+   * (the probe passed, the real guest does not run): it is ended and started again under TCG.
+   * A working accelerator boots the builder in seconds; TCG needs ~20 s here.
+   */
+  acceleratedReadyMs: number;
   backoff: BackoffSchedule;
 }
 
@@ -31,6 +37,7 @@ export const defaultTiming: SupervisorTiming = {
   statsIntervalMs: 5_000,
   stableAfterMs: 60_000,
   pollMs: 100,
+  acceleratedReadyMs: 90_000,
   backoff: defaultBackoff,
 };
 
