@@ -27,6 +27,8 @@ import type { BootRecord } from './vmFiles.js';
 export const CONSOLE_TAIL_LINES = 30;
 /** Failed stats samples in a row before the guest counts as no longer answering. */
 export const STATS_FAILURES_BEFORE_RECHECK = 3;
+/** QEMU's own lines an error quotes even when the console said more after them. */
+const QEMU_TAIL_LINES = 5;
 /** QEMU's stderr lines carry this prefix in the console tail, so an error can tell them apart. */
 const QEMU_PREFIX = 'qemu: ';
 
@@ -71,6 +73,11 @@ export class RunningVm {
   private exitExpected = false;
   private releasing: Promise<void> | null = null;
   private readonly tail: string[] = [];
+  /**
+   * QEMU's own last lines, kept apart: the two files are read by separate tailers in no fixed
+   * order, so console lines read later could push QEMU's dying words out of the shared tail.
+   */
+  private readonly qemuTail: string[] = [];
   private readonly tailers: FileTailer[];
   private readonly logs: LogSink;
   private qmp: QmpClient | null = null;
@@ -97,7 +104,7 @@ export class RunningVm {
         onLines: (lines) => {
           for (const line of lines) {
             this.logs.append(source, source === 'qemu' ? 'warn' : 'info', line);
-            this.remember(`${prefix}${line}`);
+            this.remember(`${prefix}${line}`, source === 'qemu');
           }
         },
       });
@@ -122,7 +129,9 @@ export class RunningVm {
 
   /** The last console and QEMU lines, oldest first. */
   get consoleTail(): string[] {
-    return [...this.tail];
+    // QEMU's own lines that the console pushed out come back at the end, within the same length.
+    const missing = this.qemuTail.filter((line) => !this.tail.includes(line));
+    return [...this.tail.slice(missing.length), ...missing];
   }
 
   /** The ssh connection readiness opened, while it is open. */
@@ -133,7 +142,7 @@ export class RunningVm {
   /** QEMU's own last words (e.g. "Failed to get write lock"), read to the end of its output first. */
   async lastQemuWords(): Promise<string | null> {
     await Promise.all(this.tailers.map((tailer) => tailer.poll()));
-    const line = [...this.tail].reverse().find((candidate) => candidate.startsWith(QEMU_PREFIX));
+    const line = this.qemuTail.at(-1);
     return line === undefined ? null : line.slice(QEMU_PREFIX.length);
   }
 
@@ -263,9 +272,13 @@ export class RunningVm {
     return this.release();
   }
 
-  private remember(line: string): void {
+  private remember(line: string, fromQemu: boolean): void {
     this.tail.push(line);
     if (this.tail.length > CONSOLE_TAIL_LINES) this.tail.splice(0, this.tail.length - CONSOLE_TAIL_LINES);
+    if (fromQemu) {
+      this.qemuTail.push(line);
+      if (this.qemuTail.length > QEMU_TAIL_LINES) this.qemuTail.splice(0, this.qemuTail.length - QEMU_TAIL_LINES);
+    }
   }
 
   private async qmpClient(): Promise<QmpClient> {
