@@ -22,6 +22,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { z } from 'zod';
+import { parseJsonWith } from '../core/util/jsonFile.js';
 
 const LockContentSchema = z.object({
   pid: z.number().int().positive(),
@@ -119,13 +120,9 @@ async function readLock(lockFile: string): Promise<LockContent | 'missing' | 'un
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
     throw error;
   }
-  try {
-    const parsed = LockContentSchema.safeParse(JSON.parse(text));
-    return parsed.success ? parsed.data : 'unreadable';
-  } catch {
-    // A lock file is written whole (temp + link), so garbage here is not a lock in progress.
-    return 'unreadable';
-  }
+  // A lock file is written whole (temp + link), so garbage here is not a lock in progress.
+  const parsed = parseJsonWith(LockContentSchema, text);
+  return parsed.ok ? parsed.value : 'unreadable';
 }
 
 async function ownerIsAlive(owner: LockContent, coreAnswers: () => Promise<boolean>): Promise<boolean> {

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { BuildView, PrebuildState } from '../../ipc/contract.js';
 import { writeFileAtomic } from '../util/atomicWrite.js';
+import { parseJsonWith } from '../util/jsonFile.js';
 
 export const PREBUILDS_FILE = 'prebuilds.json';
 /** Records beyond this many (oldest first) are forgotten; their outputs stay in the store. */
@@ -49,14 +50,10 @@ export class PrebuildRecords {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { movedAsideTo: null };
       throw error;
     }
-    try {
-      const parsed = FileSchema.safeParse(JSON.parse(text));
-      if (parsed.success) {
-        this.records = parsed.data.records;
-        return { movedAsideTo: null };
-      }
-    } catch {
-      // not JSON: moved aside below
+    const parsed = parseJsonWith(FileSchema, text);
+    if (parsed.ok) {
+      this.records = parsed.value.records;
+      return { movedAsideTo: null };
     }
     const to = `${this.file}.malformed-${this.now()}`;
     await fs.rename(this.file, to);

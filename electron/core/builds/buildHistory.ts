@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { BuildSummarySchema } from '../../ipc/contract.js';
 import { writeFileAtomic } from '../util/atomicWrite.js';
 import type { BuildSummary } from './buildRunner.js';
+import { parseJsonWith } from '../util/jsonFile.js';
 
 export const BUILD_HISTORY_FILE = 'builds.json';
 export const DEFAULT_HISTORY_LIMIT = 200;
@@ -51,17 +52,12 @@ export class BuildHistory {
       }
       throw error;
     }
-    let reason: string;
-    try {
-      const parsed = HistoryFileSchema.safeParse(JSON.parse(text));
-      if (parsed.success) {
-        this.builds = parsed.data.builds.slice(0, this.limit);
-        return { builds: this.list(), movedAside: null };
-      }
-      reason = `unexpected shape: ${parsed.error.issues[0]?.message ?? 'invalid'} at ${parsed.error.issues[0]?.path.join('.') ?? ''}`;
-    } catch (error) {
-      reason = `not JSON: ${error instanceof Error ? error.message : String(error)}`;
+    const parsed = parseJsonWith(HistoryFileSchema, text);
+    if (parsed.ok) {
+      this.builds = parsed.value.builds.slice(0, this.limit);
+      return { builds: this.list(), movedAside: null };
     }
+    const reason = parsed.reason;
     const to = `${this.file}.malformed-${this.now()}`;
     await fs.rename(this.file, to);
     this.builds = [];

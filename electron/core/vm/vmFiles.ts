@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { AcceleratorSchema, ProfileNameSchema } from '../../ipc/contract.js';
 import { writeFileAtomic } from '../util/atomicWrite.js';
 import type { VmFiles } from './profile.js';
+import { readJsonOrNull } from '../util/jsonFile.js';
 
 /**
  * Names of QEMU's runtime files inside the VM dir. The run script (profiles/runScriptEnv.ts)
@@ -64,14 +65,7 @@ export async function readPidFile(files: VmFiles): Promise<number | null> {
 }
 
 export async function readBootRecord(files: VmFiles): Promise<BootRecord | null> {
-  const text = await fs.readFile(bootRecordPath(files), 'utf8').catch(() => null);
-  if (text === null) return null;
-  try {
-    const parsed = BootRecordSchema.safeParse(JSON.parse(text));
-    return parsed.success ? parsed.data : null;
-  } catch {
-    return null;
-  }
+  return readJsonOrNull(bootRecordPath(files), BootRecordSchema);
 }
 
 /** Removes what a VM that is gone leaves behind; the console and qemu logs stay for reading. */

@@ -20,6 +20,7 @@ import { NixpkgsPinSchema, type NixpkgsPin } from '../../../ipc/contract.js';
 import { BuilderBarError } from '../../errors.js';
 import { findResourcesDir } from '../../util/resourcesDir.js';
 import { writeFileAtomic } from '../../util/atomicWrite.js';
+import { readJsonOrNull } from '../../util/jsonFile.js';
 
 export const BUILDER_IMAGE_ROOT = 'builder-image';
 const EXPRESSION = 'linux-builder.nix';
@@ -110,14 +111,7 @@ export function realiseFailure(pin: NixpkgsPin, stderr: string): BuilderBarError
 }
 
 async function readRecord(vmDir: string, variant: ImageVariant): Promise<z.infer<typeof RecordSchema> | null> {
-  const text = await fs.readFile(path.join(vmDir, recordName(variant)), 'utf8').catch(() => null);
-  if (text === null) return null;
-  try {
-    const parsed = RecordSchema.safeParse(JSON.parse(text));
-    return parsed.success ? parsed.data : null;
-  } catch {
-    return null;
-  }
+  return readJsonOrNull(path.join(vmDir, recordName(variant)), RecordSchema);
 }
 
 function samePin(a: NixpkgsPin, b: NixpkgsPin): boolean {
