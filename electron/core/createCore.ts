@@ -26,6 +26,8 @@ import { ensurePrivateDir } from './util/atomicWrite.js';
 import { appVersion } from './appVersion.js';
 import { createSupervisor, type SupervisorPort } from './supervisorWiring.js';
 import { builderImageHandlers } from './vm/builderImageHandlers.js';
+import { HostKeySwitch } from './vm/profiles/hostKeySwitch.js';
+import { readWiringRecord } from './nix/wiringRecord.js';
 import { vmFilesIn } from './vm/vmFiles.js';
 import { settingsEffects } from './settings/settingsEffects.js';
 import { RemoteBuilders } from './builders/remoteBuilders.js';
@@ -113,7 +115,21 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
     options.profile ? { ...settingsStore.get(), profile: options.profile } : settingsStore.get();
 
   const supervisor: SupervisorPort = await createSupervisor({ paths, logs, getSettings: effectiveSettings, platform, nix });
-  const unsubscribeStatus = supervisor.onStatus((status: Status) => emit({ name: 'status', payload: status }));
+  // "Make its own host key" from start to re-pin; its progress joins the supervisor's status.
+  const hostKeySwitch = new HostKeySwitch({
+    builderState: () => supervisor.status().state,
+    buildsOnBuilder: () => builds.buildingOnBuilders().size + externalBuilds.list().length,
+    restartAndWait: async () => {
+      await supervisor.restart();
+      return supervisor.start({ wait: true });
+    },
+    recordedTarget: async () => (await readWiringRecord(paths.stateDir))?.target ?? null,
+    reapply: (confDir) => nixRequests['nix.apply']({ confDir }),
+    report: (message) => logs.append('app', 'info', message),
+  });
+  const coreStatus = (status: Status = supervisor.status()): Status => ({ ...status, hostKeySwitch: hostKeySwitch.progress() });
+  const unsubscribeStatus = supervisor.onStatus((status: Status) => emit({ name: 'status', payload: coreStatus(status) }));
+  hostKeySwitch.onProgress(() => emit({ name: 'status', payload: coreStatus() }));
   const remoteBuilders = new RemoteBuilders({ settings: settingsStore, logs });
   remoteBuilders.onChange((list) => emit({ name: 'builders', payload: list }));
   if (settingsStore.get().remoteBuilders.length > 0) inBackground(remoteBuilders.checkNow(), 'Checking the remote builders', logError);
@@ -160,6 +176,7 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
     inBackground(supervisor.start({}), 'Start on launch', logError);
   }
 
+  const nixRequests = nixHandlers({ paths, platform, logs, builder: supervisor, nix });
   const handlers: Handlers = {
     'app.info': async (_input, door): Promise<AppInfo> => ({
       version: appVersion(),
@@ -169,7 +186,7 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
       door,
       nix: nixInUseView(await nix.resolve()),
     }),
-    'status.get': async () => supervisor.status(),
+    'status.get': async () => coreStatus(),
     'vm.start': async (input) =>
       supervisor.start({
         wait: input.wait ?? false,
@@ -214,10 +231,11 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
     'baselines.removeRepo': async (input) => baselines.removeRepo(input.id),
     'baselines.updateRepo': async (input) => baselines.updateRepo(input.id, input.patch),
     'baselines.prebuild': async (input) => baselines.prebuild(input.repoId, input.branch),
-    ...nixHandlers({ paths, platform, logs, builder: supervisor, nix }),
+    ...nixRequests,
     ...builderImageHandlers({
       vmDir: paths.vmDir, nix, logs, settings: () => settingsStore.get(), saveSettings: (patch) => settingsStore.update(patch),
       home: os.homedir(), builderState: () => supervisor.status().state,
+      switchHostKey: (buildImage) => hostKeySwitch.run(buildImage),
     }),
     'diagnostics.create': async (input) => {
       const result = await createDiagnostics(
@@ -225,7 +243,7 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
           paths,
           platform,
           flushLogs: () => logs.flush(),
-          status: () => supervisor.status(),
+          status: () => coreStatus(),
           settings: () => settingsStore.get(),
           builds: async () => ({ builds: builds.list(), external: externalBuilds.list(), externalFeed: await externalFeed.status() }),
           nix,

@@ -114,6 +114,17 @@ export const HostKeyInfoSchema = z.object({
 });
 export type HostKeyInfo = z.infer<typeof HostKeyInfoSchema>;
 
+export const HostKeySwitchStageSchema = z.enum(['building', 'waiting-for-builds', 'restarting', 're-pinning', 'done', 'needs-admin', 'failed']);
+export type HostKeySwitchStage = z.infer<typeof HostKeySwitchStageSchema>;
+
+/** Where "Make its own host key" stands (hostKeySwitch.ts): the stage, in words, and since when. */
+export const HostKeySwitchProgressSchema = z.object({
+  stage: HostKeySwitchStageSchema,
+  message: z.string(),
+  since: z.number(),
+});
+export type HostKeySwitchProgress = z.infer<typeof HostKeySwitchProgressSchema>;
+
 export const StatusSchema = z.object({
   state: VmStateSchema,
   profile: ProfileNameSchema,
@@ -130,6 +141,11 @@ export const StatusSchema = z.object({
   guest: GuestStatsSchema.nullable(),
   /** True when this core found the VM already running and took it over. */
   adopted: z.boolean(),
+  /**
+   * The last switch to the builder's own host key in this core's run, or null: set by the core
+   * (the supervisor knows nothing of it), so every door shows the same progress.
+   */
+  hostKeySwitch: HostKeySwitchProgressSchema.nullable(),
 });
 export type Status = z.infer<typeof StatusSchema>;
 
@@ -666,11 +682,22 @@ export const requests = {
   },
   /**
    * Builds the Mac builder's own-host-key image of the current pin on the running builder (through
-   * Nix's wiring); the builder switches to it at its next start. `next` says what the switch takes.
+   * Nix's wiring), restarts the builder into it once no build runs, and re-pins the new key in the
+   * recorded wiring target (a config dir at once; for /etc, `next` asks for the admin step).
+   * Progress is in the status (`hostKeySwitch`).
    */
   'builderImage.ownHostKey': {
     input: Empty,
-    output: z.object({ storePath: z.string(), realised: z.boolean(), next: z.string() }),
+    output: z.object({
+      storePath: z.string(),
+      realised: z.boolean(),
+      /** True when the builder now runs with this install's key. */
+      switched: z.boolean(),
+      /** How Nix came to pin the new key: applied again to a config dir, or the admin step is the user's. */
+      rePin: z.enum(['applied', 'needs-admin', 'no-wiring', 'not-started']),
+      /** What is left for the user, or null. */
+      next: z.string().nullable(),
+    }),
   },
   /** Disks nixpkgs' builder left on this Mac, and whether the builder has its own disk yet. */
   'builderImage.upstreamDisks': {

@@ -18,5 +18,6 @@ export function initialStatus(profile: ProfileName, since: number): Status {
     restart: { attempts: 0, nextAt: null, gaveUp: false },
     guest: null,
     adopted: false,
+    hostKeySwitch: null,
   };
 }

@@ -26,6 +26,7 @@ function handlers(options: { settings: Settings; state: VmState; logs?: LogHub }
     saveSettings: async () => undefined,
     home: path.join(dir, 'home'),
     builderState: () => options.state,
+    switchHostKey: async () => { throw new Error('no host key switch in this test'); },
   });
 }
 

@@ -14,7 +14,9 @@ import type { NixLocator } from '../nix/nixInstallation.js';
 import { ensurePrivateDir } from '../util/atomicWrite.js';
 import { requireTool, QEMU_IMG } from './guest-image/hostTools.js';
 import { applyImageUpdate, planImageUpdate, type ImageUpdateDeps } from './profiles/builderImageUpdate.js';
-import { buildOwnHostKeyImage, OWN_HOST_KEY_NEXT_STEP } from './profiles/hostKeyBootstrap.js';
+import { buildOwnHostKeyImage } from './profiles/hostKeyBootstrap.js';
+import type { BuilderImage } from './profiles/builderImage.js';
+import type { HostKeySwitchResult } from './profiles/hostKeySwitch.js';
 import { findUpstreamDisks, importUpstreamDisk, upstreamDiskCandidates } from './profiles/upstreamDisks.js';
 import { vmFilesIn } from './vmFiles.js';
 
@@ -30,6 +32,8 @@ export interface BuilderImageHandlerDeps {
   /** The user's home directory, where `nix run nixpkgs#darwin.linux-builder` most often leaves its disk. */
   home: string;
   builderState: () => VmState;
+  /** The core's one switch to the own host key (hostKeySwitch.ts), handed the way to build its image. */
+  switchHostKey: (buildImage: () => Promise<BuilderImage>) => Promise<HostKeySwitchResult>;
 }
 
 function requireMacProfile(settings: Settings): void {
@@ -67,11 +71,12 @@ export function builderImageHandlers(deps: BuilderImageHandlerDeps): BuilderImag
     'builderImage.ownHostKey': async () => {
       requireMacProfile(deps.settings());
       const update = await updateDeps();
-      // One realisation at a time, as for updates: both write GC roots in the VM dir.
-      const run = updating.then(() => buildOwnHostKeyImage({ vmDir: update.vmDir, nixBuild: update.nixBuild, report: update.report }, deps.settings().builderNixpkgs));
-      updating = run.catch(() => undefined);
-      const image = await run;
-      return { storePath: image.storePath, realised: image.realised, next: OWN_HOST_KEY_NEXT_STEP };
+      return deps.switchHostKey(() => {
+        // One realisation at a time, as for updates: both write GC roots in the VM dir.
+        const run = updating.then(() => buildOwnHostKeyImage({ vmDir: update.vmDir, nixBuild: update.nixBuild, report: update.report }, deps.settings().builderNixpkgs));
+        updating = run.catch(() => undefined);
+        return run;
+      });
     },
     'builderImage.upstreamDisks': async () => {
       const ownDisk = vmFilesIn(deps.vmDir).diskImage;

@@ -266,9 +266,9 @@ export const commandSpecs: readonly CommandSpec[] = [
   {
     path: ['image', 'own-host-key'],
     synopsis: '',
-    summary: 'Build the Mac builder\'s image with its own host key, on the builder',
+    summary: 'Give the Mac builder its own host key: build, switch, re-pin',
     details: [
-      'For the darwin-linux-builder profile. nixpkgs\' builder presents the host key nixpkgs publishes, whose private half anyone can read; Builder Bar pins it and flags it weak. This builds the image once more with a host key made for this install (handed in through QEMU\'s fw_cfg at each start, never in the Nix store). Its Linux part is built on the running builder itself, through the Nix wiring: start the builder and apply the wiring first. The builder switches at its next start (builder-bar restart); apply the Nix wiring again then, so Nix pins the new key.',
+      'For the darwin-linux-builder profile. nixpkgs\' builder presents the host key nixpkgs publishes, whose private half anyone can read; Builder Bar pins it and flags it weak. This builds the image once more with a host key made for this install (handed in through QEMU\'s fw_cfg at each start, never in the Nix store). Its Linux part is built on the running builder itself, through the Nix wiring: start the builder and apply the wiring first. Then, once no build runs on it, the builder is restarted into the new image, and the wiring is applied again so Nix pins the new key: at once for a config directory; for /etc the command says to apply it again (it needs an administrator). Progress shows in builder-bar status.',
     ],
     options: {},
     operands: { min: 0, max: 0 },

@@ -17,6 +17,7 @@ export function formatStatus(status: Status, now: number = Date.now()): string[]
   if (status.hostKey) {
     lines.push(`Host key: ${status.hostKey.fingerprint}${status.hostKey.weakness ? ` (weak: ${status.hostKey.weakness})` : ''}`);
   }
+  if (status.hostKeySwitch) lines.push(`Own host key: ${status.hostKeySwitch.stage} (${status.hostKeySwitch.message})`);
   if (status.guest) lines.push(`Guest: ${formatGuest(status.guest)}`);
   if (status.restart.attempts > 0 || status.restart.gaveUp || status.restart.nextAt !== null) {
     const next = status.restart.nextAt !== null ? `, next in ${formatDuration(Math.max(0, status.restart.nextAt - now))}` : '';

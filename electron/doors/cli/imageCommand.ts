@@ -3,7 +3,8 @@
  * `update [--branch B] [--yes]`: "Update builder image". Without --yes it only says where the
  * branch is and what moving there would fetch; with --yes it realises exactly that pin and saves
  * it. Nothing of the builder is fetched without --yes.
- * `own-host-key`: the image with a host key made for this install, built on the builder itself.
+ * `own-host-key`: the image with a host key made for this install, built on the builder itself;
+ * the builder is then restarted into it and Nix's wiring re-pinned (hostKeySwitch.ts).
  * `disks` and `import-disk PATH`: the disks nixpkgs' builder left before Builder Bar, listed, and
  * one copied in as the builder's own (the original is only read).
  */
@@ -82,13 +83,16 @@ export const imageImportDisk: ClientCommand = async (context, client) => {
 };
 
 export const imageOwnHostKey: ClientCommand = async (context, client) => {
-  context.io.out('Building the builder image with a host key of its own, on the builder (through the Nix wiring)…');
+  context.io.out('Building the builder image with a host key of its own, on the builder (through the Nix wiring), then restarting the builder into it once no build runs and pinning the new key…');
   const answer = await client.request('builderImage.ownHostKey', {});
   if (!answer.ok) {
     printError(context.io, answer.error);
     return exitCodeFor(answer.error);
   }
-  context.io.out(`${answer.value.realised ? 'Built' : 'Already there'}: ${answer.value.storePath}.`);
-  context.io.out(answer.value.next);
+  const { realised, storePath, switched, rePin, next } = answer.value;
+  context.io.out(`${realised ? 'Built' : 'Already there'}: ${storePath}.`);
+  if (switched) context.io.out('The builder now runs with its own host key.');
+  if (rePin === 'applied') context.io.out('Nix\'s wiring was applied again and pins the new key.');
+  if (next !== null) context.io.out(next);
   return ExitCode.ok;
 };

@@ -18,6 +18,7 @@ export type {
   EventPayload,
   GuestStats,
   HostKeyInfo,
+  HostKeySwitchProgress,
   FixedLogSource,
   LogFile,
   LogLevel,

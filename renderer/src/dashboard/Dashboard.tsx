@@ -30,7 +30,7 @@ export function Dashboard() {
         {status ? <LastError error={status.error} restart={status.restart} /> : null}
         <div className="columns">
           <Resources guest={status?.guest ?? null} />
-          <HostKeyPanel hostKey={status?.hostKey ?? null} profile={status?.profile} />
+          <HostKeyPanel hostKey={status?.hostKey ?? null} profile={status?.profile} progress={status?.hostKeySwitch ?? null} />
         </div>
         <BuildsPanel />
         <RemoteBuildersPanel />

@@ -1,38 +1,86 @@
 /**
  * The guest's pinned host key, and why trusting it is weak when it is nixpkgs' public one. For the
  * Mac builder on that key, "Make its own host key" builds the image again with a key made for
- * this install, on the builder itself (through the Nix wiring); the builder switches at its next
- * start, and the panel says what the switch takes.
+ * this install, on the builder itself (through the Nix wiring), restarts the builder into it once
+ * no build runs and re-pins the key in Nix's wiring (hostKeySwitch.ts). The panel shows each
+ * stage from the status, whichever door started the switch, and when /etc holds the wiring it
+ * offers the admin step that re-pins it there.
  */
 import { useState } from 'react';
-import type { ErrorInfo, HostKeyInfo, ProfileName } from '../api/contract.js';
+import type { ErrorInfo, HostKeyInfo, HostKeySwitchProgress, ProfileName } from '../api/contract.js';
 import { ErrorNote } from '../components/ErrorNote.js';
 import { inBackground } from '../components/background.js';
 import { useDoor } from '../components/doorContext.js';
 
-function OwnHostKeyAction() {
+const STAGE_WORDS: Record<HostKeySwitchProgress['stage'], string> = {
+  building: 'Building on the builder…',
+  'waiting-for-builds': 'Waiting for builds…',
+  restarting: 'Restarting the builder…',
+  're-pinning': 'Pinning the new key…',
+  done: 'Done',
+  'needs-admin': 'Nix still pins the old key',
+  failed: 'Failed',
+};
+
+const UNDER_WAY = new Set<HostKeySwitchProgress['stage']>(['building', 'waiting-for-builds', 'restarting', 're-pinning']);
+
+function SwitchProgress({ progress }: { progress: HostKeySwitchProgress }) {
+  return (
+    <p className="host-key-switch" data-stage={progress.stage} role="status">
+      <strong>{STAGE_WORDS[progress.stage]}</strong> {progress.message}
+    </p>
+  );
+}
+
+/** The admin step that makes root's nix-daemon pin the new key, asked for, never sprung on the user. */
+function AdminRePin() {
   const { door } = useDoor();
   const [busy, setBusy] = useState(false);
   const [done, setDone] = useState<string | null>(null);
   const [error, setError] = useState<ErrorInfo | null>(null);
+  const apply = async (): Promise<void> => {
+    setError(null);
+    setBusy(true);
+    const reply = await door.api.applyNixWiring({});
+    setBusy(false);
+    if (reply.ok) setDone(reply.value.summary);
+    else setError(reply.error);
+  };
+  if (done) return <p>{done}</p>;
+  return (
+    <>
+      <button type="button" disabled={busy} aria-busy={busy} onClick={() => inBackground('Could not apply the Nix wiring', apply, setError)}>
+        {busy ? 'Applying…' : 'Apply the Nix wiring again (administrator)'}
+      </button>
+      {error ? <ErrorNote error={error} /> : null}
+    </>
+  );
+}
+
+function OwnHostKeyAction({ progress }: { progress: HostKeySwitchProgress | null }) {
+  const { door } = useDoor();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ErrorInfo | null>(null);
+  const underWay = busy || (progress !== null && UNDER_WAY.has(progress.stage));
   const build = async (): Promise<void> => {
     setError(null);
     setBusy(true);
     const reply = await door.api.makeOwnHostKey({});
     setBusy(false);
-    if (reply.ok) setDone(`Its own host key image is ready. ${reply.value.next}`);
-    else setError(reply.error);
+    if (!reply.ok) setError(reply.error);
   };
   return (
     <div className="own-host-key" aria-live="polite">
-      {done ? (
-        <p>{done}</p>
-      ) : (
+      {progress ? <SwitchProgress progress={progress} /> : null}
+      {progress?.stage === 'needs-admin' ? <AdminRePin /> : null}
+      {progress?.stage === 'done' || progress?.stage === 'needs-admin' ? null : (
         <>
-          <button type="button" disabled={busy} onClick={() => inBackground('Could not build the own host key image', build, setError)}>
-            {busy ? 'Building on the builder…' : 'Make its own host key'}
+          <button type="button" disabled={underWay} aria-busy={underWay} onClick={() => inBackground('Could not make the builder\'s own host key', build, setError)}>
+            {underWay ? STAGE_WORDS[progress?.stage ?? 'building'] : 'Make its own host key'}
           </button>
-          <p className="muted">Builds the builder image again with a key made for this install, on the running builder (the Nix wiring must be applied). The key never enters the Nix store.</p>
+          <p className="muted">
+            Builds the builder image again with a key made for this install, on the running builder (the Nix wiring must be applied), restarts the builder into it once no build runs, and pins the new key in Nix&apos;s wiring. The key never enters the Nix store.
+          </p>
         </>
       )}
       {error ? <ErrorNote error={error} /> : null}
@@ -40,8 +88,17 @@ function OwnHostKeyAction() {
   );
 }
 
-export function HostKeyPanel({ hostKey, profile }: { hostKey: HostKeyInfo | null; profile?: ProfileName | undefined }) {
-  if (!hostKey) return null;
+export function HostKeyPanel({ hostKey, profile, progress = null }: { hostKey: HostKeyInfo | null; profile?: ProfileName | undefined; progress?: HostKeySwitchProgress | null }) {
+  if (!hostKey) {
+    // While the switch restarts the builder there is no key to show, but the switch goes on.
+    if (!progress || !UNDER_WAY.has(progress.stage)) return null;
+    return (
+      <section className="panel" aria-labelledby="hostkey-title">
+        <h2 id="hostkey-title">Host key</h2>
+        <SwitchProgress progress={progress} />
+      </section>
+    );
+  }
   return (
     <section className="panel" aria-labelledby="hostkey-title">
       <h2 id="hostkey-title">Host key</h2>
@@ -55,7 +112,9 @@ export function HostKeyPanel({ hostKey, profile }: { hostKey: HostKeyInfo | null
       ) : (
         <p className="muted">Generated for this install and pinned: no other machine has it.</p>
       )}
-      {hostKey.weakness && profile === 'darwin-linux-builder' ? <OwnHostKeyAction /> : null}
+      {hostKey.weakness && profile === 'darwin-linux-builder' ? <OwnHostKeyAction progress={progress} /> : null}
+      {!hostKey.weakness && progress && progress.stage !== 'failed' ? <SwitchProgress progress={progress} /> : null}
+      {!hostKey.weakness && progress?.stage === 'needs-admin' ? <AdminRePin /> : null}
     </section>
   );
 }

@@ -126,6 +126,12 @@ export interface DarwinLinuxBuilderOptions {
   nixResourcesDir?: string;
   storeView?: StoreView;
   nixEnv?: Record<string, string>;
+  /**
+   * The host key the stock image of the pinned nixpkgs presents: nixpkgs' published one, unless
+   * the nixpkgs is a stand-in that publishes its own (tests, where nixpkgs' private half is not
+   * at hand to make a stock guest pass readiness).
+   */
+  publishedHostKey?: string;
 }
 
 function requirePiece(prepared: PreparedGuest, key: string): string {
@@ -165,6 +171,9 @@ export function createDarwinLinuxBuilderProfile(options: DarwinLinuxBuilderOptio
   const arch: MacArch = options.arch ?? (process.arch === 'x64' ? 'x64' : 'arm64');
   const platform = options.platform ?? process.platform;
   const qemuBinaryName = arch === 'arm64' ? 'qemu-system-aarch64' : 'qemu-system-x86_64';
+  const published: HostKeyPolicy = options.publishedHostKey === undefined
+    ? DARWIN_BUILDER_PUBLISHED_KEY_POLICY
+    : { kind: 'fixed', publicKey: options.publishedHostKey, weakness: DARWIN_BUILDER_HOST_KEY_WEAKNESS };
   return {
     name: 'darwin-linux-builder',
     qemuBinaryName,
@@ -172,10 +181,10 @@ export function createDarwinLinuxBuilderProfile(options: DarwinLinuxBuilderOptio
     acceleratorCandidates: ['hvf'],
     sshUser: DARWIN_BUILDER_USER,
     readinessCommand: DARWIN_BUILDER_READINESS_COMMAND,
-    hostKeyPolicy: DARWIN_BUILDER_PUBLISHED_KEY_POLICY,
+    hostKeyPolicy: published,
     // This install's own key as soon as the pin's own-host-key image is there, without Nix.
     hostKeyPolicyNow: async (files) => (
-      (await existingBuilderImage(files.vmDir, options.pin(), options.storeView, 'own-host-key')) ? { kind: 'per-install' } : DARWIN_BUILDER_PUBLISHED_KEY_POLICY
+      (await existingBuilderImage(files.vmDir, options.pin(), options.storeView, 'own-host-key')) ? { kind: 'per-install' } : published
     ),
 
     async prepare(input: PrepareInput): Promise<PreparedGuest> {

@@ -6,8 +6,9 @@
  * machine there is, on a Mac with no builder before Builder Bar, is the stock builder, and Nix
  * reaches it through the wiring Builder Bar applied. So: the stock builder runs (pinned, flagged
  * weak), this builds the own image on it, and the next start runs the own image with the key
- * handed in through fw_cfg (darwinLinuxBuilder.ts); the Nix wiring is applied again then, so
- * Nix pins the new key too. The private key never enters the Nix store.
+ * handed in through fw_cfg (darwinLinuxBuilder.ts); hostKeySwitch.ts restarts the builder into it
+ * and applies the Nix wiring again, so Nix pins the new key too. The private key never enters
+ * the Nix store.
  */
 import type { NixpkgsPin } from '../../../ipc/contract.js';
 import { BuilderBarError } from '../../errors.js';
@@ -26,10 +27,6 @@ export interface OwnHostKeyDeps {
 
 /** Nix's words when it has no machine for a Linux derivation (2.8: "Failed to find a machine", 2.34: "Cannot build"). */
 const NO_LINUX_MACHINE = /Failed to find a machine for remote build|unable to start any build|required system or feature not available|Reason: (local builds are disabled|required system)/;
-
-/** What switching to the own image takes, once it is there. */
-export const OWN_HOST_KEY_NEXT_STEP =
-  'Restart the builder to switch to its own host key, then apply the Nix wiring again (Nix → Apply, or builder-bar nix apply) so Nix pins the new key.';
 
 export async function hasOwnHostKeyImage(vmDir: string, pin: NixpkgsPin, storeView?: StoreView): Promise<boolean> {
   return (await existingBuilderImage(vmDir, pin, storeView, 'own-host-key')) !== null;
