@@ -6,11 +6,10 @@
  * stage from the status, whichever door started the switch, and when /etc holds the wiring it
  * offers the admin step that re-pins it there.
  */
-import { useState } from 'react';
-import type { ErrorInfo, HostKeyInfo, HostKeySwitchProgress, ProfileName } from '../api/contract.js';
+import type { HostKeyInfo, HostKeySwitchProgress, ProfileName } from '../api/contract.js';
 import { ErrorNote } from '../components/ErrorNote.js';
-import { inBackground } from '../components/background.js';
 import { useDoor } from '../components/doorContext.js';
+import { useRequest } from '../components/useRequest.js';
 
 const STAGE_WORDS: Record<HostKeySwitchProgress['stage'], string> = {
   building: 'Building on the builder…',
@@ -35,47 +34,29 @@ function SwitchProgress({ progress }: { progress: HostKeySwitchProgress }) {
 /** The admin step that makes root's nix-daemon pin the new key, asked for, never sprung on the user. */
 function AdminRePin() {
   const { door } = useDoor();
-  const [busy, setBusy] = useState(false);
-  const [done, setDone] = useState<string | null>(null);
-  const [error, setError] = useState<ErrorInfo | null>(null);
-  const apply = async (): Promise<void> => {
-    setError(null);
-    setBusy(true);
-    const reply = await door.api.applyNixWiring({});
-    setBusy(false);
-    if (reply.ok) setDone(reply.value.summary);
-    else setError(reply.error);
-  };
-  if (done) return <p>{done}</p>;
+  const apply = useRequest<{ summary: string }>('Could not apply the Nix wiring');
+  if (apply.reply) return <p>{apply.reply.summary}</p>;
   return (
     <>
-      <button type="button" disabled={busy} aria-busy={busy} onClick={() => inBackground('Could not apply the Nix wiring', apply, setError)}>
-        {busy ? 'Applying…' : 'Apply the Nix wiring again (administrator)'}
+      <button type="button" disabled={apply.busy} aria-busy={apply.busy} onClick={() => apply.run(() => door.api.applyNixWiring({}))}>
+        {apply.busy ? 'Applying…' : 'Apply the Nix wiring again (administrator)'}
       </button>
-      {error ? <ErrorNote error={error} /> : null}
+      {apply.error ? <ErrorNote error={apply.error} /> : null}
     </>
   );
 }
 
 function OwnHostKeyAction({ progress }: { progress: HostKeySwitchProgress | null }) {
   const { door } = useDoor();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ErrorInfo | null>(null);
-  const underWay = busy || (progress !== null && UNDER_WAY.has(progress.stage));
-  const build = async (): Promise<void> => {
-    setError(null);
-    setBusy(true);
-    const reply = await door.api.makeOwnHostKey({});
-    setBusy(false);
-    if (!reply.ok) setError(reply.error);
-  };
+  const make = useRequest<unknown>('Could not make the builder\'s own host key');
+  const underWay = make.busy || (progress !== null && UNDER_WAY.has(progress.stage));
   return (
     <div className="own-host-key" aria-live="polite">
       {progress ? <SwitchProgress progress={progress} /> : null}
       {progress?.stage === 'needs-admin' ? <AdminRePin /> : null}
       {progress?.stage === 'done' || progress?.stage === 'needs-admin' ? null : (
         <>
-          <button type="button" disabled={underWay} aria-busy={underWay} onClick={() => inBackground('Could not make the builder\'s own host key', build, setError)}>
+          <button type="button" disabled={underWay} aria-busy={underWay} onClick={() => make.run(() => door.api.makeOwnHostKey({}))}>
             {underWay ? STAGE_WORDS[progress?.stage ?? 'building'] : 'Make its own host key'}
           </button>
           <p className="muted">
@@ -83,7 +64,7 @@ function OwnHostKeyAction({ progress }: { progress: HostKeySwitchProgress | null
           </p>
         </>
       )}
-      {error ? <ErrorNote error={error} /> : null}
+      {make.error ? <ErrorNote error={make.error} /> : null}
     </div>
   );
 }

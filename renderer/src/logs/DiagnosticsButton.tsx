@@ -3,31 +3,18 @@
  * versions, the Nix wiring) into the log folder, as Podman Desktop's troubleshooting page does,
  * and says where it went.
  */
-import { useState } from 'react';
-import type { ErrorInfo } from '../api/contract.js';
 import { ErrorNote } from '../components/ErrorNote.js';
-import { inBackground } from '../components/background.js';
 import { useDoor } from '../components/doorContext.js';
+import { useRequest } from '../components/useRequest.js';
 
 export function DiagnosticsButton() {
   const { door } = useDoor();
-  const [busy, setBusy] = useState(false);
-  const [saved, setSaved] = useState<string | null>(null);
-  const [error, setError] = useState<ErrorInfo | null>(null);
-  const save = async (): Promise<void> => {
-    setBusy(true);
-    setError(null);
-    try {
-      const reply = await door.api.createDiagnostics({});
-      if (reply.ok) setSaved(reply.value.path);
-      else setError(reply.error);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const save = useRequest<{ path: string }>('Could not save diagnostics');
+  const { busy, error } = save;
+  const saved = save.reply?.path ?? null;
   return (
     <span className="diagnostics">
-      <button type="button" disabled={busy} aria-busy={busy} onClick={() => inBackground('Could not save diagnostics', save, setError)}>
+      <button type="button" disabled={busy} aria-busy={busy} onClick={() => save.run(() => door.api.createDiagnostics({}))}>
         {busy ? 'Saving…' : 'Save diagnostics'}
       </button>
       {saved ? (

@@ -9,6 +9,7 @@ import type { ErrorInfo, UpstreamDisk } from '../api/contract.js';
 import { ErrorNote } from '../components/ErrorNote.js';
 import { inBackground } from '../components/background.js';
 import { useDoor } from '../components/doorContext.js';
+import { useRequest } from '../components/useRequest.js';
 
 interface Listing {
   disks: UpstreamDisk[];
@@ -23,9 +24,11 @@ function gib(bytes: number): string {
 export function UpstreamDisks() {
   const { door } = useDoor();
   const [listing, setListing] = useState<Listing | null>(null);
-  const [busy, setBusy] = useState<string | null>(null);
-  const [done, setDone] = useState<string | null>(null);
-  const [error, setError] = useState<ErrorInfo | null>(null);
+  const [listError, setError] = useState<ErrorInfo | null>(null);
+  const imported = useRequest<{ source: string }>('Could not import the disk');
+  const busy = imported.busyKey;
+  const done = imported.reply ? `Imported ${imported.reply.source}; the builder starts from it at its next start. The original is unchanged.` : null;
+  const error = imported.error ?? listError;
 
   const refresh = async (): Promise<void> => {
     const reply = await door.api.listUpstreamDisks({});
@@ -38,15 +41,13 @@ export function UpstreamDisks() {
     // Looked for once per showing of the form: the disks do not come and go by themselves.
   }, [door]);
 
-  const importDisk = async (disk: UpstreamDisk): Promise<void> => {
-    setError(null);
-    setBusy(disk.path);
-    const reply = await door.api.importUpstreamDisk({ path: disk.path });
-    setBusy(null);
-    if (reply.ok) setDone(`Imported ${reply.value.source}; the builder starts from it at its next start. The original is unchanged.`);
-    else setError(reply.error);
-    await refresh();
-  };
+  // Looked for again after every attempt: a refused import may mean the disks changed.
+  const importDisk = (disk: UpstreamDisk): void =>
+    imported.run(async () => {
+      const reply = await door.api.importUpstreamDisk({ path: disk.path });
+      await refresh();
+      return reply;
+    }, { key: disk.path });
 
   if (listing === null || (listing.disks.length === 0 && done === null && error === null)) return null;
   return (
@@ -61,7 +62,7 @@ export function UpstreamDisks() {
             ) : listing.ownDiskExists ? (
               <span className="muted">The builder already has its own disk ({listing.ownDisk}); to use this one instead, stop the builder and move that disk away first.</span>
             ) : (
-              <button type="button" disabled={busy !== null} onClick={() => inBackground('Could not import the disk', () => importDisk(disk), setError)}>
+              <button type="button" disabled={busy !== null} onClick={() => importDisk(disk)}>
                 {busy === disk.path ? 'Copying…' : 'Import a copy'}
               </button>
             )}
