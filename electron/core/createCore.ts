@@ -42,6 +42,7 @@ import { createDiagnostics } from './diagnostics/createDiagnostics.js';
 import { BaselineService } from './baselineService/baselineService.js';
 import { reportUnexpectedErrorsTo } from './util/unexpectedErrors.js';
 import { inBackground } from './util/inBackground.js';
+import { OnDemandBuilder } from './vm/onDemandBuilder.js';
 
 export interface CoreOptions {
   /** Overrides BUILDER_BAR_HOME and the platform default. */
@@ -93,6 +94,7 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
   // builder added, a tracked repository edited): no handler announces settings itself.
   const unsubscribeSettings = settingsStore.onChange(({ settings, changed }) => {
     if (changed.includes('logs')) logs.setRingLines(settings.logs.ringLines);
+    if (changed.includes('onDemand') || changed.includes('idleStopMinutes')) onDemand?.replan();
     emit({ name: 'settings', payload: settings });
   });
   const unsubscribeLogs = logs.subscribe((lines) => emit({ name: 'logs', payload: { lines } }));
@@ -113,7 +115,10 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
     options.profile ? { ...settingsStore.get(), profile: options.profile } : settingsStore.get();
 
   const supervisor: SupervisorPort = await createSupervisor({ paths, logs, getSettings: effectiveSettings, platform, nix });
-  const unsubscribeStatus = supervisor.onStatus((status: Status) => emit({ name: 'status', payload: status }));
+  // Builds are counted as use by the on-demand builder; it is made once `builds` exists.
+  let onDemand: OnDemandBuilder | null = null;
+  const decorate = (status: Status): Status => onDemand?.decorate(status) ?? status;
+  const unsubscribeStatus = supervisor.onStatus((status: Status) => emit({ name: 'status', payload: decorate(status) }));
   const remoteBuilders = new RemoteBuilders({ settings: settingsStore, logs });
   remoteBuilders.onChange((list) => emit({ name: 'builders', payload: list }));
   if (settingsStore.get().remoteBuilders.length > 0) inBackground(remoteBuilders.checkNow(), 'Checking the remote builders', logError);
@@ -134,6 +139,15 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
     },
   });
   builds.onBuild((view) => emit({ name: 'build', payload: view }));
+  onDemand = new OnDemandBuilder({
+    supervisor,
+    settings: () => settingsStore.get(),
+    runningBuilds: () => builds.list().filter((view) => view.state === 'running' || view.state === 'waiting-for-builder').length,
+    logs,
+    onChange: () => emit({ name: 'status', payload: decorate(supervisor.status()) }),
+  });
+  const onDemandBuilder = onDemand;
+  builds.onBuild(() => onDemandBuilder.replan());
   builds.onRemoved((id) => emit({ name: 'buildRemoved', payload: { id } }));
   const externalBuilds = new ExternalBuildWatcher({
     exec: (command) => supervisor.exec(command),
@@ -169,7 +183,7 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
       door,
       nix: nixInUseView(await nix.resolve()),
     }),
-    'status.get': async () => supervisor.status(),
+    'status.get': async () => decorate(supervisor.status()),
     'vm.start': async (input) =>
       supervisor.start({
         wait: input.wait ?? false,
@@ -242,6 +256,7 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
     paths,
     handle: <N extends RequestName>(name: N, input: ValidInput<N>, door: Door) =>
       (handlers[name] as (input: ValidInput<N>, door: Door) => Promise<RequestOutput<N>>)(input, door),
+    holdBuilder: () => onDemandBuilder.hold(),
     subscribe(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
@@ -259,6 +274,7 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
     async close({ stopBuilder }) {
       if (closed) return;
       closed = true;
+      onDemandBuilder.close();
       remoteBuilders.close();
       externalBuilds.close();
       baselines.close();

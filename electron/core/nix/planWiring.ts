@@ -31,6 +31,7 @@ import { splitMarkedBlock, withMarkedBlock } from './markedBlock.js';
 import { builderEntries, buildersWithOurs, effectiveBuilders, laterBuilders, readConfFiles } from './effectiveBuilders.js';
 import { jsonLogPathLines, pointsAt, systemLogRelay, type JsonLogPathWish, type SystemLogRelay } from './jsonLogPathWiring.js';
 import { nixDarwinConfig } from './nixDarwinConfig.js';
+import { rootRunProblems } from './proxyCommandLine.js';
 import { unifiedDiff } from './unifiedDiff.js';
 import { sha256, type WiringRecord } from './wiringRecord.js';
 import { linkProblemMessage, linksAmong } from './wiringLinks.js';
@@ -167,6 +168,16 @@ export async function planWiring(input: PlanInput): Promise<WiringPlan> {
       summary: `Nothing can be applied to ${describeTarget(target)}: ${which}, which Builder Bar never replaces or writes through. The nix-darwin configuration below does the same wiring.`,
       nixDarwinConfig: nixDarwinConfig({ builders: everyBuilder, layout, clientKeySource: input.clientKeySource ?? null }),
     };
+  }
+  if (target.kind === 'system' && builder.proxyCommand) {
+    // Root's ssh runs the ProxyCommand: only code the user's account cannot change (proxyCommandLine.ts).
+    for (const why of await rootRunProblems(builder.proxyCommand.code)) {
+      problems.push({
+        path: builder.proxyCommand.code.join(' '),
+        lineNumber: null,
+        message: `On demand, root's nix-daemon would run Builder Bar's CLI as its ssh ProxyCommand, but ${why} Install Builder Bar where only root can change it (an app in /Applications owned by root), or turn "on demand" off for the system wiring.`,
+      });
+    }
   }
   const recorded = new Map((input.record?.files ?? []).map((file) => [file.path, file]));
   const files: PlannedFile[] = [];
