@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Settings, Status, VmState } from '../ipc/contract.js';
-import { menuModel, statusLine, type MenuItemModel, type TrayAction } from './menuModel.js';
+import { menuModel, onDemandLine, statusLine, type MenuItemModel, type TrayAction } from './menuModel.js';
 import { menuTemplate } from './menuTemplate.js';
 import { defaultSettings } from '../core/settings/defaults.js';
 import { initialStatus } from '../ipc/initialStatus.js';
@@ -113,5 +113,26 @@ describe('menuTemplate', () => {
     template.find((item) => item.label === 'Quit Builder Bar')?.click?.({} as never, undefined, {} as never);
     expect(clicked).toEqual(['start', 'quit']);
     expect(template.find((item) => item.label === 'Quit Builder Bar')?.accelerator).toBe('CommandOrControl+Q');
+  });
+});
+
+describe('on demand in the menu', () => {
+  const now = 1_700_000_000_000;
+  const onDemand = { connections: 0, builds: 0, idleStopsAt: null };
+
+  it('says a stopped builder waits for a build, and counts down an idle one', () => {
+    const stopped = menuModel(status('stopped', { onDemand }), settings, [], now);
+    expect(stopped[1]).toEqual({ kind: 'detail', label: 'On demand: stopped until a build needs it' });
+    const idle = menuModel(status('ready', { sshPort: 31022, onDemand: { ...onDemand, idleStopsAt: now + 3 * 60_000 } }), settings, [], now);
+    expect(idle[1]).toEqual({ kind: 'detail', label: 'On demand: idle, stops in 3 min' });
+  });
+
+  it('says what holds a builder in use', () => {
+    expect(onDemandLine(status('ready', { onDemand: { connections: 2, builds: 1, idleStopsAt: null } }), now)).toBe('On demand: in use (2 ssh sessions, 1 build)');
+    expect(onDemandLine(status('ready', { onDemand: { connections: 1, builds: 0, idleStopsAt: null } }), now)).toBe('On demand: in use (1 ssh session)');
+  });
+
+  it('shows nothing of it when on demand is off (no onDemand in the status)', () => {
+    expect(menuModel(status('stopped'), settings, [], now).filter((item) => item.kind === 'detail')).toEqual([]);
   });
 });

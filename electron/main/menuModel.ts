@@ -6,6 +6,7 @@
  */
 import type { RepoBaselines, Settings, Status, VmState } from '../ipc/contract.js';
 import { baselinesMenu } from './baselinesMenu.js';
+import { idleStopLabel, STOPPED_ON_DEMAND_LABEL } from '../core/vm/idleStop.js';
 
 /** What a menu item does when clicked; the shell maps each to a core request or a window. */
 export type TrayAction = 'start' | 'stop' | 'force-stop' | 'restart' | 'open-dashboard' | 'open-logs' | 'quit';
@@ -56,9 +57,28 @@ export function statusLine(status: Status, settings?: Settings): string {
   }
 }
 
-/** A second, greyed line for facts a user acts on: a scheduled restart, a give-up, slow TCG. */
-function detailLines(status: Status): string[] {
+/**
+ * On demand (status.onDemand is present only then): whether the builder waits for Nix, is held
+ * by ssh sessions, or stops soon for being idle. `now` makes the countdown a pure function.
+ */
+export function onDemandLine(status: Status, now: number): string | null {
+  const onDemand = status.onDemand;
+  if (!onDemand) return null;
+  if (status.state === 'stopped') return `On demand: ${STOPPED_ON_DEMAND_LABEL}`;
+  if (status.state !== 'ready') return null;
+  if (onDemand.idleStopsAt !== null) return `On demand: ${idleStopLabel(onDemand.idleStopsAt, now)}`;
+  const use = [
+    ...(onDemand.connections > 0 ? [`${onDemand.connections} ssh session${onDemand.connections === 1 ? '' : 's'}`] : []),
+    ...(onDemand.builds > 0 ? [`${onDemand.builds} build${onDemand.builds === 1 ? '' : 's'}`] : []),
+  ];
+  return use.length > 0 ? `On demand: in use (${use.join(', ')})` : null;
+}
+
+/** A second, greyed line for facts a user acts on: a scheduled restart, a give-up, slow TCG, on demand. */
+function detailLines(status: Status, now: number): string[] {
   const lines: string[] = [];
+  const onDemand = onDemandLine(status, now);
+  if (onDemand !== null) lines.push(onDemand);
   if (status.state === 'error' && status.restart.gaveUp) {
     lines.push(`Gave up after ${status.restart.attempts} restarts — start it again when fixed`);
   } else if (status.state === 'error' && status.restart.nextAt !== null) {
@@ -76,10 +96,10 @@ function detailLines(status: Status): string[] {
  * restart. A stop in progress can be forced: DESIGN.md wants force-stop from every state, and
  * the moment a user reaches for it is when a graceful stop hangs.
  */
-export function menuModel(status: Status, settings?: Settings, baselines: readonly RepoBaselines[] = []): MenuItemModel[] {
+export function menuModel(status: Status, settings?: Settings, baselines: readonly RepoBaselines[] = [], now: number = Date.now()): MenuItemModel[] {
   const state = status.state;
   const items: MenuItemModel[] = [{ kind: 'status', label: statusLine(status, settings) }];
-  for (const label of detailLines(status)) items.push({ kind: 'detail', label });
+  for (const label of detailLines(status, now)) items.push({ kind: 'detail', label });
   items.push({ kind: 'separator' });
   items.push({ kind: 'action', action: 'start', label: 'Start Builder', enabled: state === 'stopped' || state === 'error' });
   if (state === 'stopping') {

@@ -62,7 +62,8 @@ export function ownProxyCommand(stateDir: string): ProxyCommand {
     electron: process.versions.electron !== undefined,
     script: builtCliScript(),
     stateDir,
-    uid: process.getuid?.() ?? null,
+    // A core running as root needs no drop (and uid 0 is no user to become).
+    uid: process.getuid === undefined || process.getuid() === 0 ? null : process.getuid(),
   });
 }
 
