@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Settings, Status, VmState } from '../ipc/contract.js';
-import { menuModel, onDemandLine, statusLine, type MenuItemModel, type TrayAction } from './menuModel.js';
+import { onDemandLine } from '../ipc/describeOnDemand.js';
+import { menuModel, statusLine, type MenuItemModel, type TrayAction } from './menuModel.js';
 import { menuTemplate } from './menuTemplate.js';
 import { defaultSettings } from '../core/settings/defaults.js';
 import { initialStatus } from '../ipc/initialStatus.js';

@@ -6,7 +6,7 @@
  */
 import type { RepoBaselines, Settings, Status, VmState } from '../ipc/contract.js';
 import { baselinesMenu } from './baselinesMenu.js';
-import { idleStopLabel, STOPPED_ON_DEMAND_LABEL } from '../core/vm/idleStop.js';
+import { onDemandLine } from '../ipc/describeOnDemand.js';
 
 /** What a menu item does when clicked; the shell maps each to a core request or a window. */
 export type TrayAction = 'start' | 'stop' | 'force-stop' | 'restart' | 'open-dashboard' | 'open-logs' | 'quit';
@@ -55,23 +55,6 @@ export function statusLine(status: Status, settings?: Settings): string {
     case 'stopped':
       return `Builder: ${word}`;
   }
-}
-
-/**
- * On demand (status.onDemand is present only then): whether the builder waits for Nix, is held
- * by ssh sessions, or stops soon for being idle. `now` makes the countdown a pure function.
- */
-export function onDemandLine(status: Status, now: number): string | null {
-  const onDemand = status.onDemand;
-  if (!onDemand) return null;
-  if (status.state === 'stopped') return `On demand: ${STOPPED_ON_DEMAND_LABEL}`;
-  if (status.state !== 'ready') return null;
-  if (onDemand.idleStopsAt !== null) return `On demand: ${idleStopLabel(onDemand.idleStopsAt, now)}`;
-  const use = [
-    ...(onDemand.connections > 0 ? [`${onDemand.connections} ssh session${onDemand.connections === 1 ? '' : 's'}`] : []),
-    ...(onDemand.builds > 0 ? [`${onDemand.builds} build${onDemand.builds === 1 ? '' : 's'}`] : []),
-  ];
-  return use.length > 0 ? `On demand: in use (${use.join(', ')})` : null;
 }
 
 /** A second, greyed line for facts a user acts on: a scheduled restart, a give-up, slow TCG, on demand. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { idleStopLabel, planIdleStop, type IdleInput } from './idleStop.js';
+import { planIdleStop, type IdleInput } from './idleStop.js';
+import { idleStopLabel } from '../../ipc/describeOnDemand.js';
 
 const base: IdleInput = { onDemand: true, idleStopMinutes: 30, state: 'ready', connections: 0, builds: 0, lastActiveAt: 1_000_000, now: 1_000_000 };
 

@@ -32,11 +32,3 @@ export function planIdleStop(input: IdleInput): IdlePlan {
   const stopsAt = input.lastActiveAt + input.idleStopMinutes * 60_000;
   return input.now >= stopsAt ? { kind: 'stop' } : { kind: 'wait', stopsAt };
 }
-
-/** "idle, stops in 3 min": whole minutes, rounded up, so it never says 0 while still waiting. */
-export function idleStopLabel(stopsAt: number, now: number): string {
-  const minutes = Math.max(1, Math.ceil((stopsAt - now) / 60_000));
-  return `idle, stops in ${minutes} min`;
-}
-
-export const STOPPED_ON_DEMAND_LABEL = 'stopped until a build needs it';
