@@ -162,6 +162,8 @@ function carry(port: number, stdio: ProxyStdio, signal: AbortSignal, say: (text:
       finish(ExitCode.failed);
     });
     builder.once('close', () => finish(ExitCode.ok));
+    // ssh went away while the builder still talked: nothing is left to carry.
+    stdio.stdout.once('error', () => finish(ExitCode.failed));
     signal.addEventListener('abort', () => finish(ExitCode.interrupted), { once: true });
   });
 }
