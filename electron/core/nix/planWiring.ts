@@ -154,6 +154,17 @@ export async function planWiring(input: PlanInput): Promise<WiringPlan> {
       lineNumber: null,
     });
   }
+  if (target.kind === 'system' && builder.proxyCommand) {
+    // Root's ssh runs the ProxyCommand (the nix-darwin form's too): only code the user's account
+    // cannot change (proxyCommandLine.ts).
+    for (const why of await rootRunProblems(builder.proxyCommand.code)) {
+      problems.push({
+        path: builder.proxyCommand.code.join(' '),
+        lineNumber: null,
+        message: `On demand, root's nix-daemon would run Builder Bar's CLI as its ssh ProxyCommand, but ${why} Install Builder Bar where only root can change it (an app in /Applications owned by root), or turn "on demand" off for the system wiring.`,
+      });
+    }
+  }
   const links = await linksAmong([layout.nixConf, layout.machines, layout.sshConfig, layout.knownHosts, layout.clientKey]);
   if (links.length > 0) {
     for (const link of links) problems.push({ path: link.path, message: linkProblemMessage(link), lineNumber: null });
@@ -168,16 +179,6 @@ export async function planWiring(input: PlanInput): Promise<WiringPlan> {
       summary: `Nothing can be applied to ${describeTarget(target)}: ${which}, which Builder Bar never replaces or writes through. The nix-darwin configuration below does the same wiring.`,
       nixDarwinConfig: nixDarwinConfig({ builders: everyBuilder, layout, clientKeySource: input.clientKeySource ?? null }),
     };
-  }
-  if (target.kind === 'system' && builder.proxyCommand) {
-    // Root's ssh runs the ProxyCommand: only code the user's account cannot change (proxyCommandLine.ts).
-    for (const why of await rootRunProblems(builder.proxyCommand.code)) {
-      problems.push({
-        path: builder.proxyCommand.code.join(' '),
-        lineNumber: null,
-        message: `On demand, root's nix-daemon would run Builder Bar's CLI as its ssh ProxyCommand, but ${why} Install Builder Bar where only root can change it (an app in /Applications owned by root), or turn "on demand" off for the system wiring.`,
-      });
-    }
   }
   const recorded = new Map((input.record?.files ?? []).map((file) => [file.path, file]));
   const files: PlannedFile[] = [];
