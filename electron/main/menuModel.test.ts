@@ -137,3 +137,18 @@ describe('on demand in the menu', () => {
     expect(menuModel(status('stopped'), settings, [], now).filter((item) => item.kind === 'detail')).toEqual([]);
   });
 });
+
+describe('the on-demand toggle', () => {
+  it('shows the setting with a check mark, and clicking it asks the shell to flip it', () => {
+    const off = menuModel(status('stopped'), settings);
+    expect(off).toContainEqual({ kind: 'toggle', action: 'toggle-on-demand', label: 'Start When Nix Needs It (On Demand)', checked: false });
+    const on = menuModel(status('stopped'), { ...settings, onDemand: true });
+    expect(on).toContainEqual(expect.objectContaining({ kind: 'toggle', checked: true }));
+    const clicked: TrayAction[] = [];
+    const template = menuTemplate(on, (action) => clicked.push(action));
+    const item = template.find((entry) => entry.type === 'checkbox');
+    expect(item).toMatchObject({ checked: true, label: 'Start When Nix Needs It (On Demand)' });
+    item!.click!({} as never, undefined, {} as never);
+    expect(clicked).toEqual(['toggle-on-demand']);
+  });
+});

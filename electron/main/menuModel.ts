@@ -9,12 +9,14 @@ import { baselinesMenu } from './baselinesMenu.js';
 import { onDemandLine } from '../ipc/describeOnDemand.js';
 
 /** What a menu item does when clicked; the shell maps each to a core request or a window. */
-export type TrayAction = 'start' | 'stop' | 'force-stop' | 'restart' | 'open-dashboard' | 'open-logs' | 'quit';
+export type TrayAction = 'start' | 'stop' | 'force-stop' | 'restart' | 'toggle-on-demand' | 'open-dashboard' | 'open-logs' | 'quit';
 
 export type MenuItemModel =
   | { kind: 'status'; label: string }
   | { kind: 'detail'; label: string }
   | { kind: 'action'; action: TrayAction; label: string; enabled: boolean }
+  /** A setting shown with a check mark; clicking flips it. */
+  | { kind: 'toggle'; action: TrayAction; label: string; checked: boolean }
   /** Queues the full build of a branch's baseline; `branch` is the exact name, never parsed. */
   | { kind: 'prebuild'; label: string; repoId: string; branch: string }
   | { kind: 'submenu'; label: string; items: MenuItemModel[] }
@@ -91,6 +93,7 @@ export function menuModel(status: Status, settings?: Settings, baselines: readon
     items.push({ kind: 'action', action: 'stop', label: 'Stop Builder', enabled: state === 'starting' || state === 'ready' || state === 'error' });
   }
   items.push({ kind: 'action', action: 'restart', label: 'Restart Builder', enabled: state === 'ready' || state === 'error' });
+  if (settings) items.push({ kind: 'toggle', action: 'toggle-on-demand', label: 'Start When Nix Needs It (On Demand)', checked: settings.onDemand });
   items.push({ kind: 'separator' });
   items.push(...baselinesMenu(baselines));
   items.push({ kind: 'action', action: 'open-dashboard', label: 'Open Dashboard', enabled: true });
