@@ -4,7 +4,7 @@
  *
  *   BENCH_ROUNDS=N          start-to-ready rounds (default 3)
  *   BENCH_IDLE_SECONDS=N    idle window (default 60)
- *   BENCH_ONLY=a,b          only these: start, idle, queue, logview, baselines, logsocket (default all)
+ *   BENCH_ONLY=a,b          only these: start, idle, queue, logview, baselines, logsocket, ondemand (default all)
  *   BENCH_NIX_BIN_DIRS=a:b  the queue bench's Nix versions (default: every one tests know, i.e.
  *                           the host's and the current Nix `npm test` sets up)
  *   BENCH_LOGVIEW_*         see logViewSection.ts
@@ -21,11 +21,12 @@ import { benchIdleFootprint, defaultBinJs } from './idleFootprint.js';
 import { logViewSection } from './logViewSection.js';
 import { baselinesSection } from './baselines.js';
 import { logSocketSection } from './logSocketOverhead.js';
+import { benchOnDemand } from './onDemandBench.js';
 import { benchStartToReady, median } from './startToReady.js';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const idleSeconds = Number(process.env.BENCH_IDLE_SECONDS ?? 60);
-const only = new Set((process.env.BENCH_ONLY ?? 'start,idle,queue,logview,baselines,logsocket').split(',').map((name) => name.trim()));
+const only = new Set((process.env.BENCH_ONLY ?? 'start,idle,queue,logview,baselines,logsocket,ondemand').split(',').map((name) => name.trim()));
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
@@ -38,6 +39,7 @@ async function main(): Promise<void> {
     if (only.has('logview')) await logViewSection();
     if (only.has('baselines')) await baselinesSection(rounds);
     if (only.has('logsocket')) await logSocketSection(rounds);
+    if (only.has('ondemand')) await onDemandSection(await mkdtemp(path.join(os.homedir(), '.bb-bench-ondemand-')));
   } finally {
     await rm(stateDir, { recursive: true, force: true });
   }
@@ -77,6 +79,25 @@ async function queueSection(stateDir: string): Promise<void> {
       console.log(`    ratio              ${(median(queue.builderBarMs) / median(queue.plainMs)).toFixed(3)}`);
     }
   });
+}
+
+async function onDemandSection(stateDir: string): Promise<void> {
+  const nix = nixVersions().find((candidate) => candidate.root === null);
+  if (!nix) {
+    console.log('\non demand: skipped (it needs the host\'s own Nix: the current Nix runs ssh in a root without node)');
+    return;
+  }
+  const onDemandRounds = Number(process.env.BENCH_ONDEMAND_ROUNDS ?? 1);
+  console.log(`\non demand, Nix ${nix.version}, ${onDemandRounds} round(s): first build from a stopped builder vs the same build on a ready one (target ratio <= 1.5 where the build is 1.2 s)`);
+  try {
+    const figures = await benchOnDemand(stateDir, path.join(nix.binDir, 'nix-build'), onDemandRounds);
+    console.log(`  from stopped   ${figures.fromStoppedMs.map(seconds).join('  ')}   median ${seconds(median(figures.fromStoppedMs))}`);
+    console.log(`  on ready       ${figures.onReadyMs.map(seconds).join('  ')}   median ${seconds(median(figures.onReadyMs))}`);
+    console.log(`  ratio          ${(median(figures.fromStoppedMs) / median(figures.onReadyMs)).toFixed(3)}`);
+    console.log(`  QEMU RSS       ready ${mib(figures.qemuRssReadyBytes)}, after the idle stop ${mib(figures.qemuRssAfterIdleBytes)}`);
+  } finally {
+    await rm(stateDir, { recursive: true, force: true });
+  }
 }
 
 /** `builder-bar nix apply --conf-dir` into the state dir, with the Nix the core runs. */

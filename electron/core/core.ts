@@ -6,6 +6,7 @@
 import type { CoreEvent, RequestName, RequestOutput, requests } from '../ipc/contract.js';
 import type { z } from 'zod';
 import type { StatePaths } from './paths.js';
+import type { BuilderLease } from './vm/onDemandBuilder.js';
 
 export type Door = 'electron' | 'headless' | 'cli';
 
@@ -25,6 +26,11 @@ export interface Core {
     suspended(): void;
     resumed(): void;
   };
+  /**
+   * Starts the builder if needed, waits until it is ready and holds it (no idle stop) until the
+   * lease is released: `builder-bar proxy` holds one per ssh connection, through the CLI socket.
+   */
+  holdBuilder(): Promise<BuilderLease>;
   /** Shut the core down; `stopBuilder` stops the VM too, otherwise it is left for adoption. */
   close(options: { stopBuilder: boolean }): Promise<void>;
 }

@@ -44,6 +44,7 @@ import { createDiagnostics } from './diagnostics/createDiagnostics.js';
 import { BaselineService } from './baselineService/baselineService.js';
 import { reportUnexpectedErrorsTo } from './util/unexpectedErrors.js';
 import { inBackground } from './util/inBackground.js';
+import { OnDemandBuilder } from './vm/onDemandBuilder.js';
 
 export interface CoreOptions {
   /** Overrides BUILDER_BAR_HOME and the platform default. */
@@ -95,6 +96,7 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
   // builder added, a tracked repository edited): no handler announces settings itself.
   const unsubscribeSettings = settingsStore.onChange(({ settings, changed }) => {
     if (changed.includes('logs')) logs.setRingLines(settings.logs.ringLines);
+    if (changed.includes('onDemand') || changed.includes('idleStopMinutes')) onDemand?.replan();
     emit({ name: 'settings', payload: settings });
   });
   const unsubscribeLogs = logs.subscribe((lines) => emit({ name: 'logs', payload: { lines } }));
@@ -127,7 +129,13 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
     reapply: (confDir) => nixRequests['nix.apply']({ confDir }),
     report: (message) => logs.append('app', 'info', message),
   });
-  const coreStatus = (status: Status = supervisor.status()): Status => ({ ...status, hostKeySwitch: hostKeySwitch.progress() });
+  // Builds are counted as use by the on-demand builder; it is made once `builds` exists.
+  let onDemand: OnDemandBuilder | null = null;
+  // The status every door sees: the supervisor's, with what the core adds (the switch, on demand).
+  const coreStatus = (status: Status = supervisor.status()): Status => {
+    const withSwitch = { ...status, hostKeySwitch: hostKeySwitch.progress() };
+    return onDemand?.decorate(withSwitch) ?? withSwitch;
+  };
   const unsubscribeStatus = supervisor.onStatus((status: Status) => emit({ name: 'status', payload: coreStatus(status) }));
   hostKeySwitch.onProgress(() => emit({ name: 'status', payload: coreStatus() }));
   const remoteBuilders = new RemoteBuilders({ settings: settingsStore, logs });
@@ -150,6 +158,15 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
     },
   });
   builds.onBuild((view) => emit({ name: 'build', payload: view }));
+  onDemand = new OnDemandBuilder({
+    supervisor,
+    settings: () => settingsStore.get(),
+    runningBuilds: () => builds.list().filter((view) => view.state === 'running' || view.state === 'waiting-for-builder').length,
+    logs,
+    onChange: () => emit({ name: 'status', payload: coreStatus() }),
+  });
+  const onDemandBuilder = onDemand;
+  builds.onBuild(() => onDemandBuilder.replan());
   builds.onRemoved((id) => emit({ name: 'buildRemoved', payload: { id } }));
   const externalBuilds = new ExternalBuildWatcher({
     exec: (command) => supervisor.exec(command),
@@ -260,6 +277,7 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
     paths,
     handle: <N extends RequestName>(name: N, input: ValidInput<N>, door: Door) =>
       (handlers[name] as (input: ValidInput<N>, door: Door) => Promise<RequestOutput<N>>)(input, door),
+    holdBuilder: () => onDemandBuilder.hold(),
     subscribe(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
@@ -277,6 +295,7 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
     async close({ stopBuilder }) {
       if (closed) return;
       closed = true;
+      onDemandBuilder.close();
       remoteBuilders.close();
       externalBuilds.close();
       baselines.close();

@@ -125,6 +125,17 @@ export const HostKeySwitchProgressSchema = z.object({
 });
 export type HostKeySwitchProgress = z.infer<typeof HostKeySwitchProgressSchema>;
 
+/** The on-demand builder as the core sees it (vm/onDemandBuilder.ts). */
+export const OnDemandStatusSchema = z.object({
+  /** ssh sessions Nix (or anyone using the wiring's alias) holds through `builder-bar proxy`. */
+  connections: z.number().int().nonnegative(),
+  /** Builds the core itself runs. */
+  builds: z.number().int().nonnegative(),
+  /** When an idle ready builder will be stopped (ms since the epoch), or null when it will not. */
+  idleStopsAt: z.number().nullable(),
+});
+export type OnDemandStatus = z.infer<typeof OnDemandStatusSchema>;
+
 export const StatusSchema = z.object({
   state: VmStateSchema,
   profile: ProfileNameSchema,
@@ -146,6 +157,8 @@ export const StatusSchema = z.object({
    * (the supervisor knows nothing of it), so every door shows the same progress.
    */
   hostKeySwitch: HostKeySwitchProgressSchema.nullable(),
+  /** Present when the onDemand setting is on (added by the core, not the supervisor). */
+  onDemand: OnDemandStatusSchema.optional(),
 });
 export type Status = z.infer<typeof StatusSchema>;
 
@@ -303,6 +316,13 @@ export const SettingsSchema = z.object({
   /** When true and `hostPort` is taken, use the next free port instead of failing. */
   hostPortAuto: z.boolean(),
   startOnLaunch: z.boolean(),
+  /**
+   * The builder stays stopped until Nix connects: the wiring's ssh alias runs `builder-bar proxy`
+   * (a ProxyCommand), which asks the core to start it. Apply the wiring again after changing it.
+   */
+  onDemand: z.boolean(),
+  /** With `onDemand`: stop the builder after this many minutes with no build and no ssh session. */
+  idleStopMinutes: z.number().int().min(1, 'at least 1 minute').max(1440, 'at most 1440 minutes (a day)'),
   restartPolicy: RestartPolicySchema,
   logs: z.object({
     /**

@@ -13,6 +13,7 @@ function coreAnswering(answer: () => Promise<unknown>): Core {
     paths: {} as Core['paths'],
     handle: (() => answer()) as unknown as Core['handle'],
     subscribe: () => () => undefined,
+    holdBuilder: () => Promise.reject(new Error('no builder here')),
     power: { suspended: () => undefined, resumed: () => undefined },
     close: async () => undefined,
   };

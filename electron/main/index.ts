@@ -90,6 +90,16 @@ async function runTrayAction(action: TrayAction): Promise<void> {
     case 'quit':
       app.quit();
       return;
+    case 'toggle-on-demand': {
+      const current = await dispatch(shell.core, 'electron', 'settings.get', {});
+      if (!current.ok) return;
+      const onDemand = !(current.value as { onDemand: boolean }).onDemand;
+      const reply = await dispatch(shell.core, 'electron', 'settings.set', { patch: { onDemand } });
+      // Nix's ssh goes through Builder Bar only once the wiring is applied again: say so.
+      if (reply.ok) notify(`On demand is ${onDemand ? 'on' : 'off'}`, (reply.value as { effects: { messages: string[] } }).effects.messages.join(' '));
+      else notify('Could not change on demand', reply.error.message);
+      return;
+    }
     default: {
       const request = ACTION_REQUESTS[action];
       if (!request) return;

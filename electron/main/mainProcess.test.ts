@@ -316,6 +316,7 @@ describe('Electron main process', () => {
       'Start Builder',
       'Stop Builder',
       'Restart Builder',
+      'Start When Nix Needs It (On Demand)',
       '',
       'Open Dashboard',
       'Open Logs',

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Settings, Status, VmState } from '../ipc/contract.js';
+import { onDemandLine } from '../ipc/describeOnDemand.js';
 import { menuModel, statusLine, type MenuItemModel, type TrayAction } from './menuModel.js';
 import { menuTemplate } from './menuTemplate.js';
 import { defaultSettings } from '../core/settings/defaults.js';
@@ -113,5 +114,41 @@ describe('menuTemplate', () => {
     template.find((item) => item.label === 'Quit Builder Bar')?.click?.({} as never, undefined, {} as never);
     expect(clicked).toEqual(['start', 'quit']);
     expect(template.find((item) => item.label === 'Quit Builder Bar')?.accelerator).toBe('CommandOrControl+Q');
+  });
+});
+
+describe('on demand in the menu', () => {
+  const now = 1_700_000_000_000;
+  const onDemand = { connections: 0, builds: 0, idleStopsAt: null };
+
+  it('says a stopped builder waits for a build, and counts down an idle one', () => {
+    const stopped = menuModel(status('stopped', { onDemand }), settings, [], now);
+    expect(stopped[1]).toEqual({ kind: 'detail', label: 'On demand: stopped until a build needs it' });
+    const idle = menuModel(status('ready', { sshPort: 31022, onDemand: { ...onDemand, idleStopsAt: now + 3 * 60_000 } }), settings, [], now);
+    expect(idle[1]).toEqual({ kind: 'detail', label: 'On demand: idle, stops in 3 min' });
+  });
+
+  it('says what holds a builder in use', () => {
+    expect(onDemandLine(status('ready', { onDemand: { connections: 2, builds: 1, idleStopsAt: null } }), now)).toBe('On demand: in use (2 ssh sessions, 1 build)');
+    expect(onDemandLine(status('ready', { onDemand: { connections: 1, builds: 0, idleStopsAt: null } }), now)).toBe('On demand: in use (1 ssh session)');
+  });
+
+  it('shows nothing of it when on demand is off (no onDemand in the status)', () => {
+    expect(menuModel(status('stopped'), settings, [], now).filter((item) => item.kind === 'detail')).toEqual([]);
+  });
+});
+
+describe('the on-demand toggle', () => {
+  it('shows the setting with a check mark, and clicking it asks the shell to flip it', () => {
+    const off = menuModel(status('stopped'), settings);
+    expect(off).toContainEqual({ kind: 'toggle', action: 'toggle-on-demand', label: 'Start When Nix Needs It (On Demand)', checked: false });
+    const on = menuModel(status('stopped'), { ...settings, onDemand: true });
+    expect(on).toContainEqual(expect.objectContaining({ kind: 'toggle', checked: true }));
+    const clicked: TrayAction[] = [];
+    const template = menuTemplate(on, (action) => clicked.push(action));
+    const item = template.find((entry) => entry.type === 'checkbox');
+    expect(item).toMatchObject({ checked: true, label: 'Start When Nix Needs It (On Demand)' });
+    item!.click!({} as never, undefined, {} as never);
+    expect(clicked).toEqual(['toggle-on-demand']);
   });
 });

@@ -6,14 +6,17 @@
  */
 import type { RepoBaselines, Settings, Status, VmState } from '../ipc/contract.js';
 import { baselinesMenu } from './baselinesMenu.js';
+import { onDemandLine } from '../ipc/describeOnDemand.js';
 
 /** What a menu item does when clicked; the shell maps each to a core request or a window. */
-export type TrayAction = 'start' | 'stop' | 'force-stop' | 'restart' | 'open-dashboard' | 'open-logs' | 'quit';
+export type TrayAction = 'start' | 'stop' | 'force-stop' | 'restart' | 'toggle-on-demand' | 'open-dashboard' | 'open-logs' | 'quit';
 
 export type MenuItemModel =
   | { kind: 'status'; label: string }
   | { kind: 'detail'; label: string }
   | { kind: 'action'; action: TrayAction; label: string; enabled: boolean }
+  /** A setting shown with a check mark; clicking flips it. */
+  | { kind: 'toggle'; action: TrayAction; label: string; checked: boolean }
   /** Queues the full build of a branch's baseline; `branch` is the exact name, never parsed. */
   | { kind: 'prebuild'; label: string; repoId: string; branch: string }
   | { kind: 'submenu'; label: string; items: MenuItemModel[] }
@@ -56,9 +59,11 @@ export function statusLine(status: Status, settings?: Settings): string {
   }
 }
 
-/** A second, greyed line for facts a user acts on: a scheduled restart, a give-up, slow TCG. */
-function detailLines(status: Status): string[] {
+/** A second, greyed line for facts a user acts on: a scheduled restart, a give-up, slow TCG, on demand. */
+function detailLines(status: Status, now: number): string[] {
   const lines: string[] = [];
+  const onDemand = onDemandLine(status, now);
+  if (onDemand !== null) lines.push(onDemand);
   if (status.state === 'error' && status.restart.gaveUp) {
     lines.push(`Gave up after ${status.restart.attempts} restarts — start it again when fixed`);
   } else if (status.state === 'error' && status.restart.nextAt !== null) {
@@ -76,10 +81,10 @@ function detailLines(status: Status): string[] {
  * restart. A stop in progress can be forced: DESIGN.md wants force-stop from every state, and
  * the moment a user reaches for it is when a graceful stop hangs.
  */
-export function menuModel(status: Status, settings?: Settings, baselines: readonly RepoBaselines[] = []): MenuItemModel[] {
+export function menuModel(status: Status, settings?: Settings, baselines: readonly RepoBaselines[] = [], now: number = Date.now()): MenuItemModel[] {
   const state = status.state;
   const items: MenuItemModel[] = [{ kind: 'status', label: statusLine(status, settings) }];
-  for (const label of detailLines(status)) items.push({ kind: 'detail', label });
+  for (const label of detailLines(status, now)) items.push({ kind: 'detail', label });
   items.push({ kind: 'separator' });
   items.push({ kind: 'action', action: 'start', label: 'Start Builder', enabled: state === 'stopped' || state === 'error' });
   if (state === 'stopping') {
@@ -88,6 +93,7 @@ export function menuModel(status: Status, settings?: Settings, baselines: readon
     items.push({ kind: 'action', action: 'stop', label: 'Stop Builder', enabled: state === 'starting' || state === 'ready' || state === 'error' });
   }
   items.push({ kind: 'action', action: 'restart', label: 'Restart Builder', enabled: state === 'ready' || state === 'error' });
+  if (settings) items.push({ kind: 'toggle', action: 'toggle-on-demand', label: 'Start When Nix Needs It (On Demand)', checked: settings.onDemand });
   items.push({ kind: 'separator' });
   items.push(...baselinesMenu(baselines));
   items.push({ kind: 'action', action: 'open-dashboard', label: 'Open Dashboard', enabled: true });

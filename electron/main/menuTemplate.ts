@@ -32,6 +32,8 @@ export function menuTemplate(
         return { label: menuLabel(item.label), submenu: menuTemplate(item.items, onAction, onPrebuild) };
       case 'prebuild':
         return { label: menuLabel(item.label), click: () => onPrebuild(item.repoId, item.branch) };
+      case 'toggle':
+        return { label: menuLabel(item.label), type: 'checkbox', checked: item.checked, click: () => onAction(item.action) };
       case 'action':
         return {
           label: menuLabel(item.label),

@@ -40,6 +40,8 @@ export class TrayController {
   private frame = 0;
   private animation: NodeJS.Timeout | null = null;
   private destroyed = false;
+  /** Rebuilds the menu each minute while "idle, stops in N min" counts down. */
+  private countdown: NodeJS.Timeout | null = null;
 
   constructor(private readonly options: TrayControllerOptions) {
     this.status = options.initialStatus;
@@ -88,6 +90,7 @@ export class TrayController {
     if (this.destroyed) return;
     this.destroyed = true;
     this.stopAnimation();
+    if (this.countdown !== null) clearInterval(this.countdown);
     this.tray.destroy();
   }
 
@@ -101,6 +104,12 @@ export class TrayController {
 
   private apply(): void {
     if (this.destroyed) return;
+    const counting = this.status.state === 'ready' && (this.status.onDemand?.idleStopsAt ?? null) !== null;
+    if (counting && this.countdown === null) this.countdown = setInterval(() => this.apply(), 60_000);
+    if (!counting && this.countdown !== null) {
+      clearInterval(this.countdown);
+      this.countdown = null;
+    }
     this.menu = this.buildMenu();
     if (trayMenuAttachment(this.options.platform) === 'context-menu') this.tray.setContextMenu(this.menu);
     this.tray.setToolTip(trayTooltip(this.status));

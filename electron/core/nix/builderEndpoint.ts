@@ -5,6 +5,8 @@
  * line (Nix passes it to ssh as its own known-hosts file) and in our known-hosts file (which
  * plain `ssh builder-bar-linux` and the alias use).
  */
+import { proxyCommandLine, type ProxyCommand } from './proxyCommandLine.js';
+
 export const BUILDER_ALIAS = 'builder-bar-linux';
 
 export interface BuilderEndpoint {
@@ -28,6 +30,8 @@ export interface BuilderEndpoint {
   supportedFeatures: string[];
   /** The pinned OpenSSH public-key line the guest presents (`ssh-ed25519 AAAA...`). */
   hostPublicKey: string;
+  /** Set when the builder runs on demand: ssh connects through `builder-bar proxy` (proxyCommandLine.ts). */
+  proxyCommand?: ProxyCommand;
 }
 
 /** The key-type and base64 blob of a public-key line, dropping its comment. */
@@ -83,6 +87,8 @@ export function sshAliasLines(builder: BuilderEndpoint, clientKeyPath: string, k
     `  IdentityFile ${keyPath}`,
     '  IdentitiesOnly yes',
     '  StrictHostKeyChecking yes',
+    // On demand: the proxy starts the builder and carries the bytes; ssh still checks the key.
+    ...(builder.proxyCommand ? [`  ProxyCommand ${proxyCommandLine(builder.proxyCommand)}`] : []),
     ...(knownHostsPath === null ? [] : [`  UserKnownHostsFile ${knownHostsPath}`]),
     // A dropped connection mid-build can hang Nix forever (FACTS.md section 2).
     '  ServerAliveInterval 30',

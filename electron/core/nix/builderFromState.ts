@@ -20,6 +20,7 @@ import { isQemuProcess } from '../vm/qemuProcess.js';
 import { readBootRecord, vmFilesIn } from '../vm/vmFiles.js';
 import { BUILDER_ALIAS, type BuilderEndpoint } from './builderEndpoint.js';
 import { NixLocator } from './nixInstallation.js';
+import { ownProxyCommand } from './proxyCommandLine.js';
 
 export interface WiringInputs {
   builder: BuilderEndpoint;
@@ -93,6 +94,7 @@ export async function wiringInputsFromState(paths: StatePaths, platform: NodeJS.
       speedFactor: 1,
       supportedFeatures: settings.profile === 'darwin-linux-builder' ? ['benchmark', 'big-parallel'] : [],
       hostPublicKey: keys.pinnedHostKey.publicKey,
+      ...(settings.onDemand ? { proxyCommand: ownProxyCommand(paths.stateDir) } : {}),
     },
   };
 }

@@ -214,3 +214,16 @@ describe('applyWiring and removeWiring', () => {
     expect(removed.notes).toEqual(['Builder Bar has not wired Nix from this state dir; nothing to remove.']);
   });
 });
+
+describe('on demand: the ProxyCommand root would run', () => {
+  it("refuses the system target when the CLI lies where others may change it, and names the path; a conf dir is the user's own ssh", async () => {
+    const script = path.join(root, 'bin.js');
+    await fs.writeFile(script, '');
+    const onDemand: BuilderEndpoint = { ...builder, proxyCommand: { argv: [process.execPath, script, 'proxy'], code: [process.execPath, script] } };
+    const system = await plan({ builder: onDemand, target: { kind: 'system', determinate: false } });
+    expect(system.problems.map((problem) => problem.message)).toContainEqual(expect.stringMatching(/^On demand, root's nix-daemon would run Builder Bar's CLI as its ssh ProxyCommand, but \/\S* is (not owned by root|writable by group or others) .*Install Builder Bar where only root can change it/));
+    const confDirPlan = await plan({ builder: onDemand });
+    expect(confDirPlan.problems).toEqual([]);
+    expect(confDirPlan.files.find((file) => file.role === 'ssh_config')?.after).toContain(`  ProxyCommand '${process.execPath}' '${script}' 'proxy'`);
+  });
+});

@@ -31,6 +31,7 @@ import { splitMarkedBlock, withMarkedBlock } from './markedBlock.js';
 import { builderEntries, buildersWithOurs, effectiveBuilders, laterBuilders, readConfFiles } from './effectiveBuilders.js';
 import { jsonLogPathLines, pointsAt, systemLogRelay, type JsonLogPathWish, type SystemLogRelay } from './jsonLogPathWiring.js';
 import { nixDarwinConfig } from './nixDarwinConfig.js';
+import { rootRunProblems } from './proxyCommandLine.js';
 import { unifiedDiff } from './unifiedDiff.js';
 import { sha256, type WiringRecord } from './wiringRecord.js';
 import { linkProblemMessage, linksAmong } from './wiringLinks.js';
@@ -152,6 +153,17 @@ export async function planWiring(input: PlanInput): Promise<WiringPlan> {
       message: `Builder Bar's wiring is applied to ${describeTarget(input.record.target)}; remove it there first (builder-bar nix remove).`,
       lineNumber: null,
     });
+  }
+  if (target.kind === 'system' && builder.proxyCommand) {
+    // Root's ssh runs the ProxyCommand (the nix-darwin form's too): only code the user's account
+    // cannot change (proxyCommandLine.ts).
+    for (const why of await rootRunProblems(builder.proxyCommand.code)) {
+      problems.push({
+        path: builder.proxyCommand.code.join(' '),
+        lineNumber: null,
+        message: `On demand, root's nix-daemon would run Builder Bar's CLI as its ssh ProxyCommand, but ${why} Install Builder Bar where only root can change it (an app in /Applications owned by root), or turn "on demand" off for the system wiring.`,
+      });
+    }
   }
   const links = await linksAmong([layout.nixConf, layout.machines, layout.sshConfig, layout.knownHosts, layout.clientKey]);
   if (links.length > 0) {

@@ -28,6 +28,8 @@ export function defaultSettings(platform: NodeJS.Platform = process.platform): S
     hostPort: DEFAULT_HOST_PORT,
     hostPortAuto: false,
     startOnLaunch: false,
+    onDemand: false,
+    idleStopMinutes: 30,
     restartPolicy: { enabled: true, maxPerMinute: 6, giveUpAfter: 5 },
     logs: { ringLines: 10_000 },
     remoteBuilders: [],

@@ -50,5 +50,13 @@ export async function settingsEffects(input: EffectsInput): Promise<SettingsEffe
     const { capped } = builderCpus(arch, input.after.cpus);
     if (capped) messages.push(capped);
   }
+  if (input.changed.includes('onDemand')) {
+    messages.push(
+      input.after.onDemand
+        ? 'On demand is on: apply the Nix wiring again (builder-bar nix apply, or Apply in the Nix card) so Nix\'s ssh goes through Builder Bar and starts the builder; ' +
+            `it stops after ${input.after.idleStopMinutes} min with no build and no ssh session.`
+        : 'On demand is off: the builder no longer stops when idle. Apply the Nix wiring again so Nix connects to it directly.',
+    );
+  }
   return { needsRestart, needsNewDisk, messages };
 }

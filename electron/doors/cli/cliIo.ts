@@ -16,6 +16,8 @@ export interface CliIo {
   env: NodeJS.ProcessEnv;
   /** Aborted on Ctrl-C or SIGTERM. */
   signal: AbortSignal;
+  /** The raw streams, for `proxy` alone (it carries ssh's bytes); the process's when absent. */
+  stdio?: { stdin: NodeJS.ReadableStream; stdout: NodeJS.WritableStream };
 }
 
 export interface CommandContext {

@@ -94,6 +94,20 @@ export const commandSpecs: readonly CommandSpec[] = [
     operands: { min: 0, max: 0 },
   },
   {
+    path: ['proxy'],
+    synopsis: '[--uid N]',
+    summary: "Carry one ssh connection to the builder, starting it first (ssh's ProxyCommand)",
+    details: [
+      'Not for typing: the Nix wiring\'s ssh alias runs it as its ProxyCommand when the "on demand" setting is on. It asks the running core to start the builder if it is stopped, waits until it is ready, then carries the bytes between its stdin/stdout and the builder\'s ssh port on 127.0.0.1. While it runs, the builder counts as in use and is not stopped for being idle.',
+      'When no core is running it prints how to start Builder Bar on stderr (Nix shows it) and exits with 3; when the builder cannot start, the reason, and exits with 1.',
+      'Started as root (the system nix-daemon on a Mac) with --uid, it first becomes that user, the owner of the state dir, so it reaches the core\'s socket as the user and does nothing the user could not.',
+    ],
+    options: {
+      uid: { type: 'string', valueName: 'N', description: 'When run as root: the user id to become first (the state dir\'s owner)', number: { min: 1, max: 4294967294, integer: true } },
+    },
+    operands: { min: 0, max: 0 },
+  },
+  {
     path: ['restart'],
     synopsis: '',
     summary: 'Stop the builder and start it again',

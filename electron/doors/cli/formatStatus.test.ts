@@ -62,3 +62,14 @@ describe('status for a person', () => {
     expect(formatDuration(3 * 86_400_000)).toBe('3 days');
   });
 });
+
+describe('status on demand', () => {
+  const now = 1_700_000_100_000;
+
+  it('says a stopped builder waits for a build, and when an idle one stops', () => {
+    expect(formatStatus({ ...stoppedStatus, since: now, onDemand: { connections: 0, builds: 0, idleStopsAt: null } }, now)).toContain('On demand: stopped until a build needs it');
+    const idle: Status = { ...stoppedStatus, state: 'ready', since: now, sshPort: 31022, onDemand: { connections: 0, builds: 0, idleStopsAt: now + 3 * 60_000 } };
+    expect(formatStatus(idle, now)).toContain('On demand: idle, stops in 3 min');
+    expect(formatStatus({ ...stoppedStatus, since: now }, now).some((line) => line.startsWith('On demand'))).toBe(false);
+  });
+});

@@ -1,4 +1,5 @@
 /** The builder's status as the `status` command prints it for a person (`--json` prints the object). */
+import { onDemandLine } from '../../ipc/describeOnDemand.js';
 import type { GuestStats, NixInUse, Status, VmError } from '../../ipc/contract.js';
 import { describeNixInUse } from '../../ipc/describeNixInUse.js';
 
@@ -19,6 +20,8 @@ export function formatStatus(status: Status, now: number = Date.now()): string[]
   }
   if (status.hostKeySwitch) lines.push(`Own host key: ${status.hostKeySwitch.stage} (${status.hostKeySwitch.message})`);
   if (status.guest) lines.push(`Guest: ${formatGuest(status.guest)}`);
+  const onDemand = onDemandLine(status, now);
+  if (onDemand !== null) lines.push(onDemand);
   if (status.restart.attempts > 0 || status.restart.gaveUp || status.restart.nextAt !== null) {
     const next = status.restart.nextAt !== null ? `, next in ${formatDuration(Math.max(0, status.restart.nextAt - now))}` : '';
     const gaveUp = status.restart.gaveUp ? ', gave up (start it again by hand)' : '';

@@ -16,6 +16,7 @@ import { ExitCode } from './exitCodes.js';
 import { runNixCommand } from './nixCommand.js';
 import { commandHelp, globalHelp } from './helpText.js';
 import { parseCommandLine } from './parseCommandLine.js';
+import { runProxy } from './proxyCommand.js';
 import { serve, startApp, type ServeCommandOptions } from './serveCommands.js';
 
 export interface RunCliOptions {
@@ -75,6 +76,8 @@ export async function runCli(argv: readonly string[], io: CliIo, options: RunCli
   if (name === 'start-app') return startApp(context, options.serve);
   // `nix` runs without a core (it reads the state dir); it parses its own words again.
   if (name === 'nix') return runNixCommand(argv.filter((word, index) => index !== argv.indexOf('nix')), io);
+  // `proxy` holds the socket itself and owns stdout for ssh's bytes.
+  if (name === 'proxy') return runProxy(context, io.stdio ?? { stdin: process.stdin, stdout: process.stdout });
   // `baselines` runs without a core too: it only reads the repository.
   if (name === 'baselines') return runBaselinesCommand(context);
   const command = commandsThroughTheCore[name];

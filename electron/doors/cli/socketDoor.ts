@@ -15,7 +15,8 @@ import { dispatch } from '../../ipc/dispatch.js';
 import { MAX_WIRE_MESSAGE_BYTES, type WireMessage } from '../../ipc/wire.js';
 import { invalidRequest, parseMessage } from '../wireRequests.js';
 import { LineSplitter } from './lineFraming.js';
-import { isSubscribe, socketMessageSchemaFor, type SocketFatal } from './socketProtocol.js';
+import { isHold, isSubscribe, socketMessageSchemaFor, type SocketFatal } from './socketProtocol.js';
+import { toErrorInfo } from '../../core/errors.js';
 import { reportUnexpected } from '../../core/util/unexpectedErrors.js';
 
 /** Unix socket paths are limited to 104 bytes on macOS (108 on Linux), terminator included. */
@@ -31,6 +32,8 @@ export interface SocketDoorOptions {
 interface Session {
   socket: net.Socket;
   subscribed: Set<EventName>;
+  /** Builder holds (`builder-bar proxy`), released when the connection closes. */
+  releases: Array<() => void>;
 }
 
 export class SocketDoor {
@@ -73,7 +76,7 @@ export class SocketDoor {
   }
 
   private accept(socket: net.Socket): void {
-    const session: Session = { socket, subscribed: new Set() };
+    const session: Session = { socket, subscribed: new Set(), releases: [] };
     this.sessions.add(session);
     const splitter = new LineSplitter(MAX_WIRE_MESSAGE_BYTES);
     socket.on('data', (chunk: Buffer) => {
@@ -87,7 +90,10 @@ export class SocketDoor {
     });
     // A client that vanishes mid-request is not an error of the core's.
     socket.on('error', () => socket.destroy());
-    socket.on('close', () => this.sessions.delete(session));
+    socket.on('close', () => {
+      this.sessions.delete(session);
+      for (const release of session.releases.splice(0)) release();
+    });
   }
 
   private receive(session: Session, text: string): void {
@@ -103,10 +109,29 @@ export class SocketDoor {
       this.send(session, { id: message.id, reply: { ok: true, value: { subscribed: [...session.subscribed] } } });
       return;
     }
+    if (isHold(message)) {
+      this.hold(session, message.id);
+      return;
+    }
     // dispatch() answers every failure with an error envelope; only sending it can still fail.
     dispatch(this.core, 'cli', message.name, message.input)
       .then((reply) => this.send(session, { id: message.id, reply }))
       .catch((error: unknown) => reportUnexpected(`Replying to "${message.name}" on the CLI socket`, error));
+  }
+
+  /** Holds the builder for as long as this connection lives; a proxy that dies releases it. */
+  private hold(session: Session, id: number): void {
+    this.core
+      .holdBuilder()
+      .then((lease) => {
+        if (session.socket.destroyed) {
+          lease.release();
+          return;
+        }
+        session.releases.push(() => lease.release());
+        this.send(session, { id, reply: { ok: true, value: { sshPort: lease.sshPort } } });
+      })
+      .catch((error: unknown) => this.send(session, { id, reply: { ok: false, error: toErrorInfo(error) } }));
   }
 
   private broadcast(event: CoreEvent): void {

@@ -5,7 +5,11 @@
  * `start --wait`), unlike the WebSocket door where every client is a live UI.
  *
  *   client -> core   { id, subscribe: ["status", "logs"] }   reply: { id, reply: { ok, value: { subscribed } } }
+ *   client -> core   { id, hold: "builder" }                  reply: { id, reply: { ok, value: { sshPort } } }
  *   core -> client   { fatal: ErrorInfo }                     the line could not be read; the core hangs up
+ *
+ * `hold` is `builder-bar proxy`'s: the core starts the builder if needed and replies once it is
+ * ready; the builder counts as in use (no idle stop) until this connection closes.
  */
 import { z } from 'zod';
 import { events, type ErrorInfo, type EventName } from '../../ipc/contract.js';
@@ -22,12 +26,23 @@ export const SubscribeMessageSchema = z
   .strict();
 export type SubscribeMessage = z.infer<typeof SubscribeMessageSchema>;
 
-export type SocketClientMessage = WireRequest | SubscribeMessage;
+export const HoldMessageSchema = z.object({ id: z.number().int().nonnegative(), hold: z.literal('builder') }).strict();
+export type HoldMessage = z.infer<typeof HoldMessageSchema>;
 
-/** A message with a `subscribe` key is a subscription; anything else must be a request. */
+export const HoldReplySchema = z.object({ sshPort: z.number().int().min(1).max(65535) }).strict();
+
+export type SocketClientMessage = WireRequest | SubscribeMessage | HoldMessage;
+
+/** A message with a `subscribe` key is a subscription, one with `hold` a hold; anything else must be a request. */
 export function socketMessageSchemaFor(json: unknown): z.ZodType<SocketClientMessage> {
-  const wantsEvents = typeof json === 'object' && json !== null && 'subscribe' in json;
-  return wantsEvents ? SubscribeMessageSchema : WireRequestSchema;
+  const object = typeof json === 'object' && json !== null;
+  if (object && 'subscribe' in json) return SubscribeMessageSchema;
+  if (object && 'hold' in json) return HoldMessageSchema;
+  return WireRequestSchema;
+}
+
+export function isHold(message: SocketClientMessage): message is HoldMessage {
+  return 'hold' in message;
 }
 
 export type SocketFatal = { fatal: ErrorInfo };

@@ -26,6 +26,8 @@ export interface TransportCore extends Core {
   readonly listenerCount: number;
   /** The options of each `close()` call. */
   readonly closedWith: Array<{ stopBuilder: boolean }>;
+  /** How often `holdBuilder` was called and its leases released (the proxy's socket message). */
+  readonly holds: { held: number; released: number };
 }
 
 type Answers = { [N in RequestName]: (input: ValidInput<N>, door: Door) => RequestOutput<N> | Promise<RequestOutput<N>> };
@@ -100,6 +102,8 @@ export function transportCore(stateDir: string, overrides: (emit: (event: CoreEv
     }),
     ...overrides(emit),
   };
+  /** `holdBuilder` calls and releases, for the proxy's socket message. */
+  const holds = { held: 0, released: 0 };
   return {
     paths: statePaths({ stateDir }),
     received,
@@ -116,6 +120,11 @@ export function transportCore(stateDir: string, overrides: (emit: (event: CoreEv
       return () => listeners.delete(listener);
     },
     emit,
+    holds,
+    async holdBuilder() {
+      holds.held += 1;
+      return { sshPort: 31022, release: () => { holds.released += 1; } };
+    },
     power: { suspended() {}, resumed() {} },
     async close(options) {
       closedWith.push(options);

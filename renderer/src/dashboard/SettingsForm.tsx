@@ -203,6 +203,13 @@ export function SettingsForm({ settings, nix }: { settings: Settings | null; nix
         ) : null}
         <CheckboxField field="hostPortAuto" label="Use the next free port when the host port is taken" {...props} />
         <CheckboxField field="startOnLaunch" label="Start the builder when Builder Bar launches" {...props} />
+        <fieldset className="on-demand">
+          <legend>On demand</legend>
+          <CheckboxField field="onDemand" label="Keep the builder stopped until Nix connects (apply the Nix wiring again after changing this)" {...props} />
+          <div className="field-grid">
+            <NumberField field="idleStopMinutes" label="Stop it after" unit="minutes with no build and no ssh session" disabled={!draft.onDemand} {...props} />
+          </div>
+        </fieldset>
         <fieldset className="restart-policy">
           <legend>Restart policy</legend>
           <CheckboxField field="restartEnabled" label="Restart after an unexpected exit" {...props} />

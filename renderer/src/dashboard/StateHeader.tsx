@@ -5,6 +5,7 @@
  */
 import type { NixInUse, Status } from '../api/contract.js';
 import { describeNixInUse } from '../../../electron/ipc/describeNixInUse.js';
+import { onDemandLine } from '../../../electron/ipc/describeOnDemand.js';
 import { pageLink } from '../api/pickApi.js';
 import { useDoor } from '../components/doorContext.js';
 import { useNow } from '../components/useNow.js';
@@ -55,6 +56,12 @@ export function StateHeader({ status, nix }: { status: Status | null; nix: NixIn
               <dd className={nix.found ? 'mono' : 'warn-text'} title={nix.found ? describeNixInUse(nix) : nix.hint} aria-label="Nix in use">
                 {nix.found ? `${nix.version} in ${nix.binDir}` : describeNixInUse(nix)}
               </dd>
+            </div>
+          ) : null}
+          {onDemandLine(status, now) !== null ? (
+            <div>
+              <dt>On demand</dt>
+              <dd aria-label="On demand">{onDemandLine(status, now)!.replace(/^On demand: /, '')}</dd>
             </div>
           ) : null}
           {status.adopted ? (

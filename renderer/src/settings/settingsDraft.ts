@@ -15,6 +15,8 @@ export interface SettingsDraft {
   hostPort: string;
   hostPortAuto: boolean;
   startOnLaunch: boolean;
+  onDemand: boolean;
+  idleStopMinutes: string;
   restartEnabled: boolean;
   restartMaxPerMinute: string;
   restartGiveUpAfter: string;
@@ -37,6 +39,8 @@ const settingsPathOf: Record<DraftField, string> = {
   hostPort: 'hostPort',
   hostPortAuto: 'hostPortAuto',
   startOnLaunch: 'startOnLaunch',
+  onDemand: 'onDemand',
+  idleStopMinutes: 'idleStopMinutes',
   restartEnabled: 'restartPolicy.enabled',
   restartMaxPerMinute: 'restartPolicy.maxPerMinute',
   restartGiveUpAfter: 'restartPolicy.giveUpAfter',
@@ -47,7 +51,7 @@ const settingsPathOf: Record<DraftField, string> = {
 };
 
 /** The fields typed as text that must be numbers. */
-const NUMBER_FIELDS: readonly DraftField[] = ['cpus', 'memoryMiB', 'diskGiB', 'hostPort', 'restartMaxPerMinute', 'restartGiveUpAfter', 'ringLines'];
+const NUMBER_FIELDS: readonly DraftField[] = ['cpus', 'memoryMiB', 'diskGiB', 'hostPort', 'idleStopMinutes', 'restartMaxPerMinute', 'restartGiveUpAfter', 'ringLines'];
 
 export function draftFromSettings(settings: Settings): SettingsDraft {
   return {
@@ -57,6 +61,8 @@ export function draftFromSettings(settings: Settings): SettingsDraft {
     hostPort: String(settings.hostPort),
     hostPortAuto: settings.hostPortAuto,
     startOnLaunch: settings.startOnLaunch,
+    onDemand: settings.onDemand,
+    idleStopMinutes: String(settings.idleStopMinutes),
     restartEnabled: settings.restartPolicy.enabled,
     restartMaxPerMinute: String(settings.restartPolicy.maxPerMinute),
     restartGiveUpAfter: String(settings.restartPolicy.giveUpAfter),
@@ -86,6 +92,8 @@ export function checkDraft(draft: SettingsDraft, base: Settings): DraftCheck {
     hostPort: numberFrom(draft.hostPort),
     hostPortAuto: draft.hostPortAuto,
     startOnLaunch: draft.startOnLaunch,
+    onDemand: draft.onDemand,
+    idleStopMinutes: numberFrom(draft.idleStopMinutes),
     restartPolicy: {
       enabled: draft.restartEnabled,
       maxPerMinute: numberFrom(draft.restartMaxPerMinute),
@@ -126,6 +134,8 @@ export function patchBetween(base: Settings, next: Settings): SettingsPatch {
   if (next.hostPort !== base.hostPort) patch.hostPort = next.hostPort;
   if (next.hostPortAuto !== base.hostPortAuto) patch.hostPortAuto = next.hostPortAuto;
   if (next.startOnLaunch !== base.startOnLaunch) patch.startOnLaunch = next.startOnLaunch;
+  if (next.onDemand !== base.onDemand) patch.onDemand = next.onDemand;
+  if (next.idleStopMinutes !== base.idleStopMinutes) patch.idleStopMinutes = next.idleStopMinutes;
   const restart: NonNullable<SettingsPatch['restartPolicy']> = {};
   if (next.restartPolicy.enabled !== base.restartPolicy.enabled) restart.enabled = next.restartPolicy.enabled;
   if (next.restartPolicy.maxPerMinute !== base.restartPolicy.maxPerMinute) {
