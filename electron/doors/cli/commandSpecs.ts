@@ -38,6 +38,72 @@ export interface CommandSpec {
   operands: { min: number; max: number };
 }
 
+const confDirOption: OptionSpec = {
+  type: 'string',
+  valueName: 'DIR',
+  description: 'Wire a directory you own instead of /etc (no spaces in DIR)',
+  accepts: { check: (value) => (value === '' ? '--conf-dir needs a directory.' : null), example: '/tmp/nix-conf' },
+};
+const jsonOption: OptionSpec = { type: 'boolean', description: 'Print one JSON document' };
+
+/** What `builder-bar nix` works on, said once for all four of its commands. */
+export const NIX_TARGET_WORDS =
+  'Without --conf-dir the target is the system Nix configuration (/etc/nix), written on macOS by one admin step. With --conf-dir DIR everything goes into DIR (nix.conf, machines, ssh_config, known_hosts, the key), no substituters are set, and the environment that makes Nix use it is printed: NIX_CONF_DIR=DIR NIX_SSHOPTS="-F DIR/ssh_config". It runs without a core: it reads the state dir.';
+
+const ONE_WRITER =
+  'Apply and remove run one at a time per state dir: beside a running core (builder-bar serve, the app) they are carried out by that core; otherwise this command holds the state dir while it writes, and a second one is refused, naming the first.';
+
+/** `builder-bar nix plan|apply|remove|verify`: run without a core (nixCommand.ts), parsed like every command. */
+function nixCommandSpecs(): CommandSpec[] {
+  return [
+    {
+      path: ['nix', 'plan'],
+      synopsis: '[--conf-dir DIR] [--json]',
+      summary: 'Show the exact change wiring Nix to the builder makes, writing nothing',
+      details: [
+        'Shows the change to every file, and what stands in the way (a builder nix.conf already names, a substituter the builder cannot reach). A file that is a symbolic link (nix-darwin\'s /etc/nix/nix.conf) is never written: plan shows the nix-darwin configuration that does the same wiring instead.',
+        NIX_TARGET_WORDS,
+      ],
+      options: { 'conf-dir': confDirOption, json: jsonOption },
+      operands: { min: 0, max: 0 },
+    },
+    {
+      path: ['nix', 'apply'],
+      synopsis: '[--conf-dir DIR] [--json]',
+      summary: 'Wire Nix to the builder',
+      details: [
+        'Writes the plan: atomic writes, a backup of every file Builder Bar did not create, refused if a file changed since it was read; applying twice changes nothing. On a Mac the system target (/etc) is written by the app\'s admin step (Nix → Apply), not by this command.',
+        NIX_TARGET_WORDS,
+        ONE_WRITER,
+      ],
+      options: { 'conf-dir': confDirOption, json: jsonOption },
+      operands: { min: 0, max: 0 },
+    },
+    {
+      path: ['nix', 'remove'],
+      synopsis: '[--json]',
+      summary: 'Take the Nix wiring back, byte for byte',
+      details: [
+        'Restores every file apply touched byte for byte, with its mode, and deletes what it made; the target is the one recorded at apply.',
+        ONE_WRITER,
+      ],
+      options: { json: jsonOption },
+      operands: { min: 0, max: 0 },
+    },
+    {
+      path: ['nix', 'verify'],
+      synopsis: '[--conf-dir DIR] [--json]',
+      summary: 'Prove with a real build that Nix uses the builder',
+      details: [
+        'Builds a derivation only the builder may build (--max-jobs 0) and proves the output came from the guest; on failure it says why in words. Without --conf-dir it verifies the target apply recorded.',
+        NIX_TARGET_WORDS,
+      ],
+      options: { 'conf-dir': confDirOption, json: jsonOption },
+      operands: { min: 0, max: 0 },
+    },
+  ];
+}
+
 export const commandSpecs: readonly CommandSpec[] = [
   {
     path: ['serve'],
@@ -171,20 +237,7 @@ export const commandSpecs: readonly CommandSpec[] = [
     options: {},
     operands: { min: 0, max: 2 },
   },
-  {
-    path: ['nix'],
-    synopsis: 'plan|apply|remove|verify [--json] [--conf-dir DIR]',
-    summary: 'Wire Nix to the builder, prove it, take it back',
-    details: [
-      'plan shows the exact change to every file and writes nothing; apply writes it (atomic writes, backups, refused if a file changed since it was read; applying twice changes nothing); remove restores every file byte for byte with its mode; verify builds a derivation only the builder may build and proves the output came from the guest, or says why not in words.',
-      'Without --conf-dir the target is the system Nix configuration (/etc/nix), written on macOS by one admin step. With --conf-dir DIR everything goes into DIR and the environment that makes Nix use it is printed: NIX_CONF_DIR=DIR NIX_SSHOPTS="-F DIR/ssh_config". It runs without a core: it reads the state dir. Apply and remove run one at a time per state dir: beside a running core they are carried out by it; otherwise the command holds the state dir while it writes, and a second one is refused, naming the first.',
-    ],
-    options: {
-      'conf-dir': { type: 'string', valueName: 'DIR', description: 'Wire a directory you own instead of /etc (no spaces in DIR)' },
-      json: { type: 'boolean', description: 'Print one JSON document' },
-    },
-    operands: { min: 1, max: 1 },
-  },
+  ...nixCommandSpecs(),
   {
     path: ['build'],
     synopsis: 'FILE.nix|INSTALLABLE [--attr A] [--json]',

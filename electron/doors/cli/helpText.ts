@@ -34,6 +34,23 @@ export function globalHelp(): string {
   ].join('\n');
 }
 
+/** `builder-bar GROUP --help`: the group's commands, each with its summary. */
+export function groupHelp(group: string): string {
+  const specs = commandSpecs.filter((spec) => spec.path[0] === group);
+  const nameWidth = Math.max(...specs.map((spec) => spec.path.join(' ').length)) + 2;
+  return [
+    `builder-bar ${group}: ${specs.map((spec) => spec.path[1]).join(', ')}.`,
+    '',
+    `Usage: builder-bar [--state-dir DIR] ${group} ${specs.map((spec) => spec.path[1]).join('|')} [OPTIONS]`,
+    '',
+    'Commands:',
+    ...specs.map((spec) => `  ${spec.path.join(' ').padEnd(nameWidth)}${spec.summary}`),
+    '',
+    `Run "builder-bar ${group} COMMAND --help" for a command's options.`,
+    '',
+  ].join('\n');
+}
+
 export function commandHelp(spec: CommandSpec): string {
   const name = spec.path.join(' ');
   const usage = `Usage: builder-bar [--state-dir DIR] ${name}${spec.synopsis ? ` ${spec.synopsis}` : ''}`;

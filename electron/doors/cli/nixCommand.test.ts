@@ -50,18 +50,27 @@ beforeEach(async () => {
 afterEach(() => rmSync(root, { recursive: true, force: true }));
 
 describe('builder-bar nix', () => {
-  it('prints its help with the four commands and --conf-dir', async () => {
+  it('prints its help from the command table: the four commands, then each one\'s options', async () => {
     const io = recorder();
     expect(await runNixCommand(['--help'], io)).toBe(0);
     const help = io.stdout.join('\n');
-    for (const word of ['plan', 'apply', 'remove', 'verify', '--conf-dir DIR', 'NIX_SSHOPTS']) expect(help).toContain(word);
+    for (const word of ['nix plan', 'nix apply', 'nix remove', 'nix verify']) expect(help).toContain(word);
+    const apply = recorder();
+    expect(await runNixCommand(['apply', '--help'], apply)).toBe(0);
+    for (const word of ['--conf-dir DIR', 'NIX_SSHOPTS', '--json', 'one at a time']) expect(apply.stdout.join('\n')).toContain(word);
   });
 
-  it('refuses an unknown command and a missing one with exit 2', async () => {
+  it('refuses an unknown command, a missing one, an empty --conf-dir and an option the command has not, with exit 2', async () => {
     const io = recorder();
     expect(await runNixCommand(['wire'], io)).toBe(2);
-    expect(io.stderr[0]).toBe('builder-bar nix: "wire" is not a nix command.');
+    expect(io.stderr[0]).toBe('builder-bar: "nix" needs one of: plan, apply, remove, verify.');
     expect(await runNixCommand([], recorder())).toBe(2);
+    const empty = recorder();
+    expect(await runNixCommand(['plan', '--conf-dir', ''], empty)).toBe(2);
+    expect(empty.stderr[0]).toBe('builder-bar nix plan: --conf-dir needs a directory.');
+    const removeIo = recorder();
+    expect(await runNixCommand(['remove', '--conf-dir', '/tmp/x'], removeIo)).toBe(2);
+    expect(removeIo.stderr[0]).toMatch(/^builder-bar nix remove: Unknown option/);
   });
 
   it('on Linux without --conf-dir refuses: system wiring is the macOS admin step', async () => {

@@ -1,5 +1,6 @@
 /**
- * `builder-bar nix plan|apply|remove|verify [--json] [--conf-dir DIR]`. Works without a running
+ * `builder-bar nix plan|apply|remove|verify [--json] [--conf-dir DIR]` (commandSpecs.ts parses
+ * them and holds their help, as for every command). Works without a running
  * core: it reads the state dir (settings.json, the keys, the running VM's boot record, the
  * wiring record) through the core's own modules. Without `--conf-dir` the target is the
  * system's Nix, which only the macOS admin step writes; on other systems that is refused.
@@ -12,7 +13,6 @@
  * BUILDER_BAR_NIX_BIN_DIR, PATH and Nix's profile directories of this process's environment.
  */
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { BuilderBarError } from '../../core/errors.js';
 import { applyWiring, removeWiring, type RemoveResult } from '../../core/nix/applyWiring.js';
 import { placeLogSocketForPlan } from '../../core/nix/jsonLogPathWiring.js';
@@ -27,43 +27,10 @@ import { prepareStateDir } from '../../core/stateDir.js';
 import type { ErrorInfo } from '../../ipc/contract.js';
 import type { CliIo } from './cliIo.js';
 import { ExitCode } from './exitCodes.js';
-import { exitCodeLines } from './helpText.js';
+import { parseCommandLine } from './parseCommandLine.js';
+import { answerWithoutRunning, type RunnableCommandLine } from './parseOutcome.js';
 import { ConnectionLostError, type CoreClient } from './socketClient.js';
 import { takeWiringTurn } from './wiringTurn.js';
-
-export const nixHelp = [
-  'builder-bar nix: wire Nix to the builder, prove it with a real build, take it back.',
-  '',
-  'Usage: builder-bar [--state-dir DIR] nix plan|apply|remove|verify [--json] [--conf-dir DIR]',
-  '',
-  '  plan     show the exact change to every file, and what stands in the way, writing nothing;',
-  '           a file that is a symbolic link (nix-darwin\'s /etc/nix/nix.conf) is never written:',
-  '           plan shows the nix-darwin configuration that does the same wiring instead',
-  '  apply    write the plan: atomic writes, a backup of every file Builder Bar did not create,',
-  '           refused if a file changed since it was read; applying twice changes nothing',
-  '  remove   restore every file apply touched byte for byte, with its mode; delete what it made',
-  '',
-  'Apply and remove run one at a time per state dir: beside a running core (builder-bar serve,',
-  'the app) they are carried out by that core; otherwise this command holds the state dir while',
-  'it writes, and a second one is refused, naming the first.',
-  '  verify   build a derivation only the builder may build (--max-jobs 0) and prove the output',
-  '           came from the guest; on failure say why in words',
-  '',
-  'Without --conf-dir the target is the system Nix configuration (/etc/nix), written on macOS',
-  'by one admin step. With --conf-dir DIR everything goes into DIR (nix.conf, machines,',
-  'ssh_config, known_hosts, the key), no substituters are set, and the environment that makes',
-  'Nix use it is printed: NIX_CONF_DIR=DIR NIX_SSHOPTS="-F DIR/ssh_config".',
-  '',
-  'Options:',
-  '  --conf-dir DIR    wire a directory you own instead of /etc (no spaces in DIR)',
-  '  --json            print one JSON document',
-  '  --state-dir DIR   the Builder Bar state dir (or BUILDER_BAR_HOME)',
-  '  -h, --help        show this help',
-  '',
-  'Exit codes:',
-  ...exitCodeLines.slice(0, 3),
-  '',
-].join('\n');
 
 export interface NixCommandOptions {
   platform?: NodeJS.Platform;
@@ -74,42 +41,31 @@ export interface NixCommandOptions {
 }
 
 type Action = 'plan' | 'apply' | 'remove' | 'verify';
-const actions: readonly Action[] = ['plan', 'apply', 'remove', 'verify'];
 
+/**
+ * `builder-bar nix …` without the CLI around it (tests, benchmarks): the words after `nix`, parsed
+ * by the same command table, answered the same way.
+ */
 export async function runNixCommand(argv: string[], io: CliIo, options: NixCommandOptions = {}): Promise<number> {
+  const parsed = parseCommandLine(['nix', ...argv]);
+  const answered = answerWithoutRunning(parsed, io);
+  if (answered !== null || parsed.kind !== 'run') return answered ?? ExitCode.usage;
+  return runNixAction(parsed, io, options);
+}
+
+/** Runs one `nix` command the command table parsed. */
+export async function runNixAction(parsed: RunnableCommandLine, io: CliIo, options: NixCommandOptions = {}): Promise<number> {
   const platform = options.platform ?? process.platform;
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        json: { type: 'boolean' },
-        'conf-dir': { type: 'string' },
-        'state-dir': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (error) {
-    return usage(io, (error as Error).message);
-  }
-  if (parsed.values.help) {
-    io.out(nixHelp.trimEnd());
-    return ExitCode.ok;
-  }
-  const [action, ...extra] = parsed.positionals;
-  if (!action || !actions.includes(action as Action)) return usage(io, action ? `"${action}" is not a nix command.` : 'Which one: plan, apply, remove or verify?');
-  if (extra.length > 0) return usage(io, `Unexpected argument: ${extra[0]}`);
+  const action = parsed.command.path[1] as Action;
   const json = parsed.values.json === true;
-  const paths = statePaths({ stateDir: parsed.values['state-dir'], env: io.env, platform });
-  const confDir = parsed.values['conf-dir'];
-  if (confDir === '') return usage(io, '--conf-dir needs a directory.');
+  const paths = statePaths({ stateDir: parsed.stateDir, env: io.env, platform });
+  const confDir = typeof parsed.values['conf-dir'] === 'string' ? parsed.values['conf-dir'] : undefined;
 
   try {
     // Every action reads or writes the state dir (plan makes the install keys there).
     await prepareStateDir(paths.stateDir);
     const nixFor: Nix = { detect: options.detect, nix: options.nix ?? (await nixLocatorFromState(paths, io.env, platform)) };
-    switch (action as Action) {
+    switch (action) {
       case 'remove':
         return await inTurn(io, paths, json, false, (client) => removeThroughCore(io, json, client), () => remove(io, paths, json));
       case 'verify':
@@ -201,12 +157,6 @@ async function removeThroughCore(io: CliIo, json: boolean, client: CoreClient): 
   if (!reply.ok) return printFailure(io, json, reply.error);
   printRemoved(io, json, reply.value);
   return ExitCode.ok;
-}
-
-function usage(io: CliIo, message: string): number {
-  io.err(`builder-bar nix: ${message}`);
-  io.err('Run "builder-bar nix --help" for usage.');
-  return ExitCode.usage;
 }
 
 /** How this command detects and runs Nix. */

@@ -9,7 +9,7 @@ import { commandSpecs, findCommand, type CommandSpec, type OptionSpec } from './
 export type OptionValue = string | number | boolean;
 
 export type ParsedCommandLine =
-  | { kind: 'help'; command: CommandSpec | null; stateDir: string | undefined }
+  | { kind: 'help'; command: CommandSpec | null; stateDir: string | undefined; group?: string }
   | { kind: 'version' }
   | {
       kind: 'run';
@@ -51,7 +51,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
   if (!command) {
     if (groups.has(first)) {
       const choices = commandSpecs.filter((spec) => spec.path[0] === first).map((spec) => spec.path[1]);
-      if (wantsHelp || words[1] === '--help' || words[1] === '-h') return { kind: 'help', command: null, stateDir };
+      if (wantsHelp || words[1] === '--help' || words[1] === '-h') return { kind: 'help', command: null, stateDir, group: first };
       return usageError(`"${first}" needs one of: ${choices.join(', ')}.`, null);
     }
     return usageError(`Unknown command "${first}".`, null);
@@ -80,6 +80,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
 
   if (command.path[0] === 'help') {
     if (positionals.length === 0) return { kind: 'help', command: null, stateDir };
+    if (positionals.length === 1 && groups.has(positionals[0] as string)) return { kind: 'help', command: null, stateDir, group: positionals[0] as string };
     const target = findCommand(positionals);
     return target ? { kind: 'help', command: target, stateDir } : usageError(`Unknown command "${positionals.join(' ')}".`, null);
   }

@@ -3,7 +3,6 @@
  * Everything it does to the world goes through `CliIo`, so tests drive it in-process.
  */
 import { imageDisks, imageImportDisk, imageOwnHostKey, imageUpdate } from './imageCommand.js';
-import { appVersion } from '../../core/appVersion.js';
 import { statePaths } from '../../core/paths.js';
 import type { CliIo, CommandContext } from './cliIo.js';
 import { runBaselinesCommand } from './baselinesCommand.js';
@@ -13,8 +12,8 @@ import { builds } from './buildsCommand.js';
 import * as client from './clientCommands.js';
 import { diagnostics } from './diagnosticsCommand.js';
 import { ExitCode } from './exitCodes.js';
-import { runNixCommand } from './nixCommand.js';
-import { commandHelp, globalHelp } from './helpText.js';
+import { runNixAction } from './nixCommand.js';
+import { answerWithoutRunning } from './parseOutcome.js';
 import { parseCommandLine } from './parseCommandLine.js';
 import { runProxy } from './proxyCommand.js';
 import { serve, startApp, type ServeCommandOptions } from './serveCommands.js';
@@ -48,22 +47,8 @@ const commandsThroughTheCore: Readonly<Record<string, client.ClientCommand>> = {
 
 export async function runCli(argv: readonly string[], io: CliIo, options: RunCliOptions = {}): Promise<number> {
   const parsed = parseCommandLine(argv);
-  switch (parsed.kind) {
-    case 'version':
-      io.out(appVersion());
-      return ExitCode.ok;
-    case 'help':
-      io.out((parsed.command ? commandHelp(parsed.command) : globalHelp()).trimEnd());
-      return ExitCode.ok;
-    case 'usage-error': {
-      const name = parsed.command ? ` ${parsed.command.path.join(' ')}` : '';
-      io.err(`builder-bar${name}: ${parsed.message}`);
-      io.err(`Run "builder-bar${name} --help" for usage.`);
-      return ExitCode.usage;
-    }
-    case 'run':
-      break;
-  }
+  const answered = answerWithoutRunning(parsed, io);
+  if (answered !== null || parsed.kind !== 'run') return answered ?? ExitCode.usage;
 
   const context: CommandContext = {
     io,
@@ -74,8 +59,8 @@ export async function runCli(argv: readonly string[], io: CliIo, options: RunCli
   const name = parsed.command.path.join(' ');
   if (name === 'serve') return serve(context, options.serve);
   if (name === 'start-app') return startApp(context, options.serve);
-  // `nix` runs without a core (it reads the state dir); it parses its own words again.
-  if (name === 'nix') return runNixCommand(argv.filter((word, index) => index !== argv.indexOf('nix')), io);
+  // `nix …` runs without a core (it reads the state dir).
+  if (parsed.command.path[0] === 'nix') return runNixAction(parsed, io);
   // `proxy` holds the socket itself and owns stdout for ssh's bytes.
   if (name === 'proxy') return runProxy(context, io.stdio ?? { stdin: process.stdin, stdout: process.stdout });
   // `baselines` runs without a core too: it only reads the repository.
