@@ -609,6 +609,31 @@ export type WiringVerifyResult = z.infer<typeof WiringVerifyResultSchema>;
 const Empty = z.object({}).strict();
 
 /**
+ * Where a program Builder Bar runs was found: the app's own PATH, what the user's login shell
+ * adds to it (an app started from Finder has only launchd's PATH), or Nix's profile directories.
+ */
+export const ToolOriginSchema = z.enum(['app-environment', 'login-shell', 'nix-profile']);
+export type ToolOrigin = z.infer<typeof ToolOriginSchema>;
+
+/** One program Builder Bar runs, and where it was found (null: nowhere on the search path). */
+export const HostToolSchema = z.object({
+  name: z.string(),
+  path: z.string().nullable(),
+  origin: ToolOriginSchema.nullable(),
+});
+export type HostTool = z.infer<typeof HostToolSchema>;
+
+/** The search path every program is found through, and how the login shell answered. */
+export const HostToolsSchema = z.object({
+  loginShell: z.discriminatedUnion('ok', [
+    z.object({ ok: z.literal(true), shell: z.string(), ms: z.number() }),
+    z.object({ ok: z.literal(false), shell: z.string().nullable(), why: z.string() }),
+  ]),
+  tools: z.array(HostToolSchema),
+});
+export type HostTools = z.infer<typeof HostToolsSchema>;
+
+/**
  * The Nix Builder Bar runs (detection, wiring, verify, builds, prebuilds): the `nixBinDir`
  * setting's, BUILDER_BAR_NIX_BIN_DIR's, or the first found on PATH or in Nix's profile
  * directories; or why there is none and what to do.
@@ -619,9 +644,12 @@ export const NixInUseSchema = z.discriminatedUnion('found', [
     binDir: z.string(),
     version: z.string(),
     determinate: z.boolean(),
-    chosenBy: z.enum(['setting', 'environment', 'path', 'profile']),
+    /** path: the app's own PATH; login-shell: the login shell's PATH; profile: Nix's profile directories. */
+    chosenBy: z.enum(['setting', 'environment', 'path', 'login-shell', 'profile']),
     /** Programs the directory lacks (`nix-daemon` at most: nix, nix-build and nix-store are required). */
     missing: z.array(z.string()),
+    /** Later directories on the search path that also hold a `nix`, which Builder Bar does not run. */
+    shadowed: z.array(z.object({ binDir: z.string(), chosenBy: z.enum(['setting', 'environment', 'path', 'login-shell', 'profile']) })).optional(),
   }),
   z.object({ found: z.literal(false), reason: z.string(), hint: z.string() }),
 ]);
@@ -635,6 +663,8 @@ export const AppInfoSchema = z.object({
   /** Which door this client came through. */
   door: z.enum(['electron', 'headless', 'cli']),
   nix: NixInUseSchema,
+  /** Where each program Builder Bar runs was found. */
+  hostTools: HostToolsSchema,
 });
 export type AppInfo = z.infer<typeof AppInfoSchema>;
 

@@ -13,6 +13,7 @@ import type { LogSink } from '../logs/logSink.js';
 import type { NixLocator } from '../nix/nixInstallation.js';
 import { ensurePrivateDir } from '../util/atomicWrite.js';
 import { requireTool, QEMU_IMG } from './guest-image/hostTools.js';
+import type { ToolFinder } from '../host/toolSearchPath.js';
 import { applyImageUpdate, planImageUpdate, type ImageUpdateDeps } from './profiles/builderImageUpdate.js';
 import { buildOwnHostKeyImage, OWN_HOST_KEY_NEXT_STEP } from './profiles/hostKeyBootstrap.js';
 import { findUpstreamDisks, importUpstreamDisk, upstreamDiskCandidates } from './profiles/upstreamDisks.js';
@@ -30,6 +31,8 @@ export interface BuilderImageHandlerDeps {
   /** The user's home directory, where `nix run nixpkgs#darwin.linux-builder` most often leaves its disk. */
   home: string;
   builderState: () => VmState;
+  /** Where qemu-img is found: the core's search path. */
+  tools?: Pick<ToolFinder, 'find'>;
 }
 
 function requireMacProfile(settings: Settings): void {
@@ -89,7 +92,7 @@ export function builderImageHandlers(deps: BuilderImageHandlerDeps): BuilderImag
         source: input.path,
         candidates: upstreamDiskCandidates(deps.home),
         target: vmFilesIn(deps.vmDir).diskImage,
-        qemuImg: await requireTool(QEMU_IMG),
+        qemuImg: await requireTool(QEMU_IMG, deps.tools),
       });
       deps.logs.append('app', 'info', `Imported ${imported.source} as the builder's disk (${imported.target}); the original is left as it was.`);
       return imported;
