@@ -493,7 +493,7 @@ export const ConfDirSchema = z
 export const NixTargetInputSchema = z.object({ confDir: ConfDirSchema.optional() }).strict();
 
 export const NixProblemSchema = z.object({
-  code: z.enum(['nix-missing', 'config-unreadable', 'user-not-trusted', 'daemon-refuses-user', 'daemon-not-answering', 'determinate', 'other-builder', 'port-31022-taken', 'nix-darwin-linux-builder']),
+  code: z.enum(['nix-missing', 'config-unreadable', 'user-not-trusted', 'daemon-refuses-user', 'daemon-not-answering', 'determinate', 'other-builder', 'port-31022-taken', 'nix-darwin-linux-builder', 'nix-differs-from-daemon']),
   message: z.string(),
   /** How to fix it, or why it is fine, in words. */
   fix: z.string(),
