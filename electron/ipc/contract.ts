@@ -137,7 +137,7 @@ export type Status = z.infer<typeof StatusSchema>;
 // Settings
 // ---------------------------------------------------------------------------------------------
 
-export const SETTINGS_VERSION = 5;
+export const SETTINGS_VERSION = 6;
 
 /**
  * The memory all log rings together may hold, whatever `logs.ringLines` says: 25 streams of a
@@ -287,6 +287,11 @@ export const SettingsSchema = z.object({
   /** When true and `hostPort` is taken, use the next free port instead of failing. */
   hostPortAuto: z.boolean(),
   startOnLaunch: z.boolean(),
+  /**
+   * Open the Mac app when the user logs in (a macOS login item, registered by the Electron shell;
+   * `serve` keeps the setting and has no login item of its own). Off until the user turns it on.
+   */
+  openAtLogin: z.boolean(),
   restartPolicy: RestartPolicySchema,
   logs: z.object({
     /**

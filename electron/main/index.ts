@@ -7,7 +7,8 @@
  *   -> tray -> powerMonitor; "Quit" stops the builder gracefully before the process exits.
  *
  * "Start on launch" is honoured by `createCore()` itself (the headless `serve` needs it too),
- * so it is not repeated here.
+ * so it is not repeated here. "Open at Login" is the shell's: macOS's login item follows the
+ * `openAtLogin` setting (loginItem.ts) at start and after every saved change.
  */
 import { app, dialog, ipcMain, Notification, powerMonitor, shell as electronShell } from 'electron';
 import type { Core } from '../core/core.js';
@@ -22,7 +23,8 @@ import { dispatch } from '../ipc/dispatch.js';
 import { buildEndedNotice, runningAfter } from './buildActivity.js';
 import { appLayout, dockVisibility, secondInstanceWindow, userDataDirFor } from './appPolicy.js';
 import { openIpcDoor, type IpcDoor } from './ipcDoor.js';
-import type { TrayAction } from './menuModel.js';
+import { electronLoginItem, loginItemFollower } from './loginItem.js';
+import { TOGGLED_SETTING, type TrayAction } from './menuModel.js';
 import { installTestHook } from './testHook.js';
 import { TrayController } from './tray.js';
 import { WindowManager } from './windows.js';
@@ -90,6 +92,15 @@ async function runTrayAction(action: TrayAction): Promise<void> {
     case 'quit':
       app.quit();
       return;
+    case 'toggle-open-at-login':
+    case 'toggle-start-on-launch': {
+      // Flips the saved value, not the menu's: another door may have changed it since.
+      const key = TOGGLED_SETTING[action];
+      const current = await shell.core.handle('settings.get', {}, 'electron');
+      const reply = await dispatch(shell.core, 'electron', 'settings.set', { patch: { [key]: !current[key] } });
+      if (!reply.ok) notify('Could not change the setting', `${reply.error.message}${reply.error.hint ? ` ${reply.error.hint}` : ''}`);
+      return;
+    }
     default: {
       const request = ACTION_REQUESTS[action];
       if (!request) return;
@@ -171,10 +182,15 @@ async function startShell(): Promise<Shell | null> {
       void runTrayPrebuild(repoId, branch).catch((error: unknown) => warn(`Prebuild from the tray failed: ${(error as Error).message}`)),
   });
   tray.updateBaselines(baselines.repos);
+  const followLoginItem = loginItemFollower(electronLoginItem(app), (level, text) => (level === 'warn' ? warn(text) : console.info(`[builder-bar] ${text}`)));
+  followLoginItem(settings);
   let runningBuilds = new Set<string>();
   core.subscribe((event) => {
     if (event.name === 'status') tray.updateStatus(event.payload);
-    else if (event.name === 'settings') tray.updateSettings(event.payload);
+    else if (event.name === 'settings') {
+      tray.updateSettings(event.payload);
+      followLoginItem(event.payload);
+    }
     else if (event.name === 'baselines') tray.updateBaselines(event.payload.repos);
     else if (event.name === 'build') {
       const notice = buildEndedNotice(runningBuilds.has(event.payload.id), event.payload);

@@ -93,6 +93,17 @@ describe('menuModel', () => {
     expect(gaveUp[1]).toEqual({ kind: 'detail', label: 'Gave up after 5 restarts — start it again when fixed' });
   });
 
+  it('shows Open at Login (off by default) and Start Builder on Launch as checkboxes of the saved settings', () => {
+    const toggles = (model: MenuItemModel[]) => model.filter((item) => item.kind === 'toggle');
+    expect(toggles(menuModel(status('stopped'), settings))).toEqual([
+      { kind: 'toggle', action: 'toggle-open-at-login', label: 'Open at Login', checked: false },
+      { kind: 'toggle', action: 'toggle-start-on-launch', label: 'Start Builder on Launch', checked: false },
+    ]);
+    expect(toggles(menuModel(status('ready'), { ...settings, openAtLogin: true, startOnLaunch: true })).map((item) => item.kind === 'toggle' && item.checked)).toEqual([true, true]);
+    // Before the settings are known, no checkmark claims anything.
+    expect(toggles(menuModel(status('stopped')))).toEqual([]);
+  });
+
   it('warns that a TCG builder is slow', () => {
     const model = menuModel(status('ready', { accelerator: { name: 'tcg', reason: 'kvm probe failed' } }));
     expect(model).toContainEqual({ kind: 'detail', label: 'No hardware acceleration (TCG): slower builds' });
@@ -113,5 +124,15 @@ describe('menuTemplate', () => {
     template.find((item) => item.label === 'Quit Builder Bar')?.click?.({} as never, undefined, {} as never);
     expect(clicked).toEqual(['start', 'quit']);
     expect(template.find((item) => item.label === 'Quit Builder Bar')?.accelerator).toBe('CommandOrControl+Q');
+  });
+
+  it('makes the toggles Electron checkboxes whose clicks report their action', () => {
+    const clicked: TrayAction[] = [];
+    const template = menuTemplate(menuModel(status('stopped'), { ...settings, openAtLogin: true }), (action) => clicked.push(action));
+    const openAtLogin = template.find((item) => item.label === 'Open at Login');
+    expect(openAtLogin).toMatchObject({ type: 'checkbox', checked: true });
+    expect(template.find((item) => item.label === 'Start Builder on Launch')).toMatchObject({ type: 'checkbox', checked: false });
+    openAtLogin?.click?.({} as never, undefined, {} as never);
+    expect(clicked).toEqual(['toggle-open-at-login']);
   });
 });

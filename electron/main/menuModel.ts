@@ -8,12 +8,27 @@ import type { RepoBaselines, Settings, Status, VmState } from '../ipc/contract.j
 import { baselinesMenu } from './baselinesMenu.js';
 
 /** What a menu item does when clicked; the shell maps each to a core request or a window. */
-export type TrayAction = 'start' | 'stop' | 'force-stop' | 'restart' | 'open-dashboard' | 'open-logs' | 'quit';
+export type TrayAction =
+  | 'start'
+  | 'stop'
+  | 'force-stop'
+  | 'restart'
+  | 'open-dashboard'
+  | 'open-logs'
+  | 'toggle-open-at-login'
+  | 'toggle-start-on-launch'
+  | 'quit';
+
+/** The settings a checkbox in the menu turns on and off, by its action. */
+export const TOGGLED_SETTING = { 'toggle-open-at-login': 'openAtLogin', 'toggle-start-on-launch': 'startOnLaunch' } as const;
+export type ToggleAction = keyof typeof TOGGLED_SETTING;
 
 export type MenuItemModel =
   | { kind: 'status'; label: string }
   | { kind: 'detail'; label: string }
   | { kind: 'action'; action: TrayAction; label: string; enabled: boolean }
+  /** A checkbox that flips one boolean setting; `checked` is the setting's saved value. */
+  | { kind: 'toggle'; action: ToggleAction; label: string; checked: boolean }
   /** Queues the full build of a branch's baseline; `branch` is the exact name, never parsed. */
   | { kind: 'prebuild'; label: string; repoId: string; branch: string }
   | { kind: 'submenu'; label: string; items: MenuItemModel[] }
@@ -93,6 +108,13 @@ export function menuModel(status: Status, settings?: Settings, baselines: readon
   items.push({ kind: 'action', action: 'open-dashboard', label: 'Open Dashboard', enabled: true });
   items.push({ kind: 'action', action: 'open-logs', label: 'Open Logs', enabled: true });
   items.push({ kind: 'separator' });
+  // The two launch settings, as Mac menu-bar utilities offer them; shown once the settings are
+  // known, so a checkmark never claims what is not saved.
+  if (settings) {
+    items.push({ kind: 'toggle', action: 'toggle-open-at-login', label: 'Open at Login', checked: settings.openAtLogin });
+    items.push({ kind: 'toggle', action: 'toggle-start-on-launch', label: 'Start Builder on Launch', checked: settings.startOnLaunch });
+    items.push({ kind: 'separator' });
+  }
   items.push({ kind: 'action', action: 'quit', label: 'Quit Builder Bar', enabled: true });
   return items;
 }

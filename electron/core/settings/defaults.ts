@@ -28,6 +28,7 @@ export function defaultSettings(platform: NodeJS.Platform = process.platform): S
     hostPort: DEFAULT_HOST_PORT,
     hostPortAuto: false,
     startOnLaunch: false,
+    openAtLogin: false,
     restartPolicy: { enabled: true, maxPerMinute: 6, giveUpAfter: 5 },
     logs: { ringLines: 10_000 },
     remoteBuilders: [],

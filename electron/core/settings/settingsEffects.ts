@@ -50,5 +50,12 @@ export async function settingsEffects(input: EffectsInput): Promise<SettingsEffe
     const { capped } = builderCpus(arch, input.after.cpus);
     if (capped) messages.push(capped);
   }
+  if (input.changed.includes('openAtLogin')) {
+    messages.push(
+      input.after.openAtLogin
+        ? 'Builder Bar opens when you log in: the Mac app registers itself as a login item when it runs (under `serve` alone nothing is registered).'
+        : 'Builder Bar no longer opens when you log in: the Mac app removes its login item when it runs.',
+    );
+  }
   return { needsRestart, needsNewDisk, messages };
 }

@@ -43,13 +43,14 @@ describe('the settings form model', () => {
   });
 
   it('sends only the fields that changed', () => {
-    const draft = { ...draftFromSettings(settings), memoryMiB: ' 2048 ', restartGiveUpAfter: '9', startOnLaunch: true };
+    const draft = { ...draftFromSettings(settings), memoryMiB: ' 2048 ', restartGiveUpAfter: '9', startOnLaunch: true, openAtLogin: true };
     const check = checkDraft(draft, settings);
     expect(check.ok).toBe(true);
     if (check.ok) {
       expect(patchBetween(settings, check.settings)).toEqual({
         memoryMiB: 2048,
         startOnLaunch: true,
+        openAtLogin: true,
         restartPolicy: { giveUpAfter: 9 },
       });
     }

@@ -15,6 +15,7 @@ export interface SettingsDraft {
   hostPort: string;
   hostPortAuto: boolean;
   startOnLaunch: boolean;
+  openAtLogin: boolean;
   restartEnabled: boolean;
   restartMaxPerMinute: string;
   restartGiveUpAfter: string;
@@ -37,6 +38,7 @@ const settingsPathOf: Record<DraftField, string> = {
   hostPort: 'hostPort',
   hostPortAuto: 'hostPortAuto',
   startOnLaunch: 'startOnLaunch',
+  openAtLogin: 'openAtLogin',
   restartEnabled: 'restartPolicy.enabled',
   restartMaxPerMinute: 'restartPolicy.maxPerMinute',
   restartGiveUpAfter: 'restartPolicy.giveUpAfter',
@@ -57,6 +59,7 @@ export function draftFromSettings(settings: Settings): SettingsDraft {
     hostPort: String(settings.hostPort),
     hostPortAuto: settings.hostPortAuto,
     startOnLaunch: settings.startOnLaunch,
+    openAtLogin: settings.openAtLogin,
     restartEnabled: settings.restartPolicy.enabled,
     restartMaxPerMinute: String(settings.restartPolicy.maxPerMinute),
     restartGiveUpAfter: String(settings.restartPolicy.giveUpAfter),
@@ -86,6 +89,7 @@ export function checkDraft(draft: SettingsDraft, base: Settings): DraftCheck {
     hostPort: numberFrom(draft.hostPort),
     hostPortAuto: draft.hostPortAuto,
     startOnLaunch: draft.startOnLaunch,
+    openAtLogin: draft.openAtLogin,
     restartPolicy: {
       enabled: draft.restartEnabled,
       maxPerMinute: numberFrom(draft.restartMaxPerMinute),
@@ -126,6 +130,7 @@ export function patchBetween(base: Settings, next: Settings): SettingsPatch {
   if (next.hostPort !== base.hostPort) patch.hostPort = next.hostPort;
   if (next.hostPortAuto !== base.hostPortAuto) patch.hostPortAuto = next.hostPortAuto;
   if (next.startOnLaunch !== base.startOnLaunch) patch.startOnLaunch = next.startOnLaunch;
+  if (next.openAtLogin !== base.openAtLogin) patch.openAtLogin = next.openAtLogin;
   const restart: NonNullable<SettingsPatch['restartPolicy']> = {};
   if (next.restartPolicy.enabled !== base.restartPolicy.enabled) restart.enabled = next.restartPolicy.enabled;
   if (next.restartPolicy.maxPerMinute !== base.restartPolicy.maxPerMinute) {
