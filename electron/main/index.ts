@@ -20,7 +20,9 @@ import { InstanceLock } from '../doors/instanceLock.js';
 import { SocketDoor, somethingAnswers } from '../doors/cli/socketDoor.js';
 import type { RequestName } from '../ipc/contract.js';
 import { dispatch } from '../ipc/dispatch.js';
+import { main as cliMain } from '../doors/cli/main.js';
 import { buildEndedNotice, runningAfter } from './buildActivity.js';
+import { cliArguments } from './cliMode.js';
 import { appLayout, dockVisibility, secondInstanceWindow, userDataDirFor } from './appPolicy.js';
 import { openIpcDoor, type IpcDoor } from './ipcDoor.js';
 import { electronLoginItem, loginItemFollower } from './loginItem.js';
@@ -225,7 +227,25 @@ async function shutdown(current: Shell): Promise<void> {
   await current.lock.release();
 }
 
+/**
+ * `builder-bar …` answered by the app's own binary: the same CLI code, output and exit codes as
+ * `node bin.js` (exit 3 when no core runs), as a client of the core's socket. No window, no
+ * tray, no single-instance lock: a running app is a server this process only talks to.
+ */
+function runAsCli(args: string[]): void {
+  guardProcess((text) => process.stderr.write(`builder-bar: ${text}\n`));
+  void cliMain(args).then(
+    () => app.exit(typeof process.exitCode === 'number' ? process.exitCode : 0),
+    () => app.exit(1),
+  );
+}
+
 function main(): void {
+  const cli = cliArguments(process.argv, { defaultApp: Boolean(process.defaultApp) });
+  if (cli) {
+    runAsCli(cli);
+    return;
+  }
   // A stray rejected promise is reported (here and in the core's app log), never fatal.
   guardProcess(warn);
   app.setPath('userData', userDataDirFor(process.env));

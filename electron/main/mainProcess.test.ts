@@ -251,6 +251,7 @@ const dashboardUrl = pathToFileURL(path.join(projectRoot, 'out', 'renderer', 'in
 
 let stateDir: string;
 let hook: ShellTestHook;
+const savedArgv = process.argv;
 const savedEnv = { home: process.env.BUILDER_BAR_HOME, hooks: process.env.BUILDER_BAR_TEST_HOOKS };
 
 function invoke(contentsId: number, frameUrl: string, name: string, input: unknown): Promise<Envelope<unknown>> {
@@ -294,12 +295,15 @@ beforeAll(async () => {
   process.env.BUILDER_BAR_HOME = stateDir;
   process.env.BUILDER_BAR_TEST_HOOKS = '1';
   fake.record.appPath = projectRoot;
+  // Launched as the app is from Finder: no arguments (a word would make it the CLI, cliMode.ts).
+  process.argv = [savedArgv[0]!];
   await import('./index.js');
   fake.markReady();
   hook = await until(() => (globalThis as { __builderBarShell?: ShellTestHook }).__builderBarShell, 'the shell to start');
 }, 60_000);
 
 afterAll(async () => {
+  process.argv = savedArgv;
   if (savedEnv.home === undefined) delete process.env.BUILDER_BAR_HOME;
   else process.env.BUILDER_BAR_HOME = savedEnv.home;
   if (savedEnv.hooks === undefined) delete process.env.BUILDER_BAR_TEST_HOOKS;
