@@ -23,6 +23,8 @@ import { dispatch } from '../ipc/dispatch.js';
 import { main as cliMain } from '../doors/cli/main.js';
 import { buildEndedNotice, runningAfter } from './buildActivity.js';
 import { cliArguments } from './cliMode.js';
+import { installCliLink } from './cliLink.js';
+import { macAdminRunner } from '../core/nix/macAdminRunner.js';
 import { appLayout, dockVisibility, secondInstanceWindow, userDataDirFor } from './appPolicy.js';
 import { openIpcDoor, type IpcDoor } from './ipcDoor.js';
 import { electronLoginItem, loginItemFollower } from './loginItem.js';
@@ -94,6 +96,13 @@ async function runTrayAction(action: TrayAction): Promise<void> {
     case 'quit':
       app.quit();
       return;
+    case 'install-cli': {
+      // The packaged app's executable is the CLI (cliMode.ts); the password prompt only when
+      // /usr/local/bin is not the user's.
+      const outcome = await installCliLink({ executable: process.execPath, runner: macAdminRunner });
+      notify(outcome.ok ? 'Command line tool' : 'Could not install the command line tool', outcome.message);
+      return;
+    }
     case 'toggle-open-at-login':
     case 'toggle-start-on-launch': {
       // Flips the saved value, not the menu's: another door may have changed it since.
@@ -179,6 +188,7 @@ async function startShell(): Promise<Shell | null> {
     platform: process.platform,
     initialStatus: status,
     initialSettings: settings,
+    offerCliInstall: process.platform === 'darwin' && app.isPackaged,
     onAction: (action) => void runTrayAction(action).catch((error: unknown) => warn(`Tray action ${action} failed: ${(error as Error).message}`)),
     onPrebuild: (repoId, branch) =>
       void runTrayPrebuild(repoId, branch).catch((error: unknown) => warn(`Prebuild from the tray failed: ${(error as Error).message}`)),

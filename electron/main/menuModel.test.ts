@@ -104,6 +104,12 @@ describe('menuModel', () => {
     expect(toggles(menuModel(status('stopped')))).toEqual([]);
   });
 
+  it('offers to install the command line tool only when the shell says it can (a packaged Mac app)', () => {
+    const offered = menuModel(status('stopped'), settings, [], { installCli: true });
+    expect(offered).toContainEqual({ kind: 'action', action: 'install-cli', label: 'Install Command Line Tool…', enabled: true });
+    expect(actions(menuModel(status('stopped'), settings))).not.toHaveProperty('install-cli');
+  });
+
   it('warns that a TCG builder is slow', () => {
     const model = menuModel(status('ready', { accelerator: { name: 'tcg', reason: 'kvm probe failed' } }));
     expect(model).toContainEqual({ kind: 'detail', label: 'No hardware acceleration (TCG): slower builds' });

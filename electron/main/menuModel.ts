@@ -15,6 +15,7 @@ export type TrayAction =
   | 'restart'
   | 'open-dashboard'
   | 'open-logs'
+  | 'install-cli'
   | 'toggle-open-at-login'
   | 'toggle-start-on-launch'
   | 'quit';
@@ -91,7 +92,12 @@ function detailLines(status: Status): string[] {
  * restart. A stop in progress can be forced: DESIGN.md wants force-stop from every state, and
  * the moment a user reaches for it is when a graceful stop hangs.
  */
-export function menuModel(status: Status, settings?: Settings, baselines: readonly RepoBaselines[] = []): MenuItemModel[] {
+/** What the shell can offer beyond the builder: the `builder-bar` link only from a packaged Mac app (its executable is the CLI). */
+export interface MenuOffers {
+  installCli?: boolean;
+}
+
+export function menuModel(status: Status, settings?: Settings, baselines: readonly RepoBaselines[] = [], offers: MenuOffers = {}): MenuItemModel[] {
   const state = status.state;
   const items: MenuItemModel[] = [{ kind: 'status', label: statusLine(status, settings) }];
   for (const label of detailLines(status)) items.push({ kind: 'detail', label });
@@ -107,6 +113,7 @@ export function menuModel(status: Status, settings?: Settings, baselines: readon
   items.push(...baselinesMenu(baselines));
   items.push({ kind: 'action', action: 'open-dashboard', label: 'Open Dashboard', enabled: true });
   items.push({ kind: 'action', action: 'open-logs', label: 'Open Logs', enabled: true });
+  if (offers.installCli) items.push({ kind: 'action', action: 'install-cli', label: 'Install Command Line Tool…', enabled: true });
   items.push({ kind: 'separator' });
   // The two launch settings, as Mac menu-bar utilities offer them; shown once the settings are
   // known, so a checkmark never claims what is not saved.
