@@ -1,6 +1,7 @@
 /** The builder's status as the `status` command prints it for a person (`--json` prints the object). */
 import type { GuestStats, HostTools, NixInUse, Status, VmError } from '../../ipc/contract.js';
 import { describeNixInUse } from '../../ipc/describeNixInUse.js';
+import { describeHostToolList, describeLoginShell } from '../../ipc/describeHostTools.js';
 
 export function formatStatus(status: Status, now: number = Date.now()): string[] {
   const lines: string[] = [];
@@ -32,18 +33,12 @@ export function formatNixInUse(nix: NixInUse): string[] {
   return nix.found ? [`Nix: ${describeNixInUse(nix)}`] : [`Nix: ${describeNixInUse(nix)}`, `Hint: ${nix.hint}`];
 }
 
-const ORIGIN_WORDS = { 'app-environment': "app's PATH", 'login-shell': "login shell's PATH", 'nix-profile': 'Nix profile' } as const;
-
 /**
  * Where the programs Builder Bar runs were found: "Tools: qemu-img /opt/homebrew/bin/qemu-img
  * (login shell's PATH), git /usr/bin/git (app's PATH)", then how the login shell answered.
  */
 export function formatHostTools(hostTools: HostTools): string[] {
-  const tools = hostTools.tools.map((tool) => (tool.path !== null && tool.origin !== null ? `${tool.name} ${tool.path} (${ORIGIN_WORDS[tool.origin]})` : `${tool.name} not found`));
-  const shell = hostTools.loginShell.ok
-    ? `Login shell: ${hostTools.loginShell.shell} (its PATH is searched after the app's)`
-    : `Login shell: not used (${hostTools.loginShell.why})`;
-  return [`Tools: ${tools.join(', ')}`, shell];
+  return [`Tools: ${describeHostToolList(hostTools).join(', ')}`, `Login shell: ${describeLoginShell(hostTools)}`];
 }
 
 /** The supervisor's words for what it is doing, unless they only repeat the state. */
