@@ -21,6 +21,8 @@ test('the Nix directory setting: refused without Nix, shown in the header once c
     const inUse = page.getByLabel('Nix in use');
     await expect(inUse).toHaveText(/^2\.\d+\.\d+ in \//);
     const automatic = (await inUse.textContent()) ?? '';
+    // QEMU, qemu-img, git and ssh are all on this machine's PATH (on Linux no login shell is asked).
+    await expect(page.getByLabel('Where the programs Builder Bar runs were found')).toHaveText('all found');
 
     const field = page.getByRole('textbox', { name: 'Nix directory' });
     await expect(field).toHaveValue('');

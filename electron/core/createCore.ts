@@ -2,7 +2,8 @@
  * Builds the core: one object graph (paths, log hub, settings, the builder supervisor) behind
  * the `Core` interface. Every door adapts this one object; none holds state of its own. One
  * NixLocator (the nixBinDir setting, then the environment's Nix) is handed to every service
- * that runs Nix, so they all run the same one.
+ * that runs Nix, so they all run the same one; one search path (host/toolSearchPath.ts: the app's
+ * PATH, the login shell's, Nix's profile directories) finds Nix, QEMU, qemu-img and git for all.
  */
 import os from 'node:os';
 import {
@@ -36,6 +37,8 @@ import { ExternalBuildWatcher } from './builds/externalBuilds.js';
 import { ExternalBuildFeed } from './builds/externalBuildFeed.js';
 import { appliedBuildEnvironment } from './nix/appliedEnvironment.js';
 import { describeInstallation, nixInUseView, NixLocator } from './nix/nixInstallation.js';
+import { ToolSearchPath } from './host/toolSearchPath.js';
+import { hostToolsView } from './host/hostToolsView.js';
 import { refuseShrinkingDisk } from './settings/diskSizeSetting.js';
 import { nixBinDirEffect, refuseUnusableNixBinDir } from './settings/nixBinDirSetting.js';
 import { nixHandlers } from './nix/nixHandlers.js';
@@ -62,6 +65,13 @@ export interface CoreOptions {
    * `shell.showItemInFolder`; without it the system's opener is used (`open -R`, `xdg-open`).
    */
   fileRevealer?: FileRevealer;
+  /**
+   * How programs are found beyond the app's PATH. `loginShell`: the shell whose PATH is added
+   * (null: none); by default SHELL's on a Mac, where an app from Finder has only launchd's PATH,
+   * and none elsewhere (a Linux session's PATH already comes from its login). `profileDirs`:
+   * Nix's profile directories (tests point them at temp dirs).
+   */
+  hostPath?: { loginShell?: string | null; loginShellTimeoutMs?: number; profileDirs?: readonly string[] };
 }
 
 type Handlers = { [N in RequestName]: (input: ValidInput<N>, door: Door) => Promise<RequestOutput<N>> };
@@ -101,9 +111,23 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
   });
   const unsubscribeLogs = logs.subscribe((lines) => emit({ name: 'logs', payload: { lines } }));
 
+  // Every program is found through one search path; the login shell is asked once, in the
+  // background, and a shell that hangs or prints no PATH costs its timeout and a log line.
+  const env = options.env ?? process.env;
+  const tools = new ToolSearchPath({
+    env,
+    loginShell: options.hostPath?.loginShell !== undefined ? options.hostPath.loginShell : platform === 'darwin' ? undefined : null,
+    ...(options.hostPath?.loginShellTimeoutMs !== undefined ? { loginShellTimeoutMs: options.hostPath.loginShellTimeoutMs } : {}),
+    ...(options.hostPath?.profileDirs ? { profileDirs: options.hostPath.profileDirs } : {}),
+    onLoginShell: (outcome) => {
+      if (outcome.ok) logs.append('app', 'info', `Added the PATH of the login shell ${outcome.shell} (${outcome.dirs.length} directories, ${outcome.ms} ms) to the app's own.`);
+      else logs.append('app', outcome.shell === null && platform !== 'darwin' ? 'info' : 'warn', `Programs are found on the app's PATH and in Nix's profile directories only: ${outcome.why}.`);
+    },
+  });
+  inBackground(tools.loginShellOutcome().then(() => undefined), 'Asking the login shell for its PATH', logError);
   // Which Nix every service runs: asked anew on each use (cheap: `nix --version` is cached per
   // installation), so a changed setting applies to the next build without a restart.
-  const nix = new NixLocator({ env: options.env ?? process.env, setting: () => settingsStore.get().nixBinDir });
+  const nix = new NixLocator({ env, setting: () => settingsStore.get().nixBinDir, searchPath: tools });
   inBackground(
     nix.resolve().then((resolution) => {
       if (resolution.found) logs.append('app', 'info', `Using ${describeInstallation(resolution.installation)}.`);
@@ -116,7 +140,7 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
   const effectiveSettings = (): Settings =>
     options.profile ? { ...settingsStore.get(), profile: options.profile } : settingsStore.get();
 
-  const supervisor: SupervisorPort = await createSupervisor({ paths, logs, getSettings: effectiveSettings, platform, nix });
+  const supervisor: SupervisorPort = await createSupervisor({ paths, logs, getSettings: effectiveSettings, platform, nix, tools });
   // "Make its own host key" from start to re-pin; its progress joins the supervisor's status.
   const hostKeySwitch = new HostKeySwitch({
     builderState: () => supervisor.status().state,
@@ -177,6 +201,7 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
   externalBuilds.onChange((list) => emit({ name: 'externalBuilds', payload: { builds: list } }));
   const baselines = await BaselineService.open({
     settings: settingsStore,
+    tools,
     logs,
     stateDir: paths.stateDir,
     startBuild: (target) => builds.start(target),
@@ -202,6 +227,7 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
       logDir: paths.logDir,
       door,
       nix: nixInUseView(await nix.resolve()),
+      hostTools: await hostToolsView(tools, effectiveSettings().profile),
     }),
     'status.get': async () => coreStatus(),
     'vm.start': async (input) =>
@@ -251,7 +277,7 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
     ...nixRequests,
     ...builderImageHandlers({
       vmDir: paths.vmDir, nix, logs, settings: () => settingsStore.get(), saveSettings: (patch) => settingsStore.update(patch),
-      home: os.homedir(), builderState: () => supervisor.status().state,
+      home: os.homedir(), builderState: () => supervisor.status().state, tools,
       switchHostKey: (buildImage) => hostKeySwitch.run(buildImage),
     }),
     'diagnostics.create': async (input) => {
@@ -264,6 +290,7 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
           settings: () => settingsStore.get(),
           builds: async () => ({ builds: builds.list(), external: externalBuilds.list(), externalFeed: await externalFeed.status() }),
           nix,
+          tools,
         },
         input.outDir,
       );

@@ -10,6 +10,7 @@ import { chooseAccelerator } from './vm/accelerator.js';
 import { BuilderSupervisor } from './vm/builderSupervisor.js';
 import type { BuilderProfile } from './vm/profile.js';
 import { environmentNix, NIX_BIN_DIR_ENV, type NixLocator } from './nix/nixInstallation.js';
+import type { ToolFinder } from './host/toolSearchPath.js';
 import { createDarwinLinuxBuilderProfile } from './vm/profiles/darwinLinuxBuilder.js';
 import { createLinuxTestProfile } from './vm/profiles/linuxTest.js';
 
@@ -28,6 +29,8 @@ export interface SupervisorWiringInput {
    * both profiles add the keys share to its store. Default: found as the core finds it.
    */
   nix?: NixLocator;
+  /** The core's search path: QEMU and qemu-img are found there. */
+  tools?: Pick<ToolFinder, 'find'>;
 }
 
 export function resolveProfile(
@@ -60,7 +63,7 @@ async function keysShareNixStores(nix: NixLocator): Promise<string[]> {
 }
 
 /** The profile a settings name means on this platform, each wired to the Nix in use. */
-export function profileResolver(input: { getSettings: () => Settings; platform: NodeJS.Platform; nix?: NixLocator }): (name: ProfileName) => BuilderProfile {
+export function profileResolver(input: { getSettings: () => Settings; platform: NodeJS.Platform; nix?: NixLocator; tools?: Pick<ToolFinder, 'find'> }): (name: ProfileName) => BuilderProfile {
   const nix = input.nix ?? environmentNix();
   const darwinProfile = createDarwinLinuxBuilderProfile({
     pin: () => input.getSettings().builderNixpkgs,
@@ -68,8 +71,9 @@ export function profileResolver(input: { getSettings: () => Settings; platform: 
       const { programs } = await nix.require();
       return { nixBuild: programs['nix-build'], nixStore: programs['nix-store'] };
     },
+    ...(input.tools ? { tools: input.tools } : {}),
   });
-  const linuxProfile = createLinuxTestProfile({ nixStorePrograms: () => keysShareNixStores(nix) });
+  const linuxProfile = createLinuxTestProfile({ nixStorePrograms: () => keysShareNixStores(nix), ...(input.tools ? { tools: input.tools } : {}) });
   return (name) => resolveProfile(name, input.platform, darwinProfile, linuxProfile);
 }
 
@@ -80,6 +84,7 @@ export async function createSupervisor(input: SupervisorWiringInput): Promise<Su
     logs: input.logs,
     getSettings: input.getSettings,
     platform: input.platform,
+    ...(input.tools ? { tools: input.tools } : {}),
     resolveProfile: resolve,
     // The supervisor finds the profile's QEMU (and says what to install when it is missing).
     chooseAccelerator: (profile, qemuBinary) => chooseAccelerator({ candidates: profile.acceleratorCandidates, qemuBinary }),

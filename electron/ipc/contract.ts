@@ -166,7 +166,7 @@ export type Status = z.infer<typeof StatusSchema>;
 // Settings
 // ---------------------------------------------------------------------------------------------
 
-export const SETTINGS_VERSION = 5;
+export const SETTINGS_VERSION = 6;
 
 /**
  * The memory all log rings together may hold, whatever `logs.ringLines` says: 25 streams of a
@@ -323,6 +323,11 @@ export const SettingsSchema = z.object({
   onDemand: z.boolean(),
   /** With `onDemand`: stop the builder after this many minutes with no build and no ssh session. */
   idleStopMinutes: z.number().int().min(1, 'at least 1 minute').max(1440, 'at most 1440 minutes (a day)'),
+  /**
+   * Open the Mac app when the user logs in (a macOS login item, registered by the Electron shell;
+   * `serve` keeps the setting and has no login item of its own). Off until the user turns it on.
+   */
+  openAtLogin: z.boolean(),
   restartPolicy: RestartPolicySchema,
   logs: z.object({
     /**
@@ -529,7 +534,7 @@ export const ConfDirSchema = z
 export const NixTargetInputSchema = z.object({ confDir: ConfDirSchema.optional() }).strict();
 
 export const NixProblemSchema = z.object({
-  code: z.enum(['nix-missing', 'config-unreadable', 'user-not-trusted', 'daemon-refuses-user', 'daemon-not-answering', 'determinate', 'other-builder', 'port-31022-taken', 'nix-darwin-linux-builder']),
+  code: z.enum(['nix-missing', 'config-unreadable', 'user-not-trusted', 'daemon-refuses-user', 'daemon-not-answering', 'determinate', 'other-builder', 'port-31022-taken', 'nix-darwin-linux-builder', 'nix-differs-from-daemon']),
   message: z.string(),
   /** How to fix it, or why it is fine, in words. */
   fix: z.string(),
@@ -645,6 +650,31 @@ export type WiringVerifyResult = z.infer<typeof WiringVerifyResultSchema>;
 const Empty = z.object({}).strict();
 
 /**
+ * Where a program Builder Bar runs was found: the app's own PATH, what the user's login shell
+ * adds to it (an app started from Finder has only launchd's PATH), or Nix's profile directories.
+ */
+export const ToolOriginSchema = z.enum(['app-environment', 'login-shell', 'nix-profile']);
+export type ToolOrigin = z.infer<typeof ToolOriginSchema>;
+
+/** One program Builder Bar runs, and where it was found (null: nowhere on the search path). */
+export const HostToolSchema = z.object({
+  name: z.string(),
+  path: z.string().nullable(),
+  origin: ToolOriginSchema.nullable(),
+});
+export type HostTool = z.infer<typeof HostToolSchema>;
+
+/** The search path every program is found through, and how the login shell answered. */
+export const HostToolsSchema = z.object({
+  loginShell: z.discriminatedUnion('ok', [
+    z.object({ ok: z.literal(true), shell: z.string(), ms: z.number() }),
+    z.object({ ok: z.literal(false), shell: z.string().nullable(), why: z.string() }),
+  ]),
+  tools: z.array(HostToolSchema),
+});
+export type HostTools = z.infer<typeof HostToolsSchema>;
+
+/**
  * The Nix Builder Bar runs (detection, wiring, verify, builds, prebuilds): the `nixBinDir`
  * setting's, BUILDER_BAR_NIX_BIN_DIR's, or the first found on PATH or in Nix's profile
  * directories; or why there is none and what to do.
@@ -655,9 +685,12 @@ export const NixInUseSchema = z.discriminatedUnion('found', [
     binDir: z.string(),
     version: z.string(),
     determinate: z.boolean(),
-    chosenBy: z.enum(['setting', 'environment', 'path', 'profile']),
+    /** path: the app's own PATH; login-shell: the login shell's PATH; profile: Nix's profile directories. */
+    chosenBy: z.enum(['setting', 'environment', 'path', 'login-shell', 'profile']),
     /** Programs the directory lacks (`nix-daemon` at most: nix, nix-build and nix-store are required). */
     missing: z.array(z.string()),
+    /** Later directories on the search path that also hold a `nix`, which Builder Bar does not run. */
+    shadowed: z.array(z.object({ binDir: z.string(), chosenBy: z.enum(['setting', 'environment', 'path', 'login-shell', 'profile']) })).optional(),
   }),
   z.object({ found: z.literal(false), reason: z.string(), hint: z.string() }),
 ]);
@@ -671,6 +704,8 @@ export const AppInfoSchema = z.object({
   /** Which door this client came through. */
   door: z.enum(['electron', 'headless', 'cli']),
   nix: NixInUseSchema,
+  /** Where each program Builder Bar runs was found. */
+  hostTools: HostToolsSchema,
 });
 export type AppInfo = z.infer<typeof AppInfoSchema>;
 

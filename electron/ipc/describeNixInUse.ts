@@ -10,7 +10,8 @@ type Choice = Extract<NixInUse, { found: true }>['chosenBy'];
 const CHOSEN_BY: Record<Choice, string> = {
   setting: 'the nixBinDir setting',
   environment: 'BUILDER_BAR_NIX_BIN_DIR',
-  path: 'found on PATH',
+  path: "found on the app's PATH",
+  'login-shell': "found on your login shell's PATH",
   profile: "found in Nix's profile directories",
 };
 
@@ -21,5 +22,9 @@ export function describeNixVersionAndPlace(nix: { version: string; determinate: 
 
 /** One line: the Nix in use, or "none found: <why>". */
 export function describeNixInUse(nix: NixInUse): string {
-  return nix.found ? describeNixVersionAndPlace(nix) : `none found: ${nix.reason}`;
+  if (!nix.found) return `none found: ${nix.reason}`;
+  // Another `nix` further down the search path is not run: say so, so a terminal running that
+  // one (or a daemon of another version) is no mystery.
+  const others = (nix.shadowed ?? []).map((entry) => `${entry.binDir} (${CHOSEN_BY[entry.chosenBy]})`);
+  return others.length > 0 ? `${describeNixVersionAndPlace(nix)}; not used: ${others.join(', ')}` : describeNixVersionAndPlace(nix);
 }

@@ -7,7 +7,8 @@
  *   -> tray -> powerMonitor; "Quit" stops the builder gracefully before the process exits.
  *
  * "Start on launch" is honoured by `createCore()` itself (the headless `serve` needs it too),
- * so it is not repeated here.
+ * so it is not repeated here. "Open at Login" is the shell's: macOS's login item follows the
+ * `openAtLogin` setting (loginItem.ts) at start and after every saved change.
  */
 import { app, dialog, ipcMain, Notification, powerMonitor, shell as electronShell } from 'electron';
 import type { Core } from '../core/core.js';
@@ -19,10 +20,15 @@ import { InstanceLock } from '../doors/instanceLock.js';
 import { SocketDoor, somethingAnswers } from '../doors/cli/socketDoor.js';
 import type { RequestName } from '../ipc/contract.js';
 import { dispatch } from '../ipc/dispatch.js';
+import { main as cliMain } from '../doors/cli/main.js';
 import { buildEndedNotice, runningAfter } from './buildActivity.js';
+import { cliArguments } from './cliMode.js';
+import { installCliLink } from './cliLink.js';
+import { macAdminRunner } from '../core/nix/macAdminRunner.js';
 import { appLayout, dockVisibility, secondInstanceWindow, userDataDirFor } from './appPolicy.js';
 import { openIpcDoor, type IpcDoor } from './ipcDoor.js';
-import type { TrayAction } from './menuModel.js';
+import { electronLoginItem, loginItemFollower } from './loginItem.js';
+import { TOGGLED_SETTING, type TrayAction } from './menuModel.js';
 import { installTestHook } from './testHook.js';
 import { TrayController } from './tray.js';
 import { WindowManager } from './windows.js';
@@ -90,14 +96,26 @@ async function runTrayAction(action: TrayAction): Promise<void> {
     case 'quit':
       app.quit();
       return;
+    case 'install-cli': {
+      // The packaged app's executable is the CLI (cliMode.ts); the password prompt only when
+      // /usr/local/bin is not the user's.
+      const outcome = await installCliLink({ executable: process.execPath, runner: macAdminRunner });
+      notify(outcome.ok ? 'Command line tool' : 'Could not install the command line tool', outcome.message);
+      return;
+    }
+    case 'toggle-open-at-login':
+    case 'toggle-start-on-launch':
     case 'toggle-on-demand': {
-      const current = await dispatch(shell.core, 'electron', 'settings.get', {});
-      if (!current.ok) return;
-      const onDemand = !(current.value as { onDemand: boolean }).onDemand;
-      const reply = await dispatch(shell.core, 'electron', 'settings.set', { patch: { onDemand } });
-      // Nix's ssh goes through Builder Bar only once the wiring is applied again: say so.
-      if (reply.ok) notify(`On demand is ${onDemand ? 'on' : 'off'}`, (reply.value as { effects: { messages: string[] } }).effects.messages.join(' '));
-      else notify('Could not change on demand', reply.error.message);
+      // Flips the saved value, not the menu's: another door may have changed it since.
+      const key = TOGGLED_SETTING[action];
+      const current = await shell.core.handle('settings.get', {}, 'electron');
+      const reply = await dispatch(shell.core, 'electron', 'settings.set', { patch: { [key]: !current[key] } });
+      if (!reply.ok) notify('Could not change the setting', `${reply.error.message}${reply.error.hint ? ` ${reply.error.hint}` : ''}`);
+      // On demand takes effect through the wiring, applied again: the effects say so.
+      else if (key === 'onDemand') {
+        const { settings, effects } = reply.value as { settings: { onDemand: boolean }; effects: { messages: string[] } };
+        notify(`On demand is ${settings.onDemand ? 'on' : 'off'}`, effects.messages.join(' '));
+      }
       return;
     }
     default: {
@@ -176,15 +194,21 @@ async function startShell(): Promise<Shell | null> {
     platform: process.platform,
     initialStatus: status,
     initialSettings: settings,
+    offerCliInstall: process.platform === 'darwin' && app.isPackaged,
     onAction: (action) => void runTrayAction(action).catch((error: unknown) => warn(`Tray action ${action} failed: ${(error as Error).message}`)),
     onPrebuild: (repoId, branch) =>
       void runTrayPrebuild(repoId, branch).catch((error: unknown) => warn(`Prebuild from the tray failed: ${(error as Error).message}`)),
   });
   tray.updateBaselines(baselines.repos);
+  const followLoginItem = loginItemFollower(electronLoginItem(app), (level, text) => (level === 'warn' ? warn(text) : console.info(`[builder-bar] ${text}`)));
+  followLoginItem(settings);
   let runningBuilds = new Set<string>();
   core.subscribe((event) => {
     if (event.name === 'status') tray.updateStatus(event.payload);
-    else if (event.name === 'settings') tray.updateSettings(event.payload);
+    else if (event.name === 'settings') {
+      tray.updateSettings(event.payload);
+      followLoginItem(event.payload);
+    }
     else if (event.name === 'baselines') tray.updateBaselines(event.payload.repos);
     else if (event.name === 'build') {
       const notice = buildEndedNotice(runningBuilds.has(event.payload.id), event.payload);
@@ -219,7 +243,25 @@ async function shutdown(current: Shell): Promise<void> {
   await current.lock.release();
 }
 
+/**
+ * `builder-bar …` answered by the app's own binary: the same CLI code, output and exit codes as
+ * `node bin.js` (exit 3 when no core runs), as a client of the core's socket. No window, no
+ * tray, no single-instance lock: a running app is a server this process only talks to.
+ */
+function runAsCli(args: string[]): void {
+  guardProcess((text) => process.stderr.write(`builder-bar: ${text}\n`));
+  void cliMain(args).then(
+    () => app.exit(typeof process.exitCode === 'number' ? process.exitCode : 0),
+    () => app.exit(1),
+  );
+}
+
 function main(): void {
+  const cli = cliArguments(process.argv, { defaultApp: Boolean(process.defaultApp) });
+  if (cli) {
+    runAsCli(cli);
+    return;
+  }
   // A stray rejected promise is reported (here and in the core's app log), never fatal.
   guardProcess(warn);
   app.setPath('userData', userDataDirFor(process.env));

@@ -44,6 +44,9 @@ const fake = vi.hoisted(() => {
     notifications: [] as Array<{ title: string; body: string }>,
     exits: [] as number[],
     quitCompleted: false,
+    /** macOS's login item for the app, as Electron's getLoginItemSettings would report it. */
+    loginItem: false,
+    loginItemWrites: [] as boolean[],
   };
 
   let markReady: () => void = () => undefined;
@@ -87,6 +90,13 @@ const fake = vi.hoisted(() => {
     }
     exit(code: number): void {
       record.exits.push(code);
+    }
+    getLoginItemSettings(): { openAtLogin: boolean } {
+      return { openAtLogin: record.loginItem };
+    }
+    setLoginItemSettings(settings: { openAtLogin: boolean }): void {
+      record.loginItemWrites.push(settings.openAtLogin);
+      record.loginItem = settings.openAtLogin;
     }
   }
 
@@ -241,6 +251,7 @@ const dashboardUrl = pathToFileURL(path.join(projectRoot, 'out', 'renderer', 'in
 
 let stateDir: string;
 let hook: ShellTestHook;
+const savedArgv = process.argv;
 const savedEnv = { home: process.env.BUILDER_BAR_HOME, hooks: process.env.BUILDER_BAR_TEST_HOOKS };
 
 function invoke(contentsId: number, frameUrl: string, name: string, input: unknown): Promise<Envelope<unknown>> {
@@ -250,12 +261,12 @@ function invoke(contentsId: number, frameUrl: string, name: string, input: unkno
 }
 
 /** One request over the CLI socket, as `builder-bar status --json` sends it. */
-function askCliSocket(socketPath: string, name: string): Promise<unknown> {
+function askCliSocket(socketPath: string, name: string, input: object = {}): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const socket = net.connect(socketPath);
     let buffer = '';
     socket.setEncoding('utf8');
-    socket.on('connect', () => socket.write(`${JSON.stringify({ id: 1, name, input: {} })}\n`));
+    socket.on('connect', () => socket.write(`${JSON.stringify({ id: 1, name, input })}\n`));
     socket.on('data', (chunk: string) => {
       buffer += chunk;
       const newline = buffer.indexOf('\n');
@@ -284,12 +295,15 @@ beforeAll(async () => {
   process.env.BUILDER_BAR_HOME = stateDir;
   process.env.BUILDER_BAR_TEST_HOOKS = '1';
   fake.record.appPath = projectRoot;
+  // Launched as the app is from Finder: no arguments (a word would make it the CLI, cliMode.ts).
+  process.argv = [savedArgv[0]!];
   await import('./index.js');
   fake.markReady();
   hook = await until(() => (globalThis as { __builderBarShell?: ShellTestHook }).__builderBarShell, 'the shell to start');
 }, 60_000);
 
 afterAll(async () => {
+  process.argv = savedArgv;
   if (savedEnv.home === undefined) delete process.env.BUILDER_BAR_HOME;
   else process.env.BUILDER_BAR_HOME = savedEnv.home;
   if (savedEnv.hooks === undefined) delete process.env.BUILDER_BAR_TEST_HOOKS;
@@ -321,8 +335,21 @@ describe('Electron main process', () => {
       'Open Dashboard',
       'Open Logs',
       '',
+      'Open at Login',
+      'Start Builder on Launch',
+      '',
       'Quit Builder Bar',
     ]);
+  });
+
+  it('registers no login item by default, and follows Open at Login from the tray and from any door', async () => {
+    expect(fake.record.loginItemWrites).toEqual([]);
+    await hook.runTrayAction('toggle-open-at-login');
+    await until(() => fake.record.loginItem, 'the login item to be registered');
+    const reply = (await askCliSocket(path.join(stateDir, 'core.sock'), 'settings.set', { patch: { openAtLogin: false } })) as { reply: Envelope<unknown> };
+    expect(reply.reply).toMatchObject({ ok: true });
+    await until(() => !fake.record.loginItem, 'the login item to be removed');
+    expect(fake.record.loginItemWrites).toEqual([true, false]);
   });
 
   it('serves the CLI socket, so `builder-bar status` works against the app', async () => {

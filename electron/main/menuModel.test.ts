@@ -94,6 +94,28 @@ describe('menuModel', () => {
     expect(gaveUp[1]).toEqual({ kind: 'detail', label: 'Gave up after 5 restarts — start it again when fixed' });
   });
 
+  it('shows On Demand, Open at Login (off by default) and Start Builder on Launch as checkboxes of the saved settings', () => {
+    const toggles = (model: MenuItemModel[]) => model.filter((item) => item.kind === 'toggle' && item.action !== 'toggle-on-demand');
+    expect(menuModel(status('stopped'), settings).filter((item) => item.kind === 'toggle')).toEqual([
+      { kind: 'toggle', action: 'toggle-on-demand', label: 'Start When Nix Needs It (On Demand)', checked: false },
+      { kind: 'toggle', action: 'toggle-open-at-login', label: 'Open at Login', checked: false },
+      { kind: 'toggle', action: 'toggle-start-on-launch', label: 'Start Builder on Launch', checked: false },
+    ]);
+    expect(toggles(menuModel(status('stopped'), settings))).toEqual([
+      { kind: 'toggle', action: 'toggle-open-at-login', label: 'Open at Login', checked: false },
+      { kind: 'toggle', action: 'toggle-start-on-launch', label: 'Start Builder on Launch', checked: false },
+    ]);
+    expect(toggles(menuModel(status('ready'), { ...settings, openAtLogin: true, startOnLaunch: true })).map((item) => item.kind === 'toggle' && item.checked)).toEqual([true, true]);
+    // Before the settings are known, no checkmark claims anything.
+    expect(toggles(menuModel(status('stopped')))).toEqual([]);
+  });
+
+  it('offers to install the command line tool only when the shell says it can (a packaged Mac app)', () => {
+    const offered = menuModel(status('stopped'), settings, [], { installCli: true });
+    expect(offered).toContainEqual({ kind: 'action', action: 'install-cli', label: 'Install Command Line Tool…', enabled: true });
+    expect(actions(menuModel(status('stopped'), settings))).not.toHaveProperty('install-cli');
+  });
+
   it('warns that a TCG builder is slow', () => {
     const model = menuModel(status('ready', { accelerator: { name: 'tcg', reason: 'kvm probe failed' } }));
     expect(model).toContainEqual({ kind: 'detail', label: 'No hardware acceleration (TCG): slower builds' });
@@ -115,6 +137,16 @@ describe('menuTemplate', () => {
     expect(clicked).toEqual(['start', 'quit']);
     expect(template.find((item) => item.label === 'Quit Builder Bar')?.accelerator).toBe('CommandOrControl+Q');
   });
+
+  it('makes the toggles Electron checkboxes whose clicks report their action', () => {
+    const clicked: TrayAction[] = [];
+    const template = menuTemplate(menuModel(status('stopped'), { ...settings, openAtLogin: true }), (action) => clicked.push(action));
+    const openAtLogin = template.find((item) => item.label === 'Open at Login');
+    expect(openAtLogin).toMatchObject({ type: 'checkbox', checked: true });
+    expect(template.find((item) => item.label === 'Start Builder on Launch')).toMatchObject({ type: 'checkbox', checked: false });
+    openAtLogin?.click?.({} as never, undefined, {} as never);
+    expect(clicked).toEqual(['toggle-open-at-login']);
+  });
 });
 
 describe('on demand in the menu', () => {
@@ -122,9 +154,9 @@ describe('on demand in the menu', () => {
   const onDemand = { connections: 0, builds: 0, idleStopsAt: null };
 
   it('says a stopped builder waits for a build, and counts down an idle one', () => {
-    const stopped = menuModel(status('stopped', { onDemand }), settings, [], now);
+    const stopped = menuModel(status('stopped', { onDemand }), settings, [], {}, now);
     expect(stopped[1]).toEqual({ kind: 'detail', label: 'On demand: stopped until a build needs it' });
-    const idle = menuModel(status('ready', { sshPort: 31022, onDemand: { ...onDemand, idleStopsAt: now + 3 * 60_000 } }), settings, [], now);
+    const idle = menuModel(status('ready', { sshPort: 31022, onDemand: { ...onDemand, idleStopsAt: now + 3 * 60_000 } }), settings, [], {}, now);
     expect(idle[1]).toEqual({ kind: 'detail', label: 'On demand: idle, stops in 3 min' });
   });
 
@@ -134,7 +166,7 @@ describe('on demand in the menu', () => {
   });
 
   it('shows nothing of it when on demand is off (no onDemand in the status)', () => {
-    expect(menuModel(status('stopped'), settings, [], now).filter((item) => item.kind === 'detail')).toEqual([]);
+    expect(menuModel(status('stopped'), settings, [], {}, now).filter((item) => item.kind === 'detail')).toEqual([]);
   });
 });
 

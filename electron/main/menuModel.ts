@@ -9,14 +9,29 @@ import { baselinesMenu } from './baselinesMenu.js';
 import { onDemandLine } from '../ipc/describeOnDemand.js';
 
 /** What a menu item does when clicked; the shell maps each to a core request or a window. */
-export type TrayAction = 'start' | 'stop' | 'force-stop' | 'restart' | 'toggle-on-demand' | 'open-dashboard' | 'open-logs' | 'quit';
+export type TrayAction =
+  | 'start'
+  | 'stop'
+  | 'force-stop'
+  | 'restart'
+  | 'open-dashboard'
+  | 'open-logs'
+  | 'install-cli'
+  | 'toggle-open-at-login'
+  | 'toggle-start-on-launch'
+  | 'toggle-on-demand'
+  | 'quit';
+
+/** The settings a checkbox in the menu turns on and off, by its action. */
+export const TOGGLED_SETTING = { 'toggle-open-at-login': 'openAtLogin', 'toggle-start-on-launch': 'startOnLaunch', 'toggle-on-demand': 'onDemand' } as const;
+export type ToggleAction = keyof typeof TOGGLED_SETTING;
 
 export type MenuItemModel =
   | { kind: 'status'; label: string }
   | { kind: 'detail'; label: string }
   | { kind: 'action'; action: TrayAction; label: string; enabled: boolean }
-  /** A setting shown with a check mark; clicking flips it. */
-  | { kind: 'toggle'; action: TrayAction; label: string; checked: boolean }
+  /** A checkbox that flips one boolean setting; `checked` is the setting's saved value. */
+  | { kind: 'toggle'; action: ToggleAction; label: string; checked: boolean }
   /** Queues the full build of a branch's baseline; `branch` is the exact name, never parsed. */
   | { kind: 'prebuild'; label: string; repoId: string; branch: string }
   | { kind: 'submenu'; label: string; items: MenuItemModel[] }
@@ -81,7 +96,12 @@ function detailLines(status: Status, now: number): string[] {
  * restart. A stop in progress can be forced: DESIGN.md wants force-stop from every state, and
  * the moment a user reaches for it is when a graceful stop hangs.
  */
-export function menuModel(status: Status, settings?: Settings, baselines: readonly RepoBaselines[] = [], now: number = Date.now()): MenuItemModel[] {
+/** What the shell can offer beyond the builder: the `builder-bar` link only from a packaged Mac app (its executable is the CLI). */
+export interface MenuOffers {
+  installCli?: boolean;
+}
+
+export function menuModel(status: Status, settings?: Settings, baselines: readonly RepoBaselines[] = [], offers: MenuOffers = {}, now: number = Date.now()): MenuItemModel[] {
   const state = status.state;
   const items: MenuItemModel[] = [{ kind: 'status', label: statusLine(status, settings) }];
   for (const label of detailLines(status, now)) items.push({ kind: 'detail', label });
@@ -98,7 +118,15 @@ export function menuModel(status: Status, settings?: Settings, baselines: readon
   items.push(...baselinesMenu(baselines));
   items.push({ kind: 'action', action: 'open-dashboard', label: 'Open Dashboard', enabled: true });
   items.push({ kind: 'action', action: 'open-logs', label: 'Open Logs', enabled: true });
+  if (offers.installCli) items.push({ kind: 'action', action: 'install-cli', label: 'Install Command Line Tool…', enabled: true });
   items.push({ kind: 'separator' });
+  // The two launch settings, as Mac menu-bar utilities offer them; shown once the settings are
+  // known, so a checkmark never claims what is not saved.
+  if (settings) {
+    items.push({ kind: 'toggle', action: 'toggle-open-at-login', label: 'Open at Login', checked: settings.openAtLogin });
+    items.push({ kind: 'toggle', action: 'toggle-start-on-launch', label: 'Start Builder on Launch', checked: settings.startOnLaunch });
+    items.push({ kind: 'separator' });
+  }
   items.push({ kind: 'action', action: 'quit', label: 'Quit Builder Bar', enabled: true });
   return items;
 }

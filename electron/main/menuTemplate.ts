@@ -30,6 +30,8 @@ export function menuTemplate(
         return { label: menuLabel(item.label), enabled: false };
       case 'submenu':
         return { label: menuLabel(item.label), submenu: menuTemplate(item.items, onAction, onPrebuild) };
+      case 'toggle':
+        return { label: menuLabel(item.label), type: 'checkbox', checked: item.checked, click: () => onAction(item.action) };
       case 'prebuild':
         return { label: menuLabel(item.label), click: () => onPrebuild(item.repoId, item.branch) };
       case 'toggle':

@@ -25,6 +25,8 @@ export interface TrayControllerOptions {
   platform: NodeJS.Platform;
   initialStatus: Status;
   initialSettings: Settings;
+  /** Offer "Install Command Line Tool…" (a packaged Mac app only). */
+  offerCliInstall?: boolean;
   onAction: (action: TrayAction) => void;
   /** Prebuild from the Baselines submenu: the repository id and the exact branch name. */
   onPrebuild: (repoId: string, branch: string) => void;
@@ -123,7 +125,7 @@ export class TrayController {
 
   private buildMenu(): Menu {
     return Menu.buildFromTemplate(
-      menuTemplate(menuModel(this.status, this.settings, this.baselines), this.options.onAction, this.options.onPrebuild),
+      menuTemplate(menuModel(this.status, this.settings, this.baselines, { installCli: this.options.offerCliInstall ?? false }), this.options.onAction, this.options.onPrebuild),
     );
   }
 

@@ -31,6 +31,7 @@ import { RefWatcher } from './refWatcher.js';
 import { repoIdFor } from './repoId.js';
 import { RolloverTimer } from './rolloverTimer.js';
 import { inBackground } from '../util/inBackground.js';
+import type { ToolFinder } from '../host/toolSearchPath.js';
 
 export type BaselineBuildTarget = {
   kind: 'baseline';
@@ -42,6 +43,8 @@ export type BaselineBuildTarget = {
 
 export interface BaselineServiceOptions {
   settings: Pick<SettingsStore, 'get' | 'update'>;
+  /** Where git is found (the core's search path); default: `git` from this process's PATH. */
+  tools?: Pick<ToolFinder, 'find'>;
   logs: LogSink;
   stateDir: string;
   /** Queues a build in the core's build queue. */
@@ -136,7 +139,7 @@ export class BaselineService {
   }
 
   async addRepo(input: AddTrackedRepo): Promise<BaselinesList> {
-    await assertGitWorkTree(input.path);
+    await assertGitWorkTree(input.path, { git: await this.gitProgram() });
     const realPath = await fs.realpath(input.path);
     let repo: TrackedRepo | undefined;
     // An updater: the list is read when the change's turn comes, so two adds at once both stay.
@@ -249,8 +252,13 @@ export class BaselineService {
     this.listeners.clear();
   }
 
+  /** git by its absolute path on the search path; a bare `git` when none is there, so running it says it is missing. */
+  private async gitProgram(): Promise<string> {
+    return (await this.options.tools?.find('git'))?.path ?? 'git';
+  }
+
   private async track(repo: TrackedRepo): Promise<void> {
-    const engine = new RepoBaselineEngine(repo.path);
+    const engine = new RepoBaselineEngine(repo.path, { git: await this.gitProgram() });
     const runtime: TrackedRuntime = {
       repo,
       engine,

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { BuilderBarError } from '../errors.js';
 import type { NixResolver } from '../nix/nixInstallation.js';
+import type { ToolFinder } from '../host/toolSearchPath.js';
 import type { StatePaths } from '../paths.js';
 import { BUNDLE_PREFIX, bundleName } from './bundleName.js';
 import { redactSettings } from './redactSettings.js';
@@ -30,6 +31,8 @@ export interface DiagnosticsDeps {
   builds: () => unknown;
   /** The Nix Builder Bar runs (default: the environment's). */
   nix?: NixResolver;
+  /** The core's search path, for the QEMU in versions.txt. */
+  tools?: Pick<ToolFinder, 'find'>;
   now?: () => Date;
 }
 
@@ -74,7 +77,7 @@ export async function createDiagnostics(deps: DiagnosticsDeps, outDir?: string):
     ...(await logEntries(deps.paths.logDir)),
     await settingsEntry(deps),
     { name: 'status.json', text: `${JSON.stringify(deps.status(), null, 2)}\n` },
-    { name: 'versions.txt', text: await versionsReport(deps.platform, deps.nix) },
+    { name: 'versions.txt', text: await versionsReport(deps.platform, deps.nix, deps.tools) },
     ...(await wiringEntries(deps.paths.stateDir, deps.paths.keysDir)),
     { name: 'builds.json', text: `${JSON.stringify(await deps.builds(), null, 2)}\n` },
   ];

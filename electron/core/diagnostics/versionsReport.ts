@@ -8,6 +8,7 @@ import os from 'node:os';
 import { execa } from 'execa';
 import { appVersion } from '../appVersion.js';
 import { describeInstallation, environmentNix, type NixResolver } from '../nix/nixInstallation.js';
+import { environmentTools, type ToolFinder } from '../host/toolSearchPath.js';
 
 async function toolVersion(command: string, args: readonly string[]): Promise<string> {
   const result = await execa(command, args, { reject: false, timeout: 10_000, stdin: 'ignore' });
@@ -23,10 +24,13 @@ async function nixVersion(resolver: NixResolver): Promise<string> {
   return resolution.found ? describeInstallation(resolution.installation) : `unavailable (${resolution.reason})`;
 }
 
-export async function versionsReport(platform: NodeJS.Platform, nixResolver: NixResolver = environmentNix()): Promise<string> {
+export async function versionsReport(platform: NodeJS.Platform, nixResolver: NixResolver = environmentNix(), tools: Pick<ToolFinder, 'find'> = environmentTools()): Promise<string> {
+  const qemuName = os.arch() === 'arm64' && platform === 'darwin' ? 'qemu-system-aarch64' : 'qemu-system-x86_64';
+  const qemuFound = await tools.find(qemuName);
   const [nix, qemu] = await Promise.all([
     nixVersion(nixResolver),
-    toolVersion(os.arch() === 'arm64' && platform === 'darwin' ? 'qemu-system-aarch64' : 'qemu-system-x86_64', ['--version']),
+    // The QEMU the core would start, by the path the search path gives, with where it is.
+    qemuFound ? toolVersion(qemuFound.path, ['--version']).then((line) => `${line} (${qemuFound.path}, ${qemuFound.origin})`) : Promise.resolve(`unavailable (${qemuName}: not found)`),
   ]);
   return [
     `Builder Bar: ${appVersion()}`,

@@ -73,6 +73,23 @@ function detect(world: World, options: DetectOptions = {}) {
 }
 
 describe('detectNix', () => {
+  it("says which Nix runs when it is not the daemon's, and names the one it passed over", async () => {
+    const storeInfo = fixture('store-info-2.34-untrusted.json');
+    const base: World = { recorded: '2.34', daemon: true, user: 'alice', storeInfo, version: 'nix (Nix) 2.24.10\n' };
+    const brew = '/opt/homebrew/bin';
+    const installation = { ...fakeInstallation(brew, '2.24.10'), chosenBy: 'login-shell' as const, shadowed: [{ binDir: PROFILE_BIN, chosenBy: 'profile' as const }] };
+    const detection = await detectNix(deps(base), { nix: { found: true, installation } });
+    expect(detection.problems.find((problem) => problem.code === 'nix-differs-from-daemon')).toEqual({
+      code: 'nix-differs-from-daemon',
+      message: `Builder Bar runs Nix 2.24.10 in ${brew} (found on your login shell's PATH); the nix-daemon is Nix 2.34.8. Also holding a nix, not run: ${PROFILE_BIN}.`,
+      fix: "They work together. To run the daemon's own Nix, set nixBinDir to its directory (a standard install: /nix/var/nix/profiles/default/bin), or put that directory first on your login shell's PATH.",
+      blocking: false,
+    });
+    // The daemon's own version: nothing to say.
+    const same = await detect({ ...base, version: 'nix (Nix) 2.34.8\n' });
+    expect(same.problems.map((problem) => problem.code)).not.toContain('nix-differs-from-daemon');
+  });
+
   it('says Nix is missing, with how to install it, and stops there', async () => {
     const world: World = { version: null };
     const detection = await detect(world);

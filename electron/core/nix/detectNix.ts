@@ -23,12 +23,13 @@ import {
   daemonConnectionWords,
   daemonRestartCommand,
   DEFAULT_DAEMON_SOCKET,
+  parseDaemonVersion,
   parseTrustAnswer,
   storeChoiceOf,
   trustQueryArgs,
   type DaemonConnectionProblem,
 } from './nixDaemonAccess.js';
-import { environmentNix, type NixResolution } from './nixInstallation.js';
+import { describeInstallation, environmentNix, type NixInstallation, type NixResolution } from './nixInstallation.js';
 import {
   isTrustedUser,
   machinesFilesOf,
@@ -53,7 +54,8 @@ export type NixProblemCode =
   | 'determinate'
   | 'other-builder'
   | 'port-31022-taken'
-  | 'nix-darwin-linux-builder';
+  | 'nix-darwin-linux-builder'
+  | 'nix-differs-from-daemon';
 
 export interface NixProblem {
   code: NixProblemCode;
@@ -178,6 +180,7 @@ export async function detectNix(deps: DetectDeps = realDetectDeps(), options: De
       blocking: true,
     });
   }
+  if (daemon?.version && daemon.version !== installation.version) problems.push(nixDiffersFromDaemon(installation, daemon.version));
   const daemonSays = daemon?.trusted ?? null;
   detection.trusted = detection.mode === 'single-user' || (daemonSays ?? isTrustedUser(detection.trustedUsers, deps.user, await deps.groups()));
   if (!detection.trusted && !daemon?.connection) {
@@ -246,12 +249,27 @@ async function askDaemon(
   nix: string,
   version: string,
   env: Record<string, string> | undefined,
-): Promise<{ trusted: boolean | null; connection: DaemonConnectionProblem | null }> {
+): Promise<{ trusted: boolean | null; connection: DaemonConnectionProblem | null; version: string | null }> {
   const trustArgs = trustQueryArgs(version);
   const result = await deps.run(nix, trustArgs ?? [...NIX_COMMAND, 'store', 'ping'], env);
-  if (!result) return { trusted: null, connection: null };
-  if (result.exitCode !== 0) return { trusted: null, connection: daemonConnectionProblem(result.stderr) };
-  return { trusted: trustArgs ? parseTrustAnswer(result.stdout) : null, connection: null };
+  if (!result) return { trusted: null, connection: null, version: null };
+  if (result.exitCode !== 0) return { trusted: null, connection: daemonConnectionProblem(result.stderr), version: null };
+  return trustArgs ? { trusted: parseTrustAnswer(result.stdout), connection: null, version: parseDaemonVersion(result.stdout) } : { trusted: null, connection: null, version: null };
+}
+
+/**
+ * The Nix Builder Bar runs is not the daemon's (a `nix` from Homebrew or a user profile ahead of
+ * the system's on the login shell's PATH): it works, the client speaks the daemon's protocol,
+ * but a surprise when a feature depends on the version, so detection says which one runs.
+ */
+function nixDiffersFromDaemon(installation: NixInstallation, daemonVersion: string): NixProblem {
+  const others = installation.shadowed.length > 0 ? ` Also holding a nix, not run: ${installation.shadowed.map((entry) => entry.binDir).join(', ')}.` : '';
+  return {
+    code: 'nix-differs-from-daemon',
+    message: `Builder Bar runs ${describeInstallation(installation)}; the nix-daemon is Nix ${daemonVersion}.${others}`,
+    fix: "They work together. To run the daemon's own Nix, set nixBinDir to its directory (a standard install: /nix/var/nix/profiles/default/bin), or put that directory first on your login shell's PATH.",
+    blocking: false,
+  };
 }
 
 async function readMachines(deps: DetectDeps, builders: string): Promise<MachineEntry[]> {

@@ -85,6 +85,18 @@ export function parseTrustAnswer(stdout: string): boolean | null {
   return null;
 }
 
+/** The daemon's own Nix version from `nix store info --json` (`"version":"2.34.8"`); null when it says none. */
+export function parseDaemonVersion(stdout: string): string | null {
+  try {
+    const answer: unknown = JSON.parse(stdout);
+    if (typeof answer !== 'object' || answer === null || !('version' in answer)) return null;
+    const version = (answer as { version: unknown }).version;
+    return typeof version === 'string' && /^\d+\.\d+/.test(version) ? version : null;
+  } catch {
+    return null;
+  }
+}
+
 /**
  * The launchd service of the Mac's nix-daemon: the official installer and nix-darwin load
  * `org.nixos.nix-daemon`; Determinate Nix runs its own daemon as `systems.determinate.nix-daemon`.

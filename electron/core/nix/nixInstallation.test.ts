@@ -44,6 +44,7 @@ describe('finding Nix', () => {
         version: '2.34.8',
         determinate: false,
         missing: [],
+        shadowed: [],
         programs: {
           nix: path.join(fake.binDir, 'nix'),
           'nix-build': path.join(fake.binDir, 'nix-build'),
@@ -61,6 +62,8 @@ describe('finding Nix', () => {
     const onPath = await writeFakeNix(path.join(root, 'path-first', 'usr-bin'), { version: '2.30.1' });
     const resolution = await new NixLocator({ env: { ...env, PATH: [emptyBin, onPath.binDir].join(':') }, profileDirs: profiles }).resolve();
     expect(resolution).toMatchObject({ found: true, installation: { binDir: onPath.binDir, chosenBy: 'path', version: '2.30.1' } });
+    // The profile's Nix is not run, but named: a terminal or a daemon may be running that one.
+    expect(resolution.found && resolution.installation.shadowed).toEqual([{ binDir: path.join(home, '.nix-profile', 'bin'), chosenBy: 'profile' }]);
   });
 
   it('BUILDER_BAR_NIX_BIN_DIR overrides PATH, and the nixBinDir setting overrides both', async () => {

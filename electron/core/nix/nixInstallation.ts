@@ -4,26 +4,30 @@
  *
  *   1. the `nixBinDir` setting, when set;
  *   2. `BUILDER_BAR_NIX_BIN_DIR` in the environment (tests pick a Nix version with it);
- *   3. the directories on PATH;
- *   4. Nix's known profile directories, in the order a Nix shell puts them on PATH.
+ *   3. the core's one search path (host/toolSearchPath.ts): the app's PATH, then what the
+ *      login shell's PATH adds, then Nix's known profile directories.
  *
  * The last step matters on a Mac: an app started from Finder gets PATH
  * `/usr/bin:/bin:/usr/sbin:/sbin`, which never holds Nix. A directory that was named (steps 1
  * and 2) and holds no working Nix is reported as such, never silently replaced by another Nix.
+ * When more than one directory on the search path holds a `nix`, the first is used and the
+ * others are named (`shadowed`), so detection can say which Nix runs when it is not the daemon's.
  *
  * Every program is run by its absolute path in that directory, never by bare name, and never
  * through its symlink target: `nix-build` is often a link to `nix`, which reads its own name.
  * `nix --version` is asked once per installation (cached by the `nix` file's real path, size
  * and time, so an upgrade in place is noticed) and again whenever the choice changes.
  */
-import { constants as fsConstants, promises as fs } from 'node:fs';
-import os from 'node:os';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import type { NixInUse } from '../../ipc/contract.js';
 import { describeNixVersionAndPlace } from '../../ipc/describeNixInUse.js';
 import { BuilderBarError } from '../errors.js';
 import { parseNixVersion } from './nixConfigParse.js';
+import { environmentTools, isExecutableFile, nixProfileDirs, searchDirs, type SearchDir, type ToolFinder } from '../host/toolSearchPath.js';
+
+export { nixProfileDirs };
 
 export const NIX_PROGRAMS = ['nix', 'nix-build', 'nix-store', 'nix-daemon'] as const;
 export type NixProgram = (typeof NIX_PROGRAMS)[number];
@@ -34,7 +38,7 @@ const REQUIRED_PROGRAMS: readonly NixProgram[] = ['nix', 'nix-build', 'nix-store
 export const NIX_BIN_DIR_ENV = 'BUILDER_BAR_NIX_BIN_DIR';
 
 /** What chose the directory. */
-export type NixChoice = 'setting' | 'environment' | 'path' | 'profile';
+export type NixChoice = 'setting' | 'environment' | 'path' | 'login-shell' | 'profile';
 
 export interface NixInstallation {
   binDir: string;
@@ -46,6 +50,8 @@ export interface NixInstallation {
   programs: Record<NixProgram, string>;
   /** Programs the directory lacks; only ones outside REQUIRED_PROGRAMS can be missing. */
   missing: NixProgram[];
+  /** Later directories on the search path that also hold a `nix` (not run: only named). */
+  shadowed: Array<{ binDir: string; chosenBy: NixChoice }>;
 }
 
 export type NixResolution =
@@ -62,8 +68,10 @@ export interface NixLocatorOptions {
   setting?: () => string | null;
   /** PATH, HOME, USER and BUILDER_BAR_NIX_BIN_DIR come from here; default: this process's. */
   env?: NodeJS.ProcessEnv;
-  /** Tests: Nix's profile directories (default: nixProfileDirs(env)). */
+  /** Tests: Nix's profile directories (default: nixProfileDirs(env)); unused with `searchPath`. */
   profileDirs?: readonly string[];
+  /** The core's search path; default: env's PATH, then the profile directories (no login shell). */
+  searchPath?: Pick<ToolFinder, 'dirs'>;
   /** How long `nix --version` may take. */
   timeoutMs?: number;
 }
@@ -73,9 +81,11 @@ const INSTALL_HINT =
 
 export class NixLocator implements NixResolver {
   private readonly env: NodeJS.ProcessEnv;
+  private readonly searchPath: Pick<ToolFinder, 'dirs'>;
 
   constructor(private readonly options: NixLocatorOptions = {}) {
     this.env = options.env ?? process.env;
+    this.searchPath = options.searchPath ?? environmentTools(this.env, options.profileDirs);
   }
 
   async resolve(): Promise<NixResolution> {
@@ -112,18 +122,30 @@ export class NixLocator implements NixResolver {
   }
 
   private async searched(): Promise<NixResolution> {
-    const profiles = this.options.profileDirs ?? nixProfileDirs(this.env);
+    const dirs = await this.searchPath.dirs();
     const refused: string[] = [];
-    for (const { dir, chosenBy } of nixSearchDirs(this.env.PATH, profiles)) {
+    let chosen: NixInstallation | null = null;
+    for (const { dir, origin } of dirs) {
       // Only a directory with a `nix` in it is a candidate; any other PATH entry is not a failure.
       if (!(await isExecutableFile(path.join(dir, 'nix')))) continue;
-      const inspection = await installationIn(dir, chosenBy, this.env, this.options.timeoutMs);
-      if (inspection.ok) return { found: true, installation: inspection.installation };
-      refused.push(`${dir} ${inspection.why}`);
+      if (chosen) {
+        chosen.shadowed.push({ binDir: dir, chosenBy: choiceOf(origin) });
+        continue;
+      }
+      const inspection = await installationIn(dir, choiceOf(origin), this.env, this.options.timeoutMs);
+      if (inspection.ok) chosen = inspection.installation;
+      else refused.push(`${dir} ${inspection.why}`);
     }
+    if (chosen) return { found: true, installation: chosen };
     if (refused.length > 0) return { found: false, reason: `No working Nix was found: ${refused.join('; ')}.`, hint: INSTALL_HINT };
-    return { found: false, reason: `Nix was not found on PATH or in Nix's profile directories (${profiles.join(', ')}).`, hint: INSTALL_HINT };
+    const profiles = dirs.filter((entry) => entry.origin === 'nix-profile').map((entry) => entry.dir);
+    const shell = dirs.some((entry) => entry.origin === 'login-shell') ? ", your login shell's PATH" : '';
+    return { found: false, reason: `Nix was not found on PATH${shell} or in Nix's profile directories (${profiles.join(', ')}).`, hint: INSTALL_HINT };
   }
+}
+
+function choiceOf(origin: SearchDir['origin']): NixChoice {
+  return origin === 'app-environment' ? 'path' : origin === 'login-shell' ? 'login-shell' : 'profile';
 }
 
 /** The Nix of this process's environment (no setting): for tests and for code without a core. */
@@ -131,40 +153,12 @@ export function environmentNix(env: NodeJS.ProcessEnv = process.env): NixLocator
   return new NixLocator({ env });
 }
 
-/**
- * Nix's profile directories, in the order Nix's own shell setup (and nix-darwin's) puts them on
- * PATH: the user's profiles before the system's, so the Nix a terminal would run comes first.
- */
-export function nixProfileDirs(env: NodeJS.ProcessEnv): string[] {
-  const home = env.HOME || os.homedir();
-  const user = env.USER || env.LOGNAME || os.userInfo().username;
-  return [
-    path.join(home, '.nix-profile', 'bin'),
-    // Nix with `use-xdg-base-directories` keeps the user's profile here instead.
-    path.join(env.XDG_STATE_HOME || path.join(home, '.local', 'state'), 'nix', 'profile', 'bin'),
-    `/etc/profiles/per-user/${user}/bin`,
-    `/nix/var/nix/profiles/per-user/${user}/profile/bin`,
-    '/run/current-system/sw/bin',
-    '/nix/var/nix/profiles/default/bin',
-  ];
-}
-
 /** PATH's directories, then the profile directories, each once; relative PATH entries are skipped. */
 export function nixSearchDirs(envPath: string | undefined, profileDirs: readonly string[]): Array<{ dir: string; chosenBy: 'path' | 'profile' }> {
-  const seen = new Set<string>();
-  const dirs: Array<{ dir: string; chosenBy: 'path' | 'profile' }> = [];
-  const add = (dir: string, chosenBy: 'path' | 'profile'): void => {
-    // A relative entry (or an empty one, meaning the working directory) depends on where the
-    // core was started: never run a program from there.
-    if (!path.isAbsolute(dir)) return;
-    const normal = path.resolve(dir);
-    if (seen.has(normal)) return;
-    seen.add(normal);
-    dirs.push({ dir: normal, chosenBy });
-  };
-  for (const dir of (envPath ?? '').split(path.delimiter)) add(dir, 'path');
-  for (const dir of profileDirs) add(dir, 'profile');
-  return dirs;
+  return searchDirs([
+    { dirs: (envPath ?? '').split(path.delimiter), origin: 'app-environment' },
+    { dirs: profileDirs, origin: 'nix-profile' },
+  ]).map(({ dir, origin }) => ({ dir, chosenBy: origin === 'app-environment' ? 'path' : 'profile' }));
 }
 
 export type Inspection = { ok: true; installation: NixInstallation } | { ok: false; why: string };
@@ -185,16 +179,7 @@ async function installationIn(dir: string, chosenBy: NixChoice, env: NodeJS.Proc
   if (!probe.ok) return probe;
   const missingRequired = missing.filter((name) => REQUIRED_PROGRAMS.includes(name));
   if (missingRequired.length > 0) return { ok: false, why: `holds Nix ${probe.version} but no ${missingRequired.join(' or ')}` };
-  return { ok: true, installation: { binDir: path.resolve(dir), chosenBy, version: probe.version, determinate: probe.determinate, programs, missing } };
-}
-
-async function isExecutableFile(file: string): Promise<boolean> {
-  try {
-    await fs.access(file, fsConstants.X_OK);
-    return (await fs.stat(file)).isFile();
-  } catch {
-    return false;
-  }
+  return { ok: true, installation: { binDir: path.resolve(dir), chosenBy, version: probe.version, determinate: probe.determinate, programs, missing, shadowed: [] } };
 }
 
 type VersionAnswer = { ok: true; version: string; determinate: boolean } | { ok: false; why: string; /** Worth asking again (it timed out). */ again?: boolean };
@@ -239,6 +224,6 @@ export function describeInstallation(installation: NixInstallation): string {
 /** The contract's view of the Nix in use, for app info and the doors. */
 export function nixInUseView(resolution: NixResolution): NixInUse {
   if (!resolution.found) return { found: false, reason: resolution.reason, hint: resolution.hint };
-  const { binDir, version, determinate, chosenBy, missing } = resolution.installation;
-  return { found: true, binDir, version, determinate, chosenBy, missing };
+  const { binDir, version, determinate, chosenBy, missing, shadowed } = resolution.installation;
+  return { found: true, binDir, version, determinate, chosenBy, missing, shadowed };
 }

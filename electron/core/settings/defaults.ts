@@ -30,6 +30,7 @@ export function defaultSettings(platform: NodeJS.Platform = process.platform): S
     startOnLaunch: false,
     onDemand: false,
     idleStopMinutes: 30,
+    openAtLogin: false,
     restartPolicy: { enabled: true, maxPerMinute: 6, giveUpAfter: 5 },
     logs: { ringLines: 10_000 },
     remoteBuilders: [],

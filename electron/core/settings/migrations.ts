@@ -35,6 +35,8 @@ const steps: Array<(old: Json) => Json> = [
   (old) => ({ ...old, nixBinDir: typeof old.nixBinDir === 'string' ? old.nixBinDir : null, version: 4 }),
   // 4 -> 5: the Mac builder's nixpkgs is pinned (it followed the `nixpkgs` registry entry before)
   (old) => ({ ...old, builderNixpkgs: old.builderNixpkgs ?? DEFAULT_NIXPKGS_PIN, version: 5 }),
+  // 5 -> 6: Open at Login, off unless the user turns it on
+  (old) => ({ ...old, openAtLogin: typeof old.openAtLogin === 'boolean' ? old.openAtLogin : false, version: 6 }),
 ];
 
 export const LATEST_SETTINGS_VERSION = steps.length;

@@ -20,6 +20,17 @@ describe('settingsEffects', () => {
     expect(effects.needsRestart).toBe(false);
   });
 
+  it('says what Open at Login does and where it takes effect, with no restart', async () => {
+    const on = await settingsEffects({ changed: ['openAtLogin'], before, after: { ...before, openAtLogin: true }, state: 'ready', diskSizeGiB: async () => 4 });
+    expect(on).toEqual({
+      needsRestart: false,
+      needsNewDisk: false,
+      messages: ['Builder Bar opens when you log in: the Mac app registers itself as a login item when it runs (under `serve` alone nothing is registered).'],
+    });
+    const off = await settingsEffects({ changed: ['openAtLogin'], before: { ...before, openAtLogin: true }, after: before, state: 'stopped', diskSizeGiB: async () => 4 });
+    expect(off.messages).toEqual(['Builder Bar no longer opens when you log in: the Mac app removes its login item when it runs.']);
+  });
+
   it('says a new disk size needs a new disk when a disk of another size exists', async () => {
     const after = { ...before, diskGiB: 40 };
     const effects = await settingsEffects({ changed: ['diskGiB'], before, after, state: 'stopped', diskSizeGiB: async () => 4 });

@@ -58,5 +58,12 @@ export async function settingsEffects(input: EffectsInput): Promise<SettingsEffe
         : 'On demand is off: the builder no longer stops when idle. Apply the Nix wiring again so Nix connects to it directly.',
     );
   }
+  if (input.changed.includes('openAtLogin')) {
+    messages.push(
+      input.after.openAtLogin
+        ? 'Builder Bar opens when you log in: the Mac app registers itself as a login item when it runs (under `serve` alone nothing is registered).'
+        : 'Builder Bar no longer opens when you log in: the Mac app removes its login item when it runs.',
+    );
+  }
   return { needsRestart, needsNewDisk, messages };
 }

@@ -81,10 +81,10 @@ describe('SettingsStore', () => {
     const old = { cores: 2, memorySize: 2048, diskSize: 10240, port: 31500, autoRestart: false };
     await writeFile(file, JSON.stringify(old));
     const store = await open();
-    expect(store.get()).toMatchObject({ version: 5, remoteBuilders: [], trackedRepos: [], nixBinDir: null, builderNixpkgs: DEFAULT_NIXPKGS_PIN, cpus: 2, memoryMiB: 2048, diskGiB: 10, hostPort: 31500 });
+    expect(store.get()).toMatchObject({ version: 6, openAtLogin: false, remoteBuilders: [], trackedRepos: [], nixBinDir: null, builderNixpkgs: DEFAULT_NIXPKGS_PIN, cpus: 2, memoryMiB: 2048, diskGiB: 10, hostPort: 31500 });
     expect(store.get().restartPolicy.enabled).toBe(false);
     expect(JSON.parse(await readFile(`${file}.v0.bak`, 'utf8'))).toEqual(old);
-    expect(JSON.parse(await readFile(file, 'utf8')).version).toBe(5);
+    expect(JSON.parse(await readFile(file, 'utf8')).version).toBe(6);
   });
 
   it('migrates a version-3 file: Nix is found automatically (nixBinDir null), everything else kept', async () => {
@@ -92,7 +92,7 @@ describe('SettingsStore', () => {
     delete v3.nixBinDir;
     await writeFile(file, JSON.stringify(v3));
     const store = await open();
-    expect(store.get()).toEqual({ ...defaultSettings('linux'), cpus: 2, nixBinDir: null, version: 5 });
+    expect(store.get()).toEqual({ ...defaultSettings('linux'), cpus: 2, nixBinDir: null, version: 6 });
     expect(JSON.parse(await readFile(`${file}.v3.bak`, 'utf8'))).toEqual(v3);
   });
 
@@ -101,7 +101,7 @@ describe('SettingsStore', () => {
     delete v4.builderNixpkgs;
     await writeFile(file, JSON.stringify(v4));
     const store = await open();
-    expect(store.get()).toEqual({ ...defaultSettings('darwin'), cpus: 6, builderNixpkgs: DEFAULT_NIXPKGS_PIN, version: 5 });
+    expect(store.get()).toEqual({ ...defaultSettings('darwin'), cpus: 6, builderNixpkgs: DEFAULT_NIXPKGS_PIN, version: 6 });
   });
 
   it('never overwrites a file from a newer Builder Bar', async () => {
@@ -222,7 +222,7 @@ describe('SettingsStore loading a partly bad file', () => {
   });
 
   it('writes no .bak when nothing was lost', async () => {
-    await writeFile(file, JSON.stringify({ cpus: 2, version: 5 }));
+    await writeFile(file, JSON.stringify({ cpus: 2, version: 6 }));
     const store = await open();
     expect(store.get().cpus).toBe(2);
     expect((await readdir(dir)).filter((f) => f.includes('.bak'))).toEqual([]);
@@ -232,7 +232,12 @@ describe('SettingsStore loading a partly bad file', () => {
 describe('migrateSettings', () => {
   it('leaves a current file as it is', () => {
     const current = { ...defaultSettings('darwin') };
-    expect(migrateSettings(current)).toEqual({ value: current, from: 5 });
+    expect(migrateSettings(current)).toEqual({ value: current, from: 6 });
+  });
+
+  it('migrates a version-5 file: Open at Login is off, as it was (there was none)', () => {
+    const { openAtLogin: _none, ...v5 } = { ...defaultSettings('darwin'), version: 5, startOnLaunch: true };
+    expect(migrateSettings(v5)).toEqual({ value: { ...v5, openAtLogin: false, version: 6 }, from: 5 });
   });
 
   it('refuses a version that is not a whole number', () => {

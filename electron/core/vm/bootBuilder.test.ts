@@ -8,32 +8,31 @@ import { BuilderBarError } from '../errors.js';
 import { findQemu, launchLine } from './bootBuilder.js';
 import { linuxTestLaunchPlan } from './profiles/linuxTest.js';
 import { inertProfile } from './testing/inertProfile.js';
+import { environmentTools } from '../host/toolSearchPath.js';
+
+// Nothing on the search path: the test means the same on a machine that has QEMU.
+const nowhere = environmentTools({ PATH: '' }, []);
 
 async function refusal(qemuBinaryName: string, platform: NodeJS.Platform): Promise<BuilderBarError> {
-  const error = await findQemu(inertProfile({ qemuBinaryName }), platform).catch((caught: unknown) => caught);
+  const error = await findQemu(inertProfile({ qemuBinaryName }), platform, nowhere).catch((caught: unknown) => caught);
   expect(error).toBeInstanceOf(BuilderBarError);
   return error as BuilderBarError;
 }
 
 describe('finding QEMU', () => {
   it("answers with the program's path when it is on PATH", async () => {
-    await expect(findQemu(inertProfile({ qemuBinaryName: 'sh' }), 'linux')).resolves.toMatch(/\/sh$/);
+    await expect(findQemu(inertProfile({ qemuBinaryName: 'sh' }), 'linux', environmentTools())).resolves.toMatch(/\/sh$/);
   });
 
   it('names the missing program and the package that brings it, for the host it runs on', async () => {
-    // PATH is emptied so the test means the same on a machine that has QEMU.
-    const path = process.env.PATH;
-    process.env.PATH = '';
-    try {
+    {
       const x86 = await refusal('qemu-system-x86_64', 'linux');
       expect(x86.code).toBe('vm-failed');
-      expect(x86.message).toBe('qemu-system-x86_64 was not found on PATH.');
+      expect(x86.message).toBe("qemu-system-x86_64 was not found on PATH, the login shell's PATH or in Nix's profile directories.");
       expect(x86.hint).toBe('Install QEMU, then start again. On Debian run: apt-get install qemu-system-x86');
       expect((await refusal('qemu-system-aarch64', 'linux')).hint).toBe('Install QEMU, then start again. On Debian run: apt-get install qemu-system-arm');
       expect((await refusal('qemu-system-aarch64', 'darwin')).hint).toBe('Install QEMU, then start again. On macOS run: brew install qemu');
       expect((await refusal('qemu-system-riscv64', 'linux')).hint).toBe('Install QEMU, then start again.');
-    } finally {
-      process.env.PATH = path;
     }
   });
 });

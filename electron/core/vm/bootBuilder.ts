@@ -17,7 +17,8 @@ import type { LogSink } from '../logs/logSink.js';
 import type { StatePaths } from '../paths.js';
 import { shellQuote } from '../nix/wiringTarget.js';
 import { ensurePrivateDir } from '../util/atomicWrite.js';
-import { findOnPath, installHint, QEMU_SYSTEM_AARCH64, QEMU_SYSTEM_X86_64 } from './guest-image/hostTools.js';
+import { installHint, QEMU_SYSTEM_AARCH64, QEMU_SYSTEM_X86_64 } from './guest-image/hostTools.js';
+import type { ToolFinder } from '../host/toolSearchPath.js';
 import { chooseHostPort } from './hostPort.js';
 import { ensureInstallKeys, hostKeyPolicyFor } from './keyStore.js';
 import type { BuilderProfile, LaunchPlan, VmFiles } from './profile.js';
@@ -30,6 +31,8 @@ export interface BootHost {
   paths: StatePaths;
   files: VmFiles;
   platform: NodeJS.Platform;
+  /** The core's search path: the profile's QEMU is found there. */
+  tools: Pick<ToolFinder, 'find'>;
   now: () => number;
   logs: LogSink;
   resolveProfile: (name: ProfileName) => BuilderProfile | Promise<BuilderProfile>;
@@ -55,14 +58,14 @@ export interface BootRequest {
 
 const knownQemus = [QEMU_SYSTEM_X86_64, QEMU_SYSTEM_AARCH64];
 
-/** The profile's QEMU on PATH, or the error that says it is missing and how to install it. */
-export async function findQemu(profile: BuilderProfile, platform: NodeJS.Platform): Promise<string> {
-  const found = await findOnPath(profile.qemuBinaryName);
-  if (found) return found;
+/** The profile's QEMU on the search path, or the error that says it is missing and how to install it. */
+export async function findQemu(profile: BuilderProfile, platform: NodeJS.Platform, tools: Pick<ToolFinder, 'find'>): Promise<string> {
+  const found = await tools.find(profile.qemuBinaryName);
+  if (found) return found.path;
   const tool = knownQemus.find((candidate) => candidate.name === profile.qemuBinaryName);
   throw new BuilderBarError(
     'vm-failed',
-    `${profile.qemuBinaryName} was not found on PATH.`,
+    `${profile.qemuBinaryName} was not found on PATH, the login shell's PATH or in Nix's profile directories.`,
     `Install QEMU, then start again.${tool ? ` ${installHint(tool, platform)}` : ''}`,
   );
 }
@@ -101,7 +104,7 @@ export class BuilderBooter {
     try {
       const profile = await this.host.resolveProfile(profileName);
       // A QEMU that comes with the image is probed at the first start, once the image is there.
-      if (!profile.qemuFromImage) await this.acceleratorFor(profile, await findQemu(profile, this.host.platform));
+      if (!profile.qemuFromImage) await this.acceleratorFor(profile, await findQemu(profile, this.host.platform, this.host.tools));
     } catch {
       // A missing QEMU or an unsupported profile is reported when the user starts the builder.
     }
@@ -143,7 +146,7 @@ async function bootBuilder(host: BootHost, request: BootRequest): Promise<Runnin
   update({ sshPort: chosen.port, detail: chosen.note ?? 'finding QEMU' });
   // A guest that brings its own QEMU names it once prepared; any other needs one on PATH, and
   // hears at once when there is none (before an image build of minutes).
-  const qemuOnPath = profile.qemuFromImage ? null : await findQemu(profile, host.platform);
+  const qemuOnPath = profile.qemuFromImage ? null : await findQemu(profile, host.platform, host.tools);
   request.preflightPassed();
   if (signal.aborted) return null;
 

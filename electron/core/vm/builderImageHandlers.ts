@@ -13,6 +13,7 @@ import type { LogSink } from '../logs/logSink.js';
 import type { NixLocator } from '../nix/nixInstallation.js';
 import { ensurePrivateDir } from '../util/atomicWrite.js';
 import { requireTool, QEMU_IMG } from './guest-image/hostTools.js';
+import type { ToolFinder } from '../host/toolSearchPath.js';
 import { applyImageUpdate, planImageUpdate, type ImageUpdateDeps } from './profiles/builderImageUpdate.js';
 import { buildOwnHostKeyImage } from './profiles/hostKeyBootstrap.js';
 import type { BuilderImage } from './profiles/builderImage.js';
@@ -34,6 +35,8 @@ export interface BuilderImageHandlerDeps {
   builderState: () => VmState;
   /** The core's one switch to the own host key (hostKeySwitch.ts), handed the way to build its image. */
   switchHostKey: (buildImage: () => Promise<BuilderImage>) => Promise<HostKeySwitchResult>;
+  /** Where qemu-img is found: the core's search path. */
+  tools?: Pick<ToolFinder, 'find'>;
 }
 
 function requireMacProfile(settings: Settings): void {
@@ -94,7 +97,7 @@ export function builderImageHandlers(deps: BuilderImageHandlerDeps): BuilderImag
         source: input.path,
         candidates: upstreamDiskCandidates(deps.home),
         target: vmFilesIn(deps.vmDir).diskImage,
-        qemuImg: await requireTool(QEMU_IMG),
+        qemuImg: await requireTool(QEMU_IMG, deps.tools),
       });
       deps.logs.append('app', 'info', `Imported ${imported.source} as the builder's disk (${imported.target}); the original is left as it was.`);
       return imported;

@@ -20,6 +20,7 @@ import { inBackground } from '../util/inBackground.js';
 import { adoptBuilder } from './adoptBuilder.js';
 import { AutoRestarts } from './autoRestarts.js';
 import { BuilderBooter } from './bootBuilder.js';
+import { environmentTools } from '../host/toolSearchPath.js';
 import { describeFailure, howQemuEnded, toVmError, unexpectedExit, unkillableQemu, type Failure } from './builderFailure.js';
 import { BuilderStatus } from './builderStatus.js';
 import { diskSizeGiB } from './diskImage.js';
@@ -68,7 +69,7 @@ export class BuilderSupervisor {
     this.files = vmFilesIn(deps.paths.vmDir);
     this.board = new BuilderStatus(initialStatus(deps.getSettings().profile, this.now()), this.now, deps.logs);
     this.restarts = new AutoRestarts(this.timing, this.now, deps.logs);
-    this.booter = new BuilderBooter({ ...deps, files: this.files, platform: this.platform, now: this.now });
+    this.booter = new BuilderBooter({ ...deps, files: this.files, platform: this.platform, now: this.now, tools: deps.tools ?? environmentTools() });
   }
 
   // -------------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import type { LogSink } from '../logs/logSink.js';
 import type { StatePaths } from '../paths.js';
 import type { BuilderProfile } from './profile.js';
 import { defaultBackoff, type BackoffSchedule } from './restartPlanner.js';
+import type { ToolFinder } from '../host/toolSearchPath.js';
 
 export interface SupervisorTiming {
   /** All readiness probes together, per boot. Generous: a TCG guest boots in ~12 s here, far more on a busy host. */
@@ -49,6 +50,8 @@ export interface SupervisorDeps {
   /** Probes kvm/hvf for the profile with the QEMU binary the supervisor found, and falls back to tcg, saying why. */
   chooseAccelerator: (profile: BuilderProfile, qemuBinary: string) => Promise<Accelerator>;
   platform?: NodeJS.Platform;
+  /** Where the profile's QEMU is found; default: this process's PATH and Nix's profile directories. */
+  tools?: Pick<ToolFinder, 'find'>;
   now?: () => number;
   timing?: Partial<SupervisorTiming>;
 }

@@ -132,7 +132,7 @@ export const commandSpecs: readonly CommandSpec[] = [
     synopsis: '[--json]',
     summary: "Show the builder's state",
     details: [
-      "Prints the builder's state (stopped, starting, ready, stopping or error), what it is doing, its ssh port, host key, guest resources and the last error with the console lines that preceded it, then the Nix Builder Bar runs: its version and directory, or why none was found.",
+      "Prints the builder's state (stopped, starting, ready, stopping or error), what it is doing, its ssh port, host key, guest resources and the last error with the console lines that preceded it, then the Nix Builder Bar runs: its version, directory and where it was found, or why none was found; then where QEMU, qemu-img, git and ssh were found (the app\'s PATH, the login shell\'s PATH or a Nix profile directory) and how the login shell answered.",
     ],
     options: { json: { type: 'boolean', description: 'Print the status object as JSON (it has a "state" field)' } },
     operands: { min: 0, max: 0 },
@@ -212,7 +212,8 @@ export const commandSpecs: readonly CommandSpec[] = [
     summary: 'Change settings',
     details: [
       'Changes one or more settings at once, e.g. "builder-bar settings set cpus=2 memoryMiB=2048 restartPolicy.enabled=false". A value is read as JSON when it is valid JSON (numbers, true, false) and as text otherwise; nothing after "=" clears a setting (KEY=).',
-      'nixBinDir=/path/to/bin makes Builder Bar run the Nix in that directory (nix, nix-build, nix-store); it is refused unless that Nix answers "nix --version". nixBinDir= finds Nix by itself again: BUILDER_BAR_NIX_BIN_DIR, then PATH, then Nix\'s profile directories.',
+      'nixBinDir=/path/to/bin makes Builder Bar run the Nix in that directory (nix, nix-build, nix-store); it is refused unless that Nix answers "nix --version". nixBinDir= finds Nix by itself again: BUILDER_BAR_NIX_BIN_DIR, then PATH, then what the login shell\'s PATH adds (on a Mac), then Nix\'s profile directories.',
+      'openAtLogin=true makes the Mac app open when you log in (a macOS login item, which the app registers or removes when it runs; off by default); startOnLaunch=true starts the builder whenever the core starts (the app or serve).',
       'builderNixpkgs.rev=REV builderNixpkgs.narHash=sha256-…= pins the nixpkgs the Mac builder (darwin-linux-builder) comes from, both halves together as a flake.lock records them; the image is realised once, at the next start.',
       'An invalid value is refused with the reason and nothing is changed (exit 2). A change the running builder only picks up after a restart, or that needs a new disk, says so.',
     ],

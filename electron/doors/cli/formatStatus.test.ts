@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Status } from '../../ipc/contract.js';
 import { stoppedStatus } from '../testing/transportCore.js';
-import { formatBytes, formatDuration, formatStatus } from './formatStatus.js';
+import { formatBytes, formatDuration, formatHostTools, formatStatus } from './formatStatus.js';
 
 describe('status for a person', () => {
   const now = 1_700_000_100_000;
@@ -60,6 +60,22 @@ describe('status for a person', () => {
     expect(formatBytes(512)).toBe('512 B');
     expect(formatBytes(3 * 1024 ** 3)).toBe('3.0 GiB');
     expect(formatDuration(3 * 86_400_000)).toBe('3 days');
+  });
+
+  it('says where each program was found and how the login shell answered', () => {
+    expect(formatHostTools({
+      loginShell: { ok: true, shell: '/bin/zsh', ms: 180 },
+      tools: [
+        { name: 'qemu-img', path: '/opt/homebrew/bin/qemu-img', origin: 'login-shell' },
+        { name: 'git', path: '/usr/bin/git', origin: 'app-environment' },
+        { name: 'ssh', path: null, origin: null },
+      ],
+    })).toEqual([
+      "Tools: qemu-img /opt/homebrew/bin/qemu-img (login shell's PATH), git /usr/bin/git (app's PATH), ssh not found",
+      "Login shell: /bin/zsh (its PATH is searched after the app's)",
+    ]);
+    expect(formatHostTools({ loginShell: { ok: false, shell: '/bin/zsh', why: '/bin/zsh -ilc did not print its environment within 5.0 s (ended it)' }, tools: [] })[1])
+      .toBe('Login shell: not used (/bin/zsh -ilc did not print its environment within 5.0 s (ended it))');
   });
 });
 

@@ -1,7 +1,8 @@
 /** The builder's status as the `status` command prints it for a person (`--json` prints the object). */
 import { onDemandLine } from '../../ipc/describeOnDemand.js';
-import type { GuestStats, NixInUse, Status, VmError } from '../../ipc/contract.js';
+import type { GuestStats, HostTools, NixInUse, Status, VmError } from '../../ipc/contract.js';
 import { describeNixInUse } from '../../ipc/describeNixInUse.js';
+import { describeHostToolList, describeLoginShell } from '../../ipc/describeHostTools.js';
 
 export function formatStatus(status: Status, now: number = Date.now()): string[] {
   const lines: string[] = [];
@@ -34,6 +35,14 @@ export function formatStatus(status: Status, now: number = Date.now()): string[]
 /** The Nix the core runs: "Nix: 2.34.8 in /dir (found on PATH)", or why there is none and what to do. */
 export function formatNixInUse(nix: NixInUse): string[] {
   return nix.found ? [`Nix: ${describeNixInUse(nix)}`] : [`Nix: ${describeNixInUse(nix)}`, `Hint: ${nix.hint}`];
+}
+
+/**
+ * Where the programs Builder Bar runs were found: "Tools: qemu-img /opt/homebrew/bin/qemu-img
+ * (login shell's PATH), git /usr/bin/git (app's PATH)", then how the login shell answered.
+ */
+export function formatHostTools(hostTools: HostTools): string[] {
+  return [`Tools: ${describeHostToolList(hostTools).join(', ')}`, `Login shell: ${describeLoginShell(hostTools)}`];
 }
 
 /** The supervisor's words for what it is doing, unless they only repeat the state. */

@@ -23,6 +23,8 @@ export function globalHelp(): string {
     '',
     'Most commands talk to the core that owns the state dir, over its socket (core.sock, mode',
     '0600); serve and start-app run a core, and nix and baselines work without one.',
+    'The Mac app\'s own executable answers the same commands (Builder Bar.app/Contents/MacOS/Builder Bar',
+    'status), so no Node is needed; a symlink to it named builder-bar works the same.',
     'Run "builder-bar COMMAND --help" for a command\'s options.',
     '',
     'Global options:',

@@ -9,12 +9,17 @@ import type { Core, Door, ValidInput } from '../../core/core.js';
 import { statePaths } from '../../core/paths.js';
 import { defaultSettings } from '../../core/settings/defaults.js';
 import { initialStatus } from '../../ipc/initialStatus.js';
-import type { CoreEvent, NixInUse, RequestName, RequestOutput, Settings, Status } from '../../ipc/contract.js';
+import type { CoreEvent, HostTools, NixInUse, RequestName, RequestOutput, Settings, Status } from '../../ipc/contract.js';
 
 export const stoppedStatus: Status = { ...initialStatus('linux-test', 1_700_000_000_000), detail: 'not running' };
 
 export const testNixInUse: NixInUse = {
-  found: true, binDir: '/usr/bin', version: '2.18.1', determinate: false, chosenBy: 'path', missing: [],
+  found: true, binDir: '/usr/bin', version: '2.18.1', determinate: false, chosenBy: 'path', missing: [], shadowed: [],
+};
+
+export const testHostTools: HostTools = {
+  loginShell: { ok: false, shell: null, why: 'asking the login shell is turned off' },
+  tools: [{ name: 'nix', path: '/usr/bin/nix', origin: 'app-environment' }],
 };
 
 export const defaultTestSettings: Settings = { ...defaultSettings('linux'), logs: { ringLines: 1000 } };
@@ -41,7 +46,7 @@ export function transportCore(stateDir: string, overrides: (emit: (event: CoreEv
     for (const listener of listeners) listener(event);
   };
   const answers: Answers = {
-    'app.info': (_input, door) => ({ version: 'test', platform: 'test', stateDir, logDir: path.join(stateDir, 'logs'), door, nix: testNixInUse }),
+    'app.info': (_input, door) => ({ version: 'test', platform: 'test', stateDir, logDir: path.join(stateDir, 'logs'), door, nix: testNixInUse, hostTools: testHostTools }),
     'status.get': () => stoppedStatus,
     'vm.start': () => ({ ...stoppedStatus, state: 'starting', detail: 'booting' }),
     'vm.stop': () => stoppedStatus,

@@ -5,6 +5,8 @@
  */
 export type {
   Accelerator,
+  AppInfo,
+  HostTools,
   ApiMethodName,
   BuilderBarApi,
   BuilderImagePlan,

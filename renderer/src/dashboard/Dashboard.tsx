@@ -13,18 +13,19 @@ import { Resources } from './Resources.js';
 import { SettingsForm } from './SettingsForm.js';
 import { StateHeader } from './StateHeader.js';
 import { NixPanel } from '../nix/NixPanel.js';
-import { useNixInUse } from '../settings/useNixInUse.js';
+import { useAppInfo } from '../settings/useNixInUse.js';
 
 export function Dashboard() {
   const status = useMirror((mirror) => mirror.status);
   const settings = useMirror((mirror) => mirror.settings);
   const loadError = useMirror((mirror) => mirror.loadError);
-  const nix = useNixInUse();
+  const info = useAppInfo();
+  const nix = info?.nix ?? null;
   return (
     <div className="window">
       <ConnectionBanner />
       <main className="dashboard">
-        <StateHeader status={status} nix={nix} />
+        <StateHeader status={status} nix={nix} hostTools={info?.hostTools ?? null} />
         {loadError ? <ErrorNote error={loadError} /> : null}
         <Actions state={status?.state ?? null} />
         {status ? <LastError error={status.error} restart={status.restart} /> : null}

@@ -202,6 +202,7 @@ export function SettingsForm({ settings, nix }: { settings: Settings | null; nix
           </fieldset>
         ) : null}
         <CheckboxField field="hostPortAuto" label="Use the next free port when the host port is taken" {...props} />
+        <CheckboxField field="openAtLogin" label="Open Builder Bar at login" {...props} />
         <CheckboxField field="startOnLaunch" label="Start the builder when Builder Bar launches" {...props} />
         <fieldset className="on-demand">
           <legend>On demand</legend>

@@ -1,17 +1,19 @@
 /**
  * The top of the Dashboard: the state as a coloured dot and a word (with what the supervisor
  * is doing while busy), then the facts a user checks first: profile, accelerator, port, pid,
- * and the Nix Builder Bar runs (or why there is none).
+ * the Nix Builder Bar runs (or why there is none), and where the other programs were found.
  */
-import type { NixInUse, Status } from '../api/contract.js';
+import type { HostTools, NixInUse, Status } from '../api/contract.js';
 import { describeNixInUse } from '../../../electron/ipc/describeNixInUse.js';
 import { onDemandLine } from '../../../electron/ipc/describeOnDemand.js';
+import { describeHostToolList, describeLoginShell } from '../../../electron/ipc/describeHostTools.js';
 import { pageLink } from '../api/pickApi.js';
 import { useDoor } from '../components/doorContext.js';
 import { useNow } from '../components/useNow.js';
 import { describeAccelerator, describeState, formatDuration } from '../format/format.js';
 
-export function StateHeader({ status, nix }: { status: Status | null; nix: NixInUse | null }) {
+export function StateHeader({ status, nix, hostTools }: { status: Status | null; nix: NixInUse | null; hostTools: HostTools | null }) {
+  const missing = hostTools?.tools.filter((tool) => tool.path === null).map((tool) => tool.name) ?? [];
   const { door } = useDoor();
   const now = useNow();
   const state = status ? describeState(status) : null;
@@ -62,6 +64,18 @@ export function StateHeader({ status, nix }: { status: Status | null; nix: NixIn
             <div>
               <dt>On demand</dt>
               <dd aria-label="On demand">{onDemandLine(status, now)!.replace(/^On demand: /, '')}</dd>
+            </div>
+          ) : null}
+          {hostTools ? (
+            <div>
+              <dt>Tools</dt>
+              <dd
+                className={missing.length > 0 ? 'warn-text' : undefined}
+                title={[...describeHostToolList(hostTools), `Login shell: ${describeLoginShell(hostTools)}`].join('\n')}
+                aria-label="Where the programs Builder Bar runs were found"
+              >
+                {missing.length > 0 ? `not found: ${missing.join(', ')}` : `all found${hostTools.loginShell.ok ? ' (with the login shell\'s PATH)' : ''}`}
+              </dd>
             </div>
           ) : null}
           {status.adopted ? (

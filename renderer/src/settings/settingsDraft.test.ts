@@ -43,13 +43,14 @@ describe('the settings form model', () => {
   });
 
   it('sends only the fields that changed', () => {
-    const draft = { ...draftFromSettings(settings), memoryMiB: ' 2048 ', restartGiveUpAfter: '9', startOnLaunch: true };
+    const draft = { ...draftFromSettings(settings), memoryMiB: ' 2048 ', restartGiveUpAfter: '9', startOnLaunch: true, openAtLogin: true };
     const check = checkDraft(draft, settings);
     expect(check.ok).toBe(true);
     if (check.ok) {
       expect(patchBetween(settings, check.settings)).toEqual({
         memoryMiB: 2048,
         startOnLaunch: true,
+        openAtLogin: true,
         restartPolicy: { giveUpAfter: 9 },
       });
     }
@@ -76,7 +77,7 @@ describe('the settings form model', () => {
 
   it('the Nix directory\'s hint shows what automatic finds, the Nix in use, or why there is none', () => {
     const found = { found: true as const, binDir: '/usr/bin', version: '2.8.0', determinate: false, chosenBy: 'path' as const, missing: [] };
-    expect(nixBinDirHint('', null, found)).toEqual({ text: 'Automatic: Nix 2.8.0 in /usr/bin (found on PATH).', warn: false });
+    expect(nixBinDirHint('', null, found)).toEqual({ text: "Automatic: Nix 2.8.0 in /usr/bin (found on the app's PATH).", warn: false });
     const none = { found: false as const, reason: 'Nix was not found on PATH or in Nix\'s profile directories (…).', hint: 'Install Nix.' };
     expect(nixBinDirHint('', null, none)).toEqual({ text: 'Automatic: none found: Nix was not found on PATH or in Nix\'s profile directories (…). Install Nix.', warn: true });
     const chosen = { ...found, binDir: '/opt/nix/bin', version: '2.34.8', chosenBy: 'setting' as const };

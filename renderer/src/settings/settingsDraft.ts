@@ -17,6 +17,7 @@ export interface SettingsDraft {
   startOnLaunch: boolean;
   onDemand: boolean;
   idleStopMinutes: string;
+  openAtLogin: boolean;
   restartEnabled: boolean;
   restartMaxPerMinute: string;
   restartGiveUpAfter: string;
@@ -41,6 +42,7 @@ const settingsPathOf: Record<DraftField, string> = {
   startOnLaunch: 'startOnLaunch',
   onDemand: 'onDemand',
   idleStopMinutes: 'idleStopMinutes',
+  openAtLogin: 'openAtLogin',
   restartEnabled: 'restartPolicy.enabled',
   restartMaxPerMinute: 'restartPolicy.maxPerMinute',
   restartGiveUpAfter: 'restartPolicy.giveUpAfter',
@@ -63,6 +65,7 @@ export function draftFromSettings(settings: Settings): SettingsDraft {
     startOnLaunch: settings.startOnLaunch,
     onDemand: settings.onDemand,
     idleStopMinutes: String(settings.idleStopMinutes),
+    openAtLogin: settings.openAtLogin,
     restartEnabled: settings.restartPolicy.enabled,
     restartMaxPerMinute: String(settings.restartPolicy.maxPerMinute),
     restartGiveUpAfter: String(settings.restartPolicy.giveUpAfter),
@@ -94,6 +97,7 @@ export function checkDraft(draft: SettingsDraft, base: Settings): DraftCheck {
     startOnLaunch: draft.startOnLaunch,
     onDemand: draft.onDemand,
     idleStopMinutes: numberFrom(draft.idleStopMinutes),
+    openAtLogin: draft.openAtLogin,
     restartPolicy: {
       enabled: draft.restartEnabled,
       maxPerMinute: numberFrom(draft.restartMaxPerMinute),
@@ -136,6 +140,7 @@ export function patchBetween(base: Settings, next: Settings): SettingsPatch {
   if (next.startOnLaunch !== base.startOnLaunch) patch.startOnLaunch = next.startOnLaunch;
   if (next.onDemand !== base.onDemand) patch.onDemand = next.onDemand;
   if (next.idleStopMinutes !== base.idleStopMinutes) patch.idleStopMinutes = next.idleStopMinutes;
+  if (next.openAtLogin !== base.openAtLogin) patch.openAtLogin = next.openAtLogin;
   const restart: NonNullable<SettingsPatch['restartPolicy']> = {};
   if (next.restartPolicy.enabled !== base.restartPolicy.enabled) restart.enabled = next.restartPolicy.enabled;
   if (next.restartPolicy.maxPerMinute !== base.restartPolicy.maxPerMinute) {

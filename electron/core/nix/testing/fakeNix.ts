@@ -66,7 +66,7 @@ function shellQuote(text: string): string {
 /** An installation as the locator reports one, for tests that need no files. */
 export function fakeInstallation(binDir: string, version = '2.34.8'): NixInstallation {
   const programs = Object.fromEntries(NIX_PROGRAMS.map((name) => [name, path.join(binDir, name)])) as Record<NixProgram, string>;
-  return { binDir, chosenBy: 'setting', version, determinate: false, programs, missing: [] };
+  return { binDir, chosenBy: 'setting', version, determinate: false, programs, missing: [], shadowed: [] };
 }
 
 /** A resolver that always answers the same. */

@@ -6,6 +6,7 @@
 import { constants as fsConstants, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { BuilderBarError } from '../../errors.js';
+import { environmentTools, type ToolFinder } from '../../host/toolSearchPath.js';
 
 export interface HostTool {
   /** The program name looked up on PATH. */
@@ -22,7 +23,7 @@ export const QEMU_SYSTEM_AARCH64: HostTool = { name: 'qemu-system-aarch64', debi
 export const BASH: HostTool = { name: 'bash', debianPackage: 'bash' };
 export const NIX: HostTool = { name: 'nix', debianPackage: 'nix-bin' };
 
-/** The absolute path of `name` on PATH, or null. */
+/** The absolute path of `name` on PATH, or null (tests; the core finds its programs through a ToolFinder). */
 export async function findOnPath(name: string, envPath: string | undefined = process.env.PATH): Promise<string | null> {
   for (const dir of (envPath ?? '').split(path.delimiter)) {
     if (dir === '') continue;
@@ -44,12 +45,15 @@ export function installHint(tool: HostTool, platform: NodeJS.Platform = process.
 }
 
 export function missingToolError(tool: HostTool, platform: NodeJS.Platform = process.platform): BuilderBarError {
-  return new BuilderBarError('vm-failed', `${tool.name} not found on PATH.`, installHint(tool, platform));
+  return new BuilderBarError('vm-failed', `${tool.name} not found on PATH, the login shell's PATH or in Nix's profile directories.`, installHint(tool, platform));
 }
 
-/** The tool's absolute path; a BuilderBarError naming the package to install when absent. */
-export async function requireTool(tool: HostTool, envPath?: string): Promise<string> {
-  const found = await findOnPath(tool.name, envPath);
+/**
+ * The tool's absolute path on the search path (default: this process's PATH and Nix's profile
+ * directories); a BuilderBarError naming the package to install when absent.
+ */
+export async function requireTool(tool: HostTool, tools: Pick<ToolFinder, 'find'> = environmentTools()): Promise<string> {
+  const found = await tools.find(tool.name);
   if (!found) throw missingToolError(tool);
-  return found;
+  return found.path;
 }

@@ -22,6 +22,7 @@ import type { BuilderProfile, HostKeyPolicy, KeysShare, LaunchInput, LaunchPlan,
 import { placeHostKeyForFwCfg } from '../vmFiles.js';
 import { diskSizeMismatchMessage, ensureDiskImage, GIB, readDiskVirtualSize } from '../guest-image/diskImage.js';
 import { QEMU_IMG, requireTool } from '../guest-image/hostTools.js';
+import type { ToolFinder } from '../../host/toolSearchPath.js';
 import { ensureBuilderImage, existingBuilderImage, type ArchiveUrl, type StoreView } from './builderImage.js';
 import { addKeysShareToStore, keysShareOf } from './keysShare.js';
 import { BOOT_MARKER_FROM_CMDLINE, runScriptEnv } from './runScriptEnv.js';
@@ -132,6 +133,8 @@ export interface DarwinLinuxBuilderOptions {
    * at hand to make a stock guest pass readiness).
    */
   publishedHostKey?: string;
+  /** Where qemu-img is found: the core's search path (an app from Finder has Homebrew's nowhere else). */
+  tools?: Pick<ToolFinder, 'find'>;
 }
 
 function requirePiece(prepared: PreparedGuest, key: string): string {
@@ -193,7 +196,7 @@ export function createDarwinLinuxBuilderProfile(options: DarwinLinuxBuilderOptio
           'Use the linux-test profile on this machine.');
       }
       const nix = await options.nixPrograms();
-      const qemuImg = await requireTool(QEMU_IMG);
+      const qemuImg = await requireTool(QEMU_IMG, options.tools);
       await ensurePrivateDir(input.files.vmDir);
       // The start's pinned key decided the image: this install's key means the own-host-key image.
       const ownHostKey = input.keys.hostPrivateKey;

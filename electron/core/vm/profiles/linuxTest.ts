@@ -20,6 +20,8 @@ import { environmentNix } from '../../nix/nixInstallation.js';
 import { ensurePrivateDir } from '../../util/atomicWrite.js';
 import type { BuilderProfile, KeysShare, LaunchInput, LaunchPlan, PreparedGuest, PrepareInput, VmFiles } from '../profile.js';
 import { diskSizeMismatchMessage, ensureDiskImage } from '../guest-image/diskImage.js';
+import { QEMU_IMG, requireTool } from '../guest-image/hostTools.js';
+import type { ToolFinder } from '../../host/toolSearchPath.js';
 import { ensureLinuxTestImage } from '../guest-image/linuxTestImage.js';
 import { placeHostKeyForFwCfg } from '../vmFiles.js';
 import { addKeysShareWithVisibleStore, keysShareOf } from './keysShare.js';
@@ -54,6 +56,8 @@ export interface LinuxTestProfileOptions {
    * cannot read it. Default: the environment's Nix.
    */
   nixStorePrograms?: () => Promise<string[]>;
+  /** Where qemu-img is found; default: this process's PATH and Nix's profile directories. */
+  tools?: Pick<ToolFinder, 'find'>;
 }
 
 function requireExtra(prepared: PreparedGuest, key: string): string {
@@ -111,7 +115,7 @@ export function createLinuxTestProfile(options: LinuxTestProfileOptions = {}): B
           ...(options.kernel ? { kernel: options.kernel } : {}),
           ...(input.signal ? { signal: input.signal } : {}),
         }),
-        ensureDiskImage({ diskImage: input.files.diskImage, diskGiB: input.diskGiB }),
+        requireTool(QEMU_IMG, options.tools).then((qemuImg) => ensureDiskImage({ diskImage: input.files.diskImage, diskGiB: input.diskGiB, qemuImg })),
         nixStorePrograms().then((nixStores) => addKeysShareWithVisibleStore(nixStores, {
           vmDir: input.files.vmDir,
           user: LINUX_TEST_SSH_USER,

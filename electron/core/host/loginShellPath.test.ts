@@ -1,0 +1,56 @@
+/**
+ * The login shell's PATH, asked of real shell scripts standing in for a user's zsh: the PATH
+ * between the markers is taken and everything a profile prints around it is not; a shell that
+ * hangs or fails gives an answer that says why, never an exception or a wait without end; and
+ * no value that is not an absolute path to an executable is ever run as the shell.
+ */
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loginShellOf, loginShellPath, pathBetweenMarkers } from './loginShellPath.js';
+import { writeFailingLoginShell, writeHangingLoginShell, writeNoisyLoginShell } from './testing/fakeLoginShell.js';
+
+let root = '';
+beforeAll(async () => {
+  root = await mkdtemp(path.join(os.tmpdir(), 'bb-login-shell-'));
+});
+
+describe("the login shell's PATH", () => {
+  it('takes the PATH printed between the markers, whatever the profile prints around it', async () => {
+    const shell = await writeNoisyLoginShell(path.join(root, 'noisy', 'zsh'), ['/opt/homebrew/bin', '/usr/bin', '/bin', 'relative/bin', '/nix/var/nix/profiles/default/bin']);
+    const outcome = await loginShellPath({ env: { PATH: '/usr/bin:/bin', HOME: root }, shell });
+    expect(outcome).toMatchObject({ ok: true, shell, dirs: ['/opt/homebrew/bin', '/usr/bin', '/bin', '/nix/var/nix/profiles/default/bin'] });
+  });
+
+  it('ends a shell that does not answer in time, with what it started, and says so', async () => {
+    const shell = await writeHangingLoginShell(path.join(root, 'hanging', 'zsh'));
+    const outcome = await loginShellPath({ env: { PATH: '/usr/bin:/bin' }, shell, timeoutMs: 300 });
+    expect(outcome).toEqual({ ok: false, shell, why: `${shell} -ilc did not print its environment within 0.3 s (ended it)` });
+  });
+
+  it('says when the shell printed no PATH', async () => {
+    const shell = await writeFailingLoginShell(path.join(root, 'failing', 'zsh'));
+    const outcome = await loginShellPath({ env: { PATH: '/usr/bin:/bin' }, shell });
+    expect(outcome).toEqual({ ok: false, shell, why: `${shell} -ilc printed no PATH between its markers (it exited with code 1)` });
+  });
+
+  it('never runs an option-looking, relative or missing SHELL; falls back to the account\'s shell', async () => {
+    expect(await loginShellOf({}, '-i')).toEqual({ why: 'no usable login shell: "-i" is not an absolute path' });
+    expect(await loginShellOf({}, 'zsh')).toEqual({ why: 'no usable login shell: "zsh" is not an absolute path' });
+    expect(await loginShellOf({}, path.join(root, 'no-such-shell'))).toEqual({ why: `no usable login shell: ${JSON.stringify(path.join(root, 'no-such-shell'))} is not an executable file` });
+    expect(await loginShellOf({}, null)).toEqual({ why: 'asking the login shell is turned off' });
+    const account = os.userInfo().shell;
+    const fallback = await loginShellOf({ SHELL: '--norc' });
+    if (account && path.isAbsolute(account)) expect(fallback).toEqual({ shell: account });
+    else expect(fallback).toMatchObject({ why: expect.stringContaining('"--norc" is not an absolute path') });
+  });
+
+  it('reads only the PATH line between two markers, absolute entries only', () => {
+    const marker = '_M_';
+    expect(pathBetweenMarkers('PATH=/noise\n_M_HOME=/h\nPATH=/a:b:/c\r\nX=1\n_M_PATH=/after', marker)).toEqual(['/a', '/c']);
+    expect(pathBetweenMarkers('_M_HOME=/h\n_M_', marker)).toBeNull();
+    expect(pathBetweenMarkers('_M_PATH=/a', marker)).toBeNull();
+    expect(pathBetweenMarkers('PATH=/a', marker)).toBeNull();
+  });
+});

@@ -1,0 +1,54 @@
+/**
+ * Stand-ins for a user's login shell, for tests: real shell scripts that take `-ilc SCRIPT` as
+ * bash and zsh do, with what a profile may do around it (print banners on stdout and stderr,
+ * hang, print nothing), so the search path's handling of each runs for real.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+
+function quote(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * A login shell whose profile sets PATH to `pathDirs` and prints noise before and after the
+ * command, and on stderr: what a `.zprofile` with a banner and `brew shellenv` looks like.
+ */
+export async function writeNoisyLoginShell(file: string, pathDirs: readonly string[]): Promise<string> {
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  const script = [
+    '#!/bin/sh',
+    '[ "$1" = "-ilc" ] || { echo "expected -ilc, got $1" >&2; exit 64; }',
+    'echo "Last login: Thu Dec  3 05:00:00 on ttys000"',
+    'echo "PATH=/looks/like/a/path/but/is/noise"',
+    'echo "zsh compinit: insecure directories" >&2',
+    `PATH=${quote(pathDirs.join(':'))}; export PATH`,
+    '/bin/sh -c "$2"',
+    'echo "goodbye from .zlogout"',
+    '',
+  ].join('\n');
+  await fs.writeFile(file, script, { mode: 0o755 });
+  return file;
+}
+
+/** A login shell whose profile never finishes (a prompt waiting for input, a stuck network mount). */
+export async function writeHangingLoginShell(file: string): Promise<string> {
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  // The child keeps stdout open too, as a profile's background job would.
+  await fs.writeFile(file, '#!/bin/sh\necho "Welcome"\n/bin/sleep 600 &\n/bin/sleep 600\n', { mode: 0o755 });
+  return file;
+}
+
+/** A login shell that fails before running the command (a syntax error in .zshrc that exits). */
+export async function writeFailingLoginShell(file: string): Promise<string> {
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  await fs.writeFile(file, '#!/bin/sh\necho ".zshrc:12: parse error near fi" >&2\nexit 1\n', { mode: 0o755 });
+  return file;
+}
+
+/** A stand-in program that answers `--version` with `line` (QEMU, qemu-img, git). */
+export async function writeVersionStub(file: string, line: string): Promise<string> {
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  await fs.writeFile(file, `#!/bin/sh\necho ${quote(line)}\n`, { mode: 0o755 });
+  return file;
+}
