@@ -18,6 +18,8 @@ export const RUN_DIR_FILES = {
   qmpSocket: 'qmp.sock',
   consoleLog: 'console.log',
   pidFile: 'qemu.pid',
+  /** The host's end of the guest's control port (profiles/runScriptEnv.ts, guest/control.ts). */
+  controlSocket: 'control.sock',
   /** This install's ssh host key, handed to the guest through fw_cfg (never through a share). */
   hostKey: 'ssh_host_ed25519_key',
 } as const;
@@ -79,6 +81,7 @@ export async function removeRuntimeFiles(files: VmFiles): Promise<void> {
   await Promise.all([
     fs.rm(files.pidFile, { force: true }),
     fs.rm(files.qmpSocket, { force: true }),
+    fs.rm(path.join(files.vmDir, RUN_DIR_FILES.controlSocket), { force: true }),
     fs.rm(bootRecordPath(files), { force: true }),
   ]);
 }
