@@ -28,7 +28,7 @@ export class ClockKeeper {
   /** Acts on one measured offset (null: not measured). */
   async check(offsetMs: number | null): Promise<void> {
     if (offsetMs === null || Math.abs(offsetMs) <= CLOCK_TOLERANCE_MS || this.correcting) return;
-    const off = `${(offsetMs / 1000).toFixed(2)} s ${offsetMs > 0 ? 'ahead of' : 'behind'} the host`;
+    const off = `${(Math.abs(offsetMs) / 1000).toFixed(2)} s ${offsetMs > 0 ? 'ahead of' : 'behind'} the host`;
     if (!this.init.profile.controlPort) {
       if (!this.toldCannot) this.init.logs.append('app', 'warn', `The guest's clock is ${off}; the ${this.init.profile.name} profile's guest has no control port, so Builder Bar cannot set it.`);
       this.toldCannot = true;

@@ -17,7 +17,7 @@ export const CLOCK_TOLERANCE_MS = 500;
 export const CLOCK_SEPARATOR = '--builder-bar-clock--';
 
 /** Prints the guest's time; parsed by `parseGuestTimeMs`. */
-export const guestClockCommand = `echo ${CLOCK_SEPARATOR}; date +%s.%N; adjtimex 2>/dev/null | grep -E 'tv_sec|tv_usec|status'`;
+export const guestClockCommand = `echo ${CLOCK_SEPARATOR}; date +%s.%N; adjtimex 2>/dev/null | grep -E 'tv_sec|tv_usec|status' || true`;
 
 /** The guest's time in ms since the epoch from `guestClockCommand`'s output, or null. */
 export function parseGuestTimeMs(output: string): number | null {

@@ -9,6 +9,7 @@
  * command line still holds the marker of the boot the snapshot was taken from).
  *
  * The words (the guest checks each against a strict pattern; anything else is ignored):
+ *   host -> guest  `hello`               (sent until answered)
  *   guest -> host  `waiting`             the boot stands at the snapshot line, before /nix is mounted
  *   host -> guest  `go <marker> <secs>`  mount /nix and the keys share, start sshd, set the clock
  *   guest -> host  `going <marker>`
@@ -24,6 +25,9 @@ export class GuestControlError extends Error {
     this.name = 'GuestControlError';
   }
 }
+
+/** How long `go` waits for its answer before sending it again. */
+const GO_RESEND_MS = 2_000;
 
 /** The host's time as the guest is told it: whole seconds, rounded (the guest lands within 0.5 s). */
 export function hostSeconds(nowMs: number): number {
@@ -115,10 +119,35 @@ export class GuestControl {
     this.socket.write(`${line}\n`);
   }
 
+  /** Waits until the guest stands at its snapshot line, asking every second (it answers only there). */
+  async waitAtSnapshotLine(options: { timeoutMs: number; signal?: AbortSignal }): Promise<void> {
+    const deadline = Date.now() + options.timeoutMs;
+    for (;;) {
+      this.send('hello');
+      try {
+        await this.expect((line) => line === 'waiting', 'its "waiting" at the snapshot line', { ...options, timeoutMs: Math.max(1, Math.min(1_000, deadline - Date.now())) });
+        return;
+      } catch (error) {
+        if (Date.now() >= deadline || this.closed || options.signal?.aborted) throw error;
+      }
+    }
+  }
+
   /** Tells the waiting guest to go on with this start's marker and the host's time. */
-  async go(marker: string, nowMs: number, options: { timeoutMs: number; signal?: AbortSignal }): Promise<void> {
-    this.send(`go ${checkControlMarker(marker)} ${hostSeconds(nowMs)}`);
-    await this.expect((line) => line === `going ${marker}`, `"going ${marker}"`, options);
+  async go(marker: string, now: () => number, options: { timeoutMs: number; signal?: AbortSignal }): Promise<void> {
+    checkControlMarker(marker);
+    const deadline = Date.now() + options.timeoutMs;
+    // Sent again until answered: a restored guest may be inside a read that times out just then
+    // (its shell's `read -t` drops what it read so far), and then waits for the next line.
+    for (;;) {
+      this.send(`go ${marker} ${hostSeconds(now())}`);
+      try {
+        await this.expect((line) => line === `going ${marker}`, `"going ${marker}"`, { ...options, timeoutMs: Math.max(1, Math.min(GO_RESEND_MS, deadline - Date.now())) });
+        return;
+      } catch (error) {
+        if (Date.now() >= deadline || this.closed || options.signal?.aborted) throw error;
+      }
+    }
   }
 
   /** Sets the guest's clock to the host's. */

@@ -95,19 +95,20 @@ export async function snapshotDirProblem(files: SnapshotFiles): Promise<string |
  * Resolves with the record, or throws; either way the guest runs again afterwards (`cont`).
  */
 export async function saveSnapshot(qmp: QmpClient, files: SnapshotFiles, keys: SnapshotKeys, now: () => number): Promise<SnapshotRecord> {
+  await fs.mkdir(files.dir, { recursive: true, mode: 0o700 });
   await dropSnapshot(files);
   await fs.rm(files.socket, { force: true });
   const version = await qmp.execute<{ qemu?: { major?: number; minor?: number; micro?: number }; package?: string }>('query-version');
   const qemuVersion = `${version.qemu?.major ?? '?'}.${version.qemu?.minor ?? '?'}.${version.qemu?.micro ?? '?'}${version.package ? ` ${version.package.trim()}` : ''}`;
   const hash = createHash('sha256');
   let sizeBytes = 0;
-  const server = net.createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(files.socket, () => resolve());
-  });
   const handle = await fs.open(files.partial, 'wx', 0o600);
+  const server = net.createServer();
   try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(files.socket, () => resolve());
+    });
     const received = new Promise<void>((resolve, reject) => {
       server.once('connection', (socket) => {
         server.close();

@@ -59,12 +59,12 @@ export async function startGuest(input: GuestStartInput): Promise<void> {
     try {
       if (!input.restore) {
         input.report('booting');
-        await control.expect((line) => line === 'waiting', 'its "waiting" at the snapshot line', { timeoutMs: SNAPSHOT_LINE_TIMEOUT_MS, signal });
+        await control.waitAtSnapshotLine({ timeoutMs: SNAPSHOT_LINE_TIMEOUT_MS, signal });
         if (input.saveWith && !signal.aborted) await saveIfPossible(qmp, input, input.saveWith);
       }
       if (signal.aborted) return;
       input.report('mounting /nix and starting sshd in the guest');
-      await control.go(input.marker, input.now(), { timeoutMs: 60_000, signal });
+      await control.go(input.marker, input.now, { timeoutMs: 60_000, signal });
     } finally {
       control.close();
     }
