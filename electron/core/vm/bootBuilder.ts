@@ -25,7 +25,8 @@ import type { BuilderProfile, HostKeyPolicy, LaunchPlan, PreparedGuest, VmFiles 
 import { spawnQemu } from './qemuProcess.js';
 import { RunningVm } from './runningVm.js';
 import { planSnapshot } from './snapshot/snapshotPlan.js';
-import { RestoreFailed, startGuest } from './snapshot/startGuest.js';
+import { letGuestGo, RestoreFailed, restoreGuest, type GuestStartInput } from './snapshot/startGuest.js';
+import { inBackground } from '../util/inBackground.js';
 import { dropSnapshot } from './snapshot/snapshotStore.js';
 import { removeRuntimeFiles, RUN_DIR_FILES, writeBootRecord, type BootRecord } from './vmFiles.js';
 
@@ -184,8 +185,8 @@ async function bootBuilder(host: BootHost, request: BootRequest): Promise<Runnin
   for (;;) {
     const vm = await spawnGuest(host, request, { profile, qemuBinary, accelerator, settings, port: chosen, prepared, bootMarker, keys, hostKeyPolicy, restore: restore !== null, prepareStarted });
     if (!vm || !snapshot) return vm;
-    const start = (): Promise<void> => startGuest({
-      qmpSocket: host.files.qmpSocket,
+    const guest: GuestStartInput = {
+      qmpSocket: path.join(host.files.vmDir, RUN_DIR_FILES.snapshotQmpSocket),
       controlSocket: path.join(host.files.vmDir, RUN_DIR_FILES.controlSocket),
       snapshot: snapshot.files,
       marker: bootMarker,
@@ -196,10 +197,20 @@ async function bootBuilder(host: BootHost, request: BootRequest): Promise<Runnin
       say: (level, text) => host.logs.append('app', level, text),
       report: (detail) => update({ detail }),
       signal,
-    });
+    };
     try {
-      await (restore ? vm.expectingExit(start) : start());
-      if (restore) host.logs.append('app', 'info', `Restored the builder's snapshot of ${new Date(restore.savedAt).toISOString()}.`);
+      if (restore) {
+        await vm.expectingExit(() => restoreGuest(guest));
+        host.logs.append('app', 'info', `Restored the builder's snapshot of ${new Date(restore.savedAt).toISOString()}.`);
+      }
+      // Beside readiness: the supervisor's probes (and their watchdog) wait for what follows.
+      inBackground(
+        letGuestGo(guest).catch((error: unknown) => {
+          if (!signal.aborted && vm.exit === null) throw error;
+        }),
+        'Letting the guest go on at its snapshot line',
+        (text) => host.logs.append('app', 'error', text),
+      );
       return vm;
     } catch (error) {
       if (!(error instanceof RestoreFailed) || signal.aborted) throw error;

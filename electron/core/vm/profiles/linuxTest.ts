@@ -28,6 +28,9 @@ import { runScriptEnv } from './runScriptEnv.js';
 /** The guest's ssh user, as in nixpkgs' nix-builder-vm.nix. */
 export const LINUX_TEST_SSH_USER = 'builder';
 
+/** Where the guest's boot script keeps this start's marker, once the host's `go` gave it (resources/guest). */
+export const GUEST_BOOT_MARKER_FILE = '/run/builder-bar/boot-marker';
+
 /** Where the guest's nix-daemon listens; `builder` reaches the store only through it. */
 export const GUEST_NIX_DAEMON_SOCKET = '/nix/var/nix/daemon-socket/socket';
 
@@ -42,7 +45,7 @@ export const GUEST_NIX_DAEMON_SOCKET = '/nix/var/nix/daemon-socket/socket';
  * socket; without it, says so on stderr and fails.
  */
 export const LINUX_TEST_READINESS_COMMAND =
-  `cat /run/builder-bar/boot-marker && { n=0; while [ ! -S ${GUEST_NIX_DAEMON_SOCKET} ] && [ $n -lt 100 ]; do usleep 50000; n=$((n+1)); done; `
+  `cat ${GUEST_BOOT_MARKER_FILE} && { n=0; while [ ! -S ${GUEST_NIX_DAEMON_SOCKET} ] && [ $n -lt 100 ]; do usleep 50000; n=$((n+1)); done; `
   + `if [ -S ${GUEST_NIX_DAEMON_SOCKET} ]; then cat /etc/builder-bar/nix-version; else echo 'the nix-daemon does not listen on ${GUEST_NIX_DAEMON_SOCKET}' >&2; exit 1; fi; }`;
 
 export interface LinuxTestProfileOptions {

@@ -102,6 +102,7 @@ function controlPortArgs(): string[] {
     '-device', 'virtio-serial-pci,id=builder-bar-serial',
     '-device', `virtserialport,bus=builder-bar-serial.0,chardev=builder-bar-control,name=${CONTROL_PORT_NAME}`,
     '-device', 'vmgenid,guid=auto',
+    '-qmp', `unix:${RUN_DIR_FILES.snapshotQmpSocket},server=on,wait=off`,
   ];
 }
 

@@ -43,33 +43,49 @@ export interface GuestStartInput {
   signal: AbortSignal;
 }
 
-export async function startGuest(input: GuestStartInput): Promise<void> {
-  const { signal } = input;
+/**
+ * Loads the saved state into a QEMU started to receive it and lets the guest run; throws
+ * RestoreFailed when the state is refused (the caller drops it and boots cold).
+ */
+export async function restoreGuest(input: GuestStartInput): Promise<void> {
+  if (!input.restore) return;
   const qmp = await connectQmp(input);
   try {
-    if (input.restore) {
-      input.report('restoring the snapshot');
-      try {
-        await restoreSnapshot(qmp, input.snapshot, input.restore, signal);
-      } catch (error) {
-        throw new RestoreFailed((error as Error).message);
-      }
-    }
-    const control = await GuestControl.connect(input.controlSocket, { timeoutMs: 10_000, signal });
-    try {
-      if (!input.restore) {
-        input.report('booting');
-        await control.waitAtSnapshotLine({ timeoutMs: SNAPSHOT_LINE_TIMEOUT_MS, signal });
-        if (input.saveWith && !signal.aborted) await saveIfPossible(qmp, input, input.saveWith);
-      }
-      if (signal.aborted) return;
-      input.report('mounting /nix and starting sshd in the guest');
-      await control.go(input.marker, input.now, { timeoutMs: 60_000, signal });
-    } finally {
-      control.close();
-    }
+    input.report('restoring the snapshot');
+    await restoreSnapshot(qmp, input.snapshot, input.restore, input.signal);
+  } catch (error) {
+    throw new RestoreFailed((error as Error).message);
   } finally {
     qmp.close();
+  }
+}
+
+/**
+ * The rest of a start, run beside the readiness probes (whose watchdog then also covers a guest
+ * that never reaches its snapshot line, e.g. under a stalled accelerator): on a cold boot, wait
+ * for the guest at its snapshot line and save it there when asked; then `go`. Resolves when the
+ * guest went; throws what failed (the readiness probes then fail on their own).
+ */
+export async function letGuestGo(input: GuestStartInput): Promise<void> {
+  const { signal } = input;
+  const control = await GuestControl.connect(input.controlSocket, { timeoutMs: 10_000, signal });
+  try {
+    if (!input.restore) {
+      await control.waitAtSnapshotLine({ timeoutMs: SNAPSHOT_LINE_TIMEOUT_MS, signal });
+      if (input.saveWith && !signal.aborted) {
+        const qmp = await connectQmp(input);
+        try {
+          await saveIfPossible(qmp, input, input.saveWith);
+        } finally {
+          qmp.close();
+        }
+      }
+    }
+    if (signal.aborted) return;
+    input.report('mounting /nix and starting sshd in the guest');
+    await control.go(input.marker, input.now, { timeoutMs: 60_000, signal });
+  } finally {
+    control.close();
   }
 }
 
