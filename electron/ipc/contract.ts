@@ -80,7 +80,7 @@ export const GuestStatsSchema = z.object({
   sampledAt: z.number(),
   /**
    * The guest's clock minus the host's at this sample, in ms, before any correction (the host
-   * sets a clock more than 0.5 s off where the profile can: vm/snapshot/guestClock.ts); null when
+   * sets a clock more than 0.25 s off where the profile can: vm/snapshot/guestClock.ts); null when
    * the guest's time could not be read.
    */
   clockOffsetMs: z.number().nullable().optional(),

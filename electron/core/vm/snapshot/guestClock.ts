@@ -11,8 +11,11 @@
  * the microsecond or nanosecond (STA_NANO) without privileges.
  */
 
-/** Beyond this the clock is set from the host (the guest is then within half a second). */
-export const CLOCK_TOLERANCE_MS = 500;
+/**
+ * Beyond this the clock is set from the host. A restore's `go` sets it to the rounded second
+ * (within 0.5 s); the first stats sample, right after readiness, then sets it on a second's edge.
+ */
+export const CLOCK_TOLERANCE_MS = 250;
 
 export const CLOCK_SEPARATOR = '--builder-bar-clock--';
 

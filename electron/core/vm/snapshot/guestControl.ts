@@ -150,8 +150,13 @@ export class GuestControl {
     }
   }
 
-  /** Sets the guest's clock to the host's. */
+  /**
+   * Sets the guest's clock to the host's. The guest takes whole seconds (busybox `date -s @S`), so
+   * the line is sent as the host's clock turns a second: the guest lands within the time the line
+   * takes to arrive, not within half a second.
+   */
   async setClock(now: () => number, options: { timeoutMs: number; signal?: AbortSignal }): Promise<void> {
+    await new Promise((resolve) => setTimeout(resolve, 1000 - (now() % 1000)));
     const seconds = hostSeconds(now());
     this.send(`time ${seconds}`);
     await this.expect((line) => line === `time-set ${seconds}`, 'the clock confirmation', options);
