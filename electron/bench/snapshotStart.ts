@@ -9,6 +9,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createCore } from '../core/createCore.js';
+import { statePaths } from '../core/paths.js';
+import { ensureLinuxTestImage } from '../core/vm/guest-image/linuxTestImage.js';
 import { dropSnapshot, snapshotFilesIn } from '../core/vm/snapshot/snapshotStore.js';
 import { median } from './startToReady.js';
 
@@ -38,6 +40,8 @@ async function savedAt(stateDir: string): Promise<number | null> {
 export async function benchSnapshotStart(stateDir: string, rounds: number): Promise<SnapshotStartResult> {
   const coldMs: number[] = [];
   const restoreMs: number[] = [];
+  // The guest image is built once per state dir: not part of any cold boot measured here.
+  await ensureLinuxTestImage({ imagesDir: statePaths({ stateDir }).imagesDir, report: () => undefined });
   for (let round = 0; round < rounds; round += 1) {
     await dropSnapshot(snapshotFilesIn(path.join(stateDir, 'vm')));
     coldMs.push(await startedToReadyMs(stateDir));

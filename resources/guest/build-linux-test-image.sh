@@ -170,7 +170,7 @@ echo "$kver" > "$root/etc/kernel-release"
 
 # The guest's own files (init, inittab, boot/shutdown scripts, sshd_config, nix.conf, passwd, ...).
 cp -R "$here/rootfs/." "$root/"
-chmod 0755 "$root/init" "$root/etc/builder-bar/boot" "$root/etc/builder-bar/shutdown" "$root/etc/builder-bar/control" \
+chmod 0755 "$root/init" "$root/etc/builder-bar/boot" "$root/etc/builder-bar/shutdown" "$root/etc/builder-bar/control" "$root/etc/builder-bar/go-on" "$root/etc/builder-bar/nix-daemon" \
   "$root/etc/builder-bar/announce-sshd" "$root/etc/acpi/PWRF/00000080"
 # What readiness reports as Nix's version: a fact of the binary copied above, so the guest
 # need not start Nix to say it (under TCG a Nix start costs 0.6 s of the one vCPU, just when
