@@ -174,7 +174,8 @@ export async function restoreSnapshot(qmp: QmpClient, files: SnapshotFiles, reco
       socket.destroy();
       reject(error);
     };
-    signal?.addEventListener('abort', () => fail(new Error('cancelled')), { once: true });
+    const onAbort = (): void => fail(new Error('cancelled'));
+    signal?.addEventListener('abort', onAbort, { once: true });
     socket.once('error', fail);
     input.once('error', fail);
     input.on('data', (chunk) => {
@@ -183,7 +184,10 @@ export async function restoreSnapshot(qmp: QmpClient, files: SnapshotFiles, reco
       sizeBytes += bytes.length;
     });
     socket.once('connect', () => input.pipe(socket));
-    socket.once('finish', () => resolve());
+    socket.once('finish', () => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    });
   });
   const digest = hash.digest('hex');
   if (sizeBytes !== record.sizeBytes || digest !== record.sha256) {
