@@ -4,7 +4,7 @@
  *
  *   BENCH_ROUNDS=N          start-to-ready rounds (default 3)
  *   BENCH_IDLE_SECONDS=N    idle window (default 60)
- *   BENCH_ONLY=a,b          only these: start, idle, queue, logview, baselines, logsocket, ondemand (default all)
+ *   BENCH_ONLY=a,b          only these: start, snapshot, idle, queue, logview, baselines, logsocket, ondemand (default all)
  *   BENCH_NIX_BIN_DIRS=a:b  the queue bench's Nix versions (default: every one tests know, i.e.
  *                           the host's and the current Nix `npm test` sets up)
  *   BENCH_LOGVIEW_*         see logViewSection.ts
@@ -22,11 +22,12 @@ import { logViewSection } from './logViewSection.js';
 import { baselinesSection } from './baselines.js';
 import { logSocketSection } from './logSocketOverhead.js';
 import { benchOnDemand } from './onDemandBench.js';
+import { benchSnapshotStart } from './snapshotStart.js';
 import { benchStartToReady, median } from './startToReady.js';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const idleSeconds = Number(process.env.BENCH_IDLE_SECONDS ?? 60);
-const only = new Set((process.env.BENCH_ONLY ?? 'start,idle,queue,logview,baselines,logsocket,ondemand').split(',').map((name) => name.trim()));
+const only = new Set((process.env.BENCH_ONLY ?? 'start,snapshot,idle,queue,logview,baselines,logsocket,ondemand').split(',').map((name) => name.trim()));
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
@@ -34,6 +35,7 @@ async function main(): Promise<void> {
   const stateDir = await mkdtemp(path.join(os.homedir(), '.bb-bench-'));
   try {
     if (only.has('start')) await startToReadySection(stateDir);
+    if (only.has('snapshot')) await snapshotSection(stateDir);
     if (only.has('idle')) await idleSection(stateDir);
     if (only.has('queue')) await queueSection(stateDir);
     if (only.has('logview')) await logViewSection();
@@ -51,6 +53,14 @@ async function startToReadySection(stateDir: string): Promise<void> {
   console.log(`  Builder Bar     ${start.builderBarMs.map(seconds).join('  ')}   median ${seconds(median(start.builderBarMs))}`);
   console.log(`  bare qemu+ssh   ${start.bareMs.map(seconds).join('  ')}   median ${seconds(median(start.bareMs))}`);
   console.log(`  ratio           ${start.ratio.toFixed(3)}`);
+}
+
+async function snapshotSection(stateDir: string): Promise<void> {
+  console.log(`\nstopped -> ready, cold boot vs restore of the snapshot, same settings, ${rounds} rounds (target ratio <= 0.2, restore <= 2 s)`);
+  const result = await benchSnapshotStart(stateDir, rounds);
+  console.log(`  cold boot (saves a snapshot)  ${result.coldMs.map(seconds).join('  ')}   median ${seconds(median(result.coldMs))}`);
+  console.log(`  restore                       ${result.restoreMs.map(seconds).join('  ')}   median ${seconds(median(result.restoreMs))}`);
+  console.log(`  ratio                         ${result.ratio.toFixed(3)}`);
 }
 
 async function idleSection(stateDir: string): Promise<void> {

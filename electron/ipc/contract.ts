@@ -78,6 +78,12 @@ export const GuestStatsSchema = z.object({
   disk: z.object({ totalBytes: z.number(), usedBytes: z.number(), mount: z.string() }),
   /** Milliseconds since the epoch. */
   sampledAt: z.number(),
+  /**
+   * The guest's clock minus the host's at this sample, in ms, before any correction (the host
+   * sets a clock more than 0.25 s off where the profile can: vm/snapshot/guestClock.ts); null when
+   * the guest's time could not be read.
+   */
+  clockOffsetMs: z.number().nullable().optional(),
 });
 export type GuestStats = z.infer<typeof GuestStatsSchema>;
 

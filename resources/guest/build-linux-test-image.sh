@@ -85,7 +85,7 @@ programs=(/usr/bin/nix /usr/sbin/sshd /usr/bin/ssh-keygen /usr/sbin/mke2fs /usr/
 # ACPI power button (QMP system_powerdown), virtio_rng so sshd never waits for entropy,
 # 9p over virtio for the `keys` share (with netfs and fscache, which 9p needs), qemu_fw_cfg
 # for the host key.
-modules=(virtio_pci virtio_net virtio_blk crc32c_generic ext4 button evdev virtio_rng 9pnet_virtio 9p qemu_fw_cfg)
+modules=(virtio_pci virtio_net virtio_blk crc32c_generic ext4 button evdev virtio_rng 9pnet_virtio 9p qemu_fw_cfg virtio_console)
 
 nss_dns=/lib/x86_64-linux-gnu/libnss_dns.so.2
 
@@ -170,7 +170,7 @@ echo "$kver" > "$root/etc/kernel-release"
 
 # The guest's own files (init, inittab, boot/shutdown scripts, sshd_config, nix.conf, passwd, ...).
 cp -R "$here/rootfs/." "$root/"
-chmod 0755 "$root/init" "$root/etc/builder-bar/boot" "$root/etc/builder-bar/shutdown" \
+chmod 0755 "$root/init" "$root/etc/builder-bar/boot" "$root/etc/builder-bar/shutdown" "$root/etc/builder-bar/control" "$root/etc/builder-bar/go-on" "$root/etc/builder-bar/nix-daemon" \
   "$root/etc/builder-bar/announce-sshd" "$root/etc/acpi/PWRF/00000080"
 # What readiness reports as Nix's version: a fact of the binary copied above, so the guest
 # need not start Nix to say it (under TCG a Nix start costs 0.6 s of the one vCPU, just when

@@ -11,6 +11,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
+import path from 'node:path';
 import type { Accelerator, ProfileName, Settings, Status } from '../../ipc/contract.js';
 import { BuilderBarError } from '../errors.js';
 import type { LogSink } from '../logs/logSink.js';
@@ -20,11 +21,15 @@ import { ensurePrivateDir } from '../util/atomicWrite.js';
 import { installHint, QEMU_SYSTEM_AARCH64, QEMU_SYSTEM_X86_64 } from './guest-image/hostTools.js';
 import type { ToolFinder } from '../host/toolSearchPath.js';
 import { chooseHostPort } from './hostPort.js';
-import { ensureInstallKeys, hostKeyPolicyFor } from './keyStore.js';
-import type { BuilderProfile, LaunchPlan, VmFiles } from './profile.js';
+import { ensureInstallKeys, hostKeyPolicyFor, type InstallKeys } from './keyStore.js';
+import type { BuilderProfile, HostKeyPolicy, LaunchPlan, PreparedGuest, VmFiles } from './profile.js';
 import { spawnQemu } from './qemuProcess.js';
 import { RunningVm } from './runningVm.js';
-import { removeRuntimeFiles, writeBootRecord, type BootRecord } from './vmFiles.js';
+import { planSnapshot } from './snapshot/snapshotPlan.js';
+import { letGuestGo, RestoreFailed, restoreGuest, type GuestStartInput } from './snapshot/startGuest.js';
+import { inBackground } from '../util/inBackground.js';
+import { dropSnapshot } from './snapshot/snapshotStore.js';
+import { removeRuntimeFiles, RUN_DIR_FILES, writeBootRecord, type BootRecord } from './vmFiles.js';
 
 /** What every boot of one supervisor shares. */
 export interface BootHost {
@@ -175,6 +180,77 @@ async function bootBuilder(host: BootHost, request: BootRequest): Promise<Runnin
   host.logs.append('app', 'info', `Accelerator: ${accelerator.name} (${accelerator.reason}).`);
   if (signal.aborted) return null;
 
+  // A guest with a control port may be restored from its snapshot (snapshot/); else it boots cold.
+  const snapshot = profile.controlPort
+    ? await planSnapshot({ vmDir: host.files.vmDir, profile: profile.name, settings, qemuBinary, accelerator: accelerator.name, prepared, hostKey: keys.pinnedHostKey.fingerprint, say: (level, text) => host.logs.append('app', level, text) })
+    : null;
+  let restore = snapshot?.restore ?? null;
+  for (;;) {
+    const vm = await spawnGuest(host, request, { profile, qemuBinary, accelerator, settings, port: chosen, prepared, bootMarker, keys, hostKeyPolicy, restore: restore !== null, prepareStarted });
+    if (!vm || !snapshot) return vm;
+    const guest: GuestStartInput = {
+      qmpSocket: path.join(host.files.vmDir, RUN_DIR_FILES.snapshotQmpSocket),
+      controlSocket: path.join(host.files.vmDir, RUN_DIR_FILES.controlSocket),
+      snapshot: snapshot.files,
+      marker: bootMarker,
+      restore,
+      saveWith: restore ? null : snapshot.keys,
+      isQemuAlive: () => vm.exit === null,
+      now: host.now,
+      say: (level, text) => host.logs.append('app', level, text),
+      report: (detail) => update({ detail }),
+      signal,
+    };
+    try {
+      if (restore) {
+        await vm.expectingExit(() => restoreGuest(guest));
+        host.logs.append('app', 'info', `Restored the builder's snapshot of ${new Date(restore.savedAt).toISOString()}.`);
+      }
+      // Beside readiness: the supervisor's probes (and their watchdog) wait for what follows.
+      inBackground(
+        letGuestGo(guest).catch((error: unknown) => {
+          if (!signal.aborted && vm.exit === null) throw error;
+        }),
+        'Letting the guest go on at its snapshot line',
+        (text) => host.logs.append('app', 'error', text),
+      );
+      return vm;
+    } catch (error) {
+      if (!(error instanceof RestoreFailed) || signal.aborted) throw error;
+      // A snapshot QEMU cannot load, or whose bytes do not match its record, is never tried again.
+      host.logs.append('app', 'warn', `Could not restore the builder's snapshot: ${error.message}. Dropped it; booting cold (a new snapshot is taken on the way).`);
+      await dropSnapshot(snapshot.files).catch(() => undefined);
+      await vm.end(RESTORE_FAILED_END_MS);
+      await vm.release();
+      restore = null;
+      if (signal.aborted) return null;
+    }
+  }
+}
+
+/** How long a QEMU whose restore failed may take to quit before SIGKILL. */
+const RESTORE_FAILED_END_MS = 5_000;
+
+interface SpawnInput {
+  profile: BuilderProfile;
+  qemuBinary: string;
+  accelerator: Accelerator;
+  settings: Settings;
+  port: { port: number; note: string | null };
+  prepared: PreparedGuest;
+  bootMarker: string;
+  keys: InstallKeys;
+  hostKeyPolicy: HostKeyPolicy;
+  restore: boolean;
+  prepareStarted: number;
+}
+
+/** Fresh runtime files, QEMU spawned and handed over, its boot record written. */
+async function spawnGuest(host: BootHost, request: BootRequest, input: SpawnInput): Promise<RunningVm | null> {
+  const { signal, update } = request;
+  const { profile, qemuBinary, accelerator, settings, prepared, bootMarker, keys, hostKeyPolicy } = input;
+  const chosen = input.port;
+  const prepareStarted = input.prepareStarted;
   const plan = profile.launchPlan({
     qemuBinary,
     accelerator: accelerator.name,
@@ -184,6 +260,7 @@ async function bootBuilder(host: BootHost, request: BootRequest): Promise<Runnin
     files: host.files,
     prepared,
     bootMarker,
+    incoming: input.restore,
   });
   await removeRuntimeFiles(host.files);
   // Each boot's console and QEMU output start empty; earlier boots live on in the log hub's files.

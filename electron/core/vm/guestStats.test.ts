@@ -19,7 +19,13 @@ describe('guest stats', () => {
       memory: { totalBytes: 1004360 * 1024, usedBytes: (1004360 - 900000) * 1024 },
       disk: { totalBytes: 4062912 * 1024, usedBytes: 12288 * 1024, mount: '/nix' },
       sampledAt: 1234,
+      clockOffsetMs: null,
     });
+  });
+
+  it('takes the guest clock\'s offset from the last section, against the host\'s readings around the command', () => {
+    const output = `${busyboxOutput}\n--builder-bar-clock--\n1000.%N\n    status: 8256 (UNSYNC)\n    time.tv_sec:  1000\n    time.tv_usec: 250000000\n`;
+    expect(parseGuestStats(output, 5, { beforeMs: 1_002_000, afterMs: 1_002_500 }).clockOffsetMs).toBe(-2_000);
   });
 
   it('copes with df wrapping a long device name and a kernel without MemAvailable', () => {
@@ -38,8 +44,11 @@ describe('guest stats', () => {
 
   it.runIf(process.platform === 'linux')('parses what this Linux machine answers to the same command', async () => {
     const { execa } = await import('execa');
+    const beforeMs = Date.now();
     const result = await execa('sh', ['-c', guestStatsCommand]);
-    const stats = parseGuestStats(result.stdout, 1);
+    const afterMs = Date.now();
+    const stats = parseGuestStats(result.stdout, 1, { beforeMs, afterMs });
+    expect(Math.abs(stats.clockOffsetMs ?? Infinity)).toBeLessThan(1_000);
     expect(stats.uptimeSeconds).toBeGreaterThan(0);
     expect(stats.memory.totalBytes).toBeGreaterThan(stats.memory.usedBytes);
     expect(stats.disk.totalBytes).toBeGreaterThan(0);

@@ -3,6 +3,7 @@
  * memory and the disk holding /nix. The command uses only files and applets a busybox guest has.
  */
 import type { GuestStats } from '../../ipc/contract.js';
+import { CLOCK_SEPARATOR, clockOffsetMs, guestClockCommand, parseGuestTimeMs } from './snapshot/guestClock.js';
 
 const SEPARATOR = '--builder-bar--';
 
@@ -15,9 +16,15 @@ export const guestStatsCommand = [
   `echo ${SEPARATOR}`,
   // /nix may not exist yet (or be on /): df then reports the filesystem that would hold it.
   '(df -k /nix 2>/dev/null || df -k /)',
+  // Last, so the host's readings around the command bracket it as tightly as they can.
+  guestClockCommand,
 ].join('; ');
 
-export function parseGuestStats(output: string, sampledAt: number): GuestStats {
+/** `host`: the host's time just before and after the command ran, for the clock offset. */
+export function parseGuestStats(fullOutput: string, sampledAt: number, host?: { beforeMs: number; afterMs: number }): GuestStats {
+  const clockAt = fullOutput.indexOf(CLOCK_SEPARATOR);
+  const output = clockAt >= 0 ? fullOutput.slice(0, clockAt) : fullOutput;
+  const guestMs = clockAt >= 0 ? parseGuestTimeMs(fullOutput.slice(clockAt + CLOCK_SEPARATOR.length)) : null;
   const parts = output.split(SEPARATOR).map((part) => part.trim());
   if (parts.length !== 4) throw new Error(`guest stats: expected 4 sections, got ${parts.length}`);
   const [uptimeText, loadText, memText, dfText] = parts as [string, string, string, string];
@@ -43,6 +50,7 @@ export function parseGuestStats(output: string, sampledAt: number): GuestStats {
     memory: { totalBytes: total * 1024, usedBytes: Math.max(0, total - available) * 1024 },
     disk: parseDf(dfText),
     sampledAt,
+    clockOffsetMs: guestMs !== null && host ? clockOffsetMs(guestMs, host.beforeMs, host.afterMs) : null,
   };
 }
 

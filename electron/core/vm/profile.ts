@@ -64,6 +64,8 @@ export interface LaunchInput {
   files: VmFiles;
   prepared: PreparedGuest;
   bootMarker: string;
+  /** Start QEMU waiting for a saved state (`-incoming defer -S`): a restore (snapshot/). */
+  incoming?: boolean;
 }
 
 export interface LaunchPlan {
@@ -116,6 +118,12 @@ export interface BuilderProfile {
   prepare(input: PrepareInput): Promise<PreparedGuest>;
   /** The exact QEMU command. Pure: no I/O. */
   launchPlan(input: LaunchInput): LaunchPlan;
+  /**
+   * True when the guest has Builder Bar's control port and waits at its snapshot line for the
+   * host's `go` (snapshot/startGuest.ts): its ready state can be saved and restored, and its clock
+   * set from the host. Absent: every start boots cold, and a clock that drifts is only reported.
+   */
+  controlPort?: boolean;
   /** The keys share of a VM dir's builder, for profiles that hand the key in through one. Pure. */
   keysShare?(files: VmFiles): KeysShare;
 }

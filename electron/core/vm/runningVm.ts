@@ -20,6 +20,7 @@ import type { BuilderProfile, VmFiles } from './profile.js';
 import { QmpClient } from './qmpClient.js';
 import { exitsWithin, signalProcess, type ExitInfo, type QemuProcess } from './qemuProcess.js';
 import { waitUntilReady, type ReadinessOptions } from './readiness.js';
+import { ClockKeeper } from './snapshot/clockKeeper.js';
 import type { SshSession } from './sshSession.js';
 import type { BootRecord } from './vmFiles.js';
 
@@ -83,6 +84,8 @@ export class RunningVm {
   private qmp: QmpClient | null = null;
   private session: SshSession | null = null;
   private stats: StatsWatch | null = null;
+  /** Sets the guest's clock from the host when a sample finds it off (snapshot/clockKeeper.ts). */
+  private readonly clock: ClockKeeper;
 
   constructor(init: RunningVmInit) {
     this.process = init.process;
@@ -92,6 +95,7 @@ export class RunningVm {
     this.keys = init.keys;
     this.portNote = init.portNote;
     this.logs = init.logs;
+    this.clock = new ClockKeeper({ profile: init.profile, vmDir: init.files.vmDir, logs: init.logs, now: Date.now });
     this.exited = init.process.exited.then((info) => {
       this.exitInfo = info;
       return info;
@@ -210,11 +214,15 @@ export class RunningVm {
     const session = this.session;
     if (!session || this.stats !== watch) return;
     try {
+      const beforeMs = handlers.now();
       const result = await session.exec(guestStatsCommand, { timeoutMs: 10_000 });
+      const afterMs = handlers.now();
       if (result.code !== 0) throw new Error(`exit ${result.code}: ${result.stderr.trim()}`);
       if (this.stats !== watch) return;
       watch.failures = 0;
-      handlers.onStats(parseGuestStats(result.stdout, handlers.now()));
+      const stats = parseGuestStats(result.stdout, afterMs, { beforeMs, afterMs });
+      handlers.onStats(stats);
+      await this.clock.check(stats.clockOffsetMs ?? null);
     } catch (error) {
       if (this.stats !== watch) return;
       watch.failures += 1;
@@ -255,6 +263,18 @@ export class RunningVm {
     this.logs.append('app', 'warn', `QEMU (pid ${this.process.pid}) did not quit; sending SIGKILL.`);
     signalProcess(this.process.pid, 'SIGKILL');
     await exitsWithin(this.exited, forceStopMs);
+  }
+
+  /**
+   * Runs `attempt` with QEMU's exit expected: a QEMU that cannot load a snapshot exits by itself,
+   * and the boot then starts cold instead of the supervisor taking it for a crash. Once `attempt`
+   * succeeded, an exit is unplanned again.
+   */
+  async expectingExit<T>(attempt: () => Promise<T>): Promise<T> {
+    this.exitExpected = true;
+    const result = await attempt();
+    this.exitExpected = false;
+    return result;
   }
 
   /** Lets go of the connections, the stats and the output; the process is the caller's (end it first, or leave it running). Once. */

@@ -19,6 +19,13 @@ export const RUN_DIR_FILES = {
   qmpSocket: 'qmp.sock',
   consoleLog: 'console.log',
   pidFile: 'qemu.pid',
+  /** The host's end of the guest's control port (profiles/runScriptEnv.ts, guest/control.ts). */
+  controlSocket: 'control.sock',
+  /**
+   * A second QMP monitor for saving and restoring snapshots (snapshot/startGuest.ts): QEMU serves
+   * one client per monitor, and readiness keeps the first for the VM's lifetime.
+   */
+  snapshotQmpSocket: 'qmp-snapshot.sock',
   /** This install's ssh host key, handed to the guest through fw_cfg (never through a share). */
   hostKey: 'ssh_host_ed25519_key',
 } as const;
@@ -73,6 +80,8 @@ export async function removeRuntimeFiles(files: VmFiles): Promise<void> {
   await Promise.all([
     fs.rm(files.pidFile, { force: true }),
     fs.rm(files.qmpSocket, { force: true }),
+    fs.rm(path.join(files.vmDir, RUN_DIR_FILES.controlSocket), { force: true }),
+    fs.rm(path.join(files.vmDir, RUN_DIR_FILES.snapshotQmpSocket), { force: true }),
     fs.rm(bootRecordPath(files), { force: true }),
   ]);
 }

@@ -185,6 +185,11 @@ export function createDarwinLinuxBuilderProfile(options: DarwinLinuxBuilderOptio
     sshUser: DARWIN_BUILDER_USER,
     readinessCommand: DARWIN_BUILDER_READINESS_COMMAND,
     hostKeyPolicy: published,
+    // No `controlPort`: this profile boots cold at every start and cannot have its clock set.
+    // nixpkgs' NixOS guest has no snapshot line before it mounts the store (saving it would mean
+    // restoring RAM with /nix mounted against a disk that moved on) and no port to take this
+    // start's marker or the host's time. Snapshots under hvf have not run anywhere.
+    controlPort: false,
     // This install's own key as soon as the pin's own-host-key image is there, without Nix.
     hostKeyPolicyNow: async (files) => (
       (await existingBuilderImage(files.vmDir, options.pin(), options.storeView, 'own-host-key')) ? { kind: 'per-install' } : published

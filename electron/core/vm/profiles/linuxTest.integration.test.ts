@@ -20,9 +20,11 @@ import { CLIENT_KEY_FILE, ensureInstallKeys, type InstallKeys } from '../keyStor
 import type { KeysShare, PreparedGuest, VmFiles } from '../profile.js';
 import { QmpClient } from '../qmpClient.js';
 import { spawnQemu, type QemuProcess } from '../qemuProcess.js';
+import { letGuestGo } from '../snapshot/startGuest.js';
+import { snapshotFilesIn } from '../snapshot/snapshotStore.js';
 import { ReadinessError, waitUntilReady, type ReadyGuest } from '../readiness.js';
 import { freeLoopbackPort } from '../testing/freeLoopbackPort.js';
-import { vmFilesIn } from '../vmFiles.js';
+import { RUN_DIR_FILES, vmFilesIn } from '../vmFiles.js';
 import { linuxTestKeysShare, linuxTestProfile } from './linuxTest.js';
 
 const tinyNix = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'builds', 'testing', 'tiny.nix');
@@ -69,6 +71,20 @@ async function boot(override: { keysDir?: string } = {}): Promise<Boot> {
     over = true;
     started.delete(qemu);
   }, () => undefined);
+  // The guest waits at its snapshot line for the host's go, as the supervisor gives it (no snapshot here).
+  letGuestGo({
+    qmpSocket: path.join(files.vmDir, RUN_DIR_FILES.snapshotQmpSocket),
+    controlSocket: path.join(files.vmDir, RUN_DIR_FILES.controlSocket),
+    snapshot: snapshotFilesIn(files.vmDir),
+    marker,
+    restore: null,
+    saveWith: null,
+    isQemuAlive: () => !over,
+    now: Date.now,
+    say: () => undefined,
+    report: () => undefined,
+    signal: new AbortController().signal,
+  }).catch(() => undefined);
   return { qemu, prepared, marker, spawnedAt, ended: () => over };
 }
 

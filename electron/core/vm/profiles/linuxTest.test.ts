@@ -7,7 +7,7 @@ import { execa } from 'execa';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { LaunchInput, VmFiles } from '../profile.js';
 import { vmFilesIn } from '../vmFiles.js';
-import { GUEST_NIX_DAEMON_SOCKET, LINUX_TEST_READINESS_COMMAND, linuxTestKeysShare, linuxTestLaunchPlan, linuxTestProfile } from './linuxTest.js';
+import { GUEST_BOOT_MARKER_FILE, GUEST_NIX_DAEMON_SOCKET, LINUX_TEST_READINESS_COMMAND, linuxTestKeysShare, linuxTestLaunchPlan, linuxTestProfile } from './linuxTest.js';
 import { HOST_KEY_FW_CFG_NAME, runScriptEnv, runScriptQemuOpts } from './runScriptEnv.js';
 
 const files: VmFiles = vmFilesIn('/state/vm');
@@ -32,6 +32,18 @@ function input(overrides: Partial<LaunchInput> = {}): LaunchInput {
 }
 
 describe('linux-test launch plan', () => {
+  it('has the control port (and a second QMP monitor for snapshots); a restore waits for the saved state, paused', () => {
+    const cold = linuxTestLaunchPlan(input()).env.QEMU_OPTS ?? '';
+    expect(cold).toContain('-chardev socket,id=builder-bar-control,path=control.sock,server=on,wait=off');
+    expect(cold).toContain('-device virtserialport,bus=builder-bar-serial.0,chardev=builder-bar-control,name=org.builderbar.control');
+    expect(cold).toContain('-device vmgenid,guid=auto');
+    expect(cold).toContain('-qmp unix:qmp-snapshot.sock,server=on,wait=off');
+    expect(cold).not.toContain('-incoming');
+    const restore = linuxTestLaunchPlan(input({ incoming: true })).env.QEMU_OPTS ?? '';
+    // The same devices in the same order, then the two words a restore adds.
+    expect(restore).toBe(`${cold} -incoming defer -S`);
+  });
+
   it('runs the image\'s run script from the VM dir, with no arguments of its own', () => {
     const plan = linuxTestLaunchPlan(input());
     expect(plan.command).toBe('/state/images/linux-test-abc/run-linux-test-vm');
@@ -47,7 +59,7 @@ describe('linux-test launch plan', () => {
     ] as const) {
       const env = linuxTestLaunchPlan(input(settings)).env;
       expect(env).toEqual(runScriptEnv({
-        ...settings, vmDir: '/state/vm', diskImage: files.diskImage, keysDir: KEYS, bootMarker: 'builder-bar-boot-0123456789abcdef', withHostKey: true,
+        ...settings, vmDir: '/state/vm', diskImage: files.diskImage, keysDir: KEYS, bootMarker: 'builder-bar-boot-0123456789abcdef', withHostKey: true, withControlPort: true, incoming: false,
       }));
       expect(env.QEMU_OPTS).toContain(`-machine accel=${settings.accelerator} -smp ${settings.cpus} -m ${settings.memoryMiB}`);
       expect(env.QEMU_NET_OPTS).toBe(`hostfwd=tcp:127.0.0.1:${settings.hostPort}-:22`);
@@ -161,7 +173,7 @@ describe('the generated run script', () => {
   it('puts QEMU_OPTS, word-split, after its own defaults, so QEMU takes Builder Bar\'s -machine accel, -smp and -m; then its own arguments', async () => {
     const { args } = await start(['-S', 'an argument with spaces']);
     const opts = runScriptQemuOpts({
-      accelerator: 'tcg', cpus: 2, memoryMiB: 1024, hostPort: 31022, vmDir, diskImage: '', keysDir: KEYS, bootMarker: 'builder-bar-boot-0123456789abcdef', withHostKey: true,
+      accelerator: 'tcg', cpus: 2, memoryMiB: 1024, hostPort: 31022, vmDir, diskImage: '', keysDir: KEYS, bootMarker: 'builder-bar-boot-0123456789abcdef', withHostKey: true, withControlPort: true,
     });
     const nographic = args.indexOf('-nographic');
     expect(args.slice(nographic + 1)).toEqual([...opts, '-S', 'an argument with spaces']);
@@ -196,7 +208,7 @@ describe('the linux-test readiness command (run by /bin/sh here, with the guest 
   beforeEach(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'readiness-command-'));
     await mkdir(path.join(dir, 'bin'));
-    await writeFile(path.join(dir, 'cmdline'), 'console=ttyS0 quiet panic=-1 builder_bar.boot_marker=marker-123\n');
+    await writeFile(path.join(dir, 'boot-marker'), 'marker-123\n');
     await writeFile(path.join(dir, 'nix-version'), 'nix-store (Nix) 2.8.0\n');
     // busybox's usleep.
     await writeFile(path.join(dir, 'bin', 'usleep'), '#!/bin/sh\nsleep 0.05\n', { mode: 0o755 });
@@ -214,7 +226,7 @@ describe('the linux-test readiness command (run by /bin/sh here, with the guest 
   };
   const run = () =>
     execa('/bin/sh', ['-c', LINUX_TEST_READINESS_COMMAND
-      .replaceAll('/proc/cmdline', `${dir}/cmdline`)
+      .replaceAll(GUEST_BOOT_MARKER_FILE, `${dir}/boot-marker`)
       .replaceAll('/etc/builder-bar/nix-version', `${dir}/nix-version`)
       .replaceAll(GUEST_NIX_DAEMON_SOCKET, `${dir}/socket`)], {
       reject: false,
@@ -222,7 +234,7 @@ describe('the linux-test readiness command (run by /bin/sh here, with the guest 
       extendEnv: false,
     });
 
-  it('prints the marker from the kernel command line, then the image\'s Nix version once the daemon listens', async () => {
+  it('prints the marker the host\'s go left, then the image\'s Nix version once the daemon listens', async () => {
     await listen();
     const result = await run();
     expect(result.exitCode).toBe(0);
@@ -245,10 +257,11 @@ describe('the linux-test readiness command (run by /bin/sh here, with the guest 
     expect(result.stderr).toBe(`the nix-daemon does not listen on ${GUEST_NIX_DAEMON_SOCKET}`.replace(GUEST_NIX_DAEMON_SOCKET, `${dir}/socket`));
   }, 20_000);
 
-  it('prints no marker when the kernel command line has none, so its first line is not this boot\'s marker', async () => {
-    await writeFile(path.join(dir, 'cmdline'), 'console=ttyS0 quiet\n');
+  it('prints nothing and fails before the guest went on (no marker file yet)', async () => {
+    await rm(path.join(dir, 'boot-marker'));
     await listen();
     const result = await run();
-    expect(result.stdout).toBe('nix-store (Nix) 2.8.0');
+    expect(result.exitCode).not.toBe(0);
+    expect(result.stdout).toBe('');
   });
 });

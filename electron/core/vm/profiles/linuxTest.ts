@@ -25,16 +25,21 @@ import type { ToolFinder } from '../../host/toolSearchPath.js';
 import { ensureLinuxTestImage } from '../guest-image/linuxTestImage.js';
 import { placeHostKeyForFwCfg } from '../vmFiles.js';
 import { addKeysShareWithVisibleStore, keysShareOf } from './keysShare.js';
-import { BOOT_MARKER_FROM_CMDLINE, runScriptEnv } from './runScriptEnv.js';
+import { runScriptEnv } from './runScriptEnv.js';
 
 /** The guest's ssh user, as in nixpkgs' nix-builder-vm.nix. */
 export const LINUX_TEST_SSH_USER = 'builder';
+
+/** Where the guest's boot script keeps this start's marker, once the host's `go` gave it (resources/guest). */
+export const GUEST_BOOT_MARKER_FILE = '/run/builder-bar/boot-marker';
 
 /** Where the guest's nix-daemon listens; `builder` reaches the store only through it. */
 export const GUEST_NIX_DAEMON_SOCKET = '/nix/var/nix/daemon-socket/socket';
 
 /**
- * First line: the marker, from the kernel command line (proves this boot answered); second:
+ * First line: the marker this start sent over the control port (snapshot/guestControl.ts), which
+ * the guest's boot script keeps in /run/builder-bar/boot-marker: a restored guest's kernel
+ * command line is the snapshot's, so only this proves the guest of this start answered. Second:
  * Nix's version, once the guest's nix-daemon listens (it creates its socket when it has started,
  * and a delegated build from `builder` goes through it). The version is the image's record of
  * the Nix binary it holds (resources/guest), so no Nix starts here: under TCG a Nix start costs
@@ -42,7 +47,7 @@ export const GUEST_NIX_DAEMON_SOCKET = '/nix/var/nix/daemon-socket/socket';
  * socket; without it, says so on stderr and fails.
  */
 export const LINUX_TEST_READINESS_COMMAND =
-  `${BOOT_MARKER_FROM_CMDLINE} && { n=0; while [ ! -S ${GUEST_NIX_DAEMON_SOCKET} ] && [ $n -lt 100 ]; do usleep 50000; n=$((n+1)); done; `
+  `cat ${GUEST_BOOT_MARKER_FILE} && { n=0; while [ ! -S ${GUEST_NIX_DAEMON_SOCKET} ] && [ $n -lt 100 ]; do usleep 50000; n=$((n+1)); done; `
   + `if [ -S ${GUEST_NIX_DAEMON_SOCKET} ]; then cat /etc/builder-bar/nix-version; else echo 'the nix-daemon does not listen on ${GUEST_NIX_DAEMON_SOCKET}' >&2; exit 1; fi; }`;
 
 export interface LinuxTestProfileOptions {
@@ -81,6 +86,8 @@ export function linuxTestLaunchPlan(input: LaunchInput): LaunchPlan {
       keysDir: requireExtra(input.prepared, 'keysDir'),
       bootMarker: input.bootMarker,
       withHostKey: true,
+      withControlPort: true,
+      incoming: input.incoming ?? false,
     }),
     cwd: input.files.vmDir,
   };
@@ -100,6 +107,7 @@ export function createLinuxTestProfile(options: LinuxTestProfileOptions = {}): B
     sshUser: LINUX_TEST_SSH_USER,
     readinessCommand: LINUX_TEST_READINESS_COMMAND,
     hostKeyPolicy: { kind: 'per-install' },
+    controlPort: true,
 
     async prepare(input: PrepareInput): Promise<PreparedGuest> {
       if (!input.keys.hostPrivateKey) {

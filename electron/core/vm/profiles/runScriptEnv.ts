@@ -45,6 +45,13 @@ export interface RunScriptEnvInput {
   bootMarker: string;
   /** Hand RUN_DIR_FILES.hostKey (in vmDir) to the guest through fw_cfg. */
   withHostKey: boolean;
+  /**
+   * Builder Bar's control port (guest/control.ts): a virtio-serial port on RUN_DIR_FILES.controlSocket,
+   * and a VM generation ID so a restored guest's kernel reseeds its random numbers at once.
+   */
+  withControlPort?: boolean;
+  /** Wait for a saved state on QMP (`migrate-incoming`) instead of running the guest: a restore. */
+  incoming?: boolean;
 }
 
 /** Marker values go on the kernel command line: keep them to characters that cannot split it. */
@@ -74,7 +81,29 @@ export function runScriptQemuOpts(input: RunScriptEnvInput): string[] {
     '-pidfile', RUN_DIR_FILES.pidFile,
     '-no-reboot',
     ...(input.withHostKey ? ['-fw_cfg', `name=${HOST_KEY_FW_CFG_NAME},file=${RUN_DIR_FILES.hostKey}`] : []),
+    ...(input.withControlPort ? controlPortArgs() : []),
+    // -S: a restored guest runs only once its state was checked against its record.
+    ...(input.incoming ? ['-incoming', 'defer', '-S'] : []),
   ].map(shellWord);
+}
+
+/** The port's name in the guest (its sysfs `name` under /sys/class/virtio-ports), as resources/guest's control-port reads it. */
+export const CONTROL_PORT_NAME = 'org.builderbar.control';
+
+/**
+ * The same devices in the same order at every start: a restore must find the devices the saved
+ * state was taken with. vmgenid's `auto` GUID is new in every QEMU, and the guest kernel (Linux
+ * 5.18+, CONFIG_VMGENID) reseeds its RNG when it changes: two restores of one snapshot never
+ * share ssh session keys.
+ */
+function controlPortArgs(): string[] {
+  return [
+    '-chardev', `socket,id=builder-bar-control,path=${RUN_DIR_FILES.controlSocket},server=on,wait=off`,
+    '-device', 'virtio-serial-pci,id=builder-bar-serial',
+    '-device', `virtserialport,bus=builder-bar-serial.0,chardev=builder-bar-control,name=${CONTROL_PORT_NAME}`,
+    '-device', 'vmgenid,guid=auto',
+    '-qmp', `unix:${RUN_DIR_FILES.snapshotQmpSocket},server=on,wait=off`,
+  ];
 }
 
 export function runScriptEnv(input: RunScriptEnvInput): Record<string, string> {

@@ -1,0 +1,228 @@
+/**
+ * The builder's saved state on disk: `<vm>/snapshot/state.bin` (QEMU's migration stream: RAM and
+ * devices, never disk contents) and `snapshot.json` (snapshotRecord.ts). QEMU 7.2, the oldest we
+ * run, has no `file:` migration and `exec:` would hand a shell a command line, so the stream goes
+ * through a unix socket beside the QMP socket (`migrate.sock`, named relative to QEMU's working
+ * directory, the VM dir, as the run script names its other files): QEMU connects to it to save,
+ * listens on it to restore, and this module copies between it and the file.
+ *
+ * What can go wrong ends in a cold boot with a log line and nothing lost:
+ *   - The state is written to `state.bin.partial` and renamed only once QEMU said `completed`
+ *     and the bytes are on disk; the record is written after that. A kill during the save (of the
+ *     core or of QEMU) or a full disk leaves a partial file or a state without a record: both are
+ *     removed at the next start, which boots cold.
+ *   - Restoring, the file's size and SHA-256 are checked against the record while it streams;
+ *     QEMU runs the loaded guest only after that (`-S`, then `cont`), so a corrupt file never runs.
+ *   - The record's keys must equal this start's (QEMU, image, profile, CPUs, memory, ...).
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream, promises as fs } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { writeFileAtomic } from '../../util/atomicWrite.js';
+import type { QmpClient } from '../qmpClient.js';
+import { parseSnapshotRecord, SNAPSHOT_FORMAT, snapshotMismatch, type SnapshotKeys, type SnapshotRecord } from './snapshotRecord.js';
+
+/** The migration socket's name in the VM dir, as QEMU is given it (relative to its working dir). */
+export const MIGRATE_SOCKET = 'migrate.sock';
+
+export interface SnapshotFiles {
+  dir: string;
+  state: string;
+  partial: string;
+  record: string;
+  /** The migration socket's absolute path (the one this process opens). */
+  socket: string;
+}
+
+export function snapshotFilesIn(vmDir: string): SnapshotFiles {
+  const dir = path.join(vmDir, 'snapshot');
+  return {
+    dir,
+    state: path.join(dir, 'state.bin'),
+    partial: path.join(dir, 'state.bin.partial'),
+    record: path.join(dir, 'snapshot.json'),
+    socket: path.join(vmDir, MIGRATE_SOCKET),
+  };
+}
+
+export type Say = (level: 'info' | 'warn', text: string) => void;
+
+/** Removes the snapshot (state, record, any partial save). */
+export async function dropSnapshot(files: SnapshotFiles): Promise<void> {
+  await Promise.all([files.state, files.partial, files.record].map((file) => fs.rm(file, { force: true })));
+}
+
+/**
+ * The record of a snapshot this start may restore, or null (after removing whatever cannot be
+ * used, saying why). The state file's contents are checked while they stream (`restoreSnapshot`).
+ */
+export async function usableSnapshot(files: SnapshotFiles, wanted: SnapshotKeys, say: Say): Promise<SnapshotRecord | null> {
+  const partialLeft = await exists(files.partial);
+  const text = await fs.readFile(files.record, 'utf8').catch(() => null);
+  const stateStat = await fs.stat(files.state).catch(() => null);
+  const drop = async (why: string): Promise<null> => {
+    say('warn', `Dropped the builder's snapshot: ${why}. Booting cold; a new snapshot is taken once the guest is up.`);
+    await dropSnapshot(files).catch((error: unknown) => say('warn', `Could not remove the snapshot in ${files.dir}: ${(error as Error).message}.`));
+    return null;
+  };
+  if (partialLeft) return drop('a save did not finish (the core or QEMU ended during it, or the disk was full)');
+  if (text === null && stateStat === null) return null;
+  if (text === null) return drop('its state has no record (a save did not finish)');
+  if (stateStat === null) return drop('its record has no state file');
+  const parsed = parseSnapshotRecord(text);
+  if ('problem' in parsed) return drop(parsed.problem);
+  const { record } = parsed;
+  const mismatch = snapshotMismatch(record.keys, wanted);
+  if (mismatch) return drop(`it was taken with other settings (${mismatch})`);
+  if (stateStat.size !== record.sizeBytes) return drop(`its state file is ${stateStat.size} bytes, the record says ${record.sizeBytes} (cut short or replaced)`);
+  return record;
+}
+
+/** Checks whether a directory can take a snapshot, with the reason when it cannot. */
+export async function snapshotDirProblem(files: SnapshotFiles): Promise<string | null> {
+  try {
+    await fs.mkdir(files.dir, { recursive: true, mode: 0o700 });
+    await fs.access(files.dir, fs.constants.W_OK);
+    return null;
+  } catch (error) {
+    return `${files.dir} is not writable (${(error as Error).message})`;
+  }
+}
+
+/**
+ * Saves the running guest's state while it waits at the snapshot line, then lets it run on.
+ * Resolves with the record, or throws; either way the guest runs again afterwards (`cont`).
+ */
+export async function saveSnapshot(qmp: QmpClient, files: SnapshotFiles, keys: SnapshotKeys, now: () => number): Promise<SnapshotRecord> {
+  await fs.mkdir(files.dir, { recursive: true, mode: 0o700 });
+  await dropSnapshot(files);
+  await fs.rm(files.socket, { force: true });
+  const version = await qmp.execute<{ qemu?: { major?: number; minor?: number; micro?: number }; package?: string }>('query-version');
+  const qemuVersion = `${version.qemu?.major ?? '?'}.${version.qemu?.minor ?? '?'}.${version.qemu?.micro ?? '?'}${version.package ? ` ${version.package.trim()}` : ''}`;
+  const hash = createHash('sha256');
+  let sizeBytes = 0;
+  const handle = await fs.open(files.partial, 'wx', 0o600);
+  const server = net.createServer();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(files.socket, () => resolve());
+    });
+    const received = new Promise<void>((resolve, reject) => {
+      server.once('connection', (socket) => {
+        server.close();
+        // Written in order, one chunk at a time: a write error (a full disk) ends the stream,
+        // which makes QEMU's migration fail and the guest run on.
+        let chain = Promise.resolve();
+        socket.on('data', (chunk: Buffer) => {
+          socket.pause();
+          chain = chain.then(async () => {
+            hash.update(chunk);
+            sizeBytes += chunk.length;
+            await handle.write(chunk);
+            socket.resume();
+          });
+          chain.catch((error: unknown) => {
+            socket.destroy();
+            reject(error as Error);
+          });
+        });
+        socket.once('end', () => void chain.then(resolve, reject));
+        socket.once('error', reject);
+      });
+    });
+    // No bandwidth cap: the guest is paused for the last part of the copy, and it is idle.
+    await qmp.execute('migrate-set-parameters', { 'max-bandwidth': 1024 * 1024 * 1024 * 1024 });
+    await qmp.execute('migrate', { uri: `unix:${MIGRATE_SOCKET}` });
+    await received;
+    const status = await migrationOutcome(qmp);
+    if (status !== 'completed') throw new Error(`QEMU ended the save as ${status}`);
+    await handle.sync();
+    await handle.close();
+    await fs.rename(files.partial, files.state);
+    const record: SnapshotRecord = { format: SNAPSHOT_FORMAT, keys, qemuVersion, sizeBytes, sha256: hash.digest('hex'), savedAt: now() };
+    await writeFileAtomic(files.record, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
+    return record;
+  } catch (error) {
+    await qmp.execute('migrate_cancel').catch(() => undefined);
+    await handle.close().catch(() => undefined);
+    await dropSnapshot(files).catch(() => undefined);
+    throw error;
+  } finally {
+    server.close();
+    await fs.rm(files.socket, { force: true }).catch(() => undefined);
+    await resumeGuest(qmp);
+  }
+}
+
+/**
+ * Feeds the saved state to a QEMU started with `-incoming defer -S`, checking it against the
+ * record as it streams, and starts the guest only when every byte matched. Throws when the state
+ * does not match or QEMU did not load it (QEMU exits on a stream it cannot load).
+ */
+export async function restoreSnapshot(qmp: QmpClient, files: SnapshotFiles, record: SnapshotRecord, signal?: AbortSignal): Promise<void> {
+  await fs.rm(files.socket, { force: true });
+  await qmp.execute('migrate-incoming', { uri: `unix:${MIGRATE_SOCKET}` });
+  const hash = createHash('sha256');
+  let sizeBytes = 0;
+  await new Promise<void>((resolve, reject) => {
+    const socket = net.createConnection({ path: files.socket });
+    const input = createReadStream(files.state);
+    const fail = (error: Error): void => {
+      input.destroy();
+      socket.destroy();
+      reject(error);
+    };
+    const onAbort = (): void => fail(new Error('cancelled'));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    socket.once('error', fail);
+    input.once('error', fail);
+    input.on('data', (chunk) => {
+      const bytes = chunk as Buffer;
+      hash.update(bytes);
+      sizeBytes += bytes.length;
+    });
+    socket.once('connect', () => input.pipe(socket));
+    socket.once('finish', () => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    });
+  });
+  const digest = hash.digest('hex');
+  if (sizeBytes !== record.sizeBytes || digest !== record.sha256) {
+    throw new Error(`the state file does not match its record (${sizeBytes} bytes, SHA-256 ${digest.slice(0, 12)}…; the record says ${record.sizeBytes} bytes, ${record.sha256.slice(0, 12)}…)`);
+  }
+  // Loaded means QEMU left `inmigrate` for `prelaunch`/`paused` (-S); a failed load ends QEMU.
+  for (;;) {
+    const status = await qmp.queryStatus(5_000);
+    if (status.status !== 'inmigrate') break;
+    if (signal?.aborted) throw new Error('cancelled');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  const outcome = await migrationOutcome(qmp);
+  if (outcome !== 'completed') throw new Error(`QEMU did not load the state (migration ${outcome})`);
+  await qmp.execute('cont');
+  await fs.rm(files.socket, { force: true }).catch(() => undefined);
+}
+
+async function migrationOutcome(qmp: QmpClient): Promise<string> {
+  for (;;) {
+    const info = await qmp.execute<{ status?: string }>('query-migrate', undefined, 5_000);
+    const status = info.status ?? 'none';
+    if (!['active', 'setup', 'pre-switchover', 'device', 'cancelling', 'postcopy-active'].includes(status)) return status;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** A guest the save paused (or whose save failed) runs on. */
+async function resumeGuest(qmp: QmpClient): Promise<void> {
+  const status = await qmp.queryStatus().catch(() => null);
+  if (status && !status.running && ['postmigrate', 'paused', 'finish-migrate'].includes(status.status)) {
+    await qmp.execute('cont').catch(() => undefined);
+  }
+}
+
+async function exists(file: string): Promise<boolean> {
+  return fs.access(file).then(() => true, () => false);
+}
