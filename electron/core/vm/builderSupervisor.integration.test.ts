@@ -3,6 +3,7 @@
  * real Nix in the guest. Boots are shared where a test stays honest (each TCG boot costs
  * ~12 s or more on this 2-core machine), and every QEMU started here is killed in afterAll.
  */
+import { waitForStatus as waitForStatusOf } from './testing/waitForStatus.js';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -56,23 +57,7 @@ function makeSupervisor(): BuilderSupervisor {
 }
 
 function waitForStatus(supervisor: BuilderSupervisor, predicate: (status: Status) => boolean, timeoutMs = 240_000): Promise<Status> {
-  return new Promise((resolve, reject) => {
-    if (predicate(supervisor.status())) {
-      resolve(supervisor.status());
-      return;
-    }
-    const timer = setTimeout(() => {
-      unsubscribe();
-      reject(new Error(`timed out waiting; last status: ${JSON.stringify(supervisor.status())}`));
-    }, timeoutMs);
-    const unsubscribe = supervisor.onStatus((status) => {
-      if (predicate(status)) {
-        clearTimeout(timer);
-        unsubscribe();
-        resolve(status);
-      }
-    });
-  });
+  return waitForStatusOf(supervisor, predicate, timeoutMs);
 }
 
 async function occupy(port: number): Promise<net.Server> {

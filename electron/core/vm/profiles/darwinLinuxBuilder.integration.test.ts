@@ -15,6 +15,7 @@
  * arm64 guest is built here (it would need Debian's arm64 kernel and userland, and an aarch64
  * guest under TCG on this 2-core x86 machine), so only its launch plan is tested (unit tests).
  */
+import { waitForStatus } from '../testing/waitForStatus.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -43,19 +44,7 @@ const supervisors: BuilderSupervisor[] = [];
 const qemuPids = new Set<number>();
 
 function waitFor(supervisor: BuilderSupervisor, predicate: (status: Status) => boolean, timeoutMs = 300_000): Promise<Status> {
-  return new Promise((resolve, reject) => {
-    if (predicate(supervisor.status())) return resolve(supervisor.status());
-    const timer = setTimeout(() => {
-      unsubscribe();
-      reject(new Error(`timed out; last status: ${JSON.stringify(supervisor.status())}\n${logged.slice(-30).join('\n')}`));
-    }, timeoutMs);
-    const unsubscribe = supervisor.onStatus((status) => {
-      if (!predicate(status)) return;
-      clearTimeout(timer);
-      unsubscribe();
-      resolve(status);
-    });
-  });
+  return waitForStatus(supervisor, predicate, timeoutMs, () => logged.slice(-30).join('\n'));
 }
 
 function macSupervisor(): BuilderSupervisor {

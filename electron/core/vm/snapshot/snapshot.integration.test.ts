@@ -5,6 +5,7 @@
  * within 1 s of the host after a restore and after QEMU was paused; a snapshot whose bytes were
  * altered, or taken with other settings, ends in a cold boot with a log line. One QEMU at a time.
  */
+import { waitForStatus as waitForStatusOf } from '../testing/waitForStatus.js';
 import { mkdtempSync, promises as fs, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -33,23 +34,7 @@ const logged: Logged[] = [];
 const qemuPids = new Set<number>();
 
 function waitForStatus(predicate: (status: Status) => boolean, timeoutMs: number): Promise<Status> {
-  return new Promise((resolve, reject) => {
-    if (predicate(supervisor.status())) {
-      resolve(supervisor.status());
-      return;
-    }
-    const timer = setTimeout(() => {
-      unsubscribe();
-      reject(new Error(`timed out waiting; last status: ${JSON.stringify(supervisor.status())}`));
-    }, timeoutMs);
-    const unsubscribe = supervisor.onStatus((status) => {
-      if (predicate(status)) {
-        clearTimeout(timer);
-        unsubscribe();
-        resolve(status);
-      }
-    });
-  });
+  return waitForStatusOf(supervisor, predicate, timeoutMs);
 }
 
 /** Lines logged from `from` on that match. */
