@@ -144,7 +144,8 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
   // "Make its own host key" from start to re-pin; its progress joins the supervisor's status.
   const hostKeySwitch = new HostKeySwitch({
     builderState: () => supervisor.status().state,
-    buildsOnBuilder: () => builds.buildingOnBuilders().size + externalBuilds.list().length,
+    // Nix's ssh sessions through the proxy count too: a restart would cut their builds.
+    buildsOnBuilder: () => builds.buildingOnBuilders().size + externalBuilds.list().length + (onDemand?.sessions() ?? 0),
     restartAndWait: async () => {
       await supervisor.restart();
       return supervisor.start({ wait: true });

@@ -138,6 +138,11 @@ export class OnDemandBuilder {
     };
   }
 
+  /** ssh sessions open through `builder-bar proxy` now (Nix building, or anyone on the alias). */
+  sessions(): number {
+    return this.connections;
+  }
+
   /** The supervisor's status with what on-demand adds, when the setting is on. */
   decorate(status: Status): Status {
     return this.deps.settings().onDemand ? { ...status, onDemand: this.view() } : status;

@@ -58,7 +58,7 @@ describe('switching the Mac builder to its own host key', () => {
     expect(steps.filter((step) => !step.startsWith('report'))).toEqual(['build', 'pause', 'pause', 'restart', 'reapply /tmp/conf']);
     expect(stages).toEqual(['building', 'waiting-for-builds', 'waiting-for-builds', 'restarting', 're-pinning', 'done']);
     expect(hostKeySwitch.progress()).toEqual({ stage: 'done', message: expect.stringContaining('/tmp/conf'), since: 42 });
-    expect(steps).toContain('report Waiting for 2 builds on the builder to finish before restarting it.');
+    expect(steps).toContain('report Waiting until nothing uses the builder (2 builds or ssh sessions now) before restarting it.');
   });
 
   it('never restarts under a running build', async () => {

@@ -3,7 +3,7 @@
  * (unless Nix's configuration is the system's, which only an administrator may write):
  *
  *   building   the own-host-key image, on the stock builder itself, through Nix's wiring;
- *   waiting    until no build runs on the builder: restarting it would fail them;
+ *   waiting    until no build or ssh session uses the builder: restarting it would fail them;
  *   restarting into the own image (the start's host key policy picks it once it exists), and
  *              checking that the builder came back presenting this install's key;
  *   re-pinning the recorded wiring target again, so Nix pins the new key: a config directory is
@@ -21,7 +21,7 @@ import type { BuilderImage } from './builderImage.js';
 
 export interface HostKeySwitchDeps {
   builderState(): VmState;
-  /** How many builds use the builder now (the core's own and those seen on the builder). */
+  /** How many builds and ssh sessions use the builder now (the core's builds, those seen on the builder, Nix's sessions through the proxy). */
   buildsOnBuilder(): number;
   /** Restarts the builder and waits until it is ready or failed. */
   restartAndWait(): Promise<Status>;
@@ -126,7 +126,7 @@ export class HostKeySwitch {
   private async waitForIdleBuilder(): Promise<void> {
     const pause = this.deps.pause ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
     for (let busy = this.deps.buildsOnBuilder(); busy > 0; busy = this.deps.buildsOnBuilder()) {
-      const words = `Waiting for ${busy} build${busy === 1 ? '' : 's'} on the builder to finish before restarting it.`;
+      const words = `Waiting until nothing uses the builder (${busy} build${busy === 1 ? '' : 's'} or ssh session${busy === 1 ? '' : 's'} now) before restarting it.`;
       if (this.current?.message !== words) this.publish('waiting-for-builds', words);
       await pause(this.deps.pollMs ?? 2000);
     }
