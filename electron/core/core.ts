@@ -13,6 +13,11 @@ export type Door = 'electron' | 'headless' | 'cli';
 /** The already-validated input of a request (defaults applied). */
 export type ValidInput<N extends RequestName> = z.output<(typeof requests)[N]['input']>;
 
+/** One domain's request handlers (`vm.*`, `logs.*`, ...), as its handler module returns them. */
+export type HandlersFor<Prefix extends string> = {
+  [N in Extract<RequestName, `${Prefix}.${string}`>]: (input: ValidInput<N>, door: Door) => Promise<RequestOutput<N>>;
+};
+
 export interface Core {
   readonly paths: StatePaths;
   handle<N extends RequestName>(name: N, input: ValidInput<N>, door: Door): Promise<RequestOutput<N>>;

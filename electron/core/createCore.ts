@@ -4,16 +4,17 @@
  * NixLocator (the nixBinDir setting, then the environment's Nix) is handed to every service
  * that runs Nix, so they all run the same one; one search path (host/toolSearchPath.ts: the app's
  * PATH, the login shell's, Nix's profile directories) finds Nix, QEMU, qemu-img and git for all.
+ * It only composes: each domain's requests are answered by its handler module (vmHandlers,
+ * logHandlers, settingsHandlers, buildHandlers, remoteBuilderHandlers, baselineHandlers,
+ * nixHandlers, builderImageHandlers, diagnosticsHandlers).
  */
 import os from 'node:os';
 import {
-  type AppInfo,
   type CoreEvent,
   type ProfileName,
   type RequestName,
   type RequestOutput,
   type Settings,
-  type SettingsEffects,
   type Status,
 } from '../ipc/contract.js';
 import type { Core, Door, ValidInput } from './core.js';
@@ -27,23 +28,25 @@ import { ensurePrivateDir } from './util/atomicWrite.js';
 import { appVersion } from './appVersion.js';
 import { createSupervisor, type SupervisorPort } from './supervisorWiring.js';
 import { builderImageHandlers } from './vm/builderImageHandlers.js';
+import { vmHandlers } from './vm/vmHandlers.js';
+import { logHandlers } from './logs/logHandlers.js';
+import { settingsHandlers } from './settings/settingsHandlers.js';
+import { buildHandlers, buildQueue } from './builds/buildHandlers.js';
+import { remoteBuilderHandlers } from './builders/remoteBuilderHandlers.js';
+import { baselineHandlers } from './baselineService/baselineHandlers.js';
+import { diagnosticsHandlers } from './diagnostics/diagnosticsHandlers.js';
 import { HostKeySwitch } from './vm/profiles/hostKeySwitch.js';
 import { readWiringRecord } from './nix/wiringRecord.js';
 import { vmFilesIn } from './vm/vmFiles.js';
-import { settingsEffects } from './settings/settingsEffects.js';
 import { RemoteBuilders } from './builders/remoteBuilders.js';
 import { BuildService } from './builds/buildService.js';
 import { ExternalBuildWatcher } from './builds/externalBuilds.js';
 import { ExternalBuildFeed } from './builds/externalBuildFeed.js';
 import { appliedBuildEnvironment } from './nix/appliedEnvironment.js';
-import { describeInstallation, nixInUseView, NixLocator } from './nix/nixInstallation.js';
+import { describeInstallation, NixLocator } from './nix/nixInstallation.js';
 import { ToolSearchPath } from './host/toolSearchPath.js';
-import { hostToolsView } from './host/hostToolsView.js';
-import { refuseShrinkingDisk } from './settings/diskSizeSetting.js';
-import { nixBinDirEffect, refuseUnusableNixBinDir } from './settings/nixBinDirSetting.js';
 import { nixHandlers } from './nix/nixHandlers.js';
 import { BuilderBarError } from './errors.js';
-import { createDiagnostics } from './diagnostics/createDiagnostics.js';
 import { BaselineService } from './baselineService/baselineService.js';
 import { reportUnexpectedErrorsTo } from './util/unexpectedErrors.js';
 import { inBackground } from './util/inBackground.js';
@@ -220,84 +223,43 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
   }
 
   const nixRequests = nixHandlers({ paths, platform, logs, builder: supervisor, nix });
+  const queue = { builds, externalBuilds, externalFeed };
   const handlers: Handlers = {
-    'app.info': async (_input, door): Promise<AppInfo> => ({
-      version: appVersion(),
-      platform: `${platform} ${os.arch()}`,
-      stateDir: paths.stateDir,
-      logDir: paths.logDir,
-      door,
-      nix: nixInUseView(await nix.resolve()),
-      hostTools: await hostToolsView(tools, effectiveSettings().profile),
+    ...diagnosticsHandlers({
+      bundle: {
+        paths,
+        platform,
+        flushLogs: () => logs.flush(),
+        status: () => coreStatus(),
+        settings: () => settingsStore.get(),
+        builds: () => buildQueue(queue),
+        nix,
+        tools,
+      },
+      logs,
+      nix,
+      tools,
+      profile: () => effectiveSettings().profile,
     }),
-    'status.get': async () => coreStatus(),
-    'vm.start': async (input) =>
-      supervisor.start({
-        wait: input.wait ?? false,
-        ...(input.timeoutSeconds !== undefined ? { timeoutMs: input.timeoutSeconds * 1000 } : {}),
-      }),
-    'vm.stop': async (input) => supervisor.stop({ force: input.force ?? false }),
-    'vm.restart': async () => supervisor.restart(),
-    'logs.tail': async (input) => ({ lines: logs.tail(input.source, input.lines ?? 500) }),
-    'logs.files': async () => ({ logDir: paths.logDir, files: await logs.files() }),
-    'logs.reveal': async (input) => {
-      // The input is a source name, never a path: only files the hub owns can be shown.
-      const file = await logs.existingFile(input.source);
-      await fileRevealer.reveal(file);
-      return { path: file };
-    },
-    'settings.get': async () => settingsStore.get(),
-    'settings.set': async (input) => {
-      await refuseUnusableNixBinDir(input.patch, nix);
-      await refuseShrinkingDisk(input.patch, { sizeGiB: () => supervisor.diskSizeGiB(), path: vmFilesIn(paths.vmDir).diskImage });
-      const { settings, changed, before } = await settingsStore.update(input.patch);
-      const effects: SettingsEffects = await settingsEffects({
-        changed,
-        before,
-        after: settings,
-        state: supervisor.status().state,
-        diskSizeGiB: () => supervisor.diskSizeGiB(),
-      });
-      if (changed.includes('nixBinDir')) effects.messages.push(await nixBinDirEffect(nix));
-      for (const message of effects.messages) logs.append('app', 'info', message);
-      return { settings, effects };
-    },
-    'builds.list': async () => ({ builds: builds.list(), external: externalBuilds.list(), externalFeed: await externalFeed.status() }),
-    'builds.start': async (input) => builds.start(input.target),
-    'builds.cancel': async (input) => builds.cancel(input.id),
-    'builds.log': async (input) => builds.log(input.id, input.drvPath),
-    'builders.list': async () => remoteBuilders.list(),
-    'builders.add': async (input) => remoteBuilders.add(input.builder),
-    'builders.remove': async (input) => remoteBuilders.remove(input.id),
-    'builders.check': async (input) => remoteBuilders.checkNow(input.id),
-    'baselines.list': async () => baselines.list(),
-    'baselines.addRepo': async (input) => baselines.addRepo(input.repo),
-    'baselines.removeRepo': async (input) => baselines.removeRepo(input.id),
-    'baselines.updateRepo': async (input) => baselines.updateRepo(input.id, input.patch),
-    'baselines.prebuild': async (input) => baselines.prebuild(input.repoId, input.branch),
+    ...vmHandlers({ supervisor, status: () => coreStatus() }),
+    ...logHandlers({ logs, logDir: paths.logDir, fileRevealer }),
+    ...settingsHandlers({
+      store: settingsStore,
+      nix,
+      logs,
+      builderState: () => supervisor.status().state,
+      diskSizeGiB: () => supervisor.diskSizeGiB(),
+      diskImage: vmFilesIn(paths.vmDir).diskImage,
+    }),
+    ...buildHandlers(queue),
+    ...remoteBuilderHandlers(remoteBuilders),
+    ...baselineHandlers(baselines),
     ...nixRequests,
     ...builderImageHandlers({
       vmDir: paths.vmDir, nix, logs, settings: () => settingsStore.get(), saveSettings: (patch) => settingsStore.update(patch),
       home: os.homedir(), builderState: () => supervisor.status().state, tools,
       switchHostKey: (buildImage) => hostKeySwitch.run(buildImage),
     }),
-    'diagnostics.create': async (input) => {
-      const result = await createDiagnostics(
-        {
-          paths,
-          platform,
-          flushLogs: () => logs.flush(),
-          status: () => coreStatus(),
-          settings: () => settingsStore.get(),
-          builds: async () => ({ builds: builds.list(), external: externalBuilds.list(), externalFeed: await externalFeed.status() }),
-          nix,
-          tools,
-        },
-        input.outDir,
-      );
-      logs.append('app', 'info', `Diagnostics bundle written to ${result.path}.`);
-      return result;
-    },
   };
 
   let closed = false;
