@@ -19,7 +19,7 @@ import { guardProcess } from '../core/util/unexpectedErrors.js';
 import { InstanceLock } from '../doors/instanceLock.js';
 import { SocketDoor, somethingAnswers } from '../doors/cli/socketDoor.js';
 import type { RequestName } from '../ipc/contract.js';
-import { dispatch } from '../ipc/dispatch.js';
+import { dispatch } from '../doors/dispatch.js';
 import { main as cliMain } from '../doors/cli/main.js';
 import { buildEndedNotice, runningAfter } from './buildActivity.js';
 import { cliArguments } from './cliMode.js';

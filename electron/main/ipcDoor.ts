@@ -10,7 +10,7 @@
 import type { Core } from '../core/core.js';
 import type { Envelope } from '../ipc/contract.js';
 import { ipcChannels } from '../ipc/contract.js';
-import { describeName, dispatch } from '../ipc/dispatch.js';
+import { describeName, dispatch } from '../doors/dispatch.js';
 import { checkSender, type IpcSender } from './senderCheck.js';
 
 /** The part of an `IpcMainInvokeEvent` the door reads. */

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BuildView, RemoteBuilder } from '../../ipc/contract.js';
 import { runNixCommand } from '../../doors/cli/nixCommand.js';
-import { dispatch } from '../../ipc/dispatch.js';
+import { dispatch } from '../../doors/dispatch.js';
 import type { Core } from '../core.js';
 import { createCore } from '../createCore.js';
 import { hostPathOf, nixVersions } from '../nix/testing/nixVersions.js';

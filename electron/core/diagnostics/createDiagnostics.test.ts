@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RequestOutput } from '../../ipc/contract.js';
-import { dispatch } from '../../ipc/dispatch.js';
+import { dispatch } from '../../doors/dispatch.js';
 import type { Core } from '../core.js';
 import { createCore } from '../createCore.js';
 import { sha256, writeWiringRecord } from '../nix/wiringRecord.js';

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RequestOutput } from '../../ipc/contract.js';
-import { dispatch } from '../../ipc/dispatch.js';
+import { dispatch } from '../../doors/dispatch.js';
 import type { Core } from '../core.js';
 import { createCore } from '../createCore.js';
 import { freeLoopbackPort } from '../vm/testing/freeLoopbackPort.js';

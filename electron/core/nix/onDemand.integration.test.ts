@@ -17,7 +17,7 @@ import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CoreEvent, RequestOutput, Status } from '../../ipc/contract.js';
-import { dispatch } from '../../ipc/dispatch.js';
+import { dispatch } from '../../doors/dispatch.js';
 import { SocketDoor } from '../../doors/cli/socketDoor.js';
 import type { Core } from '../core.js';
 import { createCore } from '../createCore.js';

@@ -11,7 +11,7 @@ import { promises as fs } from 'node:fs';
 import net from 'node:net';
 import type { Core } from '../../core/core.js';
 import type { CoreEvent, EventName } from '../../ipc/contract.js';
-import { dispatch } from '../../ipc/dispatch.js';
+import { dispatch } from '../dispatch.js';
 import { MAX_WIRE_MESSAGE_BYTES, type WireMessage } from '../../ipc/wire.js';
 import { invalidRequest, parseMessage } from '../wireRequests.js';
 import { LineSplitter } from './lineFraming.js';

@@ -15,7 +15,7 @@ import path from 'node:path';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
 import type { Core } from '../../core/core.js';
 import type { CoreEvent } from '../../ipc/contract.js';
-import { dispatch } from '../../ipc/dispatch.js';
+import { dispatch } from '../dispatch.js';
 import { MAX_WIRE_MESSAGE_BYTES, type WireMessage } from '../../ipc/wire.js';
 import { parseWireRequest } from '../wireRequests.js';
 import { newAccessToken } from './accessToken.js';

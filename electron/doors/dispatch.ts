@@ -3,7 +3,7 @@
  * contract, runs it, and answers with the envelope. Nothing a client sends reaches the core
  * unvalidated, and no exception crosses a door.
  */
-import { isRequestName, requests, type Envelope } from './contract.js';
+import { isRequestName, requests, type Envelope } from '../ipc/contract.js';
 import type { Core, Door } from '../core/core.js';
 import { toErrorInfo } from '../core/errors.js';
 
