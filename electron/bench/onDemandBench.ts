@@ -11,7 +11,7 @@ import { execa } from 'execa';
 import type { Core } from '../core/core.js';
 import { createCore } from '../core/createCore.js';
 import { runNixCommand } from '../doors/cli/nixCommand.js';
-import { SocketDoor } from '../doors/cli/socketDoor.js';
+import { SocketDoor } from '../doors/socket/socketDoor.js';
 import { sampleProcess } from './processSample.js';
 
 export interface OnDemandFigures {

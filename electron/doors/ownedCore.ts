@@ -10,7 +10,7 @@ import { statePaths, type StatePaths } from '../core/paths.js';
 import { prepareStateDir } from '../core/stateDir.js';
 import type { ProfileName } from '../ipc/contract.js';
 import { CoreClient } from './cli/socketClient.js';
-import { SocketDoor } from './cli/socketDoor.js';
+import { SocketDoor } from './socket/socketDoor.js';
 import { InstanceLock } from './instanceLock.js';
 
 export type CoreFactory = (options: CoreOptions) => Promise<Core>;

@@ -17,7 +17,7 @@ import { statePaths } from '../core/paths.js';
 import { prepareStateDir } from '../core/stateDir.js';
 import { guardProcess } from '../core/util/unexpectedErrors.js';
 import { InstanceLock } from '../doors/instanceLock.js';
-import { SocketDoor, somethingAnswers } from '../doors/cli/socketDoor.js';
+import { SocketDoor, somethingAnswers } from '../doors/socket/socketDoor.js';
 import type { RequestName } from '../ipc/contract.js';
 import { dispatch } from '../doors/dispatch.js';
 import { main as cliMain } from '../doors/cli/main.js';

@@ -7,7 +7,7 @@
  */
 import net from 'node:net';
 import { WebSocket } from 'ws';
-import { LineSplitter } from '../doors/cli/lineFraming.js';
+import { LineSplitter } from '../doors/socket/lineFraming.js';
 import { WEBSOCKET_PATH } from '../doors/headless/requestChecks.js';
 
 export type DoorOutcome =

@@ -18,7 +18,7 @@ import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CoreEvent, RequestOutput, Status } from '../../ipc/contract.js';
 import { dispatch } from '../../doors/dispatch.js';
-import { SocketDoor } from '../../doors/cli/socketDoor.js';
+import { SocketDoor } from '../../doors/socket/socketDoor.js';
 import type { Core } from '../core.js';
 import { createCore } from '../createCore.js';
 import { freeLoopbackPort } from '../vm/testing/freeLoopbackPort.js';

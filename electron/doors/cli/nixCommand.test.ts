@@ -14,7 +14,7 @@ import { statePaths } from '../../core/paths.js';
 import { stoppedStatus, transportCore, type TransportCore } from '../testing/transportCore.js';
 import type { CliIo } from './cliIo.js';
 import { runNixCommand, type NixCommandOptions } from './nixCommand.js';
-import { SocketDoor } from './socketDoor.js';
+import { SocketDoor } from '../socket/socketDoor.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 

@@ -11,7 +11,7 @@ import { transportCore } from '../testing/transportCore.js';
 import type { CommandContext } from './cliIo.js';
 import { ExitCode } from './exitCodes.js';
 import { runProxy, type Identity } from './proxyCommand.js';
-import { SocketDoor } from './socketDoor.js';
+import { SocketDoor } from '../socket/socketDoor.js';
 
 let stateDir: string;
 let err: string[];

@@ -17,8 +17,8 @@ import net from 'node:net';
 import type { ErrorInfo } from '../../ipc/contract.js';
 import type { CommandContext } from './cliIo.js';
 import { ExitCode } from './exitCodes.js';
-import { LineSplitter } from './lineFraming.js';
-import { HoldReplySchema } from './socketProtocol.js';
+import { LineSplitter } from '../socket/lineFraming.js';
+import { HoldReplySchema } from '../socket/socketProtocol.js';
 
 export interface ProxyStdio {
   stdin: NodeJS.ReadableStream;

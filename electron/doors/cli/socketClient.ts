@@ -15,7 +15,7 @@ import {
   type RequestName,
   type RequestOutput,
 } from '../../ipc/contract.js';
-import { LineSplitter } from './lineFraming.js';
+import { LineSplitter } from '../socket/lineFraming.js';
 
 /** No core listens on this state dir's socket (no file, or a file nobody answers on). */
 export class NoCoreRunningError extends Error {

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MAX_WIRE_MESSAGE_BYTES } from '../../ipc/wire.js';
 import { stoppedStatus, transportCore, type TransportCore } from '../testing/transportCore.js';
-import { CoreClient, NoCoreRunningError } from './socketClient.js';
+import { CoreClient, NoCoreRunningError } from '../cli/socketClient.js';
 import { SocketDoor } from './socketDoor.js';
 
 /** A raw client: writes bytes, collects the lines the door sends back until it hangs up. */

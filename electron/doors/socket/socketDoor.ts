@@ -1,6 +1,7 @@
 /**
- * The CLI door: a unix socket in the state dir (`core.sock`, mode 0600) speaking
- * newline-delimited JSON (see socketProtocol.ts). Like every door it holds no logic: requests
+ * The socket door: a unix socket in the state dir (`core.sock`, mode 0600) speaking
+ * newline-delimited JSON (see socketProtocol.ts); its clients are the CLI and `builder-bar
+ * proxy` (cli/socketClient.ts), which live apart from it. Like every door it holds no logic: requests
  * go through `dispatch()`, events come from `core.subscribe`.
  *
  * The socket is created with mode 0600 (umask set around the bind, so there is no moment when
