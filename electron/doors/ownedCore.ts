@@ -21,6 +21,14 @@ export interface OwnedCoreOptions {
   profile?: ProfileName | undefined;
   /** Defaults to the real `createCore`; tests of the doors' transport may pass a small core. */
   createCore?: CoreFactory;
+  /** What the door adds to the core (the Electron shell: its own file manager call). */
+  fileRevealer?: CoreOptions['fileRevealer'];
+  /**
+   * The Electron shell works without the CLI socket (the window and tray are its doors): given
+   * this, a socket that cannot be opened is reported here and the start goes on. `serve` has no
+   * other door a terminal user could reach, so without it the start fails.
+   */
+  onSocketRefused?: (error: Error) => void;
 }
 
 export interface OwnedCore {
@@ -68,11 +76,16 @@ export async function startOwnedCore(options: OwnedCoreOptions = {}): Promise<Ow
       stateDir: paths.stateDir,
       env,
       ...(options.profile ? { profile: options.profile } : {}),
+      ...(options.fileRevealer ? { fileRevealer: options.fileRevealer } : {}),
     });
     let stopBuilderOnClose = false;
     undo.push(() => core.close({ stopBuilder: stopBuilderOnClose }));
-    const socketDoor = await SocketDoor.open({ core, socketPath: paths.socketPath });
-    undo.push(() => socketDoor.close());
+    const socketDoor = await SocketDoor.open({ core, socketPath: paths.socketPath }).catch((error: unknown) => {
+      if (!options.onSocketRefused) throw error;
+      options.onSocketRefused(error instanceof Error ? error : new Error(String(error)));
+      return null;
+    });
+    if (socketDoor) undo.push(() => socketDoor.close());
     return {
       core,
       paths,

@@ -3,7 +3,8 @@
  * is made in a pure, unit-tested function (menuModel, trayIcon, windowOptions, senderCheck,
  * appPolicy); this file only wires them to Electron's objects, in this order:
  *
- *   single-instance lock -> state-dir lock -> createCore() -> CLI socket door -> IPC door
+ *   single-instance lock -> startOwnedCore() (state-dir lock -> createCore() -> CLI socket door,
+ *   the same bootstrap as `serve`) -> IPC door
  *   -> tray -> powerMonitor; "Quit" stops the builder gracefully before the process exits.
  *
  * "Start on launch" is honoured by `createCore()` itself (the headless `serve` needs it too),
@@ -12,12 +13,8 @@
  */
 import { app, dialog, ipcMain, Notification, powerMonitor, shell as electronShell } from 'electron';
 import type { Core } from '../core/core.js';
-import { createCore } from '../core/createCore.js';
-import { statePaths } from '../core/paths.js';
-import { prepareStateDir } from '../core/stateDir.js';
 import { guardProcess } from '../core/util/unexpectedErrors.js';
-import { InstanceLock } from '../doors/instanceLock.js';
-import { SocketDoor, somethingAnswers } from '../doors/socket/socketDoor.js';
+import { AlreadyRunningError, startOwnedCore, type OwnedCore } from '../doors/ownedCore.js';
 import type { RequestName } from '../ipc/contract.js';
 import { dispatch } from '../doors/dispatch.js';
 import { main as cliMain } from '../doors/cli/main.js';
@@ -44,8 +41,7 @@ type QuitPhase = 'running' | 'stopping' | 'done';
 
 interface Shell {
   core: Core;
-  lock: InstanceLock;
-  socketDoor: SocketDoor | null;
+  owned: OwnedCore;
   ipcDoor: IpcDoor;
   tray: TrayController;
   windows: WindowManager;
@@ -141,38 +137,27 @@ async function runTrayPrebuild(repoId: string, branch: string): Promise<void> {
 }
 
 async function startShell(): Promise<Shell | null> {
-  const paths = statePaths({ env: process.env });
-  await prepareStateDir(paths.stateDir);
-  // One core per state dir: a `builder-bar serve` (or another app with the same
-  // BUILDER_BAR_HOME) already owning it would fight this one over the VM.
-  const locked = await InstanceLock.acquire({
-    lockFile: paths.lockFile,
-    coreAnswers: () => somethingAnswers(paths.socketPath),
-  });
-  if (!locked.acquired) {
+  // The same bootstrap as `builder-bar serve` (doors/ownedCore.ts): the state dir's lock (one
+  // core per state dir: a serve or another app owning it would fight this one over the VM),
+  // the core, the CLI socket; a failure half-way undoes what was done.
+  let owned: OwnedCore;
+  try {
+    owned = await startOwnedCore({
+      env: process.env,
+      // Electron's own file manager call; the core only knows the FileRevealer interface.
+      fileRevealer: { reveal: async (file) => electronShell.showItemInFolder(file) },
+      onSocketRefused: (error) => warn(`The CLI socket could not be opened; the app works, \`builder-bar\` commands will not: ${error.message}`),
+    });
+  } catch (error) {
+    if (!(error instanceof AlreadyRunningError)) throw error;
     dialog.showErrorBox(
       'Builder Bar is already running',
-      `Another Builder Bar core (pid ${locked.owner.pid}) owns ${paths.stateDir}. ` +
+      `Another Builder Bar core (pid ${error.pid}) owns ${error.stateDir}. ` +
         'Quit it, or stop `builder-bar serve`, and open Builder Bar again.',
     );
     return null;
   }
-
-  let core: Core;
-  try {
-    // Electron's own file manager call; the core only knows the FileRevealer interface.
-    core = await createCore({ env: process.env, fileRevealer: { reveal: async (file) => electronShell.showItemInFolder(file) } });
-  } catch (error) {
-    await locked.lock.release();
-    throw error;
-  }
-  let socketDoor: SocketDoor | null = null;
-  try {
-    // The CLI door, so `builder-bar status|start|stop` work against the running app.
-    socketDoor = await SocketDoor.open({ core, socketPath: paths.socketPath });
-  } catch (error) {
-    warn(`The CLI socket could not be opened; the app works, \`builder-bar\` commands will not: ${(error as Error).message}`);
-  }
+  const { core } = owned;
 
   const layout = appLayout({ appPath: app.getAppPath(), resourcesPath: process.resourcesPath, packaged: app.isPackaged });
   const windows = new WindowManager({ layout, onOpenWindowsChanged: applyDock, onRefused: warn });
@@ -221,7 +206,7 @@ async function startShell(): Promise<Shell | null> {
   powerMonitor.on('suspend', () => core.power.suspended());
   powerMonitor.on('resume', () => core.power.resumed());
 
-  return { core, lock: locked.lock, socketDoor, ipcDoor, tray, windows };
+  return { core, owned, ipcDoor, tray, windows };
 }
 
 /** Stops the builder, closes the doors and releases the state dir, within QUIT_CEILING_MS. */
@@ -229,8 +214,8 @@ async function shutdown(current: Shell): Promise<void> {
   const stop = (async () => {
     current.ipcDoor.close();
     current.windows.closeAll();
-    await current.core.close({ stopBuilder: true });
-    await current.socketDoor?.close();
+    // The socket door, then the core, then the state dir's lock.
+    await current.owned.close({ stopBuilder: true });
   })();
   let timer: NodeJS.Timeout | undefined;
   const ceiling = new Promise<'timeout'>((resolve) => {
@@ -240,7 +225,6 @@ async function shutdown(current: Shell): Promise<void> {
   clearTimeout(timer);
   if (outcome === 'timeout') warn(`The builder did not stop within ${QUIT_CEILING_MS / 1000} s; quitting anyway.`);
   current.tray.destroy();
-  await current.lock.release();
 }
 
 /**
