@@ -19,6 +19,7 @@ export type {
   EventName,
   EventPayload,
   GuestStats,
+  ExternalBuild,
   HostKeyInfo,
   HostKeySwitchProgress,
   FixedLogSource,

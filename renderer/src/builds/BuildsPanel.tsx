@@ -1,18 +1,21 @@
 /**
  * The build queue: a form to start a build, then every build the core keeps, those under way
- * first. The header counts the builds running, as the menu-bar title does.
+ * first, then what others build on the builder. The header counts the builds running, as the
+ * menu-bar title does.
  */
 import { useMirror } from '../components/doorContext.js';
 import { useNow } from '../components/useNow.js';
 import { runningBuildCount } from '../state/buildsMirror.js';
 import { BuildForm } from './BuildForm.js';
 import { BuildRow } from './BuildRow.js';
+import { OnBuilderList } from './OnBuilderList.js';
 
 /** Enough to see what happened lately; the core keeps 200. */
 const SHOWN_BUILDS = 50;
 
 export function BuildsPanel() {
   const builds = useMirror((mirror) => mirror.builds);
+  const onBuilder = useMirror((mirror) => mirror.onBuilder);
   const now = useNow();
   const running = runningBuildCount(builds);
   return (
@@ -33,6 +36,7 @@ export function BuildsPanel() {
           ))}
         </ul>
       )}
+      <OnBuilderList builds={onBuilder} now={now} />
     </section>
   );
 }

@@ -3,7 +3,7 @@
  * pure steps the store applies, kept apart so they are unit-tested without a DOM.
  */
 import type { ConnectionInfo } from '../api/connection.js';
-import type { BuildView, ErrorInfo, LogLine, RemoteBuilderList, RepoBaselines, Settings, Status } from '../api/contract.js';
+import type { BuildView, ErrorInfo, ExternalBuild, LogLine, RemoteBuilderList, RepoBaselines, Settings, Status } from '../api/contract.js';
 import { LogBuffer } from './logBuffer.js';
 
 export interface Mirror {
@@ -13,6 +13,8 @@ export interface Mirror {
   logs: LogsSnapshot;
   /** The build queue: builds under way first, then the kept history, newest first. */
   builds: BuildView[];
+  /** Builds running on the builder that Builder Bar did not start (seen in its process list). */
+  onBuilder: ExternalBuild[];
   /** Remote builders with their last health check; null until the core answered. */
   remoteBuilders: RemoteBuilderList['builders'] | null;
   /** Tracked repositories with each branch's baseline, as the core last computed them; null until it answered. */
@@ -38,7 +40,7 @@ export function emptyLogs(cap: number): LogsSnapshot {
 }
 
 export function emptyMirror(connection: ConnectionInfo, logCap: number): Mirror {
-  return { status: null, settings: null, logs: emptyLogs(logCap), builds: [], remoteBuilders: null, baselines: null, connection, loadError: null };
+  return { status: null, settings: null, logs: emptyLogs(logCap), builds: [], onBuilder: [], remoteBuilders: null, baselines: null, connection, loadError: null };
 }
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { ConnectionInfo, ConnectionSource } from '../api/connection.js';
-import type { BuilderBarApi, BuildView, EventName, EventPayload, LogLine, RemoteBuilderList, RepoBaselines, Settings, Status } from '../api/contract.js';
+import type { BuilderBarApi, BuildView, EventName, EventPayload, ExternalBuild, LogLine, RemoteBuilderList, RepoBaselines, Settings, Status } from '../api/contract.js';
 import { sampleRepo } from '../baselines/sampleBaselines.js';
 import { createMirrorStore } from './mirrorStore.js';
 import { initialStatus } from '../../../electron/ipc/initialStatus.js';
@@ -41,7 +41,7 @@ const remote: RemoteBuilderList['builders'][number] = {
 
 /** An in-memory core behind the API shape: answers from its fields, pushes events on demand. */
 function fakeCore() {
-  const core = { status, settings, tail: [line(1), line(2)], calls: 0, builds: [] as BuildView[], remoteBuilders: [] as RemoteBuilderList['builders'], baselines: [] as RepoBaselines[] };
+  const core = { status, settings, tail: [line(1), line(2)], calls: 0, builds: [] as BuildView[], remoteBuilders: [] as RemoteBuilderList['builders'], baselines: [] as RepoBaselines[], onBuilder: [] as ExternalBuild[] };
   const listeners = new Map<EventName, Set<(payload: unknown) => void>>();
   const ok = <T>(value: T) => Promise.resolve({ ok: true as const, value });
   const api: BuilderBarApi = {
@@ -63,7 +63,7 @@ function fakeCore() {
     revealLogFile: () => ok({ path: '/logs/app.log' }),
     getSettings: () => ok(core.settings),
     setSettings: () => ok({ settings: core.settings, effects: { needsRestart: false, needsNewDisk: false, messages: [] } }),
-    listBuilds: () => ok({ builds: core.builds, external: [] }),
+    listBuilds: () => ok({ builds: core.builds, external: core.onBuilder }),
     startBuild: () => Promise.reject(new Error('no builds here')),
     cancelBuild: () => Promise.reject(new Error('no builds here')),
     getBuildLog: () => ok({ lines: [], dropped: 0 }),
@@ -113,6 +113,18 @@ function fakeCore() {
 const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 describe('the mirror store', () => {
+  it('shows what others build on the builder: listed once open, then replaced by each externalBuilds event', async () => {
+    const fake = fakeCore();
+    const seen: ExternalBuild = { name: 'hello-2.12', directory: '/nix/var/nix/builds/nix-1-0', pids: [41], firstSeenAt: 5 };
+    fake.core.onBuilder = [seen];
+    const mirror = createMirrorStore(fake, { tailLines: 100, logCap: 100 });
+    fake.setConnection('open');
+    await settle();
+    expect(mirror.store.getState().onBuilder).toEqual([seen]);
+    fake.emit('externalBuilds', { builds: [] });
+    expect(mirror.store.getState().onBuilder).toEqual([]);
+  });
+
   it('fetches status, settings and the log tail once the door opens', async () => {
     const fake = fakeCore();
     const mirror = createMirrorStore(fake, { tailLines: 100, logCap: 100 });

@@ -2,8 +2,8 @@
  * The zustand store that mirrors the core for one window. It fetches status, settings and the
  * recent log tail, the build queue, the remote builders and the tracked repositories' baselines
  * when the door opens (and again after every reconnect, since events were missed meanwhile),
- * then follows the `status`, `logs`, `settings`, `build`, `buildRemoved`, `builders` and
- * `baselines` events.
+ * then follows the `status`, `logs`, `settings`, `build`, `buildRemoved`, `externalBuilds`
+ * (builds others run on the builder), `builders` and `baselines` events.
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { ConnectionSource } from '../api/connection.js';
@@ -43,7 +43,7 @@ export function createMirrorStore(
     // `build` events that come after the answer are newer and must not be overwritten by it.
     const buildsApplied = api.listBuilds({}).then((reply) => {
       if (disposed) return reply.ok;
-      if (reply.ok) store.setState((mirror) => ({ builds: replaceBuilds(mirror.builds, reply.value.builds) }));
+      if (reply.ok) store.setState((mirror) => ({ builds: replaceBuilds(mirror.builds, reply.value.builds), onBuilder: reply.value.external }));
       else noteFailure(reply.error);
       return reply.ok;
     });
@@ -91,6 +91,7 @@ export function createMirrorStore(
     ),
     api.on('build', (build) => store.setState((mirror) => ({ builds: mergeBuild(mirror.builds, build) }))),
     api.on('buildRemoved', ({ id }) => store.setState((mirror) => ({ builds: removeBuild(mirror.builds, id) }))),
+    api.on('externalBuilds', ({ builds }) => store.setState({ onBuilder: builds })),
     api.on('builders', ({ builders }) => store.setState({ remoteBuilders: builders })),
     api.on('baselines', ({ repos }) => store.setState({ baselines: repos })),
     connection.subscribe((info) => {
