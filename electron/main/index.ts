@@ -1,6 +1,6 @@
 /**
  * Builder Bar's Electron main process: the glue between Electron and the core. Every decision
- * is made in a pure, unit-tested function (menuModel, trayIcon, windowOptions, senderCheck,
+ * is made in a pure, unit-tested function (menuModel, trayRouting, trayIcon, windowOptions, senderCheck,
  * appPolicy); this file only wires them to Electron's objects, in this order:
  *
  *   single-instance lock -> startOwnedCore() (state-dir lock -> createCore() -> CLI socket door,
@@ -15,7 +15,7 @@ import { app, dialog, ipcMain, Notification, powerMonitor, shell as electronShel
 import type { Core } from '../core/core.js';
 import { guardProcess } from '../core/util/unexpectedErrors.js';
 import { AlreadyRunningError, startOwnedCore, type OwnedCore } from '../doors/ownedCore.js';
-import type { RequestName } from '../ipc/contract.js';
+import type { Envelope, Settings, SettingsEffects } from '../ipc/contract.js';
 import { dispatch } from '../doors/dispatch.js';
 import { main as cliMain } from '../doors/cli/main.js';
 import { buildEndedNotice, runningAfter } from './buildActivity.js';
@@ -25,7 +25,8 @@ import { macAdminRunner } from '../core/nix/macAdminRunner.js';
 import { appLayout, dockVisibility, secondInstanceWindow, userDataDirFor } from './appPolicy.js';
 import { openIpcDoor, type IpcDoor } from './ipcDoor.js';
 import { electronLoginItem, loginItemFollower } from './loginItem.js';
-import { TOGGLED_SETTING, type TrayAction } from './menuModel.js';
+import type { TrayAction } from './menuModel.js';
+import { requestNotice, routeTrayAction, toggleNotice, type Notice } from './trayRouting.js';
 import { installTestHook } from './testHook.js';
 import { TrayController } from './tray.js';
 import { WindowManager } from './windows.js';
@@ -68,26 +69,18 @@ function applyDock(openWindowCount: number): void {
   }
 }
 
-const ACTION_REQUESTS: Partial<Record<TrayAction, { name: RequestName; input: object; verb: string }>> = {
-  start: { name: 'vm.start', input: {}, verb: 'start' },
-  stop: { name: 'vm.stop', input: {}, verb: 'stop' },
-  'force-stop': { name: 'vm.stop', input: { force: true }, verb: 'force-stop' },
-  restart: { name: 'vm.restart', input: {}, verb: 'restart' },
-};
-
 /** A refused Start/Stop must not vanish silently when no window is open to show it. */
-function notify(title: string, body: string): void {
-  if (Notification.isSupported()) new Notification({ title, body, silent: true }).show();
+function notify(notice: Notice | null): void {
+  if (notice && Notification.isSupported()) new Notification({ title: notice.title, body: notice.body, silent: true }).show();
 }
 
+/** Carries out what trayRouting.ts says a tray item does. */
 async function runTrayAction(action: TrayAction): Promise<void> {
   if (!shell) return;
-  switch (action) {
-    case 'open-dashboard':
-      shell.windows.open('dashboard');
-      return;
-    case 'open-logs':
-      shell.windows.open('logs');
+  const route = routeTrayAction(action);
+  switch (route.kind) {
+    case 'open':
+      shell.windows.open(route.page);
       return;
     case 'quit':
       app.quit();
@@ -96,44 +89,25 @@ async function runTrayAction(action: TrayAction): Promise<void> {
       // The packaged app's executable is the CLI (cliMode.ts); the password prompt only when
       // /usr/local/bin is not the user's.
       const outcome = await installCliLink({ executable: process.execPath, runner: macAdminRunner });
-      notify(outcome.ok ? 'Command line tool' : 'Could not install the command line tool', outcome.message);
+      notify({ title: outcome.ok ? 'Command line tool' : 'Could not install the command line tool', body: outcome.message });
       return;
     }
-    case 'toggle-open-at-login':
-    case 'toggle-start-on-launch':
-    case 'toggle-on-demand': {
+    case 'toggle': {
       // Flips the saved value, not the menu's: another door may have changed it since.
-      const key = TOGGLED_SETTING[action];
       const current = await shell.core.handle('settings.get', {}, 'electron');
-      const reply = await dispatch(shell.core, 'electron', 'settings.set', { patch: { [key]: !current[key] } });
-      if (!reply.ok) notify('Could not change the setting', `${reply.error.message}${reply.error.hint ? ` ${reply.error.hint}` : ''}`);
-      // On demand takes effect through the wiring, applied again: the effects say so.
-      else if (key === 'onDemand') {
-        const { settings, effects } = reply.value as { settings: { onDemand: boolean }; effects: { messages: string[] } };
-        notify(`On demand is ${settings.onDemand ? 'on' : 'off'}`, effects.messages.join(' '));
-      }
+      const reply = await dispatch(shell.core, 'electron', 'settings.set', { patch: { [route.setting]: !current[route.setting] } });
+      notify(toggleNotice(route.setting, reply as Envelope<{ settings: Settings; effects: SettingsEffects }>));
       return;
     }
-    default: {
-      const request = ACTION_REQUESTS[action];
-      if (!request) return;
-      const reply = await dispatch(shell.core, 'electron', request.name, request.input);
-      if (!reply.ok) {
-        const hint = reply.error.hint ? ` ${reply.error.hint}` : '';
-        notify(`Could not ${request.verb} the builder`, `${reply.error.message}${hint}`);
-      }
-    }
+    case 'request':
+      notify(requestNotice(route.failure, await dispatch(shell.core, 'electron', route.name, route.input)));
   }
 }
 
 /** Prebuild from the tray's Baselines submenu; a refusal is told, since no window may be open. */
 async function runTrayPrebuild(repoId: string, branch: string): Promise<void> {
   if (!shell) return;
-  const reply = await dispatch(shell.core, 'electron', 'baselines.prebuild', { repoId, branch });
-  if (!reply.ok) {
-    const hint = reply.error.hint ? ` ${reply.error.hint}` : '';
-    notify('Could not prebuild the baseline', `${reply.error.message}${hint}`);
-  }
+  notify(requestNotice('Could not prebuild the baseline', await dispatch(shell.core, 'electron', 'baselines.prebuild', { repoId, branch })));
 }
 
 async function startShell(): Promise<Shell | null> {
@@ -199,7 +173,7 @@ async function startShell(): Promise<Shell | null> {
       const notice = buildEndedNotice(runningBuilds.has(event.payload.id), event.payload);
       runningBuilds = runningAfter(runningBuilds, event.payload);
       tray.updateRunningBuilds(runningBuilds.size);
-      if (notice) notify(notice.title, notice.body);
+      notify(notice);
     }
   });
 
