@@ -57,6 +57,22 @@ describe('rootRunProblems', () => {
     expect(await rootRunProblems(['/usr/bin/node', '/opt/bb/bin.js'], stat)).toEqual([]);
   });
 
+  it('follows a symbolic link: the file it leads to must be root\'s too, in root\'s directories', async () => {
+    const links: Record<string, string> = { '/usr/local/bin/node': '/Users/ann/homebrew/node', '/usr/bin/nodejs': '/usr/bin/node' };
+    const realpath = async (file: string) => links[file] ?? file;
+    const linked: Record<string, { uid: number; mode: number }> = { ...tree, '/usr/local': { uid: 0, mode: 0o40755 }, '/usr/local/bin': { uid: 0, mode: 0o40755 }, '/usr/local/bin/node': { uid: 0, mode: 0o100755 }, '/Users/ann/homebrew': { uid: 501, mode: 0o40755 }, '/Users/ann/homebrew/node': { uid: 0, mode: 0o100755 }, '/usr/bin/nodejs': { uid: 0, mode: 0o100755 } };
+    const statLinked = async (file: string) => {
+      const info = linked[file];
+      if (!info) throw new Error(`ENOENT ${file}`);
+      return info;
+    };
+    expect(await rootRunProblems(['/usr/local/bin/node'], statLinked, realpath)).toEqual([
+      '/Users/ann/homebrew is not owned by root (uid 501).',
+      '/Users/ann is not owned by root (uid 501).',
+    ]);
+    expect(await rootRunProblems(['/usr/bin/nodejs'], statLinked, realpath)).toEqual([]);
+  });
+
   it("names a file in the user's home, a group-writable directory and a missing file", async () => {
     expect(await rootRunProblems(['/usr/bin/node', '/Users/ann/bb.js'], stat)).toEqual([
       '/Users/ann/bb.js is not owned by root (uid 501).',

@@ -82,13 +82,26 @@ export function proxyCommandLine(command: ProxyCommand): string {
 
 /**
  * Why root must not run these files, one sentence each (none: safe). Each file and every
- * directory above it must be owned by root and not writable by group or others.
+ * directory above it must be owned by root and not writable by group or others; for a symbolic
+ * link (Homebrew's `/usr/local/bin/node`), the file it leads to and the directories above that
+ * too, since whoever can replace the target changes what root runs.
  */
-export async function rootRunProblems(files: readonly string[], stat: (file: string) => Promise<{ uid: number; mode: number }> = fs.stat): Promise<string[]> {
+export async function rootRunProblems(
+  files: readonly string[],
+  stat: (file: string) => Promise<{ uid: number; mode: number }> = fs.stat,
+  realpath: (file: string) => Promise<string> = fs.realpath,
+): Promise<string[]> {
   const problems: string[] = [];
   const checked = new Set<string>();
+  const paths: string[] = [];
   for (const file of files) {
-    let current = path.resolve(file);
+    const given = path.resolve(file);
+    paths.push(given);
+    const real = await realpath(given).catch(() => given);
+    if (real !== given) paths.push(real);
+  }
+  for (const file of paths) {
+    let current = file;
     for (;;) {
       if (!checked.has(current)) {
         checked.add(current);
