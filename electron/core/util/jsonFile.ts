@@ -7,19 +7,23 @@
 import { promises as fs } from 'node:fs';
 import type { z } from 'zod';
 
-export type ParsedJson<T> = { ok: true; value: T } | { ok: false; reason: string };
+export type ParsedJson<T> =
+  | { ok: true; value: T }
+  /** `path` is where the shape first differs (empty for text that is not JSON). */
+  | { ok: false; reason: string; notJson: boolean; path: string };
 
 export function parseJsonWith<S extends z.ZodType>(schema: S, text: string): ParsedJson<z.infer<S>> {
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (error) {
-    return { ok: false, reason: `not JSON: ${error instanceof Error ? error.message : String(error)}` };
+    return { ok: false, reason: `not JSON: ${error instanceof Error ? error.message : String(error)}`, notJson: true, path: '' };
   }
   const parsed = schema.safeParse(data);
   if (parsed.success) return { ok: true, value: parsed.data };
   const issue = parsed.error.issues[0];
-  return { ok: false, reason: `unexpected shape: ${issue?.message ?? 'invalid'} at ${issue?.path.join('.') ?? ''}` };
+  const path = issue?.path.join('.') ?? '';
+  return { ok: false, reason: `unexpected shape: ${issue?.message ?? 'invalid'} at ${path}`, notJson: false, path };
 }
 
 /** The file's value, or null when it is missing, unreadable, not JSON or not of the schema's shape. */

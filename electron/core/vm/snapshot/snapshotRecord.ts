@@ -5,6 +5,7 @@
  * that shapes the saved state is a key, and a start whose keys differ in any way never restores:
  * it drops the snapshot (saying which key changed) and boots cold, which makes a new one.
  */
+import { parseJsonWith } from '../../util/jsonFile.js';
 import { z } from 'zod';
 
 export const SNAPSHOT_FORMAT = 1;
@@ -66,13 +67,8 @@ export function snapshotMismatch(saved: SnapshotKeys, wanted: SnapshotKeys): str
 
 /** The record in the file, or why it cannot be used. */
 export function parseSnapshotRecord(text: string): { record: SnapshotRecord } | { problem: string } {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    return { problem: 'its record is not JSON (cut short?)' };
-  }
-  const parsed = SnapshotRecordSchema.safeParse(json);
-  if (!parsed.success) return { problem: `its record does not read as format ${SNAPSHOT_FORMAT} (${parsed.error.issues[0]?.path.join('.') ?? '?'})` };
-  return { record: parsed.data };
+  const parsed = parseJsonWith(SnapshotRecordSchema, text);
+  if (parsed.ok) return { record: parsed.value };
+  if (parsed.notJson) return { problem: 'its record is not JSON (cut short?)' };
+  return { problem: `its record does not read as format ${SNAPSHOT_FORMAT} (${parsed.path || '?'})` };
 }
