@@ -44,9 +44,14 @@ describe('electron-builder config', () => {
     await expect(validateConfiguration(config, { isEnabled: false, add: () => undefined })).resolves.toBeUndefined();
   });
 
+  it('is accepted with the overrides of an unsigned, un-notarized build (build/releaseSigning.mjs)', async () => {
+    const unsigned = { ...config, mac: { ...config.mac, identity: null, notarize: false }, electronFuses: { ...config.electronFuses, resetAdHocDarwinSignature: true } };
+    await expect(validateConfiguration(unsigned, { isEnabled: false, add: () => undefined })).resolves.toBeUndefined();
+  });
+
   it('is the npm dist:mac script config', () => {
     const pkg = JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
-    expect(pkg.scripts['dist:mac']).toContain('--config build/electron-builder.yml');
+    expect(pkg.scripts['dist:mac']).toContain('build/dist-mac.mjs');
   });
 
   it('names the product and a reverse-DNS app id', () => {
