@@ -10,9 +10,9 @@
  * Baselines submenu opens the Dashboard.
  */
 import { useState } from 'react';
-import type { BaselinesList, Envelope, ErrorInfo } from '../api/contract.js';
+import type { BaselinesList, Envelope } from '../api/contract.js';
 import { ErrorNote } from '../components/ErrorNote.js';
-import { inBackground } from '../components/background.js';
+import { useRequest } from '../components/useRequest.js';
 import { useDoor, useMirror } from '../components/doorContext.js';
 import { RepoBaselinesView } from './RepoBaselinesView.js';
 import { RepoForm } from './RepoForm.js';
@@ -22,23 +22,10 @@ import './baselines.css';
 export function BaselinesPanel() {
   const { door } = useDoor();
   const repos = useMirror((mirror) => mirror.baselines);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ErrorInfo | null>(null);
-  const [adding, setAdding] = useState(false);
-
   // The list updates from the core's `baselines` event; the reply only tells success or why not.
-  const run = (call: () => Promise<Envelope<BaselinesList>>): void => {
-    setBusy(true);
-    setError(null);
-    inBackground('The baselines request failed', async () => {
-      try {
-        const reply = await call();
-        if (!reply.ok) setError(reply.error);
-      } finally {
-        setBusy(false);
-      }
-    }, setError);
-  };
+  const request = useRequest<BaselinesList>('The baselines request failed');
+  const [adding, setAdding] = useState(false);
+  const run = (call: () => Promise<Envelope<BaselinesList>>): void => request.run(call);
 
   return (
     <section className="panel" aria-labelledby="baselines-title">
@@ -66,9 +53,9 @@ export function BaselinesPanel() {
           No tracked repositories. Add a git work tree to see, for each branch, which commit its incremental build reuses the full build of.
         </p>
       ) : (
-        repos.map((entry) => <RepoBaselinesView key={entry.repo.id} entry={entry} busy={busy} run={run} />)
+        repos.map((entry) => <RepoBaselinesView key={entry.repo.id} entry={entry} busy={request.busy} run={run} />)
       )}
-      {error ? <ErrorNote error={error} /> : null}
+      {request.error ? <ErrorNote error={request.error} /> : null}
     </section>
   );
 }

@@ -6,9 +6,9 @@
  * tracked…) shows inside the form, where the user is looking.
  */
 import { useId, useState } from 'react';
-import type { BaselinesList, Envelope, ErrorInfo } from '../api/contract.js';
+import type { BaselinesList, Envelope } from '../api/contract.js';
 import { ErrorNote } from '../components/ErrorNote.js';
-import { inBackground } from '../components/background.js';
+import { useRequest } from '../components/useRequest.js';
 import { FieldError, TextField } from '../components/TextField.js';
 import { timeSourceWords } from './baselineView.js';
 import { checkAddDraft, checkEditDraft, type IntervalPreset, type RepoDraft, type RepoDraftErrors, type RepoDraftField } from './repoDraft.js';
@@ -31,13 +31,13 @@ export function RepoForm(props: {
   const radioName = useId();
   const [draft, setDraft] = useState<RepoDraft>(initial);
   const [tried, setTried] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [refusal, setRefusal] = useState<ErrorInfo | null>(null);
+  // The core's refusal (not a git work tree, already tracked…) shows inside the form.
+  const saving = useRequest<BaselinesList>(mode === 'add' ? 'Could not add the repository' : 'Could not save the repository settings');
   const check = mode === 'add' ? checkAddDraft(draft, tried) : checkEditDraft(draft);
   const errors: RepoDraftErrors = check.ok ? {} : check.errors;
   const onChange = (field: RepoDraftField, value: string): void => {
     setDraft({ ...draft, [field]: value });
-    setRefusal(null);
+    saving.setError(null);
   };
   const fullBuildError = errors.fullBuild;
 
@@ -51,17 +51,7 @@ export function RepoForm(props: {
         setTried(true);
         const request = submit(draft);
         if (request === null) return;
-        setBusy(true);
-        setRefusal(null);
-        inBackground(mode === 'add' ? 'Could not add the repository' : 'Could not save the repository settings', async () => {
-          try {
-            const reply = await request;
-            if (reply.ok) done();
-            else setRefusal(reply.error);
-          } finally {
-            setBusy(false);
-          }
-        }, setRefusal);
+        saving.run(() => request, { onReply: done });
       }}
     >
       {mode === 'add' ? (
@@ -127,9 +117,9 @@ export function RepoForm(props: {
         />
         <FieldError id={fullBuildId} error={fullBuildError} />
       </div>
-      {refusal ? <ErrorNote error={refusal} /> : null}
+      {saving.error ? <ErrorNote error={saving.error} /> : null}
       <div className="button-row">
-        <button type="submit" className="primary" disabled={busy || (tried && !check.ok)}>
+        <button type="submit" className="primary" disabled={saving.busy || (tried && !check.ok)}>
           {mode === 'add' ? 'Add repository' : 'Save settings'}
         </button>
       </div>

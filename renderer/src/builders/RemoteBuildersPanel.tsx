@@ -4,9 +4,9 @@
  * as the user types. Nix itself spreads builds across them; nothing is scheduled here.
  */
 import { useId, useState } from 'react';
-import type { Envelope, ErrorInfo, RemoteBuilderHealth, RemoteBuilderList } from '../api/contract.js';
+import type { RemoteBuilderHealth, RemoteBuilderList } from '../api/contract.js';
 import { ErrorNote } from '../components/ErrorNote.js';
-import { inBackground, type FailureReport } from '../components/background.js';
+import { useRequest, type Request } from '../components/useRequest.js';
 import { TextField } from '../components/TextField.js';
 import { useDoor, useMirror } from '../components/doorContext.js';
 import type { StateTone } from '../format/format.js';
@@ -24,9 +24,13 @@ const healthWords: Record<RemoteBuilderHealth['state'], { word: string; tone: St
 
 type Entry = RemoteBuilderList['builders'][number];
 
-function BuilderItem({ entry, busy, run }: { entry: Entry; busy: boolean; run: (call: () => Promise<Envelope<RemoteBuilderList>>) => void }) {
+/** The panel's one request: the list updates from the core's `builders` event, the reply only says whether it worked. */
+type BuildersRequest = Request<RemoteBuilderList>;
+
+function BuilderItem({ entry, request }: { entry: Entry; request: BuildersRequest }) {
   const { door } = useDoor();
   const { builder, health } = entry;
+  const what = `The request about builder ${builder.id} failed`;
   const words = healthWords[health.state];
   return (
     <li className="remote-builder" aria-label={`Remote builder ${builder.id}`}>
@@ -37,10 +41,10 @@ function BuilderItem({ entry, busy, run }: { entry: Entry; busy: boolean; run: (
           {builder.protocol}://{builder.user}@{builder.host}:{builder.port}
         </span>
         <span className="spacer" />
-        <button type="button" className="small-button" disabled={busy} onClick={() => run(() => door.api.checkRemoteBuilders({ id: builder.id }))}>
+        <button type="button" className="small-button" disabled={request.busy} onClick={() => request.send(() => door.api.checkRemoteBuilders({ id: builder.id }), { key: `check ${builder.id}`, what })}>
           Check
         </button>
-        <button type="button" className="small-button danger" disabled={busy} onClick={() => run(() => door.api.removeRemoteBuilder({ id: builder.id }))}>
+        <button type="button" className="small-button danger" disabled={request.busy} onClick={() => request.send(() => door.api.removeRemoteBuilder({ id: builder.id }), { key: `remove ${builder.id}`, what })}>
           Remove
         </button>
       </div>
@@ -71,16 +75,7 @@ function DraftField(props: {
   return <TextField {...props} value={props.draft[props.field]} />;
 }
 
-function AddBuilderForm({
-  busy,
-  run,
-  report,
-}: {
-  busy: boolean;
-  run: (call: () => Promise<Envelope<RemoteBuilderList>>) => Promise<boolean>;
-  /** Where a failure that is not the core's answer shows: the panel's error. */
-  report: FailureReport;
-}) {
+function AddBuilderForm({ request }: { request: BuildersRequest }) {
   const { door } = useDoor();
   const protocolId = useId();
   const [draft, setDraft] = useState<BuilderDraft>(emptyBuilderDraft);
@@ -100,12 +95,14 @@ function AddBuilderForm({
         setTried(true);
         if (!check.ok) return;
         const builder = check.builder;
-        inBackground('Could not add the builder', async () => {
-          if (await run(() => door.api.addRemoteBuilder({ builder }))) {
+        request.send(() => door.api.addRemoteBuilder({ builder }), {
+          key: 'add',
+          what: 'Could not add the builder',
+          onReply: () => {
             setDraft(emptyBuilderDraft);
             setTried(false);
-          }
-        }, report);
+          },
+        });
       }}
     >
       <div className="field-grid">
@@ -140,7 +137,7 @@ function AddBuilderForm({
         error={errors.hostKey}
       />
       <div className="button-row">
-        <button type="submit" className="primary" disabled={busy || (tried && !check.ok)}>
+        <button type="submit" className="primary" disabled={request.busy || (tried && !check.ok)}>
           Add builder
         </button>
       </div>
@@ -150,22 +147,8 @@ function AddBuilderForm({
 
 export function RemoteBuildersPanel() {
   const builders = useMirror((mirror) => mirror.remoteBuilders);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ErrorInfo | null>(null);
+  const request = useRequest<RemoteBuilderList>('The request about the remote builders failed');
   const [adding, setAdding] = useState(false);
-
-  // The list updates from the core's `builders` event; the reply only tells success or why not.
-  const run = async (call: () => Promise<Envelope<RemoteBuilderList>>): Promise<boolean> => {
-    setBusy(true);
-    setError(null);
-    try {
-      const reply = await call();
-      if (!reply.ok) setError(reply.error);
-      return reply.ok;
-    } finally {
-      setBusy(false);
-    }
-  };
 
   return (
     <section className="panel" aria-labelledby="remote-builders-title">
@@ -185,14 +168,13 @@ export function RemoteBuildersPanel() {
             <BuilderItem
               key={entry.builder.id}
               entry={entry}
-              busy={busy}
-              run={(call) => inBackground(`The request about builder ${entry.builder.id} failed`, () => run(call), setError)}
+              request={request}
             />
           ))}
         </ul>
       )}
-      {error ? <ErrorNote error={error} /> : null}
-      {adding ? <AddBuilderForm busy={busy} run={run} report={setError} /> : null}
+      {request.error ? <ErrorNote error={request.error} /> : null}
+      {adding ? <AddBuilderForm request={request} /> : null}
     </section>
   );
 }

@@ -4,38 +4,25 @@
  * the user should not have to send a build to learn that a path must be absolute.
  */
 import { useState } from 'react';
-import type { ErrorInfo } from '../api/contract.js';
+import type { BuildView } from '../api/contract.js';
 import { ErrorNote } from '../components/ErrorNote.js';
-import { inBackground } from '../components/background.js';
 import { useDoor } from '../components/doorContext.js';
 import { TextField } from '../components/TextField.js';
+import { useRequest } from '../components/useRequest.js';
 import { checkBuildDraft, emptyBuildDraft, type BuildDraft, type BuildDraftField } from './buildDraft.js';
 
 
 export function BuildForm() {
   const { door } = useDoor();
   const [draft, setDraft] = useState<BuildDraft>(emptyBuildDraft);
-  const [sending, setSending] = useState(false);
-  const [error, setError] = useState<ErrorInfo | null>(null);
+  // The queue below shows the new build from the core's `build` event; the reply adds nothing.
+  const start = useRequest<BuildView>('Could not start the build');
   const check = checkBuildDraft(draft);
   const errors = check.ok ? {} : check.errors;
 
   const onChange = (field: BuildDraftField, value: string): void => {
     setDraft({ ...draft, [field]: value });
-    setError(null);
-  };
-
-  const submit = async (): Promise<void> => {
-    if (!check.ok) return;
-    setSending(true);
-    setError(null);
-    try {
-      // The queue below shows the new build from the core's `build` event; nothing to add here.
-      const reply = await door.api.startBuild({ target: check.target });
-      if (!reply.ok) setError(reply.error);
-    } finally {
-      setSending(false);
-    }
+    start.setError(null);
   };
 
   return (
@@ -45,7 +32,7 @@ export function BuildForm() {
       noValidate
       onSubmit={(event) => {
         event.preventDefault();
-        inBackground('Could not start the build', submit, setError);
+        if (check.ok) start.run(() => door.api.startBuild({ target: check.target }));
       }}
     >
       <div className="segmented" role="radiogroup" aria-label="What to build">
@@ -58,7 +45,7 @@ export function BuildForm() {
               checked={draft.kind === kind}
               onChange={() => {
                 setDraft({ ...draft, kind });
-                setError(null);
+                start.setError(null);
               }}
             />
             {kind === 'file' ? '.nix file' : 'Installable'}
@@ -85,11 +72,11 @@ export function BuildForm() {
         </div>
       )}
       <div className="button-row">
-        <button type="submit" className="primary" disabled={!check.ok || sending} aria-busy={sending}>
-          {sending ? 'Starting…' : 'Build'}
+        <button type="submit" className="primary" disabled={!check.ok || start.busy} aria-busy={start.busy}>
+          {start.busy ? 'Starting…' : 'Build'}
         </button>
       </div>
-      {error ? <ErrorNote error={error} /> : null}
+      {start.error ? <ErrorNote error={start.error} /> : null}
     </form>
   );
 }

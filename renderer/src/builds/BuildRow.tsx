@@ -3,10 +3,10 @@
  * runs; its derivations fold out, and clicking one shows that derivation's log.
  */
 import { useState } from 'react';
-import type { BuildView, ErrorInfo } from '../api/contract.js';
+import type { BuildView } from '../api/contract.js';
 import { ErrorNote } from '../components/ErrorNote.js';
-import { inBackground } from '../components/background.js';
 import { useDoor } from '../components/doorContext.js';
+import { useRequest } from '../components/useRequest.js';
 import { isActiveBuild } from '../state/buildsMirror.js';
 import { buildDuration, buildSourceMark, buildStateTones, buildStateWords, derivationStateWords, describeProgress, describeTarget } from './buildWords.js';
 import { DerivationLog } from './DerivationLog.js';
@@ -44,22 +44,10 @@ function DerivationItem({ build, derivation, now }: { build: BuildView; derivati
 export function BuildRow({ build, now }: { build: BuildView; now: number }) {
   const { door } = useDoor();
   const [expanded, setExpanded] = useState(false);
-  const [cancelling, setCancelling] = useState(false);
-  const [error, setError] = useState<ErrorInfo | null>(null);
+  const cancel = useRequest<unknown>('Could not cancel the build');
   const active = isActiveBuild(build);
   const target = describeTarget(build.target);
   const source = buildSourceMark(build);
-
-  const cancel = async (): Promise<void> => {
-    setCancelling(true);
-    setError(null);
-    try {
-      const reply = await door.api.cancelBuild({ id: build.id });
-      if (!reply.ok) setError(reply.error);
-    } finally {
-      setCancelling(false);
-    }
-  };
 
   return (
     <li className="build" aria-label={`Build ${target}`}>
@@ -76,7 +64,7 @@ export function BuildRow({ build, now }: { build: BuildView; now: number }) {
         </span>
         {/* Only Builder Bar's own builds can be cancelled here; an external one stops where it runs. */}
         {active && !source.external ? (
-          <button type="button" className="danger small-button" disabled={cancelling} aria-busy={cancelling} onClick={() => inBackground('Could not cancel the build', cancel, setError)}>
+          <button type="button" className="danger small-button" disabled={cancel.busy} aria-busy={cancel.busy} onClick={() => cancel.run(() => door.api.cancelBuild({ id: build.id }))}>
             Cancel
           </button>
         ) : null}
@@ -88,7 +76,7 @@ export function BuildRow({ build, now }: { build: BuildView; now: number }) {
         {build.signal ? <span>signal {build.signal}</span> : null}
       </div>
       {build.error ? <div className="build-error">{build.error}</div> : null}
-      {error ? <ErrorNote error={error} /> : null}
+      {cancel.error ? <ErrorNote error={cancel.error} /> : null}
       {build.derivations.length > 0 ? (
         <>
           <button type="button" className="disclosure" aria-expanded={expanded} onClick={() => setExpanded(!expanded)}>

@@ -57,6 +57,12 @@ export interface Request<T> {
   /** The last successful reply, or null. */
   reply: T | null;
   run: (call: () => Promise<Envelope<T>>, options?: { key?: string; onReply?: (reply: T) => void | Promise<void> }) => void;
+  /**
+   * For a component whose actions answer with different kinds of replies (plan, apply, remove):
+   * the same busy and error, the reply handed to `onReply` only. `what` overrides the hook's
+   * words for this action's failures.
+   */
+  send: <R>(call: () => Promise<Envelope<R>>, options: { key: string; what?: string; onReply?: (reply: R) => void | Promise<void> }) => void;
   /** For errors found on the page (a form that does not validate), shown in the same place. */
   setError: (error: ErrorInfo | null) => void;
 }
@@ -69,5 +75,10 @@ export function useRequest<T>(what: string): Request<T> {
   const run = useCallback<Request<T>['run']>((call, options) => {
     inBackground(what, () => runRequest(what, call, { setBusy, setError, setReply }, options), setError);
   }, [what]);
-  return { busy: busyKey !== null, busyKey, error, reply, run, setError };
+  const send = useCallback<Request<T>['send']>((call, options) => {
+    const words = options.what ?? what;
+    const ignoreReply = (): void => undefined;
+    inBackground(words, () => runRequest(words, call, { setBusy, setError, setReply: ignoreReply }, options), setError);
+  }, [what]);
+  return { busy: busyKey !== null, busyKey, error, reply, run, send, setError };
 }

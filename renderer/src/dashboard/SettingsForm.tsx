@@ -7,9 +7,9 @@
  */
 import { FieldError } from '../components/TextField.js';
 import { useId, useState, type ReactNode } from 'react';
-import type { ErrorInfo, NixInUse, Settings, SettingsEffects } from '../api/contract.js';
+import type { NixInUse, RequestOutput, Settings, SettingsEffects } from '../api/contract.js';
 import { ErrorNote } from '../components/ErrorNote.js';
-import { inBackground } from '../components/background.js';
+import { useRequest } from '../components/useRequest.js';
 import { BuilderImageUpdate } from '../settings/BuilderImageUpdate.js';
 import { UpstreamDisks } from '../settings/UpstreamDisks.js';
 import { useDoor } from '../components/doorContext.js';
@@ -131,9 +131,8 @@ export function SettingsForm({ settings, nix }: { settings: Settings | null; nix
   const { door } = useDoor();
   // While the user edits, the form holds their draft; otherwise it shows the core's settings.
   const [editing, setEditing] = useState<SettingsDraft | null>(null);
-  const [saving, setSaving] = useState(false);
   const [effects, setEffects] = useState<SettingsEffects | null>(null);
-  const [saveError, setSaveError] = useState<ErrorInfo | null>(null);
+  const saving = useRequest<RequestOutput<'settings.set'>>('Could not save the settings');
 
   if (!settings) {
     return (
@@ -148,28 +147,22 @@ export function SettingsForm({ settings, nix }: { settings: Settings | null; nix
   const check = checkDraft(draft, settings);
   const errors = check.ok ? {} : check.errors;
   const patch = check.ok ? patchBetween(settings, check.settings) : null;
-  const canSave = !saving && patch !== null && !isEmptyPatch(patch);
+  const canSave = !saving.busy && patch !== null && !isEmptyPatch(patch);
 
   const onChange = (field: DraftField, value: string | boolean): void => {
     setEditing({ ...draft, [field]: value });
     setEffects(null);
-    setSaveError(null);
+    saving.setError(null);
   };
 
-  const save = async (): Promise<void> => {
+  const save = (): void => {
     if (!patch || isEmptyPatch(patch)) return;
-    setSaving(true);
-    try {
-      const reply = await door.api.setSettings({ patch });
-      if (reply.ok) {
+    saving.run(() => door.api.setSettings({ patch }), {
+      onReply: (reply) => {
         setEditing(null);
-        setEffects(reply.value.effects);
-      } else {
-        setSaveError(reply.error);
-      }
-    } finally {
-      setSaving(false);
-    }
+        setEffects(reply.effects);
+      },
+    });
   };
 
   const props = { draft, errors, onChange };
@@ -181,7 +174,7 @@ export function SettingsForm({ settings, nix }: { settings: Settings | null; nix
         noValidate
         onSubmit={(event) => {
           event.preventDefault();
-          inBackground('Could not save the settings', save, setSaveError);
+          save();
         }}
       >
         <div className="field-grid">
@@ -234,20 +227,20 @@ export function SettingsForm({ settings, nix }: { settings: Settings | null; nix
         {!check.ok && check.formError ? <div className="field-error">{check.formError}</div> : null}
         <div className="button-row">
           <button type="submit" className="primary" disabled={!canSave}>
-            {saving ? 'Saving…' : 'Save'}
+            {saving.busy ? 'Saving…' : 'Save'}
           </button>
           <button
             type="button"
-            disabled={editing === null || saving}
+            disabled={editing === null || saving.busy}
             onClick={() => {
               setEditing(null);
-              setSaveError(null);
+              saving.setError(null);
             }}
           >
             Revert
           </button>
         </div>
-        {saveError ? <ErrorNote error={saveError} /> : null}
+        {saving.error ? <ErrorNote error={saving.error} /> : null}
         <div className="effects" aria-live="polite" aria-label="Settings saved">
           {effects
             ? effects.messages.length > 0

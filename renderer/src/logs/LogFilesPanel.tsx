@@ -4,10 +4,10 @@
  * (and owns) the paths. Where no file manager can be opened, its answer says where the file is.
  */
 import { useState } from 'react';
-import type { ErrorInfo, LogFile, LogSource } from '../api/contract.js';
+import type { LogFile, LogSource } from '../api/contract.js';
 import { ErrorNote } from '../components/ErrorNote.js';
-import { inBackground } from '../components/background.js';
 import { useDoor } from '../components/doorContext.js';
+import { useRequest } from '../components/useRequest.js';
 import { formatBytes } from '../format/format.js';
 
 export function LogFilesPanel() {
@@ -15,32 +15,27 @@ export function LogFilesPanel() {
   const [open, setOpen] = useState(false);
   const [files, setFiles] = useState<readonly LogFile[] | null>(null);
   const [logDir, setLogDir] = useState<string | null>(null);
-  const [error, setError] = useState<ErrorInfo | null>(null);
   const [revealed, setRevealed] = useState<string | null>(null);
+  const request = useRequest<never>('Could not list the log files');
 
-  const load = async (): Promise<void> => {
-    setError(null);
-    const reply = await door.api.listLogFiles({});
-    if (reply.ok) {
-      setFiles(reply.value.files);
-      setLogDir(reply.value.logDir);
-    } else {
-      setError(reply.error);
-    }
-  };
   const toggle = (): void => {
     const next = !open;
     setOpen(next);
     setRevealed(null);
     // Fetched on every opening: sizes grow and build files come and go.
-    if (next) inBackground('Could not list the log files', load, setError);
+    if (next) {
+      request.send(() => door.api.listLogFiles({}), {
+        key: 'list',
+        onReply: (reply) => {
+          setFiles(reply.files);
+          setLogDir(reply.logDir);
+        },
+      });
+    }
   };
-  const reveal = async (source: LogSource): Promise<void> => {
-    setError(null);
+  const reveal = (source: LogSource): void => {
     setRevealed(null);
-    const reply = await door.api.revealLogFile({ source });
-    if (reply.ok) setRevealed(reply.value.path);
-    else setError(reply.error);
+    request.send(() => door.api.revealLogFile({ source }), { key: `reveal ${source}`, what: `Could not reveal the ${source} log file`, onReply: (reply) => setRevealed(reply.path) });
   };
 
   return (
@@ -62,7 +57,7 @@ export function LogFilesPanel() {
                   <span className="log-source">{file.source}</span>{' '}
                   <span className="mono small">{file.path}</span>{' '}
                   <span className="muted small">{formatBytes(file.sizeBytes)}</span>{' '}
-                  <button type="button" onClick={() => inBackground(`Could not reveal the ${file.source} log file`, () => reveal(file.source), setError)} aria-label={`Reveal ${file.source} log file`}>
+                  <button type="button" aria-busy={request.busyKey === `reveal ${file.source}`} onClick={() => reveal(file.source)} aria-label={`Reveal ${file.source} log file`}>
                     Reveal
                   </button>
                 </li>
@@ -74,7 +69,7 @@ export function LogFilesPanel() {
               Shown in the file manager: <span className="mono">{revealed}</span>
             </div>
           ) : null}
-          {error ? <ErrorNote error={error} /> : null}
+          {request.error ? <ErrorNote error={request.error} /> : null}
         </div>
       ) : null}
     </span>

@@ -7,10 +7,11 @@
  * meets a file nix-darwin manages (a symbolic link) shows the nix-darwin configuration to paste.
  */
 import { useEffect, useId, useState } from 'react';
-import type { Envelope, ErrorInfo, RequestOutput } from '../api/contract.js';
+import type { RequestOutput } from '../api/contract.js';
 import { ErrorNote } from '../components/ErrorNote.js';
 import { inBackground } from '../components/background.js';
 import { useDoor, useMirror } from '../components/doorContext.js';
+import { useRequest } from '../components/useRequest.js';
 import { CopyableText } from './CopyableText.js';
 import {
   canApply,
@@ -31,8 +32,9 @@ export function NixPanel() {
   const connected = useMirror((mirror) => mirror.connection.state === 'open');
   const confDirId = useId();
   const [confDir, setConfDir] = useState<string | null>(null);
-  const [busy, setBusy] = useState<Action | null>(null);
-  const [error, setError] = useState<ErrorInfo | null>(null);
+  // One busy/error for the five actions: at most one runs, and its key marks its button.
+  const request = useRequest<never>('Could not change the Nix wiring');
+  const busy = request.busyKey as Action | null;
   const [detection, setDetection] = useState<NixDetection | null>(null);
   const [plan, setPlan] = useState<WiringPlanView | null>(null);
   const [outcome, setOutcome] = useState<string[]>([]);
@@ -43,25 +45,42 @@ export function NixPanel() {
   const dirError = confDirError(dir);
   const target = dir === '' ? {} : { confDir: dir };
 
-  const run = async <T,>(action: Action, call: () => Promise<Envelope<T>>, done: (value: T) => void): Promise<void> => {
-    setBusy(action);
-    setError(null);
-    try {
-      const reply = await call();
-      if (reply.ok) done(reply.value);
-      else setError(reply.error);
-    } finally {
-      setBusy(null);
-    }
-  };
-  /** A click's work: a rejected call (the connection dropped) reads like any other error. */
-  const act = (what: string, work: () => Promise<void>): void => inBackground(what, work, setError);
-
-  const detect = (input: { confDir?: string }) => run('detect', () => door.api.detectNix(input), setDetection);
+  const detect = (input: { confDir?: string }) => request.send(() => door.api.detectNix(input), { key: 'detect', what: 'Could not look for Nix', onReply: setDetection });
   const showPlan = (value: RequestOutput<'nix.plan'>) => {
     setPlan(value);
     setEnvironment(value.environment);
   };
+  const planAgain = () => request.send(() => door.api.planNixWiring(target), { key: 'plan', what: 'Could not plan the wiring', onReply: showPlan });
+  const apply = () =>
+    request.send(() => door.api.applyNixWiring(target), {
+      key: 'apply',
+      what: 'Could not apply the wiring',
+      onReply: async (value) => {
+        setOutcome([value.summary]);
+        setEnvironment(value.environment);
+        setVerify(null);
+        // What the files hold now: the same plan shows nothing left to write. Still "applying"
+        // until it is shown, so no other action starts in between.
+        const again = await door.api.planNixWiring(target);
+        if (again.ok) showPlan(again.value);
+        else request.setError(again.error);
+      },
+    });
+  const remove = () =>
+    request.send(() => door.api.removeNixWiring({}), {
+      key: 'remove',
+      what: 'Could not remove the wiring',
+      onReply: (value) => {
+        setOutcome([
+          ...(value.restored.length > 0 ? [`Restored ${value.restored.join(', ')}.`] : []),
+          ...(value.deleted.length > 0 ? [`Deleted ${value.deleted.join(', ')}.`] : []),
+          ...value.notes,
+        ]);
+        setPlan(null);
+        setVerify(null);
+      },
+    });
+  const verifyWiring = () => request.send(() => door.api.verifyNixWiring(target), { key: 'verify', what: 'Could not verify the wiring', onReply: setVerify });
 
   // The default target depends on the platform: a directory in the state dir here, /etc/nix on a Mac.
   useEffect(() => {
@@ -74,10 +93,10 @@ export function NixPanel() {
         if (!live) return;
         const initial = reply.ok ? defaultConfDir(reply.value.platform, reply.value.stateDir) : '';
         setConfDir(initial);
-        await detect(initial === '' ? {} : { confDir: initial });
+        detect(initial === '' ? {} : { confDir: initial });
       },
       (error) => {
-        if (live) setError(error);
+        if (live) request.setError(error);
       },
     );
     return () => {
@@ -139,10 +158,10 @@ export function NixPanel() {
       </div>
 
       <div className="button-row" style={{ marginTop: 8 }}>
-        <button type="button" disabled={disabled} aria-busy={busy === 'detect'} onClick={() => act('Could not look for Nix', () => detect(target))}>
+        <button type="button" disabled={disabled} aria-busy={busy === 'detect'} onClick={() => detect(target)}>
           Detect again
         </button>
-        <button type="button" disabled={disabled} aria-busy={busy === 'plan'} onClick={() => act('Could not plan the wiring', () => run('plan', () => door.api.planNixWiring(target), showPlan))}>
+        <button type="button" disabled={disabled} aria-busy={busy === 'plan'} onClick={planAgain}>
           Plan
         </button>
         <button
@@ -150,19 +169,7 @@ export function NixPanel() {
           className="primary"
           disabled={disabled || !canApply(plan, detection)}
           aria-busy={busy === 'apply'}
-          onClick={() =>
-            act('Could not apply the wiring', async () => {
-              let applied = false;
-              await run('apply', () => door.api.applyNixWiring(target), (value) => {
-                applied = true;
-                setOutcome([value.summary]);
-                setEnvironment(value.environment);
-                setVerify(null);
-              });
-              // What the files hold now: the same plan shows nothing left to write.
-              if (applied) act('Could not plan the wiring again after applying it', () => run('plan', () => door.api.planNixWiring(target), showPlan));
-            })
-          }
+          onClick={apply}
         >
           Apply
         </button>
@@ -171,19 +178,7 @@ export function NixPanel() {
           className="danger"
           disabled={busy !== null}
           aria-busy={busy === 'remove'}
-          onClick={() =>
-            act('Could not remove the wiring', () =>
-              run('remove', () => door.api.removeNixWiring({}), (value) => {
-                setOutcome([
-                  ...(value.restored.length > 0 ? [`Restored ${value.restored.join(', ')}.`] : []),
-                  ...(value.deleted.length > 0 ? [`Deleted ${value.deleted.join(', ')}.`] : []),
-                  ...value.notes,
-                ]);
-                setPlan(null);
-                setVerify(null);
-              }),
-            )
-          }
+          onClick={remove}
         >
           Remove
         </button>
@@ -191,12 +186,12 @@ export function NixPanel() {
           type="button"
           disabled={disabled}
           aria-busy={busy === 'verify'}
-          onClick={() => act('Could not verify the wiring', () => run('verify', () => door.api.verifyNixWiring(target), setVerify))}
+          onClick={verifyWiring}
         >
           {busy === 'verify' ? 'Verifying… (starts the builder if needed)' : 'Verify'}
         </button>
       </div>
-      {error ? <ErrorNote error={error} /> : null}
+      {request.error ? <ErrorNote error={request.error} /> : null}
       {blocking.length > 0 ? <p className="muted small">Apply waits until the problems above are fixed.</p> : null}
 
       {outcome.length > 0 ? (

@@ -5,43 +5,33 @@
  * its next start.
  */
 import { useState } from 'react';
-import type { BuilderImagePlan, ErrorInfo } from '../api/contract.js';
+import type { BuilderImagePlan } from '../api/contract.js';
 import { ErrorNote } from '../components/ErrorNote.js';
-import { inBackground } from '../components/background.js';
 import { useDoor } from '../components/doorContext.js';
+import { useRequest } from '../components/useRequest.js';
 
-type Step =
-  | { kind: 'idle' }
-  | { kind: 'busy'; what: string }
-  | { kind: 'planned'; plan: BuilderImagePlan }
-  | { kind: 'done'; message: string };
+type Step = { kind: 'idle' } | { kind: 'planned'; plan: BuilderImagePlan } | { kind: 'done'; message: string };
 
 export function BuilderImageUpdate() {
   const { door } = useDoor();
   const [step, setStep] = useState<Step>({ kind: 'idle' });
-  const [error, setError] = useState<ErrorInfo | null>(null);
+  // The two steps answer differently (a plan, then the new pin); the key says which one runs.
+  const request = useRequest<never>('Could not update the builder image');
+  const busyWords =
+    request.busyKey === 'check' ? 'Asking Nix where nixpkgs-unstable is…' : step.kind === 'planned' && request.busyKey === 'update' ? `Fetching and realising nixpkgs ${step.plan.next.rev.slice(0, 12)}…` : null;
 
-  const check = async (): Promise<void> => {
-    setError(null);
-    setStep({ kind: 'busy', what: 'Asking Nix where nixpkgs-unstable is…' });
-    const reply = await door.api.planBuilderImageUpdate({});
-    if (reply.ok) setStep(reply.value.upToDate ? { kind: 'done', message: 'The builder image is up to date.' } : { kind: 'planned', plan: reply.value });
-    else {
-      setStep({ kind: 'idle' });
-      setError(reply.error);
-    }
-  };
-
-  const update = async (plan: BuilderImagePlan): Promise<void> => {
-    setError(null);
-    setStep({ kind: 'busy', what: `Fetching and realising nixpkgs ${plan.next.rev.slice(0, 12)}…` });
-    const reply = await door.api.updateBuilderImage({ pin: plan.next });
-    if (reply.ok) setStep({ kind: 'done', message: `Updated to nixpkgs ${reply.value.pin.rev.slice(0, 12)}; the builder uses it from its next start.` });
-    else {
-      setStep({ kind: 'planned', plan });
-      setError(reply.error);
-    }
-  };
+  const check = (): void =>
+    request.send(() => door.api.planBuilderImageUpdate({}), {
+      key: 'check',
+      what: 'Could not check for a newer builder image',
+      onReply: (plan) => setStep(plan.upToDate ? { kind: 'done', message: 'The builder image is up to date.' } : { kind: 'planned', plan }),
+    });
+  // On a refusal the plan stays, so "Fetch and use it" can be tried again.
+  const update = (plan: BuilderImagePlan): void =>
+    request.send(() => door.api.updateBuilderImage({ pin: plan.next }), {
+      key: 'update',
+      onReply: (reply) => setStep({ kind: 'done', message: `Updated to nixpkgs ${reply.pin.rev.slice(0, 12)}; the builder uses it from its next start.` }),
+    });
 
   return (
     <div className="builder-image-update" aria-live="polite">
@@ -51,19 +41,21 @@ export function BuilderImageUpdate() {
             {step.plan.branch} is at <code>{step.plan.next.rev.slice(0, 12)}</code> (the builder runs <code>{step.plan.current.rev.slice(0, 12)}</code>).
             Moving there: {step.plan.cost}.
           </p>
-          <button type="button" onClick={() => inBackground('Could not update the builder image', () => update(step.plan), setError)}>
+          <button type="button" disabled={request.busy} aria-busy={request.busyKey === 'update'} onClick={() => update(step.plan)}>
             Fetch and use it
           </button>
-          <button type="button" onClick={() => setStep({ kind: 'idle' })}>Not now</button>
+          <button type="button" disabled={request.busy} onClick={() => setStep({ kind: 'idle' })}>
+            Not now
+          </button>
         </>
       ) : (
-        <button type="button" disabled={step.kind === 'busy'} onClick={() => inBackground('Could not check for a newer builder image', check, setError)}>
+        <button type="button" disabled={request.busy} aria-busy={request.busyKey === 'check'} onClick={check}>
           Update builder image…
         </button>
       )}
-      {step.kind === 'busy' ? <p className="muted">{step.what}</p> : null}
+      {busyWords ? <p className="muted">{busyWords}</p> : null}
       {step.kind === 'done' ? <p className="muted">{step.message}</p> : null}
-      {error ? <ErrorNote error={error} /> : null}
+      {request.error ? <ErrorNote error={request.error} /> : null}
     </div>
   );
 }
