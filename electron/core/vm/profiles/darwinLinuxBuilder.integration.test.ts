@@ -24,13 +24,14 @@ import type { Settings, Status } from '../../../ipc/contract.js';
 import { environmentNix } from '../../nix/nixInstallation.js';
 import { statePaths, type StatePaths } from '../../paths.js';
 import { defaultSettings } from '../../settings/defaults.js';
-import { BuilderSupervisor } from '../builderSupervisor.js';
+import type { BuilderSupervisor } from '../builderSupervisor.js';
 import { ensureLinuxTestImage } from '../guest-image/linuxTestImage.js';
 import { isProcessAlive } from '../qemuProcess.js';
-import { createDarwinLinuxBuilderProfile, DARWIN_BUILDER_HOST_KEY } from './darwinLinuxBuilder.js';
+import { DARWIN_BUILDER_HOST_KEY } from './darwinLinuxBuilder.js';
 import { fingerprintOfPublicKey } from '../keyStore.js';
 import { buildOwnHostKeyImage } from './hostKeyBootstrap.js';
 import { makeFakeNixpkgs, type FakeNixpkgs } from './testing/fakeNixpkgs.js';
+import { macQ35Supervisor } from './testing/macQ35Supervisor.js';
 import { writeLocalNixConf, type NixEnvironment } from '../../builds/testing/nixTestConf.js';
 
 let root: string;
@@ -48,26 +49,7 @@ function waitFor(supervisor: BuilderSupervisor, predicate: (status: Status) => b
 }
 
 function macSupervisor(): BuilderSupervisor {
-  const profile = createDarwinLinuxBuilderProfile({
-    arch: 'x64',
-    platform: 'darwin',
-    pin: () => fake.pin,
-    nixPrograms: async () => ({ nixBuild: path.join(nixBinDir, 'nix-build'), nixStore: path.join(nixBinDir, 'nix-store') }),
-    archiveUrl: fake.archiveUrl,
-    nixEnv: env,
-  });
-  const supervisor = new BuilderSupervisor({
-    paths,
-    getSettings: () => settings,
-    logs: { append: (source, level, text) => logged.push(`${source} ${level} ${text}`) },
-    resolveProfile: () => profile,
-    // hvf's place: the probe is the accelerator module's to test; kvm does not work here.
-    chooseAccelerator: async () => ({ name: 'tcg', reason: 'the Mac variant under TCG' }),
-    timing: { gracefulStopMs: 20_000 },
-  });
-  supervisor.onStatus((status) => {
-    if (status.pid !== null) qemuPids.add(status.pid);
-  });
+  const supervisor = macQ35Supervisor({ paths, getSettings: () => settings, fake, nixBinDir, nixEnv: env, logged, qemuPids });
   supervisors.push(supervisor);
   return supervisor;
 }

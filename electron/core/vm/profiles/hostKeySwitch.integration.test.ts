@@ -27,14 +27,15 @@ import { statePaths, type StatePaths } from '../../paths.js';
 import { defaultSettings } from '../../settings/defaults.js';
 import { SettingsStore } from '../../settings/settingsStore.js';
 import { hostLimits } from '../../settings/validateSettings.js';
-import { BuilderSupervisor } from '../builderSupervisor.js';
+import type { BuilderSupervisor } from '../builderSupervisor.js';
 import { ensureLinuxTestImage } from '../guest-image/linuxTestImage.js';
 import { fingerprintOfPublicKey } from '../keyStore.js';
 import { isProcessAlive } from '../qemuProcess.js';
-import { createDarwinLinuxBuilderProfile, DARWIN_BUILDER_HOST_KEY } from './darwinLinuxBuilder.js';
+import { DARWIN_BUILDER_HOST_KEY } from './darwinLinuxBuilder.js';
 import { buildOwnHostKeyImage } from './hostKeyBootstrap.js';
 import { HostKeySwitch } from './hostKeySwitch.js';
 import { makeFakeNixpkgs, type FakeNixpkgs } from './testing/fakeNixpkgs.js';
+import { macQ35Supervisor } from './testing/macQ35Supervisor.js';
 
 let root: string;
 let paths: StatePaths;
@@ -85,27 +86,8 @@ afterAll(async () => {
 describe('switching the Mac builder (q35 under TCG) to its own host key', () => {
   it('goes from the published key to its own, restarting the builder and re-pinning the config dir\'s wiring', async () => {
     const settings: Settings = { ...defaultSettings('darwin'), profile: 'darwin-linux-builder', cpus: 2, memoryMiB: 1024, diskGiB: 2, hostPortAuto: true, builderNixpkgs: fake.pin };
-    const profile = createDarwinLinuxBuilderProfile({
-      arch: 'x64',
-      platform: 'darwin',
-      pin: () => fake.pin,
-      nixPrograms: async () => ({ nixBuild: path.join(nixBinDir, 'nix-build'), nixStore: path.join(nixBinDir, 'nix-store') }),
-      archiveUrl: fake.archiveUrl,
-      nixEnv: env,
-      publishedHostKey: publishedKey,
-    });
-    const running = new BuilderSupervisor({
-      paths,
-      getSettings: () => settings,
-      logs: { append: (source, level, text) => logged.push(`${source} ${level} ${text}`) },
-      resolveProfile: () => profile,
-      chooseAccelerator: async () => ({ name: 'tcg', reason: 'the Mac variant under TCG' }),
-      timing: { gracefulStopMs: 20_000 },
-    });
+    const running = macQ35Supervisor({ paths, getSettings: () => settings, fake, nixBinDir, nixEnv: env, logged, qemuPids, publishedHostKey: publishedKey });
     supervisor = running;
-    running.onStatus((status) => {
-      if (status.pid !== null) qemuPids.add(status.pid);
-    });
 
     const stock = await running.start({ wait: true, timeoutMs: 400_000 });
     expect(stock.state, `${stock.error?.message}\n${logged.slice(-30).join('\n')}`).toBe('ready');
