@@ -13,6 +13,10 @@ describe('the app binary as the CLI', () => {
     expect(cliArguments([exe, '--version'], packaged)).toEqual(['--version']);
     expect(cliArguments([exe, '--state-dir', '/tmp/x', 'status'], packaged)).toEqual(['--state-dir', '/tmp/x', 'status']);
     expect(cliArguments([exe, '--state-dir=/tmp/x', 'stop'], packaged)).toEqual(['--state-dir=/tmp/x', 'stop']);
+    // The on-demand ProxyCommand of a packaged app (core/nix/proxyCommandLine.ts) is a CLI call.
+    expect(cliArguments([exe, '--state-dir=/Users/ann/Library/Application Support/Builder Bar', 'proxy', '--uid', '501'], packaged)).toEqual([
+      '--state-dir=/Users/ann/Library/Application Support/Builder Bar', 'proxy', '--uid', '501',
+    ]);
     // A mistyped command is the CLI's to refuse (usage error, exit 2), as from `builder-bar`.
     expect(cliArguments([exe, 'statuz'], packaged)).toEqual(['statuz']);
   });

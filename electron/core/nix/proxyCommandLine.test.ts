@@ -5,13 +5,22 @@ import { proxyCommand, proxyCommandLine, rootRunProblems } from './proxyCommandL
 const stateDir = "/Users/ann/Library/Application Support/Builder Bar";
 
 describe('proxyCommand', () => {
-  it('runs the CLI with the state dir and the user to become, under Node or Electron as Node', () => {
-    expect(proxyCommand({ execPath: '/usr/local/bin/node', electron: false, script: '/opt/bb/out/electron/cli/bin.js', stateDir, uid: 501 })).toEqual({
+  it('runs the CLI with the state dir and the user to become, under Node, Electron as Node, or the packaged app itself', () => {
+    expect(proxyCommand({ runtime: { kind: 'node', execPath: '/usr/local/bin/node', script: '/opt/bb/out/electron/cli/bin.js' }, stateDir, uid: 501 })).toEqual({
       argv: ['/usr/local/bin/node', '/opt/bb/out/electron/cli/bin.js', `--state-dir=${stateDir}`, 'proxy', '--uid', '501'],
       code: ['/usr/local/bin/node', '/opt/bb/out/electron/cli/bin.js'],
     });
+    const electron = '/opt/bb/node_modules/electron/dist/electron';
+    expect(proxyCommand({ runtime: { kind: 'electron-as-node', execPath: electron, script: '/x/bin.js' }, stateDir, uid: null }).argv).toEqual([
+      '/usr/bin/env', 'ELECTRON_RUN_AS_NODE=1', electron, '/x/bin.js', `--state-dir=${stateDir}`, 'proxy',
+    ]);
+    // The packaged app's runAsNode fuse is off: its executable is the CLI (main/cliMode.ts), and
+    // it alone is what root would run for the system target.
     const app = '/Applications/Builder Bar.app/Contents/MacOS/Builder Bar';
-    expect(proxyCommand({ execPath: app, electron: true, script: '/x/bin.js', stateDir, uid: null }).argv).toEqual(['/usr/bin/env', 'ELECTRON_RUN_AS_NODE=1', app, '/x/bin.js', `--state-dir=${stateDir}`, 'proxy']);
+    expect(proxyCommand({ runtime: { kind: 'app', execPath: app }, stateDir, uid: 501 })).toEqual({
+      argv: [app, `--state-dir=${stateDir}`, 'proxy', '--uid', '501'],
+      code: [app],
+    });
   });
 
   it("quotes every word for ssh's /bin/sh and doubles % for ssh's tokens; refuses a line break", () => {

@@ -5,7 +5,7 @@
  *
  * The trust boundary. ssh runs the line through /bin/sh as whoever connects: the user for a
  * config directory, root for the system target (a Mac's nix-daemon). So for the system target
- * every file root executes or reads here (node, or Electron, and the CLI script) and every
+ * every file root executes or reads here (node and the CLI script, or the app's executable) and every
  * directory above it must be root's and writable by no one else, as sshd's StrictModes asks of a
  * key file; otherwise the plan refuses with a problem, since anyone able to edit that script
  * could run code as root. The state dir and --uid are data, not code: the proxy drops to that
@@ -38,29 +38,41 @@ export function builtCliScript(from: string = path.dirname(fileURLToPath(import.
   }
 }
 
+/**
+ * What runs the CLI: Node with the built script; Electron in development (`electron .`, whose
+ * runAsNode fuse is still on) run as Node with the script; or the packaged app's own executable,
+ * which answers CLI arguments itself (main/cliMode.ts) because its runAsNode fuse is off.
+ */
+export type ProxyRuntime = { kind: 'node' | 'electron-as-node'; execPath: string; script: string } | { kind: 'app'; execPath: string };
+
 export interface ProxyCommandInput {
-  /** The runtime: Node, or Electron (run as Node). */
-  execPath: string;
-  electron: boolean;
-  script: string;
+  runtime: ProxyRuntime;
   stateDir: string;
   uid: number | null;
 }
 
 export function proxyCommand(input: ProxyCommandInput): ProxyCommand {
-  const runtime = input.electron ? ['/usr/bin/env', 'ELECTRON_RUN_AS_NODE=1', input.execPath] : [input.execPath];
+  const { runtime } = input;
+  const program =
+    runtime.kind === 'app' ? [runtime.execPath] : runtime.kind === 'electron-as-node' ? ['/usr/bin/env', 'ELECTRON_RUN_AS_NODE=1', runtime.execPath, runtime.script] : [runtime.execPath, runtime.script];
   return {
-    argv: [...runtime, input.script, `--state-dir=${input.stateDir}`, 'proxy', ...(input.uid !== null ? ['--uid', String(input.uid)] : [])],
-    code: [input.execPath, input.script],
+    argv: [...program, `--state-dir=${input.stateDir}`, 'proxy', ...(input.uid !== null ? ['--uid', String(input.uid)] : [])],
+    code: runtime.kind === 'app' ? [runtime.execPath] : [runtime.execPath, runtime.script],
   };
+}
+
+/** This process's own runtime: Node or Electron in development with the built CLI, or the packaged app. */
+export function ownRuntime(): ProxyRuntime {
+  const execPath = process.execPath;
+  if (process.versions.electron === undefined) return { kind: 'node', execPath, script: builtCliScript() };
+  // `process.defaultApp` is set only when Electron runs an app folder (`electron .`).
+  return process.defaultApp ? { kind: 'electron-as-node', execPath, script: builtCliScript() } : { kind: 'app', execPath };
 }
 
 /** This process's own runtime and the built CLI. */
 export function ownProxyCommand(stateDir: string): ProxyCommand {
   return proxyCommand({
-    execPath: process.execPath,
-    electron: process.versions.electron !== undefined,
-    script: builtCliScript(),
+    runtime: ownRuntime(),
     stateDir,
     // A core running as root needs no drop (and uid 0 is no user to become).
     uid: process.getuid === undefined || process.getuid() === 0 ? null : process.getuid(),
