@@ -603,7 +603,8 @@ function writeWrappers(dir, stamp) {
       .replace(/^# Template of the .*\n# Debian root it makes .*\n/m, `# Written by resources/setup/ensure-current-nix.mjs from resources/setup/nix-in-root.pl.\n`)
       .replaceAll('@ROOT@', perlString(root))
       .replaceAll('@COMMAND@', perlString(command))
-      .replaceAll('@VERSION@', perlString(stamp.version));
+      .replaceAll('@VERSION@', perlString(stamp.version))
+      .replaceAll('@HOST_PROGRAMS@', `'${perlString(process.execPath)}'`);
     const file = path.join(bin, command);
     let current = null;
     try {

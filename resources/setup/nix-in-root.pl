@@ -7,7 +7,9 @@
 # /dev, every host directory a caller's paths may live in: each directory at the top of the
 # host's `/` except the system's own (/nix, /usr, /etc, /var, /bin, /lib*, /sbin, /boot, /proc,
 # /dev, /sys), so a checkout at /check/... or /srv/... is seen as it is; /var/tmp and the current
-# directory too; /etc/passwd, /etc/group, /etc/hosts and /etc/resolv.conf read-only. A host
+# directory too; /etc/passwd, /etc/group, /etc/hosts and /etc/resolv.conf read-only; the host's
+# node (@HOST_PROGRAMS@) read-only at its own path, because a setting Nix runs may name it
+# there: Builder Bar's on-demand ProxyCommand is `<node> <cli> proxy`, run by Nix's ssh. A host
 # directory the root has no mount point for gets one made in the root when this user may (a
 # root made by root, used by root, as in CI), else is left out. The current directory is kept,
 # the environment passed through with the root's /usr/bin first on PATH (so Nix runs the root's
@@ -44,6 +46,14 @@ if (opendir(my $top, '/')) {
   closedir($top);
 }
 my @host_files = qw(/etc/passwd /etc/group /etc/hosts /etc/resolv.conf);
+# Host programs named by absolute path: bound over an empty mount point made in the root (when
+# this user may), never over a program the root has of its own.
+my @host_programs = grep { -f $_ && -x _ } (@HOST_PROGRAMS@);
+for my $program (@host_programs) {
+  my $inside = "$root$program";
+  if (!-e $inside && open(my $placeholder, '>', $inside)) { close($placeholder); }
+  push @host_files, $program if -f $inside && -z _;
+}
 
 sub inside {
   my ($path, $dir) = @_;

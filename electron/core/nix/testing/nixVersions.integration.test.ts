@@ -114,6 +114,15 @@ describe.each(versions)('$label', (nix: TestNix) => {
     expect(read.stdout.trim()).toBe(JSON.stringify(JSON.parse(readFileSync(file, 'utf8')).name));
   });
 
+  it('runs this machine\'s node by its own path, as the on-demand ProxyCommand names it', async () => {
+    // A root of its own has no node; its wrapper binds the host's at the same path.
+    const id = nonce();
+    const script = 'require("fs").writeFileSync(process.env.out, process.version)';
+    await fs.writeFile(path.join(dir, 'node.nix'), `derivation { name = "node-${id}"; system = builtins.currentSystem; builder = ${JSON.stringify(process.execPath)}; args = [ "-e" ${JSON.stringify(script)} ]; }\n`);
+    const built = await execa(bin('nix-build'), ['--no-out-link', 'node.nix'], { cwd: dir, env, stdin: 'ignore' });
+    expect(readFileSync(hostPathOf(nix, built.stdout.trim()), 'utf8')).toBe(process.version);
+  });
+
   it('passes stdin in and exit codes back as Nix gives them', async () => {
     const sum = await execa(bin('nix-instantiate'), ['--eval', '-'], { cwd: dir, env, input: '20 + 22' });
     expect(sum.stdout.trim()).toBe('42');
