@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_PLACE, PLACES, PLACE_TITLES, hashForPlace, isPlace, placeFromHash, placeOfUrl } from './places.js';
+import { DEFAULT_PLACE, PLACES, PLACE_TITLES, fragmentToShow, hashForPlace, isPlace, placeFromHash, placeOfUrl } from './places.js';
 
 describe('places', () => {
   it('reads the place a fragment names, with or without its #', () => {
@@ -31,6 +31,17 @@ describe('places', () => {
     expect(placeOfUrl('file:///x/index.html')).toBe('builder');
     expect(placeOfUrl('')).toBe('builder');
     expect(placeOfUrl('not a url')).toBe('builder');
+  });
+
+  it('moves an open window only when it shows another place', () => {
+    const page = 'file:///x/out/renderer/index.html';
+    expect(fragmentToShow(page, 'builds')).toBe('#place=builds');
+    expect(fragmentToShow(`${page}#place=nix`, 'settings')).toBe('#place=settings');
+    expect(fragmentToShow(`${page}#place=nix`, 'nix')).toBeNull();
+    // No fragment is the Builder place already.
+    expect(fragmentToShow(page, 'builder')).toBeNull();
+    expect(fragmentToShow(`${page}#place=nix`, 'builder')).toBe('#place=builder');
+    expect(fragmentToShow('', 'builds')).toBe('#place=builds');
   });
 
   it('has a title for every place and knows nothing else as a place', () => {

@@ -63,3 +63,18 @@ export function hashForPlace(place: Place, hash = ''): string {
   params.set(PARAM, place);
   return `#${params.toString()}`;
 }
+
+/**
+ * The fragment to load into a window showing `currentUrl` so that it shows `place`, or null when
+ * it already does: loading the very address it has would make Chromium reload the page.
+ */
+export function fragmentToShow(currentUrl: string, place: Place): string | null {
+  if (placeOfUrl(currentUrl) === place) return null;
+  let hash = '';
+  try {
+    hash = new URL(currentUrl).hash;
+  } catch {
+    // No address yet (still loading its first page): the place alone.
+  }
+  return hashForPlace(place, hash);
+}
