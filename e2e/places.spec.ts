@@ -60,7 +60,7 @@ test('every place by mouse, in the light and the dark appearance, with a screens
   expect(seen.light!.sidebar).not.toBe(seen.light!.body);
 });
 
-test('every place by keyboard: Tab into the sidebar, arrows between places, Enter to open, Tab on into the place', async ({ page, door }) => {
+test('every place by keyboard: Tab into the sidebar, arrows between places, Enter to open, Tab on into the place', async ({ page, door }, testInfo) => {
   await page.goto(door.url);
   await expectShown(page, 'Builder');
   await page.locator('body').focus();
@@ -75,6 +75,12 @@ test('every place by keyboard: Tab into the sidebar, arrows between places, Ente
       await page.keyboard.press('ArrowDown');
       await expect(placeLink(page, title)).toBeFocused();
       await expect(page.getByRole('heading', { level: 1 })).toHaveText(titles[index - 1]!);
+      if (index === 1) {
+        // What a keyboard user sees: the focus ring on Builds while Builder is still the place.
+        const shot = testInfo.outputPath('sidebar-keyboard-focus.png');
+        await page.screenshot({ path: shot });
+        await testInfo.attach('sidebar-keyboard-focus', { path: shot, contentType: 'image/png' });
+      }
       await page.keyboard.press('Enter');
     }
     await expectShown(page, title);
@@ -163,4 +169,16 @@ test('a draft typed in one place is still there after a visit to another', async
   await openPlace(page, 'Settings');
   await openPlace(page, 'Builds');
   await expect(file).toHaveValue('/somewhere/job.nix');
+});
+
+test('a narrow window keeps the sidebar as icons, each still named', async ({ page, door }, testInfo) => {
+  await page.setViewportSize({ width: 480, height: 700 });
+  await page.goto(door.url);
+  const width = await sidebar(page).evaluate((element) => element.getBoundingClientRect().width);
+  expect(width).toBeLessThan(60);
+  await openPlace(page, 'Builders');
+  await expectShown(page, 'Builders');
+  const shot = testInfo.outputPath('places-narrow.png');
+  await page.screenshot({ path: shot, fullPage: true });
+  await testInfo.attach('places-narrow', { path: shot, contentType: 'image/png' });
 });

@@ -49,12 +49,14 @@ export function Sidebar({ place, goTo, status }: SidebarProps) {
   };
 
   const state = status ? describeState(status) : null;
+  // Tooltips: a narrow window shows only the icons and the dot (places.css).
+  const stateTitle = state ? `Builder: ${state.word}${state.detail ? ` — ${state.detail}` : ''}` : undefined;
   return (
     <nav className="sidebar" aria-label="Places">
       <div className="sidebar-head">
         <div className="app-name">Builder Bar</div>
         {/* The Builder place's header announces changes itself; elsewhere this one does. */}
-        <div className="sidebar-state" role="status" aria-live={place === 'builder' ? 'off' : 'polite'} title={state?.detail ?? undefined}>
+        <div className="sidebar-state" role="status" aria-live={place === 'builder' ? 'off' : 'polite'} title={stateTitle}>
           <span className={`dot dot-${state?.tone ?? 'neutral'}`} aria-hidden="true" />
           <span className="visually-hidden">Builder: </span>
           <span>{state?.word ?? 'Loading…'}</span>
@@ -73,6 +75,7 @@ export function Sidebar({ place, goTo, status }: SidebarProps) {
               aria-keyshortcuts={shortcutOf(each)}
               tabIndex={index === tabStop ? 0 : -1}
               onFocus={() => setTabStop(index)}
+              title={PLACE_TITLES[each]}
             >
               <PlaceIcon place={each} />
               <span className="place-name">{PLACE_TITLES[each]}</span>
