@@ -15,6 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Locator } from '@playwright/test';
 import { expect, test } from './fixtures/headlessDoor.js';
+import { openPlace } from './fixtures/places.js';
 
 const DAY = 86_400;
 /** git allows all of these in a branch name; the panel must show it as text and nothing else. */
@@ -132,6 +133,7 @@ test('the panel shows each branch baseline as git rev-list computes it, and move
     const { repo, shas } = await makeRepo(parent, boundary);
 
     await page.goto(door.url);
+    await openPlace(page, 'Baselines');
     const panel = page.getByRole('region', { name: 'Baselines' });
     await expect(panel.getByText('No tracked repositories.')).toBeVisible();
     await panel.getByRole('button', { name: 'Add repository…' }).click();

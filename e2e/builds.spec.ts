@@ -8,11 +8,13 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect, test } from './fixtures/headlessDoor.js';
+import { openPlace } from './fixtures/places.js';
 import { freeLoopbackPort } from '../electron/core/vm/testing/freeLoopbackPort.js';
 
 
 test('the Build form refuses a relative path and a target Nix would read as an option', async ({ page, door }) => {
   await page.goto(door.url);
+  await openPlace(page, 'Builds');
   const form = page.getByRole('form', { name: 'Start a build' });
   const build = form.getByRole('button', { name: 'Build' });
   await expect(build).toBeDisabled();
@@ -70,6 +72,7 @@ test.describe('with the builder', () => {
 
     await page.goto(door.url);
     await expect(page.getByRole('status', { name: 'Builder state' })).toHaveText(/Stopped/, { timeout: 60_000 });
+    await openPlace(page, 'Builds');
     const form = page.getByRole('form', { name: 'Start a build' });
     await form.getByRole('textbox', { name: 'File', exact: true }).fill(nixFile);
     await form.getByRole('button', { name: 'Build' }).click();

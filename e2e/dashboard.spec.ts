@@ -3,10 +3,12 @@
  * validation and persistence, the logs page, and what a wrong token looks like.
  */
 import { expect, test } from './fixtures/headlessDoor.js';
+import { openPlace } from './fixtures/places.js';
 
 test('the settings form refuses an invalid value with the schema message and keeps a valid one', async ({ page, door }) => {
   await page.goto(door.url);
   await expect(page.getByRole('status', { name: 'Builder state' })).toHaveText(/Stopped/);
+  await openPlace(page, 'Settings');
 
   const cpus = page.getByRole('textbox', { name: 'CPUs' });
   const memory = page.getByRole('textbox', { name: 'Memory' });
@@ -25,8 +27,9 @@ test('the settings form refuses an invalid value with the schema message and kee
   await save.click();
   await expect(page.getByLabel('Settings saved')).toContainText(/Saved|Restart/);
 
-  // Persisted by the core, not just kept by the page.
+  // Persisted by the core, not just kept by the page; the reload stays in Settings.
   await page.reload();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Settings');
   await expect(memory).toHaveValue('768');
   const fromCli = await door.cli(['settings', 'get']);
   expect(fromCli.stdout).toMatch(/768/);

@@ -12,9 +12,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from './fixtures/headlessDoor.js';
+import { openPlace } from './fixtures/places.js';
 
 test('plan shows the change to every file, apply writes it once, remove takes it all back', async ({ page, door }) => {
   await page.goto(door.url);
+  await openPlace(page, 'Nix');
   const panel = page.getByRole('region', { name: 'Nix wiring' });
   await expect(panel.getByLabel('Nix on this machine')).toContainText('2.8');
   const confDir = path.join(door.stateDir, 'nix-conf');
@@ -41,6 +43,7 @@ test('plan shows the change to every file, apply writes it once, remove takes it
 
 test('a relative config directory is refused with the reason before anything is asked', async ({ page, door }) => {
   await page.goto(door.url);
+  await openPlace(page, 'Nix');
   const panel = page.getByRole('region', { name: 'Nix wiring' });
   await panel.getByRole('textbox', { name: /Config directory/ }).fill('relative/dir');
   await expect(panel.getByText(/absolute/)).toBeVisible();
@@ -55,6 +58,7 @@ test('a nix.conf that is a symbolic link is never written: the plan says why and
   await symlink(managed, path.join(confDir, 'nix.conf'));
 
   await page.goto(door.url);
+  await openPlace(page, 'Nix');
   const panel = page.getByRole('region', { name: 'Nix wiring' });
   await expect(panel.getByRole('textbox', { name: /Config directory/ })).toHaveValue(confDir);
   await panel.getByRole('button', { name: 'Plan' }).click();
@@ -98,6 +102,7 @@ test.describe('port 31022', () => {
       // The dashboard opened three times, and Detect again clicked twice each time.
       for (let load = 0; load < 3; load++) {
         await page.goto(door.url);
+        await openPlace(page, 'Nix');
         await expect(warning).toBeVisible();
         for (let click = 0; click < 2; click++) {
           await panel.getByRole('button', { name: 'Detect again' }).click();

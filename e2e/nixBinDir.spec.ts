@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { writeFakeNix } from '../electron/core/nix/testing/fakeNix.js';
 import { expect, test } from './fixtures/headlessDoor.js';
+import { openPlace } from './fixtures/places.js';
 
 test('the Nix directory setting: refused without Nix, shown in the header once chosen, automatic when emptied', async ({ page, door }) => {
   const root = await mkdtemp(path.join(os.tmpdir(), 'bb-e2e-nix-'));
@@ -24,6 +25,8 @@ test('the Nix directory setting: refused without Nix, shown in the header once c
     // QEMU, qemu-img, git and ssh are all on this machine's PATH (on Linux no login shell is asked).
     await expect(page.getByLabel('Where the programs Builder Bar runs were found')).toHaveText('all found');
 
+    // The header is the Builder place's; the field is in Settings.
+    await openPlace(page, 'Settings');
     const field = page.getByRole('textbox', { name: 'Nix directory' });
     await expect(field).toHaveValue('');
     await expect(page.getByText(/^Automatic: Nix 2\.\d+\.\d+ in \/.*\(found/)).toBeVisible();
@@ -37,11 +40,14 @@ test('the Nix directory setting: refused without Nix, shown in the header once c
     await field.fill(fake.binDir);
     await save.click();
     await expect(page.getByLabel('Settings saved')).toContainText(`Builder Bar now uses Nix 2.34.8 in ${fake.binDir} (the nixBinDir setting).`);
+    await openPlace(page, 'Builder');
     await expect(inUse).toHaveText(`2.34.8 in ${fake.binDir}`);
     expect((await door.cli(['status'])).stdout).toContain(`Nix: 2.34.8 in ${fake.binDir} (the nixBinDir setting)`);
 
+    await openPlace(page, 'Settings');
     await field.fill('');
     await save.click();
+    await openPlace(page, 'Builder');
     await expect(inUse).toHaveText(automatic);
     expect((await door.cli(['settings', 'get', 'nixBinDir'])).stdout.trim()).toBe('null');
   } finally {

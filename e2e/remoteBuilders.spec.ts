@@ -5,9 +5,11 @@
  */
 import path from 'node:path';
 import { expect, test } from './fixtures/headlessDoor.js';
+import { openPlace } from './fixtures/places.js';
 
 test('add a remote builder, see its health check in words, and remove it', async ({ page, door }) => {
   await page.goto(door.url);
+  await openPlace(page, 'Builders');
   const panel = page.getByRole('region', { name: 'Remote builders' });
   await expect(panel.getByText('Only the builder VM.')).toBeVisible();
   await panel.getByRole('button', { name: 'Add…' }).click();

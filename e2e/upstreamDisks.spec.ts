@@ -11,6 +11,7 @@ import { readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { expect, test } from './fixtures/headlessDoor.js';
+import { openPlace } from './fixtures/places.js';
 
 const home = mkdtempSync(path.join(os.tmpdir(), 'bb-e2e-home-'));
 test.use({ serveEnv: { HOME: home } });
@@ -28,6 +29,7 @@ test('an older builder disk in the home directory is offered and imported as a c
   expect((await door.cli(['image', 'disks'])).stdout).toContain(`${upstream}  `);
 
   await page.goto(door.url);
+  await openPlace(page, 'Settings');
   const offer = page.locator('.upstream-disks');
   await expect(offer).toContainText(upstream);
   await expect(offer).toContainText('nix run nixpkgs#darwin.linux-builder');

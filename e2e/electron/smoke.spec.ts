@@ -1,8 +1,9 @@
 /**
  * Smoke test of Builder Bar as Electron runs it: the built app launched by Electron itself,
  * with a throwaway state dir. It checks what only the real runtime can show: the tray exists,
- * "Open Dashboard" opens a window, and the page sees `window.builderBar` with exactly the named
- * methods and no Node (`require`, `process`).
+ * "Open Dashboard" opens a window, the page sees `window.builderBar` with exactly the named
+ * methods and no Node (`require`, `process`), and the tray's Go To moves the open window to a
+ * place without reloading it.
  *
  * Electron's runtime cannot be downloaded on every machine (not on this project's Linux test
  * machines, for one). There the test is skipped and says why, using the same detection as
@@ -65,7 +66,7 @@ test.describe('Builder Bar in Electron', () => {
     expect(await electronApp.evaluate(() => (globalThis as HookGlobal).__builderBarShell!.trayState())).toBe('stopped');
     const labels = await electronApp.evaluate(() => (globalThis as HookGlobal).__builderBarShell!.menuLabels());
     expect(labels[0]).toBe('Builder: Stopped');
-    expect(labels).toEqual(expect.arrayContaining(['Start Builder', 'Open Dashboard', 'Open Logs', 'Quit Builder Bar']));
+    expect(labels).toEqual(expect.arrayContaining(['Start Builder', 'Open Dashboard', 'Go To', 'Open Logs', 'Quit Builder Bar']));
 
     // The same handler the menu's "Open Dashboard" item calls.
     const windowOpened = electronApp.waitForEvent('window');
@@ -91,5 +92,17 @@ test.describe('Builder Bar in Electron', () => {
       (globalThis as unknown as { builderBar: { getAppInfo(input: object): Promise<unknown> } }).builderBar.getAppInfo({}),
     );
     expect(info).toMatchObject({ ok: true, value: { door: 'electron', stateDir } });
+
+    // The tray's Go To moves the open window to a place: the same page (what was typed stays), another fragment.
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText('Builder');
+    await page.evaluate(() => {
+      document.body.dataset.sameDocument = 'yes';
+    });
+    await electronApp.evaluate(() => (globalThis as HookGlobal).__builderBarShell!.runTrayAction('open-builds'));
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText('Builds');
+    await expect(page.getByRole('navigation', { name: 'Places' }).getByRole('link', { name: /^Builds\b/ })).toHaveAttribute('aria-current', 'page');
+    expect(page.url()).toMatch(/index\.html#place=builds$/);
+    expect(await page.evaluate(() => document.body.dataset.sameDocument)).toBe('yes');
+    expect(await electronApp.evaluate(() => (globalThis as HookGlobal).__builderBarShell!.openWindows())).toEqual(['dashboard']);
   });
 });

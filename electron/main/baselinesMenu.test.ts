@@ -87,7 +87,7 @@ describe('baselinesMenu', () => {
     const many = Array.from({ length: 3000 }, (_, i) => branch(`b${i}`));
     const app = submenu(submenu(baselinesMenu([repo('big', many)])[0]).items[0]);
     expect(app.items.filter((item) => item.kind === 'submenu')).toHaveLength(MAX_BRANCHES_PER_REPO);
-    expect(app.items.at(-1)).toEqual({ kind: 'action', action: 'open-dashboard', label: `${3000 - MAX_BRANCHES_PER_REPO} more…`, enabled: true });
+    expect(app.items.at(-1)).toEqual({ kind: 'action', action: 'open-baselines', label: `${3000 - MAX_BRANCHES_PER_REPO} more…`, enabled: true });
   });
 
   it('shows a missing repository with its message instead of branches', () => {
@@ -95,6 +95,7 @@ describe('baselinesMenu', () => {
     const old = submenu(submenu(baselinesMenu([gone])[0]).items[0]);
     expect(old.label).toBe('old (missing)');
     expect(old.items[0]).toEqual({ kind: 'detail', label: '/src/old no longer exists' });
+    expect(old.items[1]).toEqual({ kind: 'action', action: 'open-baselines', label: 'Open Baselines…', enabled: true });
   });
 
   it('says a repository is still being computed', () => {

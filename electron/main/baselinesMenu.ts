@@ -4,7 +4,7 @@
  * baseline's full build neither exists nor is under way. Branch names are data: they only
  * ever become labels (shortened to fit a menu), and Prebuild carries the exact name back.
  * A repository with thousands of branches shows the first `MAX_BRANCHES_PER_REPO` and an
- * "N more…" item that opens the Dashboard's Baselines panel.
+ * "N more…" item that opens the Dashboard at its Baselines place.
  */
 import type { BranchBaseline, PrebuildState, RepoBaselines } from '../ipc/contract.js';
 import type { MenuItemModel } from './menuModel.js';
@@ -45,7 +45,7 @@ function repoItem(repo: RepoBaselines): MenuItemModel {
     const word = repo.state === 'computing' ? 'computing…' : repo.state;
     const items: MenuItemModel[] = [
       { kind: 'detail', label: shorten(repo.message ?? repo.repo.path) },
-      { kind: 'action', action: 'open-dashboard', label: 'Open Baselines…', enabled: true },
+      { kind: 'action', action: 'open-baselines', label: 'Open Baselines…', enabled: true },
     ];
     return { kind: 'submenu', label: `${repo.repo.id} (${word})`, items };
   }
@@ -54,7 +54,7 @@ function repoItem(repo: RepoBaselines): MenuItemModel {
   const items: MenuItemModel[] = shown.length > 0 ? shown : [{ kind: 'detail', label: 'No branches' }];
   if (hidden > 0) {
     items.push({ kind: 'separator' });
-    items.push({ kind: 'action', action: 'open-dashboard', label: `${hidden} more…`, enabled: true });
+    items.push({ kind: 'action', action: 'open-baselines', label: `${hidden} more…`, enabled: true });
   }
   return { kind: 'submenu', label: repo.repo.id, items };
 }

@@ -80,7 +80,8 @@ async function runTrayAction(action: TrayAction): Promise<void> {
   const route = routeTrayAction(action);
   switch (route.kind) {
     case 'open':
-      shell.windows.open(route.page);
+      if (route.page === 'dashboard') shell.windows.open(route.page, route.place);
+      else shell.windows.open(route.page);
       return;
     case 'quit':
       app.quit();

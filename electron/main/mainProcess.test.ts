@@ -128,6 +128,11 @@ const fake = vi.hoisted(() => {
     readonly id = nextContentsId++;
     readonly session = session;
     readonly sent: unknown[][] = [];
+    /** The address the window shows, as Electron's getURL reports it. */
+    url = '';
+    getURL(): string {
+      return this.url;
+    }
     openHandler: ((details: { url: string }) => { action: string }) | null = null;
     setWindowOpenHandler(handler: (details: { url: string }) => { action: string }): void {
       this.openHandler = handler;
@@ -144,14 +149,18 @@ const fake = vi.hoisted(() => {
     static readonly all: FakeBrowserWindow[] = [];
     readonly webContents = new FakeWebContents();
     loadedFile: string | null = null;
+    /** Every load, with its fragment ('' for none), in order. */
+    readonly loads: Array<{ file: string; hash: string }> = [];
     destroyed = false;
     shown = false;
     constructor(readonly options: { webPreferences?: Record<string, unknown>; title?: string; show?: boolean }) {
       super();
       FakeBrowserWindow.all.push(this);
     }
-    async loadFile(file: string): Promise<void> {
+    async loadFile(file: string, options: { hash?: string } = {}): Promise<void> {
       this.loadedFile = file;
+      this.loads.push({ file, hash: options.hash ?? '' });
+      this.webContents.url = `file://${file}${options.hash ?? ''}`;
       setTimeout(() => this.emit('ready-to-show'), 0);
     }
     isDestroyed(): boolean {
@@ -333,6 +342,7 @@ describe('Electron main process', () => {
       'Start When Nix Needs It (On Demand)',
       '',
       'Open Dashboard',
+      'Go To',
       'Open Logs',
       '',
       'Open at Login',
@@ -370,6 +380,27 @@ describe('Electron main process', () => {
     // Opening it again focuses the same window.
     await hook.runTrayAction('open-dashboard');
     expect(fake.FakeBrowserWindow.all.filter((w) => !w.destroyed)).toHaveLength(1);
+  });
+
+  it('moves the open dashboard to the place a tray item names, with the same file and another fragment', async () => {
+    const window = fake.FakeBrowserWindow.all.at(-1)!;
+    const dashboardFile = path.join(projectRoot, 'out', 'renderer', 'index.html');
+    expect(window.loads).toEqual([{ file: dashboardFile, hash: '' }]);
+    await hook.runTrayAction('open-builds');
+    expect(window.loads.at(-1)).toEqual({ file: dashboardFile, hash: '#place=builds' });
+    // Already there: nothing is loaded again (the same address would reload the page).
+    await hook.runTrayAction('open-builds');
+    await hook.runTrayAction('open-dashboard');
+    expect(window.loads).toHaveLength(2);
+    // The user moved inside the page (a sidebar click changes only the address's fragment).
+    window.webContents.url = `${dashboardUrl}#place=nix`;
+    await hook.runTrayAction('open-builder');
+    expect(window.loads.at(-1)).toEqual({ file: dashboardFile, hash: '#place=builder' });
+    // A place's link opened as a new window (Cmd+click in the sidebar) moves the one dashboard too.
+    expect(window.webContents.openHandler?.({ url: `${dashboardUrl}#place=baselines` })).toEqual({ action: 'deny' });
+    expect(window.loads.at(-1)).toEqual({ file: dashboardFile, hash: '#place=baselines' });
+    expect(fake.FakeBrowserWindow.all.filter((w) => !w.destroyed)).toHaveLength(1);
+    expect(hook.openWindows()).toEqual(['dashboard']);
   });
 
   it('answers the dashboard over IPC as the electron door and refuses anyone else', async () => {
@@ -411,6 +442,13 @@ describe('Electron main process', () => {
     fake.FakeBrowserWindow.all.at(-1)!.destroy();
     expect(hook.openWindows()).toEqual([]);
     expect(fake.record.dock.at(-1)).toBe('hide');
+  });
+
+  it('opens a closed dashboard straight at a place', async () => {
+    await hook.runTrayAction('open-settings');
+    const window = fake.FakeBrowserWindow.all.at(-1)!;
+    expect(window.loads).toEqual([{ file: path.join(projectRoot, 'out', 'renderer', 'index.html'), hash: '#place=settings' }]);
+    window.destroy();
   });
 
   it('answers a second launch by opening the dashboard', async () => {

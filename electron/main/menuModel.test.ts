@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Settings, Status, VmState } from '../ipc/contract.js';
 import { onDemandLine } from '../ipc/describeOnDemand.js';
-import { menuModel, statusLine, type MenuItemModel, type TrayAction } from './menuModel.js';
+import { isPlaceAction, menuModel, placeOfAction, statusLine, type MenuItemModel, type TrayAction } from './menuModel.js';
 import { menuTemplate } from './menuTemplate.js';
 import { defaultSettings } from '../core/settings/defaults.js';
 import { initialStatus } from '../ipc/initialStatus.js';
@@ -87,6 +87,30 @@ describe('menuModel', () => {
     }
   });
 
+  it('opens each place of the Dashboard from a Go To submenu right below Open Dashboard', () => {
+    const model = menuModel(status('stopped'), settings);
+    const index = model.findIndex((item) => item.kind === 'action' && item.action === 'open-dashboard');
+    expect(model[index + 1]).toEqual({
+      kind: 'submenu',
+      label: 'Go To',
+      items: [
+        { kind: 'action', action: 'open-builder', label: 'Builder', enabled: true },
+        { kind: 'action', action: 'open-builds', label: 'Builds', enabled: true },
+        { kind: 'action', action: 'open-nix', label: 'Nix', enabled: true },
+        { kind: 'action', action: 'open-baselines', label: 'Baselines', enabled: true },
+        { kind: 'action', action: 'open-builders', label: 'Builders', enabled: true },
+        { kind: 'action', action: 'open-settings', label: 'Settings', enabled: true },
+      ],
+    });
+    expect(model[index + 2]).toMatchObject({ kind: 'action', action: 'open-logs' });
+  });
+
+  it('tells a place action from every other action', () => {
+    expect(isPlaceAction('open-nix')).toBe(true);
+    expect(placeOfAction('open-nix')).toBe('nix');
+    for (const other of ['open-dashboard', 'open-logs', 'start', 'quit'] as const) expect(isPlaceAction(other)).toBe(false);
+  });
+
   it('tells the user about a scheduled restart and about giving up', () => {
     const scheduled = menuModel(status('error', { restart: { attempts: 2, nextAt: 1, gaveUp: false } }));
     expect(scheduled[1]).toEqual({ kind: 'detail', label: 'Restarting automatically (attempt 3)' });
@@ -136,6 +160,15 @@ describe('menuTemplate', () => {
     template.find((item) => item.label === 'Quit Builder Bar')?.click?.({} as never, undefined, {} as never);
     expect(clicked).toEqual(['start', 'quit']);
     expect(template.find((item) => item.label === 'Quit Builder Bar')?.accelerator).toBe('CommandOrControl+Q');
+  });
+
+  it('makes Go To a submenu whose items report the place to open', () => {
+    const clicked: TrayAction[] = [];
+    const template = menuTemplate(menuModel(status('stopped')), (action) => clicked.push(action));
+    const goTo = template.find((item) => item.label === 'Go To')?.submenu as Array<{ label?: string; click?: (...args: never[]) => void }>;
+    expect(goTo.map((item) => item.label)).toEqual(['Builder', 'Builds', 'Nix', 'Baselines', 'Builders', 'Settings']);
+    goTo.find((item) => item.label === 'Builds')?.click?.();
+    expect(clicked).toEqual(['open-builds']);
   });
 
   it('makes the toggles Electron checkboxes whose clicks report their action', () => {

@@ -5,11 +5,16 @@
  * unit-tested, with no Electron in sight.
  */
 import type { RepoBaselines, Settings, Status, VmState } from '../ipc/contract.js';
+import { PLACES, PLACE_TITLES, isPlace, type Place } from '../ipc/places.js';
 import { baselinesMenu } from './baselinesMenu.js';
 import { onDemandLine } from '../ipc/describeOnDemand.js';
 
+/** Opens the Dashboard at one of its places (electron/ipc/places.ts), e.g. `open-builds`. */
+export type PlaceAction = `open-${Place}`;
+
 /** What a menu item does when clicked; the shell maps each to a core request or a window. */
 export type TrayAction =
+  | PlaceAction
   | 'start'
   | 'stop'
   | 'force-stop'
@@ -21,6 +26,29 @@ export type TrayAction =
   | 'toggle-start-on-launch'
   | 'toggle-on-demand'
   | 'quit';
+
+export function placeAction(place: Place): PlaceAction {
+  return `open-${place}`;
+}
+
+export function isPlaceAction(action: TrayAction): action is PlaceAction {
+  return action.startsWith('open-') && isPlace(action.slice('open-'.length));
+}
+
+/** The place an action opens the Dashboard at. */
+export function placeOfAction(action: PlaceAction): Place {
+  // The template type says what follows `open-` is a place; isPlaceAction checks it at run time.
+  return action.slice('open-'.length) as Place;
+}
+
+/** "Go To": each place of the Dashboard, straight from the menu bar. */
+function placesMenu(): MenuItemModel {
+  return {
+    kind: 'submenu',
+    label: 'Go To',
+    items: PLACES.map((place): MenuItemModel => ({ kind: 'action', action: placeAction(place), label: PLACE_TITLES[place], enabled: true })),
+  };
+}
 
 /** The settings a checkbox in the menu turns on and off, by its action. */
 export const TOGGLED_SETTING = { 'toggle-open-at-login': 'openAtLogin', 'toggle-start-on-launch': 'startOnLaunch', 'toggle-on-demand': 'onDemand' } as const;
@@ -117,6 +145,7 @@ export function menuModel(status: Status, settings?: Settings, baselines: readon
   items.push({ kind: 'separator' });
   items.push(...baselinesMenu(baselines));
   items.push({ kind: 'action', action: 'open-dashboard', label: 'Open Dashboard', enabled: true });
+  items.push(placesMenu());
   items.push({ kind: 'action', action: 'open-logs', label: 'Open Logs', enabled: true });
   if (offers.installCli) items.push({ kind: 'action', action: 'install-cli', label: 'Install Command Line Tool…', enabled: true });
   items.push({ kind: 'separator' });

@@ -3,7 +3,7 @@ import { defaultSettings } from '../core/settings/defaults.js';
 import type { TrayAction } from './menuModel.js';
 import { requestNotice, routeTrayAction, toggleNotice } from './trayRouting.js';
 
-const every: TrayAction[] = ['start', 'stop', 'force-stop', 'restart', 'open-dashboard', 'open-logs', 'install-cli', 'toggle-open-at-login', 'toggle-start-on-launch', 'toggle-on-demand', 'quit'];
+const every: TrayAction[] = ['open-builder', 'open-builds', 'open-nix', 'open-baselines', 'open-builders', 'open-settings', 'start', 'stop', 'force-stop', 'restart', 'open-dashboard', 'open-logs', 'install-cli', 'toggle-open-at-login', 'toggle-start-on-launch', 'toggle-on-demand', 'quit'];
 
 describe('tray routing', () => {
   it('gives every tray action one route', () => {
@@ -12,6 +12,13 @@ describe('tray routing', () => {
       stop: { kind: 'request', name: 'vm.stop', input: {}, failure: 'Could not stop the builder' },
       'force-stop': { kind: 'request', name: 'vm.stop', input: { force: true }, failure: 'Could not force-stop the builder' },
       restart: { kind: 'request', name: 'vm.restart', input: {}, failure: 'Could not restart the builder' },
+      'open-builder': { kind: 'open', page: 'dashboard', place: 'builder' },
+      'open-builds': { kind: 'open', page: 'dashboard', place: 'builds' },
+      'open-nix': { kind: 'open', page: 'dashboard', place: 'nix' },
+      'open-baselines': { kind: 'open', page: 'dashboard', place: 'baselines' },
+      'open-builders': { kind: 'open', page: 'dashboard', place: 'builders' },
+      'open-settings': { kind: 'open', page: 'dashboard', place: 'settings' },
+      // Without a place an open window stays where the user left it.
       'open-dashboard': { kind: 'open', page: 'dashboard' },
       'open-logs': { kind: 'open', page: 'logs' },
       'install-cli': { kind: 'install-cli' },

@@ -5,10 +5,13 @@
  * (on demand takes effect once the wiring is applied again).
  */
 import type { Envelope, ErrorInfo, RequestName, Settings, SettingsEffects } from '../ipc/contract.js';
-import { TOGGLED_SETTING, type ToggleAction, type TrayAction } from './menuModel.js';
+import type { Place } from '../ipc/places.js';
+import { TOGGLED_SETTING, isPlaceAction, placeOfAction, type ToggleAction, type TrayAction } from './menuModel.js';
 
 export type TrayRoute =
-  | { kind: 'open'; page: 'dashboard' | 'logs' }
+  /** Shows the window; `place`, for the Dashboard, moves it there (an open one too). Without it, an open window stays where it is. */
+  | { kind: 'open'; page: 'dashboard'; place?: Place }
+  | { kind: 'open'; page: 'logs' }
   | { kind: 'quit' }
   | { kind: 'install-cli' }
   | { kind: 'toggle'; setting: (typeof TOGGLED_SETTING)[ToggleAction] }
@@ -20,6 +23,7 @@ export interface Notice {
 }
 
 export function routeTrayAction(action: TrayAction): TrayRoute {
+  if (isPlaceAction(action)) return { kind: 'open', page: 'dashboard', place: placeOfAction(action) };
   switch (action) {
     case 'open-dashboard':
       return { kind: 'open', page: 'dashboard' };

@@ -24,7 +24,8 @@ export interface WindowOptionsInput {
 }
 
 const SIZES: Record<WindowKind, { width: number; height: number; minWidth: number; minHeight: number; title: string }> = {
-  dashboard: { width: 760, height: 620, minWidth: 560, minHeight: 420, title: 'Builder Bar' },
+  // The places' sidebar takes 176 px beside the place shown.
+  dashboard: { width: 900, height: 640, minWidth: 640, minHeight: 420, title: 'Builder Bar' },
   logs: { width: 900, height: 560, minWidth: 480, minHeight: 300, title: 'Builder Bar — Logs' },
 };
 

@@ -4,6 +4,7 @@
  * Security decisions live in windowOptions.ts and are unit-tested there.
  */
 import { BrowserWindow, type Session, type WebContents } from 'electron';
+import { fragmentToShow, hashForPlace, placeOfUrl, type Place } from '../ipc/places.js';
 import type { AppLayout } from './appPolicy.js';
 import {
   isAllowedNavigation,
@@ -28,10 +29,16 @@ export class WindowManager {
 
   constructor(private readonly options: WindowManagerOptions) {}
 
-  /** Shows the window of this kind, creating it if needed. */
-  open(kind: WindowKind): BrowserWindow {
+  /**
+   * Shows the window of this kind, creating it if needed. A `place` (the Dashboard's) opens it
+   * there, or moves an open one there: the same file loaded with another fragment, which the page
+   * takes as a same-document navigation (electron/ipc/places.ts), so nothing typed is lost.
+   */
+  open(kind: WindowKind, place?: Place): BrowserWindow {
     const existing = this.windows.get(kind);
     if (existing && !existing.isDestroyed()) {
+      const fragment = kind === 'dashboard' && place !== undefined ? fragmentToShow(existing.webContents.getURL(), place) : null;
+      if (fragment !== null) this.load(existing, kind, fragment);
       if (existing.isMinimized()) existing.restore();
       existing.show();
       existing.focus();
@@ -49,11 +56,16 @@ export class WindowManager {
       if (this.windows.get(kind) === window) this.windows.delete(kind);
       this.options.onOpenWindowsChanged(this.windows.size);
     });
-    void window.loadFile(this.options.layout.pages[kind]).catch((error: unknown) => {
-      this.options.onRefused(`Could not load the ${kind} window: ${(error as Error).message}`);
-    });
+    this.load(window, kind, kind === 'dashboard' && place !== undefined ? hashForPlace(place) : null);
     this.options.onOpenWindowsChanged(this.windows.size);
     return window;
+  }
+
+  private load(window: BrowserWindow, kind: WindowKind, fragment: string | null): void {
+    const page = this.options.layout.pages[kind];
+    void (fragment === null ? window.loadFile(page) : window.loadFile(page, { hash: fragment })).catch((error: unknown) => {
+      this.options.onRefused(`Could not load the ${kind} window: ${(error as Error).message}`);
+    });
   }
 
   /** The webContents of every open window: the IPC door's trusted senders and event targets. */
@@ -91,7 +103,9 @@ export class WindowManager {
       // Our own page opens in our own window (made with secureWindowOptions); the page never
       // gets a window it controls.
       const kind = windowKindForOpen(url, this.options.layout.pages);
-      if (kind) this.open(kind);
+      // A place's link opened "in a new window" (Cmd+click in the sidebar) moves the one Dashboard there.
+      if (kind === 'dashboard') this.open(kind, placeOfUrl(url));
+      else if (kind) this.open(kind);
       else this.options.onRefused(`Refused to open a new window for ${url}.`);
       return { action: 'deny' };
     });
