@@ -200,8 +200,8 @@ export class RepoBaselineEngine {
     }
 
     const answers = tips.map((tracked) => this.answerFor(tracked, query, shallow));
-    await this.loadCommitDetails(answers);
-    await this.loadFilesChanged(answers);
+    // Independent questions to git: asked at once, so a moved ref waits for one process, not two.
+    await Promise.all([this.loadCommitDetails(answers), this.loadFilesChanged(answers)]);
 
     this.forgetAllBut(answers);
     this.latest = { commonDir, tips: [...new Set(tips.map((tracked) => tracked.tip))] };
