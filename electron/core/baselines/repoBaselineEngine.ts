@@ -91,6 +91,8 @@ export class RepoBaselineEngine {
   /** Whether the graph or the details hold something the cache file does not. */
   private dirty = false;
   private persistTimer: NodeJS.Timeout | null = null;
+  /** After `close`: no cache write is scheduled any more (a computation in flight may still end). */
+  private closed = false;
   /** The common dir and tips of the latest successful computation: what `persist` writes. */
   private latest: { commonDir: string; tips: string[] } | null = null;
 
@@ -108,8 +110,9 @@ export class RepoBaselineEngine {
     return run;
   }
 
-  /** Stops a pending cache write (the engine is no longer used). */
+  /** Stops a pending cache write and any later one (the engine is no longer used). */
   close(): void {
+    this.closed = true;
     if (this.persistTimer) clearTimeout(this.persistTimer);
     this.persistTimer = null;
   }
@@ -339,7 +342,7 @@ export class RepoBaselineEngine {
   }
 
   private schedulePersist(): void {
-    if (this.options.cacheDir === undefined || this.persistTimer) return;
+    if (this.options.cacheDir === undefined || this.persistTimer || this.closed) return;
     this.persistTimer = setTimeout(() => {
       this.persistTimer = null;
       this.persist().catch((error: unknown) => this.options.onCacheError?.(`The baseline cache of ${this.repoPath} could not be written: ${error instanceof Error ? error.message : String(error)}`));
