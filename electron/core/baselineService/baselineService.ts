@@ -178,6 +178,7 @@ export class BaselineService {
     });
     const runtime = this.runtimes.get(id);
     runtime?.watcher.close();
+    await runtime?.engine.dropCache().catch((error: unknown) => this.logError(`The baseline cache of "${id}" could not be removed: ${(error as Error).message}`));
     this.runtimes.delete(id);
     await this.prebuilds.forgetRepo(id);
     await this.gcRoots.prune(id, new Set());
@@ -247,7 +248,10 @@ export class BaselineService {
     this.rollover.close();
     clearInterval(this.missingPoll);
     this.unsubscribeBuilds();
-    for (const runtime of this.runtimes.values()) runtime.watcher.close();
+    for (const runtime of this.runtimes.values()) {
+      runtime.watcher.close();
+      runtime.engine.close();
+    }
     this.runtimes.clear();
     this.listeners.clear();
   }
@@ -258,7 +262,12 @@ export class BaselineService {
   }
 
   private async track(repo: TrackedRepo): Promise<void> {
-    const engine = new RepoBaselineEngine(repo.path, { git: await this.gitProgram() });
+    // The engine's graph cache lives in the state dir: a restarted core reads only new history.
+    const engine = new RepoBaselineEngine(repo.path, {
+      git: await this.gitProgram(),
+      cacheDir: path.join(this.options.stateDir, 'baseline-graphs'),
+      onCacheError: (message) => this.options.logs.append('app', 'warn', message),
+    });
     const runtime: TrackedRuntime = {
       repo,
       engine,

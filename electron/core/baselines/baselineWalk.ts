@@ -26,7 +26,7 @@ class DateQueue {
   private readonly keys: { time: number; order: number }[] = [];
   private queued = 0;
 
-  constructor(private readonly times: readonly number[]) {}
+  constructor(private readonly graph: CommitGraph) {}
 
   get length(): number {
     return this.items.length;
@@ -34,7 +34,7 @@ class DateQueue {
 
   push(commit: number): void {
     this.items.push(commit);
-    this.keys.push({ time: this.times[commit] as number, order: this.queued++ });
+    this.keys.push({ time: this.graph.timeOf(commit), order: this.queued++ });
     this.up(this.items.length - 1);
   }
 
@@ -89,17 +89,18 @@ class DateQueue {
 }
 
 export function findBaseline(graph: CommitGraph, tip: number, boundary: number, shallow: ReadonlySet<number>): WalkResult {
-  const queue = new DateQueue(graph.times);
+  const queue = new DateQueue(graph);
   const seen = new Set<number>([tip]);
   queue.push(tip);
   let firstRoot: number | null = null;
   let crossedShallowBoundary = false;
   for (let commit = queue.pop(); commit !== undefined; commit = queue.pop()) {
-    if ((graph.times[commit] as number) <= boundary) return { baseline: commit, rootFallback: false, crossedShallowBoundary };
+    if (graph.timeOf(commit) <= boundary) return { baseline: commit, rootFallback: false, crossedShallowBoundary };
     if (shallow.has(commit)) crossedShallowBoundary = true;
-    const parents = graph.parents[commit] as number[];
-    if (parents.length === 0 && firstRoot === null) firstRoot = commit;
-    for (const parent of parents) {
+    const parents = graph.parentCount(commit);
+    if (parents === 0 && firstRoot === null) firstRoot = commit;
+    for (let k = 0; k < parents; k += 1) {
+      const parent = graph.parentAt(commit, k);
       if (seen.has(parent)) continue;
       seen.add(parent);
       queue.push(parent);
@@ -133,7 +134,9 @@ export function countCommitsBetween(graph: CommitGraph, base: number, tip: numbe
       tipOnlyQueued -= 1;
       count += 1;
     }
-    for (const parent of graph.parents[commit] as number[]) {
+    const parents = graph.parentCount(commit);
+    for (let k = 0; k < parents; k += 1) {
+      const parent = graph.parentAt(commit, k);
       const before = marks.get(parent);
       if (before === undefined) {
         marks.set(parent, mark);
@@ -152,7 +155,7 @@ export function countCommitsBetween(graph: CommitGraph, base: number, tip: numbe
 export function onFirstParentLine(graph: CommitGraph, base: number, tip: number): boolean {
   const target = graph.generation(base);
   let commit: number | undefined = tip;
-  while (commit !== undefined && graph.generation(commit) > target) commit = (graph.parents[commit] as number[])[0];
+  while (commit !== undefined && graph.generation(commit) > target) commit = graph.firstParent(commit);
   return commit === base;
 }
 

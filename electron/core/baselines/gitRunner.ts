@@ -70,10 +70,62 @@ export class GitRunner {
   /** Like `run`, but a non-zero exit becomes a GitFailure carrying git's own words. */
   async ok(args: readonly string[], input?: string): Promise<string> {
     const result = await this.run(args, input);
-    if (result.exitCode !== 0) {
-      const words = result.stderr.trim().split('\n').slice(-3).join(' ') || `exit code ${result.exitCode}`;
-      throw new GitFailure(`git ${args[0] ?? ''} failed: ${words}`, result.exitCode);
-    }
+    if (result.exitCode !== 0) throw failureOf(args, result);
     return result.stdout;
   }
+
+  /**
+   * Like `run`, but stdout is handed to `onLines` in pieces that end at a line end while git
+   * still writes, so parsing a long answer overlaps git's own work instead of following it.
+   * The returned stdout is empty: every byte went to `onLines`. A throw from `onLines` stops
+   * git and is thrown here.
+   */
+  async runLines(args: readonly string[], input: string, onLines: (text: string) => void): Promise<GitResult> {
+    let rest = '';
+    let failure: { error: unknown } | null = null;
+    const feed = (text: string): void => {
+      if (failure !== null || text === '') return;
+      try {
+        onLines(text);
+      } catch (error) {
+        failure = { error };
+      }
+    };
+    let result;
+    try {
+      const child = execa(this.git, ['-C', this.repoPath, ...args], { reject: false, env: gitEnvironment(), extendEnv: false, input, buffer: { stdout: false }, timeout: 600_000 });
+      child.stdout?.setEncoding('utf8');
+      child.stdout?.on('data', (chunk: string) => {
+        const text = rest + chunk;
+        const end = text.lastIndexOf('\n');
+        if (end === -1) {
+          rest = text;
+          return;
+        }
+        rest = text.slice(end + 1);
+        feed(text.slice(0, end + 1));
+        if (failure !== null) child.kill();
+      });
+      result = await child;
+    } catch (error) {
+      throw new GitFailure(`could not run ${this.git}: ${error instanceof Error ? error.message : String(error)}`, null);
+    }
+    if (failure === null && result.failed && typeof result.exitCode !== 'number') {
+      throw new GitFailure(`could not run ${this.git}: ${result.shortMessage ?? result.message}`, null);
+    }
+    feed(rest);
+    if (failure !== null) throw (failure as { error: unknown }).error;
+    return { exitCode: result.exitCode ?? 1, stdout: '', stderr: String(result.stderr) };
+  }
+
+  /** `runLines`, with a non-zero exit as a GitFailure. */
+  async okLines(args: readonly string[], input: string, onLines: (text: string) => void): Promise<void> {
+    const result = await this.runLines(args, input, onLines);
+    if (result.exitCode !== 0) throw failureOf(args, result);
+  }
+}
+
+function failureOf(args: readonly string[], result: GitResult): GitFailure {
+  const words = result.stderr.trim().split('\n').slice(-3).join(' ') || `exit code ${result.exitCode}`;
+  return new GitFailure(`git ${args[0] ?? ''} failed: ${words}`, result.exitCode);
 }

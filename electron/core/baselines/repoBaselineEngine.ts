@@ -7,14 +7,19 @@
  * (baseline, tip) pairs (one `diff-tree --stdin`). A branch whose tip and boundary did not
  * move keeps its cached answer. Refs enter git only as full ids on stdin, never as arguments,
  * so no branch name can be read as an option.
+ *
+ * With a cache directory (Builder Bar's state, never the repository), a new engine starts from
+ * what an earlier one saved (graphCache.ts) and asks git only about tips it has not seen; the
+ * cache is written a little after a computation that learnt something, and on `persist()`.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { BaselineCommit, BaselineTimeSource, BranchBaseline } from '../../ipc/baselinesContract.js';
 import { countCommitsBetween, findBaseline, onFirstParentLine } from './baselineWalk.js';
 import { boundaryFor } from './boundary.js';
 import { CommitGraph } from './commitGraph.js';
 import { GitFailure, GitRunner } from './gitRunner.js';
+import { graphCacheFile, readGraphCache, writeGraphCache } from './graphCache.js';
 import { baselineWarnings } from './baselineWarnings.js';
 
 export interface BaselineQuery {
@@ -60,6 +65,16 @@ interface GitDirs {
   commonDir: string;
 }
 
+export interface RepoBaselineEngineOptions {
+  git?: string;
+  /** A directory of Builder Bar's own state for the on-disk cache; none: no cache. */
+  cacheDir?: string;
+  /** How long after a computation that learnt something the cache is written (ms). */
+  persistDelayMs?: number;
+  /** A cache that could not be written (the engine goes on without it). */
+  onCacheError?: (message: string) => void;
+}
+
 export class RepoBaselineEngine {
   private readonly git: GitRunner;
   private graph = new CommitGraph();
@@ -71,12 +86,44 @@ export class RepoBaselineEngine {
   private readonly filesChanged = new Map<string, number>();
   private dirs: GitDirs | null = null;
   private queue: Promise<unknown> = Promise.resolve();
+  /** Whether the cache file was looked at (once, by the first computation). */
+  private cacheRead = false;
+  /** Whether the graph or the details hold something the cache file does not. */
+  private dirty = false;
+  private persistTimer: NodeJS.Timeout | null = null;
+  /** After `close`: no cache write is scheduled any more (a computation in flight may still end). */
+  private closed = false;
+  /** The common dir and tips of the latest successful computation: what `persist` writes. */
+  private latest: { commonDir: string; tips: string[] } | null = null;
 
   constructor(
     readonly repoPath: string,
-    options: { git?: string } = {},
+    private readonly options: RepoBaselineEngineOptions = {},
   ) {
     this.git = new GitRunner(repoPath, options.git);
+  }
+
+  /** Writes the cache now if it lacks anything (after the computations already asked for). */
+  persist(): Promise<void> {
+    const run = this.queue.then(() => this.persistNow());
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Stops a pending cache write and any later one (the engine is no longer used). */
+  close(): void {
+    this.closed = true;
+    if (this.persistTimer) clearTimeout(this.persistTimer);
+    this.persistTimer = null;
+  }
+
+  /** Removes this repository's cache file (it is no longer tracked). */
+  async dropCache(): Promise<void> {
+    this.close();
+    const { cacheDir } = this.options;
+    if (cacheDir === undefined) return;
+    const { commonDir } = this.latest ?? (await this.gitDirs().catch(() => ({ commonDir: null })));
+    if (commonDir !== null) await rm(graphCacheFile(cacheDir, commonDir), { force: true });
   }
 
   /** Full or incremental: repeated calls reuse what is cached and recompute only branches whose tip moved or whose boundary changed. Calls run one at a time. */
@@ -101,7 +148,9 @@ export class RepoBaselineEngine {
       return empty('missing', `${this.repoPath} does not exist: the repository was moved or deleted. Move it back, or remove it and add it again at its new path.`);
     }
     try {
-      return await this.computeInRepo(query);
+      const result = await this.computeInRepo(query);
+      if (this.dirty) this.schedulePersist();
+      return result;
     } catch (error) {
       this.dirs = null;
       const message = error instanceof Error ? error.message : String(error);
@@ -134,6 +183,17 @@ export class RepoBaselineEngine {
     // deepened or a replace ref moves: then everything is read again.
     const shallowShas = shallowText.split('\n').filter(Boolean).sort();
     const graphKey = `${shallowShas.join(',')}\n${replaceRefs.join('\n')}`;
+    if (!this.cacheRead && this.options.cacheDir !== undefined) {
+      this.cacheRead = true;
+      const cached = await readGraphCache(graphCacheFile(this.options.cacheDir, commonDir), commonDir, graphKey);
+      if (cached) {
+        this.reset(graphKey);
+        this.graph = cached.graph;
+        this.loadedTips = new Set(cached.tips);
+        for (const [sha, details] of cached.commits) this.commits.set(sha, details);
+        for (const [pair, count] of cached.filesChanged) this.filesChanged.set(pair, count);
+      }
+    }
     if (graphKey !== this.graphKey) this.reset(graphKey);
     await this.loadTips(tips.map((tip) => tip.tip));
     const shallow = new Set<number>();
@@ -143,10 +203,11 @@ export class RepoBaselineEngine {
     }
 
     const answers = tips.map((tracked) => this.answerFor(tracked, query, shallow));
-    await this.loadCommitDetails(answers);
-    await this.loadFilesChanged(answers);
+    // Independent questions to git: asked at once, so a moved ref waits for one process, not two.
+    await Promise.all([this.loadCommitDetails(answers), this.loadFilesChanged(answers)]);
 
     this.forgetAllBut(answers);
+    this.latest = { commonDir, tips: [...new Set(tips.map((tracked) => tracked.tip))] };
 
     const groups = new Map<string, string[]>();
     tips.forEach((tracked, i) => {
@@ -156,11 +217,11 @@ export class RepoBaselineEngine {
     const branches = tips.map((tracked, i): ComputedBranchBaseline => {
       const answer = answers[i] as WalkAnswer;
       const tipIndex = this.graph.loadedIndexOf(tracked.tip) as number;
-      const tipCommitTime = this.graph.times[tipIndex] as number;
+      const tipCommitTime = this.graph.timeOf(tipIndex);
       const time = query.timeSource === 'tip-commit' ? tipCommitTime : query.now;
       const baselineIndex = this.graph.loadedIndexOf(answer.baseline) as number;
       const details = this.commits.get(answer.baseline) ?? { subject: '', authorTime: 0 };
-      const baseline: BaselineCommit = { sha: answer.baseline, subject: details.subject, commitTime: this.graph.times[baselineIndex] as number, authorTime: details.authorTime };
+      const baseline: BaselineCommit = { sha: answer.baseline, subject: details.subject, commitTime: this.graph.timeOf(baselineIndex), authorTime: details.authorTime };
       return {
         branch: tracked.branch,
         detached: tracked.detached,
@@ -191,7 +252,7 @@ export class RepoBaselineEngine {
   private answerFor(tracked: TrackedTip, query: BaselineQuery, shallow: ReadonlySet<number>): WalkAnswer {
     const tip = this.graph.loadedIndexOf(tracked.tip);
     if (tip === undefined) throw new GitFailure(`commit ${tracked.tip} of ${tracked.branch} was not read from the repository`, null);
-    const time = query.timeSource === 'tip-commit' ? (this.graph.times[tip] as number) : query.now;
+    const time = query.timeSource === 'tip-commit' ? this.graph.timeOf(tip) : query.now;
     const boundary = boundaryFor(time, query.intervalSeconds);
     const key = `${tracked.tip} ${boundary}`;
     const cached = this.answers.get(key);
@@ -200,7 +261,7 @@ export class RepoBaselineEngine {
     const answer: WalkAnswer = {
       tip: tracked.tip,
       boundary,
-      baseline: this.graph.shas[walk.baseline] as string,
+      baseline: this.graph.shaOf(walk.baseline),
       rootFallback: walk.rootFallback,
       crossedShallowBoundary: walk.crossedShallowBoundary || shallow.has(walk.baseline),
       offFirstParent: !onFirstParentLine(this.graph, walk.baseline, tip),
@@ -216,12 +277,14 @@ export class RepoBaselineEngine {
     if (fresh.length === 0) return;
     const known = [...this.loadedTips];
     const args = ['rev-list', '--parents', '--timestamp', '--stdin'];
-    const incremental = await this.git.run(args, [...fresh, ...known.map((sha) => `^${sha}`)].join('\n') + '\n');
-    if (incremental.exitCode === 0) this.graph.addRevListOutput(incremental.stdout);
+    this.dirty = true;
+    // Parsed as git writes: on a long history the parsing then costs little beyond git's own time.
+    const incremental = await this.git.runLines(args, [...fresh, ...known.map((sha) => `^${sha}`)].join('\n') + '\n', (text) => this.graph.addRevListOutput(text));
     if (incremental.exitCode !== 0 || !this.graph.isClosed()) {
-      // A known tip may have been pruned since; read everything again rather than guess.
+      // A known tip may have been pruned since (or the cache came from a repository since
+      // replaced); read everything again rather than guess.
       this.reset(this.graphKey);
-      this.graph.addRevListOutput(await this.git.ok(args, [...new Set(tips)].join('\n') + '\n'));
+      await this.git.okLines(args, [...new Set(tips)].join('\n') + '\n', (text) => this.graph.addRevListOutput(text));
       if (!this.graph.isClosed()) throw new GitFailure('git rev-list did not list every parent it named; the repository may be corrupt (try git fsck)', null);
     }
     for (const sha of tips) this.loadedTips.add(sha);
@@ -230,6 +293,7 @@ export class RepoBaselineEngine {
   private async loadCommitDetails(answers: readonly WalkAnswer[]): Promise<void> {
     const wanted = [...new Set(answers.map((answer) => answer.baseline))].filter((sha) => !this.commits.has(sha));
     if (wanted.length === 0) return;
+    this.dirty = true;
     const output = await this.git.ok(['rev-list', '--no-walk=unsorted', '--no-commit-header', '--format=%H%x00%at%x00%s%x00', '--stdin'], wanted.join('\n') + '\n');
     // Each record ends with NUL and a newline; subjects cannot hold NUL.
     for (const record of output.split('\0\n')) {
@@ -242,6 +306,7 @@ export class RepoBaselineEngine {
   private async loadFilesChanged(answers: readonly WalkAnswer[]): Promise<void> {
     const pairs = [...new Map(answers.map((answer) => [pairKey(answer), answer])).values()].filter((answer) => !this.filesChanged.has(pairKey(answer)));
     if (pairs.length === 0) return;
+    this.dirty = true;
     // One line "tip baseline" per pair: diff-tree diffs the tip against the baseline given as
     // its parent. Every pair prints a header ("/", which no path can be) even when nothing changed.
     const output = await this.git.ok(
@@ -274,6 +339,34 @@ export class RepoBaselineEngine {
     const [gitDir = '', commonDir = ''] = output.trim().split('\n');
     this.dirs = { gitDir: path.resolve(this.repoPath, gitDir), commonDir: path.resolve(this.repoPath, commonDir) };
     return this.dirs;
+  }
+
+  private schedulePersist(): void {
+    if (this.options.cacheDir === undefined || this.persistTimer || this.closed) return;
+    this.persistTimer = setTimeout(() => {
+      this.persistTimer = null;
+      this.persist().catch((error: unknown) => this.options.onCacheError?.(`The baseline cache of ${this.repoPath} could not be written: ${error instanceof Error ? error.message : String(error)}`));
+    }, this.options.persistDelayMs ?? 5000);
+    this.persistTimer.unref();
+  }
+
+  private async persistNow(): Promise<void> {
+    const { cacheDir } = this.options;
+    if (cacheDir === undefined || !this.dirty || this.latest === null || this.graphKey === null || !this.graph.isClosed()) return;
+    this.dirty = false;
+    try {
+      await writeGraphCache(graphCacheFile(cacheDir, this.latest.commonDir), {
+        commonDir: this.latest.commonDir,
+        graphKey: this.graphKey,
+        graph: this.graph,
+        tips: this.latest.tips,
+        commits: this.commits,
+        filesChanged: this.filesChanged,
+      });
+    } catch (error) {
+      this.dirty = true;
+      throw error;
+    }
   }
 
   private reset(graphKey: string | null): void {

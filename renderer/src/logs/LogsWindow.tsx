@@ -40,7 +40,11 @@ import { nextError, nextMatch, previousMatch } from './logNavigation.js';
 import { matchRanges, visibleText } from './logSearch.js';
 import { linesAsText, savedLogName } from './logText.js';
 import { SearchMatches } from './searchMatches.js';
+import { useLogsPerFrame } from './useLogsPerFrame.js';
 import { noSourcesSeen, updateSourcesSeen, type SourcesSeen } from './sourcesSeen.js';
+
+/** A row's height in pixels, as app.css sets it on .log-row (line-height 16 + 2 of padding). */
+const logRowHeight = 18;
 
 const LogRow = memo(function LogRow(props: { line: LogLine; query: string; current: boolean; selected: boolean; onSelect(seq: number, extend: boolean): void }) {
   const { line, query, current, selected, onSelect } = props;
@@ -102,7 +106,8 @@ function inSelection(selection: Selection | null, seq: number): boolean {
 }
 
 export function LogsWindow() {
-  const logs = useMirror((mirror) => mirror.logs);
+  // Once per frame however many batches arrived in it (useLogsPerFrame.ts).
+  const logs = useLogsPerFrame();
   const loadError = useMirror((mirror) => mirror.loadError);
   const seenRef = useRef<SourcesSeen>(noSourcesSeen);
   seenRef.current = updateSourcesSeen(seenRef.current, logs.buffer);
@@ -320,6 +325,10 @@ export function LogsWindow() {
             topSeq.current = lines.at(range.startIndex)?.seq ?? null;
           }}
           atBottomThreshold={24}
+          // Every row is one line of the same height (app.css: .log-row): Virtuoso then places
+          // rows by arithmetic instead of measuring each new one, which under a flood is every
+          // visible row in every frame.
+          fixedItemHeight={logRowHeight}
           initialTopMostItemIndex={{ index: 'LAST', align: 'end' }}
         />
         {!following ? (
