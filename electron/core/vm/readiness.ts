@@ -160,14 +160,15 @@ export async function waitUntilReady(target: ReadinessTarget, options: Readiness
     if (target.sshAfter) {
       const gate = target.sshAfter;
       let went = false;
-      void gate.then(() => {
+      const wentOn = (): void => {
         went = true;
-      });
+      };
+      gate.then(wentOn, wentOn);
       await run<void>({
         name: 'guest went on',
         detail: 'waiting for the guest at its snapshot line',
         attempt: async () => {
-          await Promise.race([gate, sleep(250, options.signal)]);
+          await Promise.race([gate.catch(() => undefined), sleep(250, options.signal)]);
           if (!went) throw new Error('the guest has not gone on from its snapshot line');
         },
         failure: (last, waited) => ({
