@@ -42,7 +42,11 @@ export async function benchSnapshotStart(stateDir: string, rounds: number): Prom
   const restoreMs: number[] = [];
   // The guest image is built once per state dir: not part of any cold boot measured here. (A
   // core made first makes the state dir its own; it refuses a dir that holds files already.)
-  await (await createCore({ stateDir })).close({ stopBuilder: true });
+  // A free port when the default is taken (another builder on a shared machine): the setting
+  // stays in the state dir for every start below.
+  const first = await createCore({ stateDir });
+  await first.handle('settings.set', { patch: { hostPortAuto: true } }, 'cli');
+  await first.close({ stopBuilder: true });
   await ensureLinuxTestImage({ imagesDir: statePaths({ stateDir }).imagesDir, report: () => undefined });
   for (let round = 0; round < rounds; round += 1) {
     await dropSnapshot(snapshotFilesIn(path.join(stateDir, 'vm')));

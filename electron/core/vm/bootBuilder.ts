@@ -198,7 +198,10 @@ async function bootBuilder(host: BootHost, request: BootRequest): Promise<Runnin
       isQemuAlive: () => vm.exit === null,
       now: host.now,
       say: (level, text) => host.logs.append('app', level, text),
-      report: (detail) => update({ detail }),
+      report: (detail) => {
+        update({ detail });
+        host.logs.append('app', 'debug', `Guest start: ${detail}.`);
+      },
       signal,
     };
     try {
@@ -207,8 +210,10 @@ async function bootBuilder(host: BootHost, request: BootRequest): Promise<Runnin
         host.logs.append('app', 'info', `Restored the builder's snapshot of ${new Date(restore.savedAt).toISOString()}.`);
       }
       // Beside readiness: the supervisor's probes (and their watchdog) wait for what follows.
+      const went = letGuestGo(guest);
+      vm.sshAfter(went);
       inBackground(
-        letGuestGo(guest).catch((error: unknown) => {
+        went.then(() => host.logs.append('app', 'debug', 'Guest start: the guest answered its go.'), (error: unknown) => {
           if (!signal.aborted && vm.exit === null) throw error;
         }),
         'Letting the guest go on at its snapshot line',

@@ -312,7 +312,16 @@ export class BuilderSupervisor {
 
   private async checkReadiness(vm: RunningVm, signal: AbortSignal): Promise<void> {
     const nixVersion = await vm.waitUntilReady(
-      { signal, timeoutMs: this.timing.readyTimeoutMs, pollMs: this.timing.pollMs, report: (detail) => this.board.set({ detail }) },
+      {
+        signal,
+        timeoutMs: this.timing.readyTimeoutMs,
+        pollMs: this.timing.pollMs,
+        // Each probe's start in the log too: where a start's seconds went, read off the timestamps.
+        report: (detail) => {
+          this.board.set({ detail });
+          this.deps.logs.append('app', 'debug', `Readiness: ${detail}.`);
+        },
+      },
       () => {
         if (this.board.current.state !== 'ready' || this.closed) return;
         this.deps.logs.append('ssh', 'warn', 'The ssh connection to the builder closed; checking it again.');

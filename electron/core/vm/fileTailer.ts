@@ -1,7 +1,10 @@
 /**
  * Follows a file QEMU appends to (the serial console, QEMU's stderr) and hands over complete
  * lines. Polling rather than fs.watch: it behaves the same on macOS and Linux, for a file that is
- * truncated and for one written by a process this core did not start.
+ * truncated and for one written by a process this core did not start. Every `pollMs` while
+ * lines arrive; a file that stays quiet is looked at less and less often, down to every
+ * `idlePollMs` (a ready builder's console says nothing for hours, and each look is an open, a
+ * stat and a close that wake the core).
  */
 import { promises as fs } from 'node:fs';
 
@@ -11,6 +14,8 @@ export interface FileTailerOptions {
   fromOffset: number;
   onLines: (lines: string[]) => void;
   pollMs?: number;
+  /** The longest pause between looks at a file that stays quiet (default 1 s). */
+  idlePollMs?: number;
 }
 
 export class FileTailer {
@@ -18,9 +23,13 @@ export class FileTailer {
   private partial = '';
   private timer: NodeJS.Timeout | null = null;
   private reading: Promise<void> | null = null;
+  /** Bytes read so far (or truncations seen): a look that changes it found something. */
+  private progress = 0;
+  private delayMs: number;
 
   constructor(private readonly options: FileTailerOptions) {
     this.offset = options.fromOffset;
+    this.delayMs = options.pollMs ?? 100;
   }
 
   static async sizeOf(file: string): Promise<number> {
@@ -29,12 +38,23 @@ export class FileTailer {
 
   start(): void {
     if (this.timer) return;
-    // readNew() catches what reading meets (a file QEMU has not created yet); a failure to close
-    // the file is retried with the next poll.
-    this.timer = setInterval(() => {
-      // The timer skips a beat while a read is under way instead of queueing behind it.
-      if (!this.reading) this.poll().catch(() => undefined);
-    }, this.options.pollMs ?? 100);
+    this.schedule();
+  }
+
+  private schedule(): void {
+    this.timer = setTimeout(() => {
+      const before = this.progress;
+      // A read under way (a caller's poll) is waited for, not queued behind; readNew() catches
+      // what reading meets (a file QEMU has not created yet), and a failure to close the file
+      // is retried with the next look.
+      const look = this.reading ?? this.poll();
+      look.catch(() => undefined).finally(() => {
+        if (this.timer === null) return;
+        const busy = this.options.pollMs ?? 100;
+        this.delayMs = this.progress !== before ? busy : Math.min(this.options.idlePollMs ?? 1_000, this.delayMs * 2);
+        this.schedule();
+      }).catch(() => undefined);
+    }, this.delayMs);
     this.timer.unref();
   }
 
@@ -53,7 +73,7 @@ export class FileTailer {
 
   /** Reads the rest, hands over a last unterminated line too, and stops. */
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
+    if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.poll();
     if (this.partial !== '') {
@@ -72,12 +92,14 @@ export class FileTailer {
         // Truncated (a new boot): start over from the beginning.
         this.offset = 0;
         this.partial = '';
+        this.progress += 1;
       }
       if (size === this.offset) return;
       const length = Math.min(size - this.offset, 1024 * 1024);
       const buffer = Buffer.alloc(length);
       const { bytesRead } = await handle.read(buffer, 0, length, this.offset);
       this.offset += bytesRead;
+      this.progress += bytesRead;
       const text = this.partial + buffer.subarray(0, bytesRead).toString('utf8');
       const parts = text.split(/\r?\n/);
       this.partial = parts.pop() ?? '';

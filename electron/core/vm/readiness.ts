@@ -19,6 +19,14 @@ export interface ReadinessTarget {
   bootMarker: string;
   /** The share the guest's sshd reads the client key from, when there is one: a refusal it causes fails fast. */
   keysShare?: KeysShare | undefined;
+  /**
+   * A guest with a control port: settles once the guest went on from its snapshot line (after
+   * the host saved it there, on a cold boot). No ssh connection is opened before: one that QEMU
+   * queued towards the guest while it was saved would be in the snapshot and reach the restored
+   * sshd at every restore, each costing the emulated guest an sshd process. The guest answers at
+   * its snapshot line only once sshd listens, so from then on one connection at a time.
+   */
+  sshAfter?: Promise<void> | undefined;
 }
 
 export interface ReadinessOptions {
@@ -149,6 +157,27 @@ export async function waitUntilReady(target: ReadinessTarget, options: Readiness
     // network is up), a connection no longer hangs: it is refused at once or sshd greets on it,
     // so from then on one connection at a time, waited for as long as the deadline allows.
     let guestNetworkUp = false;
+    if (target.sshAfter) {
+      const gate = target.sshAfter;
+      let went = false;
+      const wentOn = (): void => {
+        went = true;
+      };
+      gate.then(wentOn, wentOn);
+      await run<void>({
+        name: 'guest went on',
+        detail: 'waiting for the guest at its snapshot line',
+        attempt: async () => {
+          await Promise.race([gate.catch(() => undefined), sleep(250, options.signal)]);
+          if (!went) throw new Error('the guest has not gone on from its snapshot line');
+        },
+        failure: (last, waited) => ({
+          message: `The guest did not go on from its snapshot line within ${Math.round(waited / 1000)} s (${last}).`,
+          hint: 'The console lines below show how far the boot got.',
+        }),
+      });
+      guestNetworkUp = true;
+    }
     await run<void>({
       name: 'ssh server greets',
       detail: `waiting for ssh on 127.0.0.1:${port}`,

@@ -84,6 +84,8 @@ export class RunningVm {
   private qmp: QmpClient | null = null;
   private session: SshSession | null = null;
   private stats: StatsWatch | null = null;
+  /** Settles once the guest went on from its snapshot line (a guest with a control port); readiness waits for it. */
+  private guestWent: Promise<void> | null = null;
   /** Sets the guest's clock from the host when a sample finds it off (snapshot/clockKeeper.ts). */
   private readonly clock: ClockKeeper;
 
@@ -114,6 +116,11 @@ export class RunningVm {
       });
     this.tailers = [follow(init.files.consoleLog, init.fromOffsets.console, 'vm-console', ''), follow(init.files.qemuLog, init.fromOffsets.qemu, 'qemu', QEMU_PREFIX)];
     for (const tailer of this.tailers) tailer.start();
+  }
+
+  /** Readiness opens no ssh connection before `went` settles (either way): see ReadinessTarget.sshAfter. */
+  sshAfter(went: Promise<unknown>): void {
+    this.guestWent = went.then(() => undefined, () => undefined);
   }
 
   /** How QEMU ended; null while it runs (or while this core cannot see it end). */
@@ -170,6 +177,7 @@ export class RunningVm {
         readinessCommand: this.profile.readinessCommand,
         bootMarker: this.record.bootMarker,
         keysShare: this.profile.keysShare?.(this.files),
+        sshAfter: this.guestWent ?? undefined,
       },
       options,
     );
