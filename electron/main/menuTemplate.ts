@@ -34,8 +34,6 @@ export function menuTemplate(
         return { label: menuLabel(item.label), type: 'checkbox', checked: item.checked, click: () => onAction(item.action) };
       case 'prebuild':
         return { label: menuLabel(item.label), click: () => onPrebuild(item.repoId, item.branch) };
-      case 'toggle':
-        return { label: menuLabel(item.label), type: 'checkbox', checked: item.checked, click: () => onAction(item.action) };
       case 'action':
         return {
           label: menuLabel(item.label),
