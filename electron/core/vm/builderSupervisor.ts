@@ -342,9 +342,8 @@ export class BuilderSupervisor {
 
   /** Ready -> starting: the guest stopped answering while QEMU runs; run the probes again. */
   private recheck(vm: RunningVm, detail: string): void {
-    // A QEMU that has exited is onQemuExit's to report (with its signal and console lines): its
-    // ssh connection closes in the same moment, and a recheck started while the exit handler
-    // reads QEMU's last words would fail first, with neither, and win the status.
+    // An exited QEMU is onQemuExit's to report (signal, console lines); a recheck started by its
+    // ssh connection closing would fail first, with neither, and take the status.
     if (vm.released || vm.exit !== null || this.board.current.state !== 'ready') return;
     this.restarts.stopStableClock();
     vm.dropConnections();
