@@ -40,11 +40,12 @@ const configFile = path.join(projectRoot, 'build', 'electron-builder.yml');
 const config = yaml.load(readFileSync(configFile, 'utf8')) as BuilderConfig;
 
 describe('electron-builder config', () => {
-  it('is accepted by electron-builder', async () => {
+  // The first validation compiles electron-builder's whole JSON schema: seconds on a loaded CI core.
+  it('is accepted by electron-builder', { timeout: 60_000 }, async () => {
     await expect(validateConfiguration(config, { isEnabled: false, add: () => undefined })).resolves.toBeUndefined();
   });
 
-  it('is accepted with the overrides of an unsigned, un-notarized build (build/releaseSigning.mjs)', async () => {
+  it('is accepted with the overrides of an unsigned, un-notarized build (build/releaseSigning.mjs)', { timeout: 60_000 }, async () => {
     const unsigned = { ...config, mac: { ...config.mac, identity: null, notarize: false }, electronFuses: { ...config.electronFuses, resetAdHocDarwinSignature: true } };
     await expect(validateConfiguration(unsigned, { isEnabled: false, add: () => undefined })).resolves.toBeUndefined();
   });
