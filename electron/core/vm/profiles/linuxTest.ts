@@ -40,11 +40,12 @@ export const GUEST_NIX_DAEMON_SOCKET = '/nix/var/nix/daemon-socket/socket';
  * First line: the marker this start sent over the control port (snapshot/guestControl.ts), which
  * the guest's boot script keeps in /run/builder-bar/boot-marker: a restored guest's kernel
  * command line is the snapshot's, so only this proves the guest of this start answered. Second:
- * Nix's version, once the guest's nix-daemon listens (it creates its socket when it has started,
- * and a delegated build from `builder` goes through it). The version is the image's record of
- * the Nix binary it holds (resources/guest), so no Nix starts here: under TCG a Nix start costs
- * 0.6 s of the guest's vCPU, just while sshd and the daemon start. Waits up to 5 s for the
- * socket; without it, says so on stderr and fails.
+ * Nix's version, once the guest's nix-daemon answers at its socket under /nix (the daemon listens
+ * in /run from before the snapshot line; the guest binds that directory here once the /nix disk
+ * is mounted, and a delegated build from `builder` goes through it). The version is the image's
+ * record of the Nix binary it holds (resources/guest), so no Nix starts here: under TCG a Nix
+ * start costs 0.6 s of the guest's vCPU. Waits up to 5 s for the socket; without it, says so on
+ * stderr and fails.
  */
 export const LINUX_TEST_READINESS_COMMAND =
   `cat ${GUEST_BOOT_MARKER_FILE} && { n=0; while [ ! -S ${GUEST_NIX_DAEMON_SOCKET} ] && [ $n -lt 100 ]; do usleep 50000; n=$((n+1)); done; `
