@@ -211,7 +211,10 @@ async function bootBuilder(host: BootHost, request: BootRequest): Promise<Runnin
       }
       // Beside readiness: the supervisor's probes (and their watchdog) wait for what follows.
       const went = letGuestGo(guest);
-      vm.sshAfter(went);
+      // A restored guest is never saved again, and its sshd listens already: readiness greets
+      // and exchanges keys while the guest mounts the keys share and /nix. A cold boot may
+      // still be saved at its snapshot line, so nothing connects before it went on.
+      vm.sshAfter(restore ? Promise.resolve() : went);
       inBackground(
         went.then(() => host.logs.append('app', 'debug', 'Guest start: the guest answered its go.'), (error: unknown) => {
           if (!signal.aborted && vm.exit === null) throw error;

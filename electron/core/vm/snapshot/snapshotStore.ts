@@ -168,7 +168,9 @@ export async function restoreSnapshot(qmp: QmpClient, files: SnapshotFiles, reco
   let sizeBytes = 0;
   await new Promise<void>((resolve, reject) => {
     const socket = net.createConnection({ path: files.socket });
-    const input = createReadStream(files.state);
+    // 1 MiB reads: a 200 MiB state in 200 chunks instead of 3,200 (each one a hash update, a
+    // socket write and a turn of the event loop).
+    const input = createReadStream(files.state, { highWaterMark: 1024 * 1024 });
     const fail = (error: Error): void => {
       input.destroy();
       socket.destroy();
