@@ -11,6 +11,8 @@
  * so it is not repeated here. "Open at Login" is the shell's: macOS's login item follows the
  * `openAtLogin` setting (loginItem.ts) at start and after every saved change.
  */
+// First: keeps V8's young generation small in a process that idles for days.
+import '../core/util/smallYoungGeneration.js';
 import { app, dialog, ipcMain, Notification, powerMonitor, shell as electronShell } from 'electron';
 import type { Core } from '../core/core.js';
 import { guardProcess } from '../core/util/unexpectedErrors.js';
