@@ -45,11 +45,12 @@ export const GUEST_NIX_DAEMON_SOCKET = '/nix/var/nix/daemon-socket/socket';
  * is mounted, and a delegated build from `builder` goes through it). The version is the image's
  * record of the Nix binary it holds (resources/guest), so no Nix starts here: under TCG a Nix
  * start costs 0.6 s of the guest's vCPU. Waits up to 5 s for the socket; without it, says so on
- * stderr and fails.
+ * stderr and fails. Shell builtins only (`read`, not `cat`) while nothing waits: each process
+ * the guest starts is emulated CPU time inside the restore's readiness.
  */
 export const LINUX_TEST_READINESS_COMMAND =
-  `cat ${GUEST_BOOT_MARKER_FILE} && { n=0; while [ ! -S ${GUEST_NIX_DAEMON_SOCKET} ] && [ $n -lt 100 ]; do usleep 50000; n=$((n+1)); done; `
-  + `if [ -S ${GUEST_NIX_DAEMON_SOCKET} ]; then cat /etc/builder-bar/nix-version; else echo 'the nix-daemon does not listen on ${GUEST_NIX_DAEMON_SOCKET}' >&2; exit 1; fi; }`;
+  `read -r m < ${GUEST_BOOT_MARKER_FILE} && echo "$m" && { n=0; while [ ! -S ${GUEST_NIX_DAEMON_SOCKET} ] && [ $n -lt 100 ]; do usleep 50000; n=$((n+1)); done; `
+  + `if [ -S ${GUEST_NIX_DAEMON_SOCKET} ]; then read -r v < /etc/builder-bar/nix-version; echo "$v"; else echo 'the nix-daemon does not listen on ${GUEST_NIX_DAEMON_SOCKET}' >&2; exit 1; fi; }`;
 
 export interface LinuxTestProfileOptions {
   guestResourcesDir?: string;
