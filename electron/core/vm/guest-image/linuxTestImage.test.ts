@@ -16,7 +16,7 @@ const FAKE_SCRIPT = `#!/usr/bin/env bash
 set -euo pipefail
 here="$(cd "$(dirname "\${BASH_SOURCE[0]}")" && pwd)"
 if [[ -e "$here/missing" ]]; then echo "build-linux-test-image: /usr/bin/nix not found: on Debian run apt-get install nix-bin" >&2; exit 1; fi
-if [[ "$1" == "--list-inputs" ]]; then echo "$HOST_INPUT"; exit 0; fi
+if [[ "$1" == "--list-inputs" ]]; then echo listed >> "$BUILD_LOG.listings"; echo "$HOST_INPUT"; exit 0; fi
 echo built >> "$BUILD_LOG"
 echo kernel > "$1/vmlinuz"
 cat "$HOST_INPUT" > "$1/initramfs.cpio.gz"
@@ -70,7 +70,21 @@ describe('linux-test image cache', () => {
     expect(second.built).toBe(true);
     expect(second.hash).not.toBe(first.hash);
     expect(await readFile(second.initramfs, 'utf8')).toBe('busybox v2, a longer file');
-    expect((await readdir(imagesDir)).sort()).toEqual([path.basename(second.dir)]);
+    // The host listing's cache stays (hostListingCache.ts); old images go.
+    expect((await readdir(imagesDir)).sort()).toEqual(['host-listing.json', path.basename(second.dir)]);
+  });
+
+  it('keeps the host listing between starts, so a start with nothing changed does not run the script', async () => {
+    const listings = async () => (await readFile(path.join(root, 'builds.log.listings'), 'utf8').catch(() => '')).split('\n').filter(Boolean).length;
+    const first = await ensure();
+    expect(await listings()).toBe(1);
+    const again = await ensure();
+    expect(again).toMatchObject({ built: false, hash: first.hash });
+    expect(await listings()).toBe(1);
+    // A cache file that is not a listing is ignored and rewritten.
+    await writeFile(path.join(imagesDir, 'host-listing.json'), '{"key": 1, "listing": {"files": ["relative"]}}');
+    expect((await ensure()).hash).toBe(first.hash);
+    expect(await listings()).toBe(2);
   });
 
   it('rebuilds when the guest\'s own files change', async () => {

@@ -16,6 +16,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BuilderBarError } from '../../errors.js';
 import { findResourcesDir } from '../../util/resourcesDir.js';
+import { cachedHostListing, hostListingKey } from './hostListingCache.js';
 import { BASH, findOnPath, requireTool } from './hostTools.js';
 
 export const LINUX_TEST_IMAGE_PREFIX = 'linux-test-';
@@ -89,33 +90,42 @@ interface ImageInputs {
   manifest: string;
 }
 
-export async function hashLinuxTestImageInputs(guestResourcesDir: string, env: Record<string, string>, bash: string): Promise<ImageInputs> {
-  // Run at every start, on the way to ready: the script and dpkg-query run while the resources
-  // are hashed.
-  const listing = execa(bash, [path.join(guestResourcesDir, BUILD_SCRIPT), '--list-inputs'], { reject: false, env, extendEnv: true });
-  const packages = debianVersions();
+/** The file in the images dir that keeps the host listing between starts (hostListingCache.ts). */
+const HOST_LISTING_CACHE = 'host-listing.json';
+
+export async function hashLinuxTestImageInputs(guestResourcesDir: string, env: Record<string, string>, bash: string, cacheFile: string | null = null): Promise<ImageInputs> {
   const hash = createHash('sha256');
   const manifest: string[] = [CACHE_FORMAT];
   hash.update(`${CACHE_FORMAT}\n`);
+  let scriptDigest = '';
   for (const rel of await listFiles(guestResourcesDir)) {
     const full = path.join(guestResourcesDir, rel);
     const info = await fs.lstat(full);
     const content = info.isSymbolicLink() ? `symlink:${await fs.readlink(full)}` : await fs.readFile(full);
     const digest = createHash('sha256').update(content).digest('hex');
+    if (rel === BUILD_SCRIPT) scriptDigest = digest;
     // The mode matters too: an init that lost its x bit is another image.
     const line = `resource ${rel} ${(info.mode & 0o777).toString(8)} ${digest}`;
     manifest.push(line);
     hash.update(`${line}\n`);
   }
-  const listed = await listing;
-  if (listed.exitCode !== 0) throw scriptFailure('Listing the guest image inputs', listed.stderr);
-  for (const hostFile of listed.stdout.split('\n').filter((line) => line !== '')) {
+  const key = await hostListingKey({ scriptDigest, env, bash });
+  const listing = await cachedHostListing(cacheFile, key, async () => {
+    // The script and dpkg-query run side by side.
+    const [listed, packages] = await Promise.all([
+      execa(bash, [path.join(guestResourcesDir, BUILD_SCRIPT), '--list-inputs'], { reject: false, env, extendEnv: true }),
+      debianVersions(),
+    ]);
+    if (listed.exitCode !== 0) throw scriptFailure('Listing the guest image inputs', listed.stderr);
+    return { files: listed.stdout.split('\n').filter((line) => line !== ''), packages };
+  });
+  for (const hostFile of listing.files) {
     const info = await fs.stat(hostFile);
     const line = `host ${hostFile} ${info.size} ${Math.trunc(info.mtimeMs)}`;
     manifest.push(line);
     hash.update(`${line}\n`);
   }
-  for (const version of await packages) {
+  for (const version of listing.packages) {
     const line = `package ${version}`;
     manifest.push(line);
     hash.update(`${line}\n`);
@@ -166,7 +176,8 @@ async function buildOrReuse(input: EnsureLinuxTestImageInput): Promise<LinuxTest
   const bash = await requireTool(BASH);
   const resources = input.guestResourcesDir ?? defaultGuestResourcesDir();
   const env: Record<string, string> = input.kernel ? { BUILDER_BAR_GUEST_KERNEL: input.kernel } : {};
-  const { hash, manifest } = await hashLinuxTestImageInputs(resources, env, bash);
+  const cacheFile = await fs.mkdir(input.imagesDir, { recursive: true, mode: 0o700 }).then(() => path.join(input.imagesDir, HOST_LISTING_CACHE), () => null);
+  const { hash, manifest } = await hashLinuxTestImageInputs(resources, env, bash, cacheFile);
   const name = `${LINUX_TEST_IMAGE_PREFIX}${hash}`;
   const dir = path.join(input.imagesDir, name);
   const image = (built: boolean): LinuxTestImage => ({
