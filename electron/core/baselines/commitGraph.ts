@@ -135,6 +135,11 @@ export class CommitGraph {
     return this.extraShas[index - this.baseCount] as string;
   }
 
+  /** Whether the commit's own line was read: a commit only named as a parent has no parents here. */
+  isLoaded(index: number): boolean {
+    return this.loaded[index] === 1;
+  }
+
   /** Committer time in seconds (meaningful once the commit is loaded). */
   timeOf(index: number): number {
     return this.times[index] as number;

@@ -20,6 +20,7 @@ import { boundaryFor } from './boundary.js';
 import { CommitGraph } from './commitGraph.js';
 import { GitFailure, GitRunner } from './gitRunner.js';
 import { graphCacheFile, readGraphCache, writeGraphCache } from './graphCache.js';
+import { answersFromRecentHistory, type RecentAnswer } from './recentHistory.js';
 import { baselineWarnings } from './baselineWarnings.js';
 
 export interface BaselineQuery {
@@ -195,14 +196,22 @@ export class RepoBaselineEngine {
       }
     }
     if (graphKey !== this.graphKey) this.reset(graphKey);
-    await this.loadTips(tips.map((tip) => tip.tip));
-    const shallow = new Set<number>();
-    for (const sha of shallowShas) {
-      const index = this.graph.indexOf(sha);
-      if (index !== undefined) shallow.add(index);
+    const recent = await this.recentAnswers(tips, query, shallowShas);
+    let answers: WalkAnswer[];
+    let timeOf: (sha: string) => number;
+    if (recent) {
+      answers = recent.answers;
+      timeOf = (sha) => recent.times.get(sha) as number;
+    } else {
+      await this.loadTips(tips.map((tip) => tip.tip));
+      const shallow = new Set<number>();
+      for (const sha of shallowShas) {
+        const index = this.graph.indexOf(sha);
+        if (index !== undefined) shallow.add(index);
+      }
+      answers = tips.map((tracked) => this.answerFor(tracked, query, shallow));
+      timeOf = (sha) => this.graph.timeOf(this.graph.loadedIndexOf(sha) as number);
     }
-
-    const answers = tips.map((tracked) => this.answerFor(tracked, query, shallow));
     // Independent questions to git: asked at once, so a moved ref waits for one process, not two.
     await Promise.all([this.loadCommitDetails(answers), this.loadFilesChanged(answers)]);
 
@@ -216,12 +225,10 @@ export class RepoBaselineEngine {
     });
     const branches = tips.map((tracked, i): ComputedBranchBaseline => {
       const answer = answers[i] as WalkAnswer;
-      const tipIndex = this.graph.loadedIndexOf(tracked.tip) as number;
-      const tipCommitTime = this.graph.timeOf(tipIndex);
+      const tipCommitTime = timeOf(tracked.tip);
       const time = query.timeSource === 'tip-commit' ? tipCommitTime : query.now;
-      const baselineIndex = this.graph.loadedIndexOf(answer.baseline) as number;
       const details = this.commits.get(answer.baseline) ?? { subject: '', authorTime: 0 };
-      const baseline: BaselineCommit = { sha: answer.baseline, subject: details.subject, commitTime: this.graph.timeOf(baselineIndex), authorTime: details.authorTime };
+      const baseline: BaselineCommit = { sha: answer.baseline, subject: details.subject, commitTime: timeOf(answer.baseline), authorTime: details.authorTime };
       return {
         branch: tracked.branch,
         detached: tracked.detached,
@@ -269,6 +276,46 @@ export class RepoBaselineEngine {
     };
     this.answers.set(key, answer);
     return answer;
+  }
+
+  /**
+   * The first computation with nothing cached answers from recent history (recentHistory.ts), a
+   * little of what the whole graph costs; a long-lived engine (one with a cache) then reads the
+   * whole graph in the background, so later computations read only new commits. Null: the
+   * whole graph is needed now.
+   */
+  private async recentAnswers(tips: readonly TrackedTip[], query: BaselineQuery, shallowShas: readonly string[]): Promise<{ answers: WalkAnswer[]; times: Map<string, number> } | null> {
+    if (this.graph.size > 0 || this.answers.size > 0 || query.timeSource !== 'wall-clock' || tips.length === 0) return null;
+    const boundary = boundaryFor(query.now, query.intervalSeconds);
+    const recent = await answersFromRecentHistory(this.git, tips.map((tracked) => tracked.tip), boundary, shallowShas);
+    if (recent === null) return null;
+    const answers = tips.map((tracked): WalkAnswer => {
+      const key = `${tracked.tip} ${boundary}`;
+      const known = this.answers.get(key);
+      if (known) return known;
+      const answer: WalkAnswer = { tip: tracked.tip, boundary, ...(recent.answers.get(tracked.tip) as RecentAnswer) };
+      this.answers.set(key, answer);
+      return answer;
+    });
+    for (const [sha, details] of recent.details) if (answers.some((answer) => answer.baseline === sha)) this.commits.set(sha, details);
+    if (this.options.cacheDir !== undefined && !this.closed) {
+      const whole = [...new Set(tips.map((tracked) => tracked.tip))];
+      const read = this.queue.then(() => this.readWholeGraph(whole));
+      this.queue = read.catch(() => undefined);
+    }
+    return { answers, times: recent.times };
+  }
+
+  /** The background read after a first answer from recent history; a failure waits for the next computation, which reads what is missing. */
+  private async readWholeGraph(tips: readonly string[]): Promise<void> {
+    if (this.closed || this.graph.size > 0) return;
+    try {
+      await this.loadTips(tips);
+    } catch {
+      this.reset(this.graphKey);
+      return;
+    }
+    this.schedulePersist();
   }
 
   /** Reads the history of tips not yet in the graph, excluding what earlier loads read. */
@@ -353,6 +400,8 @@ export class RepoBaselineEngine {
   private async persistNow(): Promise<void> {
     const { cacheDir } = this.options;
     if (cacheDir === undefined || !this.dirty || this.latest === null || this.graphKey === null || !this.graph.isClosed()) return;
+    // After a first answer from recent history the graph may not hold the tips yet: nothing to save.
+    if (this.latest.tips.some((sha) => this.graph.loadedIndexOf(sha) === undefined)) return;
     this.dirty = false;
     try {
       await writeGraphCache(graphCacheFile(cacheDir, this.latest.commonDir), {
