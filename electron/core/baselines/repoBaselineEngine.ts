@@ -1,12 +1,12 @@
 /**
  * Baselines for every branch of one repository (FACTS.md section 3), computed from an
  * in-memory commit graph instead of one `git rev-list` per branch: each call runs
- * `for-each-ref` and `symbolic-ref`, loads only the commits of tips it has not seen
+ * `for-each-ref` (repoRefs.ts), loads only the commits of tips it has not seen
  * (`rev-list --parents --timestamp new ^known`), and asks git only for what the graph cannot
  * tell: subjects of new baselines (one `rev-list --no-walk`) and files changed for new
  * (baseline, tip) pairs (one `diff-tree --stdin`). A branch whose tip and boundary did not
- * move keeps its cached answer. Refs enter git only as full ids on stdin, never as arguments,
- * so no branch name can be read as an option.
+ * move keeps its cached answer. Refs enter git only as full ids, on stdin or after
+ * `--end-of-options`, never by name, so no branch name can be read as an option.
  *
  * With a cache directory (Builder Bar's state, never the repository), a new engine starts from
  * what an earlier one saved (graphCache.ts) and asks git only about tips it has not seen; the
@@ -21,6 +21,7 @@ import { CommitGraph } from './commitGraph.js';
 import { GitFailure, GitRunner } from './gitRunner.js';
 import { graphCacheFile, readGraphCache, writeGraphCache } from './graphCache.js';
 import { answersFromRecentHistory, type RecentAnswer } from './recentHistory.js';
+import { readRepoRefs, type TrackedTip } from './repoRefs.js';
 import { baselineWarnings } from './baselineWarnings.js';
 
 export interface BaselineQuery {
@@ -41,13 +42,6 @@ export interface ComputedRepoBaselines {
   computedAt: number;
   branches: ComputedBranchBaseline[];
   groups: { baseline: string; branches: string[] }[];
-}
-
-interface TrackedTip {
-  /** The branch name without `refs/heads/`, or `HEAD` when detached. */
-  branch: string;
-  detached: boolean;
-  tip: string;
 }
 
 /** What the walk found for one tip and one boundary; reused while neither moves. */
@@ -83,6 +77,8 @@ export class RepoBaselineEngine {
   private loadedTips = new Set<string>();
   private graphKey: string | null = null;
   private readonly answers = new Map<string, WalkAnswer>();
+  /** Each branch's answer in the latest computation: a guess at a moved branch's baseline. */
+  private previous = new Map<string, WalkAnswer>();
   private readonly commits = new Map<string, { subject: string; authorTime: number }>();
   private readonly filesChanged = new Map<string, number>();
   private dirs: GitDirs | null = null;
@@ -160,25 +156,12 @@ export class RepoBaselineEngine {
   }
 
   private async computeInRepo(query: BaselineQuery): Promise<ComputedRepoBaselines> {
-    const { commonDir } = await this.gitDirs();
-    const [refsOutput, headRef, shallowText] = await Promise.all([
-      this.git.ok(['for-each-ref', '--format=%(objectname)%00%(objecttype)%00%(refname)', patternFor(query.branchPattern), 'refs/replace/']),
-      this.git.run(['symbolic-ref', '-q', 'HEAD']),
+    const { gitDir, commonDir } = await this.gitDirs();
+    const [{ tips, replaceRefs }, shallowText] = await Promise.all([
+      readRepoRefs(this.git, gitDir, query.branchPattern),
       readFile(path.join(commonDir, 'shallow'), 'utf8').catch(() => ''),
+      this.loadBranchesAhead(query.branchPattern),
     ]);
-    const tips: TrackedTip[] = [];
-    const replaceRefs: string[] = [];
-    for (const line of refsOutput.split('\n')) {
-      if (line === '') continue;
-      const [sha = '', type = '', refname = ''] = line.split('\0');
-      if (refname.startsWith('refs/replace/')) replaceRefs.push(line);
-      else if (type === 'commit' && refname.startsWith('refs/heads/')) tips.push({ branch: refname.slice('refs/heads/'.length), detached: false, tip: sha });
-    }
-    if (headRef.exitCode !== 0) {
-      // Detached (symbolic-ref says "not a symbolic ref"): HEAD names a commit directly.
-      const head = await this.git.run(['rev-parse', '-q', '--verify', 'HEAD^{commit}']);
-      if (head.exitCode === 0) tips.push({ branch: 'HEAD', detached: true, tip: head.stdout.trim() });
-    }
 
     // Commits never change, but their parents as git sees them do when the clone is
     // deepened or a replace ref moves: then everything is read again.
@@ -203,7 +186,10 @@ export class RepoBaselineEngine {
       answers = recent.answers;
       timeOf = (sha) => recent.times.get(sha) as number;
     } else {
-      await this.loadTips(tips.map((tip) => tip.tip));
+      // A moved branch usually keeps its baseline: its files changed are asked for while the new
+      // commits are read, so the common case waits for one git process, not two in a row.
+      const guesses = this.guessedPairs(tips, query);
+      await Promise.all([this.loadTips(tips.map((tip) => tip.tip)), guesses.length > 0 ? this.loadFilesChanged(guesses).catch(() => undefined) : undefined]);
       const shallow = new Set<number>();
       for (const sha of shallowShas) {
         const index = this.graph.indexOf(sha);
@@ -216,6 +202,7 @@ export class RepoBaselineEngine {
     await Promise.all([this.loadCommitDetails(answers), this.loadFilesChanged(answers)]);
 
     this.forgetAllBut(answers);
+    this.previous = new Map(tips.map((tracked, i) => [tracked.branch, answers[i] as WalkAnswer]));
     this.latest = { commonDir, tips: [...new Set(tips.map((tracked) => tracked.tip))] };
 
     const groups = new Map<string, string[]>();
@@ -318,10 +305,35 @@ export class RepoBaselineEngine {
     this.schedulePersist();
   }
 
-  /** Reads the history of tips not yet in the graph, excluding what earlier loads read. */
+  /**
+   * With a graph in memory, the new commits of the branches are read while `for-each-ref` lists
+   * them (`rev-list --branches ^known`, git reading the refs itself), so a moved ref waits for
+   * one round of git processes, not two. `loadTips` then reads only what this missed (a ref
+   * that moved between the two reads, a detached HEAD). A failure (a known tip pruned since)
+   * drops the graph: `loadTips` reads everything, as it would have.
+   */
+  private async loadBranchesAhead(branchPattern: string | null): Promise<void> {
+    if (this.graph.size === 0 || this.loadedTips.size === 0) return;
+    const args = ['rev-list', '--parents', '--timestamp', branchPattern === null ? '--branches' : `--branches=${branchPattern}`, '--stdin'];
+    const known = [...this.loadedTips].map((sha) => `^${sha}`).join('\n') + '\n';
+    try {
+      const result = await this.git.runLines(args, known, (text) => {
+        if (this.graph.addRevListOutput(text) > 0) this.dirty = true;
+      });
+      if (result.exitCode === 0 && this.graph.isClosed()) return;
+    } catch {
+      // Dropped below, like a non-zero exit.
+    }
+    this.reset(this.graphKey);
+  }
+
+  /** Reads the history of tips not yet in the graph, excluding what earlier loads read; every loaded commit's history is loaded too, so a loaded tip needs nothing more. */
   private async loadTips(tips: readonly string[]): Promise<void> {
     const fresh = [...new Set(tips)].filter((sha) => this.graph.loadedIndexOf(sha) === undefined);
-    if (fresh.length === 0) return;
+    if (fresh.length === 0) {
+      for (const sha of tips) this.loadedTips.add(sha);
+      return;
+    }
     const known = [...this.loadedTips];
     const args = ['rev-list', '--parents', '--timestamp', '--stdin'];
     this.dirty = true;
@@ -350,7 +362,7 @@ export class RepoBaselineEngine {
   }
 
   /** `git diff --no-renames --name-only baseline tip | wc -l` for every new pair, in one process. */
-  private async loadFilesChanged(answers: readonly WalkAnswer[]): Promise<void> {
+  private async loadFilesChanged(answers: readonly { tip: string; baseline: string }[]): Promise<void> {
     const pairs = [...new Map(answers.map((answer) => [pairKey(answer), answer])).values()].filter((answer) => !this.filesChanged.has(pairKey(answer)));
     if (pairs.length === 0) return;
     this.dirty = true;
@@ -368,6 +380,20 @@ export class RepoBaselineEngine {
     }
     if (pair !== pairs.length - 1) throw new GitFailure(`git diff-tree answered for ${pair + 1} of ${pairs.length} pairs`, null);
     pairs.forEach((answer, i) => this.filesChanged.set(pairKey(answer), counts[i] as number));
+  }
+
+  /** (new tip, baseline before) for branches that moved since the latest computation, with the same boundary and no files-changed count yet. */
+  private guessedPairs(tips: readonly TrackedTip[], query: BaselineQuery): { tip: string; baseline: string }[] {
+    if (query.timeSource !== 'wall-clock') return [];
+    const boundary = boundaryFor(query.now, query.intervalSeconds);
+    const guesses = new Map<string, { tip: string; baseline: string }>();
+    for (const tracked of tips) {
+      const before = this.previous.get(tracked.branch);
+      if (!before || before.tip === tracked.tip || before.boundary !== boundary || this.answers.has(`${tracked.tip} ${boundary}`)) continue;
+      const guess = { tip: tracked.tip, baseline: before.baseline };
+      if (!this.filesChanged.has(pairKey(guess))) guesses.set(pairKey(guess), guess);
+    }
+    return [...guesses.values()];
   }
 
   /** Keeps the caches to what the latest call used, so a long-running core does not grow. */
@@ -425,10 +451,6 @@ export class RepoBaselineEngine {
     this.answers.clear();
     this.filesChanged.clear();
   }
-}
-
-function patternFor(branchPattern: string | null): string {
-  return branchPattern === null ? 'refs/heads/' : `refs/heads/${branchPattern}`;
 }
 
 function pairKey(answer: { tip: string; baseline: string }): string {
