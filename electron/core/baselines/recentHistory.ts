@@ -41,7 +41,14 @@ export interface RecentHistory {
   details: Map<string, { subject: string; authorTime: number }>;
 }
 
-export async function answersFromRecentHistory(git: GitRunner, tips: readonly string[], boundary: number, shallowShas: readonly string[]): Promise<RecentHistory | null> {
+/** `onBaselines`: every (tip, baseline) pair as soon as the walks found them, before the counts (to ask git for files changed meanwhile). */
+export async function answersFromRecentHistory(
+  git: GitRunner,
+  tips: readonly string[],
+  boundary: number,
+  shallowShas: readonly string[],
+  onBaselines: (pairs: { tip: string; baseline: string }[]) => void = () => undefined,
+): Promise<RecentHistory | null> {
   const unique = [...new Set(tips)];
   const recent = new CommitGraph();
   await git.okLines(['rev-list', '--parents', '--timestamp', `--since=@${boundary + 1}`, '--stdin'], unique.join('\n') + '\n', (text) => recent.addRevListOutput(text));
@@ -81,6 +88,7 @@ export async function answersFromRecentHistory(git: GitRunner, tips: readonly st
     times.set(baseline, recent.timeOf(walk.baseline));
   }
 
+  onBaselines([...walks].map(([tip, walk]) => ({ tip, baseline: walk.baseline })));
   const answers = new Map<string, RecentAnswer>();
   const moved = unique.filter((tip) => walks.get(tip)?.baseline !== tip);
   for (const tip of unique) if (walks.get(tip)?.baseline === tip) answers.set(tip, { ...(walks.get(tip) as RecentAnswer), offFirstParent: false, commitsSince: 0 });

@@ -274,7 +274,12 @@ export class RepoBaselineEngine {
   private async recentAnswers(tips: readonly TrackedTip[], query: BaselineQuery, shallowShas: readonly string[]): Promise<{ answers: WalkAnswer[]; times: Map<string, number> } | null> {
     if (this.graph.size > 0 || this.answers.size > 0 || query.timeSource !== 'wall-clock' || tips.length === 0) return null;
     const boundary = boundaryFor(query.now, query.intervalSeconds);
-    const recent = await answersFromRecentHistory(this.git, tips.map((tracked) => tracked.tip), boundary, shallowShas);
+    // Files changed need only the baselines: asked for while git reads what the counts need.
+    let filesChanged: Promise<void> | undefined;
+    const recent = await answersFromRecentHistory(this.git, tips.map((tracked) => tracked.tip), boundary, shallowShas, (pairs) => {
+      filesChanged = this.loadFilesChanged(pairs).catch(() => undefined);
+    });
+    await filesChanged;
     if (recent === null) return null;
     const answers = tips.map((tracked): WalkAnswer => {
       const key = `${tracked.tip} ${boundary}`;
