@@ -1,28 +1,34 @@
 /**
  * Baselines for every branch of one repository (FACTS.md section 3), computed from an
  * in-memory commit graph instead of one `git rev-list` per branch: each call runs
- * `for-each-ref` (repoRefs.ts), loads only the commits of tips it has not seen
- * (`rev-list --parents --timestamp new ^known`), and asks git only for what the graph cannot
- * tell: subjects of new baselines (one `rev-list --no-walk`) and files changed for new
- * (baseline, tip) pairs (one `diff-tree --stdin`). A branch whose tip and boundary did not
- * move keeps its cached answer. Refs enter git only as full ids, on stdin or after
- * `--end-of-options`, never by name, so no branch name can be read as an option.
+ * `for-each-ref` (repoRefs.ts) and, beside it, `rev-list --parents --timestamp --branches
+ * ^known` for the commits of tips it has not seen (then `new ^known` for any it missed), and
+ * asks git only for what the graph cannot tell: subjects of new baselines (one `rev-list
+ * --no-walk`) and files changed for new (baseline, tip) pairs (one `diff-tree --stdin`, asked
+ * for a moved branch against its old baseline while its commits are read). A branch whose tip
+ * and boundary did not move keeps its cached answer. Refs enter git only as full ids, on stdin
+ * or after `--end-of-options`, or as the `--branches=` pattern the user chose, never by name.
  *
- * With a cache directory (Builder Bar's state, never the repository), a new engine starts from
- * what an earlier one saved (graphCache.ts) and asks git only about tips it has not seen; the
- * cache is written a little after a computation that learnt something, and on `persist()`.
+ * With nothing cached, the first computation reads only recent history (recentHistory.ts)
+ * and an engine with a cache dir then reads the whole graph in the background. With a cache
+ * directory (Builder Bar's state, never the repository), a new engine starts from what an
+ * earlier one saved (graphCache.ts) and asks git only about tips it has not seen; the cache is
+ * written a little after a computation that learnt something, and on `persist()`.
  */
 import { readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { BaselineCommit, BaselineTimeSource, BranchBaseline } from '../../ipc/baselinesContract.js';
+import type { BaselineTimeSource } from '../../ipc/baselinesContract.js';
+import { assembleResult, type ComputedBranchBaseline, type ComputedRepoBaselines, type WalkAnswer } from './baselineResult.js';
 import { countCommitsBetween, findBaseline, onFirstParentLine } from './baselineWalk.js';
 import { boundaryFor } from './boundary.js';
+import { readCommitDetails, readFilesChanged } from './commitDetails.js';
 import { CommitGraph } from './commitGraph.js';
 import { GitFailure, GitRunner } from './gitRunner.js';
 import { graphCacheFile, readGraphCache, writeGraphCache } from './graphCache.js';
 import { answersFromRecentHistory, type RecentAnswer } from './recentHistory.js';
 import { readRepoRefs, type TrackedTip } from './repoRefs.js';
-import { baselineWarnings } from './baselineWarnings.js';
+
+export type { ComputedBranchBaseline, ComputedRepoBaselines };
 
 export interface BaselineQuery {
   intervalSeconds: number;
@@ -31,28 +37,6 @@ export interface BaselineQuery {
   branchPattern: string | null;
   /** Epoch seconds: T for `wall-clock`, and `computedAt`. */
   now: number;
-}
-
-export type ComputedBranchBaseline = Omit<BranchBaseline, 'prebuild'>;
-
-export interface ComputedRepoBaselines {
-  state: 'ok' | 'missing' | 'error';
-  message: string | null;
-  shallow: boolean;
-  computedAt: number;
-  branches: ComputedBranchBaseline[];
-  groups: { baseline: string; branches: string[] }[];
-}
-
-/** What the walk found for one tip and one boundary; reused while neither moves. */
-interface WalkAnswer {
-  tip: string;
-  boundary: number;
-  baseline: string;
-  rootFallback: boolean;
-  offFirstParent: boolean;
-  crossedShallowBoundary: boolean;
-  commitsSince: number;
 }
 
 interface GitDirs {
@@ -205,42 +189,15 @@ export class RepoBaselineEngine {
     this.previous = new Map(tips.map((tracked, i) => [tracked.branch, answers[i] as WalkAnswer]));
     this.latest = { commonDir, tips: [...new Set(tips.map((tracked) => tracked.tip))] };
 
-    const groups = new Map<string, string[]>();
-    tips.forEach((tracked, i) => {
-      const baseline = (answers[i] as WalkAnswer).baseline;
-      groups.set(baseline, [...(groups.get(baseline) ?? []), tracked.branch]);
-    });
-    const branches = tips.map((tracked, i): ComputedBranchBaseline => {
-      const answer = answers[i] as WalkAnswer;
-      const tipCommitTime = timeOf(tracked.tip);
-      const time = query.timeSource === 'tip-commit' ? tipCommitTime : query.now;
-      const details = this.commits.get(answer.baseline) ?? { subject: '', authorTime: 0 };
-      const baseline: BaselineCommit = { sha: answer.baseline, subject: details.subject, commitTime: timeOf(answer.baseline), authorTime: details.authorTime };
-      return {
-        branch: tracked.branch,
-        detached: tracked.detached,
-        tip: tracked.tip,
-        tipCommitTime,
-        time,
-        boundary: answer.boundary,
-        nextRollover: answer.boundary + query.intervalSeconds,
-        baseline,
-        rootFallback: answer.rootFallback,
-        offFirstParent: answer.offFirstParent,
-        commitsSince: answer.commitsSince,
-        filesChanged: this.filesChanged.get(pairKey(answer)) ?? 0,
-        sharedWith: (groups.get(answer.baseline) ?? []).filter((name) => name !== tracked.branch),
-        warnings: baselineWarnings(answer),
-      };
-    });
-    return {
-      state: 'ok',
-      message: null,
+    return assembleResult({
+      tips,
+      answers,
+      query,
+      timeOf,
+      detailsOf: (sha) => this.commits.get(sha),
+      filesChangedOf: (answer) => this.filesChanged.get(pairKey(answer)) ?? 0,
       shallow: shallowShas.length > 0,
-      computedAt: query.now,
-      branches,
-      groups: [...groups].map(([baseline, names]) => ({ baseline, branches: names })),
-    };
+    });
   }
 
   private answerFor(tracked: TrackedTip, query: BaselineQuery, shallow: ReadonlySet<number>): WalkAnswer {
@@ -358,32 +315,15 @@ export class RepoBaselineEngine {
     const wanted = [...new Set(answers.map((answer) => answer.baseline))].filter((sha) => !this.commits.has(sha));
     if (wanted.length === 0) return;
     this.dirty = true;
-    const output = await this.git.ok(['rev-list', '--no-walk=unsorted', '--no-commit-header', '--format=%H%x00%at%x00%s%x00', '--stdin'], wanted.join('\n') + '\n');
-    // Each record ends with NUL and a newline; subjects cannot hold NUL.
-    for (const record of output.split('\0\n')) {
-      const [sha, authorTime, subject] = record.split('\0');
-      if (sha && authorTime !== undefined && subject !== undefined) this.commits.set(sha.trim(), { subject, authorTime: Number(authorTime) });
-    }
+    for (const [sha, details] of await readCommitDetails(this.git, wanted)) this.commits.set(sha, details);
   }
 
-  /** `git diff --no-renames --name-only baseline tip | wc -l` for every new pair, in one process. */
+  /** Files changed for every pair not counted yet, in one process. */
   private async loadFilesChanged(answers: readonly { tip: string; baseline: string }[]): Promise<void> {
     const pairs = [...new Map(answers.map((answer) => [pairKey(answer), answer])).values()].filter((answer) => !this.filesChanged.has(pairKey(answer)));
     if (pairs.length === 0) return;
     this.dirty = true;
-    // One line "tip baseline" per pair: diff-tree diffs the tip against the baseline given as
-    // its parent. Every pair prints a header ("/", which no path can be) even when nothing changed.
-    const output = await this.git.ok(
-      ['diff-tree', '--stdin', '-r', '--no-renames', '--name-only', '-z', '--always', '--format=tformat:/', '--no-textconv', '--no-ext-diff'],
-      pairs.map((answer) => `${answer.tip} ${answer.baseline}`).join('\n') + '\n',
-    );
-    let pair = -1;
-    const counts = pairs.map(() => 0);
-    for (const field of output.split('\0')) {
-      if (field === '/') pair += 1;
-      else if (field !== '' && field !== '\n' && pair >= 0) counts[pair] = (counts[pair] as number) + 1;
-    }
-    if (pair !== pairs.length - 1) throw new GitFailure(`git diff-tree answered for ${pair + 1} of ${pairs.length} pairs`, null);
+    const counts = await readFilesChanged(this.git, pairs);
     pairs.forEach((answer, i) => this.filesChanged.set(pairKey(answer), counts[i] as number));
   }
 
