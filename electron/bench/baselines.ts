@@ -1,7 +1,8 @@
 /**
  * Benchmark: every branch's baseline on a generated 100k-commit repository with 200 branches.
- * The engine with nothing cached (a new engine and an empty cache dir: reads the whole graph,
- * walks, subjects, files changed), cold (a new engine whose cache dir holds what the previous
+ * The engine with nothing cached (a new engine and an empty cache dir: answers from recent
+ * history, recentHistory.ts; the whole graph it then reads in the background for later
+ * computations is awaited by `persist()`, outside the timing, as the app answers before it), cold (a new engine whose cache dir holds what the previous
  * engine saved, as after a restart of the core), the engine warm after one ref moves (loads
  * only the new commit, walks one branch), and the naive loop
  * of one `git rev-list --before=@B -1 <branch>` per branch (baselines only: no counts, no

@@ -110,7 +110,11 @@ export function findBaseline(graph: CommitGraph, tip: number, boundary: number, 
   return { baseline: firstRoot ?? tip, rootFallback: true, crossedShallowBoundary };
 }
 
-/** `git rev-list --count base..tip`, walking by generation so only the commits between are visited. */
+/**
+ * `git rev-list --count base..tip`, walking by generation so only the commits between are
+ * visited. Parents never loaded are not followed: in a graph read as `tips ^L` (recentHistory.ts)
+ * they are ancestors of L, and so of `base`, and never count.
+ */
 export function countCommitsBetween(graph: CommitGraph, base: number, tip: number): number {
   if (base === tip) return 0;
   const fromTip = 1;
@@ -137,6 +141,7 @@ export function countCommitsBetween(graph: CommitGraph, base: number, tip: numbe
     const parents = graph.parentCount(commit);
     for (let k = 0; k < parents; k += 1) {
       const parent = graph.parentAt(commit, k);
+      if (!graph.isLoaded(parent)) continue;
       const before = marks.get(parent);
       if (before === undefined) {
         marks.set(parent, mark);
@@ -151,11 +156,11 @@ export function countCommitsBetween(graph: CommitGraph, base: number, tip: numbe
   return count;
 }
 
-/** Whether `base` lies on the first-parent line from `tip` (generations fall strictly along it). */
+/** Whether `base` lies on the first-parent line from `tip` (generations fall strictly along it); the line ends at a commit never loaded. */
 export function onFirstParentLine(graph: CommitGraph, base: number, tip: number): boolean {
   const target = graph.generation(base);
   let commit: number | undefined = tip;
-  while (commit !== undefined && graph.generation(commit) > target) commit = graph.firstParent(commit);
+  while (commit !== undefined && commit !== base && graph.isLoaded(commit) && graph.generation(commit) > target) commit = graph.firstParent(commit);
   return commit === base;
 }
 

@@ -6,7 +6,8 @@
  * `git rev-list`.
  *
  * Loaded with `git rev-list --parents --timestamp`, once for everything and then only for new
- * tips (`newTip ^knownTip…`), so moving one ref reads only the commits it added; or from the
+ * tips (`newTip ^knownTip…`), so moving one ref reads only the commits it added (recentHistory.ts
+ * also reads partial graphs: a commit named only as a parent is then not loaded); or from the
  * engine's on-disk cache (`exportArrays`/`fromArrays`, graphCache.ts). Typed arrays rather than
  * an object or an array per commit: a new engine starting from its cache then builds no
  * per-commit object at all, and a 100k-commit history costs a few megabytes and no GC work.
@@ -133,6 +134,11 @@ export class CommitGraph {
   shaOf(index: number): string {
     if (index < this.baseCount) return this.baseText.slice(index * this.shaLength, (index + 1) * this.shaLength);
     return this.extraShas[index - this.baseCount] as string;
+  }
+
+  /** Whether the commit's own line was read: a commit only named as a parent has no parents here. */
+  isLoaded(index: number): boolean {
+    return this.loaded[index] === 1;
   }
 
   /** Committer time in seconds (meaningful once the commit is loaded). */

@@ -3,7 +3,8 @@
  * process (fast for thousands of commits), and `git rev-list` as the oracle the engine is
  * compared with. Used by the engine's tests and the benchmark; never by the app.
  */
-import { readFile } from 'node:fs/promises';
+import { chmod, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { execa } from 'execa';
 import { gitEnvironment } from './gitRunner.js';
 
@@ -70,4 +71,67 @@ export async function oracleBaseline(repo: string, ref: string, boundary: number
   const before = (await git(repo, ['rev-list', `--before=@${boundary}`, '-1', '--end-of-options', ref])).trim();
   if (before !== '') return { baseline: before, rootFallback: false };
   return { baseline: (await git(repo, ['rev-list', '--max-parents=0', '-1', '--end-of-options', ref])).trim(), rootFallback: true };
+}
+
+/** One branch's answer as the engine words it, field by field. */
+export interface BranchFacts {
+  branch: string;
+  baseline: string;
+  rootFallback: boolean;
+  commitsSince: number;
+  offFirstParent: boolean;
+  filesChanged: number;
+  subject: string;
+  commitTime: number;
+  authorTime: number;
+}
+
+/** What git itself says for each entry's ref, tip and boundary: the engine's answer should equal it. */
+export async function gitFacts(repo: string, entries: readonly { branch: string; detached: boolean; tip: string; boundary: number }[]): Promise<BranchFacts[]> {
+  const facts: BranchFacts[] = [];
+  for (const entry of entries) {
+    const { baseline, rootFallback } = await oracleBaseline(repo, entry.detached ? 'HEAD' : `refs/heads/${entry.branch}`, entry.boundary);
+    const [commitTime = '', authorTime = '', subject = ''] = (await git(repo, ['log', '-1', '--format=%ct%x00%at%x00%s', baseline])).trim().split('\0');
+    facts.push({
+      branch: entry.branch,
+      baseline,
+      rootFallback,
+      commitsSince: Number((await git(repo, ['rev-list', '--count', `${baseline}..${entry.tip}`])).trim()),
+      offFirstParent: !(await git(repo, ['rev-list', '--first-parent', entry.tip])).split('\n').includes(baseline),
+      filesChanged: (await git(repo, ['diff', '--no-renames', '--name-only', '-z', baseline, entry.tip])).split('\0').filter(Boolean).length,
+      subject,
+      commitTime: Number(commitTime),
+      authorTime: Number(authorTime),
+    });
+  }
+  return facts;
+}
+
+/** The same fields from the engine's answer. */
+export function engineFacts(branches: readonly { branch: string; baseline: { sha: string; subject: string; commitTime: number; authorTime: number }; rootFallback: boolean; commitsSince: number; offFirstParent: boolean; filesChanged: number }[]): BranchFacts[] {
+  return branches.map((entry) => ({
+    branch: entry.branch,
+    baseline: entry.baseline.sha,
+    rootFallback: entry.rootFallback,
+    commitsSince: entry.commitsSince,
+    offFirstParent: entry.offFirstParent,
+    filesChanged: entry.filesChanged,
+    subject: entry.baseline.subject,
+    commitTime: entry.baseline.commitTime,
+    authorTime: entry.baseline.authorTime,
+  }));
+}
+
+/** A git that writes each call's subcommand to a log next to `dir`, to see what an engine asks of git. */
+export async function loggingGit(dir: string): Promise<{ program: string; calls: () => Promise<string[]>; clear: () => Promise<void> }> {
+  const log = path.join(dir, '..', `${path.basename(dir)}-calls.log`);
+  const program = path.join(dir, '..', `${path.basename(dir)}-git.sh`);
+  await writeFile(program, `#!/bin/sh\nprintf '%s\\n' "$3" >> '${log}'\nexec git "$@"\n`);
+  await chmod(program, 0o755);
+  await writeFile(log, '');
+  return {
+    program,
+    calls: async () => (await readFile(log, 'utf8')).split('\n').filter(Boolean).sort(),
+    clear: () => writeFile(log, ''),
+  };
 }

@@ -268,16 +268,29 @@ describe('RepoBaselineEngine against git rev-list', () => {
     ].join('\n'));
     const second = await engine.compute(daily(now));
     const calls = (await readFile(log, 'utf8')).split('\n').filter(Boolean);
-    expect(calls.sort()).toEqual(['diff-tree', 'for-each-ref', 'rev-list', 'rev-list', 'symbolic-ref']);
+    // Two diff-trees: one guessed from the old baseline while the new commits were read (the
+    // commit dated before B moved the baseline, so the guess missed), one for the real pair.
+    expect(calls.sort()).toEqual(['diff-tree', 'diff-tree', 'for-each-ref', 'rev-list', 'rev-list']);
     expect(second).toEqual(await new RepoBaselineEngine(dir).compute(daily(now)));
     expect(branch(second, 'topic-7').tip).not.toBe(branch(first, 'topic-7').tip);
     expect(second.branches.filter((entry) => entry.branch !== 'topic-7')).toEqual(first.branches.filter((entry) => entry.branch !== 'topic-7'));
     await expectOracle(dir, second);
 
-    // Nothing moved: no commit is read again.
+    // Another commit after B keeps the baseline: the guessed files-changed count is the answer,
+    // and subjects are known, so one rev-list (the new commit) and one diff-tree.
     await writeFile(log, '');
-    expect(await engine.compute(daily(now))).toEqual(second);
-    expect((await readFile(log, 'utf8')).split('\n').filter(Boolean).sort()).toEqual(['for-each-ref', 'symbolic-ref']);
+    await git(dir, ['fast-import', '--quiet'], `commit refs/heads/topic-7\ncommitter C <c@example.com> ${D + 2 * H} +0000\ndata 4\nnew3\nfrom refs/heads/topic-7^0\nM 100644 inline new-file-3\ndata 2\nn\n`);
+    const third = await engine.compute(daily(now));
+    expect((await readFile(log, 'utf8')).split('\n').filter(Boolean).sort()).toEqual(['diff-tree', 'for-each-ref', 'rev-list']);
+    expect(branch(third, 'topic-7').baseline).toEqual(branch(second, 'topic-7').baseline);
+    expect(branch(third, 'topic-7').filesChanged).toBe(branch(second, 'topic-7').filesChanged + 1);
+    await expectOracle(dir, third);
+
+    // Nothing moved: the rev-list run beside for-each-ref (`--branches ^known`) finds nothing
+    // new, and no subject or files-changed count is asked for again.
+    await writeFile(log, '');
+    expect(await engine.compute(daily(now))).toEqual(third);
+    expect((await readFile(log, 'utf8')).split('\n').filter(Boolean).sort()).toEqual(['for-each-ref', 'rev-list']);
   }, 30_000);
 
   it('says missing for a deleted repository and error for a path that is not a repository', async () => {

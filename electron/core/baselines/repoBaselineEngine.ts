@@ -1,26 +1,34 @@
 /**
  * Baselines for every branch of one repository (FACTS.md section 3), computed from an
  * in-memory commit graph instead of one `git rev-list` per branch: each call runs
- * `for-each-ref` and `symbolic-ref`, loads only the commits of tips it has not seen
- * (`rev-list --parents --timestamp new ^known`), and asks git only for what the graph cannot
- * tell: subjects of new baselines (one `rev-list --no-walk`) and files changed for new
- * (baseline, tip) pairs (one `diff-tree --stdin`). A branch whose tip and boundary did not
- * move keeps its cached answer. Refs enter git only as full ids on stdin, never as arguments,
- * so no branch name can be read as an option.
+ * `for-each-ref` (repoRefs.ts) and, beside it, `rev-list --parents --timestamp --branches
+ * ^known` for the commits of tips it has not seen (then `new ^known` for any it missed), and
+ * asks git only for what the graph cannot tell: subjects of new baselines (one `rev-list
+ * --no-walk`) and files changed for new (baseline, tip) pairs (one `diff-tree --stdin`, asked
+ * for a moved branch against its old baseline while its commits are read). A branch whose tip
+ * and boundary did not move keeps its cached answer. Refs enter git only as full ids, on stdin
+ * or after `--end-of-options`, or as the `--branches=` pattern the user chose, never by name.
  *
- * With a cache directory (Builder Bar's state, never the repository), a new engine starts from
- * what an earlier one saved (graphCache.ts) and asks git only about tips it has not seen; the
- * cache is written a little after a computation that learnt something, and on `persist()`.
+ * With nothing cached, the first computation reads only recent history (recentHistory.ts)
+ * and an engine with a cache dir then reads the whole graph in the background. With a cache
+ * directory (Builder Bar's state, never the repository), a new engine starts from what an
+ * earlier one saved (graphCache.ts) and asks git only about tips it has not seen; the cache is
+ * written a little after a computation that learnt something, and on `persist()`.
  */
 import { readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { BaselineCommit, BaselineTimeSource, BranchBaseline } from '../../ipc/baselinesContract.js';
+import type { BaselineTimeSource } from '../../ipc/baselinesContract.js';
+import { assembleResult, type ComputedBranchBaseline, type ComputedRepoBaselines, type WalkAnswer } from './baselineResult.js';
 import { countCommitsBetween, findBaseline, onFirstParentLine } from './baselineWalk.js';
 import { boundaryFor } from './boundary.js';
+import { readCommitDetails, readFilesChanged } from './commitDetails.js';
 import { CommitGraph } from './commitGraph.js';
 import { GitFailure, GitRunner } from './gitRunner.js';
 import { graphCacheFile, readGraphCache, writeGraphCache } from './graphCache.js';
-import { baselineWarnings } from './baselineWarnings.js';
+import { answersFromRecentHistory, type RecentAnswer } from './recentHistory.js';
+import { readRepoRefs, type TrackedTip } from './repoRefs.js';
+
+export type { ComputedBranchBaseline, ComputedRepoBaselines };
 
 export interface BaselineQuery {
   intervalSeconds: number;
@@ -29,35 +37,6 @@ export interface BaselineQuery {
   branchPattern: string | null;
   /** Epoch seconds: T for `wall-clock`, and `computedAt`. */
   now: number;
-}
-
-export type ComputedBranchBaseline = Omit<BranchBaseline, 'prebuild'>;
-
-export interface ComputedRepoBaselines {
-  state: 'ok' | 'missing' | 'error';
-  message: string | null;
-  shallow: boolean;
-  computedAt: number;
-  branches: ComputedBranchBaseline[];
-  groups: { baseline: string; branches: string[] }[];
-}
-
-interface TrackedTip {
-  /** The branch name without `refs/heads/`, or `HEAD` when detached. */
-  branch: string;
-  detached: boolean;
-  tip: string;
-}
-
-/** What the walk found for one tip and one boundary; reused while neither moves. */
-interface WalkAnswer {
-  tip: string;
-  boundary: number;
-  baseline: string;
-  rootFallback: boolean;
-  offFirstParent: boolean;
-  crossedShallowBoundary: boolean;
-  commitsSince: number;
 }
 
 interface GitDirs {
@@ -82,6 +61,8 @@ export class RepoBaselineEngine {
   private loadedTips = new Set<string>();
   private graphKey: string | null = null;
   private readonly answers = new Map<string, WalkAnswer>();
+  /** Each branch's answer in the latest computation: a guess at a moved branch's baseline. */
+  private previous = new Map<string, WalkAnswer>();
   private readonly commits = new Map<string, { subject: string; authorTime: number }>();
   private readonly filesChanged = new Map<string, number>();
   private dirs: GitDirs | null = null;
@@ -159,25 +140,12 @@ export class RepoBaselineEngine {
   }
 
   private async computeInRepo(query: BaselineQuery): Promise<ComputedRepoBaselines> {
-    const { commonDir } = await this.gitDirs();
-    const [refsOutput, headRef, shallowText] = await Promise.all([
-      this.git.ok(['for-each-ref', '--format=%(objectname)%00%(objecttype)%00%(refname)', patternFor(query.branchPattern), 'refs/replace/']),
-      this.git.run(['symbolic-ref', '-q', 'HEAD']),
+    const { gitDir, commonDir } = await this.gitDirs();
+    const [{ tips, replaceRefs }, shallowText] = await Promise.all([
+      readRepoRefs(this.git, gitDir, query.branchPattern),
       readFile(path.join(commonDir, 'shallow'), 'utf8').catch(() => ''),
+      this.loadBranchesAhead(query.branchPattern),
     ]);
-    const tips: TrackedTip[] = [];
-    const replaceRefs: string[] = [];
-    for (const line of refsOutput.split('\n')) {
-      if (line === '') continue;
-      const [sha = '', type = '', refname = ''] = line.split('\0');
-      if (refname.startsWith('refs/replace/')) replaceRefs.push(line);
-      else if (type === 'commit' && refname.startsWith('refs/heads/')) tips.push({ branch: refname.slice('refs/heads/'.length), detached: false, tip: sha });
-    }
-    if (headRef.exitCode !== 0) {
-      // Detached (symbolic-ref says "not a symbolic ref"): HEAD names a commit directly.
-      const head = await this.git.run(['rev-parse', '-q', '--verify', 'HEAD^{commit}']);
-      if (head.exitCode === 0) tips.push({ branch: 'HEAD', detached: true, tip: head.stdout.trim() });
-    }
 
     // Commits never change, but their parents as git sees them do when the clone is
     // deepened or a replace ref moves: then everything is read again.
@@ -195,58 +163,41 @@ export class RepoBaselineEngine {
       }
     }
     if (graphKey !== this.graphKey) this.reset(graphKey);
-    await this.loadTips(tips.map((tip) => tip.tip));
-    const shallow = new Set<number>();
-    for (const sha of shallowShas) {
-      const index = this.graph.indexOf(sha);
-      if (index !== undefined) shallow.add(index);
+    const recent = await this.recentAnswers(tips, query, shallowShas);
+    let answers: WalkAnswer[];
+    let timeOf: (sha: string) => number;
+    if (recent) {
+      answers = recent.answers;
+      timeOf = (sha) => recent.times.get(sha) as number;
+    } else {
+      // A moved branch usually keeps its baseline: its files changed are asked for while the new
+      // commits are read, so the common case waits for one git process, not two in a row.
+      const guesses = this.guessedPairs(tips, query);
+      await Promise.all([this.loadTips(tips.map((tip) => tip.tip)), guesses.length > 0 ? this.loadFilesChanged(guesses).catch(() => undefined) : undefined]);
+      const shallow = new Set<number>();
+      for (const sha of shallowShas) {
+        const index = this.graph.indexOf(sha);
+        if (index !== undefined) shallow.add(index);
+      }
+      answers = tips.map((tracked) => this.answerFor(tracked, query, shallow));
+      timeOf = (sha) => this.graph.timeOf(this.graph.loadedIndexOf(sha) as number);
     }
-
-    const answers = tips.map((tracked) => this.answerFor(tracked, query, shallow));
     // Independent questions to git: asked at once, so a moved ref waits for one process, not two.
     await Promise.all([this.loadCommitDetails(answers), this.loadFilesChanged(answers)]);
 
     this.forgetAllBut(answers);
+    this.previous = new Map(tips.map((tracked, i) => [tracked.branch, answers[i] as WalkAnswer]));
     this.latest = { commonDir, tips: [...new Set(tips.map((tracked) => tracked.tip))] };
 
-    const groups = new Map<string, string[]>();
-    tips.forEach((tracked, i) => {
-      const baseline = (answers[i] as WalkAnswer).baseline;
-      groups.set(baseline, [...(groups.get(baseline) ?? []), tracked.branch]);
-    });
-    const branches = tips.map((tracked, i): ComputedBranchBaseline => {
-      const answer = answers[i] as WalkAnswer;
-      const tipIndex = this.graph.loadedIndexOf(tracked.tip) as number;
-      const tipCommitTime = this.graph.timeOf(tipIndex);
-      const time = query.timeSource === 'tip-commit' ? tipCommitTime : query.now;
-      const baselineIndex = this.graph.loadedIndexOf(answer.baseline) as number;
-      const details = this.commits.get(answer.baseline) ?? { subject: '', authorTime: 0 };
-      const baseline: BaselineCommit = { sha: answer.baseline, subject: details.subject, commitTime: this.graph.timeOf(baselineIndex), authorTime: details.authorTime };
-      return {
-        branch: tracked.branch,
-        detached: tracked.detached,
-        tip: tracked.tip,
-        tipCommitTime,
-        time,
-        boundary: answer.boundary,
-        nextRollover: answer.boundary + query.intervalSeconds,
-        baseline,
-        rootFallback: answer.rootFallback,
-        offFirstParent: answer.offFirstParent,
-        commitsSince: answer.commitsSince,
-        filesChanged: this.filesChanged.get(pairKey(answer)) ?? 0,
-        sharedWith: (groups.get(answer.baseline) ?? []).filter((name) => name !== tracked.branch),
-        warnings: baselineWarnings(answer),
-      };
-    });
-    return {
-      state: 'ok',
-      message: null,
+    return assembleResult({
+      tips,
+      answers,
+      query,
+      timeOf,
+      detailsOf: (sha) => this.commits.get(sha),
+      filesChangedOf: (answer) => this.filesChanged.get(pairKey(answer)) ?? 0,
       shallow: shallowShas.length > 0,
-      computedAt: query.now,
-      branches,
-      groups: [...groups].map(([baseline, names]) => ({ baseline, branches: names })),
-    };
+    });
   }
 
   private answerFor(tracked: TrackedTip, query: BaselineQuery, shallow: ReadonlySet<number>): WalkAnswer {
@@ -271,10 +222,80 @@ export class RepoBaselineEngine {
     return answer;
   }
 
-  /** Reads the history of tips not yet in the graph, excluding what earlier loads read. */
+  /**
+   * The first computation with nothing cached answers from recent history (recentHistory.ts), a
+   * little of what the whole graph costs; a long-lived engine (one with a cache) then reads the
+   * whole graph in the background, so later computations read only new commits. Null: the
+   * whole graph is needed now.
+   */
+  private async recentAnswers(tips: readonly TrackedTip[], query: BaselineQuery, shallowShas: readonly string[]): Promise<{ answers: WalkAnswer[]; times: Map<string, number> } | null> {
+    if (this.graph.size > 0 || this.answers.size > 0 || query.timeSource !== 'wall-clock' || tips.length === 0) return null;
+    const boundary = boundaryFor(query.now, query.intervalSeconds);
+    // Files changed need only the baselines: asked for while git reads what the counts need.
+    let filesChanged: Promise<void> | undefined;
+    const recent = await answersFromRecentHistory(this.git, tips.map((tracked) => tracked.tip), boundary, shallowShas, (pairs) => {
+      filesChanged = this.loadFilesChanged(pairs).catch(() => undefined);
+    });
+    await filesChanged;
+    if (recent === null) return null;
+    const answers = tips.map((tracked): WalkAnswer => {
+      const key = `${tracked.tip} ${boundary}`;
+      const known = this.answers.get(key);
+      if (known) return known;
+      const answer: WalkAnswer = { tip: tracked.tip, boundary, ...(recent.answers.get(tracked.tip) as RecentAnswer) };
+      this.answers.set(key, answer);
+      return answer;
+    });
+    for (const [sha, details] of recent.details) if (answers.some((answer) => answer.baseline === sha)) this.commits.set(sha, details);
+    if (this.options.cacheDir !== undefined && !this.closed) {
+      const whole = [...new Set(tips.map((tracked) => tracked.tip))];
+      const read = this.queue.then(() => this.readWholeGraph(whole));
+      this.queue = read.catch(() => undefined);
+    }
+    return { answers, times: recent.times };
+  }
+
+  /** The background read after a first answer from recent history; a failure waits for the next computation, which reads what is missing. */
+  private async readWholeGraph(tips: readonly string[]): Promise<void> {
+    if (this.closed || this.graph.size > 0) return;
+    try {
+      await this.loadTips(tips);
+    } catch {
+      this.reset(this.graphKey);
+      return;
+    }
+    this.schedulePersist();
+  }
+
+  /**
+   * With a graph in memory, the new commits of the branches are read while `for-each-ref` lists
+   * them (`rev-list --branches ^known`, git reading the refs itself), so a moved ref waits for
+   * one round of git processes, not two. `loadTips` then reads only what this missed (a ref
+   * that moved between the two reads, a detached HEAD). A failure (a known tip pruned since)
+   * drops the graph: `loadTips` reads everything, as it would have.
+   */
+  private async loadBranchesAhead(branchPattern: string | null): Promise<void> {
+    if (this.graph.size === 0 || this.loadedTips.size === 0) return;
+    const args = ['rev-list', '--parents', '--timestamp', branchPattern === null ? '--branches' : `--branches=${branchPattern}`, '--stdin'];
+    const known = [...this.loadedTips].map((sha) => `^${sha}`).join('\n') + '\n';
+    try {
+      const result = await this.git.runLines(args, known, (text) => {
+        if (this.graph.addRevListOutput(text) > 0) this.dirty = true;
+      });
+      if (result.exitCode === 0 && this.graph.isClosed()) return;
+    } catch {
+      // Dropped below, like a non-zero exit.
+    }
+    this.reset(this.graphKey);
+  }
+
+  /** Reads the history of tips not yet in the graph, excluding what earlier loads read; every loaded commit's history is loaded too, so a loaded tip needs nothing more. */
   private async loadTips(tips: readonly string[]): Promise<void> {
     const fresh = [...new Set(tips)].filter((sha) => this.graph.loadedIndexOf(sha) === undefined);
-    if (fresh.length === 0) return;
+    if (fresh.length === 0) {
+      for (const sha of tips) this.loadedTips.add(sha);
+      return;
+    }
     const known = [...this.loadedTips];
     const args = ['rev-list', '--parents', '--timestamp', '--stdin'];
     this.dirty = true;
@@ -294,33 +315,30 @@ export class RepoBaselineEngine {
     const wanted = [...new Set(answers.map((answer) => answer.baseline))].filter((sha) => !this.commits.has(sha));
     if (wanted.length === 0) return;
     this.dirty = true;
-    const output = await this.git.ok(['rev-list', '--no-walk=unsorted', '--no-commit-header', '--format=%H%x00%at%x00%s%x00', '--stdin'], wanted.join('\n') + '\n');
-    // Each record ends with NUL and a newline; subjects cannot hold NUL.
-    for (const record of output.split('\0\n')) {
-      const [sha, authorTime, subject] = record.split('\0');
-      if (sha && authorTime !== undefined && subject !== undefined) this.commits.set(sha.trim(), { subject, authorTime: Number(authorTime) });
-    }
+    for (const [sha, details] of await readCommitDetails(this.git, wanted)) this.commits.set(sha, details);
   }
 
-  /** `git diff --no-renames --name-only baseline tip | wc -l` for every new pair, in one process. */
-  private async loadFilesChanged(answers: readonly WalkAnswer[]): Promise<void> {
+  /** Files changed for every pair not counted yet, in one process. */
+  private async loadFilesChanged(answers: readonly { tip: string; baseline: string }[]): Promise<void> {
     const pairs = [...new Map(answers.map((answer) => [pairKey(answer), answer])).values()].filter((answer) => !this.filesChanged.has(pairKey(answer)));
     if (pairs.length === 0) return;
     this.dirty = true;
-    // One line "tip baseline" per pair: diff-tree diffs the tip against the baseline given as
-    // its parent. Every pair prints a header ("/", which no path can be) even when nothing changed.
-    const output = await this.git.ok(
-      ['diff-tree', '--stdin', '-r', '--no-renames', '--name-only', '-z', '--always', '--format=tformat:/', '--no-textconv', '--no-ext-diff'],
-      pairs.map((answer) => `${answer.tip} ${answer.baseline}`).join('\n') + '\n',
-    );
-    let pair = -1;
-    const counts = pairs.map(() => 0);
-    for (const field of output.split('\0')) {
-      if (field === '/') pair += 1;
-      else if (field !== '' && field !== '\n' && pair >= 0) counts[pair] = (counts[pair] as number) + 1;
-    }
-    if (pair !== pairs.length - 1) throw new GitFailure(`git diff-tree answered for ${pair + 1} of ${pairs.length} pairs`, null);
+    const counts = await readFilesChanged(this.git, pairs);
     pairs.forEach((answer, i) => this.filesChanged.set(pairKey(answer), counts[i] as number));
+  }
+
+  /** (new tip, baseline before) for branches that moved since the latest computation, with the same boundary and no files-changed count yet. */
+  private guessedPairs(tips: readonly TrackedTip[], query: BaselineQuery): { tip: string; baseline: string }[] {
+    if (query.timeSource !== 'wall-clock') return [];
+    const boundary = boundaryFor(query.now, query.intervalSeconds);
+    const guesses = new Map<string, { tip: string; baseline: string }>();
+    for (const tracked of tips) {
+      const before = this.previous.get(tracked.branch);
+      if (!before || before.tip === tracked.tip || before.boundary !== boundary || this.answers.has(`${tracked.tip} ${boundary}`)) continue;
+      const guess = { tip: tracked.tip, baseline: before.baseline };
+      if (!this.filesChanged.has(pairKey(guess))) guesses.set(pairKey(guess), guess);
+    }
+    return [...guesses.values()];
   }
 
   /** Keeps the caches to what the latest call used, so a long-running core does not grow. */
@@ -353,6 +371,8 @@ export class RepoBaselineEngine {
   private async persistNow(): Promise<void> {
     const { cacheDir } = this.options;
     if (cacheDir === undefined || !this.dirty || this.latest === null || this.graphKey === null || !this.graph.isClosed()) return;
+    // After a first answer from recent history the graph may not hold the tips yet: nothing to save.
+    if (this.latest.tips.some((sha) => this.graph.loadedIndexOf(sha) === undefined)) return;
     this.dirty = false;
     try {
       await writeGraphCache(graphCacheFile(cacheDir, this.latest.commonDir), {
@@ -376,10 +396,6 @@ export class RepoBaselineEngine {
     this.answers.clear();
     this.filesChanged.clear();
   }
-}
-
-function patternFor(branchPattern: string | null): string {
-  return branchPattern === null ? 'refs/heads/' : `refs/heads/${branchPattern}`;
 }
 
 function pairKey(answer: { tip: string; baseline: string }): string {
