@@ -144,12 +144,15 @@ export function LogsWindow() {
   const frontMoved = lines.firstOrdinal !== shownFrom.current;
   shownFrom.current = lines.firstOrdinal;
   const topSeq = useRef<number | null>(null);
+  // The line at the top as last shown, taken before this render: the list reports its range
+  // again after this commit (its effects run before ours), by then at the new lines.
+  const topSeqShown = topSeq.current;
   const scroller = useRef<HTMLElement | null>(null);
   useLayoutEffect(() => {
-    if (!frontMoved || lines.length === 0 || following || topSeq.current === null) return;
+    if (!frontMoved || lines.length === 0 || following || topSeqShown === null) return;
     // The rows are still where they were, showing newer lines: how far the top one sits above
     // the view's edge is the offset to keep, so not even a part of a row moves.
-    list.current?.scrollToIndex({ index: Math.max(0, lines.indexOfSeq(topSeq.current)), align: 'start', offset: topRowOverhang(scroller.current) });
+    list.current?.scrollToIndex({ index: Math.max(0, lines.indexOfSeq(topSeqShown)), align: 'start', offset: topRowOverhang(scroller.current) });
   });
 
   // Navigating means the user wants to read that line: stop following the tail.
