@@ -18,6 +18,8 @@ import { clampScrollTop, isAtBottom, rowsAt, scrollTopFor, tailScrollTop, type R
 export interface FixedRowListHandle {
   /** Scrolls so row `index` ('LAST': the newest) sits at the start, centre or end of the view. */
   scrollToIndex(target: { index: number | 'LAST'; align: RowAlign; offset?: number }): void;
+  /** Moves the view by `rows` rows (negative: up), keeping the part of a row it shows. */
+  shiftRows(rows: number): void;
 }
 
 export interface FixedRowListProps {
@@ -31,7 +33,6 @@ export interface FixedRowListProps {
   onBottomChange(atBottom: boolean): void;
   /** After every render and every scroll: the rows in view (the lines at them may have moved). */
   onRangeChange(firstVisible: number, lastVisible: number): void;
-  scrollerRef?(element: HTMLDivElement | null): void;
 }
 
 /** Rows rendered beyond the view on either side, so a small scroll shows no gap. */
@@ -117,6 +118,11 @@ export const FixedRowList = forwardRef<FixedRowListHandle, FixedRowListProps>(fu
         moveTo(target);
         rerender();
       },
+      shiftRows(rows) {
+        const { geometry: shape } = latest.current;
+        moveTo(clampScrollTop(shape, scrollTop.current + rows * shape.rowHeight));
+        rerender();
+      },
     }),
     [moveTo],
   );
@@ -128,16 +134,14 @@ export const FixedRowList = forwardRef<FixedRowListHandle, FixedRowListProps>(fu
   }
   return (
     <div
-      ref={(element) => {
-        scroller.current = element;
-        props.scrollerRef?.(element);
-      }}
+      ref={scroller}
       data-log-scroller=""
       tabIndex={0}
       onScroll={onScroll}
       // Strict containment: nothing inside changes the layout outside, so a frame's new rows
-      // lay out only themselves.
-      style={{ height: '100%', overflow: 'auto', contain: 'strict', outline: 'none' }}
+      // lay out only themselves. No scroll anchoring: this list places the view itself, and the
+      // browser's own correction when rows change under it would move the view a second time.
+      style={{ height: '100%', overflow: 'auto', contain: 'strict', overflowAnchor: 'none', outline: 'none' }}
     >
       <div style={{ height: count * rowHeight, position: 'relative' }}>
         <div style={{ position: 'absolute', left: 0, right: 0, top: 0, transform: `translateY(${range.first * rowHeight}px)` }}>{rows}</div>

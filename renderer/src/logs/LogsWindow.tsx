@@ -83,17 +83,6 @@ function ToggleGroup<T extends string>(props: { legend: string; className?: stri
   );
 }
 
-/** How many pixels of the topmost visible row are above the scroller's top edge. */
-function topRowOverhang(scroller: HTMLElement | null): number {
-  if (!scroller) return 0;
-  const edge = scroller.getBoundingClientRect().top;
-  for (const row of scroller.querySelectorAll('.log-row')) {
-    const box = row.getBoundingClientRect();
-    if (box.bottom > edge) return Math.max(0, edge - box.top);
-  }
-  return 0;
-}
-
 /** The selected lines as a range of sequence numbers (either end first). */
 interface Selection {
   anchor: number;
@@ -138,21 +127,17 @@ export function LogsWindow() {
   const currentMatch = cursor === null ? -1 : matches.positionOf(cursor);
   // At the cap a batch trims as many lines as it adds, so every index moves to a newer line.
   // Following, the list shows the tail whatever moved (FixedRowList). Scrolled up, the same
-  // trimming would slide other lines under the reader: keep the line that was at the top of the
-  // view there (by its seq), unless it was trimmed itself.
-  const shownFrom = useRef(lines.firstOrdinal);
-  const frontMoved = lines.firstOrdinal !== shownFrom.current;
-  shownFrom.current = lines.firstOrdinal;
-  const topSeq = useRef<number | null>(null);
-  // The line at the top as last shown, taken before this render: the list reports its range
-  // again after this commit (its effects run before ours), by then at the new lines.
-  const topSeqShown = topSeq.current;
-  const scroller = useRef<HTMLElement | null>(null);
+  // trimming would slide other lines under the reader: move the view up by as many rows as were
+  // let go from the view's front since the last render, so not even a part of a row moves (a
+  // top line trimmed itself leaves the view at the top). Counted in ordinals, which trimming
+  // does not renumber: the rows shown were laid out from the view as it was then, and the
+  // buffer under it has moved on since.
+  const shownFrom = useRef({ lines, epoch: lines.epoch, firstOrdinal: lines.firstOrdinal });
+  const sameView = shownFrom.current.lines === lines && shownFrom.current.epoch === lines.epoch;
+  const letGo = sameView ? lines.firstOrdinal - shownFrom.current.firstOrdinal : 0;
+  shownFrom.current = { lines, epoch: lines.epoch, firstOrdinal: lines.firstOrdinal };
   useLayoutEffect(() => {
-    if (!frontMoved || lines.length === 0 || following || topSeqShown === null) return;
-    // The rows are still where they were, showing newer lines: how far the top one sits above
-    // the view's edge is the offset to keep, so not even a part of a row moves.
-    list.current?.scrollToIndex({ index: Math.max(0, lines.indexOfSeq(topSeqShown)), align: 'start', offset: topRowOverhang(scroller.current) });
+    if (letGo > 0 && !following) list.current?.shiftRows(-letGo);
   });
 
   // Navigating means the user wants to read that line: stop following the tail.
@@ -297,9 +282,6 @@ export function LogsWindow() {
           // Start at the newest line: remount when the first lines arrive or the filter changes.
           key={`${lines.length > 0}:${[...hidden].join(',')}:${[...levels].join(',')}`}
           ref={list}
-          scrollerRef={(element) => {
-            scroller.current = element;
-          }}
           count={lines.length}
           // Every row is one line of the same height (app.css: .log-row).
           rowHeight={logRowHeight}
@@ -316,7 +298,6 @@ export function LogsWindow() {
           }}
           onRangeChange={(firstVisible) => {
             topVisible.current = firstVisible;
-            topSeq.current = lines.at(firstVisible)?.seq ?? null;
           }}
           atBottomThreshold={24}
         />
