@@ -37,7 +37,7 @@ import { followAfterBottomChange, keyGesture, noGesture, wheelGesture, type Scro
 import { allLevels, toggleLevel, toggleSource } from './logFilter.js';
 import { LogFilesPanel } from './LogFilesPanel.js';
 import { nextError, nextMatch, previousMatch } from './logNavigation.js';
-import { matchRanges, visibleText } from './logSearch.js';
+import { matchRanges, visibleText, type MatchRange } from './logSearch.js';
 import { linesAsText, savedLogName } from './logText.js';
 import { SearchMatches } from './searchMatches.js';
 import { useLogsPerFrame } from './useLogsPerFrame.js';
@@ -46,10 +46,13 @@ import { noSourcesSeen, updateSourcesSeen, type SourcesSeen } from './sourcesSee
 /** A row's height in pixels, as app.css sets it on .log-row (line-height 16 + 2 of padding). */
 const logRowHeight = 18;
 
+const noMatches: readonly MatchRange[] = [];
+
 const LogRow = memo(function LogRow(props: { line: LogLine; query: string; current: boolean; selected: boolean; onSelect(seq: number, extend: boolean): void }) {
   const { line, query, current, selected, onSelect } = props;
-  // Per text and query, so AnsiText's memo holds while the user is not typing.
-  const highlight = useMemo(() => matchRanges(visibleText(line.text), query), [line.text, query]);
+  // Per text and query, so AnsiText's memo holds while the user is not typing. No query, no
+  // second ANSI parse of the line (visibleText) in every row of every frame of a flood.
+  const highlight = useMemo(() => (query === '' ? noMatches : matchRanges(visibleText(line.text), query)), [line.text, query]);
   return (
     <div
       className={`log-row level-${line.level}${current ? ' current-match' : ''}${selected ? ' selected' : ''}`}
