@@ -17,9 +17,9 @@
  * Why a virtualised React list (FixedRowList) and not @xterm/xterm: a log viewer needs what a
  * terminal does not have: per-line source, level and time, filters that hide lines, search with
  * every match highlighted, selection of whole lines to copy. xterm would need all of that built
- * beside it on a buffer it owns. Measured in the same run (`npm run bench`, README): xterm
- * writes ~1.5x faster and keeps frames smoother under a 50k lines/s flood, but holding 1M lines
- * its page takes ~4x the memory of this window.
+ * beside it on a buffer it owns. Measured in the same run (`npm run bench`, README, for the
+ * throughput and frame figures): holding 1M lines xterm's page takes ~4x the memory of this
+ * window.
  */
 import { memo, useCallback, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent, type MouseEvent } from 'react';
 import type { LogLevel, LogLine, LogSource } from '../api/contract.js';
