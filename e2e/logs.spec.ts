@@ -54,7 +54,7 @@ test('scrolling up keeps "Jump to latest" even when the list settles back onto t
   await expect(list).toContainText(/Removed remote builder scratch-3/);
   // Short, so those lines overflow the list.
   await logs.setViewportSize({ width: 700, height: 160 });
-  const scroller = list.locator('[data-virtuoso-scroller]');
+  const scroller = list.locator('[data-log-scroller]');
   await expect.poll(() => scroller.evaluate((element) => element.scrollHeight - element.clientHeight)).toBeGreaterThan(40);
   const jump = logs.getByRole('button', { name: 'Jump to latest' });
   await expect(jump).toBeHidden();

@@ -53,6 +53,9 @@ export type {
 export { AddTrackedRepoSchema, TrackedRepoSchema } from '../../../electron/ipc/baselinesContract.js';
 export {
   apiMethods,
+  BUILD_LOG_ID,
+  FixedLogSourceSchema,
+  LogLevelSchema,
   BuildTargetSchema,
   ErrorCodeSchema,
   events,

@@ -10,6 +10,7 @@
  *   as a clear error, not as a crash deep inside a component.
  */
 import { reconnectDelayMs } from './backoff.js';
+import { quickLogsPayload } from './logsPayload.js';
 import type { ConnectionInfo, ConnectionSource } from './connection.js';
 import {
   apiMethods,
@@ -123,6 +124,12 @@ export function createWebSocketApi(options: WebSocketApiOptions): WebSocketApi {
       return;
     }
     if (isEventName(record.event)) {
+      // Log lines arrive 50k a second in a flood: checked by hand first (logsPayload.ts).
+      const quick = record.event === 'logs' ? quickLogsPayload(record.payload) : null;
+      if (quick) {
+        for (const listener of eventListeners.get('logs') ?? []) listener(quick);
+        return;
+      }
       const parsed = events[record.event].safeParse(record.payload);
       if (!parsed.success) {
         const issue = parsed.error.issues[0];

@@ -10,19 +10,18 @@
  *
  * A million lines held while 50k a second arrive: no render may walk them all. The filtered
  * view (FilteredLines) and the search matches (SearchMatches) catch up with each batch in
- * O(batch), and Virtuoso reads rows through the view by index (`totalCount` + `itemContent`),
+ * O(batch), and the list (FixedRowList) reads only the rows in view through the view by index,
  * never from a copied array. Only user actions (a filter, a query, Copy, Save, Next error)
  * may walk everything.
  *
- * Why a virtualised React list (react-virtuoso) and not @xterm/xterm: a log viewer needs what a
+ * Why a virtualised React list (FixedRowList) and not @xterm/xterm: a log viewer needs what a
  * terminal does not have: per-line source, level and time, filters that hide lines, search with
  * every match highlighted, selection of whole lines to copy. xterm would need all of that built
- * beside it on a buffer it owns. Measured in the same run (`npm run bench`, README): xterm
- * writes ~1.5x faster and keeps frames smoother under a 50k lines/s flood, but holding 1M lines
- * its page takes ~4x the memory of this window.
+ * beside it on a buffer it owns. Measured in the same run (`npm run bench`, README, for the
+ * throughput and frame figures): holding 1M lines xterm's page takes ~4x the memory of this
+ * window.
  */
 import { memo, useCallback, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent, type MouseEvent } from 'react';
-import { Virtuoso, type VirtuosoHandle } from 'react-virtuoso';
 import type { LogLevel, LogLine, LogSource } from '../api/contract.js';
 import { ConnectionBanner } from '../components/ConnectionBanner.js';
 import { ErrorNote } from '../components/ErrorNote.js';
@@ -31,13 +30,14 @@ import { useMirror } from '../components/doorContext.js';
 import { formatClock } from '../format/format.js';
 import { AnsiText } from './AnsiText.js';
 import { DiagnosticsButton } from './DiagnosticsButton.js';
+import { FixedRowList, type FixedRowListHandle } from './FixedRowList.js';
 import { heldLines } from './heldLines.js';
 import { FilteredLines } from './filteredLines.js';
 import { followAfterBottomChange, keyGesture, noGesture, wheelGesture, type ScrollGesture } from './followTail.js';
 import { allLevels, toggleLevel, toggleSource } from './logFilter.js';
 import { LogFilesPanel } from './LogFilesPanel.js';
 import { nextError, nextMatch, previousMatch } from './logNavigation.js';
-import { matchRanges, visibleText } from './logSearch.js';
+import { matchRanges, visibleText, type MatchRange } from './logSearch.js';
 import { linesAsText, savedLogName } from './logText.js';
 import { SearchMatches } from './searchMatches.js';
 import { useLogsPerFrame } from './useLogsPerFrame.js';
@@ -46,10 +46,13 @@ import { noSourcesSeen, updateSourcesSeen, type SourcesSeen } from './sourcesSee
 /** A row's height in pixels, as app.css sets it on .log-row (line-height 16 + 2 of padding). */
 const logRowHeight = 18;
 
+const noMatches: readonly MatchRange[] = [];
+
 const LogRow = memo(function LogRow(props: { line: LogLine; query: string; current: boolean; selected: boolean; onSelect(seq: number, extend: boolean): void }) {
   const { line, query, current, selected, onSelect } = props;
-  // Per text and query, so AnsiText's memo holds while the user is not typing.
-  const highlight = useMemo(() => matchRanges(visibleText(line.text), query), [line.text, query]);
+  // Per text and query, so AnsiText's memo holds while the user is not typing. No query, no
+  // second ANSI parse of the line (visibleText) in every row of every frame of a flood.
+  const highlight = useMemo(() => (query === '' ? noMatches : matchRanges(visibleText(line.text), query)), [line.text, query]);
   return (
     <div
       className={`log-row level-${line.level}${current ? ' current-match' : ''}${selected ? ' selected' : ''}`}
@@ -81,17 +84,6 @@ function ToggleGroup<T extends string>(props: { legend: string; className?: stri
       ))}
     </fieldset>
   );
-}
-
-/** How many pixels of the topmost visible row are above the scroller's top edge. */
-function topRowOverhang(scroller: HTMLElement | null): number {
-  if (!scroller) return 0;
-  const edge = scroller.getBoundingClientRect().top;
-  for (const row of scroller.querySelectorAll('.log-row')) {
-    const box = row.getBoundingClientRect();
-    if (box.bottom > edge) return Math.max(0, edge - box.top);
-  }
-  return 0;
 }
 
 /** The selected lines as a range of sequence numbers (either end first). */
@@ -126,7 +118,7 @@ export function LogsWindow() {
   // bottom changes following only right after one, and only in its direction (followTail.ts).
   const lastGesture = useRef<ScrollGesture>(noGesture);
   const topVisible = useRef(0);
-  const list = useRef<VirtuosoHandle>(null);
+  const list = useRef<FixedRowListHandle>(null);
   // Built once per filter or query, then caught up with every batch (O(batch)) on render.
   // Syncing is idempotent, so a render React repeats or discards does no harm.
   const lines = useMemo(() => new FilteredLines({ hidden, levels }), [hidden, levels]);
@@ -136,26 +128,19 @@ export function LogsWindow() {
   const cursorIndex = cursorSeq === null ? -1 : lines.indexOfSeq(cursorSeq);
   const cursor = cursorIndex >= 0 ? cursorIndex : null;
   const currentMatch = cursor === null ? -1 : matches.positionOf(cursor);
-  // At the cap a batch trims as many lines as it adds: the count stays put, so Virtuoso's
-  // followOutput (which reacts to a growing count) does not fire while every index moves to a
-  // newer line and row heights change under the viewport. Pin the tail ourselves whenever the
-  // view's front moved.
-  const shownFrom = useRef(lines.firstOrdinal);
-  const frontMoved = lines.firstOrdinal !== shownFrom.current;
-  shownFrom.current = lines.firstOrdinal;
-  // Scrolled up, the same trimming would slide other lines under the reader: keep the line that
-  // was at the top of the view there (by its seq), unless it was trimmed itself.
-  const topSeq = useRef<number | null>(null);
-  const scroller = useRef<HTMLElement | null>(null);
+  // At the cap a batch trims as many lines as it adds, so every index moves to a newer line.
+  // Following, the list shows the tail whatever moved (FixedRowList). Scrolled up, the same
+  // trimming would slide other lines under the reader: move the view up by as many rows as were
+  // let go from the view's front since the last render, so not even a part of a row moves (a
+  // top line trimmed itself leaves the view at the top). Counted in ordinals, which trimming
+  // does not renumber: the rows shown were laid out from the view as it was then, and the
+  // buffer under it has moved on since.
+  const shownFrom = useRef({ lines, epoch: lines.epoch, firstOrdinal: lines.firstOrdinal });
+  const sameView = shownFrom.current.lines === lines && shownFrom.current.epoch === lines.epoch;
+  const letGo = sameView ? lines.firstOrdinal - shownFrom.current.firstOrdinal : 0;
+  shownFrom.current = { lines, epoch: lines.epoch, firstOrdinal: lines.firstOrdinal };
   useLayoutEffect(() => {
-    if (!frontMoved || lines.length === 0) return;
-    if (following) {
-      list.current?.scrollToIndex({ index: 'LAST', align: 'end' });
-    } else if (topSeq.current !== null) {
-      // The rows are still where they were, showing newer lines: how far the top one sits above
-      // the view's edge is the offset to keep, so not even a part of a row moves.
-      list.current?.scrollToIndex({ index: Math.max(0, lines.indexOfSeq(topSeq.current)), align: 'start', offset: topRowOverhang(scroller.current) });
-    }
+    if (letGo > 0 && !following) list.current?.shiftRows(-letGo);
   });
 
   // Navigating means the user wants to read that line: stop following the tail.
@@ -291,45 +276,33 @@ export function LogsWindow() {
         }}
         // A press on the scroller itself is its scrollbar (rows and buttons are its children).
         onPointerDown={(event) => {
-          if (event.target instanceof HTMLElement && event.target.hasAttribute('data-virtuoso-scroller')) {
+          if (event.target instanceof HTMLElement && event.target.hasAttribute('data-log-scroller')) {
             lastGesture.current = { at: Date.now(), direction: 'unknown' };
           }
         }}
       >
-        <Virtuoso
-          // Start at the newest line: remount when the first lines arrive or the filter changes,
-          // since Virtuoso honours its initial index only when it mounts.
+        <FixedRowList
+          // Start at the newest line: remount when the first lines arrive or the filter changes.
           key={`${lines.length > 0}:${[...hidden].join(',')}:${[...levels].join(',')}`}
           ref={list}
-          scrollerRef={(element) => {
-            scroller.current = element instanceof HTMLElement ? element : null;
-          }}
-          totalCount={lines.length}
-          // A new context per batch re-renders the visible rows: at the cap the count stays the
-          // same while every index moves to a newer line.
-          context={logs}
-          computeItemKey={(index) => lines.at(index)?.seq ?? -1 - index}
-          itemContent={(index) => {
+          count={lines.length}
+          // Every row is one line of the same height (app.css: .log-row).
+          rowHeight={logRowHeight}
+          renderRow={(index) => {
             const line = lines.at(index);
             return line ? (
               <LogRow line={line} query={query} current={line.seq === cursorSeq} selected={inSelection(selection, line.seq)} onSelect={onSelect} />
             ) : null;
           }}
-          followOutput={() => (following ? 'auto' : false)}
-          atBottomStateChange={(bottom) => {
+          following={following}
+          onBottomChange={(bottom) => {
             // Only the user's own scrolling changes following; a flood leaving the bottom does not.
             setFollowing((current) => followAfterBottomChange(current, bottom, lastGesture.current, Date.now()));
           }}
-          rangeChanged={(range) => {
-            topVisible.current = range.startIndex;
-            topSeq.current = lines.at(range.startIndex)?.seq ?? null;
+          onRangeChange={(firstVisible) => {
+            topVisible.current = firstVisible;
           }}
           atBottomThreshold={24}
-          // Every row is one line of the same height (app.css: .log-row): Virtuoso then places
-          // rows by arithmetic instead of measuring each new one, which under a flood is every
-          // visible row in every frame.
-          fixedItemHeight={logRowHeight}
-          initialTopMostItemIndex={{ index: 'LAST', align: 'end' }}
         />
         {!following ? (
           <button
