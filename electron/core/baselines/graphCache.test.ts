@@ -1,9 +1,9 @@
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CommitGraph } from './commitGraph.js';
-import { createFixtureRepo, git, oracleBaseline, type FixtureCommit } from './gitFixtures.js';
+import { createFixtureRepo, git, loggingGit, oracleBaseline, type FixtureCommit } from './gitFixtures.js';
 import { graphCacheFile, readGraphCache, writeGraphCache } from './graphCache.js';
 import { RepoBaselineEngine, type ComputedRepoBaselines } from './index.js';
 
@@ -51,19 +51,6 @@ function history(): { commits: FixtureCommit[]; branches: Record<string, number>
   return { commits, branches: {} };
 }
 
-/** A git that writes each call's subcommand to a log, to see what an engine asks of git. */
-async function loggingGit(dir: string): Promise<{ program: string; calls: () => Promise<string[]>; clear: () => Promise<void> }> {
-  const log = path.join(dir, '..', `${path.basename(dir)}-calls.log`);
-  const program = path.join(dir, '..', `${path.basename(dir)}-git.sh`);
-  await writeFile(program, `#!/bin/sh\nprintf '%s\\n' "$3" >> '${log}'\nexec git "$@"\n`);
-  await chmod(program, 0o755);
-  await writeFile(log, '');
-  return {
-    program,
-    calls: async () => (await readFile(log, 'utf8')).split('\n').filter(Boolean).sort(),
-    clear: () => writeFile(log, ''),
-  };
-}
 
 async function expectLikeGit(dir: string, result: ComputedRepoBaselines): Promise<void> {
   expect(result.state, result.message ?? '').toBe('ok');
