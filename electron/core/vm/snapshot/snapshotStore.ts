@@ -165,7 +165,10 @@ export async function saveSnapshot(qmp: QmpClient, files: SnapshotFiles, keys: S
 export async function restoreSnapshot(qmp: QmpClient, files: SnapshotFiles, record: SnapshotRecord, signal?: AbortSignal): Promise<void> {
   await fs.rm(files.socket, { force: true });
   await qmp.execute('migrate-incoming', { uri: `unix:${MIGRATE_SOCKET}` });
-  // Checked on a worker while the same bytes stream into QEMU here (util/fileDigest.ts).
+  // Checked on a worker while the same file streams into QEMU here (util/fileDigest.ts). Two reads
+  // of one file: a corrupt or truncated state reads the same both times; only a writer racing the
+  // restore inside the owner's 0700 state dir could tell them apart, and that writer could as well
+  // rewrite the record.
   const checked = fileDigest(files.state, signal);
   checked.catch(() => undefined);
   await new Promise<void>((resolve, reject) => {
