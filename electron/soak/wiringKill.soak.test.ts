@@ -31,7 +31,7 @@ import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planSession, openWiringSession } from '../core/nix/wiringSession.js';
 import { statePaths } from '../core/paths.js';
-import { assertBuilt, cliBin, projectRoot, scenarioRandom, sleep, soakCount, Tally, writeFigure, type Random } from './soakKit.js';
+import { assertBuilt, cliBin, figuresDir, projectRoot, scenarioRandom, sleep, soakCount, Tally, writeFigure, type Random } from './soakKit.js';
 
 interface FileState {
   bytes: Buffer;
@@ -68,6 +68,47 @@ function describeDiff(expected: DirSnapshot, actual: DirSnapshot): string {
   return diffs.join('; ');
 }
 
+/** An apply or remove takes about a second; one still running after this is hung. */
+const hungAfterMs = 30_000;
+
+/**
+ * What a hung CLI is doing, then ends it (its whole process group): Node's diagnostic report
+ * (asked for with SIGUSR2), the kernel's view (/proc state, wait channel) and its open files.
+ */
+async function describeHungProcess(pid: number, reportsDir: string): Promise<string> {
+  const parts: string[] = [];
+  const proc = async (name: string): Promise<string> => fs.readFile(`/proc/${pid}/${name}`, 'utf8').catch((error: Error) => `(${error.message})`);
+  parts.push(`pid ${pid}, ${(await proc('status')).split('\n').filter((line) => /^(State|Threads):/.test(line)).join(', ')}, wchan ${await proc('wchan')}`);
+  const fds = await fs.readdir(`/proc/${pid}/fd`).catch(() => [] as string[]);
+  const targets = await Promise.all(fds.map((fd) => fs.readlink(`/proc/${pid}/fd/${fd}`).then((target) => `${fd}->${target}`, () => `${fd}->?`)));
+  // Module files being loaded say nothing; sockets, pipes and the user's files do.
+  parts.push(`open files: ${targets.filter((target) => !target.endsWith('.js')).slice(0, 40).join(' ')}`);
+  const before = new Set(await fs.readdir(reportsDir));
+  try {
+    process.kill(pid, 'SIGUSR2');
+  } catch {
+    // gone meanwhile
+  }
+  await sleep(2_000);
+  const fresh = (await fs.readdir(reportsDir)).filter((name) => !before.has(name));
+  for (const name of fresh) {
+    const report = JSON.parse(await fs.readFile(path.join(reportsDir, name), 'utf8')) as {
+      javascriptStack?: { message?: string; stack?: string[] };
+      libuv?: { type: string; is_active: boolean; filename?: string; remoteEndpoint?: unknown }[];
+    };
+    parts.push(`report ${path.join(reportsDir, name)}: JS stack ${JSON.stringify(report.javascriptStack?.stack?.slice(0, 12) ?? [])}`);
+    const active = (report.libuv ?? []).filter((handle) => handle.is_active).map((handle) => `${handle.type}${handle.filename ? ` ${handle.filename}` : ''}`);
+    parts.push(`active handles: ${active.join(', ')}`);
+  }
+  if (fresh.length === 0) parts.push('no diagnostic report came within 2 s');
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // gone meanwhile
+  }
+  return parts.join('; ');
+}
+
 const userNixConf = '# my own settings\nkeep-outputs = true\n\n# the end, no trailing newline';
 const userSshConfig = 'Host example\n  User me\n  Port 2222\n';
 
@@ -75,20 +116,52 @@ describe('kill -9 of nix apply and nix remove', () => {
   let root: string;
   let stateDir: string;
   let confDir: string;
+  let reportsDir: string;
   let original: DirSnapshot;
   let planned: DirSnapshot;
   const timings = { apply: 0, remove: 0 };
   const events = { apply: 0, remove: 0 };
 
-  /** The built CLI in its own process group, so a kill takes the nix commands it runs too. */
+  /**
+   * The built CLI in its own process group, so a kill takes the nix commands it runs too. Node
+   * writes a diagnostic report (JS stack, open handles) on SIGUSR2, for a run that hangs.
+   */
   function spawnCli(action: 'apply' | 'remove'): ResultPromise {
-    const args = [cliBin, '--state-dir', stateDir, 'nix', action, ...(action === 'apply' ? ['--conf-dir', confDir] : [])];
-    return execa(process.execPath, args, { cwd: projectRoot, reject: false, detached: true, stdin: 'ignore', all: true, timeout: 120_000 });
+    const args = [
+      `--report-on-signal`,
+      `--report-signal=SIGUSR2`,
+      `--report-directory=${reportsDir}`,
+      cliBin,
+      '--state-dir',
+      stateDir,
+      'nix',
+      action,
+      ...(action === 'apply' ? ['--conf-dir', confDir] : []),
+    ];
+    return execa(process.execPath, args, { cwd: projectRoot, reject: false, detached: true, stdin: 'ignore', all: true });
   }
 
+  /**
+   * One whole apply or remove, which takes about a second. One that has not ended after
+   * `hungAfterMs` (once, in a CI run, a remove after a killed remove printed nothing for 120 s)
+   * fails the kill with what it was doing: its report's JS stack and handles, its kernel state
+   * and open files.
+   */
   async function runToEnd(action: 'apply' | 'remove'): Promise<void> {
-    const result = await spawnCli(action);
+    const result = await endOf(spawnCli(action), action);
     if (result.exitCode !== 0) throw new Error(`nix ${action} failed (${result.exitCode ?? result.signal}): ${String(result.all)}`);
+  }
+
+  /** The child's result, or (hung) an error saying what it was doing. */
+  async function endOf(child: ResultPromise, action: 'apply' | 'remove'): Promise<Awaited<ResultPromise>> {
+    let hung: Promise<string> | null = null;
+    const timer = setTimeout(() => {
+      hung = describeHungProcess(child.pid ?? 0, reportsDir);
+    }, hungAfterMs);
+    const result = await child;
+    clearTimeout(timer);
+    if (hung !== null) throw new Error(`nix ${action} did not end within ${hungAfterMs / 1000} s: ${await hung}`);
+    return result;
   }
 
   /** Counts inotify events in the two directories apply and remove write to. */
@@ -105,6 +178,8 @@ describe('kill -9 of nix apply and nix remove', () => {
     root = await fs.mkdtemp(path.join(os.tmpdir(), 'bb-soak-wiring-'));
     stateDir = path.join(root, 'state');
     confDir = path.join(root, 'conf');
+    reportsDir = path.join(figuresDir, 'wiring-kill-reports');
+    await fs.mkdir(reportsDir, { recursive: true });
     await fs.mkdir(confDir, { recursive: true });
     await fs.writeFile(path.join(confDir, 'nix.conf'), userNixConf, { mode: 0o640 });
     await fs.chmod(path.join(confDir, 'nix.conf'), 0o640);
@@ -175,9 +250,12 @@ describe('kill -9 of nix apply and nix remove', () => {
         }
       });
     }
-    const result = await child;
-    stopWatching();
-    return { how, exitedFirst: result.signal !== 'SIGKILL' };
+    try {
+      const result = await endOf(child, action);
+      return { how, exitedFirst: result.signal !== 'SIGKILL' };
+    } finally {
+      stopWatching();
+    }
   }
 
   /** Every planned file is its original or its planned self; names what is not. */
