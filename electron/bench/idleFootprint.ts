@@ -5,8 +5,8 @@
  *
  * Two ways the builder became ready, because they leave the core different: `restore` (the
  * usual start: the first start saved a snapshot, this one restores it) and `first` (a state dir
- * with no snapshot: a cold boot that saves one, which streams the guest's 200 MiB state through
- * the core once).
+ * with no snapshot: a cold boot that saves one; `cat` copies the state, the core hashes the file
+ * on a worker).
  */
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
