@@ -197,7 +197,7 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
   builds.onBuild(() => onDemandBuilder.replan());
   builds.onRemoved((id) => emit({ name: 'buildRemoved', payload: { id } }));
   const externalBuilds = new ExternalBuildWatcher({
-    exec: (command) => supervisor.exec(command),
+    exec: (command) => supervisor.poll(command, { timeoutMs: 10_000 }),
     logs,
     builderReady: () => supervisor.status().state === 'ready',
     ownBuilding: () => builds.buildingOnBuilders(),

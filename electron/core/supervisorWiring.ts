@@ -16,7 +16,7 @@ import { createLinuxTestProfile } from './vm/profiles/linuxTest.js';
 
 export type SupervisorPort = Pick<
   BuilderSupervisor,
-  'status' | 'onStatus' | 'start' | 'stop' | 'restart' | 'recover' | 'probeAgain' | 'close' | 'diskSizeGiB' | 'exec'
+  'status' | 'onStatus' | 'start' | 'stop' | 'restart' | 'recover' | 'probeAgain' | 'close' | 'diskSizeGiB' | 'exec' | 'poll'
 >;
 
 export interface SupervisorWiringInput {

@@ -28,7 +28,7 @@ import type { VmFiles } from './profile.js';
 import { isProcessAlive, type ExitInfo } from './qemuProcess.js';
 import { ReadinessCancelled } from './readiness.js';
 import type { RunningVm } from './runningVm.js';
-import type { ExecResult } from './sshSession.js';
+import type { ExecResult, SshSession } from './sshSession.js';
 import { defaultTiming, type StartOptions, type SupervisorDeps, type SupervisorTiming } from './supervisorOptions.js';
 import { removeRuntimeFiles, vmFilesIn } from './vmFiles.js';
 
@@ -182,11 +182,20 @@ export class BuilderSupervisor {
 
   /** Runs a command in the guest over the ready ssh connection (the build queue's door). */
   async exec(command: string, options: { timeoutMs?: number } = {}): Promise<ExecResult> {
+    return this.readySession().exec(command, options);
+  }
+
+  /** Like `exec`, through the connection's one guest shell: for small commands run every few seconds. */
+  async poll(command: string, options: { timeoutMs?: number } = {}): Promise<ExecResult> {
+    return this.readySession().run(command, options);
+  }
+
+  private readySession(): SshSession {
     const session = this.vm?.readySession;
     if (this.board.current.state !== 'ready' || !session) {
       throw new BuilderBarError('vm-failed', `The builder is not ready (it is ${this.board.current.state}).`, 'Start the builder and wait until it shows Ready.');
     }
-    return session.exec(command, options);
+    return session;
   }
 
   /** The existing disk's virtual size (qcow2 header), or null when there is none yet. */

@@ -223,7 +223,7 @@ export class RunningVm {
     if (!session || this.stats !== watch) return;
     try {
       const beforeMs = handlers.now();
-      const result = await session.exec(guestStatsCommand, { timeoutMs: 10_000 });
+      const result = await session.run(guestStatsCommand, { timeoutMs: 10_000 });
       const afterMs = handlers.now();
       if (result.code !== 0) throw new Error(`exit ${result.code}: ${result.stderr.trim()}`);
       if (this.stats !== watch) return;

@@ -8,6 +8,7 @@
 import type { Duplex } from 'node:stream';
 import { Client } from 'ssh2';
 import { CloseSignal } from '../util/closeSignal.js';
+import { GuestShell, type ShellChannel } from './guestShell.js';
 import { fingerprintOfBlob } from './keyStore.js';
 
 export class HostKeyMismatchError extends Error {
@@ -37,9 +38,14 @@ export interface ExecResult {
 
 export class SshSession {
   private readonly closeSignal = new CloseSignal();
+  /** The shell `run` uses, opened on the first `run` (guestShell.ts says why). */
+  private readonly shell = new GuestShell(() => this.openShellChannel());
 
   private constructor(private readonly client: Client) {
-    client.on('close', () => this.closeSignal.close());
+    client.on('close', () => {
+      this.shell.close();
+      this.closeSignal.close();
+    });
     client.on('error', () => {
       // 'close' follows; commands in flight fail on their own channels.
     });
@@ -149,8 +155,43 @@ export class SshSession {
     });
   }
 
+  /**
+   * Runs a small command through the connection's one guest shell, after the commands before
+   * it: for the core's periodic polls, which an `exec` each would make expensive. Long or
+   * streaming commands use `exec`.
+   */
+  run(command: string, options: { timeoutMs?: number } = {}): Promise<ExecResult> {
+    return this.shell.run(command, options);
+  }
+
+  private openShellChannel(): Promise<ShellChannel> {
+    return new Promise((resolve, reject) => {
+      if (this.closeSignal.isClosed) {
+        reject(new Error('the ssh connection to the builder is closed'));
+        return;
+      }
+      this.client.exec('sh', (error, channel) => {
+        if (error) {
+          reject(error);
+          return;
+        }
+        channel.on('error', () => {
+          // 'close' follows, and the shell fails the command in flight.
+        });
+        resolve({
+          write: (text) => void channel.write(text),
+          onStdout: (listener) => void channel.on('data', listener),
+          onStderr: (listener) => void channel.stderr.on('data', listener),
+          onClose: (listener) => void channel.once('close', listener),
+          close: () => void channel.close(),
+        });
+      });
+    });
+  }
+
   close(): void {
     if (this.closeSignal.isClosed) return;
+    this.shell.close();
     this.client.end();
   }
 }
