@@ -13,11 +13,13 @@
 
 /**
  * Runs in the guest's shell (busybox sh); prints `- <dir>` for each build dir, then `<pid> <cwd>`
- * for each process in one that the login may see.
+ * for each process in one that the login may see. The processes are looked at only when there is
+ * a build dir: each costs a fork (`$(readlink …)`), and on an idle builder polled every 3 s those
+ * forks were most of QEMU's CPU under TCG (8.6 % of a host core against 1.7 % unpolled).
  */
 export const GUEST_BUILD_DIRS_COMMAND =
-  'for d in /tmp/nix-build-*; do [ -d "$d" ] && echo "- $d"; done; '
-  + 'for d in /proc/[0-9]*; do c=$(readlink "$d/cwd" 2>/dev/null) || continue; case "$c" in /tmp/nix-build-*) echo "${d#/proc/} $c";; esac; done';
+  'b=; for d in /tmp/nix-build-*; do [ -d "$d" ] && echo "- $d" && b=1; done; '
+  + '[ -z "$b" ] || for d in /proc/[0-9]*; do c=$(readlink "$d/cwd" 2>/dev/null) || continue; case "$c" in /tmp/nix-build-*) echo "${d#/proc/} $c";; esac; done';
 
 export interface GuestBuild {
   /** The derivation's name (`hello-2.12.1`), from its build directory. */

@@ -1,6 +1,8 @@
 /**
- * The guest's vital signs, read with one ssh command while the builder is ready: uptime, load,
- * memory and the disk holding /nix. The command uses only files and applets a busybox guest has.
+ * The guest's vital signs, read with one command every few seconds while the builder is ready:
+ * uptime, load, memory and the disk holding /nix. The command uses only files and applets a
+ * busybox guest has, and reads files with the shell's own `read` rather than `cat`: under an
+ * emulated CPU each fork is felt by an idle builder (df and the clock still fork).
  */
 import type { GuestStats } from '../../ipc/contract.js';
 import { CLOCK_SEPARATOR, clockOffsetMs, guestClockCommand, parseGuestTimeMs } from './snapshot/guestClock.js';
@@ -8,14 +10,14 @@ import { CLOCK_SEPARATOR, clockOffsetMs, guestClockCommand, parseGuestTimeMs } f
 const SEPARATOR = '--builder-bar--';
 
 export const guestStatsCommand = [
-  'cat /proc/uptime',
+  'read -r l < /proc/uptime; echo "$l"',
   `echo ${SEPARATOR}`,
-  'cat /proc/loadavg',
+  'read -r l < /proc/loadavg; echo "$l"',
   `echo ${SEPARATOR}`,
-  'cat /proc/meminfo',
+  'while read -r l; do echo "$l"; done < /proc/meminfo',
   `echo ${SEPARATOR}`,
   // /nix may not exist yet (or be on /): df then reports the filesystem that would hold it.
-  '(df -k /nix 2>/dev/null || df -k /)',
+  '{ df -k /nix 2>/dev/null || df -k /; }',
   // Last, so the host's readings around the command bracket it as tightly as they can.
   guestClockCommand,
 ].join('; ');

@@ -19,8 +19,10 @@ export const CLOCK_TOLERANCE_MS = 250;
 
 export const CLOCK_SEPARATOR = '--builder-bar-clock--';
 
-/** Prints the guest's time; parsed by `parseGuestTimeMs`. */
-export const guestClockCommand = `echo ${CLOCK_SEPARATOR}; date +%s.%N; adjtimex 2>/dev/null | grep -E 'tv_sec|tv_usec|status' || true`;
+/** Prints the guest's time; parsed by `parseGuestTimeMs`. `adjtimex` only where date lacks %N. */
+export const guestClockCommand =
+  `echo ${CLOCK_SEPARATOR}; t=$(date +%s.%N); case "$t" in *.[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]) echo "$t" ;; `
+  + `*) adjtimex 2>/dev/null | grep -E 'tv_sec|tv_usec|status' || true ;; esac`;
 
 /** The guest's time in ms since the epoch from `guestClockCommand`'s output, or null. */
 export function parseGuestTimeMs(output: string): number | null {
