@@ -11,20 +11,23 @@ const shellsToTry = [['sh'], ['bash'], ['busybox', 'sh']].filter(available);
 let opened = 0;
 let argv = ['sh'];
 const shells: GuestShell[] = [];
+function spawnChannel(): ShellChannel {
+  const child = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
+  child.stdin.on('error', () => undefined); // a write to a shell that just ended
+  return {
+    write: (text) => void child.stdin.write(text),
+    onStdout: (listener) => void child.stdout.on('data', listener),
+    onStderr: (listener) => void child.stderr.on('data', listener),
+    onClose: (listener) => void child.once('exit', listener),
+    // As sshd does when the channel closes: the shell reads the end of its input.
+    close: () => void child.stdin.end(),
+  };
+}
+
 function localShell(): GuestShell {
   const shell = new GuestShell(async () => {
     opened += 1;
-    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
-    child.stdin.on('error', () => undefined); // a write to a shell that just ended
-    const channel: ShellChannel = {
-      write: (text) => void child.stdin.write(text),
-      onStdout: (listener) => void child.stdout.on('data', listener),
-      onStderr: (listener) => void child.stderr.on('data', listener),
-      onClose: (listener) => void child.once('exit', listener),
-      // As sshd does when the channel closes: the shell reads the end of its input.
-      close: () => void child.stdin.end(),
-    };
-    return channel;
+    return spawnChannel();
   });
   shells.push(shell);
   return shell;
@@ -88,6 +91,27 @@ describe.each(shellsToTry.map((shellArgv) => [shellArgv.join(' '), shellArgv] as
     expect(existsSync(file)).toBe(true);
     shell.close();
     await expect.poll(() => existsSync(file), { timeout: 3_000 }).toBe(false);
+  });
+
+  it('fails a command waiting for a shell that is closed before it opened, without waiting for a timeout', async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let asked = false;
+    let closedChannels = 0;
+    const shell = new GuestShell(async () => {
+      asked = true;
+      await gate;
+      const channel = spawnChannel();
+      return { ...channel, close: () => ((closedChannels += 1), channel.close()) };
+    });
+    const waiting = shell.run('echo never');
+    await expect.poll(() => asked).toBe(true);
+    shell.close();
+    release();
+    await expect(waiting).rejects.toThrow(/closed/);
+    expect(closedChannels).toBe(1);
   });
 
   it('fails commands after close', async () => {

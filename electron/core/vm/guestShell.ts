@@ -73,6 +73,8 @@ export class GuestShell {
     if (this.ended) throw new Error('the guest shell is closed');
     const deadline = timeoutMs === undefined ? null : { at: Date.now() + timeoutMs, ms: timeoutMs };
     const shell = await this.withDeadline(this.ready(), deadline, () => undefined);
+    // Closed while this command waited for it: nothing written to it could be answered.
+    if (shell.closed || this.ended) throw new Error('the guest shell ended before the command started');
     shell.count += 1;
     const token = `${shell.nonce}-${shell.count}`;
     const reply = new Promise<ExecResult>((resolve, reject) => {
@@ -109,8 +111,11 @@ export class GuestShell {
         // The shell's own complaints: each command's stderr comes back on stdout.
         channel.onStderr(() => undefined);
         channel.onClose(() => this.discard(shell));
+        if (this.ended) {
+          channel.close();
+          throw new Error('the guest shell is closed');
+        }
         channel.write(PREAMBLE);
-        if (this.ended) channel.close();
         this.shell = shell;
         return shell;
       })
