@@ -2,7 +2,9 @@
 // The `builder-bar` command (package.json "bin"). Everything lives in electron/doors/cli/.
 // `serve` runs for days under plain Node: a stray rejected promise is reported, not fatal, and
 // its young generation is kept small. That flag must be set before the CLI's modules are loaded
-// (an ESM graph is read and parsed before any of it runs), hence the dynamic import after it.
+// (an ESM graph is read and parsed before any of it runs), hence the dynamic import after it; in
+// the bundle `npm run build` makes of this file (build/bundle-cli.mjs) what that import reaches
+// is likewise evaluated only when the import runs.
 import '../core/util/smallYoungGeneration.js';
 import { guardProcess } from '../core/util/unexpectedErrors.js';
 
