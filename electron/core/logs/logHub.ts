@@ -97,15 +97,19 @@ export class LogHub implements LogSink {
     const stream = this.streamFor(source);
     if (!stream) return;
     const time = this.now();
-    const parts = text.replace(/\r\n/g, '\n').replace(/\n$/, '').split('\n');
-    let fileText = '';
+    // A flood appends thousands of lines at once: the per-line work is only what differs per line.
+    const hasReturns = text.includes('\r');
+    const parts = (hasReturns ? text.replace(/\r\n/g, '\n') : text).replace(/\n$/, '').split('\n');
+    const prefix = `${new Date(time).toISOString()} ${level.toUpperCase().padEnd(5)} `;
+    const fileLines: string[] = [];
     const bytesBefore = stream.ring.bytes;
     for (const part of parts) {
-      const line: LogLine = { seq: this.seq++, time, source, level, text: part.replace(/\r/g, '') };
+      const line: LogLine = { seq: this.seq++, time, source, level, text: hasReturns ? part.replace(/\r/g, '') : part };
       stream.ring.push(line);
       this.pending.push(line);
-      fileText += `${new Date(time).toISOString()} ${level.toUpperCase().padEnd(5)} ${line.text}\n`;
+      fileLines.push(prefix, line.text, '\n');
     }
+    const fileText = fileLines.join('');
     this.ringBytes += stream.ring.bytes - bytesBefore;
     if (this.ringBytes > this.budgetBytes) this.keepWithinBudget();
     stream.file?.write(fileText);
