@@ -6,6 +6,7 @@
  *   client -> core   { id, name, input }          a request from the contract
  *   core -> client   { id, reply }                its envelope
  *   core -> client   { event, payload }           an event, pushed to every subscribed client
+ *   core -> browser  L{runs}\n<texts>             the headless door's `logs` event, packed (logFrame.ts)
  *
  * The headless door authenticates the upgrade with `?token=` (a random per-run token the
  * `serve` command prints in the URL's fragment), and checks Host and Origin.

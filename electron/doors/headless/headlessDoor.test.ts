@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
+import { LOG_FRAME_MARK, unpackLogFrame } from '../../ipc/logFrame.js';
 import { MAX_WIRE_MESSAGE_BYTES } from '../../ipc/wire.js';
 import { stoppedStatus, transportCore, type TransportCore } from '../testing/transportCore.js';
 import { CONTENT_SECURITY_POLICY, HeadlessDoor } from './headlessDoor.js';
@@ -46,6 +47,10 @@ function connect(port: number, options: { token?: string | null; host?: string; 
     });
     socket.once('error', reject);
   });
+}
+
+function nextRawText(socket: WebSocket): Promise<string> {
+  return new Promise((resolve) => socket.once('message', (data) => resolve(String(data))));
 }
 
 function nextMessage(socket: WebSocket): Promise<unknown> {
@@ -227,6 +232,25 @@ describe('the headless door', () => {
       }
       first.close();
       second.close();
+    });
+
+    it('sends log lines packed, and a line it cannot pack as the plain JSON event', async () => {
+      const client = await open();
+      const packed = nextRawText(client);
+      const lines = [
+        { seq: 7, time: 1_700_000_000_000, source: 'app' as const, level: 'info' as const, text: '\u001b[31mred\u001b[0m' },
+        { seq: 8, time: 1_700_000_000_000, source: 'app' as const, level: 'info' as const, text: '' },
+      ];
+      core.emit({ name: 'logs', payload: { lines } });
+      const frame = await packed;
+      expect(frame.startsWith(LOG_FRAME_MARK)).toBe(true);
+      expect(unpackLogFrame(frame)).toEqual(lines);
+
+      const plain = nextMessage(client);
+      const odd = [{ ...lines[0]!, text: 'two\nlines' }];
+      core.emit({ name: 'logs', payload: { lines: odd } });
+      expect(await plain).toEqual({ event: 'logs', payload: { lines: odd } });
+      client.close();
     });
   });
 });

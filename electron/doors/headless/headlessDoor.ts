@@ -19,6 +19,7 @@ import { dispatch } from '../dispatch.js';
 import { MAX_WIRE_MESSAGE_BYTES, type WireMessage } from '../../ipc/wire.js';
 import { parseWireRequest } from '../wireRequests.js';
 import { newAccessToken } from './accessToken.js';
+import { packLogLines } from '../../ipc/logFrame.js';
 import { LogBackpressure } from './logBackpressure.js';
 import { checkHost, checkUpgrade, type RefusalStatus } from './requestChecks.js';
 import { respondWithText, serveStaticFile } from './staticFiles.js';
@@ -189,7 +190,7 @@ export class HeadlessDoor {
   private logPacingFor(client: WebSocket): LogBackpressure {
     let pacing = this.logPacing.get(client);
     if (!pacing) {
-      pacing = new LogBackpressure(client, (lines) => send(client, { event: 'logs', payload: { lines } }));
+      pacing = new LogBackpressure(client, (lines) => sendText(client, packLogLines(lines) ?? JSON.stringify({ event: 'logs', payload: { lines } } satisfies WireMessage)));
       this.logPacing.set(client, pacing);
       client.once('close', () => {
         pacing?.close();

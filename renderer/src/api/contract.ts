@@ -65,3 +65,4 @@ export {
   requests,
   SettingsSchema,
 } from '../../../electron/ipc/contract.js';
+export { isLogLevel, isLogSource, unpackLogFrame, LOG_FRAME_MARK } from '../../../electron/ipc/logFrame.js';

@@ -7,17 +7,7 @@
  * five fields, and hands them on as parsed: equal to what the schema would return (which strips
  * other fields), without a second object per line for the collector to chase.
  */
-import { BUILD_LOG_ID, FixedLogSourceSchema, LogLevelSchema, type LogLine, type LogSource } from './contract.js';
-
-const fixedSources: ReadonlySet<string> = new Set(FixedLogSourceSchema.options);
-const levels: ReadonlySet<string> = new Set(LogLevelSchema.options);
-const buildPrefix = 'build:';
-
-function isSource(value: unknown): value is LogSource {
-  if (typeof value !== 'string') return false;
-  if (fixedSources.has(value)) return true;
-  return value.startsWith(buildPrefix) && BUILD_LOG_ID.test(value.slice(buildPrefix.length));
-}
+import { isLogLevel, isLogSource, type LogLine } from './contract.js';
 
 /** The payload's lines, or null when the schema has to look (anything unusual, valid or not). */
 export function quickLogsPayload(payload: unknown): { lines: LogLine[] } | null {
@@ -32,7 +22,7 @@ export function quickLogsPayload(payload: unknown): { lines: LogLine[] } | null 
     const { seq, time, source, level, text } = line as Record<string, unknown>;
     if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) return null;
     if (typeof time !== 'number' || !Number.isFinite(time)) return null;
-    if (!isSource(source) || typeof level !== 'string' || !levels.has(level) || typeof text !== 'string') return null;
+    if (!isLogSource(source) || !isLogLevel(level) || typeof text !== 'string') return null;
   }
   return { lines: incoming as LogLine[] };
 }

@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer, WebSocket as NodeWebSocket } from 'ws';
 import type { AddressInfo } from 'node:net';
 import type { ConnectionInfo } from './connection.js';
-import type { Settings, Status } from './contract.js';
+import type { LogLine, Settings, Status } from './contract.js';
+import { LOG_FRAME_MARK, packLogLines } from '../../../electron/ipc/logFrame.js';
 import { createWebSocketApi, disconnectedError, type WebSocketApi, type WebSocketLike } from './wsClient.js';
 import { initialStatus } from '../../../electron/ipc/initialStatus.js';
 import { defaultSettings } from '../../../electron/core/settings/defaults.js';
@@ -118,6 +119,26 @@ describe('WebSocket client of the headless door', () => {
     socket!.send(JSON.stringify({ event: 'status', payload: status }));
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(received).toHaveLength(1);
+  });
+
+  it('delivers packed log frames as the logs event, and ignores a malformed one', async () => {
+    const { server, url } = await startDoor(() => undefined);
+    cleanups.push(() => stopDoor(server));
+    const client = createWebSocketApi({ url, createSocket: nodeSocket });
+    cleanups.push(() => client.close());
+    await waitForConnection(client, 'open');
+
+    const received: LogLine[][] = [];
+    client.api.on('logs', ({ lines }) => received.push(lines));
+    const lines: LogLine[] = [
+      { seq: 3, time: 1_700_000_000_000, source: 'build:b1', level: 'error', text: 'failed' },
+      { seq: 4, time: 1_700_000_000_000, source: 'build:b1', level: 'error', text: '' },
+    ];
+    const [socket] = [...server.clients];
+    socket!.send(`${LOG_FRAME_MARK}{"runs":[[1,5,"nowhere","info",1]]}\nx`);
+    socket!.send(packLogLines(lines)!);
+    await expect.poll(() => received.length).toBe(1);
+    expect(received[0]).toEqual(lines);
   });
 
   it('answers requests in flight with an error envelope when the door goes away, then reconnects', async () => {

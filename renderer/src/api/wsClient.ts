@@ -18,6 +18,8 @@ import {
   ErrorCodeSchema,
   events,
   requests,
+  unpackLogFrame,
+  LOG_FRAME_MARK,
   type BuilderBarApi,
   type Envelope,
   type ErrorInfo,
@@ -108,6 +110,17 @@ export function createWebSocketApi(options: WebSocketApiOptions): WebSocketApi {
 
   const handleMessage = (data: unknown): void => {
     if (typeof data !== 'string') return;
+    // Log lines in a flood come packed (electron/ipc/logFrame.ts), not as JSON.
+    if (data.startsWith(LOG_FRAME_MARK)) {
+      const lines = unpackLogFrame(data);
+      if (!lines) {
+        console.warn('Ignored a log frame this window does not understand.');
+        return;
+      }
+      const payload = { lines };
+      for (const listener of eventListeners.get('logs') ?? []) listener(payload);
+      return;
+    }
     let message: unknown;
     try {
       message = JSON.parse(data);
