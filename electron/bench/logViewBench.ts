@@ -7,7 +7,8 @@
  * → virtualised list, all of it). xterm side: a bare page writes the same bytes with
  * `term.write`; throughput is until the last chunk's write callback, as xterm quotes its own.
  * Then: requestAnimationFrame deltas while 50k lines/s stream in, and memory with 1M lines held
- * (core ring set to 1,000,000; xterm scrollback 1,000,000).
+ * (core ring set to 1,000,000; xterm scrollback 1,000,000). Both pages run in one Chromium,
+ * driven over bare CDP (bareChromium.ts says why not Playwright).
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -15,7 +16,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { execaNode, type ResultPromise } from 'execa';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { BareChromium, type BarePage } from './bareChromium.js';
 import { largestRendererRss } from './chromiumRenderers.js';
 import { benchRunBytes, endMarkerLine } from './logViewLines.js';
 import { isMessageKind, type FromServe, type ToServe } from './logViewProtocol.js';
@@ -69,10 +70,12 @@ export interface LogViewBenchResult {
 }
 
 /**
- * The page-side globals the probe and driver scripts define (electron/bench/pages/). Functions
- * passed to `evaluate` run in the page, so each names `globalThis` itself.
+ * The page-side globals the probe and driver scripts define (electron/bench/pages/, and
+ * `countSockets` below). Functions passed to `evaluate` run in the page, so each names
+ * `globalThis` itself.
  */
 interface PageGlobals {
+  benchSocketsOpened: number;
   logViewProbe: {
     startFrames(): void;
     stopFrames(): number[];
@@ -93,6 +96,20 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const pagesDir = path.resolve('electron', 'bench', 'pages');
 const logList = '[role="log"]';
 const xtermRows = '.xterm-rows';
+/**
+ * Counts the WebSockets the Logs window opens (the door drops a client that falls far behind,
+ * and the window then reconnects): run before the page's own scripts, it wraps the constructor.
+ */
+const countSockets = `(() => {
+  const Native = globalThis.WebSocket;
+  globalThis.benchSocketsOpened = 0;
+  globalThis.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      globalThis.benchSocketsOpened += 1;
+    }
+  };
+})();`;
 const chunkLines = 1000;
 /** The Logs window's button back to the tail: pressed if the view stops following mid-run. */
 const jumpToLatest = 'Jump to latest';
@@ -103,17 +120,18 @@ const trace = (phase: string): void => {
 };
 /** As playwright.config.ts launches it. */
 const launchArgs = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const viewport = { width: 760, height: 1000 };
 
 export async function benchLogView(options: LogViewBenchOptions): Promise<LogViewBenchResult> {
   // Short: the CLI socket lives in the state dir, and unix socket paths stop near 100 bytes.
   const stateDir = await mkdtemp(path.join(os.tmpdir(), 'bb-logview-'));
   const serve = await ServeChild.start(stateDir);
-  const browser = await chromium.launch({ executablePath: options.chromiumPath, args: launchArgs });
+  const browser = await BareChromium.launch(options.chromiumPath, launchArgs);
   try {
     trace('serve child and Chromium up');
     const linesLib = await bundleLinesLib();
-    let sockets = 0;
-    const logs = await openLogsWindow(browser, serve.url, () => (sockets += 1));
+    const logs = await openLogsWindow(browser, serve.url);
+    const sockets = () => logs.evaluate<number>(() => (globalThis as unknown as PageGlobals).benchSocketsOpened);
     const term = await openXtermPage(browser, linesLib, 100_000);
     const idle = await serve.request({ kind: 'memory' }, 'memory');
     let dropped = 0;
@@ -126,7 +144,7 @@ export async function benchLogView(options: LogViewBenchOptions): Promise<LogVie
       const ms = await timeLogsWindow(serve, logs, { kind: 'feed', runId, count: options.throughputLines, ratePerSecond: null }, (fed) => (dropped += fed.droppedFromBatches));
       const bytes = benchRunBytes(options.throughputLines, runId);
       bb.push(throughput(options.throughputLines, bytes, ms));
-      const xtMs = await term.evaluate(([lines, id, chunk]) => (globalThis as unknown as PageGlobals).xtermBench.throughput(lines, id, chunk), [options.throughputLines, runId, chunkLines] as const);
+      const xtMs = await term.evaluate<number>(([lines, id, chunk]: [number, string, number]) => (globalThis as unknown as PageGlobals).xtermBench.throughput(lines, id, chunk), [options.throughputLines, runId, chunkLines]);
       xt.push(throughput(options.throughputLines, bytes, xtMs));
     }
 
@@ -134,28 +152,29 @@ export async function benchLogView(options: LogViewBenchOptions): Promise<LogVie
     trace('streaming window');
     await logs.evaluate(() => (globalThis as unknown as PageGlobals).logViewProbe.startFrames());
     await timeLogsWindow(serve, logs, { kind: 'feed', runId: 'stream', count: streamLines, ratePerSecond: options.streamRate }, (fed) => (dropped += fed.droppedFromBatches));
-    const bbFrames = summarizeFrames(await logs.evaluate(() => (globalThis as unknown as PageGlobals).logViewProbe.stopFrames()));
+    const bbFrames = summarizeFrames(await logs.evaluate<number[]>(() => (globalThis as unknown as PageGlobals).logViewProbe.stopFrames()));
     const xtFrames = summarizeFrames(
-      await term.evaluate(async ([lines, rate]) => {
+      await term.evaluate<number[]>(async ([lines, rate]: [number, number]) => {
         (globalThis as unknown as PageGlobals).logViewProbe.startFrames();
         await (globalThis as unknown as PageGlobals).xtermBench.stream(lines, 'stream', rate, 10);
         return (globalThis as unknown as PageGlobals).logViewProbe.stopFrames();
-      }, [streamLines, options.streamRate] as const),
+      }, [streamLines, options.streamRate]),
     );
-    await term.context().close();
+    await term.close();
 
     trace('memory, Builder Bar');
-    const socketsBeforeFill = sockets;
+    const socketsBeforeFill = await sockets();
     await serve.request({ kind: 'ringLines', lines: options.heldLines }, 'ringLinesSet');
     await timeLogsWindow(serve, logs, { kind: 'feed', runId: 'held', count: options.heldLines, ratePerSecond: options.heldRate }, (fed) => (dropped += fed.droppedFromBatches));
     const held = await serve.request({ kind: 'memory' }, 'memory');
-    const followRescues = await logs.evaluate(() => (globalThis as unknown as PageGlobals).logViewProbe.rescues);
+    const followRescues = await logs.evaluate<number>(() => (globalThis as unknown as PageGlobals).logViewProbe.rescues);
+    const socketsAfterFill = await sockets();
     const bbMemory: HeldMemory = { lines: options.heldLines, linesInView: await logsWindowLineCount(logs), ...(await pageMemory(logs)) };
-    await logs.context().close();
+    await logs.close();
 
     trace('memory, xterm');
     const fresh = await openXtermPage(browser, linesLib, options.heldLines);
-    const rows = await fresh.evaluate(([lines, chunk]) => (globalThis as unknown as PageGlobals).xtermBench.hold(lines, 'held', chunk), [options.heldLines, chunkLines] as const);
+    const rows = await fresh.evaluate<number>(([lines, chunk]: [number, number]) => (globalThis as unknown as PageGlobals).xtermBench.hold(lines, 'held', chunk), [options.heldLines, chunkLines]);
     const xtMemory: HeldMemory = { lines: options.heldLines, linesInView: rows, ...(await pageMemory(fresh)) };
 
     return {
@@ -168,7 +187,7 @@ export async function benchLogView(options: LogViewBenchOptions): Promise<LogVie
         coreRssHeldBytes: held.rssBytes,
         droppedFromBatches: dropped,
         followRescues,
-        reconnects: { timedRuns: socketsBeforeFill - 1, memoryFill: sockets - socketsBeforeFill },
+        reconnects: { timedRuns: socketsBeforeFill - 1, memoryFill: socketsAfterFill - socketsBeforeFill },
       },
       xterm: { throughput: xt, frames: xtFrames, memory: xtMemory },
     };
@@ -181,57 +200,52 @@ export async function benchLogView(options: LogViewBenchOptions): Promise<LogVie
 }
 
 /** Feeds a run into the hub and resolves with ms from the first append until its last line shows. */
-async function timeLogsWindow(serve: ServeChild, logs: Page, feed: Extract<ToServe, { kind: 'feed' }>, onFed: (fed: Extract<FromServe, { kind: 'fed' }>) => void): Promise<number> {
+async function timeLogsWindow(serve: ServeChild, logs: BarePage, feed: Extract<ToServe, { kind: 'feed' }>, onFed: (fed: Extract<FromServe, { kind: 'fed' }>) => void): Promise<number> {
   await logs.evaluate(
-    ([selector, marker, rescue]) => (globalThis as unknown as PageGlobals).logViewProbe.watchText(selector, marker, rescue),
-    [logList, endMarkerLine(feed.runId), jumpToLatest] as const,
+    ([selector, marker, rescue]: [string, string, string]) => (globalThis as unknown as PageGlobals).logViewProbe.watchText(selector, marker, rescue),
+    [logList, endMarkerLine(feed.runId), jumpToLatest],
   );
   const started = performance.now();
   let shownAt = 0;
   const [fed] = await Promise.all([
     serve.request(feed, 'fed'),
-    logs.evaluate(() => (globalThis as unknown as PageGlobals).logViewProbe.textSeen(), undefined).then(() => (shownAt = performance.now())),
+    logs.evaluate(() => (globalThis as unknown as PageGlobals).logViewProbe.textSeen()).then(() => (shownAt = performance.now())),
   ]);
   onFed(fed);
   return shownAt - started;
 }
 
-async function openLogsWindow(browser: Browser, serveUrl: string, onSocket: () => void): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 760, height: 1000 } });
-  const page = await context.newPage();
-  page.on('websocket', onSocket);
+async function openLogsWindow(browser: BareChromium, serveUrl: string): Promise<BarePage> {
+  const page = await browser.newPage(viewport);
+  await page.addInitScript(countSockets);
   const url = new URL(serveUrl);
   url.pathname = '/logs.html';
   await page.goto(url.toString());
-  await page.locator(logList).getByText(/core started/).first().waitFor({ timeout: 30_000 });
+  await page.waitFor(`document.querySelector(${JSON.stringify(logList)})?.textContent.includes('core started') ?? false`, 'the Logs window to show the core starting');
   // Evaluated, not added as a <script>: the Logs window's CSP (script-src 'self') stays as shipped.
   await page.evaluate(await readFile(path.join(pagesDir, 'logViewProbe.js'), 'utf8'));
   return page;
 }
 
-async function openXtermPage(browser: Browser, linesLib: string, scrollback: number): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 760, height: 1000 } });
-  const page = await context.newPage();
+async function openXtermPage(browser: BareChromium, linesLib: string, scrollback: number): Promise<BarePage> {
+  const page = await browser.newPage(viewport);
   await page.goto(pathToFileURL(path.join(pagesDir, 'xterm.html')).toString());
-  await page.addScriptTag({ content: linesLib });
-  await page.evaluate((lines) => (globalThis as unknown as PageGlobals).xtermBench.open(lines), scrollback);
-  await page.locator(xtermRows).waitFor();
+  await page.evaluate(linesLib);
+  await page.evaluate((lines: number) => (globalThis as unknown as PageGlobals).xtermBench.open(lines), scrollback);
+  await page.waitFor(`document.querySelector(${JSON.stringify(xtermRows)}) !== null`, 'xterm to draw its rows');
   return page;
 }
 
 /** The Logs window's own count of the lines it holds ("100,000 lines" in its toolbar). */
-async function logsWindowLineCount(logs: Page): Promise<number> {
-  const text = await logs.getByRole('toolbar').getByText(/^[\d,.\s]+ lines$/).first().textContent();
-  return Number((text ?? '').replace(/\D/g, ''));
+async function logsWindowLineCount(logs: BarePage): Promise<number> {
+  const text = await logs.evaluate<string>(`document.querySelector('[role="toolbar"] [aria-label="Line count"]')?.textContent ?? ''`);
+  if (!/^[\d,.\s]+ lines$/.test(text)) throw new Error(`the Logs window's line count reads "${text}"`);
+  return Number(text.replace(/\D/g, ''));
 }
 
 /** The page's JS heap after a full collection, and its renderer process's RSS. */
-async function pageMemory(page: Page): Promise<{ heapUsedBytes: number; rendererRssBytes: number }> {
-  const cdp = await page.context().newCDPSession(page);
-  await cdp.send('HeapProfiler.collectGarbage');
-  const heap = await cdp.send('Runtime.getHeapUsage');
-  await cdp.detach();
-  return { heapUsedBytes: heap.usedSize, rendererRssBytes: await largestRendererRss() };
+async function pageMemory(page: BarePage): Promise<{ heapUsedBytes: number; rendererRssBytes: number }> {
+  return { heapUsedBytes: await page.heapAfterGc(), rendererRssBytes: await largestRendererRss() };
 }
 
 /** logViewLines.ts and logViewPacing.ts (as compiled next to this file), bundled for the xterm page. */

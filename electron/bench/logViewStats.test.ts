@@ -30,8 +30,12 @@ describe('percentile', () => {
 });
 
 describe('summarizeFrames', () => {
-  it('gives count, p50, p95 and max', () => {
-    expect(summarizeFrames([16, 17, 16, 50])).toEqual({ frames: 4, p50Ms: 16, p95Ms: 50, maxMs: 50 });
+  it('gives count, p50, p95, max and the frames that missed a refresh', () => {
+    expect(summarizeFrames([16, 17, 16, 50])).toEqual({ frames: 4, p50Ms: 16, p95Ms: 50, maxMs: 50, missed: 1 });
+  });
+
+  it('counts a frame of 16.8 ms as on time and one of two refreshes as missed', () => {
+    expect(summarizeFrames([16.6, 16.8, 16.7, 33.4, 25]).missed).toBe(1);
   });
 });
 

@@ -14,12 +14,23 @@ export interface FrameSummary {
   p50Ms: number;
   p95Ms: number;
   maxMs: number;
+  /**
+   * Frames that took at least one refresh longer than they should (over 1.5 refresh intervals
+   * of 60 Hz). Chromium rounds rAF times to 0.1 ms and a busy machine shifts a frame's start
+   * by a tenth or two, so an on-time frame reads 16.6-16.8 ms; these are the frames a user sees
+   * drop.
+   */
+  missed: number;
 }
+
+/** 1.5 refresh intervals at 60 Hz: a frame longer than this skipped at least one refresh. */
+export const MISSED_FRAME_MS = 25;
 
 /** requestAnimationFrame deltas (ms) summed up. */
 export function summarizeFrames(deltasMs: readonly number[]): FrameSummary {
   return {
     frames: deltasMs.length,
+    missed: deltasMs.filter((delta) => delta > MISSED_FRAME_MS).length,
     p50Ms: percentile(deltasMs, 50),
     p95Ms: percentile(deltasMs, 95),
     maxMs: deltasMs.length === 0 ? Number.NaN : Math.max(...deltasMs),

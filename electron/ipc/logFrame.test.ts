@@ -18,13 +18,15 @@ describe('packed log frames', () => {
       line(9, 'after a gap in seq', { source: 'build:b-1_x', time: 1_700_000_000_001 }),
       line(10, 'ünïcödé → ✓'),
     ];
-    const packed = packLogLines(lines)!;
+    const { head, texts } = packLogLines(lines)!;
+    const packed = head + texts;
     expect(unpackLogFrame(packed)).toEqual(lines);
   });
 
   it('writes consecutive lines of one append as one run, not as one entry per line', () => {
     const lines = Array.from({ length: 1000 }, (_, i) => line(100 + i, `line ${i}`));
-    const packed = packLogLines(lines)!;
+    const { head, texts } = packLogLines(lines)!;
+    const packed = head + texts;
     expect(packed.slice(0, packed.indexOf('\n'))).toBe(`${LOG_FRAME_MARK}{"runs":[[100,1700000000000,"app","info",1000]]}`);
     expect(unpackLogFrame(packed)).toEqual(lines);
   });

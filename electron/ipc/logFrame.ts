@@ -6,7 +6,9 @@
  * the window's JSON.parse plus a per-line check a good part of its own.
  *
  * A frame is one text message: `LOG_FRAME_MARK`, a JSON header, a newline, then every line's
- * text joined by newlines. Lines of one append share their time, source and level and have
+ * text joined by newlines. Packing answers the two parts apart: the door turns each into bytes
+ * on its own, since joined into one string they would be a rope V8 copies again before it can
+ * count the bytes. Lines of one append share their time, source and level and have
  * consecutive `seq`s, so the header lists runs, `[firstSeq, time, source, level, count]`, not
  * lines. No JSON message starts with the mark. A text holding a newline cannot be packed (the
  * hub splits on newlines, so none should): the door then sends the plain JSON event.
@@ -35,8 +37,14 @@ export function isLogLevel(value: unknown): value is LogLevel {
   return typeof value === 'string' && levels.has(value);
 }
 
+/** A frame in its two parts: `head + texts` is the message. */
+export interface PackedLogFrame {
+  head: string;
+  texts: string;
+}
+
 /** The frame for `lines`, or null when one of them cannot be packed (a text with a newline, or none at all). */
-export function packLogLines(lines: readonly LogLine[]): string | null {
+export function packLogLines(lines: readonly LogLine[]): PackedLogFrame | null {
   if (lines.length === 0) return null;
   const runs: Run[] = [];
   const texts: string[] = new Array<string>(lines.length);
@@ -52,7 +60,7 @@ export function packLogLines(lines: readonly LogLine[]): string | null {
       runs.push(run);
     }
   }
-  return `${LOG_FRAME_MARK}${JSON.stringify({ runs })}\n${texts.join('\n')}`;
+  return { head: `${LOG_FRAME_MARK}${JSON.stringify({ runs })}\n`, texts: texts.join('\n') };
 }
 
 /** The lines of a frame, or null when it is not a well-formed one (nothing of it is used then). */

@@ -14,7 +14,7 @@ import type { Duplex } from 'node:stream';
 import path from 'node:path';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
 import type { Core } from '../../core/core.js';
-import type { CoreEvent } from '../../ipc/contract.js';
+import type { CoreEvent, LogLine } from '../../ipc/contract.js';
 import { dispatch } from '../dispatch.js';
 import { MAX_WIRE_MESSAGE_BYTES, type WireMessage } from '../../ipc/wire.js';
 import { parseWireRequest } from '../wireRequests.js';
@@ -190,7 +190,7 @@ export class HeadlessDoor {
   private logPacingFor(client: WebSocket): LogBackpressure {
     let pacing = this.logPacing.get(client);
     if (!pacing) {
-      pacing = new LogBackpressure(client, (lines) => sendText(client, packLogLines(lines) ?? JSON.stringify({ event: 'logs', payload: { lines } } satisfies WireMessage)));
+      pacing = new LogBackpressure(client, (lines) => sendLogLines(client, lines));
       this.logPacing.set(client, pacing);
       client.once('close', () => {
         pacing?.close();
@@ -205,13 +205,24 @@ function send(client: WebSocket, message: WireMessage): void {
   sendText(client, JSON.stringify(message));
 }
 
-function sendText(client: WebSocket, text: string): void {
+/** Packed (logFrame.ts) as UTF-8 bytes sent as a text message; as the JSON event when they cannot be packed. */
+function sendLogLines(client: WebSocket, lines: LogLine[]): void {
+  const packed = packLogLines(lines);
+  if (!packed) {
+    send(client, { event: 'logs', payload: { lines } });
+    return;
+  }
+  sendText(client, Buffer.concat([Buffer.from(packed.head), Buffer.from(packed.texts)]));
+}
+
+/** A text message; given bytes, they must be UTF-8. */
+function sendText(client: WebSocket, text: string | Buffer): void {
   if (client.readyState !== WebSocket.OPEN) return;
   if (client.bufferedAmount > MAX_BUFFERED_BYTES) {
     client.terminate();
     return;
   }
-  client.send(text);
+  client.send(text, { binary: false });
 }
 
 function rawText(data: RawData): string {

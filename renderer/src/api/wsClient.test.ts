@@ -136,7 +136,8 @@ describe('WebSocket client of the headless door', () => {
     ];
     const [socket] = [...server.clients];
     socket!.send(`${LOG_FRAME_MARK}{"runs":[[1,5,"nowhere","info",1]]}\nx`);
-    socket!.send(packLogLines(lines)!);
+    const { head, texts } = packLogLines(lines)!;
+    socket!.send(head + texts);
     await expect.poll(() => received.length).toBe(1);
     expect(received[0]).toEqual(lines);
   });
