@@ -15,8 +15,12 @@ export interface FeedResult {
 
 /** Lines as a real build's output arrives: several per append, as a pipe's chunks do. */
 const linesPerAppend = 250;
-/** Below the hub's per-batch cap (10,000), so "as fast as it takes them" drops nothing. */
-const undeliveredLimit = 8_000;
+/**
+ * The most undelivered lines the next append may start from: with it, at most 9,999 wait, just
+ * below the hub's per-batch cap (10,000), so "as fast as it takes them" drops nothing and is the
+ * hub's whole capacity.
+ */
+const undeliveredLimit = 10_000 - linesPerAppend;
 
 export async function feedAsFastAsTaken(hub: LogHub, count: number, lineAt: (i: number) => string): Promise<FeedResult> {
   let delivered = 0;

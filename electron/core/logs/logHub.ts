@@ -100,16 +100,15 @@ export class LogHub implements LogSink {
     // A flood appends thousands of lines at once: the per-line work is only what differs per line.
     const hasReturns = text.includes('\r');
     const parts = (hasReturns ? text.replace(/\r\n/g, '\n') : text).replace(/\n$/, '').split('\n');
-    const prefix = `${new Date(time).toISOString()} ${level.toUpperCase().padEnd(5)} `;
-    const fileLines: string[] = [];
+    const texts = hasReturns ? parts.map((part) => part.replace(/\r/g, '')) : parts;
     const bytesBefore = stream.ring.bytes;
-    for (const part of parts) {
-      const line: LogLine = { seq: this.seq++, time, source, level, text: hasReturns ? part.replace(/\r/g, '') : part };
+    for (const lineText of texts) {
+      const line: LogLine = { seq: this.seq++, time, source, level, text: lineText };
       stream.ring.push(line);
       this.pending.push(line);
-      fileLines.push(prefix, line.text, '\n');
     }
-    const fileText = fileLines.join('');
+    const prefix = `${new Date(time).toISOString()} ${level.toUpperCase().padEnd(5)} `;
+    const fileText = `${prefix}${texts.join(`\n${prefix}`)}\n`;
     this.ringBytes += stream.ring.bytes - bytesBefore;
     if (this.ringBytes > this.budgetBytes) this.keepWithinBudget();
     stream.file?.write(fileText);

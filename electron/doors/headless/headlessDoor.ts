@@ -212,7 +212,11 @@ function sendLogLines(client: WebSocket, lines: LogLine[]): void {
     send(client, { event: 'logs', payload: { lines } });
     return;
   }
-  sendText(client, Buffer.concat([Buffer.from(packed.head), Buffer.from(packed.texts)]));
+  const headBytes = Buffer.byteLength(packed.head);
+  const frame = Buffer.allocUnsafe(headBytes + Buffer.byteLength(packed.texts));
+  frame.write(packed.head, 0);
+  frame.write(packed.texts, headBytes);
+  sendText(client, frame);
 }
 
 /** A text message; given bytes, they must be UTF-8. */
