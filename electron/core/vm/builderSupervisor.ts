@@ -30,6 +30,7 @@ import { ReadinessCancelled } from './readiness.js';
 import type { RunningVm } from './runningVm.js';
 import type { ExecResult, SshSession } from './sshSession.js';
 import { defaultTiming, type StartOptions, type SupervisorDeps, type SupervisorTiming } from './supervisorOptions.js';
+import { underStallWatchdog } from './stallWatchdog.js';
 import { removeRuntimeFiles, vmFilesIn } from './vmFiles.js';
 
 export { defaultTiming, type StartOptions, type SupervisorDeps, type SupervisorTiming } from './supervisorOptions.js';
@@ -299,23 +300,7 @@ export class BuilderSupervisor {
 
   /** Readiness under kvm/hvf with a watchdog; true when the guest stalled (nothing else ended it). */
   private async readyUnlessStalled(vm: RunningVm, signal: AbortSignal): Promise<boolean> {
-    const watchdog = new AbortController();
-    const follow = () => watchdog.abort();
-    signal.addEventListener('abort', follow);
-    let stalled = false;
-    const timer = setTimeout(() => {
-      stalled = true;
-      watchdog.abort();
-    }, this.timing.acceleratedReadyMs);
-    try {
-      await this.checkReadiness(vm, watchdog.signal);
-    } catch (error) {
-      // Once the watchdog fired, whatever the aborted probe threw says nothing of the guest.
-      if (!stalled) throw error;
-    } finally {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', follow);
-    }
+    const { stalled } = await underStallWatchdog(this.timing.acceleratedReadyMs, signal, (watched) => this.checkReadiness(vm, watched));
     return stalled && !signal.aborted && this.board.current.state !== 'ready' && vm.exit === null;
   }
 

@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { underStallWatchdog } from './stallWatchdog.js';
+
+/** A probe that waits until its signal aborts, then throws as an aborted probe does. */
+const untilAborted = (signal: AbortSignal) =>
+  new Promise<void>((_resolve, reject) => signal.addEventListener('abort', () => reject(new Error('probe aborted')), { once: true }));
+
+describe('a probe under a stall watchdog', () => {
+  it('answers not stalled when the probe ends in time', async () => {
+    expect(await underStallWatchdog(1_000, new AbortController().signal, async () => undefined)).toEqual({ stalled: false });
+  });
+
+  it('aborts the probe when the limit passes, and swallows what the aborted probe threw', async () => {
+    expect(await underStallWatchdog(20, new AbortController().signal, untilAborted)).toEqual({ stalled: true });
+  });
+
+  it('passes the caller’s abort on to the probe, and rethrows its failure: it was not a stall', async () => {
+    const caller = new AbortController();
+    const run = underStallWatchdog(60_000, caller.signal, untilAborted);
+    caller.abort();
+    await expect(run).rejects.toThrow('probe aborted');
+  });
+
+  it('rethrows a probe’s own failure before the limit', async () => {
+    await expect(underStallWatchdog(60_000, new AbortController().signal, async () => Promise.reject(new Error('refused')))).rejects.toThrow('refused');
+  });
+});
