@@ -5,7 +5,8 @@
  * Why not Playwright here: Playwright enables the Network domain on every page, and with it
  * Chromium copies every WebSocket frame's payload to DevTools (the renderer serialises it, the
  * browser process relays it, Playwright parses it). Measured on the Logs window under a 200k-line
- * flood: the browser's main thread busy 0.5 s of every 1.5 s and the run ~40 % slower. A user's
+ * flood: the browser's main thread busy about 0.5 s of each 1.7-2.0 s round, and the same rounds
+ * took 1.5-2.2 s under Playwright against 1.2-1.3 s driven over bare CDP. A user's
  * window has no DevTools attached, and the xterm page it is compared with has no WebSocket to
  * copy, so the comparison is only fair without it. Playwright drives the UI tests as before.
  *
