@@ -23,7 +23,7 @@ import type { ToolFinder } from '../host/toolSearchPath.js';
 import { chooseHostPort } from './hostPort.js';
 import { ensureInstallKeys, hostKeyPolicyFor, type InstallKeys } from './keyStore.js';
 import type { BuilderProfile, HostKeyPolicy, LaunchPlan, PreparedGuest, VmFiles } from './profile.js';
-import { spawnQemu } from './qemuProcess.js';
+import { exitsWithin, spawnQemu } from './qemuProcess.js';
 import { RunningVm } from './runningVm.js';
 import { planSnapshot } from './snapshot/snapshotPlan.js';
 import { letGuestGo, RestoreFailed, restoreGuest, type GuestStartInput } from './snapshot/startGuest.js';
@@ -196,6 +196,8 @@ async function bootBuilder(host: BootHost, request: BootRequest): Promise<Runnin
       restore,
       saveWith: restore ? null : snapshot.keys,
       isQemuAlive: () => vm.exit === null,
+      qemuEnded: async (withinMs) => ((await exitsWithin(vm.exited, withinMs)) ? vm.exit : null),
+      allowingRefusal: (load) => vm.allowingRefusal(load),
       now: host.now,
       say: (level, text) => host.logs.append('app', level, text),
       report: (detail) => {
@@ -206,7 +208,7 @@ async function bootBuilder(host: BootHost, request: BootRequest): Promise<Runnin
     };
     try {
       if (restore) {
-        await vm.expectingExit(() => restoreGuest(guest));
+        await restoreGuest(guest);
         host.logs.append('app', 'info', `Restored the builder's snapshot of ${new Date(restore.savedAt).toISOString()}.`);
       }
       // Beside readiness: the supervisor's probes (and their watchdog) wait for what follows.

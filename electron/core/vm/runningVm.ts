@@ -72,6 +72,8 @@ export class RunningVm {
 
   private exitInfo: ExitInfo | null = null;
   private exitExpected = false;
+  /** While a snapshot loads: QEMU refusing it exits by itself, which is no crash (see `allowingRefusal`). */
+  private refusalAllowed = false;
   private releasing: Promise<void> | null = null;
   private readonly tail: string[] = [];
   /**
@@ -128,9 +130,14 @@ export class RunningVm {
     return this.exitInfo;
   }
 
-  /** True once this core ends QEMU on purpose, so its exit is not an unplanned one. */
+  /**
+   * True once this core ends QEMU on purpose, or QEMU exited by itself while `allowingRefusal`
+   * ran: either way its exit is not an unplanned one. A QEMU killed by a signal is never on purpose
+   * unless this core ended it.
+   */
   get endedOnPurpose(): boolean {
-    return this.exitExpected;
+    if (this.exitExpected) return true;
+    return this.refusalAllowed && this.exitInfo !== null && this.exitInfo.signal === null;
   }
 
   /** True once this core has let go of the VM: nothing should act on it any more. */
@@ -274,15 +281,18 @@ export class RunningVm {
   }
 
   /**
-   * Runs `attempt` with QEMU's exit expected: a QEMU that cannot load a snapshot exits by itself,
-   * and the boot then starts cold instead of the supervisor taking it for a crash. Once `attempt`
-   * succeeded, an exit is unplanned again.
+   * Runs `attempt` with QEMU exiting by itself allowed: a QEMU that cannot load a snapshot exits
+   * with an error code, and the boot then starts cold instead of the supervisor taking it for a
+   * crash. A QEMU killed by a signal meanwhile (kill -9, the OOM killer) is still a crash, reported
+   * and restarted like any other, and its snapshot is kept: nothing was wrong with it.
    */
-  async expectingExit<T>(attempt: () => Promise<T>): Promise<T> {
-    this.exitExpected = true;
-    const result = await attempt();
-    this.exitExpected = false;
-    return result;
+  async allowingRefusal<T>(attempt: () => Promise<T>): Promise<T> {
+    this.refusalAllowed = true;
+    try {
+      return await attempt();
+    } finally {
+      this.refusalAllowed = false;
+    }
   }
 
   /** Lets go of the connections, the stats and the output; the process is the caller's (end it first, or leave it running). Once. */
@@ -311,6 +321,9 @@ export class RunningVm {
 
   private async qmpClient(): Promise<QmpClient> {
     if (this.qmp && !this.qmp.isClosed) return this.qmp;
+    // The socket is found by its path, which the next QEMU reuses once this VM is let go: a late
+    // power-off or quit from here must never reach that one.
+    if (this.released) throw new Error('this VM was let go; its QMP socket may be the next QEMU\'s');
     this.qmp = await QmpClient.connect(this.files.qmpSocket, 1_000);
     return this.qmp;
   }

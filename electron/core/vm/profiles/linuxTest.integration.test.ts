@@ -80,6 +80,8 @@ async function boot(override: { keysDir?: string } = {}): Promise<Boot> {
     restore: null,
     saveWith: null,
     isQemuAlive: () => !over,
+    qemuEnded: async () => null,
+    allowingRefusal: (load) => load(),
     now: Date.now,
     say: () => undefined,
     report: () => undefined,

@@ -3,7 +3,8 @@
  * a cold boot saves the guest at its snapshot line; stop and start restore it, ready with this
  * start's marker; what was added to the store after the snapshot is still there; the clock is
  * within 1 s of the host after a restore and after QEMU was paused; a snapshot whose bytes were
- * altered, or taken with other settings, ends in a cold boot with a log line. One QEMU at a time.
+ * altered, or taken with other settings, ends in a cold boot with a log line; a QEMU killed while
+ * it restores is a crash, restarted from the snapshot it kept. One QEMU at a time.
  */
 import { waitForStatus as waitForStatusOf } from '../testing/waitForStatus.js';
 import { mkdtempSync, promises as fs, rmSync } from 'node:fs';
@@ -165,6 +166,23 @@ describe('snapshots of the linux-test guest', () => {
     await startReady();
     expect(loggedSince(from, /^Dropped the builder's snapshot: it was taken with other settings \(the memory size changed from 1024 to 1280\)/)).toHaveLength(1);
     expect(loggedSince(from, /^Saved a snapshot of the builder/)).toHaveLength(1);
+    expect((await supervisor.exec(`nix-store --verify-path ${storePath}`)).code).toBe(0);
+    await supervisor.stop();
+  });
+
+  it('a kill -9 of QEMU while it restores is a crash like any other: restarted from the snapshot it kept, ready again', async () => {
+    const from = logged.length;
+    const restoring = waitForStatus((status) => status.detail === 'restoring the snapshot' && status.pid !== null, 120_000);
+    const started = supervisor.start();
+    const { pid } = await restoring;
+    process.kill(pid ?? 0, 'SIGKILL');
+    await started;
+    await waitForStatus((status) => status.state === 'ready', 280_000);
+    expect(loggedSince(from, new RegExp(`^QEMU \\(pid ${pid}\\) was killed by SIGKILL while the builder was starting`))).toHaveLength(1);
+    // Nothing was wrong with the snapshot: kept, and the restart restored it (no cold boot).
+    expect(loggedSince(from, /^Could not restore the builder's snapshot/)).toEqual([]);
+    expect(loggedSince(from, /^Saved a snapshot of the builder/)).toEqual([]);
+    expect(loggedSince(from, /^Restored the builder's snapshot/).length).toBeGreaterThan(0);
     expect((await supervisor.exec(`nix-store --verify-path ${storePath}`)).code).toBe(0);
     await supervisor.stop();
   });

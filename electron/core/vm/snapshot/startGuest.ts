@@ -12,6 +12,7 @@
  */
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
+import type { ExitInfo } from '../qemuProcess.js';
 import { QmpClient } from '../qmpClient.js';
 import { GuestControl } from './guestControl.js';
 import type { SnapshotKeys, SnapshotRecord } from './snapshotRecord.js';
@@ -37,6 +38,10 @@ export interface GuestStartInput {
   /** On a cold boot, save a snapshot with these keys; null: do not. */
   saveWith: SnapshotKeys | null;
   isQemuAlive: () => boolean;
+  /** How QEMU ended if it does within `withinMs`; null while it runs. */
+  qemuEnded: (withinMs: number) => Promise<ExitInfo | null>;
+  /** Runs the load with QEMU exiting by itself not taken for a crash (RunningVm.allowingRefusal). */
+  allowingRefusal: <T>(load: () => Promise<T>) => Promise<T>;
   now: () => number;
   say: Say;
   report: (detail: string) => void;
@@ -45,20 +50,33 @@ export interface GuestStartInput {
 
 /**
  * Loads the saved state into a QEMU started to receive it and lets the guest run; throws
- * RestoreFailed when the state is refused (the caller drops it and boots cold).
+ * RestoreFailed when the state is refused (the caller drops it and boots cold). A QEMU that never
+ * answered, or was killed by a signal while it loaded, is no refusal: its exit is the supervisor's
+ * to report as a crash, and the snapshot is kept for the restart.
  */
 export async function restoreGuest(input: GuestStartInput): Promise<void> {
-  if (!input.restore) return;
+  const record = input.restore;
+  if (!record) return;
   const qmp = await connectQmp(input);
   try {
     input.report('restoring the snapshot');
-    await restoreSnapshot(qmp, input.snapshot, input.restore, input.signal);
-  } catch (error) {
-    throw new RestoreFailed((error as Error).message);
+    await input.allowingRefusal(async () => {
+      try {
+        await restoreSnapshot(qmp, input.snapshot, record, input.signal);
+      } catch (error) {
+        // QEMU refusing the state exits by itself right away; wait for that before judging.
+        const ended = await input.qemuEnded(REFUSAL_EXIT_WAIT_MS);
+        if (ended?.signal) throw new Error(`QEMU was killed by ${ended.signal} while it restored the snapshot.`);
+        throw new RestoreFailed((error as Error).message);
+      }
+    });
   } finally {
     qmp.close();
   }
 }
+
+/** How long a failed restore waits to see how QEMU ended (a refusal exits at once). */
+const REFUSAL_EXIT_WAIT_MS = 2_000;
 
 /**
  * The rest of a start, run beside the readiness probes (whose watchdog then also covers a guest
