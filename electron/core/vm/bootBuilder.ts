@@ -28,7 +28,7 @@ import { RunningVm } from './runningVm.js';
 import { planSnapshot } from './snapshot/snapshotPlan.js';
 import { letGuestGo, RestoreFailed, restoreGuest, type GuestStartInput } from './snapshot/startGuest.js';
 import { inBackground } from '../util/inBackground.js';
-import { dropSnapshot } from './snapshot/snapshotStore.js';
+import { dropSnapshot, snapshotFilesIn } from './snapshot/snapshotStore.js';
 import { removeRuntimeFiles, RUN_DIR_FILES, writeBootRecord, type BootRecord } from './vmFiles.js';
 
 /** What every boot of one supervisor shares. */
@@ -121,6 +121,11 @@ export class BuilderBooter {
    */
   boot(request: BootRequest): Promise<RunningVm | null> {
     return bootBuilder({ ...this.host, chooseAccelerator: (profile, qemuBinary) => this.acceleratorFor(profile, qemuBinary) }, request);
+  }
+
+  /** Drops the builder's snapshot (it was restored and never answered): the next boot is cold and makes a new one. */
+  dropSnapshot(): Promise<void> {
+    return dropSnapshot(snapshotFilesIn(this.host.files.vmDir));
   }
 
   /** From now on this core runs the profile under TCG, saying why (the accelerator stalled the real guest). */
@@ -291,7 +296,7 @@ async function spawnGuest(host: BootHost, request: BootRequest, input: SpawnInpu
     startedAt: host.now(),
     hostKey: hostKeyPolicy.kind,
   };
-  const vm = new RunningVm({ process: qemuProcess, profile, files: host.files, record, keys, portNote: chosen.note, fromOffsets: { console: 0, qemu: 0 }, logs: host.logs });
+  const vm = new RunningVm({ process: qemuProcess, profile, files: host.files, record, keys, portNote: chosen.note, restored: input.restore, fromOffsets: { console: 0, qemu: 0 }, logs: host.logs });
   request.spawned(vm);
   await writeBootRecord(host.files, record);
   update({ pid: qemuProcess.pid, detail: 'booting' });

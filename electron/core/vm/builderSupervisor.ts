@@ -285,8 +285,18 @@ export class BuilderSupervisor {
       },
     });
     if (!vm || signal.aborted) return; // the stop that aborted us ends this QEMU (this core owns it now)
+    if (vm.restored) {
+      if (!(await this.readyUnlessStalled(vm, signal, this.timing.restoredReadyMs)) || signal.aborted) return;
+      // Whatever keeps a restored guest silent (its state, the accelerator) is not worth a
+      // restart loop on the same snapshot: drop it and boot cold now, which also makes a new one.
+      this.deps.logs.append('app', 'warn', `The builder restored from its snapshot did not answer within ${Math.round(this.timing.restoredReadyMs / 1000)} s: dropped the snapshot; ending it and booting cold (a new snapshot is taken on the way).`);
+      await this.booter.dropSnapshot().catch((error: unknown) => this.logError(`Could not drop the builder's snapshot: ${(error as Error).message}`));
+      await vm.end(this.timing.forceStopMs);
+      if (signal.aborted) return;
+      return this.launch(kind, run, () => undefined);
+    }
     if (vm.record.accelerator.name === 'tcg') return this.checkReadiness(vm, signal);
-    if (!(await this.readyUnlessStalled(vm, signal)) || signal.aborted) return;
+    if (!(await this.readyUnlessStalled(vm, signal, this.timing.acceleratedReadyMs)) || signal.aborted) return;
     // The accelerator passed its probe but the real guest does not run under it (kvm on some
     // nested-virtualisation hosts runs a tiny guest and then stalls the kernel): TCG from now on.
     const accelerator = vm.record.accelerator.name;
@@ -298,9 +308,9 @@ export class BuilderSupervisor {
     await this.launch(kind, run, () => undefined);
   }
 
-  /** Readiness under kvm/hvf with a watchdog; true when the guest stalled (nothing else ended it). */
-  private async readyUnlessStalled(vm: RunningVm, signal: AbortSignal): Promise<boolean> {
-    const { stalled } = await underStallWatchdog(this.timing.acceleratedReadyMs, signal, (watched) => this.checkReadiness(vm, watched));
+  /** Readiness with a watchdog of `limitMs`; true when the guest stalled (nothing else ended it). */
+  private async readyUnlessStalled(vm: RunningVm, signal: AbortSignal, limitMs: number): Promise<boolean> {
+    const { stalled } = await underStallWatchdog(limitMs, signal, (watched) => this.checkReadiness(vm, watched));
     return stalled && !signal.aborted && this.board.current.state !== 'ready' && vm.exit === null;
   }
 
@@ -366,6 +376,13 @@ export class BuilderSupervisor {
     // Nobody asked for this. Stop whatever was checking it, then report and maybe restart.
     this.boot?.abort.abort();
     this.deps.logs.append('app', 'error', `QEMU (pid ${vm.process.pid}) ${howQemuEnded(info)} while the builder was ${this.board.current.state}.`);
+    // A guest that ends by itself while it comes back from the snapshot (a kernel panic ends
+    // QEMU with code 0: panic=-1, -no-reboot) would do so again from the same state, restart
+    // after restart. A signal came from outside and says nothing about the snapshot: kept.
+    if (vm.restored && info.signal === null && this.board.current.state === 'starting') {
+      this.deps.logs.append('app', 'warn', 'The guest ended while it came back from the snapshot: dropped the snapshot, so the next start boots cold (and makes a new one).');
+      await this.booter.dropSnapshot().catch((error: unknown) => this.logError(`Could not drop the builder's snapshot: ${(error as Error).message}`));
+    }
     await this.fail(unexpectedExit(info, await vm.lastQemuWords()), vm);
     this.scheduleRestart();
   }

@@ -41,6 +41,8 @@ export interface RunningVmInit {
   keys: InstallKeys;
   /** Why the ssh port is not the configured one (shown with "ready"); null when it is. */
   portNote: string | null;
+  /** Started to restore the saved state (snapshot/); false for a cold boot and an adopted VM. */
+  restored?: boolean;
   /** Where tailing starts: 0 after a fresh boot, the files' sizes for an adopted VM (an earlier core read the rest). */
   fromOffsets: { console: number; qemu: number };
   logs: LogSink;
@@ -67,6 +69,8 @@ export class RunningVm {
   readonly record: BootRecord;
   readonly keys: InstallKeys;
   readonly portNote: string | null;
+  /** Started to restore the saved state rather than booted cold. */
+  readonly restored: boolean;
   /** Resolves once QEMU is gone; `exit` says how by then. */
   readonly exited: Promise<ExitInfo>;
 
@@ -98,6 +102,7 @@ export class RunningVm {
     this.record = init.record;
     this.keys = init.keys;
     this.portNote = init.portNote;
+    this.restored = init.restored ?? false;
     this.logs = init.logs;
     this.clock = new ClockKeeper({ profile: init.profile, vmDir: init.files.vmDir, logs: init.logs, now: Date.now });
     this.exited = init.process.exited.then((info) => {

@@ -4,6 +4,7 @@
  * whatever the aborted probe threw says nothing (it was cut short), so it is not rethrown.
  * The supervisor runs readiness under kvm/hvf this way: an accelerator that passed its probe can
  * still stall the real guest (kvm on some nested-virtualisation hosts), and only a deadline tells.
+ * So it does after a snapshot restore: a restored guest answers in seconds or not at all.
  */
 export async function underStallWatchdog(limitMs: number, signal: AbortSignal, probe: (signal: AbortSignal) => Promise<void>): Promise<{ stalled: boolean }> {
   const watchdog = new AbortController();

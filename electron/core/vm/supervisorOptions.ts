@@ -28,6 +28,12 @@ export interface SupervisorTiming {
    * A working accelerator boots the builder in seconds; TCG needs ~20 s here.
    */
   acceleratedReadyMs: number;
+  /**
+   * A builder restored from its snapshot and not ready within this long is taken for a snapshot
+   * that does not come back to life (a restore is ready in seconds here, a cold boot in ~20 s
+   * under TCG): the snapshot is dropped, QEMU ended and the builder booted cold in the same start.
+   */
+  restoredReadyMs: number;
   backoff: BackoffSchedule;
 }
 
@@ -39,6 +45,7 @@ export const defaultTiming: SupervisorTiming = {
   stableAfterMs: 60_000,
   pollMs: 100,
   acceleratedReadyMs: 90_000,
+  restoredReadyMs: 60_000,
   backoff: defaultBackoff,
 };
 

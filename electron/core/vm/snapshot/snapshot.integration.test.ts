@@ -4,7 +4,9 @@
  * start's marker; what was added to the store after the snapshot is still there; the clock is
  * within 1 s of the host after a restore and after QEMU was paused; a snapshot whose bytes were
  * altered, or taken with other settings, ends in a cold boot with a log line; a QEMU killed while
- * it restores is a crash, restarted from the snapshot it kept. One QEMU at a time.
+ * it restores is a crash, restarted from the snapshot it kept; a restored guest that never answers
+ * ends in a cold boot in the same start, and one that ends by itself (a reset, a panic) in a cold
+ * boot at the restart. One QEMU at a time.
  */
 import { waitForStatus as waitForStatusOf } from '../testing/waitForStatus.js';
 import { mkdtempSync, promises as fs, rmSync } from 'node:fs';
@@ -17,7 +19,8 @@ import { defaultSettings } from '../../settings/defaults.js';
 import { BuilderSupervisor } from '../builderSupervisor.js';
 import { linuxTestProfile } from '../profiles/linuxTest.js';
 import { freeLoopbackPort } from '../testing/freeLoopbackPort.js';
-import { readBootRecord, readPidFile, vmFilesIn } from '../vmFiles.js';
+import { QmpClient } from '../qmpClient.js';
+import { readBootRecord, readPidFile, RUN_DIR_FILES, vmFilesIn } from '../vmFiles.js';
 import { clockOffsetMs, guestClockCommand, parseGuestTimeMs } from './guestClock.js';
 import { snapshotFilesIn } from './snapshotStore.js';
 
@@ -73,7 +76,8 @@ beforeAll(async () => {
     logs: { append: (source, level, text) => logged.push({ source, level, text }) },
     resolveProfile: () => linuxTestProfile,
     chooseAccelerator: async () => ({ name: 'tcg', reason: 'integration test: kvm does not work on this machine' }),
-    timing: { statsIntervalMs: 1_000 },
+    // A restore is ready in seconds; 30 s lets the silent-restore case below end in a cold boot soon.
+    timing: { statsIntervalMs: 1_000, restoredReadyMs: 30_000 },
   });
   supervisor.onStatus((status) => {
     if (status.pid !== null) qemuPids.add(status.pid);
@@ -183,6 +187,55 @@ describe('snapshots of the linux-test guest', () => {
     expect(loggedSince(from, /^Could not restore the builder's snapshot/)).toEqual([]);
     expect(loggedSince(from, /^Saved a snapshot of the builder/)).toEqual([]);
     expect(loggedSince(from, /^Restored the builder's snapshot/).length).toBeGreaterThan(0);
+    expect((await supervisor.exec(`nix-store --verify-path ${storePath}`)).code).toBe(0);
+    await supervisor.stop();
+  });
+
+  it('a restored guest that never answers is not restored again: the snapshot is dropped, the same start boots cold', async () => {
+    const from = logged.length;
+    // Frozen the moment the restore is done and the guest is told to go on: silent from then on.
+    let frozen: number | null = null;
+    const unsubscribe = supervisor.onStatus((status) => {
+      if (frozen === null && status.detail === 'mounting /nix and starting sshd in the guest' && status.pid !== null) {
+        frozen = status.pid;
+        process.kill(frozen, 'SIGSTOP');
+      }
+    });
+    try {
+      await startReady();
+    } finally {
+      unsubscribe();
+    }
+    expect(frozen).not.toBeNull();
+    expect(loggedSince(from, /^The builder restored from its snapshot did not answer within 30 s: dropped the snapshot; ending it and booting cold/)).toHaveLength(1);
+    expect(loggedSince(from, /^Saved a snapshot of the builder/)).toHaveLength(1);
+    expect((await supervisor.status()).pid).not.toBe(frozen);
+    expect((await supervisor.exec(`nix-store --verify-path ${storePath}`)).code).toBe(0);
+    await supervisor.stop();
+  });
+
+  it('a restored guest that ends by itself (a reset, as a kernel panic does) drops the snapshot: the restart boots cold', async () => {
+    const from = logged.length;
+    // The reset QEMU's restore connection left free, the moment the guest is told to go on.
+    let reset: Promise<void> | null = null;
+    const unsubscribe = supervisor.onStatus((status) => {
+      if (reset === null && status.detail === 'mounting /nix and starting sshd in the guest') {
+        reset = QmpClient.connect(path.join(paths.vmDir, RUN_DIR_FILES.snapshotQmpSocket), 5_000).then(async (qmp) => {
+          await qmp.execute('system_reset').catch(() => undefined);
+          qmp.close();
+        });
+      }
+    });
+    try {
+      await supervisor.start();
+      await waitForStatus((status) => status.state === 'ready', 280_000);
+    } finally {
+      unsubscribe();
+    }
+    await reset;
+    expect(loggedSince(from, /^QEMU \(pid \d+\) exited with code 0 while the builder was starting/)).toHaveLength(1);
+    expect(loggedSince(from, /^The guest ended while it came back from the snapshot: dropped the snapshot/)).toHaveLength(1);
+    expect(loggedSince(from, /^Saved a snapshot of the builder/)).toHaveLength(1);
     expect((await supervisor.exec(`nix-store --verify-path ${storePath}`)).code).toBe(0);
     await supervisor.stop();
   });
