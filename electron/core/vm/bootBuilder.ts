@@ -25,6 +25,7 @@ import { ensureInstallKeys, hostKeyPolicyFor, type InstallKeys } from './keyStor
 import type { BuilderProfile, HostKeyPolicy, LaunchPlan, PreparedGuest, VmFiles } from './profile.js';
 import { exitsWithin, spawnQemu } from './qemuProcess.js';
 import { RunningVm } from './runningVm.js';
+import type { StallWatch } from './stallWatchdog.js';
 import { planSnapshot } from './snapshot/snapshotPlan.js';
 import { letGuestGo, RestoreFailed, restoreGuest, type GuestStartInput } from './snapshot/startGuest.js';
 import { inBackground } from '../util/inBackground.js';
@@ -123,9 +124,26 @@ export class BuilderBooter {
     return bootBuilder({ ...this.host, chooseAccelerator: (profile, qemuBinary) => this.acceleratorFor(profile, qemuBinary) }, request);
   }
 
-  /** Drops the builder's snapshot (it was restored and never answered): the next boot is cold and makes a new one. */
-  dropSnapshot(): Promise<void> {
-    return dropSnapshot(snapshotFilesIn(this.host.files.vmDir));
+  /** Drops the builder's snapshot, which did not come back to life, saying why: the next boot is cold and makes a new one. */
+  async dropSnapshot(why: string): Promise<void> {
+    this.host.logs.append('app', 'warn', why);
+    const files = snapshotFilesIn(this.host.files.vmDir);
+    await dropSnapshot(files).catch((error: unknown) => {
+      this.host.logs.append('app', 'error', `Could not remove the builder's snapshot in ${files.dir}: ${(error as Error).message}. Remove that directory; until then each start tries it again.`);
+    });
+  }
+
+  /** What a stalled start leaves behind so that the next launch differs: no snapshot, or TCG. */
+  async cureStall(profile: BuilderProfile, watch: StallWatch): Promise<void> {
+    if (watch.cure === 'drop-snapshot') {
+      // Whatever keeps a restored guest silent (its state, the accelerator) is not worth a
+      // restart loop on the same snapshot: boot cold now, which also makes a new one.
+      return this.dropSnapshot(`${watch.why}: dropped the snapshot; ending it and booting cold (a new snapshot is taken on the way).`);
+    }
+    // The accelerator passed its probe but the real guest does not run under it (kvm on some
+    // nested-virtualisation hosts runs a tiny guest and then stalls the kernel): TCG from now on.
+    this.host.logs.append('app', 'warn', `${watch.why}: ending it and starting again under TCG.`);
+    this.distrustAccelerator(profile, `${watch.why}; using TCG (slow)`);
   }
 
   /** From now on this core runs the profile under TCG, saying why (the accelerator stalled the real guest). */

@@ -30,7 +30,7 @@ import { ReadinessCancelled } from './readiness.js';
 import type { RunningVm } from './runningVm.js';
 import type { ExecResult, SshSession } from './sshSession.js';
 import { defaultTiming, type StartOptions, type SupervisorDeps, type SupervisorTiming } from './supervisorOptions.js';
-import { underStallWatchdog } from './stallWatchdog.js';
+import { stallWatchFor, underStallWatchdog } from './stallWatchdog.js';
 import { removeRuntimeFiles, vmFilesIn } from './vmFiles.js';
 
 export { defaultTiming, type StartOptions, type SupervisorDeps, type SupervisorTiming } from './supervisorOptions.js';
@@ -285,24 +285,10 @@ export class BuilderSupervisor {
       },
     });
     if (!vm || signal.aborted) return; // the stop that aborted us ends this QEMU (this core owns it now)
-    if (vm.restored) {
-      if (!(await this.readyUnlessStalled(vm, signal, this.timing.restoredReadyMs)) || signal.aborted) return;
-      // Whatever keeps a restored guest silent (its state, the accelerator) is not worth a
-      // restart loop on the same snapshot: drop it and boot cold now, which also makes a new one.
-      this.deps.logs.append('app', 'warn', `The builder restored from its snapshot did not answer within ${Math.round(this.timing.restoredReadyMs / 1000)} s: dropped the snapshot; ending it and booting cold (a new snapshot is taken on the way).`);
-      await this.booter.dropSnapshot().catch((error: unknown) => this.logError(`Could not drop the builder's snapshot: ${(error as Error).message}`));
-      await vm.end(this.timing.forceStopMs);
-      if (signal.aborted) return;
-      return this.launch(kind, run, () => undefined);
-    }
-    if (vm.record.accelerator.name === 'tcg') return this.checkReadiness(vm, signal);
-    if (!(await this.readyUnlessStalled(vm, signal, this.timing.acceleratedReadyMs)) || signal.aborted) return;
-    // The accelerator passed its probe but the real guest does not run under it (kvm on some
-    // nested-virtualisation hosts runs a tiny guest and then stalls the kernel): TCG from now on.
-    const accelerator = vm.record.accelerator.name;
-    const why = `${accelerator} passed its probe, but the builder did not answer within ${Math.round(this.timing.acceleratedReadyMs / 1000)} s under it`;
-    this.deps.logs.append('app', 'warn', `${why}: ending it and starting again under TCG.`);
-    this.booter.distrustAccelerator(vm.profile, `${why}; using TCG (slow)`);
+    const watch = stallWatchFor({ restored: vm.restored, accelerator: vm.record.accelerator.name }, this.timing);
+    if (!watch) return this.checkReadiness(vm, signal);
+    if (!(await this.readyUnlessStalled(vm, signal, watch.limitMs)) || signal.aborted) return;
+    await this.booter.cureStall(vm.profile, watch);
     await vm.end(this.timing.forceStopMs);
     if (signal.aborted) return;
     await this.launch(kind, run, () => undefined);
@@ -380,8 +366,7 @@ export class BuilderSupervisor {
     // QEMU with code 0: panic=-1, -no-reboot) would do so again from the same state, restart
     // after restart. A signal came from outside and says nothing about the snapshot: kept.
     if (vm.restored && info.signal === null && this.board.current.state === 'starting') {
-      this.deps.logs.append('app', 'warn', 'The guest ended while it came back from the snapshot: dropped the snapshot, so the next start boots cold (and makes a new one).');
-      await this.booter.dropSnapshot().catch((error: unknown) => this.logError(`Could not drop the builder's snapshot: ${(error as Error).message}`));
+      await this.booter.dropSnapshot('The guest ended while it came back from the snapshot: dropped the snapshot, so the next start boots cold (and makes a new one).');
     }
     await this.fail(unexpectedExit(info, await vm.lastQemuWords()), vm);
     this.scheduleRestart();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { underStallWatchdog } from './stallWatchdog.js';
+import { stallWatchFor, underStallWatchdog } from './stallWatchdog.js';
 
 /** A probe that waits until its signal aborts, then throws as an aborted probe does. */
 const untilAborted = (signal: AbortSignal) =>
@@ -23,5 +23,28 @@ describe('a probe under a stall watchdog', () => {
 
   it('rethrows a probe’s own failure before the limit', async () => {
     await expect(underStallWatchdog(60_000, new AbortController().signal, async () => Promise.reject(new Error('refused')))).rejects.toThrow('refused');
+  });
+});
+
+describe('what a start is watched for', () => {
+  const limits = { restoredReadyMs: 60_000, acceleratedReadyMs: 90_000 };
+
+  it('a restored guest, under any accelerator: its snapshot, within the restore limit', () => {
+    for (const accelerator of ['tcg', 'kvm', 'hvf']) {
+      expect(stallWatchFor({ restored: true, accelerator }, limits)).toEqual({
+        limitMs: 60_000,
+        why: 'The builder restored from its snapshot did not answer within 60 s',
+        cure: 'drop-snapshot',
+      });
+    }
+  });
+
+  it('a cold boot: the accelerator under kvm or hvf, nothing but its own timeout under TCG', () => {
+    expect(stallWatchFor({ restored: false, accelerator: 'kvm' }, limits)).toEqual({
+      limitMs: 90_000,
+      why: 'kvm passed its probe, but the builder did not answer within 90 s under it',
+      cure: 'use-tcg',
+    });
+    expect(stallWatchFor({ restored: false, accelerator: 'tcg' }, limits)).toBeNull();
   });
 });

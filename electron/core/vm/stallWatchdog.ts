@@ -25,3 +25,22 @@ export async function underStallWatchdog(limitMs: number, signal: AbortSignal, p
   }
   return { stalled };
 }
+
+/** What a start's readiness is watched for, and what a stall means. */
+export interface StallWatch {
+  limitMs: number;
+  /** What the stall says, for the log. */
+  why: string;
+  /** A restored guest: its snapshot goes. An accelerated one: the accelerator goes (TCG from now on). */
+  cure: 'drop-snapshot' | 'use-tcg';
+}
+
+/** The watch for a freshly started VM; null for a cold boot under TCG, whose readiness has only its own timeout. */
+export function stallWatchFor(vm: { restored: boolean; accelerator: string }, limits: { restoredReadyMs: number; acceleratedReadyMs: number }): StallWatch | null {
+  const seconds = (ms: number): number => Math.round(ms / 1000);
+  if (vm.restored) {
+    return { limitMs: limits.restoredReadyMs, why: `The builder restored from its snapshot did not answer within ${seconds(limits.restoredReadyMs)} s`, cure: 'drop-snapshot' };
+  }
+  if (vm.accelerator === 'tcg') return null;
+  return { limitMs: limits.acceleratedReadyMs, why: `${vm.accelerator} passed its probe, but the builder did not answer within ${seconds(limits.acceleratedReadyMs)} s under it`, cure: 'use-tcg' };
+}
