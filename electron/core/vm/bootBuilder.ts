@@ -29,7 +29,7 @@ import type { StallWatch } from './stallWatchdog.js';
 import { planSnapshot } from './snapshot/snapshotPlan.js';
 import { letGuestGo, RestoreFailed, restoreGuest, type GuestStartInput } from './snapshot/startGuest.js';
 import { inBackground } from '../util/inBackground.js';
-import { dropSnapshot, snapshotFilesIn } from './snapshot/snapshotStore.js';
+import { dropSnapshotSaying, snapshotFilesIn } from './snapshot/snapshotStore.js';
 import { removeRuntimeFiles, RUN_DIR_FILES, writeBootRecord, type BootRecord } from './vmFiles.js';
 
 /** What every boot of one supervisor shares. */
@@ -125,12 +125,8 @@ export class BuilderBooter {
   }
 
   /** Drops the builder's snapshot, which did not come back to life, saying why: the next boot is cold and makes a new one. */
-  async dropSnapshot(why: string): Promise<void> {
-    this.host.logs.append('app', 'warn', why);
-    const files = snapshotFilesIn(this.host.files.vmDir);
-    await dropSnapshot(files).catch((error: unknown) => {
-      this.host.logs.append('app', 'error', `Could not remove the builder's snapshot in ${files.dir}: ${(error as Error).message}. Remove that directory; until then each start tries it again.`);
-    });
+  dropSnapshot(why: string): Promise<void> {
+    return dropSnapshotSaying(snapshotFilesIn(this.host.files.vmDir), (level, text) => this.host.logs.append('app', level, text), why);
   }
 
   /** What a stalled start leaves behind so that the next launch differs: no snapshot, or TCG. */
@@ -251,8 +247,7 @@ async function bootBuilder(host: BootHost, request: BootRequest): Promise<Runnin
     } catch (error) {
       if (!(error instanceof RestoreFailed) || signal.aborted) throw error;
       // A snapshot QEMU cannot load, or whose bytes do not match its record, is never tried again.
-      host.logs.append('app', 'warn', `Could not restore the builder's snapshot: ${error.message}. Dropped it; booting cold (a new snapshot is taken on the way).`);
-      await dropSnapshot(snapshot.files).catch(() => undefined);
+      await dropSnapshotSaying(snapshot.files, guest.say, `Could not restore the builder's snapshot: ${error.message}. Dropped it; booting cold (a new snapshot is taken on the way).`);
       await vm.end(RESTORE_FAILED_END_MS);
       await vm.release();
       restore = null;

@@ -57,6 +57,17 @@ export async function dropSnapshot(files: SnapshotFiles): Promise<void> {
 }
 
 /**
+ * Drops the snapshot, saying why. A snapshot that cannot be removed is named with what to do:
+ * every start would otherwise try it again without a word.
+ */
+export async function dropSnapshotSaying(files: SnapshotFiles, say: Say, why: string): Promise<void> {
+  say('warn', why);
+  await dropSnapshot(files).catch((error: unknown) => {
+    say('warn', `Could not remove the snapshot in ${files.dir}: ${(error as Error).message}. Remove that directory; until then each start tries it again.`);
+  });
+}
+
+/**
  * The record of a snapshot this start may restore, or null (after removing whatever cannot be
  * used, saying why). The state file's contents are checked while they stream (`restoreSnapshot`).
  */
@@ -65,8 +76,7 @@ export async function usableSnapshot(files: SnapshotFiles, wanted: SnapshotKeys,
   const text = await fs.readFile(files.record, 'utf8').catch(() => null);
   const stateStat = await fs.stat(files.state).catch(() => null);
   const drop = async (why: string): Promise<null> => {
-    say('warn', `Dropped the builder's snapshot: ${why}. Booting cold; a new snapshot is taken once the guest is up.`);
-    await dropSnapshot(files).catch((error: unknown) => say('warn', `Could not remove the snapshot in ${files.dir}: ${(error as Error).message}.`));
+    await dropSnapshotSaying(files, say, `Dropped the builder's snapshot: ${why}. Booting cold; a new snapshot is taken once the guest is up.`);
     return null;
   };
   if (partialLeft) return drop('a save did not finish (the core or QEMU ended during it, or the disk was full)');
