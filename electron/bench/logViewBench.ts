@@ -35,6 +35,8 @@ export interface LogViewBenchOptions {
    */
   heldRate: number;
   chromiumPath: string;
+  /** The Logs window's `?cap=N`, or null for its own (a million lines). */
+  windowCap: number | null;
 }
 
 export interface HeldMemory {
@@ -130,7 +132,7 @@ export async function benchLogView(options: LogViewBenchOptions): Promise<LogVie
   try {
     trace('serve child and Chromium up');
     const linesLib = await bundleLinesLib();
-    const logs = await openLogsWindow(browser, serve.url);
+    const logs = await openLogsWindow(browser, serve.url, options.windowCap);
     const sockets = () => logs.evaluate<number>(() => (globalThis as unknown as PageGlobals).benchSocketsOpened);
     const term = await openXtermPage(browser, linesLib, 100_000);
     const idle = await serve.request({ kind: 'memory' }, 'memory');
@@ -215,11 +217,12 @@ async function timeLogsWindow(serve: ServeChild, logs: BarePage, feed: Extract<T
   return shownAt - started;
 }
 
-async function openLogsWindow(browser: BareChromium, serveUrl: string): Promise<BarePage> {
+async function openLogsWindow(browser: BareChromium, serveUrl: string, cap: number | null): Promise<BarePage> {
   const page = await browser.newPage(viewport);
   await page.addInitScript(countSockets);
   const url = new URL(serveUrl);
   url.pathname = '/logs.html';
+  if (cap !== null) url.searchParams.set('cap', String(cap));
   await page.goto(url.toString());
   await page.waitFor(`document.querySelector(${JSON.stringify(logList)})?.textContent.includes('core started') ?? false`, 'the Logs window to show the core starting');
   // Evaluated, not added as a <script>: the Logs window's CSP (script-src 'self') stays as shipped.

@@ -8,6 +8,9 @@
  *   BENCH_LOGVIEW_SECONDS=N        length of the streaming window (default 10)
  *   BENCH_LOGVIEW_HELD=N           lines held for the memory figures (default 1000000)
  *   BENCH_LOGVIEW_HELD_RATE=N      lines/s they are fed at (default 50000)
+ *   BENCH_LOGVIEW_WINDOW_CAP=N     open the Logs window with ?cap=N (default: its own million), to
+ *                                  see what the lines it holds cost (README: where its missed
+ *                                  frames come from)
  *   BUILDER_BAR_CHROMIUM=path      the browser (default /usr/bin/chromium)
  */
 import { median } from './startToReady.js';
@@ -21,6 +24,16 @@ const ms = (value: number) => `${value.toFixed(1)} ms`;
 /** Chromium gives rAF times to 0.1 ms: two decimals show where a p95 sits between 16.7 and 16.8. */
 const preciseMs = (value: number) => `${value.toFixed(2)} ms`;
 
+/** The window takes a cap of 1,000 to 1,000,000 lines (windowLogCap.ts) and ignores anything else. */
+function windowCapFromEnv(value: string | undefined): number | null {
+  if (value === undefined) return null;
+  const cap = Number(value);
+  if (!Number.isInteger(cap) || cap < 1_000 || cap > 1_000_000) {
+    throw new Error(`BENCH_LOGVIEW_WINDOW_CAP must be a whole number of lines from 1000 to 1000000, got "${value}"`);
+  }
+  return cap;
+}
+
 export async function logViewSection(): Promise<void> {
   const options = {
     rounds: numberFromEnv('BENCH_ROUNDS', 3),
@@ -30,6 +43,7 @@ export async function logViewSection(): Promise<void> {
     heldLines: numberFromEnv('BENCH_LOGVIEW_HELD', 1_000_000),
     heldRate: numberFromEnv('BENCH_LOGVIEW_HELD_RATE', 50_000),
     chromiumPath: process.env.BUILDER_BAR_CHROMIUM ?? '/usr/bin/chromium',
+    windowCap: windowCapFromEnv(process.env.BENCH_LOGVIEW_WINDOW_CAP),
   };
   const result = await benchLogView(options);
   const { builderBar: bb, xterm } = result;
@@ -49,7 +63,8 @@ export async function logViewSection(): Promise<void> {
   console.log(`  xterm write        ${xtRates.text}`);
   console.log(`  ratio              ${(bbRates.mb / xtRates.mb).toFixed(3)}`);
 
-  console.log(`\nframe time while ${count(options.streamRate)} lines/s stream in for ${options.streamSeconds} s (requestAnimationFrame deltas)`);
+  const capped = options.windowCap === null ? '' : `, the Logs window capped at ${count(options.windowCap)} lines`;
+  console.log(`\nframe time while ${count(options.streamRate)} lines/s stream in for ${options.streamSeconds} s (requestAnimationFrame deltas${capped})`);
   const frames = (summary: FrameSummary) =>
     `p50 ${preciseMs(summary.p50Ms)}  p95 ${preciseMs(summary.p95Ms)}  max ${ms(summary.maxMs)}  (${summary.frames} frames, ${summary.missed} missed a refresh)`;
   console.log(`  Builder Bar Logs   ${frames(bb.frames)}`);
