@@ -18,6 +18,8 @@ import { LogFileSchema, LogLineSchema, LogSourceSchema, StatusSchema } from './s
 import { AbsoluteFileSchema, BuilderImagePlanSchema, NixpkgsBranchSchema, NixpkgsPinSchema, RemoteBuilderListSchema, RemoteBuilderSchema, SettingsEffectsSchema, SettingsPatchSchema, SettingsSchema, UpstreamDiskSchema } from './settingsContract.js';
 import { BuildTargetSchema, BuildViewSchema, ExternalBuildSchema, ExternalFeedSchema } from './buildsContract.js';
 import { NixDetectionSchema, NixTargetInputSchema, WiringApplyResultSchema, WiringPlanViewSchema, WiringRemoveResultSchema, WiringVerifyResultSchema } from './nixContract.js';
+import type { LogFrame } from './logFrame.js';
+import type { LogLine } from './statusContract.js';
 
 export { apiMethods, eventNames, ipcChannels, isEventName, type ApiMethodName } from './names.js';
 export * from './baselinesContract.js';
@@ -263,6 +265,14 @@ export type EventName = keyof typeof events;
 export type EventPayload<E extends EventName> = z.infer<(typeof events)[E]>;
 export type CoreEvent = { [E in EventName]: { name: E; payload: EventPayload<E> } }[EventName];
 
+/**
+ * Log lines as a door hands them to the renderer: objects (Electron's IPC, the JSON event, a
+ * fetched tail), or a packed frame the headless door sent as bytes (logFrame.ts).
+ */
+export type LogBatch = readonly LogLine[] | LogFrame;
+/** An event as the renderer's API delivers it: as the contract says, but `logs` may come packed. */
+export type ApiEventPayload<E extends EventName> = E extends 'logs' ? { lines: LogBatch } : EventPayload<E>;
+
 
 // ---------------------------------------------------------------------------------------------
 // Replies: every door answers with this envelope, never a thrown exception
@@ -304,5 +314,5 @@ export type BuilderBarApi = {
     input: RequestInput<(typeof apiMethods)[M]>,
   ) => Promise<Envelope<RequestOutput<(typeof apiMethods)[M]>>>;
 } & {
-  on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void;
+  on<E extends EventName>(event: E, listener: (payload: ApiEventPayload<E>) => void): () => void;
 };

@@ -5,22 +5,28 @@
  * profile of `serve` under a flood, JSON and its byte count were a third of the core's CPU, and
  * the window's JSON.parse plus a per-line check a good part of its own.
  *
- * A frame is one text message: `LOG_FRAME_MARK`, a JSON header, a newline, then every line's
- * text joined by newlines. Packing answers the two parts apart: the door turns each into bytes
- * on its own, since joined into one string they would be a rope V8 copies again before it can
- * count the bytes. Lines of one append share their time, source and level and have
- * consecutive `seq`s, so the header lists runs, `[firstSeq, time, source, level, count]`, not
- * lines. No JSON message starts with the mark. A text holding a newline cannot be packed (the
- * hub splits on newlines, so none should): the door then sends the plain JSON event.
+ * A frame is one binary message: `LOG_FRAME_MARK`, a JSON header, a newline, then every line's
+ * text joined by newlines, all UTF-8. Packing answers the two parts apart: the door turns each
+ * into bytes on its own, since joined into one string they would be a rope V8 copies again
+ * before it can count the bytes. Lines of one append share their time, source and level and
+ * have consecutive `seq`s, so the header lists runs, `[firstSeq, time, source, level, count]`,
+ * not lines. A text holding a newline cannot be packed (the hub splits on newlines, so none
+ * should): the door then sends the plain JSON event, as a text message.
+ *
+ * Binary, because the window keeps the frame as it came: the texts stay bytes outside the JS
+ * heap, found by their offsets, and only the rows on screen are decoded. As a text message each
+ * line became a string and an object the garbage collector walked, a million of them in a full
+ * window, and its pauses were the frames the Logs window missed (README, Benchmarks).
  *
  * Unpacking checks what the contract's `events.logs` schema checks, by hand (at 50k lines a
  * second the schema's per-line work cost the window frames), and refuses anything else whole.
+ * Bytes that are not UTF-8 are shown as U+FFFD, as a browser shows any malformed text.
  */
 import { BUILD_LOG_ID, FixedLogSourceSchema, LogLevelSchema, type LogLevel, type LogLine, type LogSource } from './contract.js';
 
 export const LOG_FRAME_MARK = 'L';
 
-type Run = [firstSeq: number, time: number, source: LogSource, level: LogLevel, count: number];
+export type LogFrameRun = [firstSeq: number, time: number, source: LogSource, level: LogLevel, count: number];
 
 const fixedSources: ReadonlySet<string> = new Set(FixedLogSourceSchema.options);
 const levels: ReadonlySet<string> = new Set(LogLevelSchema.options);
@@ -46,9 +52,9 @@ export interface PackedLogFrame {
 /** The frame for `lines`, or null when one of them cannot be packed (a text with a newline, or none at all). */
 export function packLogLines(lines: readonly LogLine[]): PackedLogFrame | null {
   if (lines.length === 0) return null;
-  const runs: Run[] = [];
+  const runs: LogFrameRun[] = [];
   const texts: string[] = new Array<string>(lines.length);
-  let run: Run | null = null;
+  let run: LogFrameRun | null = null;
   for (let i = 0; i < lines.length; i += 1) {
     const line = lines[i]!;
     if (line.text.includes('\n')) return null;
@@ -63,14 +69,29 @@ export function packLogLines(lines: readonly LogLine[]): PackedLogFrame | null {
   return { head: `${LOG_FRAME_MARK}${JSON.stringify({ runs })}\n`, texts: texts.join('\n') };
 }
 
-/** The lines of a frame, or null when it is not a well-formed one (nothing of it is used then). */
-export function unpackLogFrame(frame: string): LogLine[] | null {
-  if (!frame.startsWith(LOG_FRAME_MARK)) return null;
-  const headerEnd = frame.indexOf('\n');
+/** A frame as the window keeps it: its runs, and its texts as bytes with each line's start. */
+export interface LogFrame {
+  readonly runs: readonly LogFrameRun[];
+  /** Every line's UTF-8 text, joined by newlines. */
+  readonly texts: Uint8Array;
+  /** Line i is `texts[starts[i] .. starts[i + 1] - 1)`; one entry more than there are lines. */
+  readonly starts: Uint32Array;
+  /** The number of lines: the runs' counts summed. */
+  readonly length: number;
+}
+
+const newline = 0x0a;
+const markByte = LOG_FRAME_MARK.charCodeAt(0);
+const headerDecoder = new TextDecoder();
+
+/** The frame in `bytes`, or null when it is not a well-formed one (nothing of it is used then). */
+export function unpackLogFrame(bytes: Uint8Array): LogFrame | null {
+  if (bytes.length === 0 || bytes[0] !== markByte) return null;
+  const headerEnd = bytes.indexOf(newline);
   if (headerEnd < 0) return null;
   let header: unknown;
   try {
-    header = JSON.parse(frame.slice(LOG_FRAME_MARK.length, headerEnd));
+    header = JSON.parse(headerDecoder.decode(bytes.subarray(1, headerEnd)));
   } catch {
     return null;
   }
@@ -81,17 +102,38 @@ export function unpackLogFrame(frame: string): LogLine[] | null {
     if (!isRun(run)) return null;
     total += run[4];
   }
-  const texts = frame.slice(headerEnd + 1).split('\n');
-  if (texts.length !== total) return null;
-  const lines: LogLine[] = new Array<LogLine>(total);
-  let i = 0;
-  for (const [firstSeq, time, source, level, count] of runs as Run[]) {
-    for (let n = 0; n < count; n += 1, i += 1) lines[i] = { seq: firstSeq + n, time, source, level, text: texts[i]! };
+  if (total >= bytes.length) return null; // each line takes at least its newline (the last, the frame's end)
+  const texts = bytes.subarray(headerEnd + 1);
+  const starts = new Uint32Array(total + 1);
+  let at = 0;
+  for (let line = 1; line < total; line += 1) {
+    const end = texts.indexOf(newline, at);
+    if (end < 0) return null; // fewer texts than the runs count
+    at = end + 1;
+    starts[line] = at;
+  }
+  if (texts.indexOf(newline, at) >= 0) return null; // more texts than the runs count
+  starts[total] = texts.length + 1;
+  return { runs: runs as LogFrameRun[], texts, starts, length: total };
+}
+
+const textDecoder = new TextDecoder();
+
+/** Line `index`'s text (0 ≤ index < frame.length), decoded now. */
+export function logFrameText(frame: LogFrame, index: number): string {
+  return textDecoder.decode(frame.texts.subarray(frame.starts[index]!, frame.starts[index + 1]! - 1));
+}
+
+/** Every line of a frame as objects: for tests and rare whole-frame work, not for a flood. */
+export function logFrameLines(frame: LogFrame): LogLine[] {
+  const lines: LogLine[] = [];
+  for (const [firstSeq, time, source, level, count] of frame.runs) {
+    for (let n = 0; n < count; n += 1) lines.push({ seq: firstSeq + n, time, source, level, text: logFrameText(frame, lines.length) });
   }
   return lines;
 }
 
-function isRun(value: unknown): value is Run {
+function isRun(value: unknown): value is LogFrameRun {
   if (!Array.isArray(value) || value.length !== 5) return false;
   const [firstSeq, time, source, level, count] = value as unknown[];
   return (

@@ -9,6 +9,7 @@ import net from 'node:net';
 import { WebSocket } from 'ws';
 import { LineSplitter } from '../doors/socket/lineFraming.js';
 import { WEBSOCKET_PATH } from '../doors/headless/requestChecks.js';
+import { logFrameLines, unpackLogFrame } from '../ipc/logFrame.js';
 
 export type DoorOutcome =
   | { kind: 'reply'; reply: unknown }
@@ -22,7 +23,7 @@ export abstract class RawDoorClient {
   private nextId = 1;
   private readonly replies = new Map<number, Waiter>();
   private readonly closeWaiters = new Set<Waiter>();
-  private readonly eventListeners = new Set<(name: string, payload: unknown) => void>();
+  protected readonly eventListeners = new Set<(name: string, payload: unknown) => void>();
   private closedWith: { code: number | null; reason: string } | null = null;
   /** The socket door's `fatal` notice, kept as the reason of the close that follows it. */
   private fatalReason = '';
@@ -194,7 +195,13 @@ export class WebSocketDoorClient extends RawDoorClient {
     super();
     socket.on('message', (data, isBinary) => {
       if (isBinary) {
-        this.strangeMessages.push('(a binary message)');
+        // The door's only binary messages are packed log lines (ipc/logFrame.ts).
+        const frame = unpackLogFrame(new Uint8Array(Array.isArray(data) ? Buffer.concat(data) : (data as Buffer)));
+        if (!frame) {
+          this.strangeMessages.push('(a binary message that is no log frame)');
+          return;
+        }
+        for (const listener of this.eventListeners) listener('logs', { lines: logFrameLines(frame) });
         return;
       }
       this.receive(Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as Buffer).toString('utf8'));

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { LOG_FRAME_MARK, unpackLogFrame } from '../../ipc/logFrame.js';
+import { LOG_FRAME_MARK, logFrameLines, unpackLogFrame } from '../../ipc/logFrame.js';
 import { MAX_WIRE_MESSAGE_BYTES } from '../../ipc/wire.js';
 import { stoppedStatus, transportCore, type TransportCore } from '../testing/transportCore.js';
 import { CONTENT_SECURITY_POLICY, HeadlessDoor } from './headlessDoor.js';
@@ -49,8 +49,11 @@ function connect(port: number, options: { token?: string | null; host?: string; 
   });
 }
 
-function nextRawText(socket: WebSocket): Promise<string> {
-  return new Promise((resolve) => socket.once('message', (data) => resolve(String(data))));
+/** The next message's bytes, and whether it was sent as binary. */
+function nextRawMessage(socket: WebSocket): Promise<{ bytes: Uint8Array; isBinary: boolean }> {
+  return new Promise((resolve) =>
+    socket.once('message', (data: Buffer, isBinary: boolean) => resolve({ bytes: new Uint8Array(data), isBinary })),
+  );
 }
 
 function nextMessage(socket: WebSocket): Promise<unknown> {
@@ -234,17 +237,18 @@ describe('the headless door', () => {
       second.close();
     });
 
-    it('sends log lines packed, and a line it cannot pack as the plain JSON event', async () => {
+    it('sends log lines packed as a binary message, and a line it cannot pack as the plain JSON event', async () => {
       const client = await open();
-      const packed = nextRawText(client);
+      const packed = nextRawMessage(client);
       const lines = [
         { seq: 7, time: 1_700_000_000_000, source: 'app' as const, level: 'info' as const, text: '\u001b[31mred\u001b[0m' },
         { seq: 8, time: 1_700_000_000_000, source: 'app' as const, level: 'info' as const, text: '' },
       ];
       core.emit({ name: 'logs', payload: { lines } });
-      const frame = await packed;
-      expect(frame.startsWith(LOG_FRAME_MARK)).toBe(true);
-      expect(unpackLogFrame(frame)).toEqual(lines);
+      const { bytes, isBinary } = await packed;
+      expect(isBinary).toBe(true);
+      expect(String.fromCharCode(bytes[0]!)).toBe(LOG_FRAME_MARK);
+      expect(logFrameLines(unpackLogFrame(bytes)!)).toEqual(lines);
 
       const plain = nextMessage(client);
       const odd = [{ ...lines[0]!, text: 'two\nlines' }];

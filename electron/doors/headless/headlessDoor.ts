@@ -183,7 +183,7 @@ export class HeadlessDoor {
       return;
     }
     const text = JSON.stringify({ event: event.name, payload: event.payload } satisfies WireMessage);
-    for (const client of this.sockets.clients) sendText(client, text);
+    for (const client of this.sockets.clients) sendMessage(client, text);
   }
 
   /** Log lines go through per-client pacing, so a flood waits for a slow tab instead of cutting it off. */
@@ -202,10 +202,10 @@ export class HeadlessDoor {
 }
 
 function send(client: WebSocket, message: WireMessage): void {
-  sendText(client, JSON.stringify(message));
+  sendMessage(client, JSON.stringify(message));
 }
 
-/** Packed (logFrame.ts) as UTF-8 bytes sent as a text message; as the JSON event when they cannot be packed. */
+/** Packed (logFrame.ts) as a binary message; as the JSON event (text) when they cannot be packed. */
 function sendLogLines(client: WebSocket, lines: LogLine[]): void {
   const packed = packLogLines(lines);
   if (!packed) {
@@ -216,17 +216,17 @@ function sendLogLines(client: WebSocket, lines: LogLine[]): void {
   const frame = Buffer.allocUnsafe(headBytes + Buffer.byteLength(packed.texts));
   frame.write(packed.head, 0);
   frame.write(packed.texts, headBytes);
-  sendText(client, frame);
+  sendMessage(client, frame, true);
 }
 
-/** A text message; given bytes, they must be UTF-8. */
-function sendText(client: WebSocket, text: string | Buffer): void {
+/** A text message (given bytes, they must be UTF-8), or a binary one. */
+function sendMessage(client: WebSocket, data: string | Buffer, binary = false): void {
   if (client.readyState !== WebSocket.OPEN) return;
   if (client.bufferedAmount > MAX_BUFFERED_BYTES) {
     client.terminate();
     return;
   }
-  client.send(text, { binary: false });
+  client.send(data, { binary });
 }
 
 function rawText(data: RawData): string {

@@ -18,6 +18,8 @@ export type {
   ErrorInfo,
   EventName,
   EventPayload,
+  ApiEventPayload,
+  LogBatch,
   GuestStats,
   ExternalBuild,
   HostKeyInfo,
@@ -42,6 +44,7 @@ export type {
   VmError,
   VmState,
 } from '../../../electron/ipc/contract.js';
+export type { LogFrame, LogFrameRun } from '../../../electron/ipc/logFrame.js';
 export type {
   BaselinesList,
   BaselineTimeSource,
@@ -65,4 +68,4 @@ export {
   requests,
   SettingsSchema,
 } from '../../../electron/ipc/contract.js';
-export { isLogLevel, isLogSource, unpackLogFrame, LOG_FRAME_MARK } from '../../../electron/ipc/logFrame.js';
+export { isLogLevel, isLogSource, logFrameText, unpackLogFrame } from '../../../electron/ipc/logFrame.js';

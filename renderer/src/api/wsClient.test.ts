@@ -3,7 +3,7 @@ import { WebSocketServer, WebSocket as NodeWebSocket } from 'ws';
 import type { AddressInfo } from 'node:net';
 import type { ConnectionInfo } from './connection.js';
 import type { LogLine, Settings, Status } from './contract.js';
-import { LOG_FRAME_MARK, packLogLines } from '../../../electron/ipc/logFrame.js';
+import { LOG_FRAME_MARK, logFrameLines, packLogLines, type LogFrame } from '../../../electron/ipc/logFrame.js';
 import { createWebSocketApi, disconnectedError, type WebSocketApi, type WebSocketLike } from './wsClient.js';
 import { initialStatus } from '../../../electron/ipc/initialStatus.js';
 import { defaultSettings } from '../../../electron/core/settings/defaults.js';
@@ -129,15 +129,17 @@ describe('WebSocket client of the headless door', () => {
     await waitForConnection(client, 'open');
 
     const received: LogLine[][] = [];
-    client.api.on('logs', ({ lines }) => received.push(lines));
+    client.api.on('logs', ({ lines }) => received.push(Array.isArray(lines) ? [...lines] : logFrameLines(lines as LogFrame)));
     const lines: LogLine[] = [
       { seq: 3, time: 1_700_000_000_000, source: 'build:b1', level: 'error', text: 'failed' },
       { seq: 4, time: 1_700_000_000_000, source: 'build:b1', level: 'error', text: '' },
     ];
     const [socket] = [...server.clients];
-    socket!.send(`${LOG_FRAME_MARK}{"runs":[[1,5,"nowhere","info",1]]}\nx`);
+    socket!.send(Buffer.from(`${LOG_FRAME_MARK}{"runs":[[1,5,"nowhere","info",1]]}\nx`), { binary: true });
+    // A frame sent as text is no frame: it is not JSON either, so nothing is delivered.
     const { head, texts } = packLogLines(lines)!;
     socket!.send(head + texts);
+    socket!.send(Buffer.from(head + texts), { binary: true });
     await expect.poll(() => received.length).toBe(1);
     expect(received[0]).toEqual(lines);
   });

@@ -19,12 +19,11 @@ import {
   events,
   requests,
   unpackLogFrame,
-  LOG_FRAME_MARK,
   type BuilderBarApi,
   type Envelope,
   type ErrorInfo,
   type EventName,
-  type EventPayload,
+  type ApiEventPayload,
   type RequestInput,
   type RequestName,
   type RequestOutput,
@@ -33,6 +32,8 @@ import {
 /** The part of the browser's WebSocket this client uses; `ws`'s WebSocket has it too. */
 export interface WebSocketLike {
   readonly readyState: number;
+  /** Set to 'arraybuffer': packed log frames are read as bytes. */
+  binaryType: string;
   send(data: string): void;
   close(code?: number, reason?: string): void;
   onopen: ((event: unknown) => void) | null;
@@ -109,18 +110,18 @@ export function createWebSocketApi(options: WebSocketApiOptions): WebSocketApi {
   };
 
   const handleMessage = (data: unknown): void => {
-    if (typeof data !== 'string') return;
-    // Log lines in a flood come packed (electron/ipc/logFrame.ts), not as JSON.
-    if (data.startsWith(LOG_FRAME_MARK)) {
-      const lines = unpackLogFrame(data);
-      if (!lines) {
+    // Log lines in a flood come packed, as bytes (electron/ipc/logFrame.ts), not as JSON.
+    if (data instanceof ArrayBuffer) {
+      const frame = unpackLogFrame(new Uint8Array(data));
+      if (!frame) {
         console.warn('Ignored a log frame this window does not understand.');
         return;
       }
-      const payload = { lines };
+      const payload = { lines: frame };
       for (const listener of eventListeners.get('logs') ?? []) listener(payload);
       return;
     }
+    if (typeof data !== 'string') return;
     let message: unknown;
     try {
       message = JSON.parse(data);
@@ -166,6 +167,7 @@ export function createWebSocketApi(options: WebSocketApiOptions): WebSocketApi {
       return;
     }
     socket = current;
+    current.binaryType = 'arraybuffer';
     current.onopen = () => {
       if (socket !== current) return;
       setInfo({ state: 'open', attempt: 0, nextAttemptAt: null, problem: null });
@@ -221,7 +223,7 @@ export function createWebSocketApi(options: WebSocketApiOptions): WebSocketApi {
   );
   const api = {
     ...methods,
-    on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void {
+    on<E extends EventName>(event: E, listener: (payload: ApiEventPayload<E>) => void): () => void {
       let listeners = eventListeners.get(event);
       if (!listeners) {
         listeners = new Set();

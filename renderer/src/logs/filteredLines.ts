@@ -49,7 +49,7 @@ export class FilteredLines implements Indexed<LogLine> {
     this.letGo += stale;
     const from = Math.max(this.testedTo, buffer.firstPosition);
     for (let position = from; position < buffer.endPosition; position += 1) {
-      if (this.shows(buffer.atPosition(position)!)) this.positions.push(position);
+      if (this.shows(buffer.sourceAtPosition(position), buffer.levelAtPosition(position))) this.positions.push(position);
     }
     this.testedTo = buffer.endPosition;
   }
@@ -65,10 +65,21 @@ export class FilteredLines implements Indexed<LogLine> {
   }
 
   at(index: number): LogLine | undefined {
-    if (!this.buffer) return undefined;
-    if (this.showsAll) return this.buffer.at(index);
-    const position = this.positions.at(index);
-    return position === undefined ? undefined : this.buffer.atPosition(position);
+    const position = this.positionOf(index);
+    return position === undefined ? undefined : this.buffer!.atPosition(position);
+  }
+
+  /** Column reads of the shown line at `index` (0 ≤ index < length), making no line object. */
+  seqAt(index: number): number {
+    return this.buffer!.seqAtPosition(this.heldPositionOf(index));
+  }
+
+  levelAt(index: number): LogLevel {
+    return this.buffer!.levelAtPosition(this.heldPositionOf(index));
+  }
+
+  textAt(index: number): string {
+    return this.buffer!.textAtPosition(this.heldPositionOf(index));
   }
 
   /** Ordinal of the line at index 0. */
@@ -88,7 +99,7 @@ export class FilteredLines implements Indexed<LogLine> {
     let high = this.length - 1;
     while (low <= high) {
       const middle = (low + high) >>> 1;
-      const found = this.at(middle)!.seq;
+      const found = this.seqAt(middle);
       if (found === seq) return middle;
       if (found < seq) low = middle + 1;
       else high = middle - 1;
@@ -96,8 +107,20 @@ export class FilteredLines implements Indexed<LogLine> {
     return -1;
   }
 
-  private shows(line: LogLine): boolean {
-    return !this.filter.hidden.has(line.source) && this.filter.levels.has(line.level);
+  private shows(source: LogSource, level: LogLevel): boolean {
+    return !this.filter.hidden.has(source) && this.filter.levels.has(level);
+  }
+
+  /** The buffer position of the shown line at `index`, or undefined outside 0..length-1. */
+  private positionOf(index: number): number | undefined {
+    if (!this.buffer || !Number.isInteger(index) || index < 0 || index >= this.length) return undefined;
+    return this.showsAll ? this.buffer.firstPosition + index : this.positions.at(index);
+  }
+
+  private heldPositionOf(index: number): number {
+    const position = this.positionOf(index);
+    if (position === undefined) throw new RangeError(`no shown log line at index ${index} (${this.length} shown)`);
+    return position;
   }
 
   /** How many shown positions are below `position` (binary search over the ascending positions). */

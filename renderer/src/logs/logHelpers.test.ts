@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { LogLine, LogSource } from '../api/contract.js';
 import { heldLines } from './heldLines.js';
 import { linesAsText, savedLogName } from './logText.js';
+import { LogBuffer } from '../state/logBuffer.js';
 import { noSourcesSeen, updateSourcesSeen } from './sourcesSeen.js';
 
 const line = (seq: number, source: LogSource = 'app', text = `t${seq}`): LogLine => ({ seq, time: Date.UTC(2026, 10, 24, 22, 0, 0, seq), source, level: 'warn', text });
@@ -21,11 +22,17 @@ describe('Logs window helpers', () => {
   });
 
   it('adds build sources as they appear, reading only new lines', () => {
-    const first = updateSourcesSeen(noSourcesSeen, [line(1), line(2, 'build:a')]);
+    const held = (lines: LogLine[]) => {
+      const buffer = new LogBuffer(100);
+      buffer.merge(lines);
+      return buffer;
+    };
+    const first = updateSourcesSeen(noSourcesSeen, held([line(1), line(2, 'build:a')]));
     expect(first.sources.slice(-1)).toEqual(['build:a']);
-    expect(updateSourcesSeen(first, [line(1), line(2, 'build:a')])).toBe(first);
+    expect(updateSourcesSeen(first, held([line(1), line(2, 'build:a')]))).toBe(first);
+    expect(updateSourcesSeen(first, held([]))).toBe(first);
     // A line older than the last look is not read again (it could only repeat a known source).
-    const second = updateSourcesSeen(first, [line(1, 'build:old'), line(2, 'build:a'), line(3, 'build:b'), line(4, 'build:a')]);
+    const second = updateSourcesSeen(first, held([line(1, 'build:old'), line(2, 'build:a'), line(3, 'build:b'), line(4, 'build:a')]));
     expect(second.sources.slice(-2)).toEqual(['build:a', 'build:b']);
     expect(second.lastSeq).toBe(4);
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { LogLevel, LogLine } from '../api/contract.js';
+import type { LogLevel } from '../api/contract.js';
 import { nextError, nextMatch, previousMatch } from './logNavigation.js';
 
 const matches = [2, 5, 9];
@@ -25,7 +25,7 @@ describe('search navigation', () => {
 });
 
 describe('next error', () => {
-  const at = (levels: LogLevel[]): LogLine[] => levels.map((level, seq) => ({ seq, time: seq, source: 'app', level, text: '' }));
+  const at = (levels: LogLevel[]) => ({ length: levels.length, levelAt: (index: number) => levels[index]! });
 
   it('finds the next error after the current line and wraps around', () => {
     const lines = at(['info', 'error', 'warn', 'debug', 'error', 'info']);
@@ -36,6 +36,6 @@ describe('next error', () => {
 
   it('returns null when no line is an error', () => {
     expect(nextError(at(['info', 'warn']), 0)).toBeNull();
-    expect(nextError([], 0)).toBeNull();
+    expect(nextError(at([]), 0)).toBeNull();
   });
 });

@@ -3,7 +3,7 @@
  * stepping wraps around so the buttons never dead-end, like a browser's find bar. Matches are
  * ascending, so finding the neighbour of a line is a binary search, not a walk over them all.
  */
-import type { LogLine } from '../api/contract.js';
+import type { LogLevel } from '../api/contract.js';
 import type { Indexed } from '../state/indexed.js';
 
 /** How many of the ascending `matches` are at or below `line` (or below it, when `strictly`). */
@@ -33,12 +33,18 @@ export function previousMatch(matches: Indexed<number>, from: number): number | 
   return before > 0 ? before - 1 : matches.length - 1;
 }
 
+/** Lines read by level alone: the Logs window's view, or a plain array in tests. */
+export interface LevelColumn {
+  readonly length: number;
+  levelAt(index: number): LogLevel;
+}
+
 /** Index of the first `error` line after line `from`, wrapping; null when there is none. */
-export function nextError(lines: Indexed<LogLine>, from: number): number | null {
+export function nextError(lines: LevelColumn, from: number): number | null {
   const n = lines.length;
   for (let step = 1; step <= n; step++) {
     const index = (((from + step) % n) + n) % n;
-    if (lines.at(index)?.level === 'error') return index;
+    if (lines.levelAt(index) === 'error') return index;
   }
   return null;
 }

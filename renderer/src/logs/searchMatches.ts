@@ -35,7 +35,7 @@ export class SearchMatches implements Indexed<number> {
     while (stale < this.ordinals.length && this.ordinals.at(stale)! < first) stale += 1;
     this.ordinals.dropFront(stale);
     for (let ordinal = Math.max(this.testedTo, first); ordinal < view.endOrdinal; ordinal += 1) {
-      if (textContainsQuery(view.at(ordinal - first)!.text, this.needle)) this.ordinals.push(ordinal);
+      if (textContainsQuery(view.textAt(ordinal - first), this.needle)) this.ordinals.push(ordinal);
     }
     this.testedTo = view.endOrdinal;
   }

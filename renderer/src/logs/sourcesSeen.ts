@@ -3,8 +3,8 @@
  * in order of appearance. Tracked incrementally (only lines newer than the last look are read),
  * since the window may hold a million lines and gets a batch about 60 times a second.
  */
-import type { LogLine, LogSource } from '../api/contract.js';
-import type { Indexed } from '../state/indexed.js';
+import type { LogSource } from '../api/contract.js';
+import type { LogBuffer } from '../state/logBuffer.js';
 import { fixedSources } from './logFilter.js';
 
 export interface SourcesSeen {
@@ -15,20 +15,20 @@ export interface SourcesSeen {
 
 export const noSourcesSeen: SourcesSeen = { sources: fixedSources, lastSeq: -1 };
 
-/** The same object when nothing new appeared, so React can skip work. */
-export function updateSourcesSeen(seen: SourcesSeen, lines: Indexed<LogLine>): SourcesSeen {
+/** The same object when nothing new appeared, so React can skip work. Reads columns, makes no lines. */
+export function updateSourcesSeen(seen: SourcesSeen, lines: LogBuffer): SourcesSeen {
   const known = new Set(seen.sources);
   const added: LogSource[] = [];
-  let index = lines.length - 1;
-  while (index >= 0 && lines.at(index)!.seq > seen.lastSeq) index -= 1;
-  for (let i = index + 1; i < lines.length; i += 1) {
-    const source = lines.at(i)!.source;
+  let position = lines.endPosition - 1;
+  while (position >= lines.firstPosition && lines.seqAtPosition(position) > seen.lastSeq) position -= 1;
+  for (let p = position + 1; p < lines.endPosition; p += 1) {
+    const source = lines.sourceAtPosition(p);
     if (!known.has(source)) {
       known.add(source);
       added.push(source);
     }
   }
-  const lastSeq = lines.length > 0 ? Math.max(seen.lastSeq, lines.at(lines.length - 1)!.seq) : seen.lastSeq;
+  const lastSeq = lines.length > 0 ? Math.max(seen.lastSeq, lines.seqAtPosition(lines.endPosition - 1)) : seen.lastSeq;
   if (added.length === 0 && lastSeq === seen.lastSeq) return seen;
   return { sources: added.length === 0 ? seen.sources : [...seen.sources, ...added], lastSeq };
 }

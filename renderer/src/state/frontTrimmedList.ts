@@ -26,11 +26,6 @@ export class FrontTrimmedList<T> implements Indexed<T> {
     this.items.push(item);
   }
 
-  /** Appends `source[from..]`, a slice given by offset so a batch is not copied first. */
-  pushFrom(source: readonly T[], from = 0): void {
-    for (let i = from; i < source.length; i += 1) this.items.push(source[i]!);
-  }
-
   /** Lets go of the first `count` items (all of them when count ≥ length). */
   dropFront(count: number): void {
     if (count <= 0) return;
@@ -47,10 +42,5 @@ export class FrontTrimmedList<T> implements Indexed<T> {
   clear(): void {
     this.items = [];
     this.start = 0;
-  }
-
-  /** A copy of the live items, oldest first: O(length), for rare whole-list work. */
-  toArray(): T[] {
-    return this.items.slice(this.start);
   }
 }

@@ -1,11 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import type { LogLine } from '../api/contract.js';
+import { packLogLines } from '../../../electron/ipc/logFrame.js';
+import { unpackLogFrame, type LogFrame, type LogLine } from '../api/contract.js';
 import { FrontTrimmedList } from './frontTrimmedList.js';
 import { LogBuffer } from './logBuffer.js';
 
 const line = (seq: number): LogLine => ({ seq, time: 1_700_000_000_000 + seq, source: 'app', level: 'info', text: `line ${seq}` });
 const run = (from: number, count: number): LogLine[] => Array.from({ length: count }, (_, i) => line(from + i));
 const seqs = (buffer: LogBuffer): number[] => buffer.toArray().map((l) => l.seq);
+
+/** The lines as the headless door sends them and the window receives them: a packed frame. */
+const packed = (lines: LogLine[]): LogFrame => {
+  const { head, texts } = packLogLines(lines)!;
+  return unpackLogFrame(new TextEncoder().encode(head + texts))!;
+};
 
 describe('FrontTrimmedList', () => {
   it('reads by index after its front was dropped, across compactions', () => {
@@ -20,8 +27,8 @@ describe('FrontTrimmedList', () => {
     expect(list.at(1499)).toBe(4999);
     expect(list.at(1500)).toBeUndefined();
     expect(list.at(-1)).toBeUndefined();
-    list.pushFrom([7, 8, 9], 1);
-    expect(list.toArray().slice(-3)).toEqual([4999, 8, 9]);
+    list.push(8);
+    expect([list.at(1499), list.at(1500)]).toEqual([4999, 8]);
     list.dropFront(10_000);
     expect(list.length).toBe(0);
   });
@@ -95,6 +102,62 @@ describe('LogBuffer', () => {
     buffer.merge(run(10, 3));
     buffer.merge(run(0, 5));
     expect(seqs(buffer)).toEqual([10, 11, 12]);
+  });
+
+  it('keeps packed frames as they came and reads their columns and lines like objects', () => {
+    const buffer = new LogBuffer(100);
+    const lines = [
+      line(1),
+      { ...line(2), source: 'build:b1' as const, level: 'error' as const, text: '\u001b[31mfailed ✗\u001b[0m' },
+      { ...line(3), source: 'build:b1' as const, level: 'error' as const, text: '' },
+      line(7),
+    ];
+    expect(buffer.merge(packed(lines))).toBe(true);
+    expect(buffer.merge(run(8, 2))).toBe(true);
+    expect(buffer.toArray()).toEqual([...lines, ...run(8, 2)]);
+    expect([0, 1, 2, 3, 4, 5].map((p) => buffer.seqAtPosition(p))).toEqual([1, 2, 3, 7, 8, 9]);
+    expect(buffer.sourceAtPosition(1)).toBe('build:b1');
+    expect(buffer.levelAtPosition(2)).toBe('error');
+    expect(buffer.textAtPosition(1)).toBe('\u001b[31mfailed ✗\u001b[0m');
+    expect(buffer.textAtPosition(2)).toBe('');
+    // The same line object for the same line, so a row's memo holds from frame to frame.
+    expect(buffer.at(1)).toBe(buffer.at(1));
+    expect(() => buffer.seqAtPosition(6)).toThrow(RangeError);
+    expect(buffer.at(6)).toBeUndefined();
+  });
+
+  it('trims packed frames at the cap, across and within frames, many batches long', () => {
+    const buffer = new LogBuffer(1000);
+    let seq = 0;
+    for (let batch = 0; batch < 300; batch += 1) {
+      const size = 1 + ((batch * 37) % 90);
+      buffer.merge(batch % 3 === 0 ? run(seq, size) : packed(run(seq, size)));
+      seq += size;
+    }
+    expect(buffer.length).toBe(1000);
+    expect(seqs(buffer)).toEqual(run(seq - 1000, 1000).map((l) => l.seq));
+    // Column reads in any order (not only walks) find the right frame.
+    for (const index of [999, 0, 500, 1, 998, 250]) {
+      const position = buffer.firstPosition + index;
+      expect(buffer.seqAtPosition(position)).toBe(seq - 1000 + index);
+      expect(buffer.textAtPosition(position)).toBe(`line ${seq - 1000 + index}`);
+    }
+  });
+
+  it('keeps the newest cap lines of a packed frame larger than the cap', () => {
+    const buffer = new LogBuffer(3);
+    buffer.merge(packed(run(0, 10)));
+    expect(seqs(buffer)).toEqual([7, 8, 9]);
+    expect(buffer.firstPosition).toBe(7);
+  });
+
+  it('merges a packed frame that overlaps what is held, as objects would be', () => {
+    const buffer = new LogBuffer(10);
+    buffer.merge(packed(run(5, 3)));
+    buffer.merge(packed(run(3, 4)));
+    expect(seqs(buffer)).toEqual([3, 4, 5, 6, 7]);
+    expect(buffer.generation).toBe(1);
+    expect(buffer.textAtPosition(0)).toBe('line 3');
   });
 
   it('refuses a cap that could hold nothing', () => {

@@ -1,37 +1,51 @@
 /**
  * The window's log lines, ordered by `seq`, at most `cap` of them. A live batch (about 60 a
- * second, each newer than everything held) is appended in O(batch) whatever the number held,
- * and lines beyond the cap are let go from the front without copying the rest (see
- * FrontTrimmedList). Only a batch that overlaps or precedes what is held (the tail fetched
- * after a reconnect, racing the events) is merged by rebuilding the whole list, which is rare.
+ * second, each newer than everything held) is appended as it came, as one chunk (logChunk.ts:
+ * a packed frame stays bytes), in O(1) whatever the number held, and lines beyond the cap are
+ * let go from the front: whole chunks dropped, the first one read from an offset. Only a batch
+ * that overlaps or precedes what is held (the tail fetched after a reconnect, racing the
+ * events) is merged by rebuilding the whole buffer, which is rare.
  *
- * Every line gets an absolute position: its index plus the number of lines let go from the
+ * Every line has an absolute position: its index plus the number of lines let go from the
  * front since the last rebuild. Views built over the buffer (the Logs window's filter and
  * search) keep absolute positions, so lines trimmed at the front shift nothing they hold, and
- * `generation` tells them when a rebuild renumbered everything.
+ * `generation` tells them when a rebuild renumbered everything. Walks over many lines read
+ * columns by position (`seqAtPosition`, `sourceAtPosition`, ...) and make no line objects;
+ * `at`/`atPosition` make the whole line, for the rows on screen, and hand out the same object
+ * for the same line while it is recent, so a row's memo holds from one frame to the next.
  *
  * The buffer is mutable and shared between store snapshots; the store hands out a new
  * `LogsSnapshot` per change so subscribers are still told (see mirror.ts).
  */
-import type { LogLine } from '../api/contract.js';
+import type { LogBatch, LogLevel, LogLine, LogSource } from '../api/contract.js';
 import { FrontTrimmedList } from './frontTrimmedList.js';
 import type { Indexed } from './indexed.js';
+import { logChunkOf, type LogChunk } from './logChunk.js';
+
+/** Lines made by `at` kept for reuse: a screenful or two, and the rows around them. */
+const recentLinesKept = 2048;
 
 export class LogBuffer implements Indexed<LogLine> {
-  private readonly lines = new FrontTrimmedList<LogLine>();
-  private trimmedSinceRebuild = 0;
+  private readonly chunks = new FrontTrimmedList<LogChunk>();
+  /** The absolute position of each chunk's first line (which may already be let go). */
+  private readonly chunkStarts = new FrontTrimmedList<number>();
+  private first = 0;
+  private end = 0;
   private rebuilds = 0;
+  /** The chunk (an index into `chunks`) the last read found: walks read one chunk after another. */
+  private cursor = 0;
+  private readonly recentLines = new Map<number, LogLine>();
 
   constructor(readonly cap: number) {
     if (!Number.isInteger(cap) || cap < 1) throw new RangeError(`log cap must be a positive integer, got ${cap}`);
   }
 
   get length(): number {
-    return this.lines.length;
+    return this.end - this.first;
   }
 
   at(index: number): LogLine | undefined {
-    return this.lines.at(index);
+    return this.atPosition(this.first + index);
   }
 
   /** Bumped whenever the lines were renumbered (an out-of-order merge); views then start over. */
@@ -41,65 +55,121 @@ export class LogBuffer implements Indexed<LogLine> {
 
   /** Absolute position of the first line held. */
   get firstPosition(): number {
-    return this.trimmedSinceRebuild;
+    return this.first;
   }
 
   /** Absolute position just past the newest line held. */
   get endPosition(): number {
-    return this.trimmedSinceRebuild + this.lines.length;
+    return this.end;
   }
 
   atPosition(position: number): LogLine | undefined {
-    return this.lines.at(position - this.trimmedSinceRebuild);
+    if (!this.holds(position)) return undefined;
+    const known = this.recentLines.get(position);
+    if (known) return known;
+    const line = this.read(position, (chunk, index) => chunk.lineAt(index));
+    this.recentLines.set(position, line);
+    if (this.recentLines.size > recentLinesKept) this.recentLines.delete(this.recentLines.keys().next().value!);
+    return line;
+  }
+
+  /** The `seq` of the line at an absolute position held (firstPosition ≤ position < endPosition). */
+  seqAtPosition(position: number): number {
+    return this.read(position, (chunk, index) => chunk.seqAt(index));
+  }
+
+  sourceAtPosition(position: number): LogSource {
+    return this.read(position, (chunk, index) => chunk.sourceAt(index));
+  }
+
+  levelAtPosition(position: number): LogLevel {
+    return this.read(position, (chunk, index) => chunk.levelAt(index));
+  }
+
+  textAtPosition(position: number): string {
+    return this.recentLines.get(position)?.text ?? this.read(position, (chunk, index) => chunk.textAt(index));
   }
 
   /**
    * Adds `incoming` without duplicates, in `seq` order, then keeps the newest `cap`. Returns
-   * whether anything changed. O(incoming) when it all comes after what is held.
+   * whether anything changed. O(1) when it all comes after what is held.
    */
-  merge(incoming: readonly LogLine[]): boolean {
-    if (incoming.length === 0) return false;
-    const newest = this.lines.at(this.lines.length - 1);
-    if (isStrictlyAscending(incoming) && (newest === undefined || incoming[0]!.seq > newest.seq)) {
-      // The common case, a live batch after what we hold. Of a batch larger than the cap only
-      // its newest `cap` lines could stay; the rest is not even copied in.
-      const skip = Math.max(0, incoming.length - this.cap);
-      this.trim(this.lines.length + incoming.length - skip - this.cap);
-      this.trimmedSinceRebuild += skip;
-      this.lines.pushFrom(incoming, skip);
+  merge(incoming: LogBatch): boolean {
+    const chunk = logChunkOf(incoming);
+    if (chunk.length === 0) return false;
+    if (chunk.isStrictlyAscending() && (this.length === 0 || chunk.seqAt(0) > this.seqAtPosition(this.end - 1))) {
+      // The common case, a live batch after what we hold.
+      this.chunks.push(chunk);
+      this.chunkStarts.push(this.end);
+      this.end += chunk.length;
+      this.trimTo(this.end - this.cap);
       return true;
     }
-    this.rebuild(incoming);
+    this.rebuild(chunk);
     return true;
   }
 
   /** A copy of every line held, oldest first: O(length), for Copy/Save and tests. */
   toArray(): LogLine[] {
-    return this.lines.toArray();
+    const lines: LogLine[] = [];
+    for (let position = this.first; position < this.end; position += 1) lines.push(this.atPosition(position)!);
+    return lines;
   }
 
-  private trim(count: number): void {
-    if (count <= 0) return;
-    this.lines.dropFront(count);
-    this.trimmedSinceRebuild += count;
+  private holds(position: number): boolean {
+    return Number.isInteger(position) && position >= this.first && position < this.end;
   }
 
-  private rebuild(incoming: readonly LogLine[]): void {
+  private read<T>(position: number, column: (chunk: LogChunk, index: number) => T): T {
+    if (!this.holds(position)) throw new RangeError(`no log line at position ${position} (held: ${this.first}..${this.end - 1})`);
+    const chunk = this.chunkAt(position);
+    return column(this.chunks.at(chunk)!, position - this.chunkStarts.at(chunk)!);
+  }
+
+  /** Index of the chunk holding `position` (held): the last one found, its next, or by binary search. */
+  private chunkAt(position: number): number {
+    const starts = this.chunkStarts;
+    for (const guess of [this.cursor, this.cursor + 1]) {
+      if (guess < starts.length && starts.at(guess)! <= position && (guess + 1 === starts.length || position < starts.at(guess + 1)!)) {
+        this.cursor = guess;
+        return guess;
+      }
+    }
+    let low = 0;
+    let high = starts.length - 1;
+    while (low < high) {
+      const middle = (low + high + 1) >>> 1;
+      if (starts.at(middle)! <= position) low = middle;
+      else high = middle - 1;
+    }
+    this.cursor = low;
+    return low;
+  }
+
+  private trimTo(position: number): void {
+    if (position <= this.first) return;
+    this.first = position;
+    let dead = 0;
+    while (dead < this.chunks.length && this.chunkStarts.at(dead)! + this.chunks.at(dead)!.length <= position) dead += 1;
+    this.chunks.dropFront(dead);
+    this.chunkStarts.dropFront(dead);
+    this.cursor = Math.max(0, this.cursor - dead);
+  }
+
+  private rebuild(incoming: LogChunk): void {
     const bySeq = new Map<number, LogLine>();
-    for (const line of this.lines.toArray()) bySeq.set(line.seq, line);
-    for (const line of incoming) bySeq.set(line.seq, line);
+    for (const line of this.toArray()) bySeq.set(line.seq, line);
+    for (let i = 0; i < incoming.length; i += 1) bySeq.set(incoming.seqAt(i), incoming.lineAt(i));
     const merged = [...bySeq.values()].sort((a, b) => a.seq - b.seq);
-    const skip = Math.max(0, merged.length - this.cap);
-    this.lines.clear();
-    this.lines.pushFrom(merged, skip);
-    this.trimmedSinceRebuild = 0;
+    const kept = merged.slice(Math.max(0, merged.length - this.cap));
+    this.chunks.clear();
+    this.chunkStarts.clear();
+    this.recentLines.clear();
+    this.cursor = 0;
+    this.chunks.push(logChunkOf(kept));
+    this.chunkStarts.push(0);
+    this.first = 0;
+    this.end = kept.length;
     this.rebuilds += 1;
   }
-}
-
-function isStrictlyAscending(lines: readonly LogLine[]): boolean {
-  for (let i = 1; i < lines.length; i += 1) {
-    if (lines[i]!.seq <= lines[i - 1]!.seq) return false;
-  }
-  return true;
 }

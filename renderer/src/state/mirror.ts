@@ -3,7 +3,7 @@
  * pure steps the store applies, kept apart so they are unit-tested without a DOM.
  */
 import type { ConnectionInfo } from '../api/connection.js';
-import type { BuildView, ErrorInfo, ExternalBuild, LogLine, RemoteBuilderList, RepoBaselines, Settings, Status } from '../api/contract.js';
+import type { BuildView, ErrorInfo, ExternalBuild, LogBatch, LogLine, RemoteBuilderList, RepoBaselines, Settings, Status } from '../api/contract.js';
 import { LogBuffer } from './logBuffer.js';
 
 export interface Mirror {
@@ -49,6 +49,6 @@ export function emptyMirror(connection: ConnectionInfo, logCap: number): Mirror 
  * both. The buffer is changed in place; a new snapshot is returned when anything changed, the
  * same one otherwise (so nobody re-renders for an empty batch).
  */
-export function mergeLogLines(logs: LogsSnapshot, incoming: readonly LogLine[]): LogsSnapshot {
+export function mergeLogLines(logs: LogsSnapshot, incoming: LogBatch): LogsSnapshot {
   return logs.buffer.merge(incoming) ? { buffer: logs.buffer, version: logs.version + 1 } : logs;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { ConnectionInfo, ConnectionSource } from '../api/connection.js';
-import type { BuilderBarApi, BuildView, EventName, EventPayload, ExternalBuild, LogLine, RemoteBuilderList, RepoBaselines, Settings, Status } from '../api/contract.js';
+import type { BuilderBarApi, BuildView, ApiEventPayload, EventName, EventPayload, ExternalBuild, LogLine, RemoteBuilderList, RepoBaselines, Settings, Status } from '../api/contract.js';
 import { sampleRepo } from '../baselines/sampleBaselines.js';
 import { createMirrorStore } from './mirrorStore.js';
 import { initialStatus } from '../../../electron/ipc/initialStatus.js';
@@ -84,7 +84,7 @@ function fakeCore() {
     untrackRepo: () => Promise.reject(new Error('the mirror does not remove repositories')),
     updateTrackedRepo: () => Promise.reject(new Error('the mirror does not change repositories')),
     prebuildBaseline: () => Promise.reject(new Error('the mirror does not prebuild')),
-    on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void) {
+    on<E extends EventName>(event: E, listener: (payload: ApiEventPayload<E>) => void) {
       const set = listeners.get(event) ?? new Set();
       listeners.set(event, set);
       set.add(listener as (payload: unknown) => void);
