@@ -53,6 +53,8 @@ async function openLogs(page: Page, cap: number): Promise<Page> {
 }
 
 const WINDOW_CAP = 160_000;
+/** A row's height in the Logs window (app.css: .log-row). */
+const ROW_HEIGHT = 18;
 
 test('the Logs window follows a 200k-line build, pauses when scrolled up, searches and filters', async ({ page, door }) => {
   test.setTimeout(15 * 60_000);
@@ -67,6 +69,7 @@ test('the Logs window follows a 200k-line build, pauses when scrolled up, search
   await page.goto(door.url);
   const logs = await openLogs(page, WINDOW_CAP);
   const list = logs.getByRole('log', { name: 'Log lines' });
+  const scroller = list.locator('[data-log-scroller]');
   await expect(list).toContainText(/core started/);
 
   const building = door.cli(['build', nixFile, '--json'], 14 * 60_000);
@@ -97,6 +100,10 @@ test('the Logs window follows a 200k-line build, pauses when scrolled up, search
   await expect(jump).toBeVisible();
   const viewBefore = await list.locator('.log-row .log-text').allTextContents();
   expect(viewBefore.at(-1)).not.toMatch(/line 100000$/);
+  // Following, the scroller held only the newest rows; scrolled up, it holds them all again, and
+  // the view stays where the wheel took it, a few hundred lines above the tail (not at the top).
+  expect(Number(/line (\d+)$/.exec(viewBefore.at(-1) ?? '')?.[1])).toBeGreaterThan(95_000);
+  expect(await scroller.evaluate((element) => element.scrollHeight)).toBeGreaterThan(100_000 * ROW_HEIGHT);
   await release(1);
   const count = logs.getByLabel('Line count');
   await expect.poll(async () => Number(((await count.textContent()) ?? '').replace(/\D/g, '')), { timeout: 5 * 60_000 }).toBeGreaterThanOrEqual(150_000);
@@ -126,6 +133,18 @@ test('the Logs window follows a 200k-line build, pauses when scrolled up, search
   await jump.click();
   await expect.poll(() => lastRowText(list), { timeout: 60_000 }).toMatch(/succeeded/);
   await expect(notHeld).toHaveText(/ 0 dropped$/);
+
+  // Following, the scroller holds only the newest rows. A press on the scroller itself (its
+  // scrollbar, which headless Chromium hides, so the press is dispatched) makes it span every
+  // line before a drag starts, the tail still in view; let go, it holds the tail's rows again.
+  const scrollHeight = () => scroller.evaluate((element) => element.scrollHeight);
+  expect(await scrollHeight()).toBeLessThanOrEqual(2_000 * ROW_HEIGHT);
+  await scroller.dispatchEvent('pointerdown');
+  await expect.poll(scrollHeight).toBeGreaterThan(100_000 * ROW_HEIGHT);
+  expect(await lastRowText(list)).toMatch(/succeeded/);
+  await logs.evaluate(() => window.dispatchEvent(new PointerEvent('pointerup')));
+  await expect.poll(scrollHeight).toBeLessThanOrEqual(2_000 * ROW_HEIGHT);
+  expect(await lastRowText(list)).toMatch(/succeeded/);
 
   // Search finds one given line among the 160k held and scrolls it into view.
   const search = logs.getByRole('searchbox', { name: 'Search logs' });

@@ -11,9 +11,16 @@
  * rows and renders nothing. Rows are keyed by their slot in the rendered window, so a new
  * line reuses the row element that showed the old one (its text updated in place) instead of
  * a remount. DOM order stays line order (screen readers, and "the last row" means the newest).
+ *
+ * Following the tail, the scroller holds only the newest rows (rowWindow.ts, `tailRows`), not a million: a
+ * scroller millions of pixels tall, growing every frame, cost frames in a flood where the same
+ * list only a few thousand rows tall missed none (README, Benchmarks). Positions in this file
+ * are the full list's (row indices, `scrollTop.current`); only the DOM sees them less `base`
+ * rows. Once the user scrolls away from the tail, or presses the scrollbar to drag it, the
+ * scroller is the whole list again, at the same place on screen.
  */
-import { Fragment, forwardRef, useCallback, useImperativeHandle, useLayoutEffect, useReducer, useRef, useState, type ReactNode } from 'react';
-import { clampScrollTop, isAtBottom, rowsAt, scrollTopFor, tailScrollTop, type RowAlign, type RowGeometry } from './rowWindow.js';
+import { Fragment, forwardRef, useCallback, useEffect, useImperativeHandle, useLayoutEffect, useReducer, useRef, useState, type ReactNode } from 'react';
+import { clampScrollTop, isAtBottom, rowsAt, scrollerBase, scrollTopFor, tailScrollTop, type RowAlign, type RowGeometry } from './rowWindow.js';
 
 export interface FixedRowListHandle {
   /** Scrolls so row `index` ('LAST': the newest) sits at the start, centre or end of the view. */
@@ -46,6 +53,11 @@ export const FixedRowList = forwardRef<FixedRowListHandle, FixedRowListProps>(fu
   // (the echo of following the tail) renders nothing.
   const scrollTop = useRef(0);
   const [, rerender] = useReducer((n: number) => n + 1, 0);
+  // While the scrollbar is pressed it must span the whole list, so a drag moves through all of it.
+  const [scrollbarHeld, setScrollbarHeld] = useState(false);
+  const base = scrollerBase(count, following, scrollbarHeld);
+  // The base the DOM has now (set when a render is committed), for reading and setting its scrollTop.
+  const committedBase = useRef(base);
   const geometry: RowGeometry = { count, rowHeight, viewportHeight };
   const top = following ? tailScrollTop(geometry) : clampScrollTop(geometry, scrollTop.current);
   const range = rowsAt(geometry, top, overscan);
@@ -69,8 +81,29 @@ export const FixedRowList = forwardRef<FixedRowListHandle, FixedRowListProps>(fu
 
   const moveTo = useCallback((target: number) => {
     scrollTop.current = target;
-    if (scroller.current && scroller.current.scrollTop !== target) scroller.current.scrollTop = target;
+    const element = scroller.current;
+    const inScroller = target - committedBase.current * latest.current.geometry.rowHeight;
+    if (element && element.scrollTop !== inScroller) element.scrollTop = inScroller;
   }, []);
+
+  // A render that changed the base: the same rows stay on screen at a new scrollTop (following,
+  // the effect below puts the tail there anyway).
+  useLayoutEffect(() => {
+    if (committedBase.current === base) return;
+    committedBase.current = base;
+    if (!following) moveTo(scrollTop.current);
+  });
+
+  useEffect(() => {
+    if (!scrollbarHeld) return;
+    const release = () => setScrollbarHeld(false);
+    window.addEventListener('pointerup', release);
+    window.addEventListener('pointercancel', release);
+    return () => {
+      window.removeEventListener('pointerup', release);
+      window.removeEventListener('pointercancel', release);
+    };
+  }, [scrollbarHeld]);
 
   // The viewport's height: measured on mount and whenever the window resizes, never per frame.
   useLayoutEffect(() => {
@@ -100,7 +133,7 @@ export const FixedRowList = forwardRef<FixedRowListHandle, FixedRowListProps>(fu
   const onScroll = useCallback(() => {
     const element = scroller.current;
     if (!element) return;
-    scrollTop.current = element.scrollTop;
+    scrollTop.current = element.scrollTop + committedBase.current * latest.current.geometry.rowHeight;
     report(scrollTop.current);
     const { geometry: shape } = latest.current;
     const now = rowsAt(shape, scrollTop.current, overscan);
@@ -138,13 +171,17 @@ export const FixedRowList = forwardRef<FixedRowListHandle, FixedRowListProps>(fu
       data-log-scroller=""
       tabIndex={0}
       onScroll={onScroll}
+      // A press on the scroller itself is on its scrollbar (rows are its children).
+      onPointerDown={(event) => {
+        if (event.target === scroller.current) setScrollbarHeld(true);
+      }}
       // Strict containment: nothing inside changes the layout outside, so a frame's new rows
       // lay out only themselves. No scroll anchoring: this list places the view itself, and the
       // browser's own correction when rows change under it would move the view a second time.
       style={{ height: '100%', overflow: 'auto', contain: 'strict', overflowAnchor: 'none', outline: 'none' }}
     >
-      <div style={{ height: count * rowHeight, position: 'relative' }}>
-        <div style={{ position: 'absolute', left: 0, right: 0, top: 0, transform: `translateY(${range.first * rowHeight}px)` }}>{rows}</div>
+      <div style={{ height: (count - base) * rowHeight, position: 'relative' }}>
+        <div style={{ position: 'absolute', left: 0, right: 0, top: 0, transform: `translateY(${(range.first - base) * rowHeight}px)` }}>{rows}</div>
       </div>
     </div>
   );

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clampScrollTop, isAtBottom, rowsAt, scrollTopFor, tailScrollTop } from './rowWindow.js';
+import { clampScrollTop, isAtBottom, rowsAt, scrollerBase, scrollTopFor, tailRows, tailScrollTop } from './rowWindow.js';
 
 const geometry = { count: 1000, rowHeight: 18, viewportHeight: 180 };
 
@@ -44,5 +44,12 @@ describe('rowWindow', () => {
     expect(isAtBottom(geometry, tail - 24, 24)).toBe(true);
     expect(isAtBottom(geometry, tail - 25, 24)).toBe(false);
     expect(isAtBottom({ ...geometry, count: 2 }, 0, 0)).toBe(true);
+  });
+
+  it('leaves all but the newest rows out of the scroller only while following and the scrollbar is not held', () => {
+    expect(scrollerBase(1_000_000, true, false)).toBe(1_000_000 - tailRows);
+    expect(scrollerBase(tailRows - 1, true, false)).toBe(0);
+    expect(scrollerBase(1_000_000, false, false)).toBe(0);
+    expect(scrollerBase(1_000_000, true, true)).toBe(0);
   });
 });

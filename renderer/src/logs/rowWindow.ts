@@ -64,3 +64,14 @@ export function scrollTopFor(geometry: RowGeometry, index: number, align: RowAli
 export function isAtBottom(geometry: RowGeometry, scrollTop: number, threshold: number): boolean {
   return scrollTop >= tailScrollTop(geometry) - threshold;
 }
+
+/** Rows the scroller holds while following the tail (FixedRowList.tsx says why). */
+export const tailRows = 2000;
+
+/**
+ * The rows above the scroller's own top: the ones a tail-following scroller leaves out. None
+ * while the user reads elsewhere or holds the scrollbar, which then spans the whole list.
+ */
+export function scrollerBase(count: number, following: boolean, scrollbarHeld: boolean): number {
+  return following && !scrollbarHeld ? Math.max(0, count - tailRows) : 0;
+}
