@@ -32,8 +32,9 @@ export class LogBuffer implements Indexed<LogLine> {
   private first = 0;
   private end = 0;
   private rebuilds = 0;
-  /** The chunk (an index into `chunks`) the last read found: walks read one chunk after another. */
+  /** The chunk (an index into `chunks`) the last read found, and its first line's position. */
   private cursor = 0;
+  private cursorStart = 0;
   private readonly recentLines = new Map<number, LogLine>();
 
   constructor(readonly cap: number) {
@@ -67,7 +68,7 @@ export class LogBuffer implements Indexed<LogLine> {
     if (!this.holds(position)) return undefined;
     const known = this.recentLines.get(position);
     if (known) return known;
-    const line = this.read(position, (chunk, index) => chunk.lineAt(index));
+    const line = this.chunkHolding(position).lineAt(position - this.cursorStart);
     this.recentLines.set(position, line);
     if (this.recentLines.size > recentLinesKept) this.recentLines.delete(this.recentLines.keys().next().value!);
     return line;
@@ -75,19 +76,19 @@ export class LogBuffer implements Indexed<LogLine> {
 
   /** The `seq` of the line at an absolute position held (firstPosition ≤ position < endPosition). */
   seqAtPosition(position: number): number {
-    return this.read(position, (chunk, index) => chunk.seqAt(index));
+    return this.chunkHolding(position).seqAt(position - this.cursorStart);
   }
 
   sourceAtPosition(position: number): LogSource {
-    return this.read(position, (chunk, index) => chunk.sourceAt(index));
+    return this.chunkHolding(position).sourceAt(position - this.cursorStart);
   }
 
   levelAtPosition(position: number): LogLevel {
-    return this.read(position, (chunk, index) => chunk.levelAt(index));
+    return this.chunkHolding(position).levelAt(position - this.cursorStart);
   }
 
   textAtPosition(position: number): string {
-    return this.recentLines.get(position)?.text ?? this.read(position, (chunk, index) => chunk.textAt(index));
+    return this.recentLines.get(position)?.text ?? this.chunkHolding(position).textAt(position - this.cursorStart);
   }
 
   /**
@@ -120,30 +121,35 @@ export class LogBuffer implements Indexed<LogLine> {
     return Number.isInteger(position) && position >= this.first && position < this.end;
   }
 
-  private read<T>(position: number, column: (chunk: LogChunk, index: number) => T): T {
+  /**
+   * The chunk holding `position`, which becomes the cursor (`cursorStart` its first line's
+   * position): the last one found, its next, or one found by binary search. Walks read one
+   * chunk after another, so most reads cost a comparison or two.
+   */
+  private chunkHolding(position: number): LogChunk {
     if (!this.holds(position)) throw new RangeError(`no log line at position ${position} (held: ${this.first}..${this.end - 1})`);
-    const chunk = this.chunkAt(position);
-    return column(this.chunks.at(chunk)!, position - this.chunkStarts.at(chunk)!);
-  }
-
-  /** Index of the chunk holding `position` (held): the last one found, its next, or by binary search. */
-  private chunkAt(position: number): number {
     const starts = this.chunkStarts;
-    for (const guess of [this.cursor, this.cursor + 1]) {
-      if (guess < starts.length && starts.at(guess)! <= position && (guess + 1 === starts.length || position < starts.at(guess + 1)!)) {
-        this.cursor = guess;
-        return guess;
+    if (!this.cursorHolds(position)) {
+      this.cursor += 1;
+      if (!this.cursorHolds(position)) {
+        let low = 0;
+        let high = starts.length - 1;
+        while (low < high) {
+          const middle = (low + high + 1) >>> 1;
+          if (starts.at(middle)! <= position) low = middle;
+          else high = middle - 1;
+        }
+        this.cursor = low;
       }
     }
-    let low = 0;
-    let high = starts.length - 1;
-    while (low < high) {
-      const middle = (low + high + 1) >>> 1;
-      if (starts.at(middle)! <= position) low = middle;
-      else high = middle - 1;
-    }
-    this.cursor = low;
-    return low;
+    this.cursorStart = starts.at(this.cursor)!;
+    return this.chunks.at(this.cursor)!;
+  }
+
+  private cursorHolds(position: number): boolean {
+    const starts = this.chunkStarts;
+    const index = this.cursor;
+    return index < starts.length && starts.at(index)! <= position && (index + 1 === starts.length || position < starts.at(index + 1)!);
   }
 
   private trimTo(position: number): void {
