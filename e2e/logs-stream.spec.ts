@@ -146,6 +146,17 @@ test('the Logs window follows a 200k-line build, pauses when scrolled up, search
   await expect.poll(scrollHeight).toBeLessThanOrEqual(2_000 * ROW_HEIGHT);
   expect(await lastRowText(list)).toMatch(/succeeded/);
 
+  // Home goes to the first line held (the stream's lines from about 40,000 on), not to the first
+  // of the rows the following scroller held; End comes back to the tail and follows it again.
+  await scroller.focus();
+  await logs.keyboard.press('Home');
+  await expect(jump).toBeVisible();
+  await expect.poll(async () => Number(/line (\d+)$/.exec((await list.locator('.log-row .log-text').first().textContent()) ?? '')?.[1])).toBeLessThan(60_000);
+  expect(await scroller.evaluate((element) => element.scrollTop)).toBe(0);
+  await logs.keyboard.press('End');
+  await expect(jump).toBeHidden();
+  await expect.poll(() => lastRowText(list)).toMatch(/succeeded/);
+
   // Search finds one given line among the 160k held and scrolls it into view.
   const search = logs.getByRole('searchbox', { name: 'Search logs' });
   await search.fill('line 123456');
