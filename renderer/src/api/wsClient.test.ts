@@ -136,9 +136,11 @@ describe('WebSocket client of the headless door', () => {
     ];
     const [socket] = [...server.clients];
     socket!.send(Buffer.from(`${LOG_FRAME_MARK}{"runs":[[1,5,"nowhere","info",1]]}\nx`), { binary: true });
-    // A frame sent as text is no frame: it is not JSON either, so nothing is delivered.
+    // A frame sent as text is no frame: it is not JSON either, so nothing is delivered (were it
+    // delivered, its line would come first, before the good frame's).
+    const asText = packLogLines([{ seq: 1, time: 5, source: 'app', level: 'info', text: 'sent as text' }])!;
+    socket!.send(asText.head + asText.texts);
     const { head, texts } = packLogLines(lines)!;
-    socket!.send(head + texts);
     socket!.send(Buffer.from(head + texts), { binary: true });
     await expect.poll(() => received.length).toBe(1);
     expect(received[0]).toEqual(lines);

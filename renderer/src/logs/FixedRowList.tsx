@@ -12,9 +12,9 @@
  * line reuses the row element that showed the old one (its text updated in place) instead of
  * a remount. DOM order stays line order (screen readers, and "the last row" means the newest).
  *
- * Following the tail, the scroller holds only the newest rows (rowWindow.ts, `tailRows`), not a million: a
- * scroller millions of pixels tall, growing every frame, cost frames in a flood where the same
- * list only a few thousand rows tall missed none (README, Benchmarks). Positions in this file
+ * Following the tail, the scroller holds only the newest rows (rowWindow.ts, `tailRows`), not
+ * a million: a scroller millions of pixels tall, growing every frame, cost frames in a flood
+ * where the same list only a few thousand rows tall missed none (README, Benchmarks). Positions in this file
  * are the full list's (row indices, `scrollTop.current`); only the DOM sees them less `base`
  * rows. Once the user scrolls away from the tail, or presses the scrollbar to drag it, the
  * scroller is the whole list again, at the same place on screen.

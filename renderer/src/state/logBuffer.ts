@@ -113,7 +113,10 @@ export class LogBuffer implements Indexed<LogLine> {
   /** A copy of every line held, oldest first: O(length), for Copy/Save and tests. */
   toArray(): LogLine[] {
     const lines: LogLine[] = [];
-    for (let position = this.first; position < this.end; position += 1) lines.push(this.atPosition(position)!);
+    // Not through `atPosition`: a million lines would churn the cache kept for the rows on screen.
+    for (let position = this.first; position < this.end; position += 1) {
+      lines.push(this.recentLines.get(position) ?? this.chunkHolding(position).lineAt(position - this.cursorStart));
+    }
     return lines;
   }
 
