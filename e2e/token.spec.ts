@@ -2,7 +2,8 @@
  * The headless door's token leaves the address bar once a page has read it (it would otherwise
  * stay in the tab's history, a bookmark or a copied address), a reload still connects, and the
  * page `serve --open` hands the browser (a file, so the opener's arguments carry no token)
- * leads to a connected dashboard.
+ * leads to a connected dashboard. Both pages are cross-origin isolated (the door's COOP + COEP):
+ * no other site's window keeps a handle on them.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -27,6 +28,7 @@ test('the dashboard drops the token from its address and still connects after a 
   await expectConnected(page);
   expect(page.url()).not.toContain(token);
   expect(await page.evaluate(() => location.hash)).toBe('');
+  expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
 
   await page.reload();
   await expectConnected(page);
@@ -46,6 +48,7 @@ test('the Logs window opened from the dashboard connects, drops the token and su
   await expect(list).toContainText(/core started/);
   expect(logs.url()).toMatch(/\/logs\.html$/);
   expect(logs.url()).not.toContain(token);
+  expect(await logs.evaluate(() => crossOriginIsolated)).toBe(true);
 
   await logs.reload();
   await expect(list).toContainText(/core started/);

@@ -21,7 +21,7 @@ const numberFromEnv = (name: string, fallback: number) => Number(process.env[nam
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 const count = (n: number) => n.toLocaleString('en-US');
 const ms = (value: number) => `${value.toFixed(1)} ms`;
-/** Chromium gives rAF times to 0.1 ms: two decimals show where a p95 sits between 16.7 and 16.8. */
+/** The pages are cross-origin isolated, so rAF times come to 5 µs: two decimals show an on-time 16.67. */
 const preciseMs = (value: number) => `${value.toFixed(2)} ms`;
 
 /** The window takes a cap of 1,000 to 1,000,000 lines (windowLogCap.ts) and ignores anything else. */

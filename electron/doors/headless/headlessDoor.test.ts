@@ -97,6 +97,9 @@ describe('the headless door', () => {
       expect(response.headers['content-type']).toBe('text/html; charset=utf-8');
       expect(response.headers['content-security-policy']).toBe(CONTENT_SECURITY_POLICY);
       expect(response.headers['x-content-type-options']).toBe('nosniff');
+      // Cross-origin isolated: COOP and COEP together (the e2e suite checks the browser agrees).
+      expect(response.headers['cross-origin-opener-policy']).toBe('same-origin');
+      expect(response.headers['cross-origin-embedder-policy']).toBe('require-corp');
       expect(response.body).toContain('<title>Builder Bar</title>');
     });
 

@@ -28,13 +28,20 @@ import { reportUnexpected } from '../../core/util/unexpectedErrors.js';
 export const CONTENT_SECURITY_POLICY =
   "default-src 'self'; script-src 'self'; connect-src 'self' ws://127.0.0.1:*; style-src 'self' 'unsafe-inline'; img-src 'self' data:";
 
-const securityHeaders: Record<string, string> = {
+/**
+ * Sent with every response. COOP + COEP make the page cross-origin isolated: no other origin's
+ * window can hold a reference to it or have its resources embedded in it (everything the
+ * renderer loads is its own), and, as a side effect that the log-view benchmark relies on, its
+ * clocks (performance.now, requestAnimationFrame times) are precise to 5 µs instead of 100 µs.
+ */
+export const securityHeaders: Readonly<Record<string, string>> = {
   'Content-Security-Policy': CONTENT_SECURITY_POLICY,
   'X-Content-Type-Options': 'nosniff',
   'X-Frame-Options': 'DENY',
   'Referrer-Policy': 'no-referrer',
   'Cross-Origin-Opener-Policy': 'same-origin',
   'Cross-Origin-Resource-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
 };
 
 /**
