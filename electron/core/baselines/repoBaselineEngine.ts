@@ -141,10 +141,20 @@ export class RepoBaselineEngine {
 
   private async computeInRepo(query: BaselineQuery): Promise<ComputedRepoBaselines> {
     const { gitDir, commonDir } = await this.gitDirs();
+    const refsRead = readRepoRefs(this.git, gitDir, query.branchPattern);
+    // A moved branch usually keeps its baseline: its files changed against that baseline are
+    // asked for as soon as the refs say it moved, while git still lists its new commits, so the
+    // common case waits for one round of git processes, not two in a row.
+    const guessed = refsRead.then(({ tips }) => {
+      const guesses = this.guessedPairs(tips, query);
+      return guesses.length > 0 ? this.loadFilesChanged(guesses).catch(() => undefined) : undefined;
+    });
+    guessed.catch(() => undefined);
     const [{ tips, replaceRefs }, shallowText] = await Promise.all([
-      readRepoRefs(this.git, gitDir, query.branchPattern),
+      refsRead,
       readFile(path.join(commonDir, 'shallow'), 'utf8').catch(() => ''),
       this.loadBranchesAhead(query.branchPattern),
+      guessed,
     ]);
 
     // Commits never change, but their parents as git sees them do when the clone is
@@ -170,10 +180,7 @@ export class RepoBaselineEngine {
       answers = recent.answers;
       timeOf = (sha) => recent.times.get(sha) as number;
     } else {
-      // A moved branch usually keeps its baseline: its files changed are asked for while the new
-      // commits are read, so the common case waits for one git process, not two in a row.
-      const guesses = this.guessedPairs(tips, query);
-      await Promise.all([this.loadTips(tips.map((tip) => tip.tip)), guesses.length > 0 ? this.loadFilesChanged(guesses).catch(() => undefined) : undefined]);
+      await this.loadTips(tips.map((tip) => tip.tip));
       const shallow = new Set<number>();
       for (const sha of shallowShas) {
         const index = this.graph.indexOf(sha);
