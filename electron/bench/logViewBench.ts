@@ -56,6 +56,12 @@ export interface SideResult {
 
 export interface LogViewBenchResult {
   bytesPerLine: number;
+  /**
+   * One round per side before the counted ones, not counted: the first round was always the
+   * slowest on both sides (2-4x, JIT and first allocations), which made the median of three
+   * the slower of the other two.
+   */
+  warmUp: { builderBar: Throughput; xterm: Throughput };
   builderBar: SideResult & {
     coreRssIdleBytes: number;
     coreRssHeldBytes: number;
@@ -142,16 +148,21 @@ export async function benchLogView(options: LogViewBenchOptions): Promise<LogVie
     const idle = await serve.request({ kind: 'memory' }, 'memory');
     let dropped = 0;
 
+    const throughputRound = async (runId: string): Promise<{ builderBar: Throughput; xterm: Throughput }> => {
+      const ms = await timeLogsWindow(serve, logs, { kind: 'feed', runId, count: options.throughputLines, ratePerSecond: null }, (fed) => (dropped += fed.droppedFromBatches));
+      const bytes = benchRunBytes(options.throughputLines, runId);
+      const xtMs = await term.evaluate<number>(([lines, id, chunk]: [number, string, number]) => (globalThis as unknown as PageGlobals).xtermBench.throughput(lines, id, chunk), [options.throughputLines, runId, chunkLines]);
+      return { builderBar: throughput(options.throughputLines, bytes, ms), xterm: throughput(options.throughputLines, bytes, xtMs) };
+    };
+    trace('throughput warm-up round');
+    const warmUp = await throughputRound('warmup');
     const bb: Throughput[] = [];
     const xt: Throughput[] = [];
     for (let round = 0; round < options.rounds; round += 1) {
-      const runId = `tp${round}`;
       trace(`throughput round ${round + 1}`);
-      const ms = await timeLogsWindow(serve, logs, { kind: 'feed', runId, count: options.throughputLines, ratePerSecond: null }, (fed) => (dropped += fed.droppedFromBatches));
-      const bytes = benchRunBytes(options.throughputLines, runId);
-      bb.push(throughput(options.throughputLines, bytes, ms));
-      const xtMs = await term.evaluate<number>(([lines, id, chunk]: [number, string, number]) => (globalThis as unknown as PageGlobals).xtermBench.throughput(lines, id, chunk), [options.throughputLines, runId, chunkLines]);
-      xt.push(throughput(options.throughputLines, bytes, xtMs));
+      const measured = await throughputRound(`tp${round}`);
+      bb.push(measured.builderBar);
+      xt.push(measured.xterm);
     }
 
     const streamLines = options.streamRate * options.streamSeconds;
@@ -185,6 +196,7 @@ export async function benchLogView(options: LogViewBenchOptions): Promise<LogVie
 
     return {
       bytesPerLine: benchRunBytes(options.throughputLines, 'tp0') / options.throughputLines,
+      warmUp,
       builderBar: {
         throughput: bb,
         frames: bbFrames,

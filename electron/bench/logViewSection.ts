@@ -2,7 +2,8 @@
  * `BENCH_ONLY=logview`: runs the log-view benchmark (logViewBench.ts) and prints it in the style
  * of the other sections of run.ts.
  *
- *   BENCH_ROUNDS=N                 throughput rounds, alternating (default 3)
+ *   BENCH_ROUNDS=N                 throughput rounds, alternating (default 3), after one
+ *                                  warm-up round per side that is printed but not counted
  *   BENCH_LOGVIEW_LINES=N          lines per throughput round (default 200000)
  *   BENCH_LOGVIEW_RATE=N           lines/s of the streaming window (default 50000)
  *   BENCH_LOGVIEW_SECONDS=N        length of the streaming window (default 10)
@@ -52,6 +53,7 @@ export async function logViewSection(): Promise<void> {
     `\nlog view: ${count(options.throughputLines)} Nix build lines (${result.bytesPerLine.toFixed(1)} B each, ANSI colours) to the screen, ${options.rounds} alternating rounds`,
   );
   console.log('  (Builder Bar: core log hub -> headless door -> Logs window until the last line shows; xterm: term.write until its last callback)');
+  console.log(`  (after a warm-up round each, not counted: Builder Bar ${result.warmUp.builderBar.megabytesPerSecond.toFixed(2)} MB/s, xterm ${result.warmUp.xterm.megabytesPerSecond.toFixed(2)} MB/s)`);
   const rates = (runs: Throughput[]) => {
     const lines = median(runs.map((run) => run.linesPerSecond));
     const mb = median(runs.map((run) => run.megabytesPerSecond));
