@@ -266,8 +266,8 @@ export type EventPayload<E extends EventName> = z.infer<(typeof events)[E]>;
 export type CoreEvent = { [E in EventName]: { name: E; payload: EventPayload<E> } }[EventName];
 
 /**
- * Log lines as a door hands them to the renderer: objects (Electron's IPC, the JSON event, a
- * fetched tail), or a packed frame the headless door sent as bytes (logFrame.ts).
+ * Log lines as a door hands them to the renderer: a packed frame both doors send as bytes
+ * (logFrame.ts), or objects (lines that could not be packed, the JSON event, a fetched tail).
  */
 export type LogBatch = readonly LogLine[] | LogFrame;
 /** An event as the renderer's API delivers it: as the contract says, but `logs` may come packed. */

@@ -5,6 +5,8 @@ import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { stoppedStatus, transportCore, type TransportCore } from '../doors/testing/transportCore.js';
 import { ipcChannels, type Envelope } from '../ipc/contract.js';
+import { logFrameBytes } from '../doors/logFrameBytes.js';
+import { logFrameLines, unpackLogFrame } from '../ipc/logFrame.js';
 import { openIpcDoor, type EventTarget, type InvokeEventLike, type IpcMainLike } from './ipcDoor.js';
 
 /** Stand-in for Electron's ipcMain: the Electron API boundary is the one place fakes are used. */
@@ -116,6 +118,26 @@ describe('Electron IPC door', () => {
     ]);
     // A closed window is skipped, not sent to (Electron throws on a destroyed webContents).
     expect(logs.sent).toEqual([[ipcChannels.event, 'status', { ...stoppedStatus, state: 'starting' }]]);
+  });
+
+  it('sends a log batch as one packed frame, and lines it cannot pack as they are', () => {
+    const lines = [
+      { seq: 7, time: 1_700_000_000_000, source: 'vm-console' as const, level: 'info' as const, text: 'builder-bar: /nix disk mounted' },
+      { seq: 8, time: 1_700_000_000_000, source: 'vm-console' as const, level: 'info' as const, text: '\u001b[1mbold\u001b[0m é' },
+    ];
+    core.emit({ name: 'logs', payload: { lines } });
+    const [channel, name, payload] = dashboard.sent[0] as [string, string, { lines: unknown }];
+    expect([channel, name]).toEqual([ipcChannels.event, 'logs']);
+    expect(payload.lines).toBeInstanceOf(Uint8Array);
+    // What reaches the window is what the headless door sends as a binary message.
+    expect(Buffer.from(payload.lines as Uint8Array).equals(logFrameBytes(lines)!)).toBe(true);
+    expect(logFrameLines(unpackLogFrame(payload.lines as Uint8Array)!)).toEqual(lines);
+    // Both windows get the same bytes, packed once.
+    expect((logs.sent[0] as unknown[])[2]).toBe(payload);
+
+    const unpackable = [{ ...lines[0]!, text: 'two\nlines' }];
+    core.emit({ name: 'logs', payload: { lines: unpackable } });
+    expect(dashboard.sent[1]).toEqual([ipcChannels.event, 'logs', { lines: unpackable }]);
   });
 
   it('closes cleanly: no handler left, no subscription left', () => {

@@ -2,13 +2,14 @@
  * The Electron IPC door: one `ipcMain.handle` for every request of the contract, one channel
  * for events. Like the other doors it holds no logic: it checks who is asking (`checkSender`),
  * hands the request to `dispatch()` (which validates it against the contract) and forwards
- * every core event to our windows.
+ * every core event to our windows (log batches packed, as bytes).
  *
  * It takes the Electron objects it uses as narrow interfaces, so it runs in a plain Node test
  * with small stand-ins for `ipcMain` and a window's webContents.
  */
 import type { Core } from '../core/core.js';
-import type { Envelope } from '../ipc/contract.js';
+import type { Envelope, LogLine } from '../ipc/contract.js';
+import { logFrameBytes } from '../doors/logFrameBytes.js';
 import { ipcChannels } from '../ipc/contract.js';
 import { describeName, dispatch } from '../doors/dispatch.js';
 import { checkSender, type IpcSender } from './senderCheck.js';
@@ -39,6 +40,17 @@ export interface IpcDoorOptions {
   rendererPages: readonly string[];
   /** Told about refused senders; the app log is where a user (or we) can see an attack or a bug. */
   onRefused: (reason: string) => void;
+}
+
+/**
+ * A `logs` batch goes to the windows as one packed frame's bytes (doors/logFrameBytes.ts), as
+ * the headless door sends it: IPC's structured clone copies bytes in one piece where it would
+ * build every line's object and string again in the window, and the Logs window keeps the frame
+ * as it came (renderer/src/api/electronApi.ts unpacks it). Lines that cannot be packed go as
+ * they are.
+ */
+function packedLogs(lines: readonly LogLine[]): { lines: Uint8Array | readonly LogLine[] } {
+  return { lines: logFrameBytes(lines) ?? lines };
 }
 
 export function senderOf(event: InvokeEventLike): IpcSender {
@@ -74,8 +86,9 @@ export function openIpcDoor(options: IpcDoorOptions): IpcDoor {
   });
 
   const unsubscribe = core.subscribe((event) => {
+    const payload = event.name === 'logs' ? packedLogs(event.payload.lines) : event.payload;
     for (const target of options.windows()) {
-      if (!target.isDestroyed()) target.send(ipcChannels.event, event.name, event.payload);
+      if (!target.isDestroyed()) target.send(ipcChannels.event, event.name, payload);
     }
   });
 

@@ -19,7 +19,7 @@ import { dispatch } from '../dispatch.js';
 import { MAX_WIRE_MESSAGE_BYTES, type WireMessage } from '../../ipc/wire.js';
 import { parseWireRequest } from '../wireRequests.js';
 import { newAccessToken } from './accessToken.js';
-import { packLogLines } from '../../ipc/logFrame.js';
+import { logFrameBytes } from '../logFrameBytes.js';
 import { LogBackpressure } from './logBackpressure.js';
 import { checkHost, checkUpgrade, type RefusalStatus } from './requestChecks.js';
 import { respondWithText, serveStaticFile } from './staticFiles.js';
@@ -214,15 +214,11 @@ function send(client: WebSocket, message: WireMessage): void {
 
 /** Packed (logFrame.ts) as a binary message; as the JSON event (text) when they cannot be packed. */
 function sendLogLines(client: WebSocket, lines: LogLine[]): void {
-  const packed = packLogLines(lines);
-  if (!packed) {
+  const frame = logFrameBytes(lines);
+  if (!frame) {
     send(client, { event: 'logs', payload: { lines } });
     return;
   }
-  const headBytes = Buffer.byteLength(packed.head);
-  const frame = Buffer.allocUnsafe(headBytes + Buffer.byteLength(packed.texts));
-  frame.write(packed.head, 0);
-  frame.write(packed.texts, headBytes);
   sendMessage(client, frame, true);
 }
 

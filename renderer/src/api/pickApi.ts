@@ -1,11 +1,13 @@
 /**
- * Which door this page sits behind: Electron's preload (`window.builderBar`) when present,
+ * Which door this page sits behind: Electron's preload (`window.builderBar`, its log frames
+ * unpacked by electronApi.ts) when present,
  * otherwise the headless door's WebSocket on the host that served the page, authenticated with
  * the token the address brought (`#token=...`, which never reaches a server log; pageToken.ts
  * drops it from the address bar and keeps it for reloads).
  */
 import { alwaysConnected, type ConnectionSource } from './connection.js';
 import type { BuilderBarApi } from './contract.js';
+import { unpackingLogFrames } from './electronApi.js';
 import { takePageToken } from './pageToken.js';
 import { createWebSocketApi } from './wsClient.js';
 
@@ -26,7 +28,7 @@ export function webSocketUrl(location: Pick<Location, 'protocol' | 'host'>, toke
 
 export function connectToBuilderBar(win: Window = window): ApiHandle {
   if (win.builderBar) {
-    return { api: win.builderBar, connection: alwaysConnected, door: 'electron', token: null };
+    return { api: unpackingLogFrames(win.builderBar), connection: alwaysConnected, door: 'electron', token: null };
   }
   const token = takePageToken(win);
   // The address pasted again into this tab is only a fragment change, not a new page: drop the
