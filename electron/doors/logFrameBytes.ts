@@ -14,7 +14,10 @@ export function logFrameBytes(lines: readonly LogLine[]): Buffer | null {
   // Each part turned into bytes on its own: joined into one string first, V8 would copy the
   // rope again before it could count the bytes (logFrame.ts).
   const headBytes = Buffer.byteLength(packed.head);
-  const frame = Buffer.allocUnsafe(headBytes + Buffer.byteLength(packed.texts));
+  // Not from Buffer's shared pool: IPC's structured clone copies a view's whole ArrayBuffer, so a
+  // pooled frame would carry whatever else the pool's 8 KiB slab holds into the window. Every
+  // byte is written below.
+  const frame = Buffer.allocUnsafeSlow(headBytes + Buffer.byteLength(packed.texts));
   frame.write(packed.head, 0);
   frame.write(packed.texts, headBytes);
   return frame;

@@ -129,6 +129,10 @@ describe('Electron IPC door', () => {
     const [channel, name, payload] = dashboard.sent[0] as [string, string, { lines: unknown }];
     expect([channel, name]).toEqual([ipcChannels.event, 'logs']);
     expect(payload.lines).toBeInstanceOf(Uint8Array);
+    // Its own memory, nothing beside it: IPC copies a view's whole buffer (Buffer's shared pool
+    // would carry other data along into the window).
+    const bytes = payload.lines as Uint8Array;
+    expect([bytes.byteOffset, bytes.buffer.byteLength]).toEqual([0, bytes.byteLength]);
     // What reaches the window is what the headless door sends as a binary message.
     expect(Buffer.from(payload.lines as Uint8Array).equals(logFrameBytes(lines)!)).toBe(true);
     expect(logFrameLines(unpackLogFrame(payload.lines as Uint8Array)!)).toEqual(lines);
