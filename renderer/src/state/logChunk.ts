@@ -1,7 +1,7 @@
 /**
  * One batch of log lines as the window keeps it, read column by column. A batch comes either as
- * objects (Electron's IPC, the JSON event, a fetched tail) or as a packed frame whose texts are
- * still the bytes the door sent (logFrame.ts). A packed batch stays packed: its texts outside the
+ * a packed frame whose texts are still the bytes the door sent (logFrame.ts; both doors send
+ * floods so) or as objects (lines that could not be packed, the JSON event, a fetched tail). A packed batch stays packed: its texts outside the
  * JS heap, its `seq`, time, source and level in a handful of runs. Walks over every new line
  * (filters, the sources seen, search) read the columns they need; a whole line, with its text
  * decoded, is made only for the rows on screen.
