@@ -1,10 +1,11 @@
 /**
  * The `logs` event, packed: a binary message on the headless WebSocket, and bytes in the
  * Electron door's IPC event (doors/logFrameBytes.ts makes them for both). A flood is tens of
- * thousands of lines a second, and as JSON objects each line carried its five field names, its `\u001b`s spelled as
- * six characters, and a string V8 builds in pieces and must copy again before sending: in a
- * profile of `serve` under a flood, JSON and its byte count were a third of the core's CPU, and
- * the window's JSON.parse plus a per-line check a good part of its own.
+ * thousands of lines a second, and as JSON objects each line carried its five field names,
+ * its `\u001b`s spelled as six characters, and a string V8 builds in pieces and must copy
+ * again before sending: in a profile of `serve` under a flood, JSON and its byte count were a
+ * third of the core's CPU, and the window's JSON.parse plus a per-line check a good part of its
+ * own.
  *
  * A frame is one binary message: `LOG_FRAME_MARK`, a JSON header, a newline, then every line's
  * text joined by newlines, all UTF-8. Packing answers the two parts apart: the door turns each
