@@ -8,7 +8,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { securityHeaders } from '../doors/headless/headlessDoor.js';
-import { respondWithText, serveStaticFile } from '../doors/headless/staticFiles.js';
+import { respondWithText, serveStaticFileOrFail } from '../doors/headless/staticFiles.js';
 
 export interface BenchPageServer {
   /** The address of `relativePath` (from the served root) on this server. */
@@ -23,10 +23,7 @@ export async function serveBenchPages(root: string): Promise<BenchPageServer> {
       respondWithText(response, 405, 'Only GET and HEAD are served here.', { Allow: 'GET, HEAD' });
       return;
     }
-    serveStaticFile(root, request, response).catch(() => {
-      if (!response.headersSent) respondWithText(response, 500, 'Could not read the file.');
-      else response.destroy();
-    });
+    serveStaticFileOrFail(root, request, response);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -22,7 +22,7 @@ import { newAccessToken } from './accessToken.js';
 import { logFrameBytes } from '../logFrameBytes.js';
 import { LogBackpressure } from './logBackpressure.js';
 import { checkHost, checkUpgrade, type RefusalStatus } from './requestChecks.js';
-import { respondWithText, serveStaticFile } from './staticFiles.js';
+import { respondWithText, serveStaticFileOrFail } from './staticFiles.js';
 import { reportUnexpected } from '../../core/util/unexpectedErrors.js';
 
 export const CONTENT_SECURITY_POLICY =
@@ -113,10 +113,7 @@ export class HeadlessDoor {
         respondWithText(response, 503, `The renderer is not built (no ${path.join(rendererDir, 'index.html')}). Run: npm run build`);
         return;
       }
-      serveStaticFile(rendererDir, request, response).catch(() => {
-        if (!response.headersSent) respondWithText(response, 500, 'Could not read the file.');
-        else response.destroy();
-      });
+      serveStaticFileOrFail(rendererDir, request, response);
     });
 
     const sockets = new WebSocketServer({ noServer: true, maxPayload: MAX_WIRE_MESSAGE_BYTES, perMessageDeflate: false });

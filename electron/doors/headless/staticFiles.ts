@@ -85,6 +85,14 @@ export async function serveStaticFile(root: string, request: IncomingMessage, re
   stream.pipe(response);
 }
 
+/** `serveStaticFile`, with a read that fails answered 500 (or the connection cut once headers went). */
+export function serveStaticFileOrFail(root: string, request: IncomingMessage, response: ServerResponse): void {
+  serveStaticFile(root, request, response).catch(() => {
+    if (!response.headersSent) respondWithText(response, 500, 'Could not read the file.');
+    else response.destroy();
+  });
+}
+
 export function respondWithText(response: ServerResponse, status: number, text: string, extraHeaders: Record<string, string> = {}): void {
   response.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store', ...extraHeaders });
   response.end(`${text}\n`);
