@@ -22,15 +22,15 @@ export async function readCommitDetails(git: GitRunner, shas: readonly string[])
   return details;
 }
 
+/** What the files-changed count asks of diff-tree, here and in a running diff-tree (diffTreeBatch.ts). */
+export const filesChangedOptions: readonly string[] = ['-r', '--no-renames', '--name-only', '-z', '--always', '--no-textconv', '--no-ext-diff'];
+
 /** `git diff --no-renames --name-only baseline tip | wc -l` for every pair, in pair order. */
 export async function readFilesChanged(git: GitRunner, pairs: readonly { tip: string; baseline: string }[]): Promise<number[]> {
   if (pairs.length === 0) return [];
   // One line "tip baseline" per pair: diff-tree diffs the tip against the baseline given as
   // its parent. Every pair prints a header ("/", which no path can be) even when nothing changed.
-  const output = await git.ok(
-    ['diff-tree', '--stdin', '-r', '--no-renames', '--name-only', '-z', '--always', '--format=tformat:/', '--no-textconv', '--no-ext-diff'],
-    pairs.map((pair) => `${pair.tip} ${pair.baseline}`).join('\n') + '\n',
-  );
+  const output = await git.ok(['diff-tree', '--stdin', ...filesChangedOptions, '--format=tformat:/'], pairs.map((pair) => `${pair.tip} ${pair.baseline}`).join('\n') + '\n');
   let pair = -1;
   const counts = pairs.map(() => 0);
   for (const field of output.split('\0')) {
