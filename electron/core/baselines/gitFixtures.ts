@@ -122,16 +122,37 @@ export function engineFacts(branches: readonly { branch: string; baseline: { sha
   }));
 }
 
-/** A git that writes each call's subcommand to a log next to `dir`, to see what an engine asks of git. */
-export async function loggingGit(dir: string): Promise<{ program: string; calls: () => Promise<string[]>; clear: () => Promise<void> }> {
+/** The subcommand after `-C <dir>` and any `-c <setting>`; the engine's long-lived processes (longLivedGit.ts) marked as such. */
+const loggingScript = (log: string) => `#!/bin/sh
+skip=
+for arg in "$@"; do
+  if [ -n "$skip" ]; then skip=; continue; fi
+  case "$arg" in -C|-c) skip=1; continue ;; esac
+  sub="$arg"
+  break
+done
+case " $* " in *" --batch-command "*|*"--format=tformat:/%H"*) sub="kept running: $sub" ;; esac
+printf '%s\\n' "$sub" >> '${log}'
+exec git "$@"
+`;
+
+/**
+ * A git that writes each call's subcommand to a log next to `dir`, to see what an engine asks
+ * of git. `calls` leaves out the processes the engine keeps running (cat-file, diff-tree),
+ * which it starts between computations (when their log lines land is a race with the test);
+ * `started` counts those.
+ */
+export async function loggingGit(dir: string): Promise<{ program: string; calls: () => Promise<string[]>; started: () => Promise<number>; clear: () => Promise<void> }> {
   const log = path.join(dir, '..', `${path.basename(dir)}-calls.log`);
   const program = path.join(dir, '..', `${path.basename(dir)}-git.sh`);
-  await writeFile(program, `#!/bin/sh\nprintf '%s\\n' "$3" >> '${log}'\nexec git "$@"\n`);
+  await writeFile(program, loggingScript(log));
   await chmod(program, 0o755);
   await writeFile(log, '');
+  const lines = async () => (await readFile(log, 'utf8')).split('\n').filter(Boolean).sort();
   return {
     program,
-    calls: async () => (await readFile(log, 'utf8')).split('\n').filter(Boolean).sort(),
+    calls: async () => (await lines()).filter((call) => !call.startsWith('kept running: ')),
+    started: async () => (await lines()).filter((call) => call.startsWith('kept running: ')).length,
     clear: () => writeFile(log, ''),
   };
 }

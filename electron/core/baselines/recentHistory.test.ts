@@ -97,19 +97,24 @@ describe('the first answer from recent history', () => {
     const withHead = await engine.compute(daily);
     expect(withHead.branches.find((entry) => entry.detached)?.tip).toBe(detached);
     expect(engineFacts(withHead.branches)).toEqual(await gitFacts(dir, withHead.branches));
-    // rev-list: --branches (nothing new), HEAD's commit, the subject of its new baseline.
-    expect(await gitLog.calls()).toEqual(['diff-tree', 'for-each-ref', 'rev-list', 'rev-list', 'rev-list', 'rev-parse']);
+    // The running cat-file asked only about the known branches; rev-list: HEAD's commit, the
+    // subject of its new baseline; files changed from the running diff-tree.
+    expect(await gitLog.calls()).toEqual(['for-each-ref', 'rev-list', 'rev-list', 'rev-parse']);
 
-    // A known tip deleted and pruned: `^known` names a missing commit, so everything is read again.
+    // A known tip deleted and pruned, and a new branch: `^known` names a missing commit when the
+    // new branch's history is read, so everything is read again.
     await git(dir, ['update-ref', '--no-deref', 'HEAD', 'refs/heads/main']);
     await git(dir, ['symbolic-ref', 'HEAD', 'refs/heads/main']);
     await git(dir, ['update-ref', '-d', 'refs/heads/gone']);
     await git(dir, ['reflog', 'expire', '--expire=now', '--all']);
     await git(dir, ['gc', '-q', '--prune=now']);
     await git(dir, ['update-ref', 'refs/heads/topic', shas[10] as string]);
+    const fresh = (await git(dir, ['commit-tree', tree, '-p', shas[10] as string, '-m', 'fresh'])).trim();
+    await git(dir, ['update-ref', 'refs/heads/fresh', fresh]);
     const pruned = await engine.compute(daily);
     expect(pruned.state, pruned.message ?? '').toBe('ok');
-    expect(pruned.branches.map((entry) => entry.branch).sort()).toEqual(['main', 'topic']);
+    expect(pruned.branches.map((entry) => entry.branch).sort()).toEqual(['fresh', 'main', 'topic']);
     expect(engineFacts(pruned.branches)).toEqual(await gitFacts(dir, pruned.branches));
+    engine.close();
   }, 30_000);
 });

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BuilderBarError } from '../errors.js';
-import { createFixtureRepo, git, oracleBaseline, type FixtureCommit } from './gitFixtures.js';
+import { createFixtureRepo, git, loggingGit, oracleBaseline, type FixtureCommit } from './gitFixtures.js';
 import { assertGitWorkTree, boundaryFor, RepoBaselineEngine, type ComputedRepoBaselines } from './index.js';
 
 const DAY = 86_400;
@@ -251,15 +251,12 @@ describe('RepoBaselineEngine against git rev-list', () => {
     const { dir, shas } = await repoWith(commits, branches);
 
     // A git that logs each call, to count what the second computation asks of git.
-    const log = path.join(dir, '..', `git-calls-${counter}.log`);
-    const wrapper = path.join(dir, '..', `git-logging-${counter}.sh`);
-    await writeFile(wrapper, `#!/bin/sh\nprintf '%s\\n' "$3" >> '${log}'\nexec git "$@"\n`);
-    await chmod(wrapper, 0o755);
-    const engine = new RepoBaselineEngine(dir, { git: wrapper });
+    const gitLog = await loggingGit(dir);
+    const engine = new RepoBaselineEngine(dir, { git: gitLog.program });
     const now = D + 12 * H;
     const first = await engine.compute(daily(now));
     await expectOracle(dir, first);
-    await writeFile(log, '');
+    await gitLog.clear();
 
     // topic-7 gains two commits (one before B, one after).
     await git(dir, ['fast-import', '--quiet'], [
@@ -267,30 +264,35 @@ describe('RepoBaselineEngine against git rev-list', () => {
       `commit refs/heads/topic-7\ncommitter C <c@example.com> ${D + H} +0000\ndata 4\nnew2\nM 100644 inline new-file-2\ndata 2\nn\n`,
     ].join('\n'));
     const second = await engine.compute(daily(now));
-    const calls = (await readFile(log, 'utf8')).split('\n').filter(Boolean);
-    // Two diff-trees: one guessed from the old baseline while the new commits were read (the
-    // commit dated before B moved the baseline, so the guess missed), one for the real pair.
-    expect(calls.sort()).toEqual(['diff-tree', 'diff-tree', 'for-each-ref', 'rev-list', 'rev-list']);
+    // The first answer came from recent history, so the whole graph is read now (an engine
+    // without a cache dir does not read it in the background), and a new baseline's subject.
+    // Files changed are asked of the diff-tree kept running since the first computation (twice:
+    // guessed from the old baseline while the commits were read, but the commit dated before B
+    // moved the baseline, so the guess missed; then the real pair).
+    expect(await gitLog.calls()).toEqual(['for-each-ref', 'rev-list', 'rev-list']);
     expect(second).toEqual(await new RepoBaselineEngine(dir).compute(daily(now)));
     expect(branch(second, 'topic-7').tip).not.toBe(branch(first, 'topic-7').tip);
     expect(second.branches.filter((entry) => entry.branch !== 'topic-7')).toEqual(first.branches.filter((entry) => entry.branch !== 'topic-7'));
     await expectOracle(dir, second);
 
-    // Another commit after B keeps the baseline: the guessed files-changed count is the answer,
-    // and subjects are known, so one rev-list (the new commit) and one diff-tree.
-    await writeFile(log, '');
+    // Another commit after B keeps the baseline: the running cat-file says where topic-7 points
+    // and reads its new commit (no rev-list), the running diff-tree counts the guessed pair's
+    // files (the answer), and subjects are known: for-each-ref is the one new process.
+    await gitLog.clear();
     await git(dir, ['fast-import', '--quiet'], `commit refs/heads/topic-7\ncommitter C <c@example.com> ${D + 2 * H} +0000\ndata 4\nnew3\nfrom refs/heads/topic-7^0\nM 100644 inline new-file-3\ndata 2\nn\n`);
     const third = await engine.compute(daily(now));
-    expect((await readFile(log, 'utf8')).split('\n').filter(Boolean).sort()).toEqual(['diff-tree', 'for-each-ref', 'rev-list']);
+    expect(await gitLog.calls()).toEqual(['for-each-ref']);
     expect(branch(third, 'topic-7').baseline).toEqual(branch(second, 'topic-7').baseline);
     expect(branch(third, 'topic-7').filesChanged).toBe(branch(second, 'topic-7').filesChanged + 1);
     await expectOracle(dir, third);
 
-    // Nothing moved: the rev-list run beside for-each-ref (`--branches ^known`) finds nothing
-    // new, and no subject or files-changed count is asked for again.
-    await writeFile(log, '');
+    // Nothing moved: for-each-ref alone, and no subject or files-changed count is asked again.
+    await gitLog.clear();
     expect(await engine.compute(daily(now))).toEqual(third);
-    expect((await readFile(log, 'utf8')).split('\n').filter(Boolean).sort()).toEqual(['for-each-ref', 'rev-list']);
+    expect(await gitLog.calls()).toEqual(['for-each-ref']);
+    // One cat-file and one diff-tree served all three, started after the first computation.
+    expect(await gitLog.started()).toBe(0);
+    engine.close();
   }, 30_000);
 
   it('says missing for a deleted repository and error for a path that is not a repository', async () => {

@@ -1,13 +1,19 @@
 /**
  * Baselines for every branch of one repository (FACTS.md section 3), computed from an
  * in-memory commit graph instead of one `git rev-list` per branch: each call runs
- * `for-each-ref` (repoRefs.ts) and, beside it, `rev-list --parents --timestamp --branches
- * ^known` for the commits of tips it has not seen (then `new ^known` for any it missed), and
- * asks git only for what the graph cannot tell: subjects of new baselines (one `rev-list
- * --no-walk`) and files changed for new (baseline, tip) pairs (one `diff-tree --stdin`, asked
- * for a moved branch against its old baseline while its commits are read). A branch whose tip
- * and boundary did not move keeps its cached answer. Refs enter git only as full ids, on stdin
- * or after `--end-of-options`, or as the `--branches=` pattern the user chose, never by name.
+ * `for-each-ref` (repoRefs.ts), the truth about the refs, and beside it learns the commits of
+ * tips it has not seen: from the cat-file it keeps running between computations, which says
+ * where the known branches point now and reads what they gained (movedTips.ts, runningGit.ts),
+ * or else from `rev-list --parents --timestamp --branches ^known`; `rev-list new ^known` reads
+ * whatever either missed (a new branch, a ref that moved again). It asks git only for what the
+ * graph cannot tell: subjects of new baselines (one `rev-list --no-walk`) and files changed for
+ * new (baseline, tip) pairs (the running diff-tree, or one `diff-tree --stdin`, asked for a
+ * moved branch against its old baseline while its commits are read). After one ref moves, the
+ * only new process is for-each-ref. A branch whose tip and boundary did not move keeps its
+ * cached answer. Refs enter git's command lines only as full ids after `--end-of-options`, or
+ * as the `--branches=` pattern the user chose, never by name; on stdin as full ids, or as the
+ * full names for-each-ref listed (`refs/heads/…`, to the running cat-file, whose answer is
+ * only a guess for for-each-ref to confirm).
  *
  * With nothing cached, the first computation reads only recent history (recentHistory.ts)
  * and an engine with a cache dir then reads the whole graph in the background. With a cache
@@ -21,12 +27,14 @@ import type { BaselineTimeSource } from '../../ipc/baselinesContract.js';
 import { assembleResult, type ComputedBranchBaseline, type ComputedRepoBaselines, type WalkAnswer } from './baselineResult.js';
 import { countCommitsBetween, findBaseline, onFirstParentLine } from './baselineWalk.js';
 import { boundaryFor } from './boundary.js';
-import { readCommitDetails, readFilesChanged } from './commitDetails.js';
+import { readCommitDetails } from './commitDetails.js';
 import { CommitGraph } from './commitGraph.js';
 import { GitFailure, GitRunner } from './gitRunner.js';
 import { graphCacheFile, readGraphCache, writeGraphCache } from './graphCache.js';
+import { readMovedTips, type MovedTips } from './movedTips.js';
 import { answersFromRecentHistory, type RecentAnswer } from './recentHistory.js';
 import { readRepoRefs, type TrackedTip } from './repoRefs.js';
+import { RunningGit } from './runningGit.js';
 
 export type { ComputedBranchBaseline, ComputedRepoBaselines };
 
@@ -63,6 +71,9 @@ export class RepoBaselineEngine {
   private readonly answers = new Map<string, WalkAnswer>();
   /** Each branch's answer in the latest computation: a guess at a moved branch's baseline. */
   private previous = new Map<string, WalkAnswer>();
+  /** The tips of the latest computation: what a running cat-file is asked about next time. */
+  private previousTips: TrackedTip[] = [];
+  private readonly running: RunningGit;
   private readonly commits = new Map<string, { subject: string; authorTime: number }>();
   private readonly filesChanged = new Map<string, number>();
   private dirs: GitDirs | null = null;
@@ -82,6 +93,7 @@ export class RepoBaselineEngine {
     private readonly options: RepoBaselineEngineOptions = {},
   ) {
     this.git = new GitRunner(repoPath, options.git);
+    this.running = new RunningGit(this.git);
   }
 
   /** Writes the cache now if it lacks anything (after the computations already asked for). */
@@ -96,6 +108,7 @@ export class RepoBaselineEngine {
     this.closed = true;
     if (this.persistTimer) clearTimeout(this.persistTimer);
     this.persistTimer = null;
+    this.running.stop(true);
   }
 
   /** Removes this repository's cache file (it is no longer tracked). */
@@ -126,14 +139,17 @@ export class RepoBaselineEngine {
       await stat(this.repoPath);
     } catch {
       this.dirs = null;
+      this.running.stop();
       return empty('missing', `${this.repoPath} does not exist: the repository was moved or deleted. Move it back, or remove it and add it again at its new path.`);
     }
     try {
       const result = await this.computeInRepo(query);
       if (this.dirty) this.schedulePersist();
+      this.running.startSoon(this.previousTips);
       return result;
     } catch (error) {
       this.dirs = null;
+      this.running.stop();
       const message = error instanceof Error ? error.message : String(error);
       return empty('error', `${message} (in ${this.repoPath})`);
     }
@@ -141,11 +157,15 @@ export class RepoBaselineEngine {
 
   private async computeInRepo(query: BaselineQuery): Promise<ComputedRepoBaselines> {
     const { gitDir, commonDir } = await this.gitDirs();
-    const refsRead = readRepoRefs(this.git, gitDir, query.branchPattern);
+    // Asked of the running cat-file first, so it answers while node is busy starting for-each-ref.
+    const moved = this.readMovedTips(commonDir);
+    const batch = this.graph.size > 0 ? this.running.catFile : null;
+    const refsRead = readRepoRefs(this.git, gitDir, query.branchPattern, batch ? { batch, isKnownCommit: (sha) => this.graph.loadedIndexOf(sha) !== undefined } : undefined);
     // A moved branch usually keeps its baseline: its files changed against that baseline are
-    // asked for as soon as the refs say it moved, while git still lists its new commits, so the
-    // common case waits for one round of git processes, not two in a row.
-    const guessed = refsRead.then(({ tips }) => {
+    // asked for as soon as cat-file or the refs say it moved, while its new commits are read,
+    // so the common case does not wait for two rounds of git processes in a row.
+    const firstTips = moved.then((found) => found?.tips ?? refsRead.then((refs) => refs.tips));
+    const guessed = firstTips.then((tips) => {
       const guesses = this.guessedPairs(tips, query);
       return guesses.length > 0 ? this.loadFilesChanged(guesses).catch(() => undefined) : undefined;
     });
@@ -153,7 +173,7 @@ export class RepoBaselineEngine {
     const [{ tips, replaceRefs }, shallowText] = await Promise.all([
       refsRead,
       readFile(path.join(commonDir, 'shallow'), 'utf8').catch(() => ''),
-      this.loadBranchesAhead(query.branchPattern),
+      moved.then((found) => (found === undefined ? this.loadBranchesAhead(query.branchPattern) : this.addMovedTips(found))),
       guessed,
     ]);
 
@@ -194,6 +214,7 @@ export class RepoBaselineEngine {
 
     this.forgetAllBut(answers);
     this.previous = new Map(tips.map((tracked, i) => [tracked.branch, answers[i] as WalkAnswer]));
+    this.previousTips = tips;
     this.latest = { commonDir, tips: [...new Set(tips.map((tracked) => tracked.tip))] };
 
     return assembleResult({
@@ -296,6 +317,30 @@ export class RepoBaselineEngine {
     this.reset(this.graphKey);
   }
 
+  /**
+   * After a computation, a running cat-file says where the same branches point now and reads
+   * the commits they gained (movedTips.ts). Undefined: no cat-file or nothing to ask about (the
+   * rev-list read ahead runs instead); null: cat-file declined, and `loadTips` reads what
+   * for-each-ref names. Not with grafts, which cat-file's raw objects do not apply.
+   */
+  private async readMovedTips(commonDir: string): Promise<MovedTips | null | undefined> {
+    const batch = this.running.catFile;
+    if (!batch || this.graph.size === 0 || this.previousTips.length === 0) return undefined;
+    const found = readMovedTips(batch, this.previousTips, (sha) => this.graph.loadedIndexOf(sha) !== undefined).catch(() => null);
+    const grafted = await stat(path.join(commonDir, 'info', 'grafts')).then(
+      () => true,
+      () => false,
+    );
+    return grafted ? null : found;
+  }
+
+  /** The commits the cat-file walk read, into the graph; only whole histories arrive, so the graph stays closed. */
+  private addMovedTips(found: MovedTips | null): void {
+    if (found === null || found.added === 0) return;
+    if (this.graph.addRevListOutput(found.revListLines) > 0) this.dirty = true;
+    if (!this.graph.isClosed()) this.reset(this.graphKey);
+  }
+
   /** Reads the history of tips not yet in the graph, excluding what earlier loads read; every loaded commit's history is loaded too, so a loaded tip needs nothing more. */
   private async loadTips(tips: readonly string[]): Promise<void> {
     const fresh = [...new Set(tips)].filter((sha) => this.graph.loadedIndexOf(sha) === undefined);
@@ -330,7 +375,7 @@ export class RepoBaselineEngine {
     const pairs = [...new Map(answers.map((answer) => [pairKey(answer), answer])).values()].filter((answer) => !this.filesChanged.has(pairKey(answer)));
     if (pairs.length === 0) return;
     this.dirty = true;
-    const counts = await readFilesChanged(this.git, pairs);
+    const counts = await this.running.filesChanged(pairs);
     pairs.forEach((answer, i) => this.filesChanged.set(pairKey(answer), counts[i] as number));
   }
 
@@ -397,6 +442,8 @@ export class RepoBaselineEngine {
   }
 
   private reset(graphKey: string | null): void {
+    // Running git read replace refs when it started: after a reset it starts again.
+    this.running.stop();
     this.graph = new CommitGraph();
     this.loadedTips = new Set();
     this.graphKey = graphKey;

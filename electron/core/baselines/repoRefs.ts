@@ -5,9 +5,14 @@
  * would confirm, and every git process spared shortens the path after a ref moves (each costs
  * 5-15 ms to start). Anything else in the file (a detached id, or reftable's `.invalid`
  * placeholder, whose real HEAD lives in the reftable) is left to git.
+ *
+ * Whether each branch names a commit (a branch may name a tag or a tree) is asked of
+ * for-each-ref's `%(objecttype)`, which costs git a lookup per ref, or, when the engine has a
+ * running cat-file (catFileBatch.ts), only for the tips its graph does not already hold.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { CatFileBatch } from './catFileBatch.js';
 import type { GitRunner } from './gitRunner.js';
 
 export interface TrackedTip {
@@ -19,23 +24,33 @@ export interface TrackedTip {
 
 export interface RepoRefs {
   tips: TrackedTip[];
-  /** `for-each-ref` lines of refs/replace/, as a part of the graph's key. */
+  /** `<id> NUL <refname>` of each ref under refs/replace/, as a part of the graph's key. */
   replaceRefs: string[];
 }
 
+/** Which tips name commits, for a caller that can say sooner than for-each-ref. */
+export interface CommitCheck {
+  /** Tips known to be commits without asking (the graph holds them). */
+  isKnownCommit: (sha: string) => boolean;
+  batch: CatFileBatch;
+}
+
 /** `branchPattern`: a `for-each-ref` pattern under refs/heads, or null for every local branch. */
-export async function readRepoRefs(git: GitRunner, gitDir: string, branchPattern: string | null): Promise<RepoRefs> {
-  const [refsOutput, symbolic] = await Promise.all([
-    git.ok(['for-each-ref', '--format=%(objectname)%00%(objecttype)%00%(refname)', branchPattern === null ? 'refs/heads/' : `refs/heads/${branchPattern}`, 'refs/replace/']),
-    headIsSymbolic(gitDir),
-  ]);
-  const tips: TrackedTip[] = [];
+export async function readRepoRefs(git: GitRunner, gitDir: string, branchPattern: string | null, check?: CommitCheck): Promise<RepoRefs> {
+  const format = check ? '--format=%(objectname)%00%(refname)' : '--format=%(objectname)%00%(objecttype)%00%(refname)';
+  const [refsOutput, symbolic] = await Promise.all([git.ok(['for-each-ref', format, branchPattern === null ? 'refs/heads/' : `refs/heads/${branchPattern}`, 'refs/replace/']), headIsSymbolic(gitDir)]);
+  let tips: TrackedTip[] = [];
   const replaceRefs: string[] = [];
   for (const line of refsOutput.split('\n')) {
     if (line === '') continue;
-    const [sha = '', type = '', refname = ''] = line.split('\0');
-    if (refname.startsWith('refs/replace/')) replaceRefs.push(line);
+    const fields = line.split('\0');
+    const [sha = '', type = 'commit', refname = ''] = check ? [fields[0], undefined, fields[1]] : fields;
+    if (refname.startsWith('refs/replace/')) replaceRefs.push(`${sha}\0${refname}`);
     else if (type === 'commit' && refname.startsWith('refs/heads/')) tips.push({ branch: refname.slice('refs/heads/'.length), detached: false, tip: sha });
+  }
+  if (check) {
+    const commits = await commitsAmong(git, check.batch, [...new Set(tips.map((tracked) => tracked.tip).filter((sha) => !check.isKnownCommit(sha)))]);
+    tips = tips.filter((tracked) => check.isKnownCommit(tracked.tip) || commits.has(tracked.tip));
   }
   const isSymbolic = symbolic ?? (await git.run(['symbolic-ref', '-q', 'HEAD'])).exitCode === 0;
   if (!isSymbolic) {
@@ -44,6 +59,19 @@ export async function readRepoRefs(git: GitRunner, gitDir: string, branchPattern
     if (head.exitCode === 0) tips.push({ branch: 'HEAD', detached: true, tip: head.stdout.trim() });
   }
   return { tips, replaceRefs };
+}
+
+/** The commits among `shas`: asked of the running cat-file, or of a one-shot `cat-file --batch-check` if it has gone. */
+async function commitsAmong(git: GitRunner, batch: CatFileBatch, shas: readonly string[]): Promise<Set<string>> {
+  if (shas.length === 0) return new Set();
+  const answers = await batch.info(shas).catch(async () => {
+    const output = await git.ok(['cat-file', '--batch-check=%(objectname) %(objecttype)'], shas.join('\n') + '\n');
+    return output.split('\n').map((line) => {
+      const [sha = '', type = ''] = line.split(' ');
+      return { sha, type };
+    });
+  });
+  return new Set(answers.flatMap((answer) => (answer?.type === 'commit' ? [answer.sha] : [])));
 }
 
 /** True or false when the HEAD file says; null when git must be asked. */
