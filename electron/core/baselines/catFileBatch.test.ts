@@ -35,10 +35,11 @@ describe('CatFileBatch', () => {
   it('resolves ref names and ids, with byte-exact contents, missing names as null, questions answered in the order asked', async () => {
     const batch = new CatFileBatch(dir);
     try {
-      const [main, topic, missing] = await batch.info(['refs/heads/main', 'refs/heads/topic', 'refs/heads/none']);
+      const [main, topic, missing, spaced] = await batch.info(['refs/heads/main', 'refs/heads/topic', 'refs/heads/none', 'refs/heads/a b 123']);
       expect(main).toMatchObject({ sha: shas[1], type: 'commit' });
       expect(topic).toMatchObject({ sha: shas[0], type: 'commit' });
       expect(missing).toBeNull();
+      expect(spaced).toBeNull();
       // Two questions in flight at once, one with contents of multi-byte characters.
       const [contents, info] = await Promise.all([batch.contents([shas[0] as string, 'refs/heads/main']), batch.info([`${shas[1]}^{tree}`])]);
       expect(contents[0]?.content.equals(await rawObject(shas[0] as string))).toBe(true);

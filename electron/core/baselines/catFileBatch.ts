@@ -66,17 +66,19 @@ class BatchReader implements AnswerReader<(BatchObject | null)[]> {
     while (this.answers.length < this.expected) {
       const lineEnd = buffer.indexOf(10, offset);
       if (lineEnd === -1) break;
-      const header = buffer.toString('latin1', offset, lineEnd).split(' ');
+      const header = buffer.toString('latin1', offset, lineEnd);
+      const object = /^([0-9a-f]{40}|[0-9a-f]{64}) ([a-z]+) ([0-9]+)$/.exec(header);
       let next = lineEnd + 1;
-      if (header.length === 3 && /^[0-9a-f]+$/.test(header[0] as string) && /^[0-9]+$/.test(header[2] as string)) {
-        const size = this.withContent ? Number(header[2]) : 0;
+      if (object) {
+        const size = this.withContent ? Number(object[3]) : 0;
         if (this.withContent && buffer.length < next + size + 1) break;
-        this.answers.push({ sha: header[0] as string, type: header[1] as string, content: Buffer.from(buffer.subarray(next, next + size)) });
+        this.answers.push({ sha: object[1] as string, type: object[2] as string, content: Buffer.from(buffer.subarray(next, next + size)) });
         if (this.withContent) next += size + 1;
-      } else if (header.length === 2 && (header[1] === 'missing' || header[1] === 'ambiguous')) {
+      } else if (/ (?:missing|ambiguous)$/.test(header)) {
+        // The name as asked, then the verdict (a name may hold spaces, though no branch can).
         this.answers.push(null);
       } else {
-        throw new Error(`unexpected git cat-file answer: ${header.join(' ').slice(0, 200)}`);
+        throw new Error(`unexpected git cat-file answer: ${header.slice(0, 200)}`);
       }
       offset = next;
     }

@@ -6,7 +6,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFixtureRepo, engineFacts, git, gitFacts, type FixtureCommit } from './gitFixtures.js';
+import { createFixtureRepo, engineFacts, fastImportStream, git, gitFacts, loggingGit, type FixtureCommit } from './gitFixtures.js';
 import { RepoBaselineEngine, type BaselineQuery } from './index.js';
 
 const DAY = 86_400;
@@ -85,6 +85,28 @@ describe('the engine after refs move, with a running cat-file', () => {
     await git(dir, ['update-ref', 'refs/heads/topic', await commitOn(dir, [shas[9] as string], 'with the new one')]);
     await expectGitsAnswer(engine, dir);
     expect((await pids()).length).toBeGreaterThan(1);
+    engine.close();
+  }, 30_000);
+
+  it('agrees with git in a SHA-256 repository', async () => {
+    const dir = path.join(root, `repo-${(counter += 1)}`);
+    await mkdir(dir);
+    await git(dir, ['init', '-q', '--object-format=sha256', '-b', 'main']);
+    const commits: FixtureCommit[] = [{ ref: 'refs/heads/main', committer: D - 10 * H, parents: [] }];
+    for (let i = 1; i < 8; i += 1) commits.push({ ref: 'refs/heads/main', committer: D - 10 * H + i * H, parents: [i] });
+    await git(dir, ['fast-import', '--quiet'], fastImportStream(commits, { topic: 4 }));
+    const gitLog = await loggingGit(dir);
+    const engine = new RepoBaselineEngine(dir, { git: gitLog.program });
+    await engine.compute(query);
+    await expectGitsAnswer(engine, dir);
+    const tip = (await git(dir, ['rev-parse', 'refs/heads/topic'])).trim();
+    expect(tip).toHaveLength(64);
+    const side = await commitOn(dir, [tip], 'side');
+    await git(dir, ['update-ref', 'refs/heads/topic', await commitOn(dir, [tip, side], 'merge')]);
+    await gitLog.clear();
+    await expectGitsAnswer(engine, dir);
+    // The new commits came from the running cat-file, the files changed from the running diff-tree.
+    expect(await gitLog.calls()).toEqual(['for-each-ref']);
     engine.close();
   }, 30_000);
 
