@@ -173,7 +173,7 @@ export class RepoBaselineEngine {
     const [{ tips, replaceRefs }, shallowText] = await Promise.all([
       refsRead,
       readFile(path.join(commonDir, 'shallow'), 'utf8').catch(() => ''),
-      moved.then((found) => (found === undefined ? this.loadBranchesAhead(query.branchPattern) : this.addMovedTips(found))),
+      moved.then((found) => (found ? this.addMovedTips(found) : this.loadBranchesAhead(query.branchPattern))),
       guessed,
     ]);
 
@@ -319,9 +319,9 @@ export class RepoBaselineEngine {
 
   /**
    * After a computation, a running cat-file says where the same branches point now and reads
-   * the commits they gained (movedTips.ts). Undefined: no cat-file or nothing to ask about (the
-   * rev-list read ahead runs instead); null: cat-file declined, and `loadTips` reads what
-   * for-each-ref names. Not with grafts, which cat-file's raw objects do not apply.
+   * the commits they gained (movedTips.ts). Undefined: no cat-file or nothing to ask about;
+   * null: cat-file declined (a long or odd history, grafts, which cat-file's raw objects do not
+   * apply); either way the rev-list read ahead runs instead.
    */
   private async readMovedTips(commonDir: string): Promise<MovedTips | null | undefined> {
     const batch = this.running.catFile;
@@ -335,8 +335,8 @@ export class RepoBaselineEngine {
   }
 
   /** The commits the cat-file walk read, into the graph; only whole histories arrive, so the graph stays closed. */
-  private addMovedTips(found: MovedTips | null): void {
-    if (found === null || found.added === 0) return;
+  private addMovedTips(found: MovedTips): void {
+    if (found.added === 0) return;
     if (this.graph.addRevListOutput(found.revListLines) > 0) this.dirty = true;
     if (!this.graph.isClosed()) this.reset(this.graphKey);
   }
