@@ -14,7 +14,7 @@ export interface FeedResult {
 }
 
 /** Lines as a real build's output arrives: several per append, as a pipe's chunks do. */
-const linesPerAppend = 250;
+export const linesPerAppend = 250;
 /**
  * The most undelivered lines the next append may start from: with it, at most 9,999 wait, just
  * below the hub's per-batch cap (10,000), so "as fast as it takes them" drops nothing and is the
@@ -22,7 +22,11 @@ const linesPerAppend = 250;
  */
 const undeliveredLimit = 10_000 - linesPerAppend;
 
-export async function feedAsFastAsTaken(hub: LogHub, count: number, lineAt: (i: number) => string): Promise<FeedResult> {
+/**
+ * `appendAt(k)`: the text of the k-th append (lines `k * linesPerAppend` onwards), built before
+ * the clock starts (preparedRun), as a build's output exists before it reaches the hub.
+ */
+export async function feedAsFastAsTaken(hub: LogHub, count: number, appendAt: (k: number) => string): Promise<FeedResult> {
   let delivered = 0;
   let wake: (() => void) | null = null;
   const unsubscribe = hub.subscribe((lines) => {
@@ -39,9 +43,8 @@ export async function feedAsFastAsTaken(hub: LogHub, count: number, lineAt: (i: 
         wake = null;
         continue;
       }
-      const end = Math.min(count, appended + linesPerAppend);
-      hub.append('app', 'info', chunk(lineAt, appended, end));
-      appended = end;
+      hub.append('app', 'info', appendAt(appended / linesPerAppend));
+      appended = Math.min(count, appended + linesPerAppend);
       // Let the hub's batch timer and the door's socket run between appends.
       await new Promise((resolve) => setImmediate(resolve));
     }
@@ -66,6 +69,13 @@ export async function feedAtRate(hub: LogHub, count: number, ratePerSecond: numb
   }
   await hub.flush();
   return { appended, droppedFromBatches: hub.droppedFromBatches - droppedBefore, ms: performance.now() - started };
+}
+
+/** A run's appends for `feedAsFastAsTaken`, each `linesPerAppend` lines. */
+export function preparedRun(count: number, lineAt: (i: number) => string): string[] {
+  const appends: string[] = [];
+  for (let from = 0; from < count; from += linesPerAppend) appends.push(chunk(lineAt, from, Math.min(count, from + linesPerAppend)));
+  return appends;
 }
 
 function chunk(lineAt: (i: number) => string, from: number, to: number): string {

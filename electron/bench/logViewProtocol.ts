@@ -3,6 +3,8 @@
  * (so its RSS is the core's alone); the parent owns Chromium and the clock.
  */
 export type ToServe =
+  /** Builds a run's text before it is timed: the xterm page's run is built before its clock starts too. */
+  | { kind: 'prepare'; runId: string; count: number }
   | { kind: 'feed'; runId: string; count: number; ratePerSecond: number | null }
   | { kind: 'ringLines'; lines: number }
   | { kind: 'memory' }
@@ -10,6 +12,7 @@ export type ToServe =
 
 export type FromServe =
   | { kind: 'ready'; url: string }
+  | { kind: 'prepared'; runId: string }
   | { kind: 'fed'; appended: number; droppedFromBatches: number; ms: number }
   | { kind: 'ringLinesSet'; lines: number }
   | { kind: 'memory'; rssBytes: number; heapUsedBytes: number }

@@ -9,7 +9,7 @@ import type { LogHub } from '../core/logs/logHub.js';
 import { createCore } from '../core/createCore.js';
 import { startServe } from '../doors/serve.js';
 import { benchRunLine } from './logViewLines.js';
-import { feedAsFastAsTaken, feedAtRate } from './logViewFeed.js';
+import { feedAsFastAsTaken, feedAtRate, preparedRun } from './logViewFeed.js';
 import { isMessageKind, type FromServe, type ToServe } from './logViewProtocol.js';
 
 const reply = (message: FromServe) => sendMessage(message);
@@ -31,14 +31,24 @@ async function main(): Promise<void> {
   const logs: LogHub = hub;
   const owned: Core = core;
   await reply({ kind: 'ready', url: serve.url });
+  let prepared: { runId: string; count: number; appends: string[] } | null = null;
   for await (const message of getEachMessage()) {
     const command = message as ToServe;
     try {
-      if (isMessageKind(command, 'feed')) {
+      if (isMessageKind(command, 'prepare')) {
+        prepared = { runId: command.runId, count: command.count, appends: preparedRun(command.count, (i) => benchRunLine(i, command.count, command.runId)) };
+        await reply({ kind: 'prepared', runId: command.runId });
+      } else if (isMessageKind(command, 'feed')) {
         const lineAt = (i: number) => benchRunLine(i, command.count, command.runId);
-        const fed = command.ratePerSecond === null
-          ? await feedAsFastAsTaken(logs, command.count, lineAt)
-          : await feedAtRate(logs, command.count, command.ratePerSecond, lineAt);
+        let fed;
+        if (command.ratePerSecond !== null) {
+          fed = await feedAtRate(logs, command.count, command.ratePerSecond, lineAt);
+        } else {
+          if (prepared?.runId !== command.runId || prepared.count !== command.count) throw new Error(`run ${command.runId} was not prepared`);
+          const { appends } = prepared;
+          fed = await feedAsFastAsTaken(logs, command.count, (k) => appends[k] as string);
+          prepared = null;
+        }
         await reply({ kind: 'fed', ...fed });
       } else if (isMessageKind(command, 'ringLines')) {
         await owned.handle('settings.set', { patch: { logs: { ringLines: command.lines } } }, 'cli');
