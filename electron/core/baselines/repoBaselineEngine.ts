@@ -160,7 +160,7 @@ export class RepoBaselineEngine {
     // Asked of the running cat-file first, so it answers while node is busy starting for-each-ref.
     const moved = this.readMovedTips(commonDir);
     const batch = this.graph.size > 0 ? this.running.catFile : null;
-    const refsRead = readRepoRefs(this.git, gitDir, query.branchPattern, batch ? { batch, isKnownCommit: (sha) => this.graph.loadedIndexOf(sha) !== undefined } : undefined);
+    const refsRead = readRepoRefs(this.git, gitDir, query.branchPattern, batch ? { batch, isKnownCommit: this.holdsCommit } : undefined);
     // A moved branch usually keeps its baseline: its files changed against that baseline are
     // asked for as soon as cat-file or the refs say it moved, while its new commits are read,
     // so the common case does not wait for two rounds of git processes in a row.
@@ -319,20 +319,23 @@ export class RepoBaselineEngine {
 
   /**
    * After a computation, a running cat-file says where the same branches point now and reads
-   * the commits they gained (movedTips.ts). Undefined: no cat-file or nothing to ask about;
-   * null: cat-file declined (a long or odd history, grafts, which cat-file's raw objects do not
-   * apply); either way the rev-list read ahead runs instead.
+   * the commits they gained (movedTips.ts). Null when there is no cat-file or nothing to ask
+   * about, or when it declined (a long or odd history, grafts, which cat-file's raw objects do
+   * not apply): the rev-list read ahead runs instead.
    */
-  private async readMovedTips(commonDir: string): Promise<MovedTips | null | undefined> {
+  private async readMovedTips(commonDir: string): Promise<MovedTips | null> {
     const batch = this.running.catFile;
-    if (!batch || this.graph.size === 0 || this.previousTips.length === 0) return undefined;
-    const found = readMovedTips(batch, this.previousTips, (sha) => this.graph.loadedIndexOf(sha) !== undefined).catch(() => null);
+    if (!batch || this.graph.size === 0 || this.previousTips.length === 0) return null;
+    const found = readMovedTips(batch, this.previousTips, this.holdsCommit).catch(() => null);
     const grafted = await stat(path.join(commonDir, 'info', 'grafts')).then(
       () => true,
       () => false,
     );
     return grafted ? null : found;
   }
+
+  /** Whether the graph holds a commit with its whole history (so it is a commit). */
+  private readonly holdsCommit = (sha: string): boolean => this.graph.loadedIndexOf(sha) !== undefined;
 
   /** The commits the cat-file walk read, into the graph; only whole histories arrive, so the graph stays closed. */
   private addMovedTips(found: MovedTips): void {
