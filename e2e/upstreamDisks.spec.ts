@@ -6,22 +6,31 @@
  */
 import { execa } from 'execa';
 import { createHash } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { expect, test } from './fixtures/headlessDoor.js';
+import { expect, test as base } from './fixtures/headlessDoor.js';
 import { openPlace } from './fixtures/places.js';
 
-const home = mkdtempSync(path.join(os.tmpdir(), 'bb-e2e-home-'));
-test.use({ serveEnv: { HOME: home } });
-test.afterAll(async () => {
-  await rm(home, { recursive: true, force: true });
+// A fixture, not made when the file loads: Playwright loads it in its runner process too, where no
+// hook runs. The door depends on it, so `serve` is stopped before the home is removed.
+const test = base.extend<{ home: string }>({
+  home: async ({}, use) => {
+    const home = await mkdtemp(path.join(os.tmpdir(), 'bb-e2e-home-'));
+    try {
+      await use(home);
+    } finally {
+      await rm(home, { recursive: true, force: true });
+    }
+  },
+  serveEnv: async ({ home }, use) => {
+    await use({ HOME: home });
+  },
 });
 
 const sha256 = async (file: string): Promise<string> => createHash('sha256').update(await readFile(file)).digest('hex');
 
-test('an older builder disk in the home directory is offered and imported as a copy, the original untouched', async ({ page, door }) => {
+test('an older builder disk in the home directory is offered and imported as a copy, the original untouched', async ({ page, door, home }) => {
   const upstream = path.join(home, 'nixos.qcow2');
   await execa('qemu-img', ['create', '-q', '-f', 'qcow2', upstream, '2G']);
   const before = await sha256(upstream);

@@ -7,11 +7,11 @@
  * a log line, and the profile directories still work. Stand-ins are scripts in temp dirs,
  * reached through the core's options, never by writing to /nix.
  */
-import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { describeNixInUse } from '../ipc/describeNixInUse.js';
 import type { AppInfo } from '../ipc/contract.js';
 import type { Core } from './core.js';
@@ -29,6 +29,10 @@ beforeAll(async () => {
 afterEach(async () => {
   await core?.close({ stopBuilder: true });
   core = null;
+});
+
+afterAll(async () => {
+  if (root) await rm(root, { recursive: true, force: true });
 });
 
 interface World {

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -8,13 +8,20 @@ import type { Core } from './core.js';
 import { createCore } from './createCore.js';
 
 let core: Core | null = null;
+let stateDir: string | null = null;
 afterEach(async () => {
-  await core?.close({ stopBuilder: true });
-  core = null;
+  try {
+    await core?.close({ stopBuilder: true });
+  } finally {
+    core = null;
+    // After the core is closed: it writes nothing there afterwards, not even a late log line.
+    if (stateDir !== null) await rm(stateDir, { recursive: true, force: true });
+    stateDir = null;
+  }
 });
 
 async function freshCore(): Promise<Core> {
-  const stateDir = await mkdtemp(path.join(os.tmpdir(), 'bb-core-'));
+  stateDir = await mkdtemp(path.join(os.tmpdir(), 'bb-core-'));
   core = await createCore({ stateDir, platform: 'linux', limits: { cpus: 4, memoryMiB: 8192 } });
   return core;
 }

@@ -49,23 +49,29 @@ describe.each([
         },
       },
     });
-    const deadline = Date.now() + 10_000;
-    while (opened.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    try {
+      const deadline = Date.now() + 10_000;
+      while (opened.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
 
-    const url = /^Builder Bar is serving on (http:\/\/127\.0\.0\.1:\d+\/#token=([A-Za-z0-9_-]{43}))$/.exec(out[0] ?? '');
-    expect(url, `stdout still prints the URL with its token: ${out.join('\n')}`).not.toBeNull();
-    const token = url![2]!;
-    expect(opened).toHaveLength(1);
-    expect(opened[0]!.args.join(' ')).not.toContain(token);
-    const [file] = opened[0]!.args;
-    expect(path.dirname(file!)).toBe(stateDir);
-    expect(pageSeen).toEqual({ mode: 0o600, html: expect.stringContaining(`location.replace(${JSON.stringify(url![1])})`) });
-    expect(existsSync(stale)).toBe(false);
-    expect(err.filter((line) => line.startsWith('Could not open'))).toEqual([]);
+      const url = /^Builder Bar is serving on (http:\/\/127\.0\.0\.1:\d+\/#token=([A-Za-z0-9_-]{43}))$/.exec(out[0] ?? '');
+      expect(url, `stdout still prints the URL with its token: ${out.join('\n')}`).not.toBeNull();
+      const token = url![2]!;
+      expect(opened).toHaveLength(1);
+      expect(opened[0]!.args.join(' ')).not.toContain(token);
+      const [file] = opened[0]!.args;
+      expect(path.dirname(file!)).toBe(stateDir);
+      expect(pageSeen).toEqual({ mode: 0o600, html: expect.stringContaining(`location.replace(${JSON.stringify(url![1])})`) });
+      expect(existsSync(stale)).toBe(false);
+      expect(err.filter((line) => line.startsWith('Could not open'))).toEqual([]);
 
-    controller.abort();
-    expect(await running).toBe(0);
-    expect(existsSync(file!)).toBe(false);
-    expect(readdirSync(stateDir).filter((name) => name.endsWith('.html'))).toEqual([]);
+      controller.abort();
+      expect(await running).toBe(0);
+      expect(existsSync(file!)).toBe(false);
+      expect(readdirSync(stateDir).filter((name) => name.endsWith('.html'))).toEqual([]);
+    } finally {
+      // Serve stopped before afterEach removes the state dir it serves from, also when a check above failed.
+      controller.abort();
+      await running.catch(() => undefined);
+    }
   }, 20_000);
 });

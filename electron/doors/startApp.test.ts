@@ -69,17 +69,23 @@ describe('start-app without the Electron runtime', () => {
         },
       },
     });
-    const deadline = Date.now() + 10_000;
-    while (!err.some((line) => line.startsWith('Could not open a browser')) && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
+    try {
+      const deadline = Date.now() + 10_000;
+      while (!err.some((line) => line.startsWith('Could not open a browser')) && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      controller.abort();
+      expect(await running).toBe(0);
+      expect(err[0]).toMatch(/; running the headless door instead \(builder-bar serve --profile linux-test --open\)\.$/);
+      expect(out).toHaveLength(1);
+      expect(out[0]).toMatch(/^Builder Bar is serving on http:\/\/127\.0\.0\.1:\d+\/#token=/);
+      expect(err.some((line) => line.startsWith('Could not open a browser') && line.endsWith('open the URL above by hand.'))).toBe(true);
+      expect(coreOptions).toEqual([{ stateDir, env: {}, profile: 'linux-test' }]);
+    } finally {
+      // The headless door stopped first: it keeps its lock, socket and page in the state dir while it runs.
+      controller.abort();
+      await running.catch(() => undefined);
+      rmSync(stateDir, { recursive: true, force: true });
     }
-    controller.abort();
-    expect(await running).toBe(0);
-    expect(err[0]).toMatch(/; running the headless door instead \(builder-bar serve --profile linux-test --open\)\.$/);
-    expect(out).toHaveLength(1);
-    expect(out[0]).toMatch(/^Builder Bar is serving on http:\/\/127\.0\.0\.1:\d+\/#token=/);
-    expect(err.some((line) => line.startsWith('Could not open a browser') && line.endsWith('open the URL above by hand.'))).toBe(true);
-    expect(coreOptions).toEqual([{ stateDir, env: {}, profile: 'linux-test' }]);
-    rmSync(stateDir, { recursive: true, force: true });
   });
 });

@@ -4,17 +4,20 @@
  * runs the very script through sh, with a temp dir standing for /usr/local/bin), never over a
  * file or link that is not a Builder Bar app's.
  */
-import { mkdir, mkdtemp, readlink, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readlink, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PrivilegedRunner } from '../core/nix/macAdminRunner.js';
 import { adminLinkScript, installCliLink } from './cliLink.js';
 
 let root = '';
 beforeAll(async () => {
   root = await mkdtemp(path.join(os.tmpdir(), 'bb-cli-link-'));
+});
+afterAll(async () => {
+  if (root) await rm(root, { recursive: true, force: true });
 });
 
 const executable = '/Applications/Builder Bar.app/Contents/MacOS/Builder Bar';

@@ -4,7 +4,7 @@
  * app with the CLI's exit code, here 3 with the usual message when no core runs for the state
  * dir. Electron's API is a stand-in (its runtime cannot run here); the CLI code is the real one.
  */
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -45,10 +45,11 @@ beforeAll(async () => {
   for (let waited = 0; fake.record.exits.length === 0 && waited < 400; waited += 1) await new Promise((resolve) => setTimeout(resolve, 25));
 });
 
-afterAll(() => {
+afterAll(async () => {
   vi.restoreAllMocks();
   process.argv = saved.argv;
   process.exitCode = saved.exitCode;
+  if (stateDir) await rm(stateDir, { recursive: true, force: true });
 });
 
 describe('the app binary as `builder-bar`', () => {

@@ -1,9 +1,9 @@
-import { mkdtemp, truncate, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import type { Server } from 'ssh2';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RemoteBuilder } from '../../ipc/contract.js';
 import { freeLoopbackPort } from '../vm/testing/freeLoopbackPort.js';
 import { startSshTestServer, type ExecAnswer } from '../vm/testing/sshTestServer.js';
@@ -12,16 +12,20 @@ import { generateEd25519KeyPair } from '../vm/ed25519KeyPair.js';
 
 const hostKey = generateEd25519KeyPair();
 const clientKey = generateEd25519KeyPair();
+let dir = '';
 let keyFile: string;
 const servers: Server[] = [];
 
 beforeAll(async () => {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'bb-remote-'));
+  dir = await mkdtemp(path.join(os.tmpdir(), 'bb-remote-'));
   keyFile = path.join(dir, 'id_ed25519');
   await writeFile(keyFile, clientKey.private, { mode: 0o600 });
 });
 afterEach(() => {
   for (const server of servers.splice(0)) server.close();
+});
+afterAll(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 async function serve(answer: (command: string) => ExecAnswer, presentedHostKey = hostKey.private): Promise<number> {

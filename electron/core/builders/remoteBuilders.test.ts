@@ -1,7 +1,7 @@
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { RemoteBuilderSchema, type LogLevel, type LogSource, type RemoteBuilder, type RemoteBuilderHealth, type RemoteBuilderList } from '../../ipc/contract.js';
 import { SettingsStore } from '../settings/settingsStore.js';
 import { RemoteBuilders } from './remoteBuilders.js';
@@ -15,8 +15,14 @@ function remote(id: string): RemoteBuilder {
   };
 }
 
+const dirs: string[] = [];
+afterEach(async () => {
+  await Promise.all(dirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
 async function setup(check: (b: RemoteBuilder) => Promise<RemoteBuilderHealth>) {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'bb-remotes-'));
+  dirs.push(dir);
   const file = path.join(dir, 'settings.json');
   const settings = await SettingsStore.open({ file, limits: { cpus: 4, memoryMiB: 8192 }, logs, platform: 'linux' });
   const registry = new RemoteBuilders({ settings, logs, check, intervalMs: 0 });

@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import { mkdir, mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -17,9 +17,15 @@ const KEY_BODY = 'b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAA
 const privateKey = `${BEGIN}\n${KEY_BODY}\nQyNTUxOQAAACBx\n${END}\n`;
 
 let core: Core | null = null;
+const dirs: string[] = [];
 afterEach(async () => {
-  await core?.close({ stopBuilder: true });
-  core = null;
+  try {
+    await core?.close({ stopBuilder: true });
+  } finally {
+    core = null;
+    // After the core is closed: it writes nothing there afterwards, not even a late log line.
+    await Promise.all(dirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+  }
 });
 
 async function filesUnder(dir: string): Promise<string[]> {
@@ -35,6 +41,7 @@ async function filesUnder(dir: string): Promise<string[]> {
 describe('diagnostics.create through the core', () => {
   it('bundles logs, settings, status, versions, wiring and builds, with no private key and no token', async () => {
     const stateDir = await mkdtemp(path.join(os.tmpdir(), 'bb-diag-'));
+    dirs.push(stateDir);
     const logDir = path.join(stateDir, 'logs');
     await mkdir(logDir, { recursive: true, mode: 0o700 });
     // A rotated file from an earlier run, seeded with what must never leave the machine.
@@ -79,6 +86,7 @@ describe('diagnostics.create through the core', () => {
     expect((await stat(archive)).mode & 0o777).toBe(0o600);
 
     const extracted = await mkdtemp(path.join(os.tmpdir(), 'bb-diag-x-'));
+    dirs.push(extracted);
     await execa('tar', ['-xzf', archive, '-C', extracted]);
     const [top] = await readdir(extracted);
     const root = path.join(extracted, top ?? '');

@@ -4,16 +4,19 @@
  * hangs or fails gives an answer that says why, never an exception or a wait without end; and
  * no value that is not an absolute path to an executable is ever run as the shell.
  */
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loginShellOf, loginShellPath, pathBetweenMarkers } from './loginShellPath.js';
 import { writeFailingLoginShell, writeHangingLoginShell, writeNoisyLoginShell } from './testing/fakeLoginShell.js';
 
 let root = '';
 beforeAll(async () => {
   root = await mkdtemp(path.join(os.tmpdir(), 'bb-login-shell-'));
+});
+afterAll(async () => {
+  if (root) await rm(root, { recursive: true, force: true });
 });
 
 describe("the login shell's PATH", () => {

@@ -1,10 +1,15 @@
-import { mkdtemp, readFile, readdir, utimes, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { LogSourceSchema } from '../../ipc/contract.js';
 import { buildLogSource } from './buildLogSource.js';
 import { LogHub } from './logHub.js';
+
+const dirs: string[] = [];
+afterEach(async () => {
+  await Promise.all(dirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+});
 
 describe('LogHub build streams', () => {
   it('gives each build its own ring of ringLines, and keeps only the newest build streams in memory', () => {
@@ -34,6 +39,7 @@ describe('LogHub build streams', () => {
 
   it('writes each build to builds/<id>.log, keeps the file after the stream is let go, and prunes the oldest files', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'bb-loghub-builds-'));
+    dirs.push(dir);
     const buildsDir = path.join(dir, 'builds');
     const hub = new LogHub({ ringLines: 100, logDir: dir, maxBuildStreams: 2, maxBuildFiles: 4 });
     // Files of earlier runs, oldest first by modification time.
@@ -61,6 +67,7 @@ describe('LogHub build streams', () => {
 
   it('lists the files of the sources in memory with their sizes, and refuses a source without a file', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'bb-loghub-files-'));
+    dirs.push(dir);
     const hub = new LogHub({ ringLines: 100, logDir: dir });
     hub.append('app', 'info', 'hello');
     hub.append('build:b1', 'info', 'built');

@@ -1,12 +1,18 @@
-import { mkdtemp, readFile, readdir } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { RotatingFile } from './rotatingFile.js';
+
+const dirs: string[] = [];
+afterEach(async () => {
+  await Promise.all(dirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+});
 
 describe('RotatingFile', () => {
   it('batches many writes, keeps their order, and never lets a batch push a file past its size', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'bb-rotating-'));
+    dirs.push(dir);
     const errors: Error[] = [];
     const file = new RotatingFile({ path: path.join(dir, 'x.log'), maxBytes: 1000, keep: 2, onError: (error) => errors.push(error) });
     // 120 lines of 20 bytes: 2400 bytes, so two rotations.

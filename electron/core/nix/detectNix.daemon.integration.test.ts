@@ -9,22 +9,27 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { detectNix, realDetectDeps } from './detectNix.js';
 import { nixHas } from './nixFeatures.js';
 import { environmentNix } from './nixInstallation.js';
 import { DAEMON_BASE_CONF, startNixDaemon, stopAllNixDaemons } from './testing/nixDaemonRig.js';
 import { nixVersions, type TestNix } from './testing/nixVersions.js';
 
-const root = mkdtempSync(path.join(os.tmpdir(), 'bb-detect-daemon-'));
 const DISTRUSTING = 'trusted-users = somebody-else\n';
+// Made in beforeAll, not when the file loads: with every test here filtered out or skipped (or no Nix versions), no afterAll runs.
+let root = '';
+
+beforeAll(() => {
+  root = mkdtempSync(path.join(os.tmpdir(), 'bb-detect-daemon-'));
+});
 
 afterEach(async () => {
   await stopAllNixDaemons();
 });
 
 afterAll(() => {
-  rmSync(root, { recursive: true, force: true });
+  if (root) rmSync(root, { recursive: true, force: true });
 });
 
 describe.each(nixVersions())('detectNix on $label', (nix: TestNix) => {

@@ -22,8 +22,11 @@ beforeEach(async () => {
   sandbox = await wiringSandbox('bb-effective-builders-');
 });
 afterEach(async () => {
-  await removeWiring(sandbox.stateDir);
-  sandbox.remove();
+  try {
+    await removeWiring(sandbox.stateDir);
+  } finally {
+    sandbox.remove();
+  }
 });
 
 async function nixBuilders(nix: TestNix, confDir: string): Promise<string> {

@@ -1,7 +1,7 @@
-import { mkdtemp, readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LogLevel, LogSource, RemoteBuilder, Settings, TrackedRepo } from '../../ipc/contract.js';
 import { BuilderBarError } from '../errors.js';
 import { DEFAULT_NIXPKGS_PIN, defaultSettings } from './defaults.js';
@@ -25,6 +25,9 @@ beforeEach(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'bb-settings-'));
   file = path.join(dir, 'settings.json');
   logs = new RecordingLog();
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
 });
 
 const open = () => SettingsStore.open({ file, limits, logs, platform: 'linux' });

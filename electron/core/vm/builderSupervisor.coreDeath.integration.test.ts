@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { execa } from 'execa';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { statePaths } from '../paths.js';
 import { defaultSettings } from '../settings/defaults.js';
 import { BuilderSupervisor } from './builderSupervisor.js';
@@ -20,15 +20,21 @@ import { readPidFile, vmFilesIn } from './vmFiles.js';
 import { freeLoopbackPort } from './testing/freeLoopbackPort.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const root = mkdtempSync(path.join(os.tmpdir(), 'bb-death-'));
-const stateDir = path.join(root, 'state');
+// Made in beforeAll, not when the file loads: with every test here filtered out, no afterAll runs.
+let root = '';
+let stateDir = '';
 const qemuPids = new Set<number>();
 const cacheDir = path.resolve(here, '../../../node_modules/.cache/builder-bar-tests');
 let adopter: BuilderSupervisor | null = null;
 
+beforeAll(() => {
+  root = mkdtempSync(path.join(os.tmpdir(), 'bb-death-'));
+  stateDir = path.join(root, 'state');
+});
+
 afterAll(async () => {
   await adopter?.close({ stopBuilder: false }).catch(() => undefined);
-  const fromFile = await readPidFile(vmFilesIn(statePaths({ stateDir }).vmDir));
+  const fromFile = stateDir ? await readPidFile(vmFilesIn(statePaths({ stateDir }).vmDir)) : null;
   if (fromFile !== null) qemuPids.add(fromFile);
   for (const pid of qemuPids) {
     try {
@@ -37,7 +43,7 @@ afterAll(async () => {
       // already gone
     }
   }
-  rmSync(root, { recursive: true, force: true });
+  if (root) rmSync(root, { recursive: true, force: true });
   rmSync(path.join(cacheDir, `coreDeathChild-${process.pid}.mjs`), { force: true });
 });
 

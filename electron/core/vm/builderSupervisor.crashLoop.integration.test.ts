@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Status } from '../../ipc/contract.js';
 import { statePaths } from '../paths.js';
 import { defaultSettings } from '../settings/defaults.js';
@@ -15,8 +15,14 @@ import type { BuilderProfile } from './profile.js';
 import { linuxTestProfile } from './profiles/linuxTest.js';
 import { freeLoopbackPort } from './testing/freeLoopbackPort.js';
 
-const root = mkdtempSync(path.join(os.tmpdir(), 'bb-crash-'));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+// Made in beforeAll, not when the file loads: with every test here filtered out or skipped, no afterAll runs.
+let root = '';
+beforeAll(() => {
+  root = mkdtempSync(path.join(os.tmpdir(), 'bb-crash-'));
+});
+afterAll(() => {
+  if (root) rmSync(root, { recursive: true, force: true });
+});
 
 const crashingProfile: BuilderProfile = {
   ...linuxTestProfile,

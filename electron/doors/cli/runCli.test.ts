@@ -304,10 +304,16 @@ describe('serve failures', () => {
     const core = transportCore(stateDir);
     const run = recorder();
     const serving = runCli(['--state-dir', stateDir, 'serve', '--stop-on-exit'], run.io, { serve: { createCore: async () => core } });
-    await until(() => run.out.length === 1, 'serve to start');
-    run.abort();
-    expect(await serving).toBe(0);
-    expect(core.closedWith).toEqual([{ stopBuilder: true }]);
-    rmSync(stateDir, { recursive: true, force: true });
+    try {
+      await until(() => run.out.length === 1, 'serve to start');
+      run.abort();
+      expect(await serving).toBe(0);
+      expect(core.closedWith).toEqual([{ stopBuilder: true }]);
+    } finally {
+      // Serve stopped first: it keeps its lock and socket in the state dir while it runs.
+      run.abort();
+      await serving.catch(() => undefined);
+      rmSync(stateDir, { recursive: true, force: true });
+    }
   });
 });

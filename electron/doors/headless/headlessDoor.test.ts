@@ -266,15 +266,20 @@ describe('closing the headless door', () => {
   it('stops listening and unsubscribes from the core', async () => {
     const workDir = mkdtempSync(path.join(os.tmpdir(), 'bb-headless-close-'));
     const core = transportCore(workDir);
-    const door = await HeadlessDoor.open({ core, rendererDir: workDir });
-    expect(core.listenerCount).toBe(1);
-    expect(door.url).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${door.port}/#token=[A-Za-z0-9_-]{43}$`));
-    const notBuilt = await get(door.port, '/');
-    expect(notBuilt.status).toBe(503);
-    expect(notBuilt.body).toContain('npm run build');
-    await door.close();
-    expect(core.listenerCount).toBe(0);
-    await expect(get(door.port, '/')).rejects.toThrow(/ECONNREFUSED/);
-    rmSync(workDir, { recursive: true, force: true });
+    let door: HeadlessDoor | null = null;
+    try {
+      door = await HeadlessDoor.open({ core, rendererDir: workDir });
+      expect(core.listenerCount).toBe(1);
+      expect(door.url).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${door.port}/#token=[A-Za-z0-9_-]{43}$`));
+      const notBuilt = await get(door.port, '/');
+      expect(notBuilt.status).toBe(503);
+      expect(notBuilt.body).toContain('npm run build');
+      await door.close();
+      expect(core.listenerCount).toBe(0);
+      await expect(get(door.port, '/')).rejects.toThrow(/ECONNREFUSED/);
+    } finally {
+      await door?.close();
+      rmSync(workDir, { recursive: true, force: true });
+    }
   });
 });

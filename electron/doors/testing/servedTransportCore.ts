@@ -39,19 +39,26 @@ export async function serveTransportCore(prefix: string, overrides?: Parameters<
   const core = transportCore(stateDir, overrides);
   const serveRun = cliRecorder();
   const serving = runCli(['--state-dir', stateDir, 'serve'], serveRun.io, { serve: { createCore: async () => core, rendererDir: path.join(workDir, 'renderer') } });
+  const stop = async (): Promise<void> => {
+    serveRun.abort();
+    try {
+      await serving;
+    } finally {
+      rmSync(workDir, { recursive: true, force: true });
+    }
+  };
   const deadline = Date.now() + 5000;
   while (serveRun.out.length === 0 && serveRun.err.length === 0) {
-    if (Date.now() > deadline) throw new Error('serve printed nothing within 5 s');
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error('serve printed nothing within 5 s');
+    }
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
   return {
     stateDir,
     core,
     run: (argv, recorder = cliRecorder()) => runCli(['--state-dir', stateDir, ...argv], recorder.io),
-    async stop() {
-      serveRun.abort();
-      await serving;
-      rmSync(workDir, { recursive: true, force: true });
-    },
+    stop,
   };
 }

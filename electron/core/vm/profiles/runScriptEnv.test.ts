@@ -74,9 +74,12 @@ describe('runScriptEnv', () => {
   it('reads the marker back from a kernel command line', () => {
     const cmdline = 'console=ttyS0 init=/nix/store/x/init panic=-1 builder_bar.boot_marker=builder-bar-boot-42abcdef quiet';
     const dir = mkdtempSync(path.join(tmpdir(), 'cmdline-'));
-    writeFileSync(path.join(dir, 'cmdline'), `${cmdline}\n`);
-    const out = execFileSync('/bin/sh', ['-c', BOOT_MARKER_FROM_CMDLINE.replace('/proc/cmdline', 'cmdline')], { cwd: dir }).toString().trim();
-    rmSync(dir, { recursive: true });
-    expect(out).toBe('builder-bar-boot-42abcdef');
+    try {
+      writeFileSync(path.join(dir, 'cmdline'), `${cmdline}\n`);
+      const out = execFileSync('/bin/sh', ['-c', BOOT_MARKER_FROM_CMDLINE.replace('/proc/cmdline', 'cmdline')], { cwd: dir }).toString().trim();
+      expect(out).toBe('builder-bar-boot-42abcdef');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
