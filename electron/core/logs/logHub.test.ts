@@ -1,9 +1,14 @@
-import { mkdtemp, readFile, readdir } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { LogLine } from '../../ipc/contract.js';
 import { LOG_RING_BUDGET_BYTES, LogHub, lineBytes } from './logHub.js';
+
+const dirs: string[] = [];
+afterEach(async () => {
+  await Promise.all(dirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+});
 
 describe('LogHub', () => {
   it('splits text into stamped lines per source and bounds each source', () => {
@@ -39,6 +44,7 @@ describe('LogHub', () => {
 
   it('writes rotated files on disk', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'bb-loghub-'));
+    dirs.push(dir);
     const hub = new LogHub({ ringLines: 100, logDir: dir, maxFileBytes: 200, keepFiles: 2 });
     for (let i = 0; i < 30; i += 1) hub.append('app', 'info', `line number ${i}`);
     await hub.flush();
@@ -48,6 +54,24 @@ describe('LogHub', () => {
     const current = await readFile(path.join(dir, 'app.log'), 'utf8');
     expect(current).toContain('line number 29');
     expect(current.length).toBeLessThanOrEqual(200);
+  });
+
+  it('takes no lines once closed: nothing is written to the log directory afterwards', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'bb-loghub-'));
+    dirs.push(dir);
+    const hub = new LogHub({ ringLines: 100, logDir: dir });
+    const got: LogLine[] = [];
+    hub.subscribe((lines) => got.push(...lines));
+    hub.append('app', 'info', 'before close');
+    await hub.close();
+    // As a lookup the core started in the background would, finishing after the core closed.
+    hub.append('app', 'info', 'after close');
+    hub.append('build:late', 'info', 'a late build line');
+    await hub.flush();
+    expect(await readFile(path.join(dir, 'app.log'), 'utf8')).toMatch(/^\S+ INFO  before close\n$/);
+    expect(await readdir(path.join(dir, 'builds'))).toEqual([]);
+    expect(hub.tail('app', 10).map((line) => line.text)).toEqual(['before close']);
+    expect(got.map((line) => line.text)).toEqual(['before close']);
   });
 
   it('holds all rings together to a memory budget, trimming the oldest lines of the largest stream', () => {

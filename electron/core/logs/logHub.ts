@@ -81,6 +81,8 @@ export class LogHub implements LogSink {
   private ringBytes = 0;
   private readonly budgetBytes: number;
   private pruning: Promise<void> = Promise.resolve();
+  /** Once closed, lines are let go: nothing may write to the log directory after the core closed it. */
+  private closed = false;
   /** Lines dropped from subscriber batches because a source flooded faster than they drain. */
   droppedFromBatches = 0;
   private readonly now: () => number;
@@ -94,6 +96,7 @@ export class LogHub implements LogSink {
   }
 
   append(source: LogSource, level: LogLevel, text: string): void {
+    if (this.closed) return;
     const stream = this.streamFor(source);
     if (!stream) return;
     const time = this.now();
@@ -196,7 +199,13 @@ export class LogHub implements LogSink {
     ]);
   }
 
+  /**
+   * Writes what it holds and takes no more lines: work the core started in the background (which
+   * Nix to use, the login shell's PATH) may still finish after the core closed, and must not
+   * write into a state directory its owner is removing or handing to the next start.
+   */
   async close(): Promise<void> {
+    this.closed = true;
     await this.flush();
     this.listeners.clear();
   }
