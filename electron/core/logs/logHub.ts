@@ -75,6 +75,8 @@ export class LogHub implements LogSink {
   private readonly buildFilesBeingWritten = new Set<string>();
   private pending: LogLine[] = [];
   private timer: NodeJS.Timeout | null = null;
+  /** When the last batch went out (performance.now()), so batches keep a steady cadence. */
+  private deliveredAt = Number.NEGATIVE_INFINITY;
   private seq = 0;
   private ringLines: number;
   /** The sum of every ring's bytes. */
@@ -324,9 +326,17 @@ export class LogHub implements LogSink {
     });
   }
 
+  /**
+   * The next batch goes out one interval after the last one went out, not after the first line
+   * that follows it: under a flood, the time spent delivering a batch (packing it, sending it)
+   * would otherwise stretch every interval, and the hub would carry fewer lines a second than
+   * the cap and the interval allow.
+   */
   private scheduleFlush(): void {
     if (this.timer) return;
-    this.timer = setTimeout(() => this.deliver(), this.options.batchMs ?? 16);
+    const interval = this.options.batchMs ?? 16;
+    const wait = Math.max(0, this.deliveredAt + interval - performance.now());
+    this.timer = setTimeout(() => this.deliver(), wait);
     this.timer.unref();
   }
 
@@ -336,6 +346,7 @@ export class LogHub implements LogSink {
       this.timer = null;
     }
     if (this.pending.length === 0) return;
+    this.deliveredAt = performance.now();
     const batch = this.pending;
     this.pending = [];
     for (const listener of this.listeners) listener(batch);
