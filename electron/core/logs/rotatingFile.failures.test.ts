@@ -136,7 +136,8 @@ describe('RotatingFile when the file cannot be written at all', () => {
   it('backs off 1 s doubling to 30 s, keeps its queue bounded, and writes what it kept and how many lines it dropped once it can', async (context) => {
     undo = await makeUnchangeable(dir);
     if (!undo) return context.skip('this machine cannot make a directory unchangeable (no chattr +i as root)');
-    const append = vi.spyOn(fsPromises, 'appendFile');
+    // Each attempt opens the file (and fails to, in a directory that cannot change).
+    const attempts = vi.spyOn(fsPromises, 'open');
     const retries = manualRetries();
     const errors: Error[] = [];
     const file = writer({ errors, maxBytes: 1_000_000, maxQueuedBytes: 1000, schedule: retries.schedule });
@@ -146,7 +147,7 @@ describe('RotatingFile when the file cannot be written at all', () => {
       await settle(file);
     }
     // One attempt, then nothing until the retry runs: no spin, however many lines came.
-    expect(append).toHaveBeenCalledTimes(1);
+    expect(attempts).toHaveBeenCalledTimes(1);
     expect(file.queuedBytes).toBeLessThanOrEqual(1000 + 'line 00000\n'.length);
     // Each reported once: the refused append, and the first dropped line.
     expect(errors).toHaveLength(2);
@@ -157,7 +158,7 @@ describe('RotatingFile when the file cannot be written at all', () => {
     for (let attempt = 2; attempt <= 8; attempt += 1) {
       retries.fire();
       await settle(file);
-      expect(append).toHaveBeenCalledTimes(attempt);
+      expect(attempts).toHaveBeenCalledTimes(attempt);
     }
     expect(retries.delays()).toEqual([1000, 2000, 4000, 8000, 16_000, 30_000, 30_000, 30_000]);
     expect(errors).toHaveLength(2);

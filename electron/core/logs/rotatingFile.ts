@@ -1,8 +1,14 @@
 /**
  * One log source's file on disk, rotated by size: `<name>.log`, then `<name>.log.1` ... `.N`.
  * Writes are queued and applied in order, several at a time: a source that logs 100k lines a
- * second costs a few appends a second, not one per line. A file never grows past `maxBytes`
+ * second costs a few writes a second, not one per line. A file never grows past `maxBytes`
  * because of a batch: the batch is cut at a write boundary and the file rotated first.
+ *
+ * Each piece is turned into bytes once, as it is queued (its size is what the bounds count), and
+ * the file stays open while the queue has something for it: a flood costs one write per batch,
+ * not an open, a write and a close (in a profile of a 50k lines/s flood, opening and closing was
+ * a third of the writer's time). It is closed whenever the queue runs dry, so a file rotated,
+ * moved or deleted by someone else is opened afresh by the next batch.
  *
  * A failing disk never takes the app down (the in-memory ring still holds the lines), and never
  * makes the writer spin:
@@ -17,6 +23,7 @@
  * Each kind of failure is reported once through `onError` until it has cleared.
  */
 import { promises as fs } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 
 export interface RotatingFileOptions {
   path: string;
@@ -56,8 +63,10 @@ function asError(error: unknown): Error {
 
 export class RotatingFile {
   private size: number | null = null;
-  private pending: string[] = [];
+  private pending: Buffer[] = [];
   private pendingBytes = 0;
+  /** Open while a drain writes; null between drains and after a failure. */
+  private handle: FileHandle | null = null;
   private writing: Promise<void> | null = null;
   private retryScheduled = false;
   private appendFailures = 0;
@@ -86,15 +95,15 @@ export class RotatingFile {
 
   /** Queues whole lines (ending in a newline). */
   write(text: string): void {
-    const bytes = Buffer.byteLength(text);
+    const bytes = Buffer.from(text);
     // An empty queue takes any piece, so one that alone is over the bound still gets written.
-    if (this.pending.length > 0 && this.pendingBytes + bytes > this.maxQueuedBytes) {
+    if (this.pending.length > 0 && this.pendingBytes + bytes.length > this.maxQueuedBytes) {
       this.drop(text);
       return;
     }
     // Where the gap is: before the first line accepted after it.
     this.noteDropped();
-    this.enqueue(text);
+    this.enqueue(bytes);
     // While a retry waits, a write only queues: trying again on every line is the spin.
     if (!this.retryScheduled) this.writing ??= this.drain();
   }
@@ -107,15 +116,15 @@ export class RotatingFile {
     while (this.writing) await this.writing;
   }
 
-  private enqueue(text: string): void {
-    this.pending.push(text);
-    this.pendingBytes += Buffer.byteLength(text);
+  private enqueue(bytes: Buffer): void {
+    this.pending.push(bytes);
+    this.pendingBytes += bytes.length;
   }
 
   /** Queues the "N lines dropped" line, when lines were dropped since the last one. */
   private noteDropped(): void {
     if (this.droppedLines === 0) return;
-    this.enqueue(`${new Date(this.now()).toISOString()} WARN  ${this.droppedLines} lines dropped: the log file could not be written (or not fast enough) while they came\n`);
+    this.enqueue(Buffer.from(`${new Date(this.now()).toISOString()} WARN  ${this.droppedLines} lines dropped: the log file could not be written (or not fast enough) while they came\n`));
     this.droppedLines = 0;
   }
 
@@ -155,9 +164,22 @@ export class RotatingFile {
         }
       }
     } finally {
+      await this.closeFile();
       // In the same step as the last emptiness check, so a write cannot slip in unnoticed.
-      this.writing = null;
+      if (this.pending.length === 0 || this.retryScheduled) {
+        this.writing = null;
+      } else {
+        // Lines came while the file was being closed: they start the next drain.
+        this.writing = this.drain();
+      }
     }
+  }
+
+  /** Closes the file if it is open; a close that fails only means the next batch opens it again. */
+  private async closeFile(): Promise<void> {
+    const handle = this.handle;
+    this.handle = null;
+    await handle?.close().catch(() => undefined);
   }
 
   /** Writes as many queued pieces as fit in the current file, rotating first when none does. */
@@ -168,26 +190,26 @@ export class RotatingFile {
     const first = this.pending[0];
     if (first === undefined) return;
     let limit = this.options.maxBytes;
-    if (this.size > 0 && this.size + Buffer.byteLength(first) > limit && !(await this.tryRotate())) {
+    if (this.size > 0 && this.size + first.length > limit && !(await this.tryRotate())) {
       // Rotation failed or waits for its back-off: the current file takes everything meanwhile.
       limit = Number.POSITIVE_INFINITY;
     }
     let bytes = 0;
     let taken = 0;
     for (const piece of this.pending) {
-      const pieceBytes = Buffer.byteLength(piece);
       // The first piece always goes in, even when alone it is bigger than a file may be.
-      if (taken > 0 && this.size + bytes + pieceBytes > limit) break;
-      bytes += pieceBytes;
+      if (taken > 0 && this.size + bytes + piece.length > limit) break;
+      bytes += piece.length;
       taken += 1;
     }
-    const batch = this.pending.slice(0, taken).join('');
     try {
-      await fs.appendFile(this.options.path, batch, { mode: 0o600 });
+      this.handle ??= await fs.open(this.options.path, 'a', 0o600);
+      await writeAll(this.handle, taken === 1 ? first : Buffer.concat(this.pending.slice(0, taken), bytes));
     } catch (error) {
       // The batch stays queued for the retry; part of it may have reached the file, so its
-      // size is asked again.
+      // size is asked again, and the file is opened afresh.
       this.size = null;
+      await this.closeFile();
       throw error;
     }
     // Writes during the append only added to the end, so the first `taken` are still this batch.
@@ -221,6 +243,8 @@ export class RotatingFile {
   /** Throws when any step fails for another reason than a rotated file that does not exist. */
   private async rotate(): Promise<void> {
     const { path, keep } = this.options;
+    // Writes after the rotation go to the new file, not to the renamed one.
+    await this.closeFile();
     await fs.rm(`${path}.${keep}`, { force: true });
     for (let i = keep - 1; i >= 1; i -= 1) {
       await fs.rename(`${path}.${i}`, `${path}.${i + 1}`).catch(ignoreMissing);
@@ -231,6 +255,14 @@ export class RotatingFile {
       await fs.rm(path, { force: true });
     }
     this.size = 0;
+  }
+}
+
+/** Writes all of `bytes` at the file's end (a write may take less than it was given). */
+async function writeAll(handle: FileHandle, bytes: Buffer): Promise<void> {
+  for (let at = 0; at < bytes.length; ) {
+    const { bytesWritten } = await handle.write(bytes, at, bytes.length - at);
+    at += bytesWritten;
   }
 }
 
