@@ -2,7 +2,7 @@
  * Baselines for every branch of one repository (FACTS.md section 3), computed from an
  * in-memory commit graph instead of one `git rev-list` per branch: each call runs
  * `for-each-ref` (repoRefs.ts), the truth about the refs, and beside it learns the commits of
- * tips it has not seen: from the cat-file it keeps running between computations, which says
+ * tips it has not seen (its known history, knownHistory.ts): from the cat-file it keeps running between computations, which says
  * where the known branches point now and reads what they gained (movedTips.ts, runningGit.ts),
  * or else from `rev-list --parents --timestamp --branches ^known`; `rev-list new ^known` reads
  * whatever either missed (a new branch, a ref that moved again). It asks git only for what the
@@ -28,9 +28,9 @@ import { assembleResult, type ComputedBranchBaseline, type ComputedRepoBaselines
 import { countCommitsBetween, findBaseline, onFirstParentLine } from './baselineWalk.js';
 import { boundaryFor } from './boundary.js';
 import { readCommitDetails } from './commitDetails.js';
-import { CommitGraph } from './commitGraph.js';
 import { GitFailure, GitRunner } from './gitRunner.js';
 import { graphCacheFile, readGraphCache, writeGraphCache } from './graphCache.js';
+import { KnownHistory } from './knownHistory.js';
 import { readMovedTips, type MovedTips } from './movedTips.js';
 import { answersFromRecentHistory, type RecentAnswer } from './recentHistory.js';
 import { readRepoRefs, type TrackedTip } from './repoRefs.js';
@@ -64,10 +64,7 @@ export interface RepoBaselineEngineOptions {
 
 export class RepoBaselineEngine {
   private readonly git: GitRunner;
-  private graph = new CommitGraph();
-  /** Tips whose whole history is in the graph: the `^known` side of the next load. */
-  private loadedTips = new Set<string>();
-  private graphKey: string | null = null;
+  private readonly history: KnownHistory;
   private readonly answers = new Map<string, WalkAnswer>();
   /** Each branch's answer in the latest computation: a guess at a moved branch's baseline. */
   private previous = new Map<string, WalkAnswer>();
@@ -94,6 +91,17 @@ export class RepoBaselineEngine {
   ) {
     this.git = new GitRunner(repoPath, options.git);
     this.running = new RunningGit(this.git);
+    this.history = new KnownHistory(this.git, {
+      onReset: () => {
+        // Running git read replace refs when it started: after a reset it starts again.
+        this.running.stop();
+        this.answers.clear();
+        this.filesChanged.clear();
+      },
+      onLearnt: () => {
+        this.dirty = true;
+      },
+    });
   }
 
   /** Writes the cache now if it lacks anything (after the computations already asked for). */
@@ -159,8 +167,8 @@ export class RepoBaselineEngine {
     const { gitDir, commonDir } = await this.gitDirs();
     // Asked of the running cat-file first, so it answers while node is busy starting for-each-ref.
     const moved = this.readMovedTips(commonDir);
-    const batch = this.graph.size > 0 ? this.running.catFile : null;
-    const refsRead = readRepoRefs(this.git, gitDir, query.branchPattern, batch ? { batch, isKnownCommit: this.holdsCommit } : undefined);
+    const batch = this.history.graph.size > 0 ? this.running.catFile : null;
+    const refsRead = readRepoRefs(this.git, gitDir, query.branchPattern, batch ? { batch, isKnownCommit: this.history.holds } : undefined);
     // A moved branch usually keeps its baseline: its files changed against that baseline are
     // asked for as soon as cat-file or the refs say it moved, while its new commits are read,
     // so the common case does not wait for two rounds of git processes in a row.
@@ -173,7 +181,7 @@ export class RepoBaselineEngine {
     const [{ tips, replaceRefs }, shallowText] = await Promise.all([
       refsRead,
       readFile(path.join(commonDir, 'shallow'), 'utf8').catch(() => ''),
-      moved.then((found) => (found ? this.addMovedTips(found) : this.loadBranchesAhead(query.branchPattern))),
+      moved.then((found) => (found ? this.history.addMovedTips(found) : this.history.readBranchesAhead(query.branchPattern))),
       guessed,
     ]);
 
@@ -185,14 +193,12 @@ export class RepoBaselineEngine {
       this.cacheRead = true;
       const cached = await readGraphCache(graphCacheFile(this.options.cacheDir, commonDir), commonDir, graphKey);
       if (cached) {
-        this.reset(graphKey);
-        this.graph = cached.graph;
-        this.loadedTips = new Set(cached.tips);
+        this.history.adopt(graphKey, cached.graph, cached.tips);
         for (const [sha, details] of cached.commits) this.commits.set(sha, details);
         for (const [pair, count] of cached.filesChanged) this.filesChanged.set(pair, count);
       }
     }
-    if (graphKey !== this.graphKey) this.reset(graphKey);
+    if (graphKey !== this.history.key) this.history.reset(graphKey);
     const recent = await this.recentAnswers(tips, query, shallowShas);
     let answers: WalkAnswer[];
     let timeOf: (sha: string) => number;
@@ -200,14 +206,16 @@ export class RepoBaselineEngine {
       answers = recent.answers;
       timeOf = (sha) => recent.times.get(sha) as number;
     } else {
-      await this.loadTips(tips.map((tip) => tip.tip));
+      await this.history.loadTips(tips.map((tip) => tip.tip));
+      // Taken after the read: a read that had to start over holds a new graph.
+      const { graph } = this.history;
       const shallow = new Set<number>();
       for (const sha of shallowShas) {
-        const index = this.graph.indexOf(sha);
+        const index = graph.indexOf(sha);
         if (index !== undefined) shallow.add(index);
       }
       answers = tips.map((tracked) => this.answerFor(tracked, query, shallow));
-      timeOf = (sha) => this.graph.timeOf(this.graph.loadedIndexOf(sha) as number);
+      timeOf = (sha) => graph.timeOf(graph.loadedIndexOf(sha) as number);
     }
     // Independent questions to git: asked at once, so a moved ref waits for one process, not two.
     await Promise.all([this.loadCommitDetails(answers), this.loadFilesChanged(answers)]);
@@ -229,22 +237,23 @@ export class RepoBaselineEngine {
   }
 
   private answerFor(tracked: TrackedTip, query: BaselineQuery, shallow: ReadonlySet<number>): WalkAnswer {
-    const tip = this.graph.loadedIndexOf(tracked.tip);
+    const { graph } = this.history;
+    const tip = graph.loadedIndexOf(tracked.tip);
     if (tip === undefined) throw new GitFailure(`commit ${tracked.tip} of ${tracked.branch} was not read from the repository`, null);
-    const time = query.timeSource === 'tip-commit' ? this.graph.timeOf(tip) : query.now;
+    const time = query.timeSource === 'tip-commit' ? graph.timeOf(tip) : query.now;
     const boundary = boundaryFor(time, query.intervalSeconds);
     const key = `${tracked.tip} ${boundary}`;
     const cached = this.answers.get(key);
     if (cached) return cached;
-    const walk = findBaseline(this.graph, tip, boundary, shallow);
+    const walk = findBaseline(graph, tip, boundary, shallow);
     const answer: WalkAnswer = {
       tip: tracked.tip,
       boundary,
-      baseline: this.graph.shaOf(walk.baseline),
+      baseline: graph.shaOf(walk.baseline),
       rootFallback: walk.rootFallback,
       crossedShallowBoundary: walk.crossedShallowBoundary || shallow.has(walk.baseline),
-      offFirstParent: !onFirstParentLine(this.graph, walk.baseline, tip),
-      commitsSince: countCommitsBetween(this.graph, walk.baseline, tip),
+      offFirstParent: !onFirstParentLine(graph, walk.baseline, tip),
+      commitsSince: countCommitsBetween(graph, walk.baseline, tip),
     };
     this.answers.set(key, answer);
     return answer;
@@ -257,7 +266,7 @@ export class RepoBaselineEngine {
    * whole graph is needed now.
    */
   private async recentAnswers(tips: readonly TrackedTip[], query: BaselineQuery, shallowShas: readonly string[]): Promise<{ answers: WalkAnswer[]; times: Map<string, number> } | null> {
-    if (this.graph.size > 0 || this.answers.size > 0 || query.timeSource !== 'wall-clock' || tips.length === 0) return null;
+    if (this.history.graph.size > 0 || this.answers.size > 0 || query.timeSource !== 'wall-clock' || tips.length === 0) return null;
     const boundary = boundaryFor(query.now, query.intervalSeconds);
     // Files changed need only the baselines: asked for while git reads what the counts need.
     let filesChanged: Promise<void> | undefined;
@@ -285,36 +294,14 @@ export class RepoBaselineEngine {
 
   /** The background read after a first answer from recent history; a failure waits for the next computation, which reads what is missing. */
   private async readWholeGraph(tips: readonly string[]): Promise<void> {
-    if (this.closed || this.graph.size > 0) return;
+    if (this.closed || this.history.graph.size > 0) return;
     try {
-      await this.loadTips(tips);
+      await this.history.loadTips(tips);
     } catch {
-      this.reset(this.graphKey);
+      this.history.reset(this.history.key);
       return;
     }
     this.schedulePersist();
-  }
-
-  /**
-   * With a graph in memory, the new commits of the branches are read while `for-each-ref` lists
-   * them (`rev-list --branches ^known`, git reading the refs itself), so a moved ref waits for
-   * one round of git processes, not two. `loadTips` then reads only what this missed (a ref
-   * that moved between the two reads, a detached HEAD). A failure (a known tip pruned since)
-   * drops the graph: `loadTips` reads everything, as it would have.
-   */
-  private async loadBranchesAhead(branchPattern: string | null): Promise<void> {
-    if (this.graph.size === 0 || this.loadedTips.size === 0) return;
-    const args = ['rev-list', '--parents', '--timestamp', branchPattern === null ? '--branches' : `--branches=${branchPattern}`, '--stdin'];
-    const known = [...this.loadedTips].map((sha) => `^${sha}`).join('\n') + '\n';
-    try {
-      const result = await this.git.runLines(args, known, (text) => {
-        if (this.graph.addRevListOutput(text) > 0) this.dirty = true;
-      });
-      if (result.exitCode === 0 && this.graph.isClosed()) return;
-    } catch {
-      // Dropped below, like a non-zero exit.
-    }
-    this.reset(this.graphKey);
   }
 
   /**
@@ -325,45 +312,13 @@ export class RepoBaselineEngine {
    */
   private async readMovedTips(commonDir: string): Promise<MovedTips | null> {
     const batch = this.running.catFile;
-    if (!batch || this.graph.size === 0 || this.previousTips.length === 0) return null;
-    const found = readMovedTips(batch, this.previousTips, this.holdsCommit).catch(() => null);
+    if (!batch || this.history.graph.size === 0 || this.previousTips.length === 0) return null;
+    const found = readMovedTips(batch, this.previousTips, this.history.holds).catch(() => null);
     const grafted = await stat(path.join(commonDir, 'info', 'grafts')).then(
       () => true,
       () => false,
     );
     return grafted ? null : found;
-  }
-
-  /** Whether the graph holds a commit with its whole history (so it is a commit). */
-  private readonly holdsCommit = (sha: string): boolean => this.graph.loadedIndexOf(sha) !== undefined;
-
-  /** The commits the cat-file walk read, into the graph; only whole histories arrive, so the graph stays closed. */
-  private addMovedTips(found: MovedTips): void {
-    if (found.added === 0) return;
-    if (this.graph.addRevListOutput(found.revListLines) > 0) this.dirty = true;
-    if (!this.graph.isClosed()) this.reset(this.graphKey);
-  }
-
-  /** Reads the history of tips not yet in the graph, excluding what earlier loads read; every loaded commit's history is loaded too, so a loaded tip needs nothing more. */
-  private async loadTips(tips: readonly string[]): Promise<void> {
-    const fresh = [...new Set(tips)].filter((sha) => this.graph.loadedIndexOf(sha) === undefined);
-    if (fresh.length === 0) {
-      for (const sha of tips) this.loadedTips.add(sha);
-      return;
-    }
-    const known = [...this.loadedTips];
-    const args = ['rev-list', '--parents', '--timestamp', '--stdin'];
-    this.dirty = true;
-    // Parsed as git writes: on a long history the parsing then costs little beyond git's own time.
-    const incremental = await this.git.runLines(args, [...fresh, ...known.map((sha) => `^${sha}`)].join('\n') + '\n', (text) => this.graph.addRevListOutput(text));
-    if (incremental.exitCode !== 0 || !this.graph.isClosed()) {
-      // A known tip may have been pruned since (or the cache came from a repository since
-      // replaced); read everything again rather than guess.
-      this.reset(this.graphKey);
-      await this.git.okLines(args, [...new Set(tips)].join('\n') + '\n', (text) => this.graph.addRevListOutput(text));
-      if (!this.graph.isClosed()) throw new GitFailure('git rev-list did not list every parent it named; the repository may be corrupt (try git fsck)', null);
-    }
-    for (const sha of tips) this.loadedTips.add(sha);
   }
 
   private async loadCommitDetails(answers: readonly WalkAnswer[]): Promise<void> {
@@ -425,15 +380,16 @@ export class RepoBaselineEngine {
 
   private async persistNow(): Promise<void> {
     const { cacheDir } = this.options;
-    if (cacheDir === undefined || !this.dirty || this.latest === null || this.graphKey === null || !this.graph.isClosed()) return;
+    const { graph, key } = this.history;
+    if (cacheDir === undefined || !this.dirty || this.latest === null || key === null || !graph.isClosed()) return;
     // After a first answer from recent history the graph may not hold the tips yet: nothing to save.
-    if (this.latest.tips.some((sha) => this.graph.loadedIndexOf(sha) === undefined)) return;
+    if (this.latest.tips.some((sha) => !this.history.holds(sha))) return;
     this.dirty = false;
     try {
       await writeGraphCache(graphCacheFile(cacheDir, this.latest.commonDir), {
         commonDir: this.latest.commonDir,
-        graphKey: this.graphKey,
-        graph: this.graph,
+        graphKey: key,
+        graph,
         tips: this.latest.tips,
         commits: this.commits,
         filesChanged: this.filesChanged,
@@ -442,16 +398,6 @@ export class RepoBaselineEngine {
       this.dirty = true;
       throw error;
     }
-  }
-
-  private reset(graphKey: string | null): void {
-    // Running git read replace refs when it started: after a reset it starts again.
-    this.running.stop();
-    this.graph = new CommitGraph();
-    this.loadedTips = new Set();
-    this.graphKey = graphKey;
-    this.answers.clear();
-    this.filesChanged.clear();
   }
 }
 
