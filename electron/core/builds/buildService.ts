@@ -6,6 +6,8 @@
  * it is stopped or still booting waits until it is really ready, instead of failing with
  * "Failed to find a machine for remote build!" (a pain point of on-demand builders).
  */
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
 import type { BuildSummary, BuildView, LogSource } from '../../ipc/contract.js';
 import { describeBuildTarget as describeTarget } from '../../ipc/describeBuildTarget.js';
 import { BuilderBarError } from '../errors.js';
@@ -108,6 +110,7 @@ export class BuildService {
   async start(target: BuildTarget): Promise<BuildView> {
     const nix = await this.options.nix.resolve();
     if (!nix.found) throw new BuilderBarError('nix-missing', `Cannot build: ${nix.reason}`, nix.hint);
+    if (target.kind === 'file') await assertBuildableFile(target.file);
     const env = await this.options.buildEnvironment();
     const { logs } = this.options;
     // Set once the run has its id; Nix prints nothing before that (it starts after this returns).
@@ -245,4 +248,17 @@ function viewOfRun(run: BuildRun): BuildView {
 
 function unknownBuild(id: string): BuilderBarError {
   return new BuilderBarError('invalid-request', `There is no build ${id}.`, 'builder-bar build --help shows how to start one; the UI lists the builds it keeps.');
+}
+
+/**
+ * A file target is there before anything waits for the builder: a mistyped path would otherwise
+ * start (or restore) the builder only for nix-build to say the file does not exist.
+ */
+async function assertBuildableFile(file: string): Promise<void> {
+  const hint = 'Check the path: give a .nix file, a directory with a default.nix, or an installable such as nixpkgs#hello.';
+  const found = await stat(file).catch(() => null);
+  if (!found) throw new BuilderBarError('invalid-request', `Cannot build ${file}: there is no such file.`, hint);
+  if (found.isDirectory() && !(await stat(path.join(file, 'default.nix')).then((inner) => inner.isFile(), () => false))) {
+    throw new BuilderBarError('invalid-request', `Cannot build ${file}: it is a directory without a default.nix.`, hint);
+  }
 }

@@ -13,8 +13,13 @@ import { ExitCode } from './exitCodes.js';
 /** A path to a file (or a directory with default.nix) is built with nix-build; anything else is an installable. */
 export function buildTargetFrom(operand: string, attr: string | undefined, cwd: string): BuildTarget {
   const looksLikePath = operand.endsWith('.nix') || operand.startsWith('./') || operand.startsWith('../') || operand.startsWith('/');
-  if (looksLikePath && !operand.includes('#') && existsSync(path.resolve(cwd, operand))) {
-    return { kind: 'file', file: path.resolve(cwd, operand), ...(attr ? { attr } : {}) };
+  if (looksLikePath && !operand.includes('#')) {
+    const file = path.resolve(cwd, operand);
+    // A path that is not there is still a file (the core then says it is missing, before the
+    // builder starts), unless it is a store path or a derivation's output (`…drv^out`), which
+    // Nix may fetch.
+    const storeInstallable = operand.startsWith('/nix/store/') || operand.includes('^');
+    if (existsSync(file) || !storeInstallable) return { kind: 'file', file, ...(attr ? { attr } : {}) };
   }
   return { kind: 'installable', installable: attr ? `${operand}#${attr}` : operand };
 }

@@ -244,7 +244,7 @@ export const commandSpecs: readonly CommandSpec[] = [
     synopsis: 'FILE.nix|INSTALLABLE [--attr A] [--json]',
     summary: 'Build through Builder Bar and watch the queue',
     details: [
-      'Runs nix-build FILE [-A A] (for a .nix file or a directory) or nix build INSTALLABLE through the core, with the Nix wiring Builder Bar applied, and prints each derivation as it waits, builds (and on which machine), copies and ends. If the builder is stopped or still booting, the build waits until it is ready. Ctrl-C cancels the build.',
+      'Runs nix-build FILE [-A A] (for a .nix file or a directory) or nix build INSTALLABLE through the core, with the Nix wiring Builder Bar applied, and prints each derivation as it waits, builds (and on which machine), copies and ends. A path (ending in .nix, or starting with /, ./ or ../, without #) is a file: one that is not there is refused at once, before the builder is started. If the builder is stopped or still booting, the build waits until it is ready. Ctrl-C cancels the build.',
       'With --json it prints only the summary at the end: the build\'s state, each derivation\'s drvPath, state and machine, and the output paths. Exits with 1 when the build failed or was cancelled.',
     ],
     options: {
