@@ -107,4 +107,27 @@ describe('the builder-bar executable', () => {
     }
     expect((await next.child).exitCode).toBe(0);
   });
+
+  it('ends quietly when its reader stops reading (status | head -1, logs --follow | grep -m1)', async () => {
+    const serving = startServe();
+    try {
+      await serving.line;
+      // The read end is closed before the command writes: its next write fails with EPIPE.
+      const closedEarly = (...argv: string[]) => {
+        const child = execa(process.execPath, [bin, ...argv], { env: env(), reject: false, timeout: 30_000, stdout: 'pipe' });
+        child.stdout.destroy();
+        return child;
+      };
+      const status = await closedEarly('status');
+      expect(status.stderr).not.toMatch(/EPIPE|node:|at /);
+      expect(status.exitCode).toBe(0);
+      // Following never ends by itself: only the closed pipe ends it, before the timeout.
+      const follow = await closedEarly('logs', '--follow');
+      expect(follow.timedOut).toBe(false);
+      expect(follow.stderr).not.toMatch(/EPIPE|node:|at /);
+    } finally {
+      serving.child.kill('SIGTERM');
+    }
+    expect((await serving.child).exitCode).toBe(0);
+  });
 });
