@@ -137,3 +137,18 @@ describe('LogSocketListener', () => {
     expect(await fs.readdir(dir)).toEqual([]);
   });
 });
+
+describe('LogSocketListener in a state dir too deep for a socket', () => {
+  it('refuses before binding anything, and says to use a shorter state dir', async () => {
+    // Fits the CLI's `core.sock` but not `nix-log.sock` beside it (103 bytes at most).
+    const deep = path.join(dir, 'd'.repeat(Math.max(1, 103 - Buffer.byteLength(dir) - '/core.sock'.length - 1)));
+    await fs.mkdir(deep, { mode: 0o700 });
+    expect(Buffer.byteLength(path.join(deep, 'core.sock'))).toBeLessThanOrEqual(103);
+    const socketPath = nixLogSocketPath(deep);
+    await expect(LogSocketListener.open({ socketPath, onLine: () => undefined, onClose: () => undefined })).rejects.toThrow(
+      `The Nix log socket path ${socketPath} is longer than the 103 bytes a unix socket allows. Use a shorter --state-dir.`,
+    );
+    expect(await fs.readdir(deep)).toEqual([]);
+    expect(await fs.readdir(dir)).toEqual([path.basename(deep)]);
+  });
+});

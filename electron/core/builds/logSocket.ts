@@ -27,6 +27,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { StringDecoder } from 'node:string_decoder';
 import { BuilderBarError } from '../errors.js';
+import { assertSocketPathFits } from '../util/unixSocketPath.js';
 
 /** The socket's name in the state dir. */
 export const NIX_LOG_SOCKET_FILE = 'nix-log.sock';
@@ -86,8 +87,11 @@ export class LogSocketListener {
     const socketPath = options.socketPath;
     const dir = path.dirname(socketPath);
     await refuseUnsafeDir(dir);
+    // Bound under a short name beside it, then renamed into place: both must fit a socket path.
+    const temporary = path.join(dir, `.nls-${randomBytes(4).toString('hex')}`);
+    assertSocketPathFits(socketPath, 'The Nix log socket');
+    assertSocketPathFits(temporary, 'The Nix log socket');
     const movedAside = await clearPath(socketPath, options.now ?? Date.now);
-    const temporary = path.join(dir, `.${NIX_LOG_SOCKET_FILE}.${process.pid}-${randomBytes(4).toString('hex')}`);
     const server = net.createServer({ pauseOnConnect: false });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

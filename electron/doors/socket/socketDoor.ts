@@ -19,9 +19,8 @@ import { LineSplitter } from './lineFraming.js';
 import { isHold, isSubscribe, socketMessageSchemaFor, type SocketFatal } from './socketProtocol.js';
 import { toErrorInfo } from '../../core/errors.js';
 import { reportUnexpected } from '../../core/util/unexpectedErrors.js';
+import { assertSocketPathFits } from '../../core/util/unixSocketPath.js';
 
-/** Unix socket paths are limited to 104 bytes on macOS (108 on Linux), terminator included. */
-export const MAX_SOCKET_PATH_BYTES = 103;
 /** A client that stops reading is dropped once this much output waits for it. */
 const MAX_PENDING_OUTPUT_BYTES = 16 * 1024 * 1024;
 
@@ -53,11 +52,7 @@ export class SocketDoor {
 
   static async open(options: SocketDoorOptions): Promise<SocketDoor> {
     const { socketPath } = options;
-    if (Buffer.byteLength(socketPath) > MAX_SOCKET_PATH_BYTES) {
-      throw new Error(
-        `The CLI socket path ${socketPath} is longer than the ${MAX_SOCKET_PATH_BYTES} bytes a unix socket allows. Use a shorter --state-dir.`,
-      );
-    }
+    assertSocketPathFits(socketPath, 'The CLI socket');
     await removeStaleSocket(socketPath);
     const server = net.createServer();
     const door = new SocketDoor(server, options.core, socketPath);
