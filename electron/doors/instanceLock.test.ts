@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { execa } from 'execa';
+import { constants, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, existsSync, readdirSync, mkdirSync, symlinkSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -135,6 +137,56 @@ describe('the one-core-per-state-dir lock', () => {
     writeFileSync(lockFile, JSON.stringify({ pid: 999_999, execPath: 'other', startedAt: 5 }));
     await first.lock.release();
     expect(existsSync(lockFile)).toBe(true);
+  });
+});
+
+describe.skipIf(process.platform === 'win32')('the lock when core.lock is not a regular file', () => {
+  let dir: string;
+  let lockFile: string;
+  let fifo: string | null = null;
+
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'bb-lock-fifo-'));
+    lockFile = path.join(dir, 'core.lock');
+  });
+  afterEach(async () => {
+    // Opening a FIFO for reading and writing never blocks, and lets any stuck opener through.
+    const handle = fifo ? await open(fifo, constants.O_RDWR | constants.O_NONBLOCK).catch(() => null) : null;
+    await handle?.close();
+    fifo = null;
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const refusal = (kind: string) =>
+    `${lockFile} is ${kind}, not a regular file: Builder Bar keeps the lock of this state dir there and will not open it. Move it away and start again.`;
+
+  it('refuses a FIFO, naming it, without opening it, and leaves it and nothing else there', async () => {
+    await execa('mkfifo', [lockFile]);
+    fifo = lockFile;
+    await expect(InstanceLock.acquire({ lockFile, coreAnswers: nobodyAnswers })).rejects.toThrow(refusal('a FIFO'));
+    expect(readdirSync(dir)).toEqual(['core.lock']);
+    expect(statSync(lockFile).isFIFO()).toBe(true);
+  });
+
+  it('refuses a directory and a symbolic link to a FIFO the same way', async () => {
+    mkdirSync(lockFile);
+    await expect(InstanceLock.acquire({ lockFile, coreAnswers: nobodyAnswers })).rejects.toThrow(refusal('a directory'));
+    rmSync(lockFile, { recursive: true });
+    fifo = path.join(dir, 'elsewhere');
+    await execa('mkfifo', [fifo]);
+    symlinkSync(fifo, lockFile);
+    await expect(InstanceLock.acquire({ lockFile, coreAnswers: nobodyAnswers })).rejects.toThrow(refusal('a symbolic link to a FIFO'));
+    expect(readdirSync(dir).sort()).toEqual(['core.lock', 'elsewhere']);
+  });
+
+  it('leaves alone, on release, a FIFO put where its lock was', async () => {
+    const result = await InstanceLock.acquire({ lockFile, coreAnswers: nobodyAnswers });
+    if (!result.acquired) return expect.fail('the lock was not taken');
+    rmSync(lockFile);
+    await execa('mkfifo', [lockFile]);
+    fifo = lockFile;
+    await result.lock.release();
+    expect(statSync(lockFile).isFIFO()).toBe(true);
   });
 });
 

@@ -16,13 +16,20 @@
  * runs. Where /proc can tell, a different executable means reuse too. Only a lock that records
  * no start (written by an older Builder Bar) on a system that can tell neither gives the live
  * process the benefit of the doubt.
+ *
+ * Anything at the lock's path that is not a regular file (a FIFO, a directory, a device) is
+ * refused without being opened, with an error naming it: opening a FIFO would block for ever.
  */
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { z } from 'zod';
+import { NotRegularFileError, readRegularFile } from '../core/util/regularFile.js';
 import { parseJsonWith } from '../core/util/jsonFile.js';
+
+/** Ends the refusal of a lock path that is not a regular file. */
+const LOCK_ADVICE = 'Builder Bar keeps the lock of this state dir there and will not open it. Move it away and start again.';
 
 const LockContentSchema = z.object({
   pid: z.number().int().positive(),
@@ -85,7 +92,11 @@ export class InstanceLock {
   async release(): Promise<void> {
     if (this.released) return;
     this.released = true;
-    const current = await readLock(this.lockFile);
+    // Something that is not a lock file now stands where ours was: not ours to remove.
+    const current = await readLock(this.lockFile).catch((error: unknown) => {
+      if (error instanceof NotRegularFileError) return 'unreadable' as const;
+      throw error;
+    });
     if (typeof current === 'object' && current.pid === this.content.pid && current.startedAt === this.content.startedAt) {
       await fs.rm(this.lockFile, { force: true });
     }
@@ -115,7 +126,8 @@ async function createExclusively(lockFile: string, content: LockContent): Promis
 async function readLock(lockFile: string): Promise<LockContent | 'missing' | 'unreadable'> {
   let text: string;
   try {
-    text = await fs.readFile(lockFile, 'utf8');
+    // Never opened unless it is a regular file: a FIFO would block this process for ever.
+    text = (await readRegularFile(lockFile, { advice: LOCK_ADVICE })).toString('utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
     throw error;

@@ -10,6 +10,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
+import { readRegularFile } from '../util/regularFile.js';
 import { BuilderBarError } from '../errors.js';
 import type { NixResolver } from '../nix/nixInstallation.js';
 import type { ToolFinder } from '../host/toolSearchPath.js';
@@ -58,7 +59,8 @@ async function logEntries(logDir: string): Promise<BundleEntry[]> {
 
 async function settingsEntry(deps: DiagnosticsDeps): Promise<BundleEntry> {
   // The file as it is on disk shows fields the core ignores too; fall back to what the core uses.
-  const raw = await fs.readFile(deps.paths.settingsFile, 'utf8').catch(() => null);
+  // Only a regular file is opened: a FIFO put there would block the bundle for ever.
+  const raw = await readRegularFile(deps.paths.settingsFile, { advice: 'the bundle shows the settings the core uses' }).then((bytes) => bytes.toString('utf8'), () => null);
   let parsed: unknown = null;
   try {
     parsed = raw === null ? null : JSON.parse(raw);

@@ -5,8 +5,8 @@
  * calls, and retries run when the test fires them, so nothing depends on how fast the machine is.
  */
 import { execa } from 'execa';
-import { promises as fsPromises } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { constants, promises as fsPromises } from 'node:fs';
+import { chmod, mkdir, mkdtemp, open, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -62,6 +62,14 @@ async function settle(file: RotatingFile): Promise<void> {
 
 let dir: string;
 let undo: (() => Promise<void>) | null = null;
+const fifos: string[] = [];
+
+/** A real FIFO at `file`; released after the test, should anything be stuck opening it. */
+async function mkfifo(file: string): Promise<string> {
+  await execa('mkfifo', [file]);
+  fifos.push(file);
+  return file;
+}
 beforeEach(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'bb-rotating-fail-'));
 });
@@ -69,6 +77,11 @@ afterEach(async () => {
   vi.restoreAllMocks();
   await undo?.();
   undo = null;
+  // Opening a FIFO for reading and writing never blocks, and lets any stuck opener through.
+  for (const fifo of fifos.splice(0)) {
+    const handle = await open(fifo, constants.O_RDWR | constants.O_NONBLOCK).catch(() => null);
+    await handle?.close();
+  }
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -178,5 +191,70 @@ describe('RotatingFile when the file cannot be written at all', () => {
     expect(kept.length + Number(note![1])).toBe(10_000);
     expect(lines.at(-1)).toBe('after');
     expect(file.queuedBytes).toBe(0);
+  });
+});
+
+describe.skipIf(process.platform === 'win32')('RotatingFile when its path is not a regular file', () => {
+  it('never opens a FIFO (no reader): one report, the usual back-off, and the lines are written once it is moved away', async () => {
+    const fifo = await mkfifo(path.join(dir, 'x.log'));
+    const retries = manualRetries();
+    const errors: Error[] = [];
+    const file = writer({ errors, maxBytes: 1_000_000, schedule: retries.schedule });
+
+    file.write('one\n');
+    await settle(file);
+    file.write('two\n');
+    await settle(file);
+    expect(errors.map((error) => error.message)).toEqual([
+      `${fifo} is a FIFO, not a regular file: move it away; the log is written there again once it is gone (retrying every 1 s up to every 30 s; lines wait in memory meanwhile)`,
+    ]);
+    retries.fire();
+    await settle(file);
+    expect(retries.delays()).toEqual([1000, 2000]);
+    expect(errors).toHaveLength(1);
+    expect((await stat(fifo)).isFIFO()).toBe(true);
+
+    await rm(fifo);
+    retries.fire();
+    await settle(file);
+    expect(await readFile(fifo, 'utf8')).toBe('one\ntwo\n');
+    expect(file.queuedBytes).toBe(0);
+  });
+
+  it('refuses a FIFO that has a reader too, writing nothing into it', async () => {
+    const fifo = await mkfifo(path.join(dir, 'x.log'));
+    const reader = await open(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+    try {
+      const errors: Error[] = [];
+      const file = writer({ errors, maxBytes: 1_000_000, schedule: manualRetries().schedule });
+      file.write('secret\n');
+      await settle(file);
+      expect(errors).toHaveLength(1);
+      expect(errors[0]!.message).toMatch(/x\.log is a FIFO, not a regular file/);
+      const { bytesRead } = await reader.read(Buffer.alloc(16), 0, 16).catch(() => ({ bytesRead: 0 }));
+      expect(bytesRead).toBe(0);
+    } finally {
+      await reader.close();
+    }
+  });
+
+  it('refuses a directory and a symbolic link to a FIFO the same way', async () => {
+    await mkdir(path.join(dir, 'x.log'));
+    const fifo = await mkfifo(path.join(dir, 'elsewhere'));
+    await symlink(fifo, path.join(dir, 'y.log'));
+    const errors: Error[] = [];
+    // Its size (a directory's) is no reason to rotate it away: it stays where it is.
+    const first = writer({ errors, schedule: manualRetries().schedule });
+    first.write('a\n');
+    await settle(first);
+    expect((await stat(path.join(dir, 'x.log'))).isDirectory()).toBe(true);
+    expect(await readdir(dir)).not.toContain('x.log.1');
+    const other = writer({ errors, path: path.join(dir, 'y.log'), schedule: manualRetries().schedule });
+    other.write('b\n');
+    await settle(other);
+    expect(errors.map((error) => error.message).sort()).toEqual([
+      expect.stringContaining(`${path.join(dir, 'x.log')} is a directory, not a regular file`),
+      expect.stringContaining(`${path.join(dir, 'y.log')} is a symbolic link to a FIFO, not a regular file`),
+    ]);
   });
 });

@@ -20,10 +20,14 @@
  * - When only rotation fails (a read-only or immutable log directory, a directory where
  *   `<name>.log.N` should be), lines go on into the current file, which then grows past
  *   `maxBytes`; rotation is tried again after the same back-off.
+ * - A log path that is not a regular file (a FIFO, a socket, a directory, a device) is never
+ *   opened, so it cannot block the writer (opening a FIFO waits for a reader, in the thread pool,
+ *   where nothing stops it): it is an append that fails, reported and retried as above.
  * Each kind of failure is reported once through `onError` until it has cleared.
  */
 import { promises as fs } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
+import { openRegularForAppending } from '../util/regularFile.js';
 
 export interface RotatingFileOptions {
   path: string;
@@ -37,6 +41,8 @@ export interface RotatingFileOptions {
   schedule?: (run: () => void, delayMs: number) => void;
 }
 
+/** Ends the message about a log path that is not a regular file (a FIFO would block the writer for ever). */
+const LOG_FILE_ADVICE = 'move it away; the log is written there again once it is gone';
 const DEFAULT_MAX_QUEUED_BYTES = 2 * 1024 * 1024;
 /** A failing disk stays quiet in the app log: at most one report of dropped lines this often. */
 const DROP_REPORT_INTERVAL_MS = 30_000;
@@ -185,7 +191,9 @@ export class RotatingFile {
   /** Writes as many queued pieces as fit in the current file, rotating first when none does. */
   private async writeBatch(): Promise<void> {
     if (this.size === null) {
-      this.size = await fs.stat(this.options.path).then((s) => s.size, () => 0);
+      // Only a regular file's size counts: a directory's must not make us rotate it away (the
+      // open below refuses it).
+      this.size = await fs.stat(this.options.path).then((s) => (s.isFile() ? s.size : 0), () => 0);
     }
     const first = this.pending[0];
     if (first === undefined) return;
@@ -203,7 +211,7 @@ export class RotatingFile {
       taken += 1;
     }
     try {
-      this.handle ??= await fs.open(this.options.path, 'a', 0o600);
+      this.handle ??= await openRegularForAppending(this.options.path, 0o600, { advice: LOG_FILE_ADVICE });
       await writeAll(this.handle, taken === 1 ? first : Buffer.concat(this.pending.slice(0, taken), bytes));
     } catch (error) {
       // The batch stays queued for the retry; part of it may have reached the file, so its

@@ -1,4 +1,6 @@
-import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { execa } from 'execa';
+import { constants } from 'node:fs';
+import { mkdir, mkdtemp, open as openFile, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -142,6 +144,48 @@ function changeNumber(i: number): SettingsChange {
     default: return { logs: { ringLines: 100 + i } };
   }
 }
+
+describe.skipIf(process.platform === 'win32')('SettingsStore when settings.json is not a regular file', () => {
+  let fifo: string | null = null;
+  afterEach(async () => {
+    // Opening a FIFO for reading and writing never blocks, and lets any stuck opener through.
+    const handle = fifo ? await openFile(fifo, constants.O_RDWR | constants.O_NONBLOCK).catch(() => null) : null;
+    await handle?.close();
+    fifo = null;
+  });
+
+  it('refuses to start on a FIFO, naming it, without opening it or touching it', async () => {
+    await execa('mkfifo', [file]);
+    fifo = file;
+    const error = await open().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BuilderBarError);
+    expect((error as BuilderBarError).code).toBe('invalid-settings');
+    expect((error as Error).message).toBe(`${file} is a FIFO, not a regular file: move it away and start again.`);
+    expect((error as BuilderBarError).hint).toMatch(/did not open this and changed nothing/);
+    // Not set aside, not replaced by defaults.
+    expect(await readdir(dir)).toEqual(['settings.json']);
+    expect((await stat(file)).isFIFO()).toBe(true);
+    expect(logs.lines).toEqual([]);
+  });
+
+  it('refuses a directory and a symbolic link to a FIFO the same way', async () => {
+    await mkdir(file);
+    await expect(open()).rejects.toThrow(`${file} is a directory, not a regular file: move it away and start again.`);
+    await rm(file, { recursive: true });
+    fifo = path.join(dir, 'elsewhere');
+    await execa('mkfifo', [fifo]);
+    await symlink(fifo, file);
+    await expect(open()).rejects.toThrow(`${file} is a symbolic link to a FIFO, not a regular file`);
+    expect((await readdir(dir)).sort()).toEqual(['elsewhere', 'settings.json']);
+  });
+
+  it('reads settings through a symbolic link to a regular file, as before', async () => {
+    const real = path.join(dir, 'real.json');
+    await writeFile(real, JSON.stringify({ ...defaultSettings('linux'), cpus: 3 }));
+    await symlink(real, file);
+    expect((await open()).get().cpus).toBe(3);
+  });
+});
 
 describe('SettingsStore under concurrent changes', () => {
   it('keeps every one of 1,000 concurrent changes to different fields, on disk too', async () => {

@@ -10,13 +10,16 @@
  * place, and the reason goes to the app log. A file that is partly bad keeps its good values
  * and list elements (see repairSettings.ts); when writing it back would lose something, the
  * original bytes are kept first as `settings.json.bak-<time>`. A file from a newer Builder Bar
- * is never overwritten.
+ * is never overwritten. A settings.json that is not a regular file (a FIFO, a directory, a
+ * device) is never opened, since opening a FIFO would block the core for ever: the core refuses
+ * to start, naming it, and leaves it as it is.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Settings, SettingsPatch } from '../../ipc/contract.js';
 import { BuilderBarError } from '../errors.js';
 import type { LogSink } from '../logs/logSink.js';
+import { NotRegularFileError, readRegularFile } from '../util/regularFile.js';
 import { ensurePrivateDir, writeFileAtomic } from '../util/atomicWrite.js';
 import { defaultSettings } from './defaults.js';
 import { migrateSettings, NewerSettingsError } from './migrations.js';
@@ -182,9 +185,15 @@ export class SettingsStore {
     const { file, logs } = this.options;
     let bytes: Buffer;
     try {
-      bytes = await fs.readFile(file);
+      // Never opened unless it is a regular file: a FIFO would block the core for ever.
+      bytes = await readRegularFile(file, { advice: 'move it away and start again' });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return; // first run: defaults
+      if (error instanceof NotRegularFileError) {
+        // Not set aside and not replaced by defaults: whatever it is stays as it is.
+        throw new BuilderBarError('invalid-settings', `${error.message}.`,
+          'Builder Bar keeps its settings there; it did not open this and changed nothing, so no settings are lost.');
+      }
       throw new BuilderBarError('invalid-settings', `Cannot read ${file}: ${(error as Error).message}.`,
         'Check the file\'s permissions.');
     }
@@ -218,7 +227,8 @@ export class SettingsStore {
     if (repaired.lostData) this.originalToKeep = bytes;
     if (from !== this.current.version || JSON.stringify(this.current) !== JSON.stringify(raw)) {
       if (from !== this.current.version) {
-        await fs.copyFile(file, `${file}.v${from}.bak`).catch(() => undefined);
+        // The bytes read above, not a second open of the file (which could be something else by now).
+        await writeFileAtomic(`${file}.v${from}.bak`, bytes, { mode: 0o600 }).catch(() => undefined);
         logs.append('app', 'info', `Migrated settings from version ${from} to ${this.current.version}; the old file is kept as ${path.basename(file)}.v${from}.bak.`);
       }
       await this.save(this.current);
