@@ -28,6 +28,15 @@ describe('settings set KEY=VALUE arguments', () => {
     expect(settingsPatchFrom(['note=a=b'])).toEqual({ note: 'a=b' });
   });
 
+  it('passes names an object inherits (constructor, toString) on as names, for the core to refuse as no setting', () => {
+    const patch = settingsPatchFrom(['constructor=1', 'toString.x=2', 'hasOwnProperty.y=3']);
+    expect(Object.entries(patch)).toEqual([
+      ['constructor', 1],
+      ['toString', { x: 2 }],
+      ['hasOwnProperty', { y: 3 }],
+    ]);
+  });
+
   it('refuses malformed arguments with a reason', () => {
     expect(() => settingsPatchFrom([])).toThrow(/at least one KEY=VALUE/);
     expect(() => settingsPatchFrom(['cpus'])).toThrow('Expected KEY=VALUE, got "cpus".');

@@ -40,16 +40,18 @@ export function settingsPatchFrom(argumentsList: string[]): Record<string, unkno
     seen.add(key);
     const parts = key.split('.');
     let target = patch;
+    // Own properties only: `constructor` or `toString` is a name the core refuses as no
+    // setting, not one an object inherits.
     for (const part of parts.slice(0, -1)) {
-      const existing = target[part];
+      const existing = Object.hasOwn(target, part) ? target[part] : undefined;
       if (existing !== undefined && (typeof existing !== 'object' || existing === null || Array.isArray(existing))) {
         throw new SettingsArgumentError(`${key} conflicts with ${part}, which is set as a whole.`);
       }
-      target[part] ??= {};
+      if (existing === undefined) target[part] = {};
       target = target[part] as Record<string, unknown>;
     }
     const last = parts[parts.length - 1] as string;
-    if (target[last] !== undefined) throw new SettingsArgumentError(`${key} conflicts with another assignment.`);
+    if (Object.hasOwn(target, last)) throw new SettingsArgumentError(`${key} conflicts with another assignment.`);
     target[last] = value;
   }
   return patch;
