@@ -18,7 +18,8 @@ export const WireRequestSchema = z
   .object({
     id: z.number().int().nonnegative(),
     name: z.string().max(100),
-    input: z.unknown(),
+    // Optional: a request without input is one with `{}` (dispatch.ts).
+    input: z.unknown().optional(),
   })
   .strict();
 export type WireRequest = z.infer<typeof WireRequestSchema>;
