@@ -22,6 +22,7 @@ import { macAdminRunner } from './macAdminRunner.js';
 import { macDaemonRestartArgv } from './nixDaemonAccess.js';
 import { adminLogRelay } from './launchdLogSocket.js';
 import { splitMarkedBlock } from './markedBlock.js';
+import { notUtf8, type NotUtf8 } from './utf8Text.js';
 import type { PlannedFile, WiringPlan } from './planWiring.js';
 import { backupPathFor, checkOperations, recordProblems, untrustedRecord, WIRING_BACKUP_DIR } from './wiringBounds.js';
 import { currentSha, DirectFileWriter, type CurrentFile, type WiringFileWriter, type WiringOperation } from './wiringFileWriter.js';
@@ -202,6 +203,11 @@ function removeCreated(file: WiringRecordFile, current: CurrentFile, whole: stri
     }
     return;
   }
+  const bad = notUtf8(current.bytes);
+  if (bad) {
+    result.notes.push(`${notUtf8Note(file.path, bad)}; it was left as it is, Builder Bar's block included: take out the lines between "# BEGIN builder-bar" and "# END builder-bar" yourself.`);
+    return;
+  }
   const text = current.bytes.toString('utf8');
   const { outside, inside } = splitMarkedBlock(text);
   if (inside === null) {
@@ -233,7 +239,17 @@ function restoreEdited(file: WiringRecordFile, current: CurrentFile, operations:
     result.restored.push(file.path);
     return;
   }
+  const bad = notUtf8(current.bytes);
+  if (bad) {
+    result.notes.push(`${notUtf8Note(file.path, bad)}; it was left as it is, Builder Bar's block included: take out the lines between "# BEGIN builder-bar" and "# END builder-bar" yourself. The original is kept at ${file.backupPath}.`);
+    return;
+  }
   operations.push({ kind: 'write', file: file.path, content: splitMarkedBlock(current.bytes.toString('utf8')).outside, mode: current.mode, expectSha256: sha256(current.bytes) });
   result.blockRemoved.push(file.path);
   result.notes.push(`${file.path} was edited after Builder Bar wired it: only the builder-bar block was removed; the original is kept at ${file.backupPath}.`);
+}
+
+/** Why remove leaves a file that is not UTF-8 (edited since apply): rewriting it as text would change bytes outside the block. */
+function notUtf8Note(file: string, where: NotUtf8): string {
+  return `${file} line ${where.lineNumber} is not valid UTF-8 (byte 0x${where.byte.toString(16).toUpperCase().padStart(2, '0')}), and Builder Bar never changes a byte outside its block`;
 }

@@ -57,7 +57,8 @@ export function keyPathOf(builder: BuilderEndpoint, clientKeyPath: string): stri
  */
 export function machinesLine(builder: BuilderEndpoint, clientKeyPath: string): string {
   const keyPath = keyPathOf(builder, clientKeyPath);
-  if (/\s/.test(keyPath)) throw new Error(`The key path "${keyPath}" contains whitespace, which a machines line cannot hold.`);
+  const problem = machinesPathProblem(keyPath);
+  if (problem) throw new Error(`The key path "${keyPath}" ${problem}.`);
   const features = builder.supportedFeatures.length > 0 ? builder.supportedFeatures.join(',') : '-';
   const hostKey = hostKeyBase64(builder);
   return [
@@ -73,6 +74,39 @@ export function machinesLine(builder: BuilderEndpoint, clientKeyPath: string): s
 }
 
 /**
+ * Why a path cannot stand in a machines line or nix.conf, or null. Nix cuts both at `#` (the
+ * rest is a comment: Nix 2.8 and 2.34 alike) and splits them on whitespace, so the path would
+ * silently name another file.
+ */
+export function machinesPathProblem(file: string): string | null {
+  if (/\s/.test(file)) return 'contains whitespace, on which Nix splits a machines line and nix.conf values';
+  if (file.includes('#')) return 'contains "#", which starts a comment in nix.conf and in a machines file: Nix would read the path cut short at the "#"';
+  return null;
+}
+
+/**
+ * Why a path cannot be an `IdentityFile` or `UserKnownHostsFile` value, or null. ssh expands
+ * `%` tokens there (sshConfigPath escapes them as `%%`, a literal `%`, ssh_config TOKENS) and
+ * `${VAR}` environment variables, which have no escape; it splits the value on whitespace and
+ * treats quotes; a line break would end the line.
+ */
+export function sshConfigPathProblem(file: string): string | null {
+  if (/[\p{Cc}\u2028\u2029]/u.test(file)) return 'holds a control character, which an ssh config line cannot carry';
+  if (/\s/.test(file)) return 'contains whitespace, on which ssh splits a config value';
+  if (file.includes('"') || file.includes("'")) return 'contains a quote, which ssh reads as quoting in a config value';
+  if (file.includes('${')) return 'contains "${", which ssh expands as an environment variable in IdentityFile and UserKnownHostsFile (there is no escape for it)';
+  return null;
+}
+
+/**
+ * A path as an ssh_config value: `%` doubled, since ssh expands %-tokens in these keywords
+ * (`%%` is a literal `%`). What cannot be escaped (sshConfigPathProblem) the plan refuses first.
+ */
+export function sshConfigPath(file: string): string {
+  return file.replaceAll('%', '%%');
+}
+
+/**
  * The alias's lines. `knownHostsPath` null leaves ssh's own known-hosts files in charge (the
  * nix-darwin form pins the key in /etc/ssh/ssh_known_hosts through programs.ssh.knownHosts).
  */
@@ -84,12 +118,12 @@ export function sshAliasLines(builder: BuilderEndpoint, clientKeyPath: string, k
     `  Port ${builder.port}`,
     `  User ${builder.user}`,
     `  HostKeyAlias ${builder.alias}`,
-    `  IdentityFile ${keyPath}`,
+    `  IdentityFile ${sshConfigPath(keyPath)}`,
     '  IdentitiesOnly yes',
     '  StrictHostKeyChecking yes',
     // On demand: the proxy starts the builder and carries the bytes; ssh still checks the key.
     ...(builder.proxyCommand ? [`  ProxyCommand ${proxyCommandLine(builder.proxyCommand)}`] : []),
-    ...(knownHostsPath === null ? [] : [`  UserKnownHostsFile ${knownHostsPath}`]),
+    ...(knownHostsPath === null ? [] : [`  UserKnownHostsFile ${sshConfigPath(knownHostsPath)}`]),
     // A dropped connection mid-build can hang Nix forever (FACTS.md section 2).
     '  ServerAliveInterval 30',
     '  ServerAliveCountMax 3',

@@ -16,6 +16,7 @@ import { promises as fs } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import { execa } from 'execa';
+import { laterBuilders } from './effectiveBuilders.js';
 import { portListened } from './portListeners.js';
 import { nixHas } from './nixFeatures.js';
 import {
@@ -196,12 +197,18 @@ export async function detectNix(deps: DetectDeps = realDetectDeps(), options: De
   }
   detection.builders = settingString(settings.get('builders'));
   detection.machines = await readMachines(deps, detection.builders);
+  // A builders line Nix reads after nix.conf (the user's config files, NIX_CONFIG) is where these
+  // machines come from, and it replaces the line the wiring writes: nothing is added beside them
+  // there (planWiring.ts says the same in its note).
+  const later = detection.machines.some((machine) => machine.host !== options.ownAlias) ? (await laterBuilders({ ...deps.env, ...options.env })).at(-1) : undefined;
   for (const machine of detection.machines) {
     if (machine.host === options.ownAlias) continue;
     problems.push({
       code: 'other-builder',
       message: `A builder is already configured: ${machine.uri} (${machine.systems.join(',') || 'any system'}) from ${machine.source}.`,
-      fix: 'Builder Bar keeps it: its entry is added beside yours, and Nix spreads builds across both. Remove it yourself if it is an old linux-builder you no longer run.',
+      fix: later
+        ? `It comes from ${later.where} line ${later.lineNumber}, which Nix reads after nix.conf: that builders line replaces the one Builder Bar writes, so Nix commands run with it use this builder and not Builder Bar's (see the plan's note for what to change).`
+        : 'Builder Bar keeps it: its entry is added beside yours, and Nix spreads builds across both. Remove it yourself if it is an old linux-builder you no longer run.',
       blocking: false,
     });
   }

@@ -27,13 +27,19 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { parseNixConf } from './nixConfLines.js';
+import { notUtf8, notUtf8Message, type NotUtf8 } from './utf8Text.js';
 
 /**
  * A file as read: its text, missing, or unreadable: it exists but cannot be read, because this
  * user may not (`denied`: root's nix-daemon may well read it) or because it is no file (a
  * directory: Nix skips it too).
  */
-export type ConfFileContent = { kind: 'text'; text: string } | { kind: 'missing' } | { kind: 'unreadable'; denied: boolean };
+export type ConfFileContent =
+  | { kind: 'text'; text: string }
+  | { kind: 'missing' }
+  | { kind: 'unreadable'; denied: boolean }
+  /** Bytes that are not UTF-8 (utf8Text.ts): read lossily, its builders could not be restated unchanged. */
+  | { kind: 'notUtf8'; where: NotUtf8 };
 
 const MISSING: ConfFileContent = { kind: 'missing' };
 
@@ -117,6 +123,10 @@ export function effectiveBuilders(
       });
       return;
     }
+    if (content.kind === 'notUtf8') {
+      problems.push({ path: file, lineNumber: content.where.lineNumber, message: notUtf8Message(file, content.where, false) });
+      return;
+    }
     if (content.kind !== 'text') return;
     read.push(file);
     for (const line of parseNixConf(content.text)) {
@@ -188,7 +198,9 @@ export async function readConfFiles(mainFile: string, mainText?: string): Promis
 
 async function readConf(file: string): Promise<ConfFileContent> {
   try {
-    return { kind: 'text', text: await fs.readFile(file, 'utf8') };
+    const bytes = await fs.readFile(file);
+    const bad = notUtf8(bytes);
+    return bad ? { kind: 'notUtf8', where: bad } : { kind: 'text', text: bytes.toString('utf8') };
   } catch (error) {
     // Nix's pathExists() is a stat: a dangling link or a missing file is "missing"; anything
     // that exists but fails to read (a directory, no permission) Nix skips without a word.

@@ -26,13 +26,14 @@
  */
 import { promises as fs } from 'node:fs';
 import type { BuilderEndpoint } from './builderEndpoint.js';
-import { knownHostsLine, machinesLine, sshAliasLines } from './builderEndpoint.js';
+import { keyPathOf, knownHostsLine, machinesLine, machinesPathProblem, sshAliasLines, sshConfigPathProblem } from './builderEndpoint.js';
 import { splitMarkedBlock, withMarkedBlock } from './markedBlock.js';
 import { builderEntries, buildersWithOurs, effectiveBuilders, laterBuilders, readConfFiles } from './effectiveBuilders.js';
 import { jsonLogPathLines, pointsAt, systemLogRelay, type JsonLogPathWish, type SystemLogRelay } from './jsonLogPathWiring.js';
 import { nixDarwinConfig } from './nixDarwinConfig.js';
 import { rootRunProblems } from './proxyCommandLine.js';
 import { unifiedDiff } from './unifiedDiff.js';
+import { notUtf8, notUtf8Message, type NotUtf8 } from './utf8Text.js';
 import { sha256, type WiringRecord } from './wiringRecord.js';
 import { linkProblemMessage, linksAmong } from './wiringLinks.js';
 import { confDirProblem, describeTarget, environmentLines, targetLayout, type TargetLayout, type WiringTarget } from './wiringTarget.js';
@@ -105,6 +106,12 @@ export interface PlanInput {
    * launchd job for this process's user, `systemLogRelay`).
    */
   logRelay?: SystemLogRelay | null;
+  /**
+   * What Nix detection found that makes the wiring meaningless (wiringSession.ts passes Nix
+   * not printing the configuration of this target): each is a problem of the plan, so apply
+   * refuses it. Detection's notes (blocking false) stay notes.
+   */
+  nixProblems?: readonly { message: string; fix: string }[];
 }
 
 interface CurrentFile {
@@ -112,6 +119,8 @@ interface CurrentFile {
   snapshot: FileSnapshot;
   /** It exists but this user may not read it (the system target's key: root's, 0600). */
   unreadable?: true;
+  /** Its bytes are not UTF-8: where the first bad byte is (the file is never planned). */
+  notUtf8?: NotUtf8;
 }
 
 async function readCurrent(file: string): Promise<CurrentFile> {
@@ -123,7 +132,10 @@ async function readCurrent(file: string): Promise<CurrentFile> {
   if (bytes === 'unreadable') return { text: null, snapshot: { exists: true, sha256: null, mode: null }, unreadable: true };
   if (bytes === null) return { text: null, snapshot: { exists: false, sha256: null, mode: null } };
   const stat = await fs.stat(file);
-  return { text: bytes.toString('utf8'), snapshot: { exists: true, sha256: sha256(bytes), mode: stat.mode & 0o7777 } };
+  const snapshot = { exists: true, sha256: sha256(bytes), mode: stat.mode & 0o7777 };
+  const bad = notUtf8(bytes);
+  if (bad) return { text: null, snapshot, notUtf8: bad };
+  return { text: bytes.toString('utf8'), snapshot };
 }
 
 /**
@@ -146,6 +158,23 @@ export async function planWiring(input: PlanInput): Promise<WiringPlan> {
       problems.push({ path: target.dir, message: problem, lineNumber: null });
       return { target, layout, files: [], problems, environment: [], changes: false, summary: `Nothing can be applied: ${problem}`, nixDarwinConfig: null };
     }
+  }
+  for (const nixProblem of input.nixProblems ?? []) {
+    problems.push({ path: '', lineNumber: null, message: `${nixProblem.message} ${nixProblem.fix} Builder Bar does not wire a Nix it cannot read.` });
+  }
+  let badKey = false;
+  for (const endpoint of everyBuilder) {
+    // The key's path goes into the machines line (cut at "#") and the ssh alias (%-tokens escaped, ${VAR} refused).
+    const keyPath = keyPathOf(endpoint, layout.clientKey);
+    const why = machinesPathProblem(keyPath) ?? sshConfigPathProblem(keyPath);
+    if (why) {
+      badKey = true;
+      problems.push({ path: keyPath, lineNumber: null, message: `The key of ${endpoint.alias}, ${keyPath}, ${why}. Move the key to a path without it, set that path, then plan again.` });
+    }
+  }
+  if (badKey) {
+    // Every machines line and alias would carry the broken path: plan no file.
+    return { target, layout, files: [], problems, environment: [], changes: false, summary: `Nothing can be applied to ${describeTarget(target)}: ${problems.length} problem(s).`, nixDarwinConfig: null };
   }
   if (input.record && JSON.stringify(input.record.target) !== JSON.stringify(target)) {
     problems.push({
@@ -189,6 +218,10 @@ export async function planWiring(input: PlanInput): Promise<WiringPlan> {
     const current = await readCurrent(file);
     if (current.unreadable) {
       planUnreadable(role, file, defaultMode);
+      return;
+    }
+    if (current.notUtf8) {
+      problems.push({ path: file, lineNumber: current.notUtf8.lineNumber, message: notUtf8Message(file, current.notUtf8, true) });
       return;
     }
     const createdByUs = recorded.get(file)?.createdByUs ?? !current.snapshot.exists;

@@ -86,6 +86,11 @@ export async function planSession(session: WiringSession, stateDir: string): Pro
     clientKeySource: session.inputs.clientKeyFile,
     record: await readWiringRecord(stateDir),
     jsonLogPath: { socketPath: nixLogSocketPath(stateDir), nixVersion: session.nix.found ? session.nix.installation.version : null },
+    // Nix could not print the configuration this target makes (it refuses a line, or the bytes):
+    // the wiring would go into a configuration Nix does not read, so the plan refuses. Nix
+    // missing or a daemon that does not answer concern running Nix, not these files: a conf-dir
+    // wiring is still written (verify then says what is wrong).
+    nixProblems: session.detection.problems.filter((problem) => problem.blocking && problem.code === 'config-unreadable'),
   });
 }
 

@@ -5,6 +5,7 @@
  * ssh through `NIX_SSHOPTS="-F <dir>/ssh_config"`.
  */
 import path from 'node:path';
+import { sshConfigPathProblem } from './builderEndpoint.js';
 import { logRelayJobFile } from './launchdLogSocket.js';
 
 export type WiringTarget = { kind: 'system'; determinate: boolean } | { kind: 'confDir'; dir: string };
@@ -35,11 +36,18 @@ export function describeTarget(target: WiringTarget): string {
 }
 
 /**
- * The conf dir's path ends up in NIX_SSHOPTS, which Nix splits on whitespace, and in a machines
- * line, which is whitespace-separated: a path with a space would silently break both.
+ * The conf dir's path ends up in NIX_SSHOPTS, which Nix splits on whitespace; in nix.conf's
+ * `builders = @<dir>/machines` and in a machines line (the key), which Nix cuts at `#` and
+ * splits on whitespace; and in the ssh config (IdentityFile, UserKnownHostsFile), where ssh
+ * expands `${VAR}` (a `%` is escaped there as `%%`). A path any of them would misread is refused.
  */
 export function confDirProblem(dir: string): string | null {
   if (/\s/.test(dir)) return `The config directory "${dir}" contains whitespace; Nix splits NIX_SSHOPTS and machines lines on whitespace. Choose a path without spaces.`;
+  if (dir.includes('#')) {
+    return `The config directory "${dir}" contains "#", which starts a comment in nix.conf and in a machines file: Nix would read "builders = @${path.join(dir, 'machines')}" cut short at the "#" and never use the builder. Choose a path without "#".`;
+  }
+  const ssh = sshConfigPathProblem(dir);
+  if (ssh) return `The config directory "${dir}" ${ssh}; the ssh config names files in it. Choose a path without it.`;
   return null;
 }
 
