@@ -61,7 +61,7 @@ function nixCommandSpecs(): CommandSpec[] {
       synopsis: '[--conf-dir DIR] [--json]',
       summary: 'Show the exact change wiring Nix to the builder makes, writing nothing',
       details: [
-        'Shows the change to every file, and what stands in the way (a builder nix.conf already names, a substituter the builder cannot reach). A file that is a symbolic link (nix-darwin\'s /etc/nix/nix.conf) is never written: plan shows the nix-darwin configuration that does the same wiring instead.',
+        'Shows the change to every file, and what stands in the way (a builder nix.conf already names, a substituter the builder cannot reach). A file that is a symbolic link (nix-darwin\'s /etc/nix/nix.conf) is never written: plan shows the nix-darwin configuration that does the same wiring instead. A file that is not UTF-8, or a path Nix or ssh would misread (with "#", "${" or whitespace), is a problem too. Exits with 1 when the plan has a problem.',
         NIX_TARGET_WORDS,
       ],
       options: { 'conf-dir': confDirOption, json: jsonOption },
@@ -72,7 +72,7 @@ function nixCommandSpecs(): CommandSpec[] {
       synopsis: '[--conf-dir DIR] [--json]',
       summary: 'Wire Nix to the builder',
       details: [
-        'Writes the plan: atomic writes, a backup of every file Builder Bar did not create, refused if a file changed since it was read; applying twice changes nothing. On a Mac the system target (/etc) is written by the app\'s admin step (Nix → Apply), not by this command.',
+        'Writes the plan: atomic writes, a backup of every file Builder Bar did not create, refused if a file changed since it was read; applying twice changes nothing. A plan with a problem is refused with exit 2, and nothing is written. On a Mac the system target (/etc) is written by the app\'s admin step (Nix → Apply), not by this command.',
         NIX_TARGET_WORDS,
         ONE_WRITER,
       ],
