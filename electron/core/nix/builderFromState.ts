@@ -5,10 +5,10 @@
  * record also says which port our own VM listens on while its QEMU runs, so detection never
  * takes our builder for someone else's (and never connects to it to find out).
  */
-import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ProfileName, RemoteBuilder, Settings } from '../../ipc/contract.js';
+import { BuilderBarError } from '../errors.js';
 import type { StatePaths } from '../paths.js';
 import { defaultSettings } from '../settings/defaults.js';
 import { migrateSettings } from '../settings/migrations.js';
@@ -16,6 +16,7 @@ import { repairSettings } from '../settings/repairSettings.js';
 import { hostLimits } from '../settings/validateSettings.js';
 import { profileResolver } from '../supervisorWiring.js';
 import { CLIENT_KEY_FILE, ensureInstallKeys, hostKeyPolicyFor, hostKeyPolicyOfBoot } from '../vm/keyStore.js';
+import { NotRegularFileError, readRegularFile } from '../util/regularFile.js';
 import { isQemuProcess } from '../vm/qemuProcess.js';
 import { readBootRecord, vmFilesIn } from '../vm/vmFiles.js';
 import { BUILDER_ALIAS, type BuilderEndpoint } from './builderEndpoint.js';
@@ -45,7 +46,15 @@ export function builderSystem(profile: ProfileName, arch: string = os.arch()): s
  * its default (repairSettings.ts); all defaults when the file is missing or unusable.
  */
 export async function readSettingsFile(file: string, platform: NodeJS.Platform = process.platform): Promise<Settings> {
-  const text = await fs.readFile(file, 'utf8').catch(() => null);
+  // Only a regular file is opened (a FIFO would block for good), and one that is something else
+  // is refused as the settings store refuses it: defaults could wire another port than the core's.
+  const text = await readRegularFile(file, { advice: 'move it away and try again' }).then(
+    (bytes) => bytes.toString('utf8'),
+    (error: unknown) => {
+      if (error instanceof NotRegularFileError) throw new BuilderBarError('invalid-settings', `${error.message}.`, null);
+      return null;
+    },
+  );
   if (text === null) return defaultSettings(platform);
   try {
     const raw: unknown = JSON.parse(text);
