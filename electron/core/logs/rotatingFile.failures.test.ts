@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { RotatingFile, type RotatingFileOptions } from './rotatingFile.js';
+import { mkfifo, releaseFifos } from '../util/testing/fifos.js';
 
 /** Makes `dir` refuse new entries and renames; null when this machine cannot. */
 async function makeUnchangeable(dir: string): Promise<(() => Promise<void>) | null> {
@@ -62,14 +63,7 @@ async function settle(file: RotatingFile): Promise<void> {
 
 let dir: string;
 let undo: (() => Promise<void>) | null = null;
-const fifos: string[] = [];
 
-/** A real FIFO at `file`; released after the test, should anything be stuck opening it. */
-async function mkfifo(file: string): Promise<string> {
-  await execa('mkfifo', [file]);
-  fifos.push(file);
-  return file;
-}
 beforeEach(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'bb-rotating-fail-'));
 });
@@ -77,11 +71,7 @@ afterEach(async () => {
   vi.restoreAllMocks();
   await undo?.();
   undo = null;
-  // Opening a FIFO for reading and writing never blocks, and lets any stuck opener through.
-  for (const fifo of fifos.splice(0)) {
-    const handle = await open(fifo, constants.O_RDWR | constants.O_NONBLOCK).catch(() => null);
-    await handle?.close();
-  }
+  await releaseFifos();
   await rm(dir, { recursive: true, force: true });
 });
 

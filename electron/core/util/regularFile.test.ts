@@ -3,7 +3,6 @@
  * a directory, /dev/null, and symbolic links to each. None of them may be opened; a FIFO would
  * block the opener in the thread pool for ever.
  */
-import { execa } from 'execa';
 import { constants, promises as fsPromises } from 'node:fs';
 import { mkdir, mkdtemp, open, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import net from 'node:net';
@@ -11,28 +10,18 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { NotRegularFileError, openRegularForAppending, readRegularFile } from './regularFile.js';
+import { mkfifo, releaseFifos } from './testing/fifos.js';
 
 const advice = { advice: 'move it away and start again' };
 
 let dir: string;
-const fifos: string[] = [];
 
-/** A real FIFO at `file`; released after the test, should anything be stuck opening it. */
-async function mkfifo(file: string): Promise<string> {
-  await execa('mkfifo', [file]);
-  fifos.push(file);
-  return file;
-}
 
 beforeEach(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'bb-regular-'));
 });
 afterEach(async () => {
-  // Opening a FIFO for reading and writing never blocks, and lets any stuck opener through.
-  for (const fifo of fifos.splice(0)) {
-    const handle = await open(fifo, constants.O_RDWR | constants.O_NONBLOCK).catch(() => null);
-    await handle?.close();
-  }
+  await releaseFifos();
   vi.restoreAllMocks();
   await rm(dir, { recursive: true, force: true });
 });
