@@ -64,6 +64,11 @@ describe('parsing the builder-bar command line', () => {
     expect(usageError(['settings', 'set'])).toBe('Missing argument.');
     expect(usageError(['settings', 'get', 'a', 'b'])).toBe('Unexpected argument "b".');
     expect(usageError(['--state-dir'])).toBe('--state-dir needs a directory.');
+    const optionLike = '--state-dir needs a directory, not "-x", which reads as an option (for a directory named so, write ./-x).';
+    expect(usageError(['--state-dir', '-x', 'status'])).toBe(optionLike);
+    expect(usageError(['--state-dir=-x', 'status'])).toBe(optionLike);
+    expect(usageError(['status', '--state-dir=-x'])).toBe(optionLike);
+    expect(run(['--state-dir', './-x', 'status']).stateDir).toBe('./-x');
     expect(usageError(['help', 'nothing'])).toBe('Unknown command "nothing".');
   });
 

@@ -31,14 +31,12 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
     if (!token.startsWith('-')) break;
     if (token === '--help' || token === '-h') wantsHelp = true;
     else if (token === '--version' || token === '-V') return { kind: 'version' };
-    else if (token === '--state-dir') {
-      const value = argv[index + 1];
-      if (value === undefined || value === '') return usageError('--state-dir needs a directory.', null);
+    else if (token === '--state-dir' || token.startsWith('--state-dir=')) {
+      const value = token === '--state-dir' ? argv[index + 1] : token.slice('--state-dir='.length);
+      const refused = stateDirRefusal(value);
+      if (refused) return usageError(refused, null);
       stateDir = value;
-      index += 1;
-    } else if (token.startsWith('--state-dir=')) {
-      stateDir = token.slice('--state-dir='.length);
-      if (stateDir === '') return usageError('--state-dir needs a directory.', null);
+      if (token === '--state-dir') index += 1;
     } else return usageError(`Unknown option ${token}.`, null);
   }
 
@@ -74,7 +72,8 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
   const { values, positionals } = parsed;
   if (values.help === true) return { kind: 'help', command, stateDir };
   if (typeof values['state-dir'] === 'string') {
-    if (values['state-dir'] === '') return usageError('--state-dir needs a directory.', command);
+    const refused = stateDirRefusal(values['state-dir']);
+    if (refused) return usageError(refused, command);
     stateDir = values['state-dir'];
   }
 
@@ -123,6 +122,13 @@ function checkOption(name: string, spec: OptionSpec, raw: string | boolean): Opt
 function cleanParseArgsMessage(message: string): string {
   const first = message.split('. ')[0] ?? message;
   return first.endsWith('.') ? first : `${first}.`;
+}
+
+/** Why a --state-dir value is refused, or null: empty, or read as an option, as every other path option refuses it. */
+function stateDirRefusal(value: string | undefined): string | null {
+  if (value === undefined || value === '') return '--state-dir needs a directory.';
+  if (value.startsWith('-')) return `--state-dir needs a directory, not ${JSON.stringify(value)}, which reads as an option (for a directory named so, write ./${value}).`;
+  return null;
 }
 
 function usageError(message: string, command: CommandSpec | null): ParsedCommandLine {
