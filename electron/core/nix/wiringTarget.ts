@@ -42,6 +42,8 @@ export function describeTarget(target: WiringTarget): string {
  * expands `${VAR}` (a `%` is escaped there as `%%`). A path any of them would misread is refused.
  */
 export function confDirProblem(dir: string): string | null {
+  const long = confDirLengthProblem(dir);
+  if (long) return long;
   if (/\s/.test(dir)) return `The config directory "${dir}" contains whitespace; Nix splits NIX_SSHOPTS and machines lines on whitespace. Choose a path without spaces.`;
   if (dir.includes('#')) {
     return `The config directory "${dir}" contains "#", which starts a comment in nix.conf and in a machines file: Nix would read "builders = @${path.join(dir, 'machines')}" cut short at the "#" and never use the builder. Choose a path without "#".`;
@@ -49,6 +51,17 @@ export function confDirProblem(dir: string): string | null {
   const ssh = sshConfigPathProblem(dir);
   if (ssh) return `The config directory "${dir}" ${ssh}; the ssh config names files in it. Choose a path without it.`;
   return null;
+}
+
+/**
+ * Why `dir` is too long to hold the wiring's files, or null. macOS's PATH_MAX is 1024 bytes with
+ * the NUL; past it every file in the dir fails with ENAMETOOLONG (the CLI checks this first,
+ * before Nix is asked about the dir).
+ */
+export function confDirLengthProblem(dir: string): string | null {
+  const bytes = Buffer.byteLength(dir);
+  if (bytes <= 1000) return null;
+  return `The config directory "${dir.slice(0, 40)}…" is ${bytes} bytes long: its files would be longer than a path may be (1024 bytes on macOS). Choose a shorter path.`;
 }
 
 export function targetLayout(target: WiringTarget): TargetLayout {

@@ -3,6 +3,8 @@
  * `--help` prints. The parser and the help text both read this table, so the help can never
  * describe an option the parser does not accept, or miss one it does.
  */
+import path from 'node:path';
+import { confDirLengthProblem } from '../../core/nix/wiringTarget.js';
 import { FixedLogSourceSchema, LogSourceSchema, NixpkgsBranchSchema, ProfileNameSchema } from '../../ipc/contract.js';
 
 const logSourceNames = `${FixedLogSourceSchema.options.join(', ')}, build:<id>`;
@@ -42,7 +44,7 @@ const confDirOption: OptionSpec = {
   type: 'string',
   valueName: 'DIR',
   description: 'Wire a directory you own instead of /etc (no spaces in DIR)',
-  accepts: { check: (value) => (value === '' ? '--conf-dir needs a directory.' : null), example: '/tmp/nix-conf' },
+  accepts: { check: (value) => (value === '' ? '--conf-dir needs a directory.' : confDirLengthProblem(path.resolve(value))), example: '/tmp/nix-conf' },
 };
 const jsonOption: OptionSpec = { type: 'boolean', description: 'Print one JSON document' };
 

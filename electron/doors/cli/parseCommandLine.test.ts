@@ -69,6 +69,8 @@ describe('parsing the builder-bar command line', () => {
     expect(usageError(['--state-dir=-x', 'status'])).toBe(optionLike);
     expect(usageError(['status', '--state-dir=-x'])).toBe(optionLike);
     expect(run(['--state-dir', './-x', 'status']).stateDir).toBe('./-x');
+    // Longer than a path to a file in it may be: refused before Nix is asked about it.
+    expect(usageError(['nix', 'plan', '--conf-dir', `/tmp/${'d'.repeat(5000)}`])).toMatch(/^The config directory "\/tmp\/d+…" is 5005 bytes long: its files would be longer than a path may be \(1024 bytes on macOS\)\. Choose a shorter path\.$/);
     expect(usageError(['help', 'nothing'])).toBe('Unknown command "nothing".');
   });
 
