@@ -12,7 +12,8 @@
  * original bytes are kept first as `settings.json.bak-<time>`. A file from a newer Builder Bar
  * is never overwritten. A settings.json that is not a regular file (a FIFO, a directory, a
  * device) is never opened, since opening a FIFO would block the core for ever: the core refuses
- * to start, naming it, and leaves it as it is.
+ * to start, naming it, and leaves it as it is. A file edited by hand while the core runs is
+ * taken in before the next change is saved (handEdits.ts), never written over.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -22,6 +23,7 @@ import type { LogSink } from '../logs/logSink.js';
 import { NotRegularFileError, readRegularFile } from '../util/regularFile.js';
 import { ensurePrivateDir, writeFileAtomic } from '../util/atomicWrite.js';
 import { defaultSettings } from './defaults.js';
+import { settingsDigest, settingsFromHandEdit } from './handEdits.js';
 import { migrateSettings, NewerSettingsError } from './migrations.js';
 import { repairSettings } from './repairSettings.js';
 import { describeProblems, type HostLimits, validateSettings } from './validateSettings.js';
@@ -63,6 +65,8 @@ export class SettingsStore {
   private readOnlyReason: string | null = null;
   /** The file as it was read, while writing over it would lose something it held. */
   private originalToKeep: Buffer | null = null;
+  /** SHA-256 of the bytes last read from or written to the file (null: no file): anything else there is a hand edit. */
+  private diskDigest: string | null = null;
   /** Changes asked for and not yet applied, oldest first. */
   private waiting: Waiter[] = [];
   private draining = false;
@@ -113,6 +117,12 @@ export class SettingsStore {
     try {
       while (this.waiting.length > 0) {
         const batch = this.waiting.splice(0);
+        try {
+          await this.takeInHandEdit();
+        } catch (error) {
+          for (const waiter of batch) waiter.reject(error);
+          continue;
+        }
         let working = this.current;
         const outcomes: Array<{ waiter: Waiter; update: SettingsUpdate } | { waiter: Waiter; error: unknown }> = [];
         for (const waiter of batch) {
@@ -171,6 +181,31 @@ export class SettingsStore {
     return { settings: changed.length > 0 ? result.settings : before, before, changed };
   }
 
+  /**
+   * When the file holds bytes this store did not read or write, someone edited it: its settings
+   * become the current ones (announced like any change) before the waiting changes apply on
+   * top. An edit that cannot be used as it is throws, and the waiting changes are refused.
+   */
+  private async takeInHandEdit(): Promise<void> {
+    if (this.readOnlyReason) return;
+    const { file, logs } = this.options;
+    const bytes = await readRegularFile(file, { advice: 'move it away, then change the setting again' }).catch((error: unknown) => {
+      if (error instanceof NotRegularFileError) throw new BuilderBarError('invalid-settings', `${error.message}.`, 'Nothing was changed.');
+      // Deleted by hand, or unreadable (its mode changed): there is no edit to read, and the
+      // save writes the settings in use again, as it did before edits were looked for.
+      return null;
+    });
+    if (bytes === null || settingsDigest(bytes) === this.diskDigest) return;
+    const edited = settingsFromHandEdit({ file, bytes, platform: this.options.platform, limits: this.options.limits });
+    this.diskDigest = settingsDigest(bytes);
+    const before = this.current;
+    const changed = (Object.keys(edited) as (keyof Settings)[]).filter((key) => JSON.stringify(edited[key]) !== JSON.stringify(before[key]));
+    if (changed.length === 0) return;
+    this.current = edited;
+    logs.append('app', 'info', `${file} was edited outside Builder Bar: its ${changed.join(', ')} are in use now.`);
+    this.announce({ settings: edited, before, changed });
+  }
+
   private announce(update: SettingsUpdate): void {
     for (const listener of this.listeners) {
       try {
@@ -197,6 +232,7 @@ export class SettingsStore {
       throw new BuilderBarError('invalid-settings', `Cannot read ${file}: ${(error as Error).message}.`,
         'Check the file\'s permissions.');
     }
+    this.diskDigest = settingsDigest(bytes);
     let raw: unknown;
     try {
       raw = JSON.parse(bytes.toString('utf8'));
@@ -239,6 +275,7 @@ export class SettingsStore {
     const { file, logs } = this.options;
     const aside = `${file}.broken-${timestamp()}`;
     await fs.rename(file, aside);
+    this.diskDigest = null;
     logs.append('app', 'error', `Settings file ${file} could not be used: ${reason}. It was moved to ${aside}; using defaults.`);
   }
 
@@ -252,7 +289,9 @@ export class SettingsStore {
       this.originalToKeep = null;
       this.options.logs.append('app', 'warn', `Settings were saved without the values named above; the file as it was is kept as ${backup}.`);
     }
-    await writeFileAtomic(this.options.file, `${JSON.stringify(settings, null, 2)}\n`, { mode: 0o600 });
+    const text = `${JSON.stringify(settings, null, 2)}\n`;
+    await writeFileAtomic(this.options.file, text, { mode: 0o600 });
+    this.diskDigest = settingsDigest(text);
   }
 }
 
