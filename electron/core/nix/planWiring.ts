@@ -159,9 +159,6 @@ export async function planWiring(input: PlanInput): Promise<WiringPlan> {
       return { target, layout, files: [], problems, environment: [], changes: false, summary: `Nothing can be applied: ${problem}`, nixDarwinConfig: null };
     }
   }
-  for (const nixProblem of input.nixProblems ?? []) {
-    problems.push({ path: '', lineNumber: null, message: `${nixProblem.message} ${nixProblem.fix} Builder Bar does not wire a Nix it cannot read.` });
-  }
   let badKey = false;
   for (const endpoint of everyBuilder) {
     // The key's path goes into the machines line (cut at "#") and the ssh alias (%-tokens escaped, ${VAR} refused).
@@ -331,6 +328,13 @@ export async function planWiring(input: PlanInput): Promise<WiringPlan> {
     });
   }
 
+  // Nix not printing the configuration is said only when the plan found no cause of its own in
+  // the files (a malformed line, which Nix refuses too, is the same problem said more precisely).
+  if (problems.length === 0) {
+    for (const nixProblem of input.nixProblems ?? []) {
+      problems.push({ path: '', lineNumber: null, message: `${nixProblem.message} ${nixProblem.fix} Builder Bar does not wire a Nix it cannot read.` });
+    }
+  }
   const changes = files.some((file) => file.change !== 'none');
   const headline = problems.length > 0
     ? `Nothing can be applied to ${describeTarget(target)}: ${problems.length} problem(s).`
