@@ -22,7 +22,7 @@ import { macAdminRunner } from './macAdminRunner.js';
 import { macDaemonRestartArgv } from './nixDaemonAccess.js';
 import { adminLogRelay } from './launchdLogSocket.js';
 import { splitMarkedBlock } from './markedBlock.js';
-import { notUtf8, type NotUtf8 } from './utf8Text.js';
+import { notUtf8, notUtf8Where, type NotUtf8 } from './utf8Text.js';
 import type { PlannedFile, WiringPlan } from './planWiring.js';
 import { backupPathFor, checkOperations, recordProblems, untrustedRecord, WIRING_BACKUP_DIR } from './wiringBounds.js';
 import { currentSha, DirectFileWriter, type CurrentFile, type WiringFileWriter, type WiringOperation } from './wiringFileWriter.js';
@@ -251,5 +251,5 @@ function restoreEdited(file: WiringRecordFile, current: CurrentFile, operations:
 
 /** Why remove leaves a file that is not UTF-8 (edited since apply): rewriting it as text would change bytes outside the block. */
 function notUtf8Note(file: string, where: NotUtf8): string {
-  return `${file} line ${where.lineNumber} is not valid UTF-8 (byte 0x${where.byte.toString(16).toUpperCase().padStart(2, '0')}), and Builder Bar never changes a byte outside its block`;
+  return `${notUtf8Where(file, where)}, and Builder Bar never changes a byte outside its block`;
 }

@@ -29,6 +29,7 @@ import { launchdLogSocketActivator } from './launchdLogSocket.js';
 import { nixHas } from './nixFeatures.js';
 import type { WiringPlan } from './planWiring.js';
 import type { SystemLogSocketActivator, SystemLogSocketPlan } from './systemLogSocket.js';
+import { MAX_SOCKET_PATH_BYTES } from '../util/unixSocketPath.js';
 
 export interface JsonLogPathWish {
   /** The core's log socket (`<state dir>/nix-log.sock`). */
@@ -64,8 +65,6 @@ export function systemLogRelay(
   }
 }
 
-/** macOS's sun_path holds 104 bytes with its terminating NUL (Linux: 108). */
-const MAX_SOCKET_PATH_BYTES = 103;
 
 /** Why nix.conf cannot carry this path as json-log-path, or null when it can. */
 export function jsonLogPathProblem(socketPath: string): string | null {

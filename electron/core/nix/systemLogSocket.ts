@@ -21,6 +21,7 @@
  * serves the same job in-process.
  */
 import { plistTextProblem } from './launchdPlist.js';
+import { MAX_SOCKET_PATH_BYTES } from '../util/unixSocketPath.js';
 
 export interface SystemLogSocketSpec {
   /** The user the relay runs as, who owns the socket (so their own `nix` commands may connect too). */
@@ -59,8 +60,6 @@ export interface SystemLogSocketActivator {
   plan(spec: SystemLogSocketSpec): SystemLogSocketPlan;
 }
 
-/** macOS's sun_path holds 104 bytes with its terminating NUL (Linux: 108); nc connects to the core's path. */
-const MAX_SOCKET_PATH_BYTES = 103;
 
 /**
  * The relay for this platform, in one place. macOS: its own `/usr/bin/nc`, which shuts its side

@@ -51,10 +51,14 @@ function validUtf8Prefix(bytes: Uint8Array): boolean {
  * a file the wiring edits; otherwise one it reads (an included nix.conf, whose `builders` the
  * block restates).
  */
+/** Where a file stops being UTF-8, in words: "<file> line 3 is not valid UTF-8 (byte 0xFC)". */
+export function notUtf8Where(file: string, where: NotUtf8): string {
+  return `${file} line ${where.lineNumber} is not valid UTF-8 (byte 0x${where.byte.toString(16).toUpperCase().padStart(2, '0')})`;
+}
+
 export function notUtf8Message(file: string, where: NotUtf8, edited: boolean): string {
-  const byte = `0x${where.byte.toString(16).toUpperCase().padStart(2, '0')}`;
   const why = edited
     ? 'Builder Bar edits this file as UTF-8 text and never changes a byte outside its block, so it leaves the file untouched and plans nothing for it.'
     : 'Builder Bar reads it as UTF-8 text to restate your builders, and could not restate them unchanged, so it plans nothing for nix.conf.';
-  return `${file} line ${where.lineNumber} is not valid UTF-8 (byte ${byte}). ${why} Convert the file to UTF-8 (for example iconv -f LATIN1 -t UTF-8 ${file} > ${file}.utf8, check the result, then move it over ${file}), or remove that byte; then plan again.`;
+  return `${notUtf8Where(file, where)}. ${why} Convert the file to UTF-8 (for example iconv -f LATIN1 -t UTF-8 ${file} > ${file}.utf8, check the result, then move it over ${file}), or remove that byte; then plan again.`;
 }
