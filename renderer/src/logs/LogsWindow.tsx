@@ -33,7 +33,7 @@ import { DiagnosticsButton } from './DiagnosticsButton.js';
 import { FixedRowList, type FixedRowListHandle } from './FixedRowList.js';
 import { heldLines } from './heldLines.js';
 import { FilteredLines } from './filteredLines.js';
-import { followAfterBottomChange, keyGesture, noGesture, wheelGesture, type ScrollGesture } from './followTail.js';
+import { followAfterBottomChange, keyGesture, keyJumpsToLatest, noGesture, wheelGesture, type ScrollGesture } from './followTail.js';
 import { allLevels, toggleLevel, toggleSource } from './logFilter.js';
 import { LogFilesPanel } from './LogFilesPanel.js';
 import { nextError, nextMatch, previousMatch } from './logNavigation.js';
@@ -142,6 +142,13 @@ export function LogsWindow() {
   useLayoutEffect(() => {
     if (letGo > 0 && !following) list.current?.shiftRows(-letGo);
   });
+
+  // "Jump to latest" and End: the newest line, followed from now on.
+  const jumpToLatest = () => {
+    setFollowing(true);
+    setCursorSeq(null);
+    list.current?.scrollToIndex({ index: 'LAST', align: 'end' });
+  };
 
   // Navigating means the user wants to read that line: stop following the tail.
   const goTo = (index: number) => {
@@ -269,6 +276,11 @@ export function LogsWindow() {
           if (event.deltaY < 0) setFollowing(false);
         }}
         onKeyDown={(event) => {
+          if (keyJumpsToLatest(event.key)) {
+            event.preventDefault();
+            jumpToLatest();
+            return;
+          }
           const gesture = keyGesture(event.key, Date.now());
           if (!gesture) return;
           lastGesture.current = gesture;
@@ -308,11 +320,7 @@ export function LogsWindow() {
           <button
             type="button"
             className="jump-latest"
-            onClick={() => {
-              setFollowing(true);
-              setCursorSeq(null);
-              list.current?.scrollToIndex({ index: 'LAST', align: 'end' });
-            }}
+            onClick={jumpToLatest}
           >
             Jump to latest
           </button>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GESTURE_WINDOW_MS, followAfterBottomChange, keyGesture, noGesture, wheelGesture } from './followTail.js';
+import { GESTURE_WINDOW_MS, followAfterBottomChange, keyGesture, keyJumpsToLatest, noGesture, wheelGesture } from './followTail.js';
 
 describe('followAfterBottomChange', () => {
   const now = 50_000;
@@ -29,5 +29,10 @@ describe('followAfterBottomChange', () => {
     expect(keyGesture('a', now)).toBeNull();
     expect(keyGesture('Home', now)?.direction).toBe('up');
     expect(keyGesture(' ', now)?.direction).toBe('down');
+  });
+  it('End jumps to the latest line itself, other keys scroll as the browser does', () => {
+    expect(keyJumpsToLatest('End')).toBe(true);
+    expect(keyJumpsToLatest('PageDown')).toBe(false);
+    expect(keyJumpsToLatest('Home')).toBe(false);
   });
 });

@@ -32,6 +32,15 @@ export function followAfterBottomChange(following: boolean, atBottom: boolean, g
 const upKeys = new Set(['ArrowUp', 'PageUp', 'Home']);
 const downKeys = new Set(['ArrowDown', 'PageDown', 'End', ' ']);
 
+/**
+ * End goes to the newest line and follows it, as "Jump to latest" does, at once: left to the
+ * browser it is an animated scroll of up to millions of pixels, and on a loaded machine the
+ * view reached the bottom more than GESTURE_WINDOW_MS after the press, so following stayed off.
+ */
+export function keyJumpsToLatest(key: string): boolean {
+  return key === 'End';
+}
+
 /** The gesture a key press over the list makes, or null for a key that does not scroll. */
 export function keyGesture(key: string, now: number): ScrollGesture | null {
   if (upKeys.has(key)) return { at: now, direction: 'up' };
