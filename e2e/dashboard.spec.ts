@@ -59,3 +59,21 @@ test('a page with a wrong token says it is disconnected and does not show stale 
   await expect(page.getByRole('status', { name: 'Builder state' })).toHaveText(/Loading/);
   await expect(page.getByRole('button', { name: 'Start', exact: true })).toBeDisabled();
 });
+
+test.describe('a settings.json broken by a hand edit', () => {
+  test.use({ stateFiles: { 'settings.json': '{ "cpus": 2, "memoryMiB": 1536, }\n' } });
+
+  test('is named in the Settings place and in status, with where the file went, not only in the app log', async ({ page, door }) => {
+    await page.goto(door.url);
+    await openPlace(page, 'Settings');
+    const note = page.getByRole('note', { name: 'Settings file problems' });
+    await expect(note).toContainText('not valid JSON');
+    await expect(note).toContainText(/moved to .*settings\.json\.broken-.*; using defaults/);
+    // The defaults are in use (the file asked for 2 CPUs).
+    await expect(page.getByRole('textbox', { name: 'CPUs' })).toHaveValue('1');
+
+    const status = await door.cli(['status']);
+    expect(status.exitCode).toBe(0);
+    expect(status.stdout).toMatch(/^Settings: Settings file .*settings\.json could not be used: it is not valid JSON/m);
+  });
+});

@@ -36,6 +36,14 @@ describe('createCore', () => {
     expect(info).toMatchObject({ ok: true, value: { door: 'headless', stateDir: c.paths.stateDir } });
   });
 
+  it('says in app info that settings.json was not used, and where it went, not only in the app log', async () => {
+    stateDir = await mkdtemp(path.join(os.tmpdir(), 'bb-core-'));
+    await writeFile(path.join(stateDir, 'settings.json'), '{ "cpus": 2, }', { mode: 0o600 });
+    core = await createCore({ stateDir, platform: 'linux', limits: { cpus: 4, memoryMiB: 8192 } });
+    const info = await dispatch(core, 'cli', 'app.info', {});
+    expect(info).toMatchObject({ ok: true, value: { settingsNotices: [expect.stringMatching(/settings\.json could not be used: it is not valid JSON .*moved to .*settings\.json\.broken-.*; using defaults/)] } });
+  });
+
   it('refuses input that does not match the contract before the core sees it', async () => {
     const c = await freshCore();
     expect(await dispatch(c, 'cli', 'vm.stop', { force: 'yes' })).toMatchObject({ ok: false, error: { code: 'invalid-request' } });

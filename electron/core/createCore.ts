@@ -240,6 +240,7 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
       nix,
       tools,
       profile: () => effectiveSettings().profile,
+      settingsNotices: () => settingsStore.loadNotices(),
     }),
     ...vmHandlers({ supervisor, status: () => coreStatus() }),
     ...logHandlers({ logs, logDir: paths.logDir, fileRevealer }),

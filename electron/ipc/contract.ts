@@ -91,6 +91,11 @@ export const AppInfoSchema = z.object({
   nix: NixInUseSchema,
   /** Where each program Builder Bar runs was found. */
   hostTools: HostToolsSchema,
+  /**
+   * What was wrong with settings.json when the core started and what it did about it (moved
+   * aside, values refused, a newer version left unwritten), in words; empty when it was fine.
+   */
+  settingsNotices: z.array(z.string()),
 });
 export type AppInfo = z.infer<typeof AppInfoSchema>;
 

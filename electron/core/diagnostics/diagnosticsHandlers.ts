@@ -15,6 +15,8 @@ export interface DiagnosticsHandlerDeps {
   nix: NixLocator;
   tools: ToolSearchPath;
   profile: () => ProfileName;
+  /** What loading settings.json found wrong (SettingsStore.loadNotices). */
+  settingsNotices: () => readonly string[];
 }
 
 export function diagnosticsHandlers(deps: DiagnosticsHandlerDeps): HandlersFor<'diagnostics' | 'app'> {
@@ -28,6 +30,7 @@ export function diagnosticsHandlers(deps: DiagnosticsHandlerDeps): HandlersFor<'
       door,
       nix: nixInUseView(await deps.nix.resolve()),
       hostTools: await hostToolsView(deps.tools, deps.profile()),
+      settingsNotices: [...deps.settingsNotices()],
     }),
     'diagnostics.create': async (input) => {
       const result = await createDiagnostics(deps.bundle, input.outDir);

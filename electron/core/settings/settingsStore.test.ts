@@ -72,6 +72,14 @@ describe('SettingsStore', () => {
     expect(aside).toBeDefined();
     expect(await readFile(path.join(dir, aside!), 'utf8')).toBe('{ "cpus": 2,, }');
     expect(logs.lines.some((l) => l.level === 'error' && l.text.includes('not valid JSON'))).toBe(true);
+    // Status and the Settings place say it too, naming where the file went.
+    expect(store.loadNotices()).toEqual([expect.stringMatching(new RegExp(`not valid JSON.*moved to ${path.join(dir, aside!).replace(/[.]/g, '\\.')}; using defaults`))]);
+  });
+
+  it('has nothing to say about a file that was fine, or missing', async () => {
+    expect((await open()).loadNotices()).toEqual([]);
+    await writeFile(file, JSON.stringify({ ...defaultSettings('linux'), cpus: 2 }));
+    expect((await open()).loadNotices()).toEqual([]);
   });
 
   it('keeps the good values of a file with one bad value', async () => {
@@ -80,6 +88,10 @@ describe('SettingsStore', () => {
     expect(store.get().memoryMiB).toBe(2048);
     expect(store.get().cpus).toBe(1);
     expect(logs.lines.some((l) => l.text.includes('Setting "cpus"') && l.text.includes('using the default'))).toBe(true);
+    expect(store.loadNotices()).toEqual([
+      expect.stringMatching(/^Setting "cpus" in .* was refused .*; using the default\.$/),
+      expect.stringMatching(/^Settings were saved without the values named above; the file as it was is kept as .*settings\.json\.bak-/),
+    ]);
   });
 
   it('migrates a version-0 file and keeps the original as a backup', async () => {
@@ -115,6 +127,7 @@ describe('SettingsStore', () => {
     const store = await open();
     await expect(store.update({ cpus: 2 })).rejects.toThrow(/read-only: .*newer Builder Bar/);
     expect(await readFile(file, 'utf8')).toBe(newer);
+    expect(store.loadNotices()).toEqual([expect.stringMatching(/^Using default settings without saving: .*newer Builder Bar/)]);
   });
 });
 

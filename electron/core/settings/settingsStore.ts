@@ -71,6 +71,8 @@ export class SettingsStore {
   private waiting: Waiter[] = [];
   private draining = false;
   private readonly listeners = new Set<SettingsListener>();
+  /** What loading the file found wrong and did about it, for status and the Settings place. */
+  private readonly notices: string[] = [];
 
   private constructor(private readonly options: SettingsStoreOptions) {
     this.current = defaultSettings(options.platform);
@@ -84,6 +86,15 @@ export class SettingsStore {
 
   get(): Settings {
     return this.current;
+  }
+
+  /**
+   * What was wrong with the file when the core started and what was done about it (set aside,
+   * values refused, a newer version left unwritten), in words; empty when it was fine. A user
+   * who edited settings.json by hand sees why their values are not in use without the app log.
+   */
+  loadNotices(): readonly string[] {
+    return this.notices;
   }
 
   /** Called after every saved change (not for a change that changed nothing). */
@@ -251,14 +262,14 @@ export class SettingsStore {
     } catch (error) {
       if (error instanceof NewerSettingsError) {
         this.readOnlyReason = error.message;
-        logs.append('app', 'warn', `Using default settings without saving: ${error.message}.`);
+        this.notice('warn', `Using default settings without saving: ${error.message}.`);
         return;
       }
       await this.setAside((error as Error).message);
       return;
     }
     const repaired = repairSettings({ migrated, defaults: defaultSettings(this.options.platform), limits: this.options.limits, file });
-    for (const warning of repaired.warnings) logs.append('app', 'warn', warning);
+    for (const warning of repaired.warnings) this.notice('warn', warning);
     this.current = repaired.settings;
     if (repaired.lostData) this.originalToKeep = bytes;
     if (from !== this.current.version || JSON.stringify(this.current) !== JSON.stringify(raw)) {
@@ -276,7 +287,12 @@ export class SettingsStore {
     const aside = `${file}.broken-${timestamp()}`;
     await fs.rename(file, aside);
     this.diskDigest = null;
-    logs.append('app', 'error', `Settings file ${file} could not be used: ${reason}. It was moved to ${aside}; using defaults.`);
+    this.notice('error', `Settings file ${file} could not be used: ${reason}. It was moved to ${aside}; using defaults.`);
+  }
+
+  private notice(level: 'warn' | 'error', text: string): void {
+    this.notices.push(text);
+    this.options.logs.append('app', level, text);
   }
 
   private async save(settings: Settings): Promise<void> {
@@ -287,7 +303,7 @@ export class SettingsStore {
       const backup = `${this.options.file}.bak-${timestamp()}`;
       await writeFileAtomic(backup, this.originalToKeep, { mode: 0o600 });
       this.originalToKeep = null;
-      this.options.logs.append('app', 'warn', `Settings were saved without the values named above; the file as it was is kept as ${backup}.`);
+      this.notice('warn', `Settings were saved without the values named above; the file as it was is kept as ${backup}.`);
     }
     const text = `${JSON.stringify(settings, null, 2)}\n`;
     await writeFileAtomic(this.options.file, text, { mode: 0o600 });

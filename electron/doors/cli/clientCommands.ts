@@ -7,7 +7,7 @@ import type { LogLine, Settings, Status } from '../../ipc/contract.js';
 import { aborted, exitCodeFor, noCoreMessage, printError, type CommandContext } from './cliIo.js';
 import { ExitCode } from './exitCodes.js';
 import { formatLogLine } from './formatLogs.js';
-import { detailOf, formatNixInUse, formatStatus, formatVmError, formatHostTools } from './formatStatus.js';
+import { detailOf, formatNixInUse, formatStatus, formatVmError, formatHostTools, formatSettingsNotices } from './formatStatus.js';
 import { flattenSettings, settingAt, SettingsArgumentError, settingsPatchFrom } from './settingsArguments.js';
 import { ConnectionLostError, CoreClient, NoCoreRunningError } from './socketClient.js';
 
@@ -51,7 +51,10 @@ export const status: ClientCommand = async ({ io, values }, client) => {
   }
   for (const line of formatStatus(reply.value)) io.out(line);
   const info = await client.request('app.info', {});
-  if (info.ok) for (const line of [...formatNixInUse(info.value.nix), ...formatHostTools(info.value.hostTools)]) io.out(line);
+  if (info.ok) {
+    const { nix, hostTools, settingsNotices } = info.value;
+    for (const line of [...formatNixInUse(nix), ...formatHostTools(hostTools), ...formatSettingsNotices(settingsNotices)]) io.out(line);
+  }
   return ExitCode.ok;
 };
 

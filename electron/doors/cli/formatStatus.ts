@@ -45,6 +45,11 @@ export function formatHostTools(hostTools: HostTools): string[] {
   return [`Tools: ${describeHostToolList(hostTools).join(', ')}`, `Login shell: ${describeLoginShell(hostTools)}`];
 }
 
+/** What was wrong with settings.json when the core started, one "Settings:" line each. */
+export function formatSettingsNotices(notices: readonly string[]): string[] {
+  return notices.map((notice) => `Settings: ${notice}`);
+}
+
 /** The supervisor's words for what it is doing, unless they only repeat the state. */
 export function detailOf(status: Status): string {
   return status.detail.trim().toLowerCase() === status.state ? '' : status.detail;

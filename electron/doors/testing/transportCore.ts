@@ -46,7 +46,7 @@ export function transportCore(stateDir: string, overrides: (emit: (event: CoreEv
     for (const listener of listeners) listener(event);
   };
   const answers: Answers = {
-    'app.info': (_input, door) => ({ version: 'test', platform: 'test', stateDir, logDir: path.join(stateDir, 'logs'), door, nix: testNixInUse, hostTools: testHostTools }),
+    'app.info': (_input, door) => ({ version: 'test', platform: 'test', stateDir, logDir: path.join(stateDir, 'logs'), door, nix: testNixInUse, hostTools: testHostTools, settingsNotices: [] }),
     'status.get': () => stoppedStatus,
     'vm.start': () => ({ ...stoppedStatus, state: 'starting', detail: 'booting' }),
     'vm.stop': () => stoppedStatus,

@@ -42,7 +42,7 @@ export function Dashboard() {
     nix: <NixPanel />,
     baselines: <BaselinesPanel />,
     builders: <RemoteBuildersPanel />,
-    settings: <SettingsForm settings={settings} nix={nix} />,
+    settings: <SettingsForm settings={settings} nix={nix} notices={info?.settingsNotices ?? []} />,
   };
 
   return (

@@ -127,7 +127,22 @@ function TextField({ field, label, draft, errors, onChange, hint }: FieldProps &
   );
 }
 
-export function SettingsForm({ settings, nix }: { settings: Settings | null; nix: NixInUse | null }) {
+/** What was wrong with settings.json when the core started (app info), so a hand edit that did not take is seen here. */
+function LoadNotices({ notices }: { notices: readonly string[] }) {
+  if (notices.length === 0) return null;
+  return (
+    <div className="warning" role="note" aria-label="Settings file problems">
+      <div>When Builder Bar started, its settings file was not used as written:</div>
+      <ul>
+        {notices.map((notice) => (
+          <li key={notice}>{notice}</li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+export function SettingsForm({ settings, nix, notices }: { settings: Settings | null; nix: NixInUse | null; notices: readonly string[] }) {
   const { door } = useDoor();
   // While the user edits, the form holds their draft; otherwise it shows the core's settings.
   const [editing, setEditing] = useState<SettingsDraft | null>(null);
@@ -169,6 +184,7 @@ export function SettingsForm({ settings, nix }: { settings: Settings | null; nix
   return (
     <section className="panel" aria-labelledby="settings-title">
       <h2 id="settings-title">Settings</h2>
+      <LoadNotices notices={notices} />
       <form
         className="settings"
         noValidate

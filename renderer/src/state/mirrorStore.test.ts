@@ -45,7 +45,7 @@ function fakeCore() {
   const listeners = new Map<EventName, Set<(payload: unknown) => void>>();
   const ok = <T>(value: T) => Promise.resolve({ ok: true as const, value });
   const api: BuilderBarApi = {
-    getAppInfo: () => ok({ version: '0', platform: 'linux', stateDir: '/s', logDir: '/s/logs', door: 'headless' as const, nix: { found: false as const, reason: 'no Nix here', hint: 'install it' }, hostTools: { loginShell: { ok: false as const, shell: null, why: 'asking the login shell is turned off' }, tools: [] } }),
+    getAppInfo: () => ok({ version: '0', platform: 'linux', stateDir: '/s', logDir: '/s/logs', door: 'headless' as const, nix: { found: false as const, reason: 'no Nix here', hint: 'install it' }, hostTools: { loginShell: { ok: false as const, shell: null, why: 'asking the login shell is turned off' }, tools: [] }, settingsNotices: [] }),
     getStatus: () => {
       core.calls += 1;
       return ok(core.status);
