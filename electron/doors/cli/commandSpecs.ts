@@ -134,7 +134,7 @@ export const commandSpecs: readonly CommandSpec[] = [
     synopsis: '[--json]',
     summary: "Show the builder's state",
     details: [
-      "Prints the builder's state (stopped, starting, ready, stopping or error), what it is doing, its ssh port, host key, guest resources and the last error with the console lines that preceded it, then the Nix Builder Bar runs: its version, directory and where it was found, or why none was found; then where QEMU, qemu-img, git and ssh were found (the app\'s PATH, the login shell\'s PATH or a Nix profile directory) and how the login shell answered. Last, a "Settings:" line for each thing that was wrong with settings.json when the core started (not JSON, a value refused, written by a newer Builder Bar) and what was done about it, such as where the file was moved.",
+      "Prints the builder's state (stopped, starting, ready, stopping or error), what it is doing, its ssh port, host key, guest resources and the last error with the console lines that preceded it, then the Nix Builder Bar runs: its version, directory and where it was found, or why none was found; then where QEMU, qemu-img, git and ssh were found (the app\'s PATH, the login shell\'s PATH or a Nix profile directory) and how the login shell answered. Last, a 'Settings:' line for each thing that was wrong with settings.json when the core started (not JSON, a value refused, written by a newer Builder Bar) and what was done about it, such as where the file was moved.",
     ],
     options: { json: { type: 'boolean', description: 'Print the status object as JSON (it has a "state" field)' } },
     operands: { min: 0, max: 0 },
