@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { fullBuildProblems } from './fullBuildArguments.js';
+import { wholeNumber } from './wholeNumber.js';
 
 const Sha = z.string().regex(/^[0-9a-f]{40}([0-9a-f]{24})?$/, 'a full commit id');
 /** Seconds since the epoch (git's committer dates are whole seconds). */
@@ -46,7 +47,7 @@ export const TrackedRepoSchema = z
     /** Absolute path of the git work tree. */
     path: z.string().min(1).max(4096).startsWith('/', 'an absolute path').refine((p) => !p.includes('\0'), 'no NUL characters'),
     /** Boundary interval in seconds; 86400 is UTC midnight, 604800 a week (boundaries fall on Thursdays). */
-    intervalSeconds: z.number().int().min(60, 'at least 60 seconds').max(366 * 86400, 'at most a year'),
+    intervalSeconds: wholeNumber(60, 'at least 60 seconds', 366 * 86400, 'at most a year'),
     timeSource: BaselineTimeSourceSchema,
     /** A `git for-each-ref` pattern under refs/heads (e.g. `release/*`), or null for every local branch. */
     branchPattern: z.string().min(1).max(200).refine((p) => !p.startsWith('-'), 'a pattern must not start with "-"').nullable(),

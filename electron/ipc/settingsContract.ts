@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { ProfileNameSchema } from './statusContract.js';
 import { TrackedRepoSchema } from './baselinesContract.js';
+import { wholeNumber } from './wholeNumber.js';
 
 export const SETTINGS_VERSION = 6;
 
@@ -18,9 +19,9 @@ export const RestartPolicySchema = z.object({
   /** Restart the builder after an exit nobody asked for. */
   enabled: z.boolean(),
   /** Ceiling on automatic restarts in any 60 s window (backoff keeps it lower). */
-  maxPerMinute: z.number().int().min(1).max(6),
+  maxPerMinute: wholeNumber(1, 'at least 1 restart a minute', 6, 'at most 6 restarts a minute'),
   /** Consecutive failed restarts after which the supervisor gives up visibly. */
-  giveUpAfter: z.number().int().min(1).max(50),
+  giveUpAfter: wholeNumber(1, 'at least 1 failed restart', 50, 'at most 50 failed restarts'),
 });
 
 /** A name Nix and ssh can both carry: it becomes the ssh alias `builder-bar-<id>`. */
@@ -42,13 +43,13 @@ export const RemoteBuilderSchema = z
       .string()
       .max(253, 'a host name of at most 253 characters')
       .regex(/^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*$|^\d{1,3}(?:\.\d{1,3}){3}$/, 'a host name or an IPv4 address'),
-    port: z.number().int().min(1).max(65535),
+    port: wholeNumber(1, 'a port from 1 to 65535', 65535, 'a port from 1 to 65535'),
     systems: z
       .array(z.string().regex(/^[a-z0-9_]+-[a-z0-9]+$/, 'a Nix system such as x86_64-linux'))
       .min(1, 'at least one system, e.g. x86_64-linux')
       .max(8),
-    maxJobs: z.number().int().min(1).max(256),
-    speedFactor: z.number().int().min(1).max(100),
+    maxJobs: wholeNumber(1, 'at least 1 job', 256, 'at most 256 jobs'),
+    speedFactor: wholeNumber(1, 'at least 1', 100, 'at most 100'),
     supportedFeatures: z.array(z.string().regex(/^[a-z0-9-]{1,40}$/, 'a feature name such as big-parallel')).max(16),
     /**
      * Absolute path of the private key ssh uses for this builder. It is written into the
@@ -147,11 +148,11 @@ export type UpstreamDisk = z.infer<typeof UpstreamDiskSchema>;
 export const SettingsSchema = z.object({
   version: z.literal(SETTINGS_VERSION),
   profile: ProfileNameSchema,
-  cpus: z.number().int().min(1, 'at least 1 core').max(64, 'at most 64 cores'),
-  memoryMiB: z.number().int().min(512, 'at least 512 MiB').max(262144, 'at most 256 GiB'),
-  diskGiB: z.number().int().min(2, 'at least 2 GiB').max(4096, 'at most 4 TiB'),
+  cpus: wholeNumber(1, 'at least 1 core', 64, 'at most 64 cores'),
+  memoryMiB: wholeNumber(512, 'at least 512 MiB', 262144, 'at most 256 GiB'),
+  diskGiB: wholeNumber(2, 'at least 2 GiB', 4096, 'at most 4 TiB'),
   /** Host TCP port forwarded to the guest's ssh, bound to 127.0.0.1 only. */
-  hostPort: z.number().int().min(1024, 'ports below 1024 need root').max(65535),
+  hostPort: wholeNumber(1024, 'ports below 1024 need root', 65535, 'at most 65535'),
   /** When true and `hostPort` is taken, use the next free port instead of failing. */
   hostPortAuto: z.boolean(),
   startOnLaunch: z.boolean(),
@@ -161,7 +162,7 @@ export const SettingsSchema = z.object({
    */
   onDemand: z.boolean(),
   /** With `onDemand`: stop the builder after this many minutes with no build and no ssh session. */
-  idleStopMinutes: z.number().int().min(1, 'at least 1 minute').max(1440, 'at most 1440 minutes (a day)'),
+  idleStopMinutes: wholeNumber(1, 'at least 1 minute', 1440, 'at most 1440 minutes (a day)'),
   /**
    * Open the Mac app when the user logs in (a macOS login item, registered by the Electron shell;
    * `serve` keeps the setting and has no login item of its own). Off until the user turns it on.
@@ -174,11 +175,12 @@ export const SettingsSchema = z.object({
      * 20 builds) are also held to LOG_RING_BUDGET_MIB: past it, the oldest lines of the largest
      * source go first. The files on disk keep everything either way.
      */
-    ringLines: z
-      .number()
-      .int()
-      .min(100, 'at least 100 lines per source')
-      .max(1_000_000, `at most 1,000,000 lines per source (all sources together keep at most ${LOG_RING_BUDGET_MIB} MiB of lines in memory; the log files keep everything)`),
+    ringLines: wholeNumber(
+      100,
+      'at least 100 lines per source',
+      1_000_000,
+      `at most 1,000,000 lines per source (all sources together keep at most ${LOG_RING_BUDGET_MIB} MiB of lines in memory; the log files keep everything)`,
+    ),
   }),
   remoteBuilders: z
     .array(RemoteBuilderSchema)

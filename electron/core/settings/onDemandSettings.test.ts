@@ -13,7 +13,7 @@ describe('on-demand settings', () => {
   });
 
   it('refuse an idle time outside 1..1440 whole minutes, naming the field', () => {
-    for (const [value, message] of [[0, 'at least 1 minute'], [1441, 'at most 1440 minutes (a day)'], [2.5, 'expected int']] as const) {
+    for (const [value, message] of [[0, 'at least 1 minute'], [1441, 'at most 1440 minutes (a day)'], [2.5, 'a whole number']] as const) {
       const result = validateSettings({ ...defaultSettings('linux'), idleStopMinutes: value }, limits);
       expect(result.ok).toBe(false);
       if (!result.ok) expect(result.problems[0]).toMatchObject({ field: 'idleStopMinutes', message: expect.stringContaining(message) });
