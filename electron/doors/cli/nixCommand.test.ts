@@ -104,6 +104,19 @@ describe('builder-bar nix', () => {
     expect(await runNixCommand(['remove', '--state-dir', stateDir], removeIo, { platform: 'linux' })).toBe(0);
     expect(await fs.readdir(confDir)).toEqual([]);
   });
+
+  it('plan says once that Nix could not print its configuration, as the problem that blocks it', async () => {
+    const message = 'Nix did not print its configuration (`nix config show --json`).';
+    const unreadable: NixDetection = {
+      ...testDetection,
+      problems: [{ code: 'config-unreadable', message, fix: 'Run `nix show-config` to see what Nix says.', blocking: true }],
+    };
+    const io = recorder();
+    expect(await runNixCommand(['plan', '--state-dir', stateDir, '--conf-dir', confDir], io, { platform: 'linux', detect: async () => unreadable })).toBe(1);
+    const printed = [...io.stdout, ...io.stderr].join('\n');
+    expect(printed.split(message).length - 1).toBe(1);
+    expect(io.stderr.join('\n')).toContain(`Problem: ${message}`);
+  });
 });
 
 // Child processes and a socket: slow on a busy machine, never a speed test.

@@ -186,10 +186,15 @@ function printPlan(io: CliIo, plan: WiringPlan): void {
   }
 }
 
-function printDetection(io: CliIo, detection: NixDetection): void {
+/** Detection's findings, less those the plan repeats as its own problem (Nix that cannot print its configuration). */
+function printDetection(io: CliIo, detection: NixDetection, plan: WiringPlan): void {
   const where = detection.binary ? ` at ${detection.binary}` : '';
   io.out(`Nix ${detection.version ?? 'not found'}${where}${detection.mode ? ` (${detection.mode})` : ''}${detection.determinate ? ', Determinate' : ''}`);
-  for (const problem of detection.problems) io.out(`${problem.blocking ? 'Problem' : 'Note'}: ${problem.message} ${problem.fix}`);
+  for (const problem of detection.problems) {
+    const words = `${problem.message} ${problem.fix}`;
+    if (plan.problems.some((planProblem) => planProblem.message.startsWith(words))) continue;
+    io.out(`${problem.blocking ? 'Problem' : 'Note'}: ${words}`);
+  }
 }
 
 async function planOrApply(io: CliIo, paths: StatePaths, json: boolean, apply: boolean, target: WiringTarget, platform: NodeJS.Platform, { detect, nix }: Nix): Promise<number> {
@@ -199,7 +204,7 @@ async function planOrApply(io: CliIo, paths: StatePaths, json: boolean, apply: b
   if (!apply) {
     if (json) io.out(JSON.stringify({ ok: plan.problems.length === 0, detection, plan: publicPlan(plan) }, null, 2));
     else {
-      printDetection(io, detection);
+      printDetection(io, detection, plan);
       printPlan(io, plan);
       if (plan.environment.length > 0) io.out(['', 'Then make Nix use it:', ...plan.environment].join('\n'));
     }
