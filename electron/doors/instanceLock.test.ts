@@ -130,6 +130,13 @@ describe('the one-core-per-state-dir lock', () => {
     expect(result.acquired).toBe(true);
   });
 
+  it('takes over, without reading it whole, a lock file far larger than any lock', async () => {
+    writeFileSync(lockFile, JSON.stringify({ pid: process.pid, padding: 'x'.repeat(1024 * 1024) }));
+    const result = await InstanceLock.acquire({ lockFile, coreAnswers: nobodyAnswers });
+    expect(result.acquired).toBe(true);
+    if (result.acquired) await result.lock.release();
+  });
+
   it('does not remove a lock someone else took after ours was released', async () => {
     const first = await InstanceLock.acquire({ lockFile, coreAnswers: nobodyAnswers });
     if (!first.acquired) throw new Error('expected the lock');

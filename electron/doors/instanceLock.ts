@@ -25,11 +25,13 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { z } from 'zod';
-import { NotRegularFileError, readRegularFile } from '../core/util/regularFile.js';
+import { FileTooLargeError, NotRegularFileError, readRegularFile } from '../core/util/regularFile.js';
 import { parseJsonWith } from '../core/util/jsonFile.js';
 
 /** Ends the refusal of a lock path that is not a regular file. */
 const LOCK_ADVICE = 'Builder Bar keeps the lock of this state dir there and will not open it. Move it away and start again.';
+/** A lock is one line of JSON (pid, executable, times): anything much larger is not one, and is not read. */
+const LOCK_MAX_BYTES = 64 * 1024;
 
 const LockContentSchema = z.object({
   pid: z.number().int().positive(),
@@ -127,9 +129,11 @@ async function readLock(lockFile: string): Promise<LockContent | 'missing' | 'un
   let text: string;
   try {
     // Never opened unless it is a regular file: a FIFO would block this process for ever.
-    text = (await readRegularFile(lockFile, { advice: LOCK_ADVICE })).toString('utf8');
+    text = (await readRegularFile(lockFile, { advice: LOCK_ADVICE, maxBytes: LOCK_MAX_BYTES })).toString('utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
+    // Written whole by a core, a lock is never this large: garbage, like an unparsable one.
+    if (error instanceof FileTooLargeError) return 'unreadable';
     throw error;
   }
   // A lock file is written whole (temp + link), so garbage here is not a lock in progress.

@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { readRegularFile } from '../util/regularFile.js';
+import { SETTINGS_FILE_MAX_BYTES } from '../settings/defaults.js';
 import { BuilderBarError } from '../errors.js';
 import type { NixResolver } from '../nix/nixInstallation.js';
 import type { ToolFinder } from '../host/toolSearchPath.js';
@@ -60,7 +61,7 @@ async function logEntries(logDir: string): Promise<BundleEntry[]> {
 async function settingsEntry(deps: DiagnosticsDeps): Promise<BundleEntry> {
   // The file as it is on disk shows fields the core ignores too; fall back to what the core uses.
   // Only a regular file is opened: a FIFO put there would block the bundle for ever.
-  const raw = await readRegularFile(deps.paths.settingsFile, { advice: 'the bundle shows the settings the core uses' }).then((bytes) => bytes.toString('utf8'), () => null);
+  const raw = await readRegularFile(deps.paths.settingsFile, { advice: 'the bundle shows the settings the core uses', maxBytes: SETTINGS_FILE_MAX_BYTES }).then((bytes) => bytes.toString('utf8'), () => null);
   let parsed: unknown = null;
   try {
     parsed = raw === null ? null : JSON.parse(raw);

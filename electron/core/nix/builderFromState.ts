@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { ProfileName, RemoteBuilder, Settings } from '../../ipc/contract.js';
 import { BuilderBarError } from '../errors.js';
 import type { StatePaths } from '../paths.js';
-import { defaultSettings } from '../settings/defaults.js';
+import { defaultSettings, SETTINGS_FILE_MAX_BYTES } from '../settings/defaults.js';
 import { migrateSettings } from '../settings/migrations.js';
 import { repairSettings } from '../settings/repairSettings.js';
 import { hostLimits } from '../settings/validateSettings.js';
@@ -48,7 +48,7 @@ export function builderSystem(profile: ProfileName, arch: string = os.arch()): s
 export async function readSettingsFile(file: string, platform: NodeJS.Platform = process.platform): Promise<Settings> {
   // Only a regular file is opened (a FIFO would block for good), and one that is something else
   // is refused as the settings store refuses it: defaults could wire another port than the core's.
-  const text = await readRegularFile(file, { advice: 'move it away and try again' }).then(
+  const text = await readRegularFile(file, { advice: 'move it away and try again', maxBytes: SETTINGS_FILE_MAX_BYTES }).then(
     (bytes) => bytes.toString('utf8'),
     (error: unknown) => {
       if (error instanceof NotRegularFileError) throw new BuilderBarError('invalid-settings', `${error.message}.`, null);

@@ -8,6 +8,12 @@ import { SETTINGS_VERSION, type NixpkgsPin, type Settings } from '../../ipc/cont
 export const DEFAULT_HOST_PORT = 31022;
 
 /**
+ * The most settings.json may hold: with every list full (32 remote builders, 64 tracked
+ * repositories) it is tens of KB. A larger file is not Builder Bar's and is never read whole.
+ */
+export const SETTINGS_FILE_MAX_BYTES = 1024 * 1024;
+
+/**
  * nixos-25.05 as of 2026-01-02. Its narHash was found in two unrelated public pins (a
  * flake.lock-style fetchTree and a fetchTarball whose base32 sha256 is the same hash:
  * `nix hash to-base32` agrees); Nix checks it again when it fetches.

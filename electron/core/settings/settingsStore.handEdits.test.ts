@@ -77,6 +77,16 @@ describe('SettingsStore and hand edits', () => {
     expect(await onDisk()).toMatchObject({ cpus: 4, memoryMiB: 2048 });
   });
 
+  it('refuses the change, reading nothing, when the file was replaced by one far larger than settings', async () => {
+    const { store } = await openStore();
+    await store.update({ cpus: 2 });
+    const huge = `${JSON.stringify({ cpus: 3, padding: 'x'.repeat(2 * 1024 * 1024) })}\n`;
+    await writeFile(file, huge);
+    await expect(store.update({ memoryMiB: 2048 })).rejects.toMatchObject({ code: 'invalid-settings', message: expect.stringMatching(/settings\.json is 2\.0 MiB, more than the 1\.0 MiB Builder Bar ever writes there: move it away, then change the setting again\.$/) });
+    expect(await readFile(file, 'utf8')).toBe(huge);
+    expect(store.get()).toMatchObject({ cpus: 2 });
+  });
+
   it('writes the settings in use again when the file was deleted by hand', async () => {
     const { store } = await openStore();
     await store.update({ cpus: 2 });

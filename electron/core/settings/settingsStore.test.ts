@@ -76,6 +76,16 @@ describe('SettingsStore', () => {
     expect(store.loadNotices()).toEqual([expect.stringMatching(new RegExp(`not valid JSON.*moved to ${path.join(dir, aside!).replace(/[.]/g, '\\.')}; using defaults`))]);
   });
 
+  it('sets aside, unread, a settings file larger than any Builder Bar writes, and uses defaults', async () => {
+    const huge = JSON.stringify({ ...defaultSettings('linux'), cpus: 2, padding: 'x'.repeat(2 * 1024 * 1024) });
+    await writeFile(file, huge);
+    const store = await open();
+    expect(store.get()).toEqual(defaultSettings('linux'));
+    const aside = (await readdir(dir)).find((f) => f.startsWith('settings.json.broken-'));
+    expect(await readFile(path.join(dir, aside!), 'utf8')).toBe(huge);
+    expect(store.loadNotices()).toEqual([expect.stringMatching(/could not be used: it holds \d+ bytes, more than the 1048576 a settings file ever needs\. It was moved to /)]);
+  });
+
   it('has nothing to say about a file that was fine, or missing', async () => {
     expect((await open()).loadNotices()).toEqual([]);
     await writeFile(file, JSON.stringify({ ...defaultSettings('linux'), cpus: 2 }));

@@ -20,9 +20,9 @@ import path from 'node:path';
 import type { Settings, SettingsPatch } from '../../ipc/contract.js';
 import { BuilderBarError } from '../errors.js';
 import type { LogSink } from '../logs/logSink.js';
-import { NotRegularFileError, readRegularFile } from '../util/regularFile.js';
+import { FileTooLargeError, NotRegularFileError, readRegularFile } from '../util/regularFile.js';
 import { ensurePrivateDir, writeFileAtomic } from '../util/atomicWrite.js';
-import { defaultSettings } from './defaults.js';
+import { defaultSettings, SETTINGS_FILE_MAX_BYTES } from './defaults.js';
 import { settingsDigest, settingsFromHandEdit } from './handEdits.js';
 import { migrateSettings, NewerSettingsError } from './migrations.js';
 import { repairSettings } from './repairSettings.js';
@@ -200,8 +200,10 @@ export class SettingsStore {
   private async takeInHandEdit(): Promise<void> {
     if (this.readOnlyReason) return;
     const { file, logs } = this.options;
-    const bytes = await readRegularFile(file, { advice: 'move it away, then change the setting again' }).catch((error: unknown) => {
-      if (error instanceof NotRegularFileError) throw new BuilderBarError('invalid-settings', `${error.message}.`, 'Nothing was changed.');
+    const bytes = await readRegularFile(file, { advice: 'move it away, then change the setting again', maxBytes: SETTINGS_FILE_MAX_BYTES }).catch((error: unknown) => {
+      if (error instanceof NotRegularFileError || error instanceof FileTooLargeError) {
+        throw new BuilderBarError('invalid-settings', `${error.message}.`, 'Nothing was changed.');
+      }
       // Deleted by hand, or unreadable (its mode changed): there is no edit to read, and the
       // save writes the settings in use again, as it did before edits were looked for.
       return null;
@@ -232,9 +234,14 @@ export class SettingsStore {
     let bytes: Buffer;
     try {
       // Never opened unless it is a regular file: a FIFO would block the core for ever.
-      bytes = await readRegularFile(file, { advice: 'move it away and start again' });
+      bytes = await readRegularFile(file, { advice: 'move it away and start again', maxBytes: SETTINGS_FILE_MAX_BYTES });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return; // first run: defaults
+      if (error instanceof FileTooLargeError) {
+        // Never read whole (a forged or runaway file), and set aside like any unusable one.
+        await this.setAside(`it holds ${error.sizeBytes} bytes, more than the ${error.maxBytes} a settings file ever needs`);
+        return;
+      }
       if (error instanceof NotRegularFileError) {
         // Not set aside and not replaced by defaults: whatever it is stays as it is.
         throw new BuilderBarError('invalid-settings', `${error.message}.`,

@@ -9,10 +9,10 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { NotRegularFileError, openRegularForAppending, readRegularFile } from './regularFile.js';
+import { FileTooLargeError, NotRegularFileError, openRegularForAppending, readRegularFile } from './regularFile.js';
 import { mkfifo, releaseFifos } from './testing/fifos.js';
 
-const advice = { advice: 'move it away and start again' };
+const advice = { advice: 'move it away and start again', maxBytes: 1024 };
 
 let dir: string;
 
@@ -38,6 +38,17 @@ describe.skipIf(process.platform === 'win32')('files that must be regular', () =
     await symlink(file, path.join(dir, 'link.json'));
     expect((await readRegularFile(file, advice)).toString()).toBe('{"a":1}');
     expect((await readRegularFile(path.join(dir, 'link.json'), advice)).toString()).toBe('{"a":1}');
+  });
+
+  it('refuses, unread, a file larger than the most Builder Bar ever writes there, saying its size', async () => {
+    const file = path.join(dir, 'settings.json');
+    await writeFile(file, 'x'.repeat(1024));
+    expect((await readRegularFile(file, advice)).length).toBe(1024);
+    await writeFile(file, 'x'.repeat(5 * 1024 * 1024));
+    const error = await readRegularFile(file, advice).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FileTooLargeError);
+    expect(error).toMatchObject({ code: 'EFBIG', sizeBytes: 5 * 1024 * 1024, maxBytes: 1024 });
+    expect((error as Error).message).toBe(`${file} is 5.0 MiB, more than the 1 KiB Builder Bar ever writes there: move it away and start again`);
   });
 
   it('says ENOENT when nothing is there, or only a dangling link', async () => {

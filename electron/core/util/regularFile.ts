@@ -47,6 +47,30 @@ export interface RegularFileOptions {
   advice: string;
 }
 
+/**
+ * A state file far larger than Builder Bar ever writes (a forged or runaway settings.json or
+ * core.lock): refused before it is read, so a gigabyte there costs no memory. Not read.
+ */
+export class FileTooLargeError extends Error {
+  readonly code = 'EFBIG';
+
+  constructor(
+    readonly path: string,
+    readonly sizeBytes: number,
+    readonly maxBytes: number,
+    advice: string,
+  ) {
+    super(`${path} is ${describeSize(sizeBytes)}, more than the ${describeSize(maxBytes)} Builder Bar ever writes there: ${advice}`);
+    this.name = 'FileTooLargeError';
+  }
+}
+
+function describeSize(bytes: number): string {
+  if (bytes >= 1024 * 1024) return `${(bytes / (1024 * 1024)).toFixed(bytes >= 10 * 1024 * 1024 ? 0 : 1)} MiB`;
+  if (bytes >= 1024) return `${Math.round(bytes / 1024)} KiB`;
+  return `${bytes} bytes`;
+}
+
 const READ_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK;
 const APPEND_FLAGS = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NONBLOCK;
 
@@ -63,11 +87,25 @@ export function openRegularForAppending(file: string, mode: number, options: Reg
   return openRegular(file, APPEND_FLAGS, mode, options);
 }
 
-/** The whole content of `file`, refused as `openRegularForReading` refuses. */
-export async function readRegularFile(file: string, options: RegularFileOptions): Promise<Buffer> {
+/**
+ * The whole content of `file`, refused as `openRegularForReading` refuses, and with
+ * FileTooLargeError, unread, when it holds more than `maxBytes`.
+ */
+export async function readRegularFile(file: string, options: RegularFileOptions & { maxBytes: number }): Promise<Buffer> {
   const handle = await openRegularForReading(file, options);
   try {
-    return await handle.readFile();
+    const { size } = await handle.stat();
+    if (size > options.maxBytes) throw new FileTooLargeError(file, size, options.maxBytes, options.advice);
+    // Read no more than the limit even if the file grew since the stat.
+    const buffer = Buffer.alloc(Math.min(size, options.maxBytes) + 1);
+    let length = 0;
+    while (length < buffer.length) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+    }
+    if (length > options.maxBytes) throw new FileTooLargeError(file, length, options.maxBytes, options.advice);
+    return buffer.subarray(0, length);
   } finally {
     await handle.close().catch(() => undefined);
   }
