@@ -8,7 +8,7 @@
  * logHandlers, settingsHandlers, buildHandlers, remoteBuilderHandlers, baselineHandlers,
  * nixHandlers, builderImageHandlers, diagnosticsHandlers).
  */
-import os from 'node:os';
+import { homeDirectory } from './host/homeDirectory.js';
 import {
   type CoreEvent,
   type ProfileName,
@@ -258,7 +258,7 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
     ...nixRequests,
     ...builderImageHandlers({
       vmDir: paths.vmDir, nix, logs, settings: () => settingsStore.get(), saveSettings: (patch) => settingsStore.update(patch),
-      home: os.homedir(), builderState: () => supervisor.status().state, tools,
+      home: homeDirectory(), builderState: () => supervisor.status().state, tools,
       switchHostKey: (buildImage) => hostKeySwitch.run(buildImage),
     }),
   };

@@ -7,8 +7,8 @@
  * Linux: $XDG_STATE_HOME/builder-bar (default ~/.local/state/builder-bar), logs in its logs/.
  * An explicit state dir holds everything, logs included.
  */
-import os from 'node:os';
 import path from 'node:path';
+import { homeDirectory } from './host/homeDirectory.js';
 
 export interface StatePaths {
   stateDir: string;
@@ -36,7 +36,7 @@ export interface PathEnvironment {
 export function resolveStateDir(input: PathEnvironment = {}): { stateDir: string; logDir: string } {
   const env = input.env ?? process.env;
   const platform = input.platform ?? process.platform;
-  const home = input.home ?? os.homedir();
+  const home = input.home ?? homeDirectory();
   const explicit = input.stateDir ?? env.BUILDER_BAR_HOME;
   if (explicit && explicit.trim() !== '') {
     const stateDir = path.resolve(explicit);
