@@ -30,3 +30,29 @@ export type WireMessage = WireReply | WireEvent;
 
 /** The largest message a door accepts; anything bigger is refused, not parsed. */
 export const MAX_WIRE_MESSAGE_BYTES = 1024 * 1024;
+
+/**
+ * A reply as the wire's JSON. A reply that cannot be written as JSON (longer than a string may
+ * be: ten thousand branches once made one; a value JSON has no form for) becomes an error
+ * envelope naming the request, so the client is answered instead of waiting for ever.
+ * `onUnsendable` hears why, for the app log.
+ */
+export function replyJson(id: number, reply: Envelope<unknown>, name: string, onUnsendable: (error: unknown) => void): string {
+  try {
+    return JSON.stringify({ id, reply } satisfies WireReply);
+  } catch (error) {
+    onUnsendable(error);
+    const unsendable: WireReply = {
+      id,
+      reply: {
+        ok: false,
+        error: {
+          code: 'internal',
+          message: `The answer to ${name.slice(0, 100)} could not be sent: ${error instanceof Error ? error.message : String(error)}.`,
+          hint: 'This is a bug in Builder Bar: please report it with the bundle "builder-bar diagnostics" writes.',
+        },
+      },
+    };
+    return JSON.stringify(unsendable);
+  }
+}

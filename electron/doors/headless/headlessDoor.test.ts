@@ -283,3 +283,30 @@ describe('closing the headless door', () => {
     }
   });
 });
+
+describe('an answer the headless door cannot write as JSON', () => {
+  it('is an internal-error envelope naming the request, so the page is answered, and the door keeps serving', async () => {
+    const workDir = mkdtempSync(path.join(os.tmpdir(), 'bb-headless-unsendable-'));
+    // A value JSON has no form for stands in for a reply past the longest string V8 can make.
+    const core = transportCore(workDir, () => ({ 'status.get': () => ({ ...stoppedStatus, since: 1n as unknown as number }) }));
+    const token = 'test-token-0123456789abcdefghijklmnopqrstuv';
+    const door = await HeadlessDoor.open({ core, rendererDir: workDir, token });
+    try {
+      const opened = await connect(door.port, { token });
+      if (opened.kind !== 'open') throw new Error(`refused with ${opened.status}`);
+      const reply = nextMessage(opened.socket);
+      opened.socket.send(JSON.stringify({ id: 3, name: 'status.get', input: {} }));
+      expect(await reply).toEqual({
+        id: 3,
+        reply: { ok: false, error: { code: 'internal', message: expect.stringMatching(/^The answer to status\.get could not be sent: .*BigInt/), hint: expect.stringContaining('builder-bar diagnostics') } },
+      });
+      const info = nextMessage(opened.socket);
+      opened.socket.send(JSON.stringify({ id: 4, name: 'app.info', input: {} }));
+      expect(await info).toMatchObject({ id: 4, reply: { ok: true } });
+      opened.socket.close();
+    } finally {
+      await door.close();
+      rmSync(workDir, { recursive: true, force: true });
+    }
+  });
+});

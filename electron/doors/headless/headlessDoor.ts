@@ -16,7 +16,7 @@ import { WebSocketServer, WebSocket, type RawData } from 'ws';
 import type { Core } from '../../core/core.js';
 import type { CoreEvent, LogLine } from '../../ipc/contract.js';
 import { dispatch } from '../dispatch.js';
-import { MAX_WIRE_MESSAGE_BYTES, type WireMessage } from '../../ipc/wire.js';
+import { MAX_WIRE_MESSAGE_BYTES, replyJson, type WireMessage } from '../../ipc/wire.js';
 import { parseWireRequest } from '../wireRequests.js';
 import { newAccessToken } from './accessToken.js';
 import { logFrameBytes } from '../logFrameBytes.js';
@@ -175,7 +175,7 @@ export class HeadlessDoor {
       const { id, name, input } = parsed.message;
       // dispatch() answers every failure with an error envelope; only sending it can still fail.
       dispatch(this.core, 'headless', name, input)
-        .then((reply) => send(client, { id, reply }))
+        .then((reply) => sendMessage(client, replyJson(id, reply, name, (error) => reportUnexpected(`Writing the answer to "${name}" on the WebSocket`, error))))
         .catch((error: unknown) => reportUnexpected(`Replying to "${name}" on the WebSocket`, error));
     });
   }

@@ -79,6 +79,20 @@ describe('the CLI socket door', () => {
     client.close();
   });
 
+  it('answers with an internal error, naming the request, when the reply cannot be written as JSON', async () => {
+    // A value JSON has no form for stands in for a reply past the longest string V8 can make
+    // (ten thousand branches on one commit once made one, and the CLI waited for ever).
+    core = transportCore(dir, () => ({ 'status.get': () => ({ ...stoppedStatus, since: 1n as unknown as number }) }));
+    door = await SocketDoor.open({ core, socketPath });
+    const client = await CoreClient.connect(socketPath);
+    expect(await client.request('status.get', {})).toEqual({
+      ok: false,
+      error: { code: 'internal', message: expect.stringMatching(/^The answer to status\.get could not be sent: .*BigInt/), hint: expect.stringContaining('builder-bar diagnostics') },
+    });
+    expect(await client.request('app.info', {})).toMatchObject({ ok: true });
+    client.close();
+  });
+
   it('refuses invalid input and unknown names with an error reply, never reaching the core', async () => {
     door = await SocketDoor.open({ core, socketPath });
     const raw = await RawClient.connect(socketPath);

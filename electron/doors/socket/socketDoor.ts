@@ -13,7 +13,7 @@ import net from 'node:net';
 import type { Core } from '../../core/core.js';
 import type { CoreEvent, EventName } from '../../ipc/contract.js';
 import { dispatch } from '../dispatch.js';
-import { MAX_WIRE_MESSAGE_BYTES, type WireMessage } from '../../ipc/wire.js';
+import { MAX_WIRE_MESSAGE_BYTES, replyJson, type WireMessage } from '../../ipc/wire.js';
 import { invalidRequest, parseMessage } from '../wireRequests.js';
 import { LineSplitter } from './lineFraming.js';
 import { isHold, isSubscribe, socketMessageSchemaFor, type SocketFatal } from './socketProtocol.js';
@@ -111,7 +111,10 @@ export class SocketDoor {
     }
     // dispatch() answers every failure with an error envelope; only sending it can still fail.
     dispatch(this.core, 'cli', message.name, message.input)
-      .then((reply) => this.send(session, { id: message.id, reply }))
+      .then((reply) => {
+        const text = replyJson(message.id, reply, message.name, (error) => reportUnexpected(`Writing the answer to "${message.name}" on the CLI socket`, error));
+        this.write(session, `${text}\n`);
+      })
       .catch((error: unknown) => reportUnexpected(`Replying to "${message.name}" on the CLI socket`, error));
   }
 
