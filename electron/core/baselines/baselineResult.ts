@@ -42,6 +42,22 @@ export interface ResultParts {
   shallow: boolean;
 }
 
+/**
+ * The most names a branch's `sharedWith` carries; `groups` names every branch of each baseline.
+ * Every name in every list grows with the square of the branches: 10,000 branches on one commit
+ * made 10^8 names, gigabytes, a reply no string could hold, so the core answered no one.
+ */
+export const MAX_SHARED_WITH = 100;
+
+function othersIn(group: readonly string[], self: string): string[] {
+  const others: string[] = [];
+  for (const name of group) {
+    if (others.length === MAX_SHARED_WITH) break;
+    if (name !== self) others.push(name);
+  }
+  return others;
+}
+
 export function assembleResult({ tips, answers, query, timeOf, detailsOf, filesChangedOf, shallow }: ResultParts): ComputedRepoBaselines {
   const groups = new Map<string, string[]>();
   tips.forEach((tracked, i) => {
@@ -67,7 +83,7 @@ export function assembleResult({ tips, answers, query, timeOf, detailsOf, filesC
       offFirstParent: answer.offFirstParent,
       commitsSince: answer.commitsSince,
       filesChanged: filesChangedOf(answer),
-      sharedWith: (groups.get(answer.baseline) ?? []).filter((name) => name !== tracked.branch),
+      sharedWith: othersIn(groups.get(answer.baseline) ?? [], tracked.branch),
       warnings: baselineWarnings(answer),
     };
   });

@@ -2,11 +2,34 @@
  * What the commit graph cannot tell, asked of git in one process each: a baseline's author
  * time and subject, and how many files differ between a baseline and its tip.
  */
+import { LATEST_COMMIT_TIME } from './commitGraph.js';
 import { GitFailure, type GitRunner } from './gitRunner.js';
 
 export interface CommitDetails {
   subject: string;
   authorTime: number;
+}
+
+/**
+ * The longest subject an answer carries, the ellipsis included. git's subject is the message's
+ * whole first paragraph, which a generated commit can make megabytes long; each branch's answer
+ * repeats it, so a few hundred branches on such a baseline made a reply no string could hold.
+ */
+export const MAX_SUBJECT_LENGTH = 300;
+
+export function shortSubject(subject: string): string {
+  if (subject.length <= MAX_SUBJECT_LENGTH) return subject;
+  let end = MAX_SUBJECT_LENGTH - 1;
+  // Never half of a surrogate pair (an emoji): the cut text must stay valid UTF-16.
+  const last = subject.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end -= 1;
+  return `${subject.slice(0, end)}…`;
+}
+
+/** An author time as git printed it, within what the contract and a Date hold (git prints none for a date before 1970). */
+export function authorTimeOf(text: string): number {
+  const time = Number(text);
+  return Number.isFinite(time) ? Math.min(Math.max(time, 0), LATEST_COMMIT_TIME) : 0;
 }
 
 /** Author time and subject of each commit, by id. */
@@ -17,7 +40,7 @@ export async function readCommitDetails(git: GitRunner, shas: readonly string[])
   // Each record ends with NUL and a newline; subjects cannot hold NUL.
   for (const record of output.split('\0\n')) {
     const [sha, authorTime, subject] = record.split('\0');
-    if (sha && authorTime !== undefined && subject !== undefined) details.set(sha.trim(), { subject, authorTime: Number(authorTime) });
+    if (sha && authorTime !== undefined && subject !== undefined) details.set(sha.trim(), { subject: shortSubject(subject), authorTime: authorTimeOf(authorTime) });
   }
   return details;
 }

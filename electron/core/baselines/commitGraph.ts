@@ -26,6 +26,16 @@ export interface CommitGraphArrays {
 
 const none = -1;
 
+/**
+ * The latest committer time the graph holds, 9999-12-31T23:59:59Z. git keeps a date as an
+ * unsigned 64-bit number: one before 1970 reads back as about 1.8e19, a forged one as anything.
+ * Past 2^53 a time is no longer a safe integer (the contract refuses the whole list) and past
+ * year 275760 no Date can show it. Every boundary Builder Bar computes is at most this, so a
+ * clamped commit stays after it, as git's unsigned order has it: the walk still agrees with
+ * `git rev-list --before`.
+ */
+export const LATEST_COMMIT_TIME = 253_402_300_799;
+
 export class CommitGraph {
   private count = 0;
   private times = new Float64Array(1024);
@@ -178,7 +188,7 @@ export class CommitGraph {
         if (sha === undefined || !Number.isFinite(time)) throw new Error(`unexpected git rev-list line: ${text.slice(start, Math.min(end, start + 200))}`);
         const index = this.intern(sha);
         if (this.loaded[index] !== 1) {
-          this.times[index] = time;
+          this.times[index] = Math.min(time, LATEST_COMMIT_TIME);
           const parents = fields.slice(2).map((parent) => this.intern(parent));
           this.firstParents[index] = parents[0] ?? none;
           this.secondParents[index] = parents[1] ?? none;

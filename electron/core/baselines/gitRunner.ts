@@ -126,6 +126,13 @@ export class GitRunner {
 }
 
 function failureOf(args: readonly string[], result: GitResult): GitFailure {
-  const words = result.stderr.trim().split('\n').slice(-3).join(' ') || `exit code ${result.exitCode}`;
+  // From git's `fatal:` line on when there is one: its advice follows it ("detected dubious
+  // ownership", then the safe.directory command), and the last lines alone dropped the cause.
+  const lines = result.stderr
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean);
+  const fatal = lines.findIndex((line) => /^(?:fatal|error):/.test(line));
+  const words = (fatal === -1 ? lines.slice(-3) : lines.slice(fatal, fatal + 4)).join(' ') || `exit code ${result.exitCode}`;
   return new GitFailure(`git ${args[0] ?? ''} failed: ${words}`, result.exitCode);
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -99,6 +100,27 @@ describe('CommitGraph arrays', () => {
     copy.addRevListOutput(`60 ${sha(6)} ${sha(5)}\n`);
     expect(copy.parentAt(copy.indexOf(sha(6)) as number, 0)).toBe(copy.indexOf(sha(5)));
     expect(copy.generation(copy.indexOf(sha(6)) as number)).toBe(4);
+  });
+
+  it('keeps one whole file when two engines of one repository (two tracked worktrees) write it at once', async () => {
+    // Ids spread as git's are (the graph's table is keyed by their first digits).
+    const sha = (n: number) => createHash('sha1').update(String(n)).digest('hex');
+    // A chain of `count` commits: megabytes, so the two writes overlap.
+    const chain = (count: number) => {
+      const graph = new CommitGraph();
+      const lines: string[] = [];
+      for (let n = count; n >= 1; n -= 1) lines.push(`${n} ${sha(n)}${n > 1 ? ` ${sha(n - 1)}` : ''}`);
+      graph.addRevListOutput(lines.join('\n') + '\n');
+      return graph;
+    };
+    const dir = await fresh('shared-cache');
+    const file = graphCacheFile(dir, '/repo/.git');
+    const contents = (count: number) => ({ commonDir: '/repo/.git', graphKey: '', graph: chain(count), tips: [sha(count)], commits: new Map(), filesChanged: new Map() });
+    const writes = await Promise.allSettled([writeGraphCache(file, contents(60_000)), writeGraphCache(file, contents(60_001))]);
+    expect(writes.map((write) => write.status)).toEqual(['fulfilled', 'fulfilled']);
+    const read = await readGraphCache(file, '/repo/.git', '');
+    expect([60_000, 60_001]).toContain(read?.graph.size);
+    expect(await readdir(dir)).toEqual([path.basename(file)]);
   });
 });
 

@@ -15,10 +15,11 @@
  * then times (float64), generations (uint32), parent starts (uint32, count + 1), parents
  * (uint32), and the shas as one run of ASCII hex.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { CommitGraph } from './commitGraph.js';
+import { shortSubject } from './commitDetails.js';
+import { CommitGraph, LATEST_COMMIT_TIME } from './commitGraph.js';
 
 const magic = 'builder-bar-baseline-graph 1\n';
 
@@ -75,7 +76,10 @@ export async function writeGraphCache(file: string, contents: GraphCacheContents
   const body = Buffer.concat([lead, headerBytes, padding, bytesOf(arrays.times), bytesOf(arrays.generations), bytesOf(arrays.parentStart), bytesOf(arrays.parentList), shas]);
   await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
   // Written aside and renamed: a reader never sees half a file, and a crash leaves the old one.
-  const temporary = `${file}.${process.pid}.tmp`;
+  // Aside under a name of its own: two tracked worktrees of one repository share this file, and
+  // their engines write it at the same moment after a commit (one name made them write into one
+  // file at once, and one rename then failed).
+  const temporary = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   try {
     await writeFile(temporary, body, { mode: 0o600 });
     await rename(temporary, file);
@@ -136,7 +140,7 @@ function parse(bytes: Buffer, commonDir: string, graphKey: string): GraphCacheCo
     graphKey,
     graph,
     tips: header.tips,
-    commits: new Map(header.commits.map(([sha, subject, authorTime]) => [sha, { subject, authorTime }])),
+    commits: new Map(header.commits.map(([sha, subject, authorTime]) => [sha, { subject: shortSubject(subject), authorTime }])),
     filesChanged: new Map(header.filesChanged),
   };
 }
@@ -146,7 +150,8 @@ function consistent(count: number, times: Float64Array, generations: Uint32Array
   if (parentStart[0] !== 0 || parentStart[count] !== parentList.length) return false;
   for (let index = 0; index < count; index += 1) {
     const time = times[index] as number;
-    if (time !== time) return false; // NaN: a commit never read
+    // NaN: a commit never read; out of range: a file written before times were clamped (commitGraph.ts).
+    if (!(time >= 0 && time <= LATEST_COMMIT_TIME)) return false;
     const start = parentStart[index] as number;
     const end = parentStart[index + 1] as number;
     if (start > end) return false;

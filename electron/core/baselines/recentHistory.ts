@@ -21,6 +21,7 @@
  * (unrelated histories): the caller then reads the whole graph.
  */
 import { countCommitsBetween, findBaseline, onFirstParentLine } from './baselineWalk.js';
+import { authorTimeOf, shortSubject } from './commitDetails.js';
 import { CommitGraph } from './commitGraph.js';
 import { GitFailure, type GitRunner } from './gitRunner.js';
 
@@ -65,7 +66,7 @@ export async function answersFromRecentHistory(
       const [line, authorTime, subject] = record.split('\0');
       if (line === undefined || authorTime === undefined || subject === undefined) continue;
       lines.push(line.trim());
-      details.set(line.trim().split(' ')[1] as string, { subject, authorTime: Number(authorTime) });
+      details.set(line.trim().split(' ')[1] as string, { subject: shortSubject(subject), authorTime: authorTimeOf(authorTime) });
     }
     recent.addRevListOutput(lines.join('\n'));
   }

@@ -27,7 +27,8 @@ function Countdown({ nextRollover }: { nextRollover: number }) {
   );
 }
 
-export function BranchRow(props: { branch: BranchBaseline; busy: boolean; onPrebuild(branch: string): void }) {
+/** `sharing`: how many branches its baseline's full build serves, this one included (the group's size). */
+export function BranchRow(props: { branch: BranchBaseline; sharing: number; busy: boolean; onPrebuild(branch: string): void }) {
   const { branch, busy, onPrebuild } = props;
   const prebuild = prebuildWords(branch.prebuild.state);
   const { baseline } = branch;
@@ -97,7 +98,7 @@ export function BranchRow(props: { branch: BranchBaseline; busy: boolean; onPreb
       </div>
       {branch.sharedWith.length > 0 ? (
         <div className="build-facts small muted">
-          <span aria-label="Shared with">shares its full build with {sharedWithWords(branch.sharedWith)}</span>
+          <span aria-label="Shared with">shares its full build with {sharedWithWords(branch.sharedWith, props.sharing - 1)}</span>
         </div>
       ) : null}
       {branch.warnings.map((warning) => (

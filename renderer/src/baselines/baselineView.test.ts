@@ -68,7 +68,10 @@ describe('badges', () => {
 
   it('keeps a long shared-with list to one line', () => {
     expect(sharedWithWords(['a', 'b'])).toBe('a, b');
-    expect(sharedWithWords(['a', 'b', 'c', 'd'], 2)).toBe('a, b and 2 more');
+    expect(sharedWithWords(['a', 'b', 'c', 'd'], 4, 2)).toBe('a, b and 2 more');
+    // The core names at most 100 others; the group says how many there are.
+    const hundred = Array.from({ length: 100 }, (_, i) => `b${i}`);
+    expect(sharedWithWords(hundred, 9_999)).toBe('b0, b1, b2, b3, b4 and 9994 more');
     expect(servesWords(1)).toBe('one full build serves this branch');
     expect(servesWords(3)).toBe('one full build serves 3 branches');
   });

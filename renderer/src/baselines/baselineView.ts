@@ -100,10 +100,15 @@ export function branchBadges(branch: BranchBaseline): Badge[] {
   return badges;
 }
 
-/** "a, b and 3 more": who else a branch's full build serves, kept to one line. */
-export function sharedWithWords(names: readonly string[], shown = 5): string {
-  if (names.length <= shown) return names.join(', ');
-  return `${names.slice(0, shown).join(', ')} and ${names.length - shown} more`;
+/**
+ * "a, b and 3 more": who else a branch's full build serves, kept to one line. `others` is how
+ * many other branches share it: the core names at most 100 of them (baselineResult.ts).
+ */
+export function sharedWithWords(names: readonly string[], others = names.length, shown = 5): string {
+  const total = Math.max(others, names.length);
+  if (total <= shown && names.length === total) return names.join(', ');
+  const named = names.slice(0, shown);
+  return `${named.join(', ')} and ${total - named.length} more`;
 }
 
 export interface BaselineGroup {
