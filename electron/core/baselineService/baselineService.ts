@@ -17,9 +17,8 @@ import type {
   RepoBaselines,
   TrackedRepo,
 } from '../../ipc/contract.js';
-import { assertGitWorkTree, RepoBaselineEngine, type ComputedRepoBaselines } from '../baselines/index.js';
+import { RepoBaselineEngine, type ComputedRepoBaselines } from '../baselines/index.js';
 import { BuilderBarError } from '../errors.js';
-import { DEFAULT_FULL_BUILD_COMMAND } from '../incremental/defaultFullBuild.js';
 import { expandFullBuildCommand } from '../incremental/expandFullBuildCommand.js';
 import { assertFullBuildRunnable } from '../incremental/fullBuildNixSupport.js';
 import type { LogSink } from '../logs/logSink.js';
@@ -28,8 +27,9 @@ import type { SettingsStore } from '../settings/settingsStore.js';
 import { GcRoots } from './gcRoots.js';
 import { PrebuildRecords } from './prebuildRecords.js';
 import { RefWatcher } from './refWatcher.js';
-import { repoIdFor } from './repoId.js';
+import { repoIdentity } from './repoIdentity.js';
 import { RolloverTimer } from './rolloverTimer.js';
+import { assertBranchPattern, checkedRepoPath, newTrackedRepo } from './trackedRepoInput.js';
 import { inBackground } from '../util/inBackground.js';
 import type { ToolFinder } from '../host/toolSearchPath.js';
 
@@ -68,6 +68,8 @@ interface TrackedRuntime {
   engine: RepoBaselineEngine;
   watcher: RefWatcher;
   computed: ComputedRepoBaselines | null;
+  /** The directory last seen at the path (repoIdentity.ts): another one means it was cloned again there. */
+  identity: string | null;
   /** A recompute in flight; later requests chain after it so results arrive in order. */
   computing: Promise<void>;
 }
@@ -139,28 +141,12 @@ export class BaselineService {
   }
 
   async addRepo(input: AddTrackedRepo): Promise<BaselinesList> {
-    await assertGitWorkTree(input.path, { git: await this.gitProgram() });
-    const realPath = await fs.realpath(input.path);
+    assertBranchPattern(input.branchPattern);
+    const checked = await checkedRepoPath(input.path, await this.gitProgram());
     let repo: TrackedRepo | undefined;
     // An updater: the list is read when the change's turn comes, so two adds at once both stay.
     await this.options.settings.update(async ({ trackedRepos: current }) => {
-      for (const existing of current) {
-        const existingReal = await fs.realpath(existing.path).catch(() => existing.path);
-        if (existingReal === realPath) {
-          throw new BuilderBarError('invalid-settings', `${input.path} is already tracked as "${existing.id}".`, 'Change its settings in the Baselines panel instead of adding it again.');
-        }
-      }
-      if (input.id !== undefined && current.some((existing) => existing.id === input.id)) {
-        throw new BuilderBarError('invalid-settings', `A tracked repository named "${input.id}" already exists.`, 'Pick another name, or leave the name empty to get one from the directory.');
-      }
-      repo = {
-        id: input.id ?? repoIdFor(input.path, current.map((existing) => existing.id)),
-        path: input.path,
-        intervalSeconds: input.intervalSeconds ?? 86_400,
-        timeSource: input.timeSource ?? 'wall-clock',
-        branchPattern: input.branchPattern ?? null,
-        fullBuild: input.fullBuild ?? [...DEFAULT_FULL_BUILD_COMMAND],
-      };
+      repo = await newTrackedRepo(current, input, checked);
       return { trackedRepos: [...current, repo] };
     });
     if (!repo) throw new Error('the settings store did not run the update');
@@ -189,6 +175,7 @@ export class BaselineService {
   }
 
   async updateRepo(id: string, patch: Partial<Omit<TrackedRepo, 'id' | 'path'>>): Promise<BaselinesList> {
+    assertBranchPattern(patch.branchPattern);
     let updated: TrackedRepo | undefined;
     await this.options.settings.update(({ trackedRepos: current }) => {
       const existing = current.find((repo) => repo.id === id);
@@ -262,33 +249,39 @@ export class BaselineService {
   }
 
   private async track(repo: TrackedRepo): Promise<void> {
-    // The engine's graph cache lives in the state dir: a restarted core reads only new history.
-    const engine = new RepoBaselineEngine(repo.path, {
-      git: await this.gitProgram(),
-      cacheDir: path.join(this.options.stateDir, 'baseline-graphs'),
-      onCacheError: (message) => this.options.logs.append('app', 'warn', message),
-    });
-    const runtime: TrackedRuntime = {
-      repo,
-      engine,
-      computed: null,
-      computing: Promise.resolve(),
-      watcher: new RefWatcher(
-        () => engine.watchPaths(),
-        () => {
-          const afterCommit = this.recompute(runtime).then(() => {
-            this.rollover.kick();
-            this.announce();
-          });
-          inBackground(afterCommit, `Following a change in ${runtime.repo.path}`, this.logError);
-        },
-      ),
-    };
+    const engine = await this.engineFor(repo);
+    const runtime: TrackedRuntime = { repo, engine, computed: null, identity: null, computing: Promise.resolve(), watcher: this.watcherFor(() => runtime) };
+    // Shown (as computing) from now on: the directory is looked at after, not before.
     this.runtimes.set(repo.id, runtime);
+    runtime.identity = await repoIdentity(repo.path);
     await this.recompute(runtime);
     // Closed or untracked while the first computation ran: nothing left to watch for.
     if (this.closed || this.runtimes.get(repo.id) !== runtime) return;
     await runtime.watcher.start();
+  }
+
+  private async engineFor(repo: TrackedRepo): Promise<RepoBaselineEngine> {
+    // The engine's graph cache lives in the state dir: a restarted core reads only new history.
+    return new RepoBaselineEngine(repo.path, {
+      git: await this.gitProgram(),
+      cacheDir: path.join(this.options.stateDir, 'baseline-graphs'),
+      onCacheError: (message) => this.options.logs.append('app', 'warn', message),
+    });
+  }
+
+  /** Watches whatever engine the runtime has by then (a repository cloned again gets a new one). */
+  private watcherFor(runtimeOf: () => TrackedRuntime): RefWatcher {
+    return new RefWatcher(
+      () => runtimeOf().engine.watchPaths(),
+      () => {
+        const runtime = runtimeOf();
+        const afterCommit = this.recompute(runtime).then(() => {
+          this.rollover.kick();
+          this.announce();
+        });
+        inBackground(afterCommit, `Following a change in ${runtime.repo.path}`, this.logError);
+      },
+    );
   }
 
   private async recomputeAll(why: string): Promise<void> {
@@ -328,12 +321,28 @@ export class BaselineService {
     return runtime.computing;
   }
 
-  /** A work tree that disappeared, or came back, is computed again (and shown as such). */
+  /**
+   * A work tree that disappeared, or came back, is computed again (and shown as such). One
+   * cloned again at the same path gets a new engine and new watches: the old ones held the
+   * deleted directories (and their git processes ran in them), so no commit was seen again.
+   */
   private async recomputeIfMovedOrBack(runtime: TrackedRuntime): Promise<void> {
     const wasMissing = runtime.computed?.state === 'missing';
-    const exists = await fs.stat(runtime.repo.path).then(() => true, () => false);
-    if (exists !== wasMissing) return;
-    await this.recompute(runtime);
+    const identity = await repoIdentity(runtime.repo.path);
+    const replaced = identity !== null && runtime.identity !== null && identity !== runtime.identity;
+    if (identity !== null) runtime.identity = identity;
+    if (!replaced && (identity !== null) !== wasMissing) return;
+    if (replaced && this.runtimes.get(runtime.repo.id) === runtime && !this.closed) {
+      this.options.logs.append('app', 'info', `${runtime.repo.path} is another directory now (cloned again?): reading it afresh.`);
+      runtime.watcher.close();
+      runtime.engine.close();
+      runtime.engine = await this.engineFor(runtime.repo);
+      runtime.watcher = this.watcherFor(() => runtime);
+      await this.recompute(runtime);
+      if (this.runtimes.get(runtime.repo.id) === runtime && !this.closed) await runtime.watcher.start();
+    } else {
+      await this.recompute(runtime);
+    }
     this.announce();
   }
 

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFixtureRepo, oracleBaseline } from '../../core/baselines/gitFixtures.js';
+import { createFixtureRepo, git, oracleBaseline } from '../../core/baselines/gitFixtures.js';
 import type { BaselineJsonEntry } from './baselinesCommand.js';
 import type { CliIo } from './cliIo.js';
 import { runCli } from './runCli.js';
@@ -90,5 +90,61 @@ describe('builder-bar baselines', () => {
     const help = recorder();
     expect(await runCli(['baselines', '--help'], help)).toBe(0);
     expect(help.stdout.join('\n')).toMatch(/--time-source SOURCE/);
+  });
+
+  it('refuses a branch pattern that can never match, saying why, instead of showing no branches', async () => {
+    for (const [pattern, words] of [
+      ['release/[0-9', /--branches "release\/\[0-9" has a "\[" without its closing "\]"/],
+      ['^main$', /--branches "\^main\$" holds "\^", which no branch name can/],
+      ['refs/heads/main', /give it without refs\/heads\/: "main"/],
+    ] as const) {
+      const io = recorder();
+      expect(await runCli(['baselines', repo, '--branches', pattern], io), pattern).toBe(2);
+      expect(io.stderr.join('\n')).toMatch(words);
+      expect(io.stderr.join('\n')).toMatch(/Hint: A pattern is a git glob/);
+      expect(io.stdout).toEqual([]);
+    }
+  });
+
+  it('says why there is nothing to show: no commits yet, or no branch matching the pattern', async () => {
+    const empty = path.join(root, 'empty');
+    await mkdir(empty);
+    await git(empty, ['init', '-q', '-b', 'main']);
+    const io = recorder();
+    expect(await runCli(['baselines', empty], io)).toBe(0);
+    expect(io.stdout.join('\n')).toMatch(/No branches yet: the repository has no commits/);
+    const none = recorder();
+    expect(await runCli(['baselines', repo, '--branches', 'nothing/*'], none)).toBe(0);
+    expect(none.stdout.join('\n')).toContain('No branch matches "nothing/*".');
+  });
+
+  it('shows commits dated before 1970 or after 9999 without failing', async () => {
+    const dates = path.join(root, 'dates');
+    await mkdir(dates);
+    await git(dates, ['init', '-q', '-b', 'main']);
+    const tree = (await git(dates, ['write-tree'])).trim();
+    let parent = '';
+    for (const time of ['-157766400', String(D - 3600), '99999999999999']) {
+      const body = `tree ${tree}\n${parent ? `parent ${parent}\n` : ''}author A <a@example.com> ${time} +0000\ncommitter C <c@example.com> ${time} +0000\n\nat ${time}\n`;
+      parent = (await git(dates, ['hash-object', '-t', 'commit', '-w', '--literally', '--stdin'], body)).trim();
+    }
+    await git(dates, ['update-ref', 'refs/heads/main', parent]);
+    for (const timeSource of ['wall-clock', 'tip-commit']) {
+      const io = recorder();
+      expect(await runCli(['baselines', dates, '--now', String(D + 7200), '--time-source', timeSource], io), io.stderr.join('\n')).toBe(0);
+      expect(io.stdout.join('\n')).toMatch(/baseline {3}[0-9a-f]{12} at /);
+    }
+  });
+
+  it('names a few of the branches a full build serves and counts the rest', async () => {
+    const many = path.join(root, 'many');
+    await mkdir(many);
+    const [only] = await createFixtureRepo(many, [{ ref: 'refs/heads/main', committer: D - 3600, parents: [] }]);
+    await git(many, ['update-ref', '--stdin'], Array.from({ length: 150 }, (_, i) => `create refs/heads/b/${i} ${only}\n`).join(''));
+    const io = recorder();
+    expect(await runCli(['baselines', many, '--now', String(D + 7200)], io)).toBe(0);
+    const shared = io.stdout.filter((line) => line.startsWith('  shared'));
+    expect(shared).toHaveLength(151);
+    for (const line of shared) expect(line).toMatch(/^ {2}shared {5}one full build serves ([^,]+, ){9}[^,]+ and 140 more too$/);
   });
 });

@@ -5,7 +5,7 @@
  * repository.
  */
 import path from 'node:path';
-import { assertGitWorkTree, RepoBaselineEngine, type ComputedBranchBaseline, type ComputedRepoBaselines } from '../../core/baselines/index.js';
+import { assertGitWorkTree, BRANCH_PATTERN_HINT, branchPatternProblem, RepoBaselineEngine, type ComputedBranchBaseline, type ComputedRepoBaselines } from '../../core/baselines/index.js';
 import { BuilderBarError, toErrorInfo } from '../../core/errors.js';
 import type { BaselineTimeSource } from '../../ipc/baselinesContract.js';
 import { exitCodeFor, printError, type CommandContext } from './cliIo.js';
@@ -40,8 +40,10 @@ export async function runBaselinesCommand({ io, values, operands }: CommandConte
   const now = typeof values.now === 'number' ? values.now : Math.floor(Date.now() / 1000);
   const timeSource: BaselineTimeSource = values['time-source'] === 'tip-commit' ? 'tip-commit' : 'wall-clock';
   const branchPattern = typeof values.branches === 'string' ? values.branches : null;
-  if (branchPattern !== null && (branchPattern === '' || branchPattern.startsWith('-'))) {
-    io.err('Error: --branches needs a pattern that does not start with "-", e.g. "release/*".');
+  const patternProblem = branchPattern === null ? null : branchPatternProblem(branchPattern);
+  if (patternProblem !== null) {
+    io.err(`Error: --branches ${JSON.stringify(branchPattern)} ${patternProblem}.`);
+    io.err(`Hint: ${BRANCH_PATTERN_HINT}`);
     return ExitCode.usage;
   }
   try {
@@ -57,7 +59,7 @@ export async function runBaselinesCommand({ io, values, operands }: CommandConte
     return ExitCode.failed;
   }
   if (values.json === true) io.out(JSON.stringify(result.branches.map(toJsonEntry), null, 2));
-  else for (const line of formatBaselines(repoPath, result, { intervalSeconds, timeSource, now })) io.out(line);
+  else for (const line of formatBaselines(repoPath, result, { intervalSeconds, timeSource, now, branchPattern })) io.out(line);
   return ExitCode.ok;
 }
 
@@ -72,11 +74,17 @@ export function toJsonEntry(entry: ComputedBranchBaseline): BaselineJsonEntry {
   };
 }
 
-export function formatBaselines(repoPath: string, result: ComputedRepoBaselines, query: { intervalSeconds: number; timeSource: BaselineTimeSource; now: number }): string[] {
+/** How many of the other branches a full build serves the text names before counting the rest. */
+const SHARED_NAMES_SHOWN = 10;
+
+export function formatBaselines(repoPath: string, result: ComputedRepoBaselines, query: { intervalSeconds: number; timeSource: BaselineTimeSource; now: number; branchPattern?: string | null }): string[] {
   const lines: string[] = [];
   const source = query.timeSource === 'tip-commit' ? "each tip's committer time" : `the clock, ${utc(query.now)}`;
   lines.push(`Baselines in ${printable(repoPath)}: interval ${duration(query.intervalSeconds)}, T from ${source}${result.shallow ? ', shallow clone' : ''}`);
-  if (result.branches.length === 0) lines.push('No branches (with this pattern).');
+  if (result.branches.length === 0) {
+    lines.push(query.branchPattern ? `No branch matches ${JSON.stringify(query.branchPattern)}.` : 'No branches yet: the repository has no commits on a local branch. Commit (or check out a branch), then run this again.');
+  }
+  const groupSize = new Map(result.groups.map((group) => [group.baseline, group.branches.length]));
   for (const entry of result.branches) {
     lines.push('');
     lines.push(`${printable(entry.branch)}${entry.detached ? ' (detached HEAD)' : ''}  tip ${entry.tip.slice(0, 12)}`);
@@ -86,7 +94,12 @@ export function formatBaselines(repoPath: string, result: ComputedRepoBaselines,
     lines.push(`  since      ${entry.commitsSince} commit${entry.commitsSince === 1 ? '' : 's'}, ${entry.filesChanged} file${entry.filesChanged === 1 ? '' : 's'} changed`);
     const countdown = entry.nextRollover > query.now ? `in ${duration(entry.nextRollover - query.now)}` : `passed ${duration(query.now - entry.nextRollover)} ago`;
     lines.push(`  rollover   ${utc(entry.nextRollover)}, ${countdown}`);
-    if (entry.sharedWith.length > 0) lines.push(`  shared     one full build serves ${entry.sharedWith.map(printable).join(', ')} too`);
+    if (entry.sharedWith.length > 0) {
+      // Named a few at a time: with thousands of branches on one baseline, every name on every branch made the text grow with their square.
+      const shown = entry.sharedWith.slice(0, SHARED_NAMES_SHOWN);
+      const more = Math.max((groupSize.get(entry.baseline.sha) ?? 0) - 1, entry.sharedWith.length) - shown.length;
+      lines.push(`  shared     one full build serves ${shown.map(printable).join(', ')}${more > 0 ? ` and ${more} more` : ''} too`);
+    }
     for (const warning of entry.warnings) lines.push(`  warning    ${printable(warning)}`);
   }
   if (result.branches.length > 0) {
