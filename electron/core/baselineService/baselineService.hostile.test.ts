@@ -11,10 +11,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BaselinesListSchema, type BaselinesList } from '../../ipc/contract.js';
 import { createFixtureRepo, git } from '../baselines/gitFixtures.js';
 import { BuilderBarError } from '../errors.js';
-import { LogHub } from '../logs/logHub.js';
-import { environmentNix } from '../nix/nixInstallation.js';
-import { SettingsStore } from '../settings/settingsStore.js';
-import { BaselineService } from './baselineService.js';
+import type { BaselineService } from './baselineService.js';
+import { serviceWithoutBuilds } from './testing/serviceWithoutBuilds.js';
 
 const DAY = 86_400;
 let root: string;
@@ -22,20 +20,7 @@ let service: BaselineService;
 
 beforeEach(async () => {
   root = mkdtempSync(path.join(os.tmpdir(), 'baseline-hostile-'));
-  const stateDir = path.join(root, 'state');
-  const logs = new LogHub({ ringLines: 1000, logDir: null });
-  const settings = await SettingsStore.open({ file: path.join(stateDir, 'settings.json'), limits: { cpus: 64, memoryMiB: 262_144 }, logs, platform: 'linux' });
-  service = await BaselineService.open({
-    settings,
-    logs,
-    stateDir,
-    startBuild: () => Promise.reject(new Error('no builds in this test')),
-    onBuild: () => () => undefined,
-    nixEnvironment: async () => ({}),
-    storePathExists: async () => false,
-    nix: environmentNix(),
-    missingPollMs: 200,
-  });
+  ({ service } = await serviceWithoutBuilds(path.join(root, 'state'), { missingPollMs: 200 }));
 });
 afterEach(() => {
   service.close();

@@ -11,10 +11,8 @@ import path from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { BaselinesList } from '../../ipc/contract.js';
 import { createFixtureRepo, git } from '../baselines/gitFixtures.js';
-import { LogHub } from '../logs/logHub.js';
-import { environmentNix } from '../nix/nixInstallation.js';
-import { SettingsStore } from '../settings/settingsStore.js';
-import { BaselineService } from './baselineService.js';
+import type { BaselineService } from './baselineService.js';
+import { serviceWithoutBuilds } from './testing/serviceWithoutBuilds.js';
 
 let root: string;
 let service: BaselineService | undefined;
@@ -59,18 +57,9 @@ it('a repository keeps following commits after one computation failed', async ()
   mkdirSync(blocker, { recursive: true });
   writeFileSync(path.join(blocker, 'keep'), 'x');
 
-  const logs = new LogHub({ ringLines: 1000, logDir: null });
-  const settings = await SettingsStore.open({ file: path.join(stateDir, 'settings.json'), limits: { cpus: 64, memoryMiB: 262_144 }, logs, platform: 'linux' });
-  service = await BaselineService.open({
-    settings,
-    logs,
-    stateDir,
-    startBuild: () => Promise.reject(new Error('no builds in this test')),
-    onBuild: () => () => undefined,
-    nixEnvironment: async () => ({}),
-    storePathExists: async () => false,
-    nix: environmentNix(),
-  });
+  const opened = await serviceWithoutBuilds(stateDir);
+  service = opened.service;
+  const { logs } = opened;
   await service.addRepo({ path: repo, id: 'app' }).catch(() => undefined);
   expect(tipOf(service.list())).toBe(first);
   expect(logs.tail('app', 100).map((line) => line.text).join('\n')).toMatch(/Baselines of "app".*could not be computed/);
