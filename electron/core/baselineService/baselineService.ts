@@ -3,16 +3,14 @@
  * baseline as the engine computes it (FACTS.md section 3), recomputed only when something that
  * decides it changes: a ref moves (HEAD, refs, packed-refs are watched), a boundary rolls over
  * (one timer for the earliest), the repository's settings change, or the machine wakes up.
- * Prebuilding queues a baseline's full build in the build queue and remembers which baseline
- * made which output path, so each branch shows whether the build its incremental build will
- * reuse exists.
+ * Prebuilding queues a baseline's full build in the build queue; baselineBuilds.ts remembers
+ * which baseline made which output path, so each branch shows whether the build its incremental
+ * build will reuse exists.
  */
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type {
   AddTrackedRepo,
   BaselinesList,
-  BranchBaseline,
   BuildView,
   RepoBaselines,
   TrackedRepo,
@@ -24,8 +22,7 @@ import { assertFullBuildRunnable } from '../incremental/fullBuildNixSupport.js';
 import type { LogSink } from '../logs/logSink.js';
 import type { NixResolver } from '../nix/nixInstallation.js';
 import type { SettingsStore } from '../settings/settingsStore.js';
-import { GcRoots } from './gcRoots.js';
-import { PrebuildRecords } from './prebuildRecords.js';
+import { BaselineBuilds } from './baselineBuilds.js';
 import { RefWatcher } from './refWatcher.js';
 import { repoIdentity } from './repoIdentity.js';
 import { RolloverTimer } from './rolloverTimer.js';
@@ -77,22 +74,18 @@ interface TrackedRuntime {
 export class BaselineService {
   private readonly runtimes = new Map<string, TrackedRuntime>();
   private readonly listeners = new Set<(list: BaselinesList) => void>();
-  private readonly storePresence = new Map<string, boolean>();
   private readonly now: () => number;
-  private readonly storePathExists: (storePath: string) => Promise<boolean>;
   private readonly rollover: RolloverTimer;
   private readonly missingPoll: NodeJS.Timeout;
   private readonly unsubscribeBuilds: () => void;
-  private readonly gcRoots: GcRoots;
   private closed = false;
   private readonly logError = (text: string): void => this.options.logs.append('app', 'error', text);
 
   private constructor(
     private readonly options: BaselineServiceOptions,
-    private readonly prebuilds: PrebuildRecords,
+    private readonly builds: BaselineBuilds,
   ) {
     this.now = options.now ?? Date.now;
-    this.storePathExists = options.storePathExists ?? pathExists;
     this.rollover = new RolloverTimer(
       () => this.nextRollover(),
       () => inBackground(this.recomputeAll('a boundary rolled over'), 'Recomputing baselines after a rollover', this.logError),
@@ -106,17 +99,16 @@ export class BaselineService {
       }
     }, options.missingPollMs ?? 10_000);
     this.missingPoll.unref();
-    this.unsubscribeBuilds = options.onBuild((view) => inBackground(this.followBuild(view), 'Following a prebuild', this.logError));
-    this.gcRoots = new GcRoots(path.join(options.stateDir, 'gcroots'), options.nixEnvironment, options.nix);
+    this.unsubscribeBuilds = options.onBuild((view) => {
+      const followed = this.builds.follow(view).then((changed) => {
+        if (changed) this.announce();
+      });
+      inBackground(followed, 'Following a prebuild', this.logError);
+    });
   }
 
   static async open(options: BaselineServiceOptions): Promise<BaselineService> {
-    const prebuilds = new PrebuildRecords(options.stateDir, options.now);
-    const loaded = await prebuilds.load();
-    if (loaded.movedAsideTo) {
-      options.logs.append('app', 'warn', `The prebuild records could not be read; they were moved to ${loaded.movedAsideTo}.`);
-    }
-    const service = new BaselineService(options, prebuilds);
+    const service = new BaselineService(options, await BaselineBuilds.open(options));
     // The first computation reads each repository's whole history; the core does not wait for
     // it. Until it ends the repository shows as `computing`, then an event brings the result.
     for (const repo of options.settings.get().trackedRepos) {
@@ -166,8 +158,7 @@ export class BaselineService {
     runtime?.watcher.close();
     await runtime?.engine.dropCache().catch((error: unknown) => this.logError(`The baseline cache of "${id}" could not be removed: ${(error as Error).message}`));
     this.runtimes.delete(id);
-    await this.prebuilds.forgetRepo(id);
-    await this.gcRoots.prune(id, new Set());
+    await this.builds.forget(id);
     this.options.logs.append('app', 'info', `Stopped tracking "${id}" (its full builds stay in the Nix store until collected).`);
     this.rollover.kick();
     this.announce();
@@ -215,12 +206,11 @@ export class BaselineService {
       const nix = await this.options.nix.resolve();
       return nix.found ? nix.installation : null;
     });
-    const view = this.prebuildOf(runtime.repo, sha);
+    const view = this.builds.stateOf(runtime.repo, sha);
     if (view.state === 'queued' || view.state === 'building' || view.state === 'built') return this.list();
     const build = await this.options.startBuild({ kind: 'baseline', repoId, branch, rev: sha, argv });
-    await this.prebuilds.started(repoId, sha, runtime.repo.fullBuild, build.id);
+    await this.builds.started(runtime.repo, sha, build);
     this.options.logs.append('app', 'info', `Prebuilding the baseline ${sha.slice(0, 12)} of ${JSON.stringify(branch)} in "${repoId}" (build ${build.id}).`);
-    await this.prebuilds.follow(build);
     this.announce();
     return this.list();
   }
@@ -313,8 +303,9 @@ export class BaselineService {
         this.options.logs.append('app', 'warn', `Baselines of "${repo.id}": ${computed.message ?? computed.state}`);
       }
       if (wasMissing && computed.state === 'ok') inBackground(runtime.watcher.start(), `Watching ${repo.path} again`, this.logError);
-      await this.refreshStorePresence(runtime);
-      if (computed.state === 'ok') await this.pruneRoots(runtime);
+      const inUse = new Set(computed.branches.map((branch) => branch.baseline.sha));
+      await this.builds.refreshPresence(repo, inUse);
+      if (computed.state === 'ok') await this.builds.pruneRoots(repo.id, inUse);
     }).catch((error: unknown) => {
       this.options.logs.append('app', 'error', `Baselines of "${runtime.repo.id}" could not be computed: ${(error as Error).message}`);
     });
@@ -346,51 +337,6 @@ export class BaselineService {
     this.announce();
   }
 
-  /** Checks, once per computation, whether each built baseline's output is still in the store. */
-  private async refreshStorePresence(runtime: TrackedRuntime): Promise<void> {
-    const shas = new Set(runtime.computed?.branches.map((branch) => branch.baseline.sha) ?? []);
-    for (const sha of shas) {
-      const record = this.prebuilds.find(runtime.repo.id, sha, runtime.repo.fullBuild);
-      if (record?.state === 'built' && record.outPath) this.storePresence.set(record.outPath, await this.storePathExists(record.outPath));
-    }
-  }
-
-  /** Roots of baselines that no branch of the repository uses any more can go. */
-  private async pruneRoots(runtime: TrackedRuntime): Promise<void> {
-    const inUse = new Set(runtime.computed?.branches.map((branch) => branch.baseline.sha) ?? []);
-    const dropped = await this.gcRoots.prune(runtime.repo.id, inUse);
-    if (dropped.length > 0) {
-      this.options.logs.append('app', 'info', `"${runtime.repo.id}": ${dropped.length} old baseline full build(s) may now be garbage-collected (no branch uses them).`);
-    }
-  }
-
-  private async followBuild(view: BuildView): Promise<void> {
-    if (view.target.kind !== 'baseline') return;
-    if (!(await this.prebuilds.follow(view))) return;
-    const outPath = view.outputPaths[0];
-    if (view.state === 'succeeded' && outPath) {
-      this.storePresence.set(outPath, true);
-      try {
-        await this.gcRoots.add(view.target.repoId, view.target.rev, outPath);
-      } catch (error) {
-        this.options.logs.append('app', 'warn', `The full build ${outPath} is not protected from garbage collection: ${(error as Error).message}`);
-      }
-    }
-    if (view.state === 'succeeded' || view.state === 'failed') {
-      this.options.logs.append(
-        'app',
-        view.state === 'failed' ? 'warn' : 'info',
-        `The baseline ${view.target.rev.slice(0, 12)} of "${view.target.repoId}" ${view.state === 'succeeded' ? `is built: ${outPath ?? '(no output path)'}` : `failed to build: ${view.error ?? 'see its log'}`}.`,
-      );
-    }
-    this.announce();
-  }
-
-  private prebuildOf(repo: TrackedRepo, sha: string): BranchBaseline['prebuild'] {
-    const record = this.prebuilds.find(repo.id, sha, repo.fullBuild);
-    return PrebuildRecords.view(record, record?.outPath ? (this.storePresence.get(record.outPath) ?? true) : false);
-  }
-
   private viewOf(runtime: TrackedRuntime): RepoBaselines {
     const computed = runtime.computed;
     const nowSeconds = Math.floor(this.now() / 1000);
@@ -404,7 +350,7 @@ export class BaselineService {
       message: computed.message,
       shallow: computed.shallow,
       computedAt: computed.computedAt,
-      branches: computed.branches.map((branch) => ({ ...branch, prebuild: this.prebuildOf(runtime.repo, branch.baseline.sha) })),
+      branches: computed.branches.map((branch) => ({ ...branch, prebuild: this.builds.stateOf(runtime.repo, branch.baseline.sha) })),
       groups: computed.groups,
     };
   }
@@ -428,13 +374,4 @@ export class BaselineService {
 
 function unknownRepo(id: string): BuilderBarError {
   return new BuilderBarError('invalid-request', `No tracked repository is named "${id}".`, 'builder-bar baselines and the Baselines panel list the tracked ones.');
-}
-
-async function pathExists(storePath: string): Promise<boolean> {
-  // Store paths are absolute and read-only; lstat (not stat) so a dangling symlink output still counts.
-  if (!path.isAbsolute(storePath)) return false;
-  return fs.lstat(storePath).then(
-    () => true,
-    () => false,
-  );
 }
