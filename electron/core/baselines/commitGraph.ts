@@ -25,6 +25,8 @@ export interface CommitGraphArrays {
 }
 
 const none = -1;
+const newlineByte = 0x0a;
+const spaceByte = 0x20;
 
 /**
  * The latest committer time the graph holds, 9999-12-31T23:59:59Z. git keeps a date as an
@@ -174,32 +176,49 @@ export class CommitGraph {
     return parent === none ? undefined : parent;
   }
 
-  /** Reads `git rev-list --parents --timestamp` output: `<time> <sha> <parent>…` per line. */
+  /**
+   * Reads `git rev-list --parents --timestamp` output: `<time> <sha> <parent>…` per line.
+   *
+   * Parsed from a byte copy of its own, and each id made a string of its own: an id sliced
+   * out of `text` would keep the whole of git's answer alive as long as the graph. And a text
+   * that is a rope of pieces (`a + b`, as a caller or a test builds it) was flattened again,
+   * nondeterministically, for the lines sliced from it, each id then pinning its own copy: a
+   * 60,000-line text grew a test worker past its 4 GB heap.
+   */
   addRevListOutput(text: string): number {
+    const bytes = Buffer.from(text, 'latin1');
     let added = 0;
     let start = 0;
-    while (start < text.length) {
-      let end = text.indexOf('\n', start);
-      if (end === -1) end = text.length;
-      if (end > start) {
-        const fields = text.slice(start, end).split(' ');
-        const time = Number(fields[0]);
-        const sha = fields[1];
-        if (sha === undefined || !Number.isFinite(time)) throw new Error(`unexpected git rev-list line: ${text.slice(start, Math.min(end, start + 200))}`);
-        const index = this.intern(sha);
-        if (this.loaded[index] !== 1) {
-          this.times[index] = Math.min(time, LATEST_COMMIT_TIME);
-          const parents = fields.slice(2).map((parent) => this.intern(parent));
-          this.firstParents[index] = parents[0] ?? none;
-          this.secondParents[index] = parents[1] ?? none;
-          if (parents.length > 2) this.moreParents.set(index, parents.slice(2));
-          this.loaded[index] = 1;
-          added += 1;
-        }
-      }
+    while (start < bytes.length) {
+      let end = bytes.indexOf(newlineByte, start);
+      if (end === -1) end = bytes.length;
+      if (end > start && this.addLine(bytes, start, end)) added += 1;
       start = end + 1;
     }
     return added;
+  }
+
+  /** One line of rev-list output; true when it loaded a commit not loaded before. */
+  private addLine(bytes: Buffer, start: number, end: number): boolean {
+    const fields: string[] = [];
+    for (let at = start; at <= end; ) {
+      let space = bytes.indexOf(spaceByte, at);
+      if (space === -1 || space > end) space = end;
+      fields.push(bytes.toString('latin1', at, space));
+      at = space + 1;
+    }
+    const time = fields[0] === '' ? Number.NaN : Number(fields[0]);
+    const sha = fields[1];
+    if (sha === undefined || sha === '' || !Number.isFinite(time)) throw new Error(`unexpected git rev-list line: ${bytes.toString('latin1', start, Math.min(end, start + 200))}`);
+    const index = this.intern(sha);
+    if (this.loaded[index] === 1) return false;
+    this.times[index] = Math.min(time, LATEST_COMMIT_TIME);
+    const parents = fields.slice(2).map((parent) => this.intern(parent));
+    this.firstParents[index] = parents[0] ?? none;
+    this.secondParents[index] = parents[1] ?? none;
+    if (parents.length > 2) this.moreParents.set(index, parents.slice(2));
+    this.loaded[index] = 1;
+    return true;
   }
 
   /** True when every parent named by a loaded commit has been loaded too (the closure is complete). */

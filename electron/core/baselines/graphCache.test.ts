@@ -105,7 +105,8 @@ describe('CommitGraph arrays', () => {
   it('keeps one whole file when two engines of one repository (two tracked worktrees) write it at once', async () => {
     // Ids spread as git's are (the graph's table is keyed by their first digits).
     const sha = (n: number) => createHash('sha1').update(String(n)).digest('hex');
-    // A chain of `count` commits; both writes start in one tick, so they overlap.
+    // A chain of `count` commits: megabytes, so the two writes overlap. (Built from one rope of
+    // text, as 60,000 lines it also once grew the worker past its heap: commitGraph.ts.)
     const chain = (count: number) => {
       const graph = new CommitGraph();
       const lines: string[] = [];
@@ -116,10 +117,10 @@ describe('CommitGraph arrays', () => {
     const dir = await fresh('shared-cache');
     const file = graphCacheFile(dir, '/repo/.git');
     const contents = (count: number) => ({ commonDir: '/repo/.git', graphKey: '', graph: chain(count), tips: [sha(count)], commits: new Map(), filesChanged: new Map() });
-    const writes = await Promise.allSettled([writeGraphCache(file, contents(6_000)), writeGraphCache(file, contents(6_001))]);
+    const writes = await Promise.allSettled([writeGraphCache(file, contents(60_000)), writeGraphCache(file, contents(60_001))]);
     expect(writes.map((write) => write.status)).toEqual(['fulfilled', 'fulfilled']);
     const read = await readGraphCache(file, '/repo/.git', '');
-    expect([6_000, 6_001]).toContain(read?.graph.size);
+    expect([60_000, 60_001]).toContain(read?.graph.size);
     expect(await readdir(dir)).toEqual([path.basename(file)]);
   });
 });
