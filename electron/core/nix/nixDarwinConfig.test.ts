@@ -104,6 +104,17 @@ describe('nixDarwinConfig', () => {
     expect(value.environment.etc['ssh/ssh_config.d/100-builder-bar.conf']!.text).toContain("  User o'dd\"${user}\n  HostKeyAlias");
   });
 
+  it("with Determinate Nix, uses its module's determinateNix.* options: nix-darwin ignores nix.* once that module sets nix.enable = false", async () => {
+    const determinate = targetLayout({ kind: 'system', determinate: true });
+    const snippet = nixDarwinConfig({ builders: [vm], layout: determinate, clientKeySource: null, determinate: true });
+    const value = (await evaluate(snippet)) as Record<string, unknown> & { determinateNix: Evaluated['nix'] & { customSettings: Record<string, unknown> } };
+    expect(value).not.toHaveProperty('nix');
+    expect(value.determinateNix.distributedBuilds).toBe(true);
+    expect(value.determinateNix.customSettings).toEqual({ 'builders-use-substitutes': true });
+    expect(value.determinateNix.buildMachines).toEqual([expect.objectContaining({ hostName: 'builder-bar-linux', sshKey: '/etc/nix/builder-bar_ed25519', publicHostKey: hostKeyBase64(vm) })]);
+    expect(value).toHaveProperty(['environment', 'etc', 'ssh/ssh_config.d/100-builder-bar.conf']);
+  });
+
   it('for a config directory, the key goes into that directory and copying it needs no sudo', () => {
     const snippet = nixDarwinConfig({ builders: [vm], layout: targetLayout({ kind: 'confDir', dir: '/conf' }), clientKeySource: '/state/keys/client_ed25519' });
     expect(snippet).toContain('sshKey = "/conf/builder-bar_ed25519";');

@@ -67,6 +67,13 @@ export interface NixDarwinConfigInput {
   layout: TargetLayout;
   /** The install's client key in the state dir, for the line that copies it into place; null when unknown. */
   clientKeySource: string | null;
+  /**
+   * Determinate Nix: its nix-darwin module forces `nix.enable = false`, and nix-darwin then
+   * ignores every `nix.*` option (modules/nix/default.nix, handleUnmanaged): the builders go
+   * into the module's own `determinateNix.*` options instead (DeterminateSystems/determinate,
+   * modules/nix-darwin/default.nix), which write /etc/nix/machines and nix.custom.conf.
+   */
+  determinate?: boolean;
 }
 
 function buildMachine(builder: BuilderEndpoint, clientKey: string): string[] {
@@ -98,6 +105,7 @@ function knownHost(builder: BuilderEndpoint): string[] {
 export function nixDarwinConfig(input: NixDarwinConfigInput): string {
   const { builders, layout } = input;
   const clientKey = layout.clientKey;
+  const options = input.determinate ? 'determinateNix' : 'nix';
   const aliasLines = builders.flatMap((builder) => sshAliasLines(builder, clientKey, null));
   const copyKey = [
     ...(layout.needsAdmin ? ['sudo'] : []),
@@ -111,12 +119,18 @@ export function nixDarwinConfig(input: NixDarwinConfigInput): string {
     '# then run `darwin-rebuild switch`: nix-darwin writes nix.conf, /etc/nix/machines and the ssh',
     '# alias itself. If Builder Bar wired /etc before, run Remove (`builder-bar nix remove`) first:',
     '# a plain file where nix-darwin puts a link makes darwin-rebuild stop ("Unexpected files in /etc").',
+    ...(input.determinate
+      ? [
+        "# Determinate Nix: its nix-darwin module turns nix-darwin's nix.* options off, so these are",
+        '# its own (older versions of the module call them determinate-nix.* and customSettings settings).',
+      ]
+      : []),
     '{',
-    '  nix.distributedBuilds = true;',
-    '  nix.buildMachines = [',
+    `  ${options}.distributedBuilds = true;`,
+    `  ${options}.buildMachines = [`,
     ...builders.flatMap((builder) => buildMachine(builder, clientKey)),
     '  ];',
-    '  nix.settings.builders-use-substitutes = true;',
+    `  ${input.determinate ? 'determinateNix.customSettings' : 'nix.settings'}.builders-use-substitutes = true;`,
     '',
     '  # The ssh alias carries the port, which a machines line cannot; root\'s ssh (the daemon\'s) reads it.',
     `  environment.etc.${nixString(SSH_ALIAS_ETC_NAME)}.text = ${nixIndentedString(aliasLines, '  ')};`,

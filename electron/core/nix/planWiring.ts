@@ -203,7 +203,7 @@ export async function planWiring(input: PlanInput): Promise<WiringPlan> {
       environment: [],
       changes: false,
       summary: `Nothing can be applied to ${describeTarget(target)}: ${which}, which Builder Bar never replaces or writes through. The nix-darwin configuration below does the same wiring.`,
-      nixDarwinConfig: nixDarwinConfig({ builders: everyBuilder, layout, clientKeySource: input.clientKeySource ?? null }),
+      nixDarwinConfig: nixDarwinConfig({ builders: everyBuilder, layout, clientKeySource: input.clientKeySource ?? null, determinate: target.kind === 'system' && target.determinate }),
     };
   }
   const recorded = new Map((input.record?.files ?? []).map((file) => [file.path, file]));
