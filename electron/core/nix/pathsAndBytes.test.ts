@@ -95,6 +95,12 @@ describe('a user file that is not UTF-8', () => {
     expect(notUtf8(Buffer.concat([Buffer.from('a\nb\n'), Buffer.from([0x63, 0xff, 0x0a])]))).toEqual({ lineNumber: 3, byte: 0xff });
   });
 
+  it('names the Latin-1 letter itself when it looks like the start of a longer UTF-8 character (é, à, ß), not the byte after it', () => {
+    expect(notUtf8(Buffer.from('# caf\xe9\nmax-jobs = 2\n', 'latin1'))).toEqual({ lineNumber: 1, byte: 0xe9 });
+    expect(notUtf8(Buffer.concat([Buffer.from('ok ü\n'), Buffer.from('# Stra\xdfe 1\n', 'latin1')]))).toEqual({ lineNumber: 2, byte: 0xdf });
+    expect(notUtf8(Buffer.from('# voil\xe0', 'latin1'))).toEqual({ lineNumber: 1, byte: 0xe0 });
+  });
+
   it('is refused before anything is written, naming file and line, and keeps every byte', async () => {
     const nixConf = path.join(sandbox.confDir, 'nix.conf');
     await fs.writeFile(nixConf, latin1);

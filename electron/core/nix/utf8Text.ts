@@ -17,22 +17,31 @@ export interface NotUtf8 {
  * lossy decode would write U+FFFD over the user's own bytes, outside the block.
  */
 export function notUtf8(bytes: Uint8Array): NotUtf8 | null {
+  if (validUtf8(bytes)) return null;
+  // The longest prefix that decodes ends just before the first bad byte.
+  let low = 0;
+  let high = bytes.length;
+  while (low < high) {
+    const middle = Math.ceil((low + high) / 2);
+    if (validUtf8Prefix(bytes.subarray(0, middle))) low = middle;
+    else high = middle - 1;
+  }
+  // That prefix may end in a lead byte (Latin-1 "é" is 0xE9, a valid lead of three bytes) that
+  // only the byte after it proves wrong: the lead is the bad byte, not the "\n" after it.
+  let at = Math.min(low, bytes.length - 1);
+  while (at > 0 && !validUtf8(bytes.subarray(0, at))) at -= 1;
+  let lineNumber = 1;
+  for (let index = 0; index < at; index += 1) if (bytes[index] === 0x0a) lineNumber += 1;
+  return { lineNumber, byte: bytes[at]! };
+}
+
+/** True when `bytes` decode as UTF-8, whole. */
+function validUtf8(bytes: Uint8Array): boolean {
   try {
     new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-    return null;
+    return true;
   } catch {
-    // The longest prefix that decodes ends just before the first bad byte.
-    let low = 0;
-    let high = bytes.length;
-    while (low < high) {
-      const middle = Math.ceil((low + high) / 2);
-      if (validUtf8Prefix(bytes.subarray(0, middle))) low = middle;
-      else high = middle - 1;
-    }
-    const at = Math.min(low, bytes.length - 1);
-    let lineNumber = 1;
-    for (let index = 0; index < at; index += 1) if (bytes[index] === 0x0a) lineNumber += 1;
-    return { lineNumber, byte: bytes[at]! };
+    return false;
   }
 }
 
