@@ -21,7 +21,7 @@ import { AdminFileWriter } from './adminFileWriter.js';
 import { macAdminRunner } from './macAdminRunner.js';
 import { macDaemonRestartArgv } from './nixDaemonAccess.js';
 import { adminLogRelay } from './launchdLogSocket.js';
-import { splitMarkedBlock } from './markedBlock.js';
+import { splitMarkedBlock, unpairedMarkerMessage } from './markedBlock.js';
 import { notUtf8, notUtf8Where, type NotUtf8 } from './utf8Text.js';
 import type { PlannedFile, WiringPlan } from './planWiring.js';
 import { backupPathFor, checkOperations, recordProblems, untrustedRecord, WIRING_BACKUP_DIR } from './wiringBounds.js';
@@ -209,8 +209,10 @@ function removeCreated(file: WiringRecordFile, current: CurrentFile, whole: stri
     return;
   }
   const text = current.bytes.toString('utf8');
-  const { outside, inside } = splitMarkedBlock(text);
-  if (inside === null) {
+  const { outside, inside, unpaired } = splitMarkedBlock(text);
+  if (unpaired) {
+    result.notes.push(`${unpairedMarkerMessage(file.path, unpaired)}: it was left as it is. Delete Builder Bar's lines and its marker yourself.`);
+  } else if (inside === null) {
     result.notes.push(`${file.path} does not hold Builder Bar's block; it was left as it is.`);
   } else if (outside === '') {
     operations.push({ kind: 'remove', file: file.path, expectSha256: sha256(current.bytes) });
@@ -233,7 +235,7 @@ function restoreEdited(file: WiringRecordFile, current: CurrentFile, operations:
     result.restored.push(file.path);
     return;
   }
-  if (current === null || current === 'unreadable' || sha === file.writtenSha256) {
+  if (current === null || current === 'unreadable' || (sha === file.writtenSha256 && outsideIsOriginal(current.bytes, file.originalSha256))) {
     const expectSha256 = current === 'unreadable' ? file.writtenSha256 : current === null ? null : sha256(current.bytes);
     operations.push({ kind: 'restore', file: file.path, backupPath: file.backupPath, backupSha256: file.originalSha256, mode: file.originalMode, expectSha256 });
     result.restored.push(file.path);
@@ -244,9 +246,29 @@ function restoreEdited(file: WiringRecordFile, current: CurrentFile, operations:
     result.notes.push(`${notUtf8Note(file.path, bad)}; it was left as it is, Builder Bar's block included: take out the lines between "# BEGIN builder-bar" and "# END builder-bar" yourself. The original is kept at ${file.backupPath}.`);
     return;
   }
-  operations.push({ kind: 'write', file: file.path, content: splitMarkedBlock(current.bytes.toString('utf8')).outside, mode: current.mode, expectSha256: sha256(current.bytes) });
+  const { outside, inside, unpaired } = splitMarkedBlock(current.bytes.toString('utf8'));
+  if (unpaired) {
+    result.notes.push(`${unpairedMarkerMessage(file.path, unpaired)}: it was left as it is. Delete Builder Bar's lines and its marker yourself; the original is kept at ${file.backupPath}.`);
+    return;
+  }
+  if (inside === null) {
+    result.notes.push(`${file.path} was edited after Builder Bar wired it and no longer holds Builder Bar's block; it was left as it is. The original is kept at ${file.backupPath}.`);
+    return;
+  }
+  operations.push({ kind: 'write', file: file.path, content: outside, mode: current.mode, expectSha256: sha256(current.bytes) });
   result.blockRemoved.push(file.path);
   result.notes.push(`${file.path} was edited after Builder Bar wired it: only the builder-bar block was removed; the original is kept at ${file.backupPath}.`);
+}
+
+/**
+ * True when the file without our block is its original (apply adds a final newline to an
+ * original without one). A later apply rewrites the file with whatever the user added since the
+ * first one, and records that as written: restoring the first original then would drop those lines.
+ */
+function outsideIsOriginal(bytes: Buffer, originalSha256: string): boolean {
+  if (notUtf8(bytes)) return false;
+  const { outside } = splitMarkedBlock(bytes.toString('utf8'));
+  return sha256(outside) === originalSha256 || (outside.endsWith('\n') && sha256(outside.slice(0, -1)) === originalSha256);
 }
 
 /** Why remove leaves a file that is not UTF-8 (edited since apply): rewriting it as text would change bytes outside the block. */

@@ -27,7 +27,7 @@
 import { promises as fs } from 'node:fs';
 import type { BuilderEndpoint } from './builderEndpoint.js';
 import { keyPathOf, knownHostsLine, machinesLine, machinesPathProblem, sshAliasLines, sshConfigPathProblem } from './builderEndpoint.js';
-import { splitMarkedBlock, withMarkedBlock } from './markedBlock.js';
+import { splitMarkedBlock, unpairedMarkerMessage, withMarkedBlock } from './markedBlock.js';
 import { builderEntries, buildersWithOurs, effectiveBuilders, laterBuilders, readConfFiles } from './effectiveBuilders.js';
 import { jsonLogPathLines, pointsAt, systemLogRelay, type JsonLogPathWish, type SystemLogRelay } from './jsonLogPathWiring.js';
 import { nixDarwinConfig } from './nixDarwinConfig.js';
@@ -219,6 +219,11 @@ export async function planWiring(input: PlanInput): Promise<WiringPlan> {
     }
     if (current.notUtf8) {
       problems.push({ path: file, lineNumber: current.notUtf8.lineNumber, message: notUtf8Message(file, current.notUtf8, true) });
+      return;
+    }
+    const unpaired = current.text === null ? null : splitMarkedBlock(current.text).unpaired;
+    if (unpaired && role !== 'client-key' && role !== 'log-relay-job') {
+      problems.push({ path: file, lineNumber: unpaired.lineNumber, message: `${unpairedMarkerMessage(file, unpaired)}. Put the missing marker line back around Builder Bar's lines, or delete Builder Bar's lines and the marker; then plan again.` });
       return;
     }
     const createdByUs = recorded.get(file)?.createdByUs ?? !current.snapshot.exists;
