@@ -95,8 +95,13 @@ export const BranchBaselineSchema = z.object({
   /** Commits in baseline..tip, and files changed between them. */
   commitsSince: z.number().int().nonnegative(),
   filesChanged: z.number().int().nonnegative(),
-  /** Other branches of this repository with the same baseline (one full build serves them all). */
-  sharedWith: z.array(z.string()),
+  /**
+   * Other branches of this repository with the same baseline (one full build serves them all):
+   * at most 100 named (baselineResult.ts says why), `sharedCount` of them in all. The count comes
+   * with the answer so every door says the same number without working it out from `groups`.
+   */
+  sharedWith: z.array(z.string()).max(100),
+  sharedCount: z.number().int().nonnegative(),
   /** Sentences for the user: shallow history, off the first-parent line, root fallback… */
   warnings: z.array(z.string()),
   prebuild: PrebuildStateSchema,

@@ -24,6 +24,7 @@ function branch(name: string, state: PrebuildState['state'] = 'none', extra: Par
     commitsSince: 1,
     filesChanged: 1,
     sharedWith: [],
+    sharedCount: 0,
     warnings: [],
     prebuild: { state, buildId: null, outPath: state === 'built' ? '/nix/store/abc-app' : null, message: null },
     ...extra,

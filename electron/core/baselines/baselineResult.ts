@@ -84,6 +84,7 @@ export function assembleResult({ tips, answers, query, timeOf, detailsOf, filesC
       commitsSince: answer.commitsSince,
       filesChanged: filesChangedOf(answer),
       sharedWith: othersIn(groups.get(answer.baseline) ?? [], tracked.branch),
+      sharedCount: (groups.get(answer.baseline)?.length ?? 1) - 1,
       warnings: baselineWarnings(answer),
     };
   });

@@ -93,6 +93,7 @@ describe('RepoBaselineEngine with hostile repositories', () => {
     for (const entry of result.branches) {
       expect(entry.sharedWith).toHaveLength(MAX_SHARED_WITH);
       expect(entry.sharedWith).not.toContain(entry.branch);
+      expect(entry.sharedCount).toBe(3000);
     }
     // Every name in every branch's list was 9 million strings, 80 MB of JSON; 10,000 branches broke the reply.
     expect(JSON.stringify(result).length).toBeLessThan(5_000_000);

@@ -106,6 +106,7 @@ describe('RepoBaselineEngine against git rev-list', () => {
     expect(branch(result, 'feature').baseline.sha).toBe(shas[1]);
     expect(branch(result, 'feature').commitsSince).toBe(3);
     expect(branch(result, 'feature').sharedWith).toEqual(['main']);
+    expect(branch(result, 'feature').sharedCount).toBe(1);
     expect(branch(result, 'old').baseline.sha).toBe(shas[0]);
     expect(result.groups).toEqual(
       expect.arrayContaining([

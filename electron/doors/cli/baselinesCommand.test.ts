@@ -51,7 +51,7 @@ describe('builder-bar baselines', () => {
       expect(typeof entry.baselineCommitTime).toBe('number');
     }
     const main = entries.find((entry) => entry.branch === 'main') as BaselineJsonEntry;
-    expect(main).toMatchObject({ tip: shas[1], baseline: shas[0], baselineCommitTime: D - 3600, offFirstParent: false, commitsSince: 1, sharedWith: [weird] });
+    expect(main).toMatchObject({ tip: shas[1], baseline: shas[0], baselineCommitTime: D - 3600, offFirstParent: false, commitsSince: 1, sharedWith: [weird], sharedCount: 1 });
     expect(await readdir(repo)).not.toContain('pwned');
   });
 

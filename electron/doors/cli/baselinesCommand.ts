@@ -31,6 +31,7 @@ export interface BaselineJsonEntry {
   commitsSince: number;
   filesChanged: number;
   sharedWith: string[];
+  sharedCount: number;
   warnings: string[];
 }
 
@@ -84,7 +85,6 @@ export function formatBaselines(repoPath: string, result: ComputedRepoBaselines,
   if (result.branches.length === 0) {
     lines.push(query.branchPattern ? `No branch matches ${JSON.stringify(query.branchPattern)}.` : 'No branches yet: the repository has no commits on a local branch. Commit (or check out a branch), then run this again.');
   }
-  const groupSize = new Map(result.groups.map((group) => [group.baseline, group.branches.length]));
   for (const entry of result.branches) {
     lines.push('');
     lines.push(`${printable(entry.branch)}${entry.detached ? ' (detached HEAD)' : ''}  tip ${entry.tip.slice(0, 12)}`);
@@ -97,7 +97,7 @@ export function formatBaselines(repoPath: string, result: ComputedRepoBaselines,
     if (entry.sharedWith.length > 0) {
       // Named a few at a time: with thousands of branches on one baseline, every name on every branch made the text grow with their square.
       const shown = entry.sharedWith.slice(0, SHARED_NAMES_SHOWN);
-      const more = Math.max((groupSize.get(entry.baseline.sha) ?? 0) - 1, entry.sharedWith.length) - shown.length;
+      const more = entry.sharedCount - shown.length;
       lines.push(`  shared     one full build serves ${shown.map(printable).join(', ')}${more > 0 ? ` and ${more} more` : ''} too`);
     }
     for (const warning of entry.warnings) lines.push(`  warning    ${printable(warning)}`);

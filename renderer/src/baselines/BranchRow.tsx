@@ -27,8 +27,7 @@ function Countdown({ nextRollover }: { nextRollover: number }) {
   );
 }
 
-/** `sharing`: how many branches its baseline's full build serves, this one included (the group's size). */
-export function BranchRow(props: { branch: BranchBaseline; sharing: number; busy: boolean; onPrebuild(branch: string): void }) {
+export function BranchRow(props: { branch: BranchBaseline; busy: boolean; onPrebuild(branch: string): void }) {
   const { branch, busy, onPrebuild } = props;
   const prebuild = prebuildWords(branch.prebuild.state);
   const { baseline } = branch;
@@ -98,7 +97,7 @@ export function BranchRow(props: { branch: BranchBaseline; sharing: number; busy
       </div>
       {branch.sharedWith.length > 0 ? (
         <div className="build-facts small muted">
-          <span aria-label="Shared with">shares its full build with {sharedWithWords(branch.sharedWith, props.sharing - 1)}</span>
+          <span aria-label="Shared with">shares its full build with {sharedWithWords(branch.sharedWith, branch.sharedCount)}</span>
         </div>
       ) : null}
       {branch.warnings.map((warning) => (

@@ -124,9 +124,9 @@ export function RepoBaselinesView(props: { entry: RepoBaselines; busy: boolean; 
                 </div>
               );
             }}
-            itemContent={(index, groupIndex) => {
+            itemContent={(index) => {
               const branch = rows[index];
-              return branch ? <BranchRow branch={branch} sharing={groups[groupIndex]?.total ?? branch.sharedWith.length + 1} busy={busy} onPrebuild={prebuild} /> : null;
+              return branch ? <BranchRow branch={branch} busy={busy} onPrebuild={prebuild} /> : null;
             }}
           />
         </div>

@@ -22,6 +22,7 @@ export function sampleBranch(overrides: Partial<BranchBaseline> & { branch: stri
     commitsSince: 2,
     filesChanged: 3,
     sharedWith: [],
+    sharedCount: 0,
     warnings: [],
     prebuild: { state: 'none', buildId: null, outPath: null, message: null },
     ...overrides,
