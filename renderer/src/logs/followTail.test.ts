@@ -11,7 +11,7 @@ describe('followAfterBottomChange', () => {
   it('stops following when the user scrolls up off the bottom, resumes when they scroll down onto it', () => {
     expect(followAfterBottomChange(true, false, wheelGesture(-100, now - 10), now)).toBe(false);
     expect(followAfterBottomChange(false, true, wheelGesture(100, now - 10), now)).toBe(true);
-    expect(followAfterBottomChange(false, true, keyGesture('End', now - 10)!, now)).toBe(true);
+    expect(followAfterBottomChange(false, true, keyGesture('PageDown', now - 10)!, now)).toBe(true);
   });
   it('never resumes following after an upward gesture, even if the view lands on the tail', () => {
     expect(followAfterBottomChange(false, true, wheelGesture(-2_000, now - 200), now)).toBe(false);

@@ -30,7 +30,8 @@ export function followAfterBottomChange(following: boolean, atBottom: boolean, g
 }
 
 const upKeys = new Set(['ArrowUp', 'PageUp', 'Home']);
-const downKeys = new Set(['ArrowDown', 'PageDown', 'End', ' ']);
+// End is not here: the Logs window handles it first (keyJumpsToLatest).
+const downKeys = new Set(['ArrowDown', 'PageDown', ' ']);
 
 /**
  * End goes to the newest line and follows it, as "Jump to latest" does, at once: left to the
