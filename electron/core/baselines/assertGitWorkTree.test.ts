@@ -60,6 +60,17 @@ describe('assertGitWorkTree on ownership and permissions', () => {
     const error = await refusal(other);
     expect(error.message).toMatch(/owned by another user/);
     expect(error.hint).toContain('safe.directory');
+    // A user whose git speaks German (its messages are what this reads): the same answer.
+    const saved = { LANGUAGE: process.env.LANGUAGE, LC_ALL: process.env.LC_ALL };
+    Object.assign(process.env, { LANGUAGE: 'de', LC_ALL: 'C.UTF-8' });
+    try {
+      expect((await refusal(other)).message).toMatch(/owned by another user/);
+    } finally {
+      for (const [name, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
   });
 
   it('says a directory git may not enter is unreadable, not that it is no repository', async () => {

@@ -33,8 +33,17 @@ export class GitFailure extends Error {
   }
 }
 
+/**
+ * git's environment: no lock taken for a read, never a prompt, none of the variables that would
+ * point it at another repository, and its messages in English. Builder Bar reads git's words
+ * ("detected dubious ownership", "Permission denied") to say what is wrong; with LANGUAGE=de
+ * git says "dubiose Besitzverhältnisse" and the user got "not a git work tree, run git init".
+ * The C locale changes only the messages: output bytes (names, subjects) are passed through.
+ */
 export function gitEnvironment(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...base, GIT_OPTIONAL_LOCKS: '0', GIT_TERMINAL_PROMPT: '0' };
+  const env: NodeJS.ProcessEnv = { ...base, GIT_OPTIONAL_LOCKS: '0', GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' };
+  // gettext reads LANGUAGE before LC_ALL unless the locale is exactly C; glibc's C.UTF-8 is not.
+  delete env.LANGUAGE;
   for (const name of repositoryLocatingVariables) delete env[name];
   return env;
 }
