@@ -225,6 +225,19 @@ test('the panel shows each branch baseline as git rev-list computes it, and move
     await expect(section).toBeHidden();
     const saved = await door.cli(['settings', 'get', '--json']);
     expect(JSON.parse(saved.stdout).trackedRepos).toEqual([]);
+
+    // A repository with no commit yet says why it shows no branch, and shows its first one live.
+    const empty = path.join(parent, 'new-app');
+    await execa('mkdir', ['--', empty]);
+    await git(empty, ['init', '-q', '-b', 'main']);
+    await panel.getByRole('button', { name: 'Add repository…' }).click();
+    await pathField.fill(empty);
+    await form.getByRole('button', { name: 'Add repository' }).click();
+    await expect(form).toBeHidden();
+    const newApp = panel.getByRole('region', { name: 'Repository new-app' });
+    await expect(newApp.getByRole('status')).toHaveText(/^No branches yet: the repository has no commits on a local branch\./);
+    await commit(empty, 'README', 'First commit', boundary - 60);
+    await expect(await branchRow(newApp, 'main')).toBeVisible({ timeout: 15_000 });
   } finally {
     await rm(parent, { recursive: true, force: true });
   }

@@ -10,6 +10,7 @@ import { BuilderBarError, toErrorInfo } from '../../core/errors.js';
 import type { BaselineTimeSource } from '../../ipc/baselinesContract.js';
 import { exitCodeFor, printError, type CommandContext } from './cliIo.js';
 import { ExitCode } from './exitCodes.js';
+import { noBranchesWords } from '../../ipc/describeNoBranches.js';
 
 export const defaultIntervalSeconds = 86_400;
 
@@ -83,7 +84,7 @@ export function formatBaselines(repoPath: string, result: ComputedRepoBaselines,
   const source = query.timeSource === 'tip-commit' ? "each tip's committer time" : `the clock, ${utc(query.now)}`;
   lines.push(`Baselines in ${printable(repoPath)}: interval ${duration(query.intervalSeconds)}, T from ${source}${result.shallow ? ', shallow clone' : ''}`);
   if (result.branches.length === 0) {
-    lines.push(query.branchPattern ? `No branch matches ${JSON.stringify(query.branchPattern)}.` : 'No branches yet: the repository has no commits on a local branch. Commit (or check out a branch), then run this again.');
+    lines.push(noBranchesWords(query.branchPattern ?? null));
   }
   for (const entry of result.branches) {
     lines.push('');

@@ -12,6 +12,7 @@ import { BranchRow } from './BranchRow.js';
 import { RepoForm } from './RepoForm.js';
 import { groupBranches, intervalWords, prebuildWords, servesWords, shortSha, timeSourceWords } from './baselineView.js';
 import { checkEditDraft, draftFromRepo } from './repoDraft.js';
+import { noBranchesWords } from '../../../electron/ipc/describeNoBranches.js';
 
 /** Below this the list is as tall as its rows; above, it scrolls inside this height. */
 const MAX_LIST_HEIGHT = 520;
@@ -131,7 +132,9 @@ export function RepoBaselinesView(props: { entry: RepoBaselines; busy: boolean; 
           />
         </div>
       ) : entry.state === 'ok' ? (
-        <p className="muted small">{filter === '' ? 'No local branches to show.' : 'No branch name contains that text.'}</p>
+        <p className="muted small" role="status">
+          {entry.branches.length === 0 ? noBranchesWords(repo.branchPattern) : 'No branch name contains that text.'}
+        </p>
       ) : null}
     </section>
   );
