@@ -1,10 +1,11 @@
 /**
  * The baseline service against what users do to tracked repositories, with real git: clone it
  * again at the same path, track it a second time through another spelling of its path, give a branch pattern
- * that can never match, and track one whose dates git stores out of range next to others.
+ * that can never match, track one whose dates git stores out of range next to others, and untrack
+ * one of two worktrees of one repository.
  */
 import { mkdirSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -79,6 +80,24 @@ describe('BaselineService with hostile input', () => {
     await git(app, ['commit', '-q', '--allow-empty', '-m', 'after the clone']);
     const third = (await git(app, ['rev-parse', 'HEAD'])).trim();
     await until((list) => tipOf(list, 'app') === third, 'a commit in the new clone');
+  }, 60_000);
+
+  it('keeps the history cache two worktrees of one repository share until the last of them is untracked', async () => {
+    const app = path.join(root, 'app');
+    await workTree(app);
+    const fix = path.join(root, 'app-fix');
+    await git(app, ['worktree', 'add', '-q', '-b', 'fix', fix]);
+    await service.addRepo({ path: app, id: 'app' });
+    await service.addRepo({ path: fix, id: 'app-fix' });
+    const cacheDir = path.join(root, 'state', 'baseline-graphs');
+    const files = () => readdir(cacheDir).catch(() => [] as string[]);
+    // One file for both (the engine writes it a few seconds after learning the history).
+    await expect.poll(files, { timeout: 20_000 }).toHaveLength(1);
+
+    await service.removeRepo('app-fix');
+    expect(await files()).toHaveLength(1);
+    await service.removeRepo('app');
+    expect(await files()).toEqual([]);
   }, 60_000);
 
   it('refuses the same directory under another spelling, and takes a monorepo\'s project directory as its own', async () => {

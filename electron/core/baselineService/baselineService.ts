@@ -155,14 +155,30 @@ export class BaselineService {
       return { trackedRepos: current.filter((repo) => repo.id !== id) };
     });
     const runtime = this.runtimes.get(id);
-    runtime?.watcher.close();
-    await runtime?.engine.dropCache().catch((error: unknown) => this.logError(`The baseline cache of "${id}" could not be removed: ${(error as Error).message}`));
     this.runtimes.delete(id);
+    runtime?.watcher.close();
+    if (runtime) await this.dropCacheUnlessShared(id, runtime.engine);
     await this.builds.forget(id);
     this.options.logs.append('app', 'info', `Stopped tracking "${id}" (its full builds stay in the Nix store until collected).`);
     this.rollover.kick();
     this.announce();
     return this.list();
+  }
+
+  /**
+   * The history cache is one file per git common dir: two tracked worktrees of one repository
+   * share it, so it goes with the last of them (removing one made the other read its whole
+   * history again at the next start).
+   */
+  private async dropCacheUnlessShared(id: string, engine: RepoBaselineEngine): Promise<void> {
+    const commonDir = await engine.commonDir();
+    for (const other of this.runtimes.values()) {
+      if (commonDir !== null && (await other.engine.commonDir()) === commonDir) {
+        engine.close();
+        return;
+      }
+    }
+    await engine.dropCache().catch((error: unknown) => this.logError(`The baseline cache of "${id}" could not be removed: ${(error as Error).message}`));
   }
 
   async updateRepo(id: string, patch: Partial<Omit<TrackedRepo, 'id' | 'path'>>): Promise<BaselinesList> {

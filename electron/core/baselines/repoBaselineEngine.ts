@@ -119,12 +119,17 @@ export class RepoBaselineEngine {
     this.running.stop(true);
   }
 
+  /** The repository's git common dir, which names its cache file; null when git cannot say. */
+  async commonDir(): Promise<string | null> {
+    return (this.latest ?? (await this.gitDirs().catch(() => ({ commonDir: null })))).commonDir;
+  }
+
   /** Removes this repository's cache file (it is no longer tracked). */
   async dropCache(): Promise<void> {
     this.close();
     const { cacheDir } = this.options;
     if (cacheDir === undefined) return;
-    const { commonDir } = this.latest ?? (await this.gitDirs().catch(() => ({ commonDir: null })));
+    const commonDir = await this.commonDir();
     if (commonDir !== null) await rm(graphCacheFile(cacheDir, commonDir), { force: true });
   }
 
