@@ -140,6 +140,28 @@ describe('detectNix', () => {
     expect(detection.problems.every((problem) => !problem.blocking)).toBe(true);
   });
 
+  it('a builders line of 3,000 entries: names the first few builders and counts the rest, never one note each', async () => {
+    const config = JSON.parse(fixture('show-config-2.8.json')) as Record<string, { value: unknown }>;
+    const entries = Array.from({ length: 3000 }, (_, index) => `ssh://box-${index} x86_64-linux`);
+    config.builders!.value = [...entries, 'ssh://builder-bar-linux x86_64-linux'].join(' ; ');
+    const detection = await detect({ platform: 'linux', user: 'root', config: JSON.stringify(config) }, { ownAlias: 'builder-bar-linux' });
+    expect(detection.machines).toHaveLength(3001);
+    const others = detection.problems.filter((problem) => problem.code === 'other-builder');
+    expect(others.length).toBeLessThanOrEqual(6);
+    expect(others[0]!.message).toBe('A builder is already configured: ssh://box-0 (x86_64-linux) from builders setting.');
+    expect(others.at(-1)!.message).toBe('And 2,995 more builders are already configured, from builders setting.');
+    expect(others.at(-1)!.fix).toContain('list them all');
+  });
+
+  it('one huge machines entry is quoted cut short, not whole', async () => {
+    const config = JSON.parse(fixture('show-config-2.8.json')) as Record<string, { value: unknown }>;
+    config.builders!.value = `ssh://${'x'.repeat(100_000)} x86_64-linux`;
+    const detection = await detect({ platform: 'linux', user: 'root', config: JSON.stringify(config) });
+    const other = detection.problems.find((problem) => problem.code === 'other-builder')!;
+    expect(other.message.length).toBeLessThan(400);
+    expect(other.message).toContain('…');
+  });
+
   it('our own VM on 31022 (the supervisor says so) is no stranger: no warning, and the port is not even looked at', async () => {
     const world: World = { platform: 'linux', user: 'root', port31022: true };
     const detection = await detect(world, { ownAlias: 'builder-bar-linux', ownBuilderPort: 31022 });

@@ -16,6 +16,7 @@ import { promises as fs } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import { execa } from 'execa';
+import { clipped, count, firstFew } from './boundedList.js';
 import { laterBuilders } from './effectiveBuilders.js';
 import { portListened } from './portListeners.js';
 import { nixHas } from './nixFeatures.js';
@@ -200,15 +201,29 @@ export async function detectNix(deps: DetectDeps = realDetectDeps(), options: De
   // A builders line Nix reads after nix.conf (the user's config files, NIX_CONFIG) is where these
   // machines come from, and it replaces the line the wiring writes: nothing is added beside them
   // there (planWiring.ts says the same in its note).
-  const later = detection.machines.some((machine) => machine.host !== options.ownAlias) ? (await laterBuilders({ ...deps.env, ...options.env })).at(-1) : undefined;
-  for (const machine of detection.machines) {
-    if (machine.host === options.ownAlias) continue;
+  const others = detection.machines.filter((machine) => machine.host !== options.ownAlias);
+  const later = others.length > 0 ? (await laterBuilders({ ...deps.env, ...options.env })).at(-1) : undefined;
+  const fix = later
+    ? `It comes from ${later.where} line ${later.lineNumber}, which Nix reads after nix.conf: that builders line replaces the one Builder Bar writes, so Nix commands run with it use this builder and not Builder Bar's (see the plan's note for what to change).`
+    : 'Builder Bar keeps it: its entry is added beside yours, and Nix spreads builds across both. Remove it yourself if it is an old linux-builder you no longer run.';
+  // The first few are named, the rest counted (boundedList.ts): a builders line of thousands of
+  // entries must not bury the other problems under thousands of identical notes.
+  const { named, more } = firstFew(others);
+  for (const machine of named) {
     problems.push({
       code: 'other-builder',
-      message: `A builder is already configured: ${machine.uri} (${machine.systems.join(',') || 'any system'}) from ${machine.source}.`,
-      fix: later
-        ? `It comes from ${later.where} line ${later.lineNumber}, which Nix reads after nix.conf: that builders line replaces the one Builder Bar writes, so Nix commands run with it use this builder and not Builder Bar's (see the plan's note for what to change).`
-        : 'Builder Bar keeps it: its entry is added beside yours, and Nix spreads builds across both. Remove it yourself if it is an old linux-builder you no longer run.',
+      message: `A builder is already configured: ${clipped(machine.uri)} (${clipped(machine.systems.join(',')) || 'any system'}) from ${clipped(machine.source)}.`,
+      fix,
+      blocking: false,
+    });
+  }
+  if (more > 0) {
+    const sources = [...new Set(others.slice(named.length).map((machine) => machine.source))];
+    const { named: someSources, more: moreSources } = firstFew(sources);
+    problems.push({
+      code: 'other-builder',
+      message: `And ${count(more)} more builders are already configured, from ${someSources.map((source) => clipped(source)).join(', ')}${moreSources > 0 ? ` and ${count(moreSources)} more files` : ''}.`,
+      fix: `${fix} \`nix config show builders\` (Nix 2.8: \`nix show-config\`) and the machines files it names list them all.`,
       blocking: false,
     });
   }
