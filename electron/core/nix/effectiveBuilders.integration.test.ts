@@ -49,6 +49,8 @@ const forms: Array<{ name: string; files: Record<string, string> }> = [
   { name: 'include (relative) and !include of a missing file', files: { 'nix.conf': 'include sub/b.conf\n!include nowhere.conf\n', 'sub/b.conf': 'builders = ssh://inc x86_64-linux\n' } },
   { name: 'extra-builders (ignored by Nix)', files: { 'nix.conf': 'builders = ssh://a x86_64-linux\nextra-builders = ssh://b x86_64-linux\n' } },
   { name: 'nothing set', files: { 'nix.conf': 'keep-outputs = true\n' } },
+  // Both versions warn "unknown setting '\uFEFFbuilders'" and keep the default (byteOrderMark.ts).
+  { name: 'a UTF-8 BOM before the first setting (Nix ignores that line)', files: { 'nix.conf': '\uFEFFbuilders = ssh://bom x86_64-linux\nmax-jobs = 1\n' } },
 ];
 
 describe.each(nixVersions())('$label reads the user\'s builders as effectiveBuilders says', (nix) => {

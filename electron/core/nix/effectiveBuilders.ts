@@ -26,6 +26,8 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { boundedNotes, clipped, count, NAMED_AT_MOST } from './boundedList.js';
+import { bomMalformedHint, bomSettingNote, startsWithBom } from './byteOrderMark.js';
 import { parseNixConf } from './nixConfLines.js';
 import { notUtf8, notUtf8Message, type NotUtf8 } from './utf8Text.js';
 
@@ -110,6 +112,8 @@ export function effectiveBuilders(
   const problems: BuildersProblem[] = [];
   const notes: string[] = [];
   const settings = new Map<string, string>();
+  /** Every `extra-builders` line: said once per line for the first few, then counted (boundedList.ts). */
+  const extraBuilders: { file: string; lineNumber: number }[] = [];
 
   const visit = (file: string, stack: readonly string[]): void => {
     const content = files.get(file) ?? MISSING;
@@ -129,19 +133,24 @@ export function effectiveBuilders(
     }
     if (content.kind !== 'text') return;
     read.push(file);
+    const bom = startsWithBom(content.text);
+    let malformed = 0;
     for (const line of parseNixConf(content.text)) {
       if (line.kind === 'setting') settings.set(line.key, line.value);
-      if (line.kind === 'malformed') {
+      if (bom && line.lineNumber === 1 && line.kind === 'setting') notes.push(bomSettingNote(file, line.key, line.value));
+      if (line.kind === 'malformed' && ++malformed > NAMED_AT_MOST) {
+        // Counted below: a file of thousands of broken lines gives a few problems, not thousands.
+      } else if (line.kind === 'malformed') {
         problems.push({
           path: file,
           lineNumber: line.lineNumber,
-          message: `${file} line ${line.lineNumber} is not "key = value", a comment or an include: ${JSON.stringify(line.text)}. Nix cannot read this file either; fix it, then plan again. Builder Bar leaves it untouched.`,
+          message: `${file} line ${line.lineNumber} is not "key = value", a comment or an include: ${JSON.stringify(clipped(line.text))}. Nix cannot read this file either; fix it, then plan again. Builder Bar leaves it untouched.${bom && line.lineNumber === 1 ? ` ${bomMalformedHint(file)}` : ''}`,
         });
       } else if (line.kind === 'setting' && line.key === 'builders') {
         value = line.value;
         setAt = { path: file, lineNumber: line.lineNumber };
       } else if (line.kind === 'setting' && line.key === 'extra-builders') {
-        notes.push(`Note: ${file} line ${line.lineNumber} sets extra-builders, which Nix ignores ("unknown setting 'extra-builders'": builders cannot be appended to); those machines are not used. Put them in a builders line instead.`);
+        extraBuilders.push({ file, lineNumber: line.lineNumber });
       } else if (line.kind === 'include') {
         const included = includedPath(file, line.path);
         const target = files.get(included) ?? MISSING;
@@ -164,8 +173,18 @@ export function effectiveBuilders(
         }
       }
     }
+    if (malformed > NAMED_AT_MOST) {
+      problems.push({ path: file, lineNumber: null, message: `${file} has ${count(malformed - NAMED_AT_MOST)} more lines Nix cannot read (not "key = value", a comment or an include); fix them too, then plan again.` });
+    }
   };
   visit(mainFile, [mainFile]);
+  notes.push(
+    ...boundedNotes(
+      extraBuilders,
+      ({ file, lineNumber }) => `Note: ${file} line ${lineNumber} sets extra-builders, which Nix ignores ("unknown setting 'extra-builders'": builders cannot be appended to); those machines are not used. Put them in a builders line instead.`,
+      (more) => `Note: ${count(more)} more extra-builders lines, ignored by Nix the same way.`,
+    ),
+  );
 
   const effective: string = value ?? defaultBuilders;
   return { value: effective, setAt, entries: builderEntries(effective), files: read, problems, notes, settings };
@@ -177,16 +196,20 @@ export function includedPath(includingFile: string, includePath: string): string
 }
 
 /**
- * Reads `mainFile` (as `mainText` when given: the file without our block) and every file it
- * includes, transitively, into the map effectiveBuilders() takes.
+ * Reads `mainFile` and every file it includes, transitively, into the map effectiveBuilders()
+ * takes. `given` stands in for files as they would be: the main file's text (without our block),
+ * or texts by path (Determinate's nix.custom.conf without, or with, our block while the
+ * nix.conf that includes it is read from disk).
  */
-export async function readConfFiles(mainFile: string, mainText?: string): Promise<Map<string, ConfFileContent>> {
+export async function readConfFiles(mainFile: string, given?: string | ReadonlyMap<string, string>): Promise<Map<string, ConfFileContent>> {
+  const givenTexts = typeof given === 'string' ? new Map([[mainFile, given]]) : (given ?? new Map<string, string>());
   const files = new Map<string, ConfFileContent>();
   const pending = [mainFile];
   while (pending.length > 0) {
     const file = pending.shift()!;
     if (files.has(file)) continue;
-    const content: ConfFileContent = file === mainFile && mainText !== undefined ? { kind: 'text', text: mainText } : await readConf(file);
+    const text = givenTexts.get(file);
+    const content: ConfFileContent = text !== undefined ? { kind: 'text', text } : await readConf(file);
     files.set(file, content);
     if (content.kind !== 'text') continue;
     for (const line of parseNixConf(content.text)) {

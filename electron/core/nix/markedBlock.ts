@@ -31,8 +31,10 @@ export interface BlockSplit {
   unpaired: UnpairedMarker | null;
 }
 
-const isBegin = (line: string): boolean => line.startsWith(BEGIN_PREFIX);
-const isEnd = (line: string): boolean => line.replace(/[ \t\r]+$/, '') === BLOCK_END;
+/** A line that opens our block (any version of the BEGIN marker's words). */
+export const isBlockBegin = (line: string): boolean => line.startsWith(BEGIN_PREFIX);
+/** A line that closes our block, CRLF or trailing blanks allowed. */
+export const isBlockEnd = (line: string): boolean => line.replace(/[ \t\r]+$/, '') === BLOCK_END;
 
 export function splitMarkedBlock(text: string): BlockSplit {
   const lines = text.split('\n');
@@ -40,10 +42,10 @@ export function splitMarkedBlock(text: string): BlockSplit {
   let open = -1;
   let unpaired: UnpairedMarker | null = null;
   for (const [index, line] of lines.entries()) {
-    if (isBegin(line)) {
+    if (isBlockBegin(line)) {
       if (open >= 0) unpaired ??= { lineNumber: open + 1, marker: 'begin' };
       open = index;
-    } else if (isEnd(line)) {
+    } else if (isBlockEnd(line)) {
       if (open < 0) unpaired ??= { lineNumber: index + 1, marker: 'end' };
       else blocks.push([open, index]);
       open = -1;

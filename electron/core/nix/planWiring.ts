@@ -14,6 +14,8 @@
  * configuration Nix itself refuses (a malformed line, a missing `include`) is reported and
  * nothing is planned for nix.conf. A `builders` line a client reads later (the user's
  * ~/.config/nix/nix.conf, NIX_CONFIG) would replace ours: the summary names it.
+ * Determinate's nix.conf, read before ours, and stale copies of our entry are checked in
+ * wiringReadOrder.ts and staleOwnEntries.ts.
  *
  * The system target's nix.conf is read by root's nix-daemon: with a Nix that has json-log-path,
  * the block names the log relay's root-owned socket (jsonLogPathWiring.ts), and the plan adds
@@ -28,14 +30,16 @@ import { promises as fs } from 'node:fs';
 import type { BuilderEndpoint } from './builderEndpoint.js';
 import { keyPathOf, knownHostsLine, machinesLine, machinesPathProblem, sshAliasLines, sshConfigPathProblem } from './builderEndpoint.js';
 import { splitMarkedBlock, unpairedMarkerMessage, withMarkedBlock } from './markedBlock.js';
-import { builderEntries, buildersWithOurs, effectiveBuilders, laterBuilders, readConfFiles } from './effectiveBuilders.js';
+import { builderEntries, buildersWithOurs } from './effectiveBuilders.js';
 import { jsonLogPathLines, pointsAt, systemLogRelay, type JsonLogPathWish, type SystemLogRelay } from './jsonLogPathWiring.js';
 import { nixDarwinConfig } from './nixDarwinConfig.js';
 import { rootRunProblems } from './proxyCommandLine.js';
 import { unifiedDiff } from './unifiedDiff.js';
 import { notUtf8, notUtf8Message, type NotUtf8 } from './utf8Text.js';
+import { staleOwnEntries } from './staleOwnEntries.js';
 import { sha256, type WiringRecord } from './wiringRecord.js';
 import { linkProblemMessage, linksAmong } from './wiringLinks.js';
+import { confReadStart, laterBuildersNotes, oursOverridden, usersBuilders } from './wiringReadOrder.js';
 import { confDirProblem, describeTarget, environmentLines, targetLayout, type TargetLayout, type WiringTarget } from './wiringTarget.js';
 
 export type WiringFileRole = 'nix.conf' | 'machines' | 'ssh_config' | 'known_hosts' | 'client-key' | 'log-relay-job';
@@ -285,19 +289,22 @@ export async function planWiring(input: PlanInput): Promise<WiringPlan> {
   let relayWanted = false;
   await plan('nix.conf', layout.nixConf, 0o644, async (current) => {
     const outside = splitMarkedBlock(current ?? '').outside;
-    const users = effectiveBuilders(layout.nixConf, await readConfFiles(layout.nixConf, outside), layout.defaultBuilders);
+    // Under Determinate, Nix starts at its own nix.conf and reaches ours through an include (wiringReadOrder.ts).
+    const start = confReadStart(target, layout);
+    const users = await usersBuilders(start, layout.nixConf, outside, layout.defaultBuilders);
     notes.push(...users.notes);
     if (users.problems.length > 0) {
       problems.push(...users.problems);
       return null;
     }
-    for (const later of await laterBuilders(input.env ?? process.env)) {
-      notes.push(
-        `Note: ${later.where} line ${later.lineNumber} sets builders = ${later.value}; Nix reads it after ${layout.nixConf}, so the Nix commands of this environment use those builders instead of the wiring's. Add ";@${layout.machines}" to that line, or remove it.`,
-      );
-    }
+    notes.push(...(await laterBuildersNotes(input.env ?? process.env, layout)));
+    const stale = await staleOwnEntries(everyBuilder, users, layout.machines);
+    notes.push(...stale.notes);
+    problems.push(...stale.problems);
     const theirs = users.settings.get('json-log-path') ?? null;
     const after = withMarkedBlock(current ?? '', [...nixConfBlock(users.entries, layout.machines), ...jsonLogPathLines(theirs, input.jsonLogPath, relay)]);
+    const overridden = await oursOverridden(start, layout.nixConf, after, layout.defaultBuilders);
+    if (overridden) problems.push(overridden);
     relayWanted = relay !== null && 'plan' in relay && pointsAt(after, theirs, relay.plan.job.socketPath);
     return after;
   });
