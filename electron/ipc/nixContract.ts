@@ -40,6 +40,8 @@ export const NixDetectionSchema = z.object({
   /** The effective `builders` setting. */
   builders: z.string().nullable(),
   machines: z.array(z.object({ uri: z.string(), host: z.string(), systems: z.array(z.string()), source: z.string() })),
+  /** How many of `machines` are not Builder Bar's own (the `other-builder` problems name only the first few). */
+  otherBuilders: z.number().int().nonnegative(),
   problems: z.array(NixProblemSchema),
 });
 export type NixDetectionView = z.infer<typeof NixDetectionSchema>;

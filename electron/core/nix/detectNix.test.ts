@@ -151,6 +151,7 @@ describe('detectNix', () => {
     expect(others[0]!.message).toBe('A builder is already configured: ssh://box-0 (x86_64-linux) from builders setting.');
     expect(others.at(-1)!.message).toBe('And 2,995 more builders are already configured, from builders setting.');
     expect(others.at(-1)!.fix).toContain('list them all');
+    expect(detection.otherBuilders).toBe(3000);
   });
 
   it('one huge machines entry is quoted cut short, not whole', async () => {

@@ -85,6 +85,8 @@ export interface NixDetection {
   /** The effective `builders` setting. */
   builders: string | null;
   machines: MachineEntry[];
+  /** Machines that are not ours: the problems name a few, this counts them all. */
+  otherBuilders: number;
   problems: NixProblem[];
 }
 
@@ -135,6 +137,7 @@ export async function detectNix(deps: DetectDeps = realDetectDeps(), options: De
     determinate: false,
     builders: null,
     machines: [],
+    otherBuilders: 0,
     problems,
   };
   const nix = options.nix ?? (await environmentNix().resolve());
@@ -202,6 +205,7 @@ export async function detectNix(deps: DetectDeps = realDetectDeps(), options: De
   // machines come from, and it replaces the line the wiring writes: nothing is added beside them
   // there (planWiring.ts says the same in its note).
   const others = detection.machines.filter((machine) => machine.host !== options.ownAlias);
+  detection.otherBuilders = others.length;
   const later = others.length > 0 ? (await laterBuilders({ ...deps.env, ...options.env })).at(-1) : undefined;
   const fix = later
     ? `It comes from ${later.where} line ${later.lineNumber}, which Nix reads after nix.conf: that builders line replaces the one Builder Bar writes, so Nix commands run with it use this builder and not Builder Bar's (see the plan's note for what to change).`

@@ -14,7 +14,7 @@ import { gatedDetect } from './testing/gatedDetect.js';
 let root: string;
 const detection: NixDetection = {
   found: true, binary: 'nix', version: '2.18.1', mode: 'single-user', user: 'me', trustedUsers: [], trusted: true,
-  determinate: false, builders: '', machines: [], problems: [],
+  determinate: false, builders: '', machines: [], otherBuilders: 0, problems: [],
 };
 const status = (state: Status['state'], extra: Partial<Status> = {}): Status => ({ ...initialStatus('linux-test', 1), state, detail: state, ...extra });
 

@@ -17,7 +17,7 @@ let paths: StatePaths;
 function detection(overrides: Partial<NixDetection> = {}): NixDetection {
   return {
     found: true, binary: '/usr/bin/nix', version: '2.18.1', mode: 'single-user', user: 'me', trustedUsers: ['root'],
-    trusted: true, determinate: false, builders: '', machines: [], problems: [], ...overrides,
+    trusted: true, determinate: false, builders: '', machines: [], otherBuilders: 0, problems: [], ...overrides,
   };
 }
 

@@ -88,7 +88,7 @@ export function transportCore(stateDir: string, overrides: (emit: (event: CoreEv
     'builders.check': () => ({ builders: [] }),
     'nix.detect': () => ({
       found: true, binary: '/usr/bin/nix', version: '2.18.1', mode: 'single-user', user: 'test', trustedUsers: ['root'],
-      trusted: true, determinate: false, builders: '', machines: [], problems: [],
+      trusted: true, determinate: false, builders: '', machines: [], otherBuilders: 0, problems: [],
     }),
     'nix.plan': (input) => ({
       target: { kind: 'confDir', dir: input.confDir ?? path.join(stateDir, 'nixconf') },

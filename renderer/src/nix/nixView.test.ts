@@ -3,7 +3,7 @@ import { canApply, confDirError, defaultConfDir, detectionFacts, verifyHeadline,
 
 const detection: NixDetection = {
   found: true, binary: '/usr/bin/nix', version: '2.18.1', mode: 'daemon', user: 'ana', trustedUsers: ['root'], trusted: false,
-  determinate: false, builders: '', machines: [],
+  determinate: false, builders: '', machines: [], otherBuilders: 1,
   problems: [
     { code: 'user-not-trusted', message: 'not trusted', fix: 'add ana', blocking: false },
     { code: 'other-builder', message: 'ssh://old', fix: 'kept', blocking: false },
@@ -23,6 +23,8 @@ describe('the Nix panel words', () => {
       { label: 'Other builders', value: '1' },
     ]);
     expect(detectionFacts({ ...detection, found: false })).toEqual([{ label: 'Nix', value: 'not found' }]);
+    // A builders line of thousands of entries: the problems name five and count the rest, the fact counts them all.
+    expect(detectionFacts({ ...detection, otherBuilders: 3_000 }).at(-1)).toEqual({ label: 'Other builders', value: '3,000' });
   });
 
   it('enables Apply only for a changing plan without problems and without a blocking Nix problem', () => {

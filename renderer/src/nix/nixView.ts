@@ -24,8 +24,9 @@ export function detectionFacts(detection: NixDetection): Fact[] {
       value: detection.trusted === null ? 'unknown' : detection.trusted ? `yes (${detection.user})` : `no: ${detection.user} is not in trusted-users`,
     },
   ];
-  const others = detection.problems.filter((problem) => problem.code === 'other-builder').length;
-  facts.push({ label: 'Other builders', value: others === 0 ? 'none' : String(others) });
+  // Counted by the core: the other-builder problems name only the first few (boundedList.ts).
+  const others = detection.otherBuilders;
+  facts.push({ label: 'Other builders', value: others === 0 ? 'none' : others.toLocaleString('en-US') });
   return facts;
 }
 

@@ -6,7 +6,7 @@ import type { NixDetection } from '../detectNix.js';
 
 export const testDetection: NixDetection = {
   found: true, binary: 'nix', version: '2.18.1', mode: 'single-user', user: 'me', trustedUsers: [], trusted: true,
-  determinate: false, builders: '', machines: [], problems: [],
+  determinate: false, builders: '', machines: [], otherBuilders: 0, problems: [],
 };
 
 export interface GatedDetect {
