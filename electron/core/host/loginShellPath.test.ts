@@ -4,12 +4,18 @@
  * hangs or fails gives an answer that says why, never an exception or a wait without end; and
  * no value that is not an absolute path to an executable is ever run as the shell.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loginShellOf, loginShellPath, pathBetweenMarkers } from './loginShellPath.js';
-import { writeFailingLoginShell, writeHangingLoginShell, writeNoisyLoginShell } from './testing/fakeLoginShell.js';
+import {
+  writeFailingLoginShell,
+  writeHangingLoginShell,
+  writeHomeBinLoginShell,
+  writeLoginShellWithBackgroundJob,
+  writeNoisyLoginShell,
+} from './testing/fakeLoginShell.js';
 
 let root = '';
 beforeAll(async () => {
@@ -30,6 +36,32 @@ describe("the login shell's PATH", () => {
     const shell = await writeHangingLoginShell(path.join(root, 'hanging', 'zsh'));
     const outcome = await loginShellPath({ env: { PATH: '/usr/bin:/bin' }, shell, timeoutMs: 300 });
     expect(outcome).toEqual({ ok: false, shell, why: `${shell} -ilc did not print its environment within 0.3 s (ended it)` });
+  });
+
+  it('answers as soon as the shell has printed its PATH, though a job its profile started still holds the output', async () => {
+    const pidFile = path.join(root, 'agent.pid');
+    const shell = await writeLoginShellWithBackgroundJob(path.join(root, 'agent', 'zsh'), ['/opt/homebrew/bin', '/usr/bin'], pidFile);
+    const started = Date.now();
+    const outcome = await loginShellPath({ env: { PATH: '/usr/bin:/bin' }, shell, timeoutMs: 3_000 });
+    const pid = Number(await readFile(pidFile, 'utf8'));
+    try {
+      expect(outcome).toMatchObject({ ok: true, shell, dirs: ['/opt/homebrew/bin', '/usr/bin'] });
+      expect(Date.now() - started).toBeLessThan(2_000);
+      // The job is the user's (an agent their profile starts): answering does not end it.
+      expect(() => process.kill(pid, 0)).not.toThrow();
+    } finally {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  });
+
+  it("gives the shell the account's home when HOME is relative, as a terminal would", async () => {
+    const shell = await writeHomeBinLoginShell(path.join(root, 'home-bin', 'zsh'));
+    const outcome = await loginShellPath({ env: { PATH: '/usr/bin:/bin', HOME: 'not/absolute' }, shell });
+    expect(outcome).toMatchObject({ ok: true, dirs: [path.join(os.userInfo().homedir, 'bin'), '/usr/bin', '/bin'] });
   });
 
   it('says when the shell printed no PATH', async () => {

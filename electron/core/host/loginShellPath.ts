@@ -6,7 +6,9 @@
  * Asked the way `shell-env` and `fix-path` ask: the shell runs as an interactive login shell
  * (`-ilc`, so it reads every profile and rc file a terminal reads) and prints its environment
  * between two random markers, so whatever a profile prints (a banner, a fortune, a warning) is
- * left outside. A shell that does not answer in time is ended with its whole process group and
+ * left outside. The answer is taken as soon as the second marker arrives, not when the output
+ * ends: a job the profile starts in the background may hold it open for hours. A shell that
+ * does not answer in time is ended with its whole process group and
  * the caller falls back to the app's own PATH; the outcome says why, for the log and the status.
  *
  * The shell comes from SHELL, then the account's entry (`os.userInfo().shell`), and must be an
@@ -16,7 +18,9 @@ import { randomBytes } from 'node:crypto';
 import { constants as fsConstants, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { execa } from 'execa';
+import type { Readable } from 'node:stream';
+import { execa, type ResultPromise } from 'execa';
+import { homeDirectory } from './homeDirectory.js';
 
 export type LoginShellPath =
   | { ok: true; shell: string; dirs: string[]; ms: number }
@@ -80,35 +84,138 @@ export async function loginShellPath(options: LoginShellOptions): Promise<LoginS
   const script = `printf '%s' '${marker}'; /usr/bin/env; printf '%s' '${marker}'; exit`;
   const started = Date.now();
   const child = execa(shell, ['-ilc', script], {
-    // oh-my-zsh would otherwise offer to update itself, and wait for an answer.
-    env: { ...options.env, DISABLE_AUTO_UPDATE: 'true' },
+    env: shellEnvironment(options.env),
     extendEnv: false,
     stdin: 'ignore',
+    // Read here as it comes (not buffered to the end): a job the profile starts in the
+    // background (`some-agent &`) inherits stdout and may hold it open long after the shell
+    // answered and exited. Nothing is read from stderr, so no such job can hold that.
+    stdout: 'pipe',
+    stderr: 'ignore',
+    buffer: false,
     reject: false,
     // Its own process group, so a timeout ends whatever the profile started along with it.
     detached: true,
     cleanup: true,
-    maxBuffer: 4_000_000,
   });
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), timeoutMs);
-  });
-  const outcome = await Promise.race([child, timedOut]);
-  clearTimeout(timer);
-  if (outcome === 'timeout') {
+  // How it ended, for the message; its promise must never go unhandled, whatever is awaited.
+  const exit = child.then(
+    (result) => (result.exitCode === undefined ? `could not be run (${result.shortMessage})` : `exited with code ${result.exitCode}`),
+    (error: unknown) => `could not be run (${error instanceof Error ? error.message : String(error)})`,
+  );
+  const deadline = new Deadline(timeoutMs);
+  const timedOut = (): LoginShellPath => {
     endGroup(child.pid);
-    // Its exit is of no interest any more; execa's promise must still not go unhandled.
-    child.catch(() => undefined);
+    deadline.cancel();
     return { ok: false, shell, why: `${shell} -ilc did not print its environment within ${(timeoutMs / 1000).toFixed(1)} s (ended it)` };
-  }
-  const stdout = String(outcome.stdout ?? '');
-  const dirs = pathBetweenMarkers(stdout, marker);
-  if (dirs === null) {
-    const how = outcome.exitCode === undefined ? `could not be run (${outcome.shortMessage})` : `exited with code ${outcome.exitCode}`;
+  };
+
+  const stdout = child.stdout;
+  const environment = stdout ? await Promise.race([environmentBetweenMarkers(stdout, marker), deadline.reached]) : null;
+  if (environment === 'timeout') return timedOut();
+  if (environment === null) {
+    const how = await Promise.race([exit, deadline.reached]);
+    if (how === 'timeout') return timedOut();
+    deadline.cancel();
     return { ok: false, shell, why: `${shell} -ilc printed no PATH between its markers (it ${how})` };
   }
+  if (stdout) letShellFinish(child, stdout, deadline);
+  const dirs = pathInEnvironment(environment);
+  if (dirs === null) return { ok: false, shell, why: `${shell} -ilc printed no PATH between its markers (its environment has none)` };
   return { ok: true, shell, dirs, ms: Date.now() - started };
+}
+
+/**
+ * The environment the login shell starts with: the app's, with HOME made absolute (a relative
+ * HOME would have the shell read its profile relative to the working directory, `/` from
+ * Finder; an unset one, none at all), as login(1) sets it from the account.
+ */
+function shellEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const home = env.HOME !== undefined && env.HOME !== '' ? homeDirectory(env.HOME) : homeDirectory();
+  // oh-my-zsh would otherwise offer to update itself, and wait for an answer.
+  return { ...env, HOME: home, DISABLE_AUTO_UPDATE: 'true' };
+}
+
+/** A timer whose expiry can be awaited more than once; it never keeps the process alive. */
+class Deadline {
+  readonly reached: Promise<'timeout'>;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(ms: number) {
+    this.reached = new Promise((resolve) => {
+      this.timer = setTimeout(() => resolve('timeout'), ms);
+      this.timer.unref();
+    });
+  }
+
+  cancel(): void {
+    clearTimeout(this.timer);
+  }
+}
+
+/** Most of an environment a shell could print; more than this between the markers is not one. */
+const MAX_ENVIRONMENT_CHARS = 4_000_000;
+
+/**
+ * The text between the first two markers, as soon as the second arrives; null when the output
+ * ends (or grows past any environment's size) before it does.
+ */
+export function environmentBetweenMarkers(stdout: Readable, marker: string): Promise<string | null> {
+  return new Promise((resolve) => {
+    let text = '';
+    let opened = -1;
+    const finish = (environment: string | null): void => {
+      stdout.off('data', onData);
+      stdout.off('end', onEnd);
+      stdout.off('close', onEnd);
+      stdout.off('error', onEnd);
+      resolve(environment);
+    };
+    const onEnd = (): void => finish(null);
+    const onData = (chunk: string): void => {
+      text += chunk;
+      if (opened < 0) {
+        opened = text.indexOf(marker);
+        // Before the first marker only a marker's worth of text can matter: keep no more.
+        if (opened < 0) {
+          text = text.slice(-marker.length);
+          return;
+        }
+        text = text.slice(opened + marker.length);
+      }
+      const closed = text.indexOf(marker);
+      if (closed >= 0) finish(text.slice(0, closed));
+      else if (text.length > MAX_ENVIRONMENT_CHARS) finish(null);
+    };
+    stdout.setEncoding('utf8');
+    stdout.on('data', onData);
+    stdout.once('end', onEnd);
+    stdout.once('close', onEnd);
+    stdout.once('error', onEnd);
+  });
+}
+
+/**
+ * After the answer: the shell runs its logout files and exits. Its output is drained till then,
+ * so it never blocks or dies writing, and released once it has exited, so a background job of
+ * the profile holding the pipe keeps nothing of ours open; such a job is the user's, and is left
+ * running (as a terminal's would be). A shell still running at the deadline is ended with its group.
+ */
+function letShellFinish(child: ResultPromise, stdout: Readable, deadline: Deadline): void {
+  stdout.resume();
+  stdout.on('error', () => undefined);
+  const exited = new Promise<'exited'>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve('exited');
+    else child.once('exit', () => resolve('exited'));
+  });
+  Promise.race([exited, deadline.reached])
+    .then((how) => {
+      if (how === 'timeout') endGroup(child.pid);
+      deadline.cancel();
+      stdout.destroy();
+    })
+    // Neither promise rejects and the cleanup does not throw; this only keeps the rule.
+    .catch(() => undefined);
 }
 
 function endGroup(pid: number | undefined): void {
@@ -129,7 +236,11 @@ export function pathBetweenMarkers(output: string, marker: string): string[] | n
   if (start < 0) return null;
   const end = output.indexOf(marker, start + marker.length);
   if (end < 0) return null;
-  const environment = output.slice(start + marker.length, end);
+  return pathInEnvironment(output.slice(start + marker.length, end));
+}
+
+/** The absolute entries of the PATH line in `/usr/bin/env`'s output; null when it has none. */
+export function pathInEnvironment(environment: string): string[] | null {
   const line = environment.split('\n').find((entry) => entry.startsWith('PATH='));
   if (line === undefined) return null;
   return line

@@ -16,6 +16,7 @@ import { constants as fsConstants, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ToolOrigin } from '../../ipc/contract.js';
+import { homeDirectory } from './homeDirectory.js';
 import { loginShellPath, type LoginShellPath } from './loginShellPath.js';
 
 export type { ToolOrigin };
@@ -55,12 +56,15 @@ export interface ToolSearchPathOptions {
  * PATH: the user's profiles before the system's, so the Nix a terminal would run comes first.
  */
 export function nixProfileDirs(env: NodeJS.ProcessEnv): string[] {
-  const home = env.HOME || os.homedir();
+  // Always absolute: a relative HOME would give relative directories, which the search drops.
+  const home = env.HOME ? homeDirectory(env.HOME) : homeDirectory();
   const user = env.USER || env.LOGNAME || os.userInfo().username;
+  // The XDG spec: a relative XDG_STATE_HOME is invalid and is ignored (as paths.ts does).
+  const xdgState = env.XDG_STATE_HOME && path.isAbsolute(env.XDG_STATE_HOME) ? env.XDG_STATE_HOME : path.join(home, '.local', 'state');
   return [
     path.join(home, '.nix-profile', 'bin'),
     // Nix with `use-xdg-base-directories` keeps the user's profile here instead.
-    path.join(env.XDG_STATE_HOME || path.join(home, '.local', 'state'), 'nix', 'profile', 'bin'),
+    path.join(xdgState, 'nix', 'profile', 'bin'),
     `/etc/profiles/per-user/${user}/bin`,
     `/nix/var/nix/profiles/per-user/${user}/profile/bin`,
     '/run/current-system/sw/bin',

@@ -39,6 +39,32 @@ export async function writeHangingLoginShell(file: string): Promise<string> {
   return file;
 }
 
+/**
+ * A login shell whose profile starts a background job that inherits stdout and outlives the
+ * shell (`some-agent &` in .zshrc), as a terminal's profile may: the shell answers at once and
+ * exits, but its output pipe stays open for as long as the job runs. The job's pid is written to
+ * `pidFile`, so a test can see it and end it.
+ */
+export async function writeLoginShellWithBackgroundJob(file: string, pathDirs: readonly string[], pidFile: string): Promise<string> {
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  const script = [
+    '#!/bin/sh',
+    `PATH=${quote(pathDirs.join(':'))}; export PATH`,
+    `/bin/sleep 120 & echo $! > ${quote(pidFile)}`,
+    '/bin/sh -c "$2"',
+    '',
+  ].join('\n');
+  await fs.writeFile(file, script, { mode: 0o755 });
+  return file;
+}
+
+/** A login shell whose profile puts `$HOME/bin` first on PATH, as most profiles do. */
+export async function writeHomeBinLoginShell(file: string): Promise<string> {
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  await fs.writeFile(file, '#!/bin/sh\nPATH="$HOME/bin:/usr/bin:/bin"; export PATH\n/bin/sh -c "$2"\n', { mode: 0o755 });
+  return file;
+}
+
 /** A login shell that fails before running the command (a syntax error in .zshrc that exits). */
 export async function writeFailingLoginShell(file: string): Promise<string> {
   await fs.mkdir(path.dirname(file), { recursive: true });
