@@ -9,7 +9,9 @@ import { ExitCode } from './exitCodes.js';
 import { formatLogLine } from './formatLogs.js';
 import { detailOf, formatNixInUse, formatStatus, formatVmError, formatHostTools, formatSettingsNotices } from './formatStatus.js';
 import { flattenSettings, settingAt, SettingsArgumentError, settingsPatchFrom } from './settingsArguments.js';
-import { ConnectionLostError, CoreClient, NoCoreRunningError } from './socketClient.js';
+import { toErrorInfo } from '../../core/errors.js';
+import { ConnectionLostError, CoreClient, CoreNotAcceptingError, NoCoreRunningError } from './socketClient.js';
+import { ABANDONED, untilAbandoned } from './untilAbandoned.js';
 
 export type ClientCommand = (context: CommandContext, client: CoreClient) => Promise<number>;
 
@@ -23,10 +25,15 @@ export async function withCore(context: CommandContext, command: ClientCommand):
       context.io.err(noCoreMessage(context.paths.stateDir));
       return ExitCode.noCore;
     }
+    if (error instanceof CoreNotAcceptingError) {
+      printError(context.io, toErrorInfo(error));
+      return ExitCode.failed;
+    }
     throw error;
   }
   try {
-    return await command(context, client);
+    const outcome = await untilAbandoned(context.io, context.paths, client, () => command(context, client));
+    return outcome === ABANDONED ? ExitCode.interrupted : outcome;
   } catch (error) {
     if (error instanceof ConnectionLostError) {
       context.io.err(error.message);

@@ -31,6 +31,7 @@ import { parseCommandLine } from './parseCommandLine.js';
 import { answerWithoutRunning, type RunnableCommandLine } from './parseOutcome.js';
 import { ConnectionLostError, type CoreClient } from './socketClient.js';
 import { takeWiringTurn } from './wiringTurn.js';
+import { ABANDONED, untilAbandoned } from './untilAbandoned.js';
 
 export interface NixCommandOptions {
   platform?: NodeJS.Platform;
@@ -129,7 +130,8 @@ async function inTurn(
   }
   if (turn.kind === 'core') {
     try {
-      return await throughCore(turn.client);
+      const outcome = await untilAbandoned(io, paths, turn.client, () => throughCore(turn.client));
+      return outcome === ABANDONED ? ExitCode.interrupted : outcome;
     } catch (error) {
       if (!(error instanceof ConnectionLostError)) throw error;
       io.err(error.message);

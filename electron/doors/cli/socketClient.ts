@@ -4,6 +4,8 @@
  * checked against the contract too, so a command never prints something of the wrong shape.
  */
 import net from 'node:net';
+import path from 'node:path';
+import { BuilderBarError } from '../../core/errors.js';
 import {
   events,
   isEventName,
@@ -23,6 +25,30 @@ export class NoCoreRunningError extends Error {
     super(`No core answers on ${socketPath}.`);
     this.name = 'NoCoreRunningError';
   }
+}
+
+/**
+ * A socket whose queue of waiting connections is full (Linux's EAGAIN): a core that accepts no
+ * one (stopped, stuck) or one that something floods. Not "no core": one holds the socket.
+ */
+export class CoreNotAcceptingError extends BuilderBarError {
+  constructor(readonly socketPath: string) {
+    const stateDir = path.dirname(socketPath);
+    super(
+      'busy',
+      `The Builder Bar core for ${stateDir} is not taking connections: too many wait on its socket (it may be stuck, or something floods it).`,
+      unresponsiveCoreHint(stateDir),
+    );
+    this.name = 'CoreNotAcceptingError';
+  }
+}
+
+/** What to do about a core that holds its socket but does not serve it. */
+export function unresponsiveCoreHint(stateDir: string): string {
+  return (
+    `If this persists, the core may be stopped (Ctrl-Z in its terminal) or stuck: its pid is in ${path.join(stateDir, 'core.lock')}. ` +
+    'Ending that process and starting Builder Bar again brings it back; the builder VM keeps running and the new core adopts it.'
+  );
 }
 
 /** The core went away while the command was talking to it. */
@@ -69,7 +95,8 @@ export class CoreClient {
       });
       socket.once('error', (error: NodeJS.ErrnoException) => {
         const nobodyHome = error.code === 'ENOENT' || error.code === 'ECONNREFUSED' || error.code === 'ENOTSOCK';
-        reject(nobodyHome ? new NoCoreRunningError(socketPath) : error);
+        if (nobodyHome) reject(new NoCoreRunningError(socketPath));
+        else reject(error.code === 'EAGAIN' ? new CoreNotAcceptingError(socketPath) : error);
       });
     });
   }
