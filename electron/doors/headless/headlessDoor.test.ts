@@ -220,6 +220,19 @@ describe('the headless door', () => {
       good.close();
     });
 
+    it('runs nothing the client sent after the message it closed the connection for', async () => {
+      for (const refused of ['{ this is not json', Buffer.from('{}')]) {
+        const socket = await open();
+        const before = core.received.length;
+        const code = closed(socket);
+        socket.send(refused, { binary: typeof refused !== 'string' });
+        socket.send(JSON.stringify({ id: 2, name: 'vm.stop', input: {} }));
+        expect(await code).toBe(typeof refused === 'string' ? 1008 : 1003);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        expect(core.received.slice(before)).toEqual([]);
+      }
+    });
+
     it('closes a connection that sends a message over the size limit (1009), without crashing', async () => {
       const socket = await open();
       const code = closed(socket);

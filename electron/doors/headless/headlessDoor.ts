@@ -162,6 +162,9 @@ export class HeadlessDoor {
     // the client; without a listener they would crash the process.
     client.on('error', () => client.terminate());
     client.on('message', (data: RawData, isBinary: boolean) => {
+      // ws still delivers what arrives after the door closed the connection (a request sent
+      // right behind a refused message): once the door hung up, nothing more is run.
+      if (client.readyState !== WebSocket.OPEN) return;
       if (isBinary) {
         client.close(CLOSE_UNSUPPORTED_DATA, 'Send JSON text messages');
         return;

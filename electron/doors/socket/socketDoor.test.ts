@@ -114,6 +114,18 @@ describe('the CLI socket door', () => {
     expect(raw.lines).toEqual([{ fatal: expect.objectContaining({ code: 'invalid-request', message: 'Message is not valid JSON.' }) }]);
   });
 
+  it('runs nothing the client sent after the line it hung up on', async () => {
+    door = await SocketDoor.open({ core, socketPath });
+    const raw = await RawClient.connect(socketPath);
+    raw.socket.on('error', () => undefined);
+    // One write: the refused line and a valid request behind it arrive in the same chunk.
+    raw.socket.write(`this is not json\n${JSON.stringify({ id: 1, name: 'vm.stop', input: {} })}\n`);
+    await raw.ended;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(raw.lines).toEqual([{ fatal: expect.objectContaining({ message: 'Message is not valid JSON.' }) }]);
+    expect(core.received).toEqual([]);
+  });
+
   it('hangs up on a line over the size limit before reading all of it, and keeps serving', async () => {
     door = await SocketDoor.open({ core, socketPath });
     const raw = await RawClient.connect(socketPath);

@@ -34,6 +34,12 @@ interface Session {
   subscribed: Set<EventName>;
   /** Builder holds (`builder-bar proxy`), released when the connection closes. */
   releases: Array<() => void>;
+  /**
+   * Set once the door refused a line and hung up: whatever the client sent after it (in the
+   * same chunk, or before it saw the hang-up) is not read, so no request behind a refused
+   * line ever runs.
+   */
+  hungUp: boolean;
 }
 
 export class SocketDoor {
@@ -72,11 +78,13 @@ export class SocketDoor {
   }
 
   private accept(socket: net.Socket): void {
-    const session: Session = { socket, subscribed: new Set(), releases: [] };
+    const session: Session = { socket, subscribed: new Set(), releases: [], hungUp: false };
     this.sessions.add(session);
     const splitter = new LineSplitter(MAX_WIRE_MESSAGE_BYTES);
     socket.on('data', (chunk: Buffer) => {
+      if (session.hungUp) return;
       for (const event of splitter.push(chunk)) {
+        if (session.hungUp) return;
         if (event.kind === 'too-long') {
           this.hangUp(session, invalidRequest(`Message larger than ${MAX_WIRE_MESSAGE_BYTES} bytes.`));
           return;
@@ -157,6 +165,7 @@ export class SocketDoor {
   }
 
   private hangUp(session: Session, error: SocketFatal['fatal']): void {
+    session.hungUp = true;
     this.send(session, { fatal: error });
     session.socket.end();
   }
