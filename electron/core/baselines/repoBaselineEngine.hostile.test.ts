@@ -2,11 +2,12 @@
  * The engine against repositories a user may really have but the happy path never meets: commit
  * dates git stores outside what a date can show (before 1970, which git reads as far in the
  * future, or after year 9999), thousands of branches on one commit, and a commit subject of a
- * megabyte. Each once made the answer unusable: a RangeError, a reply the contract refuses
+ * megabyte, and branch names that are not UTF-8. Each once made the answer unusable: a RangeError, a reply the contract refuses
  * (one such repository broke `baselines.list` for every tracked one), or a reply too large for
  * a string (the core then answered nothing at all).
  */
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { execa } from 'execa';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -77,6 +78,25 @@ describe('RepoBaselineEngine with hostile repositories', () => {
     for (const entry of wall.branches) {
       expect(entry.baseline.sha).toBe((await oracleBaseline(dir, `refs/heads/${entry.branch}`, entry.boundary)).baseline);
     }
+  });
+
+  it('gives branches whose names are not UTF-8 a name each, so one is never shown or prebuilt for another', async () => {
+    const dir = path.join(root, 'latin1');
+    await mkdir(dir);
+    const [first, second] = await createFixtureRepo(dir, [
+      { ref: 'refs/heads/main', committer: D - 2 * H, parents: [] },
+      { ref: 'refs/heads/main', committer: D - H, parents: [1] },
+    ]);
+    // "café" and "cafè" as Latin-1 bytes (an old repository's names): both decode to "caf\uFFFD".
+    await execa('git', ['-C', dir, 'update-ref', '--stdin'], { input: Buffer.from(`create refs/heads/caf\xe9 ${first}\ncreate refs/heads/caf\xe8 ${second}\n`, 'latin1') });
+
+    const result = await new RepoBaselineEngine(dir).compute(query('wall-clock'));
+    const names = result.branches.map((entry) => entry.branch);
+    expect(new Set(names).size).toBe(names.length);
+    // git lists refs in byte order: 0xE8 (cafè) before 0xE9 (café).
+    expect(branch(result, 'caf\uFFFD').tip).toBe(second);
+    expect(branch(result, 'caf\uFFFD (2)').tip).toBe(first);
+    expect(result.groups.flatMap((group) => group.branches).sort()).toEqual([...names].sort());
   });
 
   it('keeps the answer small with thousands of branches on one commit: sharedWith names a few, the group all', async () => {

@@ -52,6 +52,7 @@ export async function readRepoRefs(git: GitRunner, gitDir: string, branchPattern
     const commits = await commitsAmong(git, check.batch, [...new Set(tips.map((tracked) => tracked.tip).filter((sha) => !check.isKnownCommit(sha)))]);
     tips = tips.filter((tracked) => check.isKnownCommit(tracked.tip) || commits.has(tracked.tip));
   }
+  tips = withDistinctNames(tips);
   const isSymbolic = symbolic ?? (await git.run(['symbolic-ref', '-q', 'HEAD'])).exitCode === 0;
   if (!isSymbolic) {
     // Detached: HEAD names a commit directly (git checks that it is one).
@@ -59,6 +60,30 @@ export async function readRepoRefs(git: GitRunner, gitDir: string, branchPattern
     if (head.exitCode === 0) tips.push({ branch: 'HEAD', detached: true, tip: head.stdout.trim() });
   }
   return { tips, replaceRefs };
+}
+
+/**
+ * git keeps a branch name as bytes; one that is not UTF-8 (Latin-1 "caf\xe9" from an old
+ * repository) reads back with U+FFFD in place of each bad byte, so "caf\xe9" and "caf\xe8" both
+ * become "caf\uFFFD": one entry shown twice, and a prebuild by name could pick the other. Each
+ * such name after the first gets " (2)", " (3)"… in git's (byte) order, which is stable while
+ * the branches exist. Names without U+FFFD are git's own and never change.
+ */
+function withDistinctNames(tips: TrackedTip[]): TrackedTip[] {
+  if (!tips.some((tracked) => tracked.branch.includes('\uFFFD'))) return tips;
+  const taken = new Set(tips.map((tracked) => tracked.branch));
+  const seen = new Set<string>();
+  return tips.map((tracked) => {
+    if (!tracked.branch.includes('\uFFFD') || !seen.has(tracked.branch)) {
+      seen.add(tracked.branch);
+      return tracked;
+    }
+    let n = 2;
+    while (taken.has(`${tracked.branch} (${n})`)) n += 1;
+    const branch = `${tracked.branch} (${n})`;
+    taken.add(branch);
+    return { ...tracked, branch };
+  });
 }
 
 /** The commits among `shas`: asked of the running cat-file, or of a one-shot `cat-file --batch-check` if it has gone. */
