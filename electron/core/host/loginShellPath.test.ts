@@ -14,7 +14,9 @@ import {
   writeHangingLoginShell,
   writeHomeBinLoginShell,
   writeLoginShellWithBackgroundJob,
+  writeMultilineVariableLoginShell,
   writeNoisyLoginShell,
+  writeWorkingDirectoryLoginShell,
 } from './testing/fakeLoginShell.js';
 
 let root = '';
@@ -64,6 +66,21 @@ describe("the login shell's PATH", () => {
     expect(outcome).toMatchObject({ ok: true, dirs: [path.join(os.userInfo().homedir, 'bin'), '/usr/bin', '/bin'] });
   });
 
+  it('takes the real PATH when a variable set before it holds a newline and a false "PATH=" line', async () => {
+    const shell = await writeMultilineVariableLoginShell(path.join(root, 'multiline', 'zsh'), ['/opt/homebrew/bin', '/usr/bin'], '/evil/bin');
+    const outcome = await loginShellPath({ env: { PATH: '/usr/bin:/bin', HOME: root }, shell });
+    expect(outcome).toMatchObject({ ok: true, shell, dirs: ['/opt/homebrew/bin', '/usr/bin'] });
+  });
+
+  it("starts the shell in the home directory, as a terminal does, not in the core's working directory", async () => {
+    const shell = await writeWorkingDirectoryLoginShell(path.join(root, 'cwd', 'zsh'));
+    const outcome = await loginShellPath({ env: { PATH: '/usr/bin:/bin', HOME: root }, shell });
+    expect(outcome).toMatchObject({ ok: true, dirs: [path.join(root, 'bin'), '/usr/bin', '/bin'] });
+    // A home that is not a directory: `/`, as a terminal would, never the core's directory.
+    const noHome = await loginShellPath({ env: { PATH: '/usr/bin:/bin', HOME: path.join(root, 'no-such-home') }, shell });
+    expect(noHome).toMatchObject({ ok: true, dirs: ['//bin', '/usr/bin', '/bin'] });
+  });
+
   it('says when the shell printed no PATH', async () => {
     const shell = await writeFailingLoginShell(path.join(root, 'failing', 'zsh'));
     const outcome = await loginShellPath({ env: { PATH: '/usr/bin:/bin' }, shell });
@@ -81,11 +98,12 @@ describe("the login shell's PATH", () => {
     else expect(fallback).toMatchObject({ why: expect.stringContaining('"--norc" is not an absolute path') });
   });
 
-  it('reads only the PATH line between two markers, absolute entries only', () => {
+  it("reads only printenv's PATH between two markers, absolute entries only, none holding a newline", () => {
     const marker = '_M_';
-    expect(pathBetweenMarkers('PATH=/noise\n_M_HOME=/h\nPATH=/a:b:/c\r\nX=1\n_M_PATH=/after', marker)).toEqual(['/a', '/c']);
-    expect(pathBetweenMarkers('_M_HOME=/h\n_M_', marker)).toBeNull();
-    expect(pathBetweenMarkers('_M_PATH=/a', marker)).toBeNull();
-    expect(pathBetweenMarkers('PATH=/a', marker)).toBeNull();
+    expect(pathBetweenMarkers('PATH=/noise\n_M_/a:b:/c\r\n_M_PATH=/after', marker)).toEqual(['/a', '/c']);
+    expect(pathBetweenMarkers('_M_/a:/b\nPATH=/evil:/c\n_M_', marker)).toEqual(['/a', '/c']);
+    expect(pathBetweenMarkers('_M__M_', marker)).toBeNull();
+    expect(pathBetweenMarkers('_M_/a', marker)).toBeNull();
+    expect(pathBetweenMarkers('/a', marker)).toBeNull();
   });
 });

@@ -4,9 +4,12 @@
  * (Nix, Homebrew's QEMU): the terminal and the app would run different programs, or the app none.
  *
  * Asked the way `shell-env` and `fix-path` ask: the shell runs as an interactive login shell
- * (`-ilc`, so it reads every profile and rc file a terminal reads) and prints its environment
- * between two random markers, so whatever a profile prints (a banner, a fortune, a warning) is
- * left outside. The answer is taken as soon as the second marker arrives, not when the output
+ * (`-ilc`, so it reads every profile and rc file a terminal reads), in the user's home as a
+ * terminal starts (not in the core's working directory: `/` from Finder, or a checkout whose
+ * `.envrc` a direnv hook would load), and prints its PATH between two random markers, so
+ * whatever a profile prints (a banner, a fortune, a warning) is left outside. Only PATH is
+ * printed (`printenv PATH`), not the whole environment: a variable's value may hold a newline
+ * followed by `PATH=…`, and no parser of `env`'s lines can tell that from the real one. The answer is taken as soon as the second marker arrives, not when the output
  * ends: a job the profile starts in the background may hold it open for hours. A shell that
  * does not answer in time is ended with its whole process group and
  * the caller falls back to the app's own PATH; the outcome says why, for the log and the status.
@@ -78,14 +81,16 @@ export async function loginShellPath(options: LoginShellOptions): Promise<LoginS
   const { shell } = chosen;
   const timeoutMs = options.timeoutMs ?? LOGIN_SHELL_TIMEOUT_MS;
   const marker = `_BUILDER_BAR_ENV_${randomBytes(8).toString('hex')}_`;
-  // printf exists in sh, bash, zsh, fish and csh alike, and /usr/bin/env on every Mac and Linux
-  // (by its path: a profile that empties PATH still answers); `exit` keeps an rc file that starts
-  // something interactive at the end from holding the shell open.
-  const script = `printf '%s' '${marker}'; /usr/bin/env; printf '%s' '${marker}'; exit`;
+  // printf exists in sh, bash, zsh, fish and csh alike, and /usr/bin/printenv on every Mac and
+  // Linux (by its path: a profile that empties PATH still answers); `exit` keeps an rc file that
+  // starts something interactive at the end from holding the shell open.
+  const script = `printf '%s' '${marker}'; /usr/bin/printenv PATH; printf '%s' '${marker}'; exit`;
+  const env = shellEnvironment(options.env);
   const started = Date.now();
   const child = execa(shell, ['-ilc', script], {
-    env: shellEnvironment(options.env),
+    env,
     extendEnv: false,
+    cwd: await startingDirectory(env.HOME),
     stdin: 'ignore',
     // Read here as it comes (not buffered to the end): a job the profile starts in the
     // background (`some-agent &`) inherits stdout and may hold it open long after the shell
@@ -111,16 +116,16 @@ export async function loginShellPath(options: LoginShellOptions): Promise<LoginS
   };
 
   const stdout = child.stdout;
-  const environment = stdout ? await Promise.race([environmentBetweenMarkers(stdout, marker), deadline.reached]) : null;
-  if (environment === 'timeout') return timedOut();
-  if (environment === null) {
+  const printed = stdout ? await Promise.race([environmentBetweenMarkers(stdout, marker), deadline.reached]) : null;
+  if (printed === 'timeout') return timedOut();
+  if (printed === null) {
     const how = await Promise.race([exit, deadline.reached]);
     if (how === 'timeout') return timedOut();
     deadline.cancel();
     return { ok: false, shell, why: `${shell} -ilc printed no PATH between its markers (it ${how})` };
   }
   if (stdout) letShellFinish(child, stdout, deadline);
-  const dirs = pathInEnvironment(environment);
+  const dirs = pathFromPrintenv(printed);
   if (dirs === null) return { ok: false, shell, why: `${shell} -ilc printed no PATH between its markers (its environment has none)` };
   return { ok: true, shell, dirs, ms: Date.now() - started };
 }
@@ -134,6 +139,17 @@ function shellEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const home = env.HOME !== undefined && env.HOME !== '' ? homeDirectory(env.HOME) : homeDirectory();
   // oh-my-zsh would otherwise offer to update itself, and wait for an answer.
   return { ...env, HOME: home, DISABLE_AUTO_UPDATE: 'true' };
+}
+
+/**
+ * Where the shell starts: the home directory, as a terminal window does, so what the profile
+ * does relative to the working directory (a direnv hook loading `./.envrc`) sees the home, never
+ * the core's working directory; `/` when the home is not a directory (a terminal's fallback too).
+ */
+async function startingDirectory(home: string | undefined): Promise<string> {
+  if (home === undefined) return '/';
+  const stat = await fs.stat(home).catch(() => null);
+  return stat?.isDirectory() === true ? home : '/';
 }
 
 /** A timer whose expiry can be awaited more than once; it never keeps the process alive. */
@@ -228,24 +244,25 @@ function endGroup(pid: number | undefined): void {
 }
 
 /**
- * The PATH entries the environment between the markers holds, absolute ones only (a relative
- * entry would depend on the core's working directory); null when there is no PATH line there.
+ * The PATH entries `printenv PATH` printed between the markers, absolute ones only (a relative
+ * entry would depend on the core's working directory); null when there is no marker pair or no
+ * PATH (printenv prints nothing for an unset variable).
  */
 export function pathBetweenMarkers(output: string, marker: string): string[] | null {
   const start = output.indexOf(marker);
   if (start < 0) return null;
   const end = output.indexOf(marker, start + marker.length);
   if (end < 0) return null;
-  return pathInEnvironment(output.slice(start + marker.length, end));
+  return pathFromPrintenv(output.slice(start + marker.length, end));
 }
 
-/** The absolute entries of the PATH line in `/usr/bin/env`'s output; null when it has none. */
-export function pathInEnvironment(environment: string): string[] | null {
-  const line = environment.split('\n').find((entry) => entry.startsWith('PATH='));
-  if (line === undefined) return null;
-  return line
-    .slice('PATH='.length)
-    .replace(/\r$/, '')
-    .split(':')
-    .filter((dir) => path.isAbsolute(dir));
+/**
+ * The absolute entries of the value `printenv PATH` printed (one line, its newline last). An
+ * entry holding a control character (a newline: more than one line came) is no directory a
+ * profile meant, and is dropped rather than guessed at.
+ */
+export function pathFromPrintenv(printed: string): string[] | null {
+  const value = printed.replace(/\r?\n$/, '');
+  if (value === '') return null;
+  return value.split(':').filter((dir) => path.isAbsolute(dir) && !/[\0-\x1f\x7f]/.test(dir));
 }

@@ -65,6 +65,31 @@ export async function writeHomeBinLoginShell(file: string): Promise<string> {
   return file;
 }
 
+/**
+ * A login shell whose profile exports a variable whose value holds a newline and a `PATH=` line
+ * (a banner kept in a variable, or a hostile one) before setting PATH to `pathDirs`. The command
+ * runs in an environment of exactly these two variables, so the order `env` prints them in is
+ * always the same: /bin/sh here prints MOTD's lines, the false PATH among them, first.
+ */
+export async function writeMultilineVariableLoginShell(file: string, pathDirs: readonly string[], falsePath: string): Promise<string> {
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  const script = [
+    '#!/bin/sh',
+    `MOTD=$(printf 'Welcome\\nPATH=%s' ${quote(falsePath)})`,
+    `exec /usr/bin/env -i "MOTD=$MOTD" ${quote(`PATH=${pathDirs.join(':')}`)} /bin/sh -c "$2"`,
+    '',
+  ].join('\n');
+  await fs.writeFile(file, script, { mode: 0o755 });
+  return file;
+}
+
+/** A login shell whose profile puts `./bin` of wherever it starts first on PATH (as a direnv hook's `.envrc` may). */
+export async function writeWorkingDirectoryLoginShell(file: string): Promise<string> {
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  await fs.writeFile(file, '#!/bin/sh\nPATH="$(pwd)/bin:/usr/bin:/bin"; export PATH\n/bin/sh -c "$2"\n', { mode: 0o755 });
+  return file;
+}
+
 /** A login shell that fails before running the command (a syntax error in .zshrc that exits). */
 export async function writeFailingLoginShell(file: string): Promise<string> {
   await fs.mkdir(path.dirname(file), { recursive: true });
