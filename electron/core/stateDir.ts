@@ -11,6 +11,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { BuilderBarError } from './errors.js';
+import { stateDirProblem } from './stateDirProblem.js';
 import { ensurePrivateDir, writeFileAtomic } from './util/atomicWrite.js';
 
 export const STATE_DIR_MARKER = '.builder-bar-state-dir';
@@ -25,8 +26,20 @@ const EARLIER_STATE_ENTRIES: ReadonlySet<string> = new Set(['settings.json', 'ke
 /** Entries that do not make a directory someone else's (Finder writes .DS_Store anywhere). */
 const IGNORED_ENTRIES: ReadonlySet<string> = new Set(['.DS_Store']);
 
-/** Makes `dir` the state dir, private (0700) and marked as ours; refuses a directory that is not. */
+/**
+ * Makes `dir` the state dir, private (0700) and marked as ours; refuses a directory that is not.
+ * A file system that refuses (no permission, read-only, full, a file in the way) is a
+ * BuilderBarError naming the directory, why, and what to do (stateDirProblem).
+ */
 export async function prepareStateDir(dir: string): Promise<void> {
+  try {
+    await takeStateDir(dir);
+  } catch (error) {
+    throw (await stateDirProblem(dir, error)) ?? error;
+  }
+}
+
+async function takeStateDir(dir: string): Promise<void> {
   const entries = await entriesOf(dir);
   const marked = entries?.includes(STATE_DIR_MARKER) ?? false;
   if (entries && !marked) {
@@ -60,9 +73,8 @@ async function entriesOf(dir: string): Promise<string[] | null> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return null;
-    if (code === 'ENOTDIR') {
-      throw new BuilderBarError('invalid-request', `${dir} is a file, not a directory, so it cannot be the state dir.`, 'Pick an empty or new directory for --state-dir (or BUILDER_BAR_HOME).');
-    }
-    throw new BuilderBarError('invalid-request', `Cannot read the state dir ${dir}: ${(error as Error).message}.`, 'Check its permissions, or pick another directory for --state-dir (or BUILDER_BAR_HOME).');
+    // Permissions, a file in the way: explained by stateDirProblem; anything else still named here.
+    throw (await stateDirProblem(dir, error)) ??
+      new BuilderBarError('invalid-request', `Cannot read the state dir ${dir}: ${(error as Error).message}.`, 'Check its permissions, or pick another directory for --state-dir (or BUILDER_BAR_HOME).');
   }
 }

@@ -10,7 +10,7 @@ import { formatLogLine } from './formatLogs.js';
 import { detailOf, formatNixInUse, formatStatus, formatVmError, formatHostTools, formatSettingsNotices } from './formatStatus.js';
 import { flattenSettings, settingAt, SettingsArgumentError, settingsPatchFrom } from './settingsArguments.js';
 import { toErrorInfo } from '../../core/errors.js';
-import { ConnectionLostError, CoreClient, CoreNotAcceptingError, NoCoreRunningError } from './socketClient.js';
+import { ConnectionLostError, CoreClient, CoreNotAcceptingError, NoCoreRunningError, SocketNotPermittedError } from './socketClient.js';
 import { ABANDONED, untilAbandoned } from './untilAbandoned.js';
 
 export type ClientCommand = (context: CommandContext, client: CoreClient) => Promise<number>;
@@ -25,7 +25,7 @@ export async function withCore(context: CommandContext, command: ClientCommand):
       context.io.err(noCoreMessage(context.paths.stateDir));
       return ExitCode.noCore;
     }
-    if (error instanceof CoreNotAcceptingError) {
+    if (error instanceof CoreNotAcceptingError || error instanceof SocketNotPermittedError) {
       printError(context.io, toErrorInfo(error));
       return ExitCode.failed;
     }

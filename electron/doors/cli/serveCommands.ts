@@ -3,6 +3,7 @@
  * runs), which launches the Electron app where its runtime exists and falls back to `serve`.
  */
 import { execa } from 'execa';
+import { BuilderBarError } from '../../core/errors.js';
 import type { ProfileName } from '../../ipc/contract.js';
 import { findElectronRuntime } from '../electronRuntime.js';
 import { openInBrowser, type OpenerRunner } from '../openBrowser.js';
@@ -43,6 +44,8 @@ export async function serve(context: CommandContext, options: ServeCommandOption
       return ExitCode.failed;
     }
     io.err(`Builder Bar could not start: ${(error as Error).message}`);
+    // What to do about it (the state dir's owner, a read-only disk, …) is the hint.
+    if (error instanceof BuilderBarError && error.hint) io.err(`Hint: ${error.hint}`);
     return ExitCode.failed;
   }
 

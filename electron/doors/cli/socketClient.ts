@@ -6,6 +6,7 @@
 import net from 'node:net';
 import path from 'node:path';
 import { BuilderBarError } from '../../core/errors.js';
+import { shellQuoted } from '../../core/stateDirProblem.js';
 import {
   events,
   isEventName,
@@ -40,6 +41,23 @@ export class CoreNotAcceptingError extends BuilderBarError {
       unresponsiveCoreHint(stateDir),
     );
     this.name = 'CoreNotAcceptingError';
+  }
+}
+
+/**
+ * The socket, or a directory on its way, is not this user's to use: most often another user's
+ * state dir (a `sudo builder-bar serve` once made it root's), or a HOME that is not this user's.
+ */
+export class SocketNotPermittedError extends BuilderBarError {
+  constructor(readonly socketPath: string) {
+    const stateDir = path.dirname(socketPath);
+    super(
+      'disk',
+      `Permission denied reaching the Builder Bar core's socket ${socketPath}: the state dir ${stateDir} is not yours to use.`,
+      `If it is your state dir (made by a "sudo builder-bar …" perhaps), give it back to you: sudo chown -R "$(id -un)" ${shellQuoted(stateDir)}. ` +
+        'Or use your own state dir: --state-dir DIR (or BUILDER_BAR_HOME=DIR).',
+    );
+    this.name = 'SocketNotPermittedError';
   }
 }
 
@@ -94,9 +112,12 @@ export class CoreClient {
         resolve(new CoreClient(socket));
       });
       socket.once('error', (error: NodeJS.ErrnoException) => {
-        const nobodyHome = error.code === 'ENOENT' || error.code === 'ECONNREFUSED' || error.code === 'ENOTSOCK';
+        // ENOTDIR: a file stands where a directory on the way should be, so no core can listen there.
+        const nobodyHome = error.code === 'ENOENT' || error.code === 'ECONNREFUSED' || error.code === 'ENOTSOCK' || error.code === 'ENOTDIR';
         if (nobodyHome) reject(new NoCoreRunningError(socketPath));
-        else reject(error.code === 'EAGAIN' ? new CoreNotAcceptingError(socketPath) : error);
+        else if (error.code === 'EAGAIN') reject(new CoreNotAcceptingError(socketPath));
+        else if (error.code === 'EACCES' || error.code === 'EPERM') reject(new SocketNotPermittedError(socketPath));
+        else reject(error);
       });
     });
   }
