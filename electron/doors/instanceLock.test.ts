@@ -8,6 +8,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InstanceLock, processStartOf } from './instanceLock.js';
 
 const nobodyAnswers = async (): Promise<boolean> => false;
+/** Something accepts on the socket without answering: a core that is stuck (or stopped with Ctrl-Z). */
+const somethingListens = async (): Promise<boolean> => true;
 
 function startIdleProcess(command: string, args: string[]): ChildProcess {
   return spawn(command, args, { stdio: 'ignore' });
@@ -45,21 +47,35 @@ describe('the one-core-per-state-dir lock', () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
-  it('is refused while another live process of the same program holds it, naming that pid', async () => {
+  // An older lock records no start, so its live pid proves nothing (any node process matches
+  // its executable): the socket decides. A stuck core still holds its socket open.
+  it('with no recorded start, is refused while something listens on the socket, naming that pid, and taken over when nothing does', async () => {
     const holder = startIdleProcess(process.execPath, ['-e', 'setInterval(() => {}, 1000)']);
     children.push(holder);
     await new Promise((resolve) => holder.once('spawn', resolve));
     writeFileSync(lockFile, JSON.stringify({ pid: holder.pid, execPath: process.execPath, startedAt: 1 }));
-    const result = await InstanceLock.acquire({ lockFile, coreAnswers: nobodyAnswers });
-    expect(result).toEqual({ acquired: false, owner: { pid: holder.pid, startedAt: 1 } });
+    const refused = await InstanceLock.acquire({ lockFile, coreAnswers: nobodyAnswers, socketListens: somethingListens });
+    expect(refused).toEqual({ acquired: false, owner: { pid: holder.pid, startedAt: 1, coreAnswers: false } });
     // The holder's lock is untouched.
     expect(JSON.parse(readFileSync(lockFile, 'utf8'))).toMatchObject({ pid: holder.pid });
+    const taken = await InstanceLock.acquire({ lockFile, coreAnswers: nobodyAnswers, socketListens: nobodyAnswers });
+    expect(taken.acquired).toBe(true);
+    expect(JSON.parse(readFileSync(lockFile, 'utf8'))).toMatchObject({ pid: process.pid });
   });
 
-  it('is refused whenever a core answers on the socket, even for our own pid', async () => {
+  // pid 1 is alive for ever; here (a container) even root cannot read its /proc/1/exe, and on a
+  // Mac no executable is read at all. Such a lock used to refuse every start, for good.
+  it('with no recorded start, naming a live process whose executable cannot be read (pid 1), is taken over when nothing listens', async () => {
+    writeFileSync(lockFile, JSON.stringify({ pid: 1, execPath: process.execPath, startedAt: 9 }));
+    const result = await InstanceLock.acquire({ lockFile, coreAnswers: nobodyAnswers, socketListens: nobodyAnswers });
+    expect(result.acquired).toBe(true);
+    expect(readdirSync(dir)).toEqual(['core.lock']);
+  });
+
+  it('is refused whenever a core answers on the socket, even for our own pid, saying it answers', async () => {
     writeFileSync(lockFile, JSON.stringify({ pid: process.pid, execPath: process.execPath, startedAt: 2 }));
     const result = await InstanceLock.acquire({ lockFile, coreAnswers: async () => true });
-    expect(result).toEqual({ acquired: false, owner: { pid: process.pid, startedAt: 2 } });
+    expect(result).toEqual({ acquired: false, owner: { pid: process.pid, startedAt: 2, coreAnswers: true } });
   });
 
   it('takes over a stale lock left by a process that died', async () => {
@@ -94,8 +110,9 @@ describe('the one-core-per-state-dir lock', () => {
     await new Promise((resolve) => holder.once('spawn', resolve));
     const processStart = await processStartOf(holder.pid!);
     writeFileSync(lockFile, JSON.stringify({ pid: holder.pid, execPath: process.execPath, startedAt: 6, processStart }));
-    const result = await InstanceLock.acquire({ lockFile, coreAnswers: nobodyAnswers });
-    expect(result).toEqual({ acquired: false, owner: { pid: holder.pid, startedAt: 6 } });
+    // Its start proves it is the owner (a core still starting: no socket yet), so the socket is not asked.
+    const result = await InstanceLock.acquire({ lockFile, coreAnswers: nobodyAnswers, socketListens: nobodyAnswers });
+    expect(result).toEqual({ acquired: false, owner: { pid: holder.pid, startedAt: 6, coreAnswers: false } });
   });
 
   it('takes over a lock whose live pid is another process of the same program (it started at another time)', async () => {

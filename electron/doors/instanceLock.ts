@@ -13,9 +13,13 @@
  * answers, or when it is the same process: the lock records the owner's start (`processStart`:
  * on Linux /proc/<pid>/stat field 22, clock ticks since boot, with the boot's id; on macOS
  * `ps -o lstart=` in UTC) and a live pid whose start differs is another process, whatever it
- * runs. Where /proc can tell, a different executable means reuse too. Only a lock that records
- * no start (written by an older Builder Bar) on a system that can tell neither gives the live
- * process the benefit of the doubt.
+ * runs. Where /proc can tell, a different executable means reuse too. A lock that records no
+ * start (written by an older Builder Bar), or whose start this system cannot read, proves
+ * nothing by its pid: pid 1, or any node process, is alive and no core, and giving it the benefit
+ * of the doubt refused every start for as long as that process lived. There what decides is
+ * the socket: a core holds core.sock open, so something listening there (answering or stuck)
+ * keeps the lock, and nothing listening means no core owns the state dir. (The one core this
+ * misses is an older version's in the seconds it starts, before its socket opens.)
  *
  * Anything at the lock's path that is not a regular file (a FIFO, a directory, a device) is
  * refused without being opened, with an error naming it: opening a FIFO would block for ever.
@@ -47,6 +51,8 @@ export type LockContent = z.infer<typeof LockContentSchema>;
 export interface LockOwner {
   pid: number;
   startedAt: number;
+  /** True when its core answered on the socket; false when it holds the lock without answering (starting, or stuck). */
+  coreAnswers: boolean;
 }
 
 export type LockResult = { acquired: true; lock: InstanceLock } | { acquired: false; owner: LockOwner };
@@ -55,6 +61,12 @@ export interface AcquireLockOptions {
   lockFile: string;
   /** True when a core answers on this state dir's socket: the strongest proof of life. */
   coreAnswers: () => Promise<boolean>;
+  /**
+   * True when something accepts connections on the socket, answering or not (a stuck core): the
+   * sign a core holds the state dir when the lock's pid cannot be proven to be its owner.
+   * Without it, nothing is taken to listen.
+   */
+  socketListens?: () => Promise<boolean>;
   /** For tests: the identity written into the lock. */
   self?: LockContent;
 }
@@ -82,8 +94,9 @@ export class InstanceLock {
       }
       const existing = await readLock(options.lockFile);
       if (existing === 'missing') continue; // released between our two steps: try again
-      if (existing !== 'unreadable' && (await ownerIsAlive(existing, options.coreAnswers))) {
-        return { acquired: false, owner: { pid: existing.pid, startedAt: existing.startedAt } };
+      if (existing !== 'unreadable') {
+        const verdict = await judgeOwner(existing, options);
+        if (verdict !== 'stale') return { acquired: false, owner: { pid: existing.pid, startedAt: existing.startedAt, coreAnswers: verdict === 'answers' } };
       }
       await removeStaleLock(options.lockFile, existing);
     }
@@ -141,22 +154,26 @@ async function readLock(lockFile: string): Promise<LockContent | 'missing' | 'un
   return parsed.ok ? parsed.value : 'unreadable';
 }
 
-async function ownerIsAlive(owner: LockContent, coreAnswers: () => Promise<boolean>): Promise<boolean> {
+/**
+ * Whether the lock's owner holds the state dir: its core answers; it is alive without answering
+ * (a core starting, a `nix apply`, a stuck core); or the lock is stale.
+ */
+async function judgeOwner(owner: LockContent, options: AcquireLockOptions): Promise<'answers' | 'silent' | 'stale'> {
   // A core answering on the socket is alive, whoever it is (even this very process).
-  if (await coreAnswers()) return true;
+  if (await options.coreAnswers()) return 'answers';
   // Our own pid, yet nothing answers: a lock from a previous life with a recycled pid
   // (containers restart with the same small pids).
-  if (owner.pid === process.pid) return false;
-  if (!processExists(owner.pid)) return false;
+  if (owner.pid === process.pid) return 'stale';
+  if (!processExists(owner.pid)) return 'stale';
   // The pid exists but no core answers yet: the owner may still be starting (the lock is taken
-  // before the socket opens), or the pid was reused. A different start or executable means
-  // reuse; when the system can tell neither, the live process gets the benefit of the doubt.
-  if (owner.processStart) {
-    const start = await processStartOf(owner.pid);
-    if (start !== null && start !== owner.processStart) return false;
-  }
+  // before the socket opens), or the pid was reused. The recorded start tells which.
+  const start = owner.processStart ? await processStartOf(owner.pid) : null;
+  if (start !== null) return start === owner.processStart ? 'silent' : 'stale';
   const executable = await executableOf(owner.pid);
-  return executable === null || executable === owner.execPath;
+  if (executable !== null && executable !== owner.execPath) return 'stale';
+  // Nothing proves the live pid is the owner (see the top of this file): the socket decides.
+  const listens = options.socketListens ?? (async () => false);
+  return (await listens()) ? 'silent' : 'stale';
 }
 
 /**

@@ -10,8 +10,8 @@ import { statePaths, type StatePaths } from '../core/paths.js';
 import { prepareStateDir } from '../core/stateDir.js';
 import type { ProfileName } from '../ipc/contract.js';
 import { CoreClient } from './cli/socketClient.js';
-import { SocketDoor } from './socket/socketDoor.js';
-import { InstanceLock } from './instanceLock.js';
+import { SocketDoor, somethingAnswers } from './socket/socketDoor.js';
+import { InstanceLock, type LockOwner } from './instanceLock.js';
 
 export type CoreFactory = (options: CoreOptions) => Promise<Core>;
 
@@ -43,13 +43,30 @@ export interface OwnedCore {
   close(options: { stopBuilder: boolean }): Promise<void>;
 }
 
+/**
+ * Another process owns the state dir. The message says what to do in each case: a core that
+ * answers is to be used or quit; one that holds the lock without answering may be starting, or
+ * stuck, or not a core at all (a lock this version cannot prove stale), and the way out of each
+ * is named, down to deleting the lock when no Builder Bar runs.
+ */
 export class AlreadyRunningError extends Error {
-  constructor(
-    readonly stateDir: string,
-    readonly pid: number,
-  ) {
-    super(`Builder Bar is already running for ${stateDir} (pid ${pid})`);
+  readonly stateDir: string;
+  readonly pid: number;
+
+  constructor(paths: Pick<StatePaths, 'stateDir' | 'socketPath' | 'lockFile'>, owner: LockOwner) {
+    const { stateDir, socketPath, lockFile } = paths;
+    super(
+      owner.coreAnswers
+        ? `Builder Bar is already running for ${stateDir} (pid ${owner.pid}): its core answers on ${socketPath}. ` +
+            `Use it ("builder-bar --state-dir ${stateDir} status" talks to it), or quit it first (Quit in its menu, or Ctrl-C where "builder-bar serve" runs); ` +
+            'a second Builder Bar needs another --state-dir.'
+        : `Builder Bar is already running for ${stateDir} (pid ${owner.pid}, in ${lockFile}), but its core does not answer on ${socketPath}: ` +
+            `it may still be starting (wait a moment and try again) or be stuck (end it with "kill ${owner.pid}", then start again). ` +
+            `If no Builder Bar runs at all, delete ${lockFile} and start again.`,
+    );
     this.name = 'AlreadyRunningError';
+    this.stateDir = stateDir;
+    this.pid = owner.pid;
   }
 }
 
@@ -58,8 +75,12 @@ export async function startOwnedCore(options: OwnedCoreOptions = {}): Promise<Ow
   const paths = statePaths({ stateDir: options.stateDir, env });
   await prepareStateDir(paths.stateDir);
 
-  const locked = await InstanceLock.acquire({ lockFile: paths.lockFile, coreAnswers: () => coreAnswersOn(paths.socketPath) });
-  if (!locked.acquired) throw new AlreadyRunningError(paths.stateDir, locked.owner.pid);
+  const locked = await InstanceLock.acquire({
+    lockFile: paths.lockFile,
+    coreAnswers: () => coreAnswersOn(paths.socketPath),
+    socketListens: () => somethingAnswers(paths.socketPath),
+  });
+  if (!locked.acquired) throw new AlreadyRunningError(paths, locked.owner);
   const lock = locked.lock;
 
   const undo: Array<() => Promise<void>> = [() => lock.release()];
@@ -110,16 +131,13 @@ export async function startOwnedCore(options: OwnedCoreOptions = {}): Promise<Ow
   }
 }
 
-/** True when a core answers `app.info` on this socket within a second or two. */
+/**
+ * True when a core answers `app.info` on this socket within a second or two. The connection is
+ * closed either way: one left open to a core that never answers would be held for good.
+ */
 export async function coreAnswersOn(socketPath: string, timeoutMs = 2000): Promise<boolean> {
-  const attempt = (async () => {
-    const client = await CoreClient.connect(socketPath);
-    try {
-      return (await client.request('app.info', {})).ok;
-    } finally {
-      client.close();
-    }
-  })().catch(() => false);
+  const connecting = CoreClient.connect(socketPath);
+  const attempt = connecting.then(async (client) => (await client.request('app.info', {})).ok).catch(() => false);
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<boolean>((resolve) => {
     timer = setTimeout(() => resolve(false), timeoutMs);
@@ -128,5 +146,6 @@ export async function coreAnswersOn(socketPath: string, timeoutMs = 2000): Promi
     return await Promise.race([attempt, timeout]);
   } finally {
     clearTimeout(timer);
+    connecting.then((client) => client.close(), () => undefined);
   }
 }

@@ -97,7 +97,11 @@ describe('the doors in front of the real core, builder stopped', () => {
   it('a second serve on the same state dir is refused', async () => {
     const run = await cli('serve');
     expect(run.code).toBe(1);
-    expect(run.err).toEqual([`Builder Bar is already running for ${stateDir} (pid ${process.pid})`]);
+    expect(run.err).toEqual([
+      `Builder Bar is already running for ${stateDir} (pid ${process.pid}): its core answers on ${path.join(stateDir, 'core.sock')}. ` +
+        `Use it ("builder-bar --state-dir ${stateDir} status" talks to it), or quit it first (Quit in its menu, or Ctrl-C where "builder-bar serve" runs); ` +
+        'a second Builder Bar needs another --state-dir.',
+    ]);
   });
 
   it('the browser door answers status.get with the same Status', async () => {

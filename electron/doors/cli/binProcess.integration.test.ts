@@ -71,7 +71,11 @@ describe('the builder-bar executable', () => {
 
       const second = await cli('serve');
       expect(second.exitCode).toBe(1);
-      expect(second.stderr).toBe(`Builder Bar is already running for ${stateDir} (pid ${first.child.pid})`);
+      expect(second.stderr).toBe(
+        `Builder Bar is already running for ${stateDir} (pid ${first.child.pid}): its core answers on ${path.join(stateDir, 'core.sock')}. ` +
+        `Use it ("builder-bar --state-dir ${stateDir} status" talks to it), or quit it first (Quit in its menu, or Ctrl-C where "builder-bar serve" runs); ` +
+        'a second Builder Bar needs another --state-dir.',
+      );
 
       const status = await cli('status', '--json');
       expect(status.exitCode).toBe(0);

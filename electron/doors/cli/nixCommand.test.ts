@@ -215,7 +215,7 @@ describe('one writer of the wiring per state dir', { timeout: 60_000 }, () => {
       const refused = await cli(action);
       expect(refused.code, `${action[0]}: ${refused.err.join(" / ")}`).toBe(1);
       expect(refused.err[0]).toBe(`Error: Another Builder Bar process (pid ${report.pid}) holds ${stateDir}: a core starting, or another "builder-bar nix apply" or "nix remove". Nothing was changed.`);
-      expect(refused.err[1]).toBe('Hint: Wait for it to finish, then run this command again.');
+      expect(refused.err[1]).toBe(`Hint: Wait for it to finish, then run this command again. If no Builder Bar process runs at all, delete ${path.join(stateDir, 'core.lock')} and run it again.`);
     }
     expect(await snapshotDir(confDir)).toEqual(original);
     child.stdin?.end();
@@ -232,7 +232,7 @@ describe('one writer of the wiring per state dir', { timeout: 60_000 }, () => {
     });
     gated.open();
     expect((await cli(['apply', '--conf-dir', confDir], { platform: 'linux', detect: gated.detect })).code).toBe(0);
-    expect(meanwhile).toEqual({ acquired: false, owner: { pid: process.pid, startedAt: expect.any(Number) } });
+    expect(meanwhile).toEqual({ acquired: false, owner: { pid: process.pid, startedAt: expect.any(Number), coreAnswers: false } });
     // Released when done.
     expect((await lockChild('try')).report.acquired).toBe(true);
   });

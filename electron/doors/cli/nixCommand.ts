@@ -125,7 +125,7 @@ async function inTurn(
     throw new BuilderBarError(
       'busy',
       `Another Builder Bar process (pid ${turn.owner.pid}) holds ${paths.stateDir}: a core starting, or another "builder-bar nix apply" or "nix remove". Nothing was changed.`,
-      'Wait for it to finish, then run this command again.',
+      `Wait for it to finish, then run this command again. If no Builder Bar process runs at all, delete ${paths.lockFile} and run it again.`,
     );
   }
   if (turn.kind === 'core') {

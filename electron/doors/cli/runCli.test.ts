@@ -145,7 +145,11 @@ describe('serve and the commands that talk to it', () => {
   it('refuses a second serve on the same state dir, naming the first', async () => {
     const second = recorder();
     expect(await runCli(['--state-dir', stateDir, 'serve'], second.io, { serve: { createCore: async () => core, rendererDir } })).toBe(1);
-    expect(second.err).toEqual([`Builder Bar is already running for ${stateDir} (pid ${process.pid})`]);
+    expect(second.err).toEqual([
+      `Builder Bar is already running for ${stateDir} (pid ${process.pid}): its core answers on ${path.join(stateDir, 'core.sock')}. ` +
+        `Use it ("builder-bar --state-dir ${stateDir} status" talks to it), or quit it first (Quit in its menu, or Ctrl-C where "builder-bar serve" runs); ` +
+        'a second Builder Bar needs another --state-dir.',
+    ]);
     expect(second.out).toEqual([]);
     // The first one is untouched.
     const status = recorder();

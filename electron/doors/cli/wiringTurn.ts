@@ -9,6 +9,7 @@ import { promises as fs } from 'node:fs';
 import type { StatePaths } from '../../core/paths.js';
 import { InstanceLock, type LockOwner } from '../instanceLock.js';
 import { coreAnswersOn } from '../ownedCore.js';
+import { somethingAnswers } from '../socket/socketDoor.js';
 import { CoreClient, NoCoreRunningError } from './socketClient.js';
 
 export type WiringTurn =
@@ -37,7 +38,11 @@ export async function takeWiringTurn(paths: StatePaths, createStateDir: boolean)
   if (client) return { kind: 'core', client };
   if (createStateDir) await fs.mkdir(paths.stateDir, { recursive: true, mode: 0o700 });
   else if (!(await fs.stat(paths.stateDir).then(() => true, () => false))) return { kind: 'local', lock: null };
-  const locked = await InstanceLock.acquire({ lockFile: paths.lockFile, coreAnswers: () => coreAnswersOn(paths.socketPath) });
+  const locked = await InstanceLock.acquire({
+    lockFile: paths.lockFile,
+    coreAnswers: () => coreAnswersOn(paths.socketPath),
+    socketListens: () => somethingAnswers(paths.socketPath),
+  });
   if (locked.acquired) return { kind: 'local', lock: locked.lock };
   // A core that took the lock a moment ago may answer by now.
   const late = await connectToCore(paths.socketPath);
