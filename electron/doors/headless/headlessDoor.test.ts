@@ -7,7 +7,7 @@ import { WebSocket } from 'ws';
 import { LOG_FRAME_MARK, logFrameLines, unpackLogFrame } from '../../ipc/logFrame.js';
 import { MAX_WIRE_MESSAGE_BYTES } from '../../ipc/wire.js';
 import { stoppedStatus, transportCore, type TransportCore } from '../testing/transportCore.js';
-import { CONTENT_SECURITY_POLICY, HeadlessDoor } from './headlessDoor.js';
+import { HeadlessDoor } from './headlessDoor.js';
 
 interface RawResponse {
   status: number;
@@ -95,7 +95,11 @@ describe('the headless door', () => {
       const response = await get(door.port, '/');
       expect(response.status).toBe(200);
       expect(response.headers['content-type']).toBe('text/html; charset=utf-8');
-      expect(response.headers['content-security-policy']).toBe(CONTENT_SECURITY_POLICY);
+      // WebSockets to this door only, under the two Host spellings it accepts: no other local port.
+      const csp = response.headers['content-security-policy'];
+      expect(csp).toContain(`connect-src 'self' ws://127.0.0.1:${door.port} ws://localhost:${door.port};`);
+      expect(csp).toContain("script-src 'self';");
+      expect(csp).not.toContain('*');
       expect(response.headers['x-content-type-options']).toBe('nosniff');
       // Cross-origin isolated: COOP and COEP together (the e2e suite checks the browser agrees).
       expect(response.headers['cross-origin-opener-policy']).toBe('same-origin');

@@ -21,21 +21,36 @@ import { parseWireRequest } from '../wireRequests.js';
 import { newAccessToken } from './accessToken.js';
 import { logFrameBytes } from '../logFrameBytes.js';
 import { LogBackpressure } from './logBackpressure.js';
-import { checkHost, checkUpgrade, type RefusalStatus } from './requestChecks.js';
+import { checkHost, checkUpgrade, doorHosts, type RefusalStatus } from './requestChecks.js';
 import { respondWithText, serveStaticFileOrFail } from './staticFiles.js';
 import { reportUnexpected } from '../../core/util/unexpectedErrors.js';
-
-export const CONTENT_SECURITY_POLICY =
-  "default-src 'self'; script-src 'self'; connect-src 'self' ws://127.0.0.1:*; style-src 'self' 'unsafe-inline'; img-src 'self' data:";
+import { keepListeningThroughErrors } from '../keepListening.js';
 
 /**
- * Sent with every response. COOP + COEP make the page cross-origin isolated: no other origin's
- * window can hold a reference to it or have its resources embedded in it (everything the
- * renderer loads is its own), and, as a side effect that the log-view benchmark relies on, its
- * clocks (performance.now, requestAnimationFrame times) are precise to 5 µs instead of 100 µs.
+ * The page's CSP. It may open WebSockets to this door alone, under each Host spelling the door
+ * accepts (requestChecks.ts), never to any other port on 127.0.0.1: a page that ran injected
+ * script still could not reach another local service (another Builder Bar's door, a debugger
+ * port). Without a port (a page that is no door's, such as the benchmark's) it may open none.
  */
+export function contentSecurityPolicy(port: number | null = null): string {
+  const sockets = port === null ? '' : doorHosts(port).map((host) => ` ws://${host}`).join('');
+  return `default-src 'self'; script-src 'self'; connect-src 'self'${sockets}; style-src 'self' 'unsafe-inline'; img-src 'self' data:`;
+}
+
+/**
+ * Sent with every response (the door's, with its port: `securityHeadersFor`). COOP + COEP make
+ * the page cross-origin isolated: no other origin's window can hold a reference to it or have
+ * its resources embedded in it (everything the renderer loads is its own), and, as a side effect
+ * that the log-view benchmark relies on, its clocks (performance.now, requestAnimationFrame
+ * times) are precise to 5 µs instead of 100 µs.
+ */
+export function securityHeadersFor(port: number | null): Readonly<Record<string, string>> {
+  return { ...securityHeaders, 'Content-Security-Policy': contentSecurityPolicy(port) };
+}
+
+/** The headers of a page that is no door's (no WebSocket allowed): the benchmark's page server. */
 export const securityHeaders: Readonly<Record<string, string>> = {
-  'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+  'Content-Security-Policy': contentSecurityPolicy(),
   'X-Content-Type-Options': 'nosniff',
   'X-Frame-Options': 'DENY',
   'Referrer-Policy': 'no-referrer',
@@ -98,8 +113,10 @@ export class HeadlessDoor {
     // The port is only known after listen(); the handlers read it from this box.
     const identity = { port: 0, token };
 
+    // Made once the port is known (no request arrives before listen() has answered).
+    let headers: Readonly<Record<string, string>> = securityHeaders;
     const server = http.createServer((request, response) => {
-      for (const [name, value] of Object.entries(securityHeaders)) response.setHeader(name, value);
+      for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
       const host = checkHost(request.headers.host, identity.port);
       if (!host.ok) {
         respondWithText(response, host.status, host.reason);
@@ -140,6 +157,9 @@ export class HeadlessDoor {
     const address = server.address();
     if (address === null || typeof address === 'string') throw new Error('The headless door did not get a TCP port.');
     identity.port = address.port;
+    headers = securityHeadersFor(address.port);
+    // A failed accept after this point is logged, not fatal: see keepListening.ts.
+    keepListeningThroughErrors(server, `the browser door http://127.0.0.1:${address.port}/`);
     return new HeadlessDoor(server, sockets, options.core, address.port, token);
   }
 

@@ -26,12 +26,13 @@ export interface UpgradeRequestHeaders {
 
 export const WEBSOCKET_PATH = '/ws';
 
-function allowedHosts(port: number): string[] {
+/** The Host values this door answers to; the page's CSP lets it connect back to these alone. */
+export function doorHosts(port: number): string[] {
   return [`127.0.0.1:${port}`, `localhost:${port}`];
 }
 
 export function checkHost(host: string | undefined, port: number): CheckResult {
-  if (host !== undefined && allowedHosts(port).includes(host.toLowerCase())) return { ok: true };
+  if (host !== undefined && doorHosts(port).includes(host.toLowerCase())) return { ok: true };
   return { ok: false, status: 403, reason: `Host ${JSON.stringify(host ?? null)} is not this server.` };
 }
 

@@ -20,6 +20,7 @@ import { isHold, isSubscribe, socketMessageSchemaFor, type SocketFatal } from '.
 import { toErrorInfo } from '../../core/errors.js';
 import { reportUnexpected } from '../../core/util/unexpectedErrors.js';
 import { assertSocketPathFits } from '../../core/util/unixSocketPath.js';
+import { keepListeningThroughErrors } from '../keepListening.js';
 
 /** A client that stops reading is dropped once this much output waits for it. */
 const MAX_PENDING_OUTPUT_BYTES = 16 * 1024 * 1024;
@@ -63,6 +64,8 @@ export class SocketDoor {
     const server = net.createServer();
     const door = new SocketDoor(server, options.core, socketPath);
     await listenPrivately(server, socketPath);
+    // A failed accept after this point is logged, not fatal: see keepListening.ts.
+    keepListeningThroughErrors(server, `the CLI socket ${socketPath}`);
     return door;
   }
 
