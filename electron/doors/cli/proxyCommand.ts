@@ -15,10 +15,11 @@
 import { promises as fs } from 'node:fs';
 import net from 'node:net';
 import type { ErrorInfo } from '../../ipc/contract.js';
-import type { CommandContext } from './cliIo.js';
+import { aborted, type CommandContext } from './cliIo.js';
 import { ExitCode } from './exitCodes.js';
 import { LineSplitter } from '../socket/lineFraming.js';
 import { HoldReplySchema } from '../socket/socketProtocol.js';
+import { CoreNotAcceptingError } from './socketClient.js';
 
 export interface ProxyStdio {
   stdin: NodeJS.ReadableStream;
@@ -48,6 +49,23 @@ export function noCoreProxyMessage(stateDir: string): string {
   ].join('\n');
 }
 
+/** A core that holds its socket but takes no connection: not "not running", and not fixed by opening Builder Bar. */
+export function coreNotAcceptingProxyMessage(socketPath: string): string {
+  const refusal = new CoreNotAcceptingError(socketPath);
+  return [`builder-bar proxy: ${refusal.message} So it cannot start the Linux builder for this build.`, `Hint: ${refusal.hint ?? ''}`].join('\n');
+}
+
+/**
+ * Said when ssh (or whoever runs the proxy) ends it with SIGTERM or Ctrl-C before the builder is
+ * ready: Nix shows ssh's stderr, and without this line the build would fail with no reason given.
+ */
+export function stoppedWaitingMessage(stateDir: string): string {
+  return [
+    'builder-bar proxy: stopped (SIGTERM or Ctrl-C) while waiting for the Linux builder to start, so this build cannot use it.',
+    `The builder keeps starting for the next build: "builder-bar --state-dir ${stateDir} status" shows how it is doing.`,
+  ].join('\n');
+}
+
 export function builderFailedMessage(error: ErrorInfo): string {
   return [`builder-bar proxy: the Linux builder did not start: ${error.message}`, ...(error.hint ? [`Hint: ${error.hint}`] : [])].join('\n');
 }
@@ -69,11 +87,21 @@ export async function runProxy(context: CommandContext, stdio: ProxyStdio, ident
   }
 
   const core = await connect(paths.socketPath);
+  if (core === 'not-accepting') {
+    say(coreNotAcceptingProxyMessage(paths.socketPath));
+    return ExitCode.failed;
+  }
   if (core === null) {
     say(noCoreProxyMessage(paths.stateDir));
     return ExitCode.noCore;
   }
-  const reply = await holdBuilder(core);
+  // Starting the builder takes minutes; SIGTERM (main.ts aborts the signal) ends the wait at once.
+  const reply = await Promise.race([holdBuilder(core), aborted(io.signal).then(() => 'stopped' as const)]);
+  if (reply === 'stopped') {
+    core.destroy();
+    say(stoppedWaitingMessage(paths.stateDir));
+    return ExitCode.interrupted;
+  }
   if (!reply.ok) {
     core.destroy();
     say(reply.error.code === 'connection-lost' ? noCoreProxyMessage(paths.stateDir) : builderFailedMessage(reply.error));
@@ -88,14 +116,18 @@ export async function runProxy(context: CommandContext, stdio: ProxyStdio, ident
   }
 }
 
-function connect(socketPath: string): Promise<net.Socket | null> {
+/**
+ * The core's socket; null when no core listens there; 'not-accepting' when its queue of waiting
+ * connections is full (EAGAIN: a core that is stuck or flooded holds the socket).
+ */
+function connect(socketPath: string): Promise<net.Socket | null | 'not-accepting'> {
   return new Promise((resolve) => {
     const socket = net.connect(socketPath);
     socket.once('connect', () => {
       socket.removeAllListeners('error');
       resolve(socket);
     });
-    socket.once('error', () => resolve(null));
+    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'EAGAIN' ? 'not-accepting' : null));
   });
 }
 
