@@ -28,6 +28,7 @@ import { appLayout, dockVisibility, secondInstanceWindow, userDataDirFor } from 
 import { openIpcDoor, type IpcDoor } from './ipcDoor.js';
 import { electronLoginItem, loginItemFollower } from './loginItem.js';
 import type { TrayAction } from './menuModel.js';
+import { startFailureBox } from './startFailure.js';
 import { requestNotice, routeTrayAction, toggleNotice, type Notice } from './trayRouting.js';
 import { installTestHook } from './testHook.js';
 import { TrayController } from './tray.js';
@@ -127,11 +128,8 @@ async function startShell(): Promise<Shell | null> {
     });
   } catch (error) {
     if (!(error instanceof AlreadyRunningError)) throw error;
-    dialog.showErrorBox(
-      'Builder Bar is already running',
-      `Another Builder Bar core (pid ${error.pid}) owns ${error.stateDir}. ` +
-        'Quit it, or stop `builder-bar serve`, and open Builder Bar again.',
-    );
+    const box = startFailureBox(error);
+    dialog.showErrorBox(box.title, box.content);
     return null;
   }
   const { core } = owned;
@@ -272,7 +270,8 @@ function main(): void {
       });
     })
     .catch((error: unknown) => {
-      dialog.showErrorBox('Builder Bar could not start', (error as Error).stack ?? String(error));
+      const box = startFailureBox(error);
+      dialog.showErrorBox(box.title, box.content);
       quitPhase = 'done';
       app.exit(1);
     });
