@@ -2,9 +2,10 @@
  * Adopting the builder an earlier core left running. The VM outlives a crashed or quit core on
  * purpose (QEMU is spawned detached); the pid file and boot record in the state dir say which
  * QEMU it was, with which boot marker and port. It is taken over only when that pid is still the
- * profile's QEMU, its control socket answers and the record names that very pid. Anything less
- * is cleaned up: stale files are removed, and a QEMU that cannot be identified as ours is ended,
- * since left alone it would hold the builder's port.
+ * profile's QEMU running in this VM dir as this user (qemuOwnership.ts), its control socket
+ * answers and the record names that very pid. Anything less is cleaned up: stale files are
+ * removed, and a QEMU of this VM dir that cannot be checked further is ended, since left alone it
+ * would hold the builder's port. Someone else's QEMU is never signalled.
  *
  * It moves no state: the supervisor checks an adopted VM's readiness like a fresh boot's.
  */
@@ -16,7 +17,8 @@ import { FileTailer } from './fileTailer.js';
 import { ensureInstallKeys, hostKeyPolicyOfBoot } from './keyStore.js';
 import type { BuilderProfile, VmFiles } from './profile.js';
 import { QmpClient } from './qmpClient.js';
-import { exitsWithin, isProcessAlive, isQemuProcess, signalProcess, watchAdoptedProcess } from './qemuProcess.js';
+import { identifyQemu } from './qemuOwnership.js';
+import { exitsWithin, signalProcess, watchAdoptedProcess } from './qemuProcess.js';
 import { RunningVm } from './runningVm.js';
 import { readBootRecord, readPidFile, removeRuntimeFiles } from './vmFiles.js';
 
@@ -53,15 +55,24 @@ export async function adoptBuilder(host: AdoptHost): Promise<RunningVm | null> {
     logs.append('app', 'warn', `Cannot check the builder left by an earlier core (profile ${profileName}): ${(error as Error).message}`);
     return null;
   }
-  if (!(await isQemuProcess(pid, profile.qemuBinaryName, host.platform))) {
-    logs.append('app', 'info', `Removed a stale pid file: pid ${pid} ${isProcessAlive(pid) ? `is not ${profile.qemuBinaryName}` : 'is no longer running'}.`);
+  const identity = await identifyQemu({ pid, qemuBinaryName: profile.qemuBinaryName, vmDir: files.vmDir, platform: host.platform });
+  if (identity.kind === 'gone' || identity.kind === 'not-qemu') {
+    logs.append('app', 'info', `Removed a stale pid file: pid ${pid} ${identity.kind === 'not-qemu' ? `is not ${profile.qemuBinaryName}` : 'is no longer running'}.`);
     await removeRuntimeFiles(files);
     return null;
   }
-  if (!(await qmpAnswers(files.qmpSocket)) || record === null || record.pid !== pid) {
+  if (identity.kind === 'foreign') {
+    // A QEMU, but someone else's (the pid was reused, or the files were copied from another
+    // state dir): it is never signalled, and this state dir's files of it are stale.
+    logs.append('app', 'warn', `Removed a stale pid file: pid ${pid} is a ${profile.qemuBinaryName} but not this state dir's builder (${identity.why}); left it running.`);
+    await removeRuntimeFiles(files);
+    return null;
+  }
+  const socketProblem = await controlSocketProblem(files.qmpSocket);
+  if (socketProblem !== null || !(await qmpAnswers(files.qmpSocket)) || record === null || record.pid !== pid) {
     // Our pid file, a QEMU executable, but nothing to check it against: it cannot be
     // trusted as the builder, and left alone it would hold the port. End it.
-    const why = record === null ? 'no boot record' : record.pid !== pid ? 'a boot record of another process' : 'a control socket that does not answer';
+    const why = record === null ? 'no boot record' : record.pid !== pid ? 'a boot record of another process' : (socketProblem ?? 'a control socket that does not answer');
     logs.append('app', 'warn', `Ending QEMU pid ${pid} left by an earlier core: it has ${why}.`);
     signalProcess(pid, 'SIGTERM');
     const watch = watchAdoptedProcess(pid, 100);
@@ -83,6 +94,18 @@ export async function adoptBuilder(host: AdoptHost): Promise<RunningVm | null> {
     fromOffsets: { console: await FileTailer.sizeOf(files.consoleLog), qemu: await FileTailer.sizeOf(files.qemuLog) },
     logs,
   });
+}
+
+/**
+ * Why the path is not a control socket QEMU made there, or null. QEMU makes its QMP socket in the
+ * VM dir itself; a link there (to another QEMU's socket, another state dir's) would have this core
+ * check, and later quit, a VM that is not the one at the pid.
+ */
+async function controlSocketProblem(socket: string): Promise<string | null> {
+  const stat = await fs.lstat(socket).catch(() => null);
+  if (stat === null) return 'no control socket';
+  if (stat.isSymbolicLink()) return 'a control socket that is a symbolic link';
+  return stat.isSocket() ? null : 'a control socket that is not a socket';
 }
 
 /** Whether a QEMU answers `query-status` on this control socket within two seconds. */
