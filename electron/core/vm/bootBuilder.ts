@@ -292,8 +292,8 @@ async function spawnGuest(host: BootHost, request: BootRequest, input: SpawnInpu
   });
   await removeRuntimeFiles(host.files);
   // Each boot's console and QEMU output start empty; earlier boots live on in the log hub's files.
-  await fs.writeFile(host.files.consoleLog, '', { mode: 0o600 });
-  await fs.writeFile(host.files.qemuLog, '', { mode: 0o600 });
+  await freshOutputFile(host.files.consoleLog);
+  await freshOutputFile(host.files.qemuLog);
   if (signal.aborted) return null;
   host.logs.append('app', 'info', `Guest prepared in ${((host.now() - prepareStarted) / 1000).toFixed(1)} s.`);
   host.logs.append('app', 'info', launchLine(plan));
@@ -315,4 +315,14 @@ async function spawnGuest(host: BootHost, request: BootRequest, input: SpawnInpu
   update({ pid: qemuProcess.pid, detail: 'booting' });
   host.logs.append('app', 'info', `QEMU started (pid ${qemuProcess.pid}, ${request.kind === 'start' ? 'started by the user' : 'automatic restart'}).`);
   return vm;
+}
+
+/**
+ * An empty output file made anew, not an existing one truncated: opening whatever is at that path
+ * for writing would block the start for ever, unstoppable, on a FIFO left there, and would write
+ * through a symbolic link to wherever it points.
+ */
+async function freshOutputFile(file: string): Promise<void> {
+  await fs.rm(file, { force: true });
+  await fs.writeFile(file, '', { mode: 0o600, flag: 'wx' });
 }

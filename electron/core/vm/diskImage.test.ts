@@ -1,7 +1,9 @@
-import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { closeSync, constants, mkdirSync, mkdtempSync, openSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { BuilderBarError } from '../errors.js';
 import { diskSizeGiB } from './diskImage.js';
 
 let dir: string;
@@ -35,5 +37,22 @@ describe('the disk image size', () => {
     writeFileSync(image, '');
     truncateSync(image, 3 * 2 ** 30); // sparse: takes no room on the test machine
     await expect(diskSizeGiB(image)).resolves.toBe(3);
+  });
+
+  it.each([
+    ['a directory', (image: string) => mkdirSync(image), /is a directory, not a disk image/],
+    ['a FIFO', (image: string) => execFileSync('mkfifo', [image]), /is a FIFO, not a disk image/],
+  ])('is refused, naming what is there, when the image is %s (never opened: a FIFO blocks for ever)', async (_kind, make, said) => {
+    const image = path.join(dir, 'disk.qcow2');
+    make(image);
+    const outcome = await Promise.race([
+      diskSizeGiB(image).catch((error: unknown) => error),
+      new Promise((resolve) => setTimeout(() => resolve('hung'), 3_000).unref()),
+    ]);
+    // An open still waiting on a FIFO lets go once its other end opens (O_RDWR opens both).
+    if (outcome === 'hung') closeSync(openSync(image, constants.O_RDWR | constants.O_NONBLOCK));
+    expect(outcome).toBeInstanceOf(BuilderBarError);
+    expect((outcome as BuilderBarError).message).toMatch(said);
+    expect((outcome as BuilderBarError).hint).toMatch(/Move it away/);
   });
 });

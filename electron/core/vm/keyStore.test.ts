@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, promises as fsPromises, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, constants as fsConstants, mkdirSync, openSync, mkdtempSync, promises as fsPromises, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { utils } from 'ssh2';
@@ -133,6 +133,23 @@ describe('the install key store', () => {
     expect((error as BuilderBarError).hint).toMatch(/move it away/);
     expect(readFileSync(path.join(keysDir, HOST_KEY_FILE), 'utf8')).toBe(before.hostPrivateKey);
     expect(readFileSync(path.join(keysDir, CLIENT_KEY_FILE), 'utf8')).toBe(before.clientPrivateKey);
+  });
+
+  it('names a FIFO at a key file instead of waiting on it for ever, and keeps the keys', async () => {
+    const before = await ensureInstallKeys(keysDir, profileWith({ kind: 'per-install' }));
+    const pin = path.join(keysDir, `${HOST_KEY_FILE}.pub`);
+    rmSync(pin);
+    execFileSync('mkfifo', [pin]);
+    const outcome = await Promise.race([
+      ensureInstallKeys(keysDir, profileWith({ kind: 'per-install' })).catch((e: unknown) => e),
+      new Promise((resolve) => setTimeout(() => resolve('hung'), 3_000).unref()),
+    ]);
+    // A plain read still waiting on the FIFO lets go once its other end opens (O_RDWR: both at once).
+    closeSync(openSync(pin, fsConstants.O_RDWR | fsConstants.O_NONBLOCK));
+    expect(outcome).toBeInstanceOf(BuilderBarError);
+    expect((outcome as BuilderBarError).message).toContain(`Cannot read the key file ${pin} (it is a FIFO, not a file)`);
+    expect((outcome as BuilderBarError).hint).toMatch(/move it away/);
+    expect(readFileSync(path.join(keysDir, HOST_KEY_FILE), 'utf8')).toBe(before.hostPrivateKey);
   });
 
   it.each([

@@ -17,6 +17,7 @@ const { utils } = ssh2;
 import type { HostKeyInfo } from '../../ipc/contract.js';
 import { BuilderBarError } from '../errors.js';
 import { ensurePrivateDir, writeFileAtomic } from '../util/atomicWrite.js';
+import { describeFileType } from '../util/regularFile.js';
 import { generateEd25519KeyPair, isReadablePair } from './ed25519KeyPair.js';
 import type { BuilderProfile, HostKeyPolicy, VmFiles } from './profile.js';
 import type { BootRecord } from './vmFiles.js';
@@ -141,6 +142,16 @@ async function ensureKeyPair(keysDir: string, name: string, comment: string): Pr
  * was wired with, so they are never made because a read failed.
  */
 async function readIfPresent(file: string): Promise<string | null> {
+  // A FIFO (or a device) would block a plain read for ever, and with it the core's start
+  // (adoption reads the keys): what it is gets named instead. A directory fails the read (EISDIR).
+  const stat = await fs.stat(file).catch(() => null);
+  if (stat && !stat.isFile() && !stat.isDirectory()) {
+    throw new BuilderBarError(
+      'vm-failed',
+      `Cannot read the key file ${file} (it is ${describeFileType(stat)}, not a file). Builder Bar did not make new keys: they would not match the keys Nix is wired with.`,
+      unreadableKeyHint(file, 'EISDIR'),
+    );
+  }
   try {
     return await fs.readFile(file, 'utf8');
   } catch (error) {

@@ -8,8 +8,9 @@ import path from 'node:path';
 import { z } from 'zod';
 import { AcceleratorSchema, ProfileNameSchema } from '../../ipc/contract.js';
 import { writeFileAtomic } from '../util/atomicWrite.js';
+import { parseJsonWith } from '../util/jsonFile.js';
+import { readRegularFile } from '../util/regularFile.js';
 import type { VmFiles } from './profile.js';
-import { readJsonOrNull } from '../util/jsonFile.js';
 
 /**
  * Names of QEMU's runtime files inside the VM dir. The run script (profiles/runScriptEnv.ts)
@@ -63,16 +64,38 @@ export async function writeBootRecord(files: VmFiles, record: BootRecord): Promi
   await writeFileAtomic(bootRecordPath(files), `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
 }
 
+/**
+ * Far more than a pid file or boot record ever holds. Anything larger was not written by a core,
+ * and is not read into memory whole.
+ */
+const RUNTIME_FILE_MAX_BYTES = 64 * 1024;
+
+/**
+ * A runtime file's text, or null when it is missing, unreadable, too large or not a regular file.
+ * These are read as the core starts (adoption): a FIFO left where the boot record goes blocked a
+ * plain read, and with it the core's start, for ever (not even SIGTERM ended it). What is not a
+ * usable file counts as absent, and adoption's cleanup removes it.
+ */
+async function readRuntimeFile(file: string): Promise<string | null> {
+  return readRegularFile(file, { advice: 'it is not a file a core writes', maxBytes: RUNTIME_FILE_MAX_BYTES }).then(
+    (bytes) => bytes.toString('utf8'),
+    () => null,
+  );
+}
+
 /** The pid file's pid, or null when there is none or it does not hold a pid. */
 export async function readPidFile(files: VmFiles): Promise<number | null> {
-  const text = await fs.readFile(files.pidFile, 'utf8').catch(() => null);
+  const text = await readRuntimeFile(files.pidFile);
   if (text === null) return null;
   const pid = Number.parseInt(text.trim(), 10);
   return Number.isInteger(pid) && pid > 0 ? pid : null;
 }
 
 export async function readBootRecord(files: VmFiles): Promise<BootRecord | null> {
-  return readJsonOrNull(bootRecordPath(files), BootRecordSchema);
+  const text = await readRuntimeFile(bootRecordPath(files));
+  if (text === null) return null;
+  const parsed = parseJsonWith(BootRecordSchema, text);
+  return parsed.ok ? parsed.value : null;
 }
 
 /** Removes what a VM that is gone leaves behind; the console and qemu logs stay for reading. */

@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { closeSync, constants, openSync } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -44,5 +46,17 @@ describe('the persistent disk', () => {
     const disk = path.join(await tempDir(), 'nix.qcow2');
     await expect(ensureDiskImage({ diskImage: disk, diskGiB: 0 })).rejects.toThrow(/whole number of GiB/);
     await expect(ensureDiskImage({ diskImage: disk, diskGiB: 1.5 })).rejects.toThrow(/whole number of GiB/);
+  });
+
+  it('names a FIFO where the disk goes instead of starting qemu-img on it, which waits for ever', async () => {
+    const disk = path.join(await tempDir(), 'nix.qcow2');
+    execFileSync('mkfifo', [disk]);
+    const outcome = await Promise.race([
+      ensureDiskImage({ diskImage: disk, diskGiB: 2 }).catch((error: unknown) => error),
+      new Promise((resolve) => setTimeout(() => resolve('hung'), 5_000).unref()),
+    ]);
+    // A qemu-img still waiting on the FIFO lets go once its other end opens (O_RDWR opens both).
+    if (outcome === 'hung') closeSync(openSync(disk, constants.O_RDWR | constants.O_NONBLOCK));
+    expect(String(outcome)).toMatch(/is a FIFO, not a disk image/);
   });
 });

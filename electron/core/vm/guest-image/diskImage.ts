@@ -8,6 +8,7 @@ import { execa } from 'execa';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { BuilderBarError } from '../../errors.js';
+import { refuseNonImage } from '../diskImage.js';
 import { QEMU_IMG, requireTool } from './hostTools.js';
 
 export const GIB = 1024 ** 3;
@@ -32,6 +33,8 @@ export async function readDiskVirtualSize(diskImage: string, qemuImg?: string): 
   } catch {
     return null;
   }
+  // qemu-img opening a FIFO left there would wait for ever, and the start with it.
+  await refuseNonImage(diskImage);
   const binary = qemuImg ?? (await requireTool(QEMU_IMG));
   const result = await execa(binary, ['info', '-U', '--output=json', diskImage], { reject: false });
   if (result.exitCode !== 0) {

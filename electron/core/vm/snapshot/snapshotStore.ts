@@ -23,6 +23,7 @@ import { execa } from 'execa';
 import { writeFileAtomic } from '../../util/atomicWrite.js';
 import { fileDigest } from '../../util/fileDigest.js';
 import { copyFileToSocket } from '../../util/fileToSocket.js';
+import { FileTooLargeError, NotRegularFileError, readRegularFile } from '../../util/regularFile.js';
 import type { QmpClient } from '../qmpClient.js';
 import { parseSnapshotRecord, SNAPSHOT_FORMAT, snapshotMismatch, type SnapshotKeys, type SnapshotRecord } from './snapshotRecord.js';
 
@@ -73,23 +74,42 @@ export async function dropSnapshotSaying(files: SnapshotFiles, say: Say, why: st
  */
 export async function usableSnapshot(files: SnapshotFiles, wanted: SnapshotKeys, say: Say): Promise<SnapshotRecord | null> {
   const partialLeft = await exists(files.partial);
-  const text = await fs.readFile(files.record, 'utf8').catch(() => null);
+  const read = await readRecordText(files.record);
   const stateStat = await fs.stat(files.state).catch(() => null);
   const drop = async (why: string): Promise<null> => {
     await dropSnapshotSaying(files, say, `Dropped the builder's snapshot: ${why}. Booting cold; a new snapshot is taken once the guest is up.`);
     return null;
   };
   if (partialLeft) return drop('a save did not finish (the core or QEMU ended during it, or the disk was full)');
-  if (text === null && stateStat === null) return null;
-  if (text === null) return drop('its state has no record (a save did not finish)');
+  if (read !== null && 'problem' in read) return drop(read.problem);
+  if (read === null && stateStat === null) return null;
+  if (read === null) return drop('its state has no record (a save did not finish)');
   if (stateStat === null) return drop('its record has no state file');
-  const parsed = parseSnapshotRecord(text);
+  const parsed = parseSnapshotRecord(read.text);
   if ('problem' in parsed) return drop(parsed.problem);
   const { record } = parsed;
   const mismatch = snapshotMismatch(record.keys, wanted);
   if (mismatch) return drop(`it was taken with other settings (${mismatch})`);
   if (stateStat.size !== record.sizeBytes) return drop(`its state file is ${stateStat.size} bytes, the record says ${record.sizeBytes} (cut short or replaced)`);
   return record;
+}
+
+/** Far more than a record ever holds; a larger file was not written by a save. */
+const RECORD_MAX_BYTES = 64 * 1024;
+
+/**
+ * The record's text; null when there is none (or it cannot be read). A record that is not a
+ * regular file (a FIFO would block the start for ever, unstoppable) or is far too large is never
+ * read: it comes back as a problem, and the snapshot is dropped.
+ */
+async function readRecordText(file: string): Promise<{ text: string } | { problem: string } | null> {
+  try {
+    return { text: (await readRegularFile(file, { advice: 'it is dropped', maxBytes: RECORD_MAX_BYTES })).toString('utf8') };
+  } catch (error) {
+    if (error instanceof NotRegularFileError) return { problem: `its record is ${error.kind}, not a file a save writes` };
+    if (error instanceof FileTooLargeError) return { problem: `its record holds ${error.sizeBytes} bytes, more than a save ever writes` };
+    return null;
+  }
 }
 
 /** Checks whether a directory can take a snapshot, with the reason when it cannot. */
