@@ -24,6 +24,17 @@ describe('what a builder failure says', () => {
     expect(describeFailure('a string').message).toBe('Starting the builder failed: a string');
   });
 
+  it('says what to do when the state dir\'s disk is full, read-only or not ours to write', () => {
+    const fsError = (code: string, file: string): Error =>
+      Object.assign(new Error(`${code}: simulated, open '${file}'`), { code, path: file, syscall: 'open' });
+    const full = describeFailure(fsError('ENOSPC', '/state/vm/boot.json'));
+    expect(full.message).toBe("Starting the builder failed: ENOSPC: simulated, open '/state/vm/boot.json'");
+    expect(full.hint).toBe('The disk holding /state/vm/boot.json is full: free some space on it, then start the builder again. Nothing was lost.');
+    expect(describeFailure(fsError('EDQUOT', '/state/keys/client_ed25519')).hint).toMatch(/^The disk holding \/state\/keys\/client_ed25519 is full/);
+    expect(describeFailure(fsError('EROFS', '/state/vm/qemu.log')).hint).toMatch(/^\/state\/vm\/qemu\.log is on a read-only filesystem: /);
+    expect(describeFailure(fsError('EACCES', '/state/vm')).hint).toMatch(/^Builder Bar may not write \/state\/vm: make it yours again/);
+  });
+
   it('says how QEMU ended: by a signal, with a code, or unseen (adopted)', () => {
     expect(howQemuEnded({ exitCode: null, signal: 'SIGKILL' })).toBe('was killed by SIGKILL');
     expect(howQemuEnded({ exitCode: 1, signal: null })).toBe('exited with code 1');

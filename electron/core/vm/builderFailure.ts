@@ -28,7 +28,29 @@ export function describeFailure(error: unknown): Failure {
     return { message: error.message, hint: error.hint, retryable: false };
   }
   const message = error instanceof Error ? error.message : String(error);
-  return { message: `Starting the builder failed: ${message}`, hint: 'The app log (Open Logs, source "app") has the details.', retryable: false };
+  return { message: `Starting the builder failed: ${message}`, hint: fileSystemHint(error) ?? 'The app log (Open Logs, source "app") has the details.', retryable: false };
+}
+
+/**
+ * What to do about a file the start could not write (keys, logs, the boot record, the disk):
+ * the errno alone read as a bug, and "see the app log" sent a user with a full disk looking
+ * for one. Null for anything else.
+ */
+function fileSystemHint(error: unknown): string | null {
+  const { code, path: file } = error as NodeJS.ErrnoException;
+  const where = typeof file === 'string' ? file : "Builder Bar's state dir";
+  switch (code) {
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return `The disk holding ${where} is full: free some space on it, then start the builder again. Nothing was lost.`;
+    case 'EROFS':
+      return `${where} is on a read-only filesystem: mount it writable (or pick another state dir), then start the builder again.`;
+    case 'EACCES':
+    case 'EPERM':
+      return `Builder Bar may not write ${where}: make it yours again (chown it to your user), then start the builder again.`;
+    default:
+      return null;
+  }
 }
 
 /** How QEMU ended, as a verb phrase ("was killed by SIGKILL"). */
