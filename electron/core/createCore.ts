@@ -293,6 +293,8 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
       await builds.close();
       await externalFeed.close();
       await supervisor.close({ stopBuilder });
+      // Its poll for hand edits would otherwise go on until the process exits.
+      settingsStore.close();
       unsubscribeStatus();
       unsubscribeSettings();
       unsubscribeLogs();

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { defaultSettings } from './defaults.js';
 import { settingsEffects } from './settingsEffects.js';
@@ -12,6 +13,22 @@ describe('settingsEffects', () => {
     expect(running.messages[0]).toMatch(/Restart the builder to apply cpus/);
     const stopped = await settingsEffects({ changed: ['cpus'], before, after, state: 'stopped', diskSizeGiB: async () => null });
     expect(stopped).toEqual({ needsRestart: false, needsNewDisk: false, messages: [] });
+  });
+
+  it('says at once when the new host port is taken by another program, and what the builder will do', async () => {
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen({ host: '127.0.0.1', port: 0 }, () => resolve()));
+    const { port } = server.address() as net.AddressInfo;
+    try {
+      const fixed = await settingsEffects({ changed: ['hostPort'], before, after: { ...before, hostPort: port, hostPortAuto: false }, state: 'stopped', diskSizeGiB: async () => null });
+      expect(fixed.messages.join('\n')).toMatch(new RegExp(`Port ${port} on 127\\.0\\.0\\.1 is in use by .*The builder cannot start on it while it is`));
+      const auto = await settingsEffects({ changed: ['hostPort'], before, after: { ...before, hostPort: port, hostPortAuto: true }, state: 'stopped', diskSizeGiB: async () => null });
+      expect(auto.messages.join('\n')).toMatch(/The builder uses the next free port above it while it is/);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+    const free = await settingsEffects({ changed: ['hostPort'], before, after: { ...before, hostPort: port }, state: 'stopped', diskSizeGiB: async () => null });
+    expect(free.messages).toEqual([]);
   });
 
   it('never asks for a restart for settings the VM does not use', async () => {

@@ -4,10 +4,11 @@
  * of nix-darwin's linux-builder found a new disk size quietly ignored: nix-darwin issue 1200).
  */
 import type { Settings, SettingsEffects, VmState } from '../../ipc/contract.js';
+import { describeHolder, findPortHolder, isPortFree } from '../vm/hostPort.js';
 import { builderCpus } from '../vm/profiles/darwinLinuxBuilder.js';
 
 /** Fields the running QEMU process was started with. */
-const NEEDS_RESTART: ReadonlySet<keyof Settings> = new Set(['profile', 'cpus', 'memoryMiB', 'hostPort', 'hostPortAuto', 'builderNixpkgs']);
+export const NEEDS_RESTART: ReadonlySet<keyof Settings> = new Set(['profile', 'cpus', 'memoryMiB', 'hostPort', 'hostPortAuto', 'builderNixpkgs']);
 
 export interface EffectsInput {
   changed: (keyof Settings)[];
@@ -18,6 +19,13 @@ export interface EffectsInput {
   diskSizeGiB: () => Promise<number | null>;
   /** The Mac's architecture (Apple Silicon caps the builder's CPUs); default this process's. */
   hostArch?: string;
+  /** Who holds a port on 127.0.0.1 now, in words, or null when it is free; default: asks the system. */
+  portTaken?: (port: number) => Promise<string | null>;
+}
+
+async function portTakenNow(port: number): Promise<string | null> {
+  if (await isPortFree(port)) return null;
+  return describeHolder(port, await findPortHolder(port));
 }
 
 export async function settingsEffects(input: EffectsInput): Promise<SettingsEffects> {
@@ -27,6 +35,17 @@ export async function settingsEffects(input: EffectsInput): Promise<SettingsEffe
   const needsRestart = running && restartFields.length > 0;
   if (needsRestart) {
     messages.push(`Restart the builder to apply ${restartFields.join(', ')}; it keeps running with the old values until then.`);
+  }
+  if (input.changed.includes('hostPort')) {
+    // Said now, not only at the next start: the port a user picked may be nix-darwin's builder's.
+    const taken = await (input.portTaken ?? portTakenNow)(input.after.hostPort);
+    if (taken !== null) {
+      messages.push(
+        input.after.hostPortAuto
+          ? `${taken} The builder uses the next free port above it while it is.`
+          : `${taken} The builder cannot start on it while it is: stop that program, pick another port, or turn on hostPortAuto.`,
+      );
+    }
   }
   let needsNewDisk = false;
   if (input.changed.includes('diskGiB')) {

@@ -47,7 +47,7 @@ describe('SettingsStore and hand edits', () => {
     expect(await onDisk()).toMatchObject({ cpus: 2, memoryMiB: 2048 });
     expect(update.changed).toEqual(['memoryMiB']);
     expect(announced.map((each) => each.changed)).toEqual([['cpus'], ['cpus'], ['memoryMiB']]);
-    expect(lines.map((line) => line.text)).toContain(`${file} was edited outside Builder Bar: its cpus are in use now.`);
+    expect(lines.map((line) => line.text)).toContain(`${file} was edited outside Builder Bar: its cpus are in use now (a running builder keeps its cpus until it is restarted).`);
   });
 
   it('does not take its own writes for hand edits', async () => {

@@ -13,9 +13,11 @@
  * is never overwritten. A settings.json that is not a regular file (a FIFO, a directory, a
  * device) is never opened, since opening a FIFO would block the core for ever: the core refuses
  * to start, naming it, and leaves it as it is. A file edited by hand while the core runs is
- * taken in before the next change is saved (handEdits.ts), never written over.
+ * taken in within a poll, or before the next change is saved (handEdits.ts), never written over.
+ * A settings.json that is a link (dotfiles, home-manager) stays one: saves go where it leads
+ * (settingsTarget.ts).
  */
-import { promises as fs } from 'node:fs';
+import { promises as fs, unwatchFile, watchFile, type Stats } from 'node:fs';
 import path from 'node:path';
 import type { Settings, SettingsPatch } from '../../ipc/contract.js';
 import { BuilderBarError } from '../errors.js';
@@ -26,6 +28,8 @@ import { defaultSettings, SETTINGS_FILE_MAX_BYTES } from './defaults.js';
 import { settingsDigest, settingsFromHandEdit } from './handEdits.js';
 import { migrateSettings, NewerSettingsError } from './migrations.js';
 import { repairSettings } from './repairSettings.js';
+import { writeSettingsFile } from './settingsTarget.js';
+import { NEEDS_RESTART } from './settingsEffects.js';
 import { describeProblems, type HostLimits, validateSettings } from './validateSettings.js';
 
 export interface SettingsStoreOptions {
@@ -33,7 +37,18 @@ export interface SettingsStoreOptions {
   limits: HostLimits;
   logs: LogSink;
   platform?: NodeJS.Platform;
+  /**
+   * How often the file is looked at (a stat) for a hand edit made while nothing else changes;
+   * default HAND_EDIT_POLL_MS, 0 for never (the edit then waits for the next change).
+   */
+  handEditPollMs?: number;
 }
+
+/**
+ * A stat a second. Without it a hand edit waited for the next change anyone made: a user who
+ * edited memoryMiB and then started the builder got the old size, and `settings get` showed it.
+ */
+const HAND_EDIT_POLL_MS = 1_000;
 
 /** A change the core may make: a client's patch, plus `trackedRepos`, which clients change only through `baselines.*`. */
 export type SettingsChange = SettingsPatch & { trackedRepos?: Settings['trackedRepos'] };
@@ -73,6 +88,8 @@ export class SettingsStore {
   private readonly listeners = new Set<SettingsListener>();
   /** What loading the file found wrong and did about it, for status and the Settings place. */
   private readonly notices: string[] = [];
+  /** The last hand edit a poll could not use, said once (see watchForHandEdits). */
+  private lastRefusedEdit: string | null = null;
 
   private constructor(private readonly options: SettingsStoreOptions) {
     this.current = defaultSettings(options.platform);
@@ -81,8 +98,42 @@ export class SettingsStore {
   static async open(options: SettingsStoreOptions): Promise<SettingsStore> {
     const store = new SettingsStore(options);
     await store.load();
+    store.watchForHandEdits();
     return store;
   }
+
+  /** Stops looking for hand edits (the core is going away). */
+  close(): void {
+    unwatchFile(this.options.file, this.onFileStat);
+  }
+
+  /**
+   * A hand edit is taken in as soon as a poll sees the file change, through the same queue as
+   * every change (an empty one): a valid edit is in use and announced; one that cannot be used is
+   * named once in the app log and changes nothing, and the next change is refused as before.
+   * Polled, not watched: editors save by renaming a new file over the old, which an inotify or
+   * kqueue watch of the old file does not follow. Never keeps the process alive.
+   */
+  private watchForHandEdits(): void {
+    const interval = this.options.handEditPollMs ?? HAND_EDIT_POLL_MS;
+    if (interval <= 0 || this.readOnlyReason) return;
+    watchFile(this.options.file, { interval, persistent: false }, this.onFileStat);
+  }
+
+  private readonly onFileStat = (now: Stats, before: Stats): void => {
+    if (now.mtimeMs === before.mtimeMs && now.size === before.size && now.ino === before.ino) return;
+    this.update({}).then(
+      () => {
+        this.lastRefusedEdit = null;
+      },
+      (error: unknown) => {
+        const text = (error as Error).message;
+        if (text === this.lastRefusedEdit) return;
+        this.lastRefusedEdit = text;
+        this.options.logs.append('app', 'warn', `${text} The settings in use stay as they were.`);
+      },
+    );
+  };
 
   get(): Settings {
     return this.current;
@@ -215,7 +266,10 @@ export class SettingsStore {
     const changed = (Object.keys(edited) as (keyof Settings)[]).filter((key) => JSON.stringify(edited[key]) !== JSON.stringify(before[key]));
     if (changed.length === 0) return;
     this.current = edited;
-    logs.append('app', 'info', `${file} was edited outside Builder Bar: its ${changed.join(', ')} are in use now.`);
+    // "In use" is not the whole truth for what QEMU was started with: say when those apply.
+    const atStart = changed.filter((key) => NEEDS_RESTART.has(key));
+    const note = atStart.length > 0 ? ` (a running builder keeps its ${atStart.join(', ')} until it is restarted)` : '';
+    logs.append('app', 'info', `${file} was edited outside Builder Bar: its ${changed.join(', ')} are in use now${note}.`);
     this.announce({ settings: edited, before, changed });
   }
 
@@ -285,7 +339,12 @@ export class SettingsStore {
         await writeFileAtomic(`${file}.v${from}.bak`, bytes, { mode: 0o600 }).catch(() => undefined);
         logs.append('app', 'info', `Migrated settings from version ${from} to ${this.current.version}; the old file is kept as ${path.basename(file)}.v${from}.bak.`);
       }
-      await this.save(this.current);
+      // A file that is a link to one that cannot be written (home-manager's, in the Nix store)
+      // is used as read, completed in memory: the core starts, and saying so is enough.
+      await this.save(this.current).catch((error: unknown) => {
+        if (!(error instanceof BuilderBarError)) throw error;
+        this.notice('warn', `${error.message} The settings in use are the file's, completed in memory only.`);
+      });
     }
   }
 
@@ -313,7 +372,7 @@ export class SettingsStore {
       this.notice('warn', `Settings were saved without the values named above; the file as it was is kept as ${backup}.`);
     }
     const text = `${JSON.stringify(settings, null, 2)}\n`;
-    await writeFileAtomic(this.options.file, text, { mode: 0o600 });
+    await writeSettingsFile(this.options.file, text);
     this.diskDigest = settingsDigest(text);
   }
 }
