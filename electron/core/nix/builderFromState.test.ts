@@ -1,3 +1,4 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
@@ -9,12 +10,24 @@ import { wiringInputsFromState } from './builderFromState.js';
 
 let root: string;
 let paths: StatePaths;
+const children: ChildProcess[] = [];
+
+/** A live process of this node executable, working in `cwd`, ended after the test. */
+async function standIn(cwd: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['-e', 'setTimeout(() => undefined, 60_000)'], { cwd, stdio: 'ignore' });
+  children.push(child);
+  await new Promise((resolve, reject) => child.once('spawn', resolve).once('error', reject));
+  return child;
+}
 
 beforeEach(() => {
   root = mkdtempSync(path.join(os.tmpdir(), 'bb-from-state-'));
   paths = statePaths({ stateDir: root });
 });
-afterEach(() => rmSync(root, { recursive: true, force: true }));
+afterEach(() => {
+  for (const child of children.splice(0)) child.kill('SIGKILL');
+  rmSync(root, { recursive: true, force: true });
+});
 
 const record = (pid: number, qemuBinary: string) => ({
   pid,
@@ -29,11 +42,22 @@ const record = (pid: number, qemuBinary: string) => ({
 describe('wiringInputsFromState (the CLI, without a core)', () => {
   it("knows our own VM's port from the boot record while that QEMU runs, so detection leaves it alone", async () => {
     await fs.mkdir(paths.vmDir, { recursive: true });
-    // This very process stands in for QEMU: alive, and its executable is the one the record names.
-    await writeBootRecord(vmFilesIn(paths.vmDir), record(process.pid, process.execPath));
+    // A node process stands in for QEMU: alive, its executable the one the record names, and
+    // running in the VM dir as the run script's QEMU does.
+    const child = await standIn(paths.vmDir);
+    await writeBootRecord(vmFilesIn(paths.vmDir), record(child.pid as number, process.execPath));
     const inputs = await wiringInputsFromState(paths, 'linux');
     expect(inputs.runningBuilderPort).toBe(31022);
     expect(inputs.clientKeyFile).toBe(path.join(root, 'keys', 'client_ed25519'));
+  });
+
+  it("takes no port from a QEMU of another state dir (a copied state dir's record): it is not this builder", async () => {
+    await fs.mkdir(paths.vmDir, { recursive: true });
+    const elsewhere = path.join(root, 'other-vm');
+    await fs.mkdir(elsewhere);
+    const child = await standIn(elsewhere);
+    await writeBootRecord(vmFilesIn(paths.vmDir), record(child.pid as number, process.execPath));
+    expect((await wiringInputsFromState(paths, 'linux')).runningBuilderPort).toBeNull();
   });
 
   it('a boot record whose pid is now another program, or none, is no running builder of ours', async () => {

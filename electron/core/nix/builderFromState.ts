@@ -17,7 +17,7 @@ import { hostLimits } from '../settings/validateSettings.js';
 import { profileResolver } from '../supervisorWiring.js';
 import { CLIENT_KEY_FILE, ensureInstallKeys, hostKeyPolicyFor, hostKeyPolicyOfBoot } from '../vm/keyStore.js';
 import { NotRegularFileError, readRegularFile } from '../util/regularFile.js';
-import { isQemuProcess } from '../vm/qemuProcess.js';
+import { identifyQemu } from '../vm/qemuOwnership.js';
 import { readBootRecord, vmFilesIn } from '../vm/vmFiles.js';
 import { BUILDER_ALIAS, type BuilderEndpoint } from './builderEndpoint.js';
 import { NixLocator } from './nixInstallation.js';
@@ -83,8 +83,9 @@ export async function wiringInputsFromState(paths: StatePaths, platform: NodeJS.
   const files = vmFilesIn(paths.vmDir);
   const boot = await readBootRecord(files);
   const port = boot && boot.profile === settings.profile ? boot.sshPort : settings.hostPort;
-  // A pid can be reused by another program: only a live QEMU makes the record's port ours.
-  const running = boot !== null && (await isQemuProcess(boot.pid, path.basename(boot.qemuBinary), platform));
+  // A pid can be reused by another program, or be another state dir's QEMU (Lima's, UTM's, a
+  // copied state dir's): only this VM dir's own QEMU makes the record's port ours.
+  const running = boot !== null && (await identifyQemu({ pid: boot.pid, qemuBinaryName: path.basename(boot.qemuBinary), vmDir: files.vmDir, platform })).kind === 'ours';
   // The key to pin is the one the running builder presents, else the one its next start will.
   const policy = running && boot.profile === settings.profile ? hostKeyPolicyOfBoot(profile, boot) : await hostKeyPolicyFor(profile, files);
   const keys = await ensureInstallKeys(paths.keysDir, profile, policy);
