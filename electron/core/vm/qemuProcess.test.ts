@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { findOnPath } from './guest-image/hostTools.js';
-import { exitsWithin, isProcessAlive, isQemuProcess, spawnQemu, watchAdoptedProcess } from './qemuProcess.js';
+import { identifyQemu } from './qemuOwnership.js';
+import { exitsWithin, isProcessAlive, spawnQemu, watchAdoptedProcess } from './qemuProcess.js';
 
 let dir: string;
 beforeEach(() => {
@@ -25,8 +26,8 @@ describe('the QEMU process helpers', () => {
     const sleep = (await findOnPath('sleep')) ?? '/bin/sleep';
     const child = await spawnQemu({ command: sleep, args: ['30'], env: {}, cwd: dir }, path.join(dir, 'out.log'));
     expect(isProcessAlive(child.pid)).toBe(true);
-    expect(await isQemuProcess(child.pid, 'qemu-system-x86_64')).toBe(false);
-    expect(await isQemuProcess(child.pid, path.basename(sleep))).toBe(true);
+    expect(await identifyQemu({ pid: child.pid, qemuBinaryName: 'qemu-system-x86_64', vmDir: dir })).toEqual({ kind: 'not-qemu' });
+    expect(await identifyQemu({ pid: child.pid, qemuBinaryName: path.basename(sleep), vmDir: dir })).toEqual({ kind: 'ours' });
     process.kill(child.pid, 'SIGKILL');
     await expect(child.exited).resolves.toEqual({ exitCode: null, signal: 'SIGKILL' });
     expect(isProcessAlive(child.pid)).toBe(false);

@@ -47,12 +47,6 @@ export async function executableOf(pid: number, platform: NodeJS.Platform = proc
   return result.exitCode === 0 && comm !== '' ? comm : null;
 }
 
-export async function isQemuProcess(pid: number, qemuBinaryName: string, platform?: NodeJS.Platform): Promise<boolean> {
-  if (!isProcessAlive(pid)) return false;
-  const executable = await executableOf(pid, platform);
-  return executable !== null && path.basename(executable) === qemuBinaryName;
-}
-
 /**
  * Spawns QEMU in its own process group with stdin closed and stdout/stderr appended to
  * `outputFile` through a file descriptor it owns, so nothing of it depends on this process.
