@@ -10,6 +10,7 @@ import { BuilderBarError, toErrorInfo } from '../../core/errors.js';
 import type { BaselineTimeSource } from '../../ipc/baselinesContract.js';
 import { exitCodeFor, printError, type CommandContext } from './cliIo.js';
 import { ExitCode } from './exitCodes.js';
+import { printable } from './terminalText.js';
 import { noBranchesWords } from '../../ipc/describeNoBranches.js';
 
 export const defaultIntervalSeconds = 86_400;
@@ -109,11 +110,6 @@ export function formatBaselines(repoPath: string, result: ComputedRepoBaselines,
     for (const group of result.groups) lines.push(`  ${group.baseline.slice(0, 12)}  ${group.branches.map(printable).join(', ')}`);
   }
   return lines;
-}
-
-/** Commit subjects may carry escape sequences; a terminal must never receive them. */
-function printable(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
 function utc(epoch: number): string {
