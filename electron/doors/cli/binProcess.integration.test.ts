@@ -4,7 +4,8 @@
  * building it first when the sources are newer.
  */
 import { execa, type ResultPromise } from 'execa';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -62,6 +63,36 @@ describe('the builder-bar executable', () => {
     const result = await cli('status');
     expect(result.exitCode).toBe(3);
     expect(result.stderr).toBe(`No Builder Bar core is running for ${stateDir}. Start one with: builder-bar serve (or npm start)`);
+  });
+
+  it('says a socket this user may not reach is not theirs to use, not that Builder Bar is not running (CLI and on-demand proxy)', async () => {
+    // A core of another user: the state dir is 0700 and root's, the caller is nobody (as root), or
+    // the socket is closed to its own owner (as a user), so connect() fails with EACCES.
+    const otherUsers = mkdtempSync(path.join(os.tmpdir(), 'bb-bin-other-'));
+    const socketPath = path.join(otherUsers, 'core.sock');
+    const core = net.createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => core.listen(socketPath, resolve));
+    const asRoot = process.getuid?.() === 0;
+    if (!asRoot) chmodSync(socketPath, 0o000);
+    try {
+      for (const command of ['status', 'proxy']) {
+        const result = await execa(process.execPath, [bin, command], {
+          env: { ...process.env, BUILDER_BAR_HOME: otherUsers },
+          reject: false,
+          timeout: 60_000,
+          stdin: 'ignore',
+          ...(asRoot ? { uid: 65534, gid: 65534 } : {}),
+        });
+        expect(result.exitCode, result.stderr).toBe(1);
+        expect(result.stderr).toContain(`Permission denied reaching the Builder Bar core's socket ${socketPath}`);
+        expect(result.stderr).toContain('sudo chown -R');
+        expect(result.stderr).not.toContain('not running');
+        expect(result.stdout).toBe('');
+      }
+    } finally {
+      await new Promise<void>((resolve) => core.close(() => resolve()));
+      rmSync(otherUsers, { recursive: true, force: true });
+    }
   });
 
   it('serves, refuses a second serve, answers the CLI, and stops cleanly on SIGTERM', async () => {

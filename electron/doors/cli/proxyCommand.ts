@@ -19,7 +19,8 @@ import { aborted, type CommandContext } from './cliIo.js';
 import { ExitCode } from './exitCodes.js';
 import { LineSplitter } from '../socket/lineFraming.js';
 import { HoldReplySchema } from '../socket/socketProtocol.js';
-import { CoreNotAcceptingError } from './socketClient.js';
+import { BuilderBarError } from '../../core/errors.js';
+import { connectCoreSocket, CoreNotAcceptingError, NoCoreRunningError } from './socketClient.js';
 
 export interface ProxyStdio {
   stdin: NodeJS.ReadableStream;
@@ -49,10 +50,17 @@ export function noCoreProxyMessage(stateDir: string): string {
   ].join('\n');
 }
 
-/** A core that holds its socket but takes no connection: not "not running", and not fixed by opening Builder Bar. */
-export function coreNotAcceptingProxyMessage(socketPath: string): string {
-  const refusal = new CoreNotAcceptingError(socketPath);
+/**
+ * A socket the proxy could not use though a core may run (its queue is full, or it is not this
+ * user's to reach): not "not running", and not fixed by opening Builder Bar.
+ */
+export function coreRefusedProxyMessage(refusal: BuilderBarError): string {
   return [`builder-bar proxy: ${refusal.message} So it cannot start the Linux builder for this build.`, `Hint: ${refusal.hint ?? ''}`].join('\n');
+}
+
+/** A core that holds its socket but takes no connection. */
+export function coreNotAcceptingProxyMessage(socketPath: string): string {
+  return coreRefusedProxyMessage(new CoreNotAcceptingError(socketPath));
 }
 
 /**
@@ -86,14 +94,18 @@ export async function runProxy(context: CommandContext, stdio: ProxyStdio, ident
     identity.become(uid, stat.gid);
   }
 
-  const core = await connect(paths.socketPath);
-  if (core === 'not-accepting') {
-    say(coreNotAcceptingProxyMessage(paths.socketPath));
-    return ExitCode.failed;
-  }
-  if (core === null) {
+  const core = await connectCoreSocket(paths.socketPath).catch((error: unknown) => error as Error);
+  if (core instanceof NoCoreRunningError) {
     say(noCoreProxyMessage(paths.stateDir));
     return ExitCode.noCore;
+  }
+  if (core instanceof BuilderBarError) {
+    say(coreRefusedProxyMessage(core));
+    return ExitCode.failed;
+  }
+  if (core instanceof Error) {
+    say(`builder-bar proxy: could not reach the Builder Bar core on ${paths.socketPath}: ${core.message}`);
+    return ExitCode.failed;
   }
   // Starting the builder takes minutes; SIGTERM (main.ts aborts the signal) ends the wait at once.
   const reply = await Promise.race([holdBuilder(core), aborted(io.signal).then(() => 'stopped' as const)]);
@@ -114,21 +126,6 @@ export async function runProxy(context: CommandContext, stdio: ProxyStdio, ident
   } finally {
     core.destroy();
   }
-}
-
-/**
- * The core's socket; null when no core listens there; 'not-accepting' when its queue of waiting
- * connections is full (EAGAIN: a core that is stuck or flooded holds the socket).
- */
-function connect(socketPath: string): Promise<net.Socket | null | 'not-accepting'> {
-  return new Promise((resolve) => {
-    const socket = net.connect(socketPath);
-    socket.once('connect', () => {
-      socket.removeAllListeners('error');
-      resolve(socket);
-    });
-    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'EAGAIN' ? 'not-accepting' : null));
-  });
 }
 
 type HoldResult = { ok: true; sshPort: number } | { ok: false; error: ErrorInfo | { code: 'connection-lost'; message: string; hint: null } };

@@ -77,6 +77,29 @@ export class ConnectionLostError extends Error {
   }
 }
 
+/**
+ * A connection to the core's socket, or the refusal in words: every client (the CLI's requests,
+ * the on-demand proxy) reads connect's errno the same way, so none of them calls a socket it may
+ * not use "not running".
+ */
+export function connectCoreSocket(socketPath: string): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(socketPath);
+    socket.once('connect', () => {
+      socket.removeAllListeners('error');
+      resolve(socket);
+    });
+    socket.once('error', (error: NodeJS.ErrnoException) => {
+      // ENOTDIR: a file stands where a directory on the way should be, so no core can listen there.
+      const nobodyHome = error.code === 'ENOENT' || error.code === 'ECONNREFUSED' || error.code === 'ENOTSOCK' || error.code === 'ENOTDIR';
+      if (nobodyHome) reject(new NoCoreRunningError(socketPath));
+      else if (error.code === 'EAGAIN') reject(new CoreNotAcceptingError(socketPath));
+      else if (error.code === 'EACCES' || error.code === 'EPERM') reject(new SocketNotPermittedError(socketPath));
+      else reject(error);
+    });
+  });
+}
+
 type Pending = { resolve: (reply: unknown) => void; reject: (error: Error) => void };
 
 /** Replies can be large (a log tail of 100 000 lines), so the client accepts more than the core does. */
@@ -104,22 +127,8 @@ export class CoreClient {
     socket.on('close', () => this.fail(new ConnectionLostError()));
   }
 
-  static connect(socketPath: string): Promise<CoreClient> {
-    return new Promise((resolve, reject) => {
-      const socket = net.connect(socketPath);
-      socket.once('connect', () => {
-        socket.removeAllListeners('error');
-        resolve(new CoreClient(socket));
-      });
-      socket.once('error', (error: NodeJS.ErrnoException) => {
-        // ENOTDIR: a file stands where a directory on the way should be, so no core can listen there.
-        const nobodyHome = error.code === 'ENOENT' || error.code === 'ECONNREFUSED' || error.code === 'ENOTSOCK' || error.code === 'ENOTDIR';
-        if (nobodyHome) reject(new NoCoreRunningError(socketPath));
-        else if (error.code === 'EAGAIN') reject(new CoreNotAcceptingError(socketPath));
-        else if (error.code === 'EACCES' || error.code === 'EPERM') reject(new SocketNotPermittedError(socketPath));
-        else reject(error);
-      });
-    });
+  static async connect(socketPath: string): Promise<CoreClient> {
+    return new CoreClient(await connectCoreSocket(socketPath));
   }
 
   async request<N extends RequestName>(name: N, input: RequestInput<N>): Promise<Envelope<RequestOutput<N>>> {
