@@ -14,7 +14,7 @@ import type { ProfileName } from '../../ipc/contract.js';
 import type { LogSink } from '../logs/logSink.js';
 import type { StatePaths } from '../paths.js';
 import { FileTailer } from './fileTailer.js';
-import { ensureInstallKeys, hostKeyPolicyOfBoot } from './keyStore.js';
+import { describeSetAsideKeys, ensureInstallKeys, hostKeyPolicyOfBoot } from './keyStore.js';
 import type { BuilderProfile, VmFiles } from './profile.js';
 import { QmpClient } from './qmpClient.js';
 import { identifyQemu } from './qemuOwnership.js';
@@ -83,6 +83,8 @@ export async function adoptBuilder(host: AdoptHost): Promise<RunningVm | null> {
   }
   logs.append('app', 'info', `Adopting the builder left running by an earlier core (QEMU pid ${pid}, port ${record.sshPort}).`);
   const keys = await ensureInstallKeys(host.paths.keysDir, profile, hostKeyPolicyOfBoot(profile, record));
+  const keysRemade = describeSetAsideKeys(keys.setAside);
+  if (keysRemade) logs.append('app', 'warn', `${keysRemade} The running builder still knows only the old ones: restart it.`);
   return new RunningVm({
     process: watchAdoptedProcess(pid),
     profile,

@@ -21,7 +21,7 @@ import { ensurePrivateDir } from '../util/atomicWrite.js';
 import { installHint, QEMU_SYSTEM_AARCH64, QEMU_SYSTEM_X86_64 } from './guest-image/hostTools.js';
 import type { ToolFinder } from '../host/toolSearchPath.js';
 import { chooseHostPort } from './hostPort.js';
-import { ensureInstallKeys, hostKeyPolicyFor, type InstallKeys } from './keyStore.js';
+import { describeSetAsideKeys, ensureInstallKeys, hostKeyPolicyFor, type InstallKeys } from './keyStore.js';
 import type { BuilderProfile, HostKeyPolicy, LaunchPlan, PreparedGuest, VmFiles } from './profile.js';
 import { exitsWithin, spawnQemu } from './qemuProcess.js';
 import { RunningVm } from './runningVm.js';
@@ -164,6 +164,8 @@ async function bootBuilder(host: BootHost, request: BootRequest): Promise<Runnin
   update({ profile: profile.name, detail: 'preparing keys' });
   const hostKeyPolicy = await hostKeyPolicyFor(profile, host.files);
   const keys = await ensureInstallKeys(host.paths.keysDir, profile, hostKeyPolicy);
+  const keysRemade = describeSetAsideKeys(keys.setAside);
+  if (keysRemade) host.logs.append('app', 'warn', keysRemade);
   update({ hostKey: keys.pinnedHostKey, detail: 'checking the host port' });
   const chosen = await chooseHostPort(settings.hostPort, settings.hostPortAuto, { platform: host.platform });
   if (chosen.note) host.logs.append('app', 'warn', chosen.note);

@@ -6,7 +6,7 @@ import { utils } from 'ssh2';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { BuilderBarError } from '../errors.js';
 import type { BuilderProfile } from './profile.js';
-import { CLIENT_KEY_FILE, ensureInstallKeys, fingerprintOfPublicKey, HOST_KEY_FILE, hostKeyPolicyFor, hostKeyPolicyOfBoot } from './keyStore.js';
+import { CLIENT_KEY_FILE, describeSetAsideKeys, ensureInstallKeys, fingerprintOfPublicKey, HOST_KEY_FILE, hostKeyPolicyFor, hostKeyPolicyOfBoot } from './keyStore.js';
 import { generateEd25519KeyPair } from './ed25519KeyPair.js';
 
 const NIXPKGS_HOST_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJBWcxb/Blaqt1auOtE+F8QUWrUotiC5qBJ+UuEWdVCb root@nixos';
@@ -110,6 +110,27 @@ describe('the install key store', () => {
     expect(keys.clientPublicKey).not.toBe(truncated);
     expect(utils.parseKey(readFileSync(path.join(keysDir, CLIENT_KEY_FILE), 'utf8'))).not.toBeInstanceOf(Error);
     expect(readFileSync(path.join(keysDir, `${CLIENT_KEY_FILE}.pub`), 'utf8').trim()).toBe(keys.clientPublicKey);
+    // The old files are kept beside the new ones, and the start says so and what to do.
+    expect(keys.setAside).toHaveLength(2);
+    const [keptPrivate, keptPublic] = keys.setAside as [string, string];
+    expect(path.dirname(keptPrivate)).toBe(keysDir);
+    expect(readFileSync(keptPrivate, 'utf8')).toContain('AAAA');
+    expect(mode(keptPrivate)).toBe(0o600);
+    expect(readFileSync(keptPublic, 'utf8').trim()).toBe(truncated);
+    expect(describeSetAsideKeys(keys.setAside)).toMatch(/^Made new ssh keys: .* kept as .*client_ed25519\.unusable-.*builder-bar nix apply/);
+    // Keys that work are not set aside again.
+    expect((await ensureInstallKeys(keysDir, profileWith({ kind: 'per-install' }))).setAside).toEqual([]);
+    expect(describeSetAsideKeys([])).toBeNull();
+  });
+
+  it('sets aside half a pair (a .pub whose private key was deleted) instead of writing over it', async () => {
+    const lone = generateEd25519KeyPair();
+    mkdirSync(keysDir, { recursive: true, mode: 0o700 });
+    writeFileSync(path.join(keysDir, `${HOST_KEY_FILE}.pub`), `${lone.public}\n`);
+    const keys = await ensureInstallKeys(keysDir, profileWith({ kind: 'per-install' }));
+    expect(keys.pinnedHostKey.publicKey).not.toBe(lone.public);
+    expect(keys.setAside).toHaveLength(1);
+    expect(readFileSync(keys.setAside[0] as string, 'utf8').trim()).toBe(lone.public);
   });
 
   it('keeps a replaced .pub pin as it is, so a guest with the old key is refused', async () => {

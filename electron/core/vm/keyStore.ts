@@ -5,7 +5,10 @@
  * reason trusting it is weak shown in the status. Files are written atomically with explicit
  * modes (private keys 0600 in a 0700 dir), and modes someone loosened are tightened again.
  * Keys are made only where none exist: a key that cannot be read is an error, never a reason to
- * make new ones (that would silently break the pinned wiring).
+ * make new ones (that would silently break the pinned wiring). The one exception is a pair whose
+ * files no ssh can parse (ssh2's old generator, a file cut short) or half of a pair: it never
+ * worked, so new keys are made, the old files are set aside (never overwritten) and the start
+ * says so, because Nix must be wired again with the new client key.
  */
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
@@ -34,6 +37,17 @@ export interface InstallKeys {
   pinnedHostKey: HostKeyInfo;
   /** The pinned key's wire blob, compared byte for byte in the ssh host verifier. */
   pinnedHostKeyBlob: Buffer;
+  /** Key files no ssh could use (unparseable, or half a pair), moved here before new keys were made. */
+  setAside: string[];
+}
+
+/** The app-log line for keys made anew (InstallKeys.setAside), or null when none were. */
+export function describeSetAsideKeys(setAside: readonly string[]): string | null {
+  if (setAside.length === 0) return null;
+  return (
+    `Made new ssh keys: the old key files were incomplete or unreadable to ssh, and are kept as ${setAside.join(', ')}. ` +
+    'Run "builder-bar nix apply" (or Wire Nix in the Nix place) so Nix logs in with the new client key.'
+  );
 }
 
 /** `SHA256:...` as `ssh-keygen -lf` prints it: unpadded base64 of the key blob's SHA-256. */
@@ -72,7 +86,8 @@ export function hostKeyPolicyOfBoot(profile: BuilderProfile, record: Pick<BootRe
 /** Reads the install's keys, making any that are missing; `policy` says which host key is pinned. */
 export async function ensureInstallKeys(keysDir: string, profile: BuilderProfile, policy: HostKeyPolicy = profile.hostKeyPolicy): Promise<InstallKeys> {
   await ensurePrivateDir(keysDir);
-  const client = await ensureKeyPair(keysDir, CLIENT_KEY_FILE, 'builder-bar client');
+  const setAside: string[] = [];
+  const client = await ensureKeyPair(keysDir, CLIENT_KEY_FILE, 'builder-bar client', setAside);
   if (policy.kind === 'fixed') {
     const publicKey = policy.publicKey.trim();
     const blob = publicKeyBlob(publicKey);
@@ -82,9 +97,10 @@ export async function ensureInstallKeys(keysDir: string, profile: BuilderProfile
       hostPrivateKey: null,
       pinnedHostKey: { fingerprint: fingerprintOfBlob(blob), publicKey, weakness: policy.weakness },
       pinnedHostKeyBlob: blob,
+      setAside,
     };
   }
-  const host = await ensureKeyPair(keysDir, HOST_KEY_FILE, 'builder-bar guest host key');
+  const host = await ensureKeyPair(keysDir, HOST_KEY_FILE, 'builder-bar guest host key', setAside);
   let blob: Buffer;
   try {
     blob = publicKeyBlob(host.publicKey);
@@ -101,6 +117,7 @@ export async function ensureInstallKeys(keysDir: string, profile: BuilderProfile
     hostPrivateKey: host.privateKey,
     pinnedHostKey: { fingerprint: fingerprintOfBlob(blob), publicKey: host.publicKey, weakness: null },
     pinnedHostKeyBlob: blob,
+    setAside,
   };
 }
 
@@ -114,7 +131,7 @@ interface KeyPair {
  * is never rewritten from the private key: if someone replaced it, the guest's key will not
  * match and the connection is refused, which is the point of pinning.
  */
-async function ensureKeyPair(keysDir: string, name: string, comment: string): Promise<KeyPair> {
+async function ensureKeyPair(keysDir: string, name: string, comment: string, setAside: string[]): Promise<KeyPair> {
   const privatePath = path.join(keysDir, name);
   const publicPath = `${privatePath}.pub`;
   const existingPrivate = await readIfPresent(privatePath);
@@ -127,9 +144,17 @@ async function ensureKeyPair(keysDir: string, name: string, comment: string): Pr
     await tightenMode(publicPath, 0o644);
     return { privateKey: existingPrivate, publicKey: existingPublic.trim() };
   }
+  // Kept, not overwritten: a half or a pair cut short may still be someone's only copy of a key.
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  for (const [file, text] of [[privatePath, existingPrivate], [publicPath, existingPublic]] as const) {
+    if (text === null) continue;
+    const kept = `${file}.unusable-${stamp}`;
+    await fs.rename(file, kept);
+    setAside.push(kept);
+  }
   const generated = generateEd25519KeyPair(comment);
   // Private first: a crash between the two writes leaves a private key without .pub, which the
-  // next run replaces whole, never a .pub pin without its private key.
+  // next run sets aside and replaces whole, never a .pub pin without its private key.
   await writeFileAtomic(privatePath, generated.private, { mode: 0o600 });
   await writeFileAtomic(publicPath, `${generated.public}\n`, { mode: 0o644 });
   return { privateKey: generated.private, publicKey: generated.public.trim() };
