@@ -83,6 +83,26 @@ describe('disks nixpkgs\' builder left', () => {
     expect(await fs.readdir(vmDir)).toEqual([]);
   });
 
+  it('refuses an overlay on a backing file (a copy alone would lose the store), saying how to make it one file', async () => {
+    const img = await qemuImg();
+    const base = path.join(home, 'base.qcow2');
+    await execa(img, ['create', '-q', '-f', 'qcow2', base, '1G']);
+    const source = path.join(home, 'nixos.qcow2');
+    // Relative, as `qemu-img create -b` in the same directory writes it: from vm/ it would name nothing.
+    await execa(img, ['create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', 'base.qcow2', source]);
+    const target = path.join(vmDir, 'disk.qcow2');
+    const error = await importUpstreamDisk({ source, candidates: upstreamDiskCandidates(home), target, qemuImg: img }).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: 'invalid-request', message: `${source} is an overlay on ${base} (a qcow2 backing file), not a disk on its own: a copy would not hold the store it shows.` });
+    expect((error as { hint: string }).hint).toContain(`qemu-img convert -O qcow2 -- '${source}'`);
+    expect(await fs.readdir(vmDir)).toEqual([]);
+
+    // The command the hint gives makes a disk that imports.
+    const flat = `${source}.flat`;
+    await execa(img, ['convert', '-O', 'qcow2', '--', source, flat]);
+    await fs.rename(flat, source);
+    await expect(importUpstreamDisk({ source, candidates: upstreamDiskCandidates(home), target, qemuImg: img })).resolves.toMatchObject({ target });
+  });
+
   it('refuses a disk a running QEMU holds (a copy would be torn), copying nothing', async () => {
     const img = await qemuImg();
     const qemu = await findOnPath('qemu-system-x86_64');

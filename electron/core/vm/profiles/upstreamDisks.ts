@@ -12,6 +12,7 @@ import { execa } from 'execa';
 import { constants as fsConstants, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { BuilderBarError } from '../../errors.js';
+import { shellQuoted } from '../../stateDirProblem.js';
 
 export interface UpstreamDiskOrigin {
   path: string;
@@ -86,7 +87,14 @@ export interface ImportedDisk {
   virtualSizeBytes: number;
 }
 
-async function qemuImgInfo(qemuImg: string, file: string): Promise<{ format: string; virtualSize: number }> {
+interface QemuImgInfo {
+  format: string;
+  virtualSize: number;
+  /** The image this one is an overlay on, as qemu-img resolves it; null for a self-contained disk. */
+  backingFile: string | null;
+}
+
+async function qemuImgInfo(qemuImg: string, file: string): Promise<QemuImgInfo> {
   // Without --force-share: qemu-img takes QEMU's lock, so a disk a running builder holds fails here.
   const result = await execa(qemuImg, ['info', '--output=json', '--', file], { reject: false, stdin: 'ignore' });
   if (result.exitCode !== 0) {
@@ -97,8 +105,9 @@ async function qemuImgInfo(qemuImg: string, file: string): Promise<{ format: str
     }
     throw new BuilderBarError('invalid-request', `qemu-img cannot read ${file}: ${why}`, 'Nothing was copied. Check that the file is a builder disk.');
   }
-  const info = JSON.parse(result.stdout) as { format?: unknown; 'virtual-size'?: unknown };
-  return { format: String(info.format), virtualSize: Number(info['virtual-size']) };
+  const info = JSON.parse(result.stdout) as { format?: unknown; 'virtual-size'?: unknown; 'backing-filename'?: unknown; 'full-backing-filename'?: unknown };
+  const backing = info['full-backing-filename'] ?? info['backing-filename'];
+  return { format: String(info.format), virtualSize: Number(info['virtual-size']), backingFile: typeof backing === 'string' && backing !== '' ? backing : null };
 }
 
 /** Copies an upstream disk in as the builder's disk; the source is only read. */
@@ -122,6 +131,14 @@ export async function importUpstreamDisk(input: ImportDiskInput): Promise<Import
   const info = await qemuImgInfo(input.qemuImg, input.source);
   if (info.format !== 'qcow2') {
     throw new BuilderBarError('invalid-request', `${input.source} is a ${info.format} image, not the qcow2 disk nixpkgs' builder makes.`, 'Nothing was copied.');
+  }
+  if (info.backingFile !== null) {
+    // An overlay holds only what changed since its backing image: copied alone, a relative
+    // backing name no longer resolves from the state dir, and an absolute one ties the builder's
+    // disk to a file outside it (a store path a GC may delete). One self-contained file is safe.
+    const flat = `${input.source}.flat`;
+    throw new BuilderBarError('invalid-request', `${input.source} is an overlay on ${info.backingFile} (a qcow2 backing file), not a disk on its own: a copy would not hold the store it shows.`,
+      `Nothing was copied. Make it one file first, then import again: qemu-img convert -O qcow2 -- ${shellQuoted(input.source)} ${shellQuoted(flat)} && mv -- ${shellQuoted(flat)} ${shellQuoted(input.source)}`);
   }
   const temp = path.join(path.dirname(input.target), `.${path.basename(input.target)}.importing`);
   await fs.rm(temp, { force: true });
