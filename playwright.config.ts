@@ -15,7 +15,9 @@ export default defineConfig({
   testDir: './e2e',
   testMatch: '*.spec.ts',
   testIgnore: ['electron/**'],
-  outputDir: './test-results',
+  // Its own folder: Playwright empties outputDir first, and test-results/soak holds the figures
+  // the soak tests wrote earlier in the same `npm test`.
+  outputDir: './test-results/e2e',
   fullyParallel: false,
   workers: 1,
   retries: 0,
