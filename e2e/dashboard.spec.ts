@@ -35,6 +35,26 @@ test('the settings form refuses an invalid value with the schema message and kee
   expect(fromCli.stdout).toMatch(/768/);
 });
 
+test('Open at Login is off by default, and the Settings place turns it on and off for every door', async ({ page, door }) => {
+  await page.goto(door.url);
+  await openPlace(page, 'Settings');
+  const openAtLogin = page.getByRole('checkbox', { name: 'Open Builder Bar at login' });
+  const save = page.getByRole('button', { name: 'Save' });
+  await expect(openAtLogin).not.toBeChecked();
+  expect(JSON.parse((await door.cli(['settings', 'get', '--json'])).stdout)).toMatchObject({ openAtLogin: false });
+
+  await openAtLogin.check();
+  await save.click();
+  await expect(page.getByLabel('Settings saved')).toBeVisible();
+  expect(JSON.parse((await door.cli(['settings', 'get', '--json'])).stdout)).toMatchObject({ openAtLogin: true });
+  await page.reload();
+  await expect(openAtLogin).toBeChecked();
+
+  // Turned off from the CLI, the open page follows without a reload.
+  await door.cli(['settings', 'set', 'openAtLogin=false']);
+  await expect(openAtLogin).not.toBeChecked();
+});
+
 test('the Logs window shows the app log and filters it by source', async ({ page, door }) => {
   await page.goto(door.url);
   const [logs] = await Promise.all([page.waitForEvent('popup'), page.getByRole('link', { name: 'Open Logs' }).click()]);
