@@ -249,6 +249,7 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
       nix,
       logs,
       builderState: () => supervisor.status().state,
+      builderPort: () => supervisor.status().sshPort,
       diskSizeGiB: () => supervisor.diskSizeGiB(),
       diskImage: vmFilesIn(paths.vmDir).diskImage,
     }),

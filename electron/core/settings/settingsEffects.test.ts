@@ -31,6 +31,23 @@ describe('settingsEffects', () => {
     expect(free.messages).toEqual([]);
   });
 
+  it("does not call the running builder's own port taken: its QEMU lets it go at the restart", async () => {
+    const asked: number[] = [];
+    const portTaken = async (port: number): Promise<string | null> => {
+      asked.push(port);
+      return `Port ${port} on 127.0.0.1 is in use by qemu-system-x86_64 (pid 4242).`;
+    };
+    const after = { ...before, hostPort: 31023, hostPortAuto: false };
+    const own = await settingsEffects({ changed: ['hostPort'], before, after, state: 'ready', builderPort: 31023, portTaken, diskSizeGiB: async () => null });
+    expect(own.messages).toEqual(['Restart the builder to apply hostPort; it keeps running with the old values until then.']);
+    expect(asked).toEqual([]);
+    // Another port, or the same port once the builder is stopped (then someone else holds it), is asked about.
+    const other = await settingsEffects({ changed: ['hostPort'], before, after, state: 'ready', builderPort: 31022, portTaken, diskSizeGiB: async () => null });
+    expect(other.messages.join('\n')).toMatch(/in use by qemu-system-x86_64 \(pid 4242\)\. The builder cannot start on it/);
+    const stopped = await settingsEffects({ changed: ['hostPort'], before, after, state: 'stopped', builderPort: null, portTaken, diskSizeGiB: async () => null });
+    expect(stopped.messages.join('\n')).toMatch(/in use by/);
+  });
+
   it('never asks for a restart for settings the VM does not use', async () => {
     const after = { ...before, startOnLaunch: true };
     const effects = await settingsEffects({ changed: ['startOnLaunch'], before, after, state: 'ready', diskSizeGiB: async () => 4 });

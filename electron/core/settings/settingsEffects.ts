@@ -21,6 +21,8 @@ export interface EffectsInput {
   hostArch?: string;
   /** Who holds a port on 127.0.0.1 now, in words, or null when it is free; default: asks the system. */
   portTaken?: (port: number) => Promise<string | null>;
+  /** The port the running builder's ssh forward listens on, null when none runs. */
+  builderPort?: number | null;
 }
 
 async function portTakenNow(port: number): Promise<string | null> {
@@ -38,7 +40,10 @@ export async function settingsEffects(input: EffectsInput): Promise<SettingsEffe
   }
   if (input.changed.includes('hostPort')) {
     // Said now, not only at the next start: the port a user picked may be nix-darwin's builder's.
-    const taken = await (input.portTaken ?? portTakenNow)(input.after.hostPort);
+    // The running builder's own port is not "taken": its QEMU lets it go at the restart (say, a
+    // user picking the port hostPortAuto chose, to keep it).
+    const ownPort = running && input.builderPort === input.after.hostPort;
+    const taken = ownPort ? null : await (input.portTaken ?? portTakenNow)(input.after.hostPort);
     if (taken !== null) {
       messages.push(
         input.after.hostPortAuto

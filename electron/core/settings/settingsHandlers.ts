@@ -18,6 +18,8 @@ export interface SettingsHandlerDeps {
   nix: NixLocator;
   logs: LogSink;
   builderState: () => VmState;
+  /** The running builder's ssh port (its QEMU holds it), null when none runs. */
+  builderPort?: () => number | null;
   diskSizeGiB: () => Promise<number | null>;
   diskImage: string;
 }
@@ -34,6 +36,7 @@ export function settingsHandlers(deps: SettingsHandlerDeps): HandlersFor<'settin
         before,
         after: settings,
         state: deps.builderState(),
+        builderPort: deps.builderPort?.() ?? null,
         diskSizeGiB: deps.diskSizeGiB,
       });
       if (changed.includes('nixBinDir')) effects.messages.push(await nixBinDirEffect(deps.nix));
