@@ -47,7 +47,9 @@ export const BootRecordSchema = z.object({
   profile: ProfileNameSchema,
   qemuBinary: z.string(),
   bootMarker: z.string().min(8),
-  sshPort: z.number().int(),
+  // A port a core can have listened on: a record that names another is not ours (or is forged),
+  // and its port must never reach the ssh config the wiring writes or a connect().
+  sshPort: z.number().int().min(1).max(65535),
   accelerator: AcceleratorSchema,
   startedAt: z.number(),
   /** Which host key this boot presents (absent in records written before it was kept). */
