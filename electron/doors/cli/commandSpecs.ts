@@ -348,7 +348,7 @@ export const commandSpecs: readonly CommandSpec[] = [
     synopsis: '[--json]',
     summary: 'List disks nixpkgs\' builder left on this Mac before Builder Bar',
     details: [
-      'Looks where nixpkgs\' builder leaves its disk: ~/nixos.qcow2 (from `nix run nixpkgs#darwin.linux-builder` run in your home) and /var/lib/darwin-builder/nixos.qcow2 (nix-darwin\'s nix.linux-builder). Such a disk holds everything that builder built or fetched. Builder Bar never changes or deletes it; `builder-bar image import-disk PATH` copies it in as the builder\'s own disk.',
+      'Looks where nixpkgs\' builder leaves its disk: ~/nixos.qcow2 (from `nix run nixpkgs#darwin.linux-builder` run in your home) and nix-darwin\'s nix.linux-builder disk, /var/lib/linux-builder/nixos.qcow2 (/var/lib/darwin-builder/nixos.qcow2 before nix-darwin 25.05). Such a disk holds everything that builder built or fetched. Builder Bar never changes or deletes it; `builder-bar image import-disk PATH` copies it in as the builder\'s own disk.',
     ],
     options: { json: { type: 'boolean', description: 'Print the list as JSON' } },
     operands: { min: 0, max: 0 },

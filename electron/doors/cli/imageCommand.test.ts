@@ -14,6 +14,7 @@ describe('builder-bar image update', () => {
         branch: input.branch ?? 'nixpkgs-unstable', current: DEFAULT_NIXPKGS_PIN, next, upToDate: input.branch === 'nixos-25.05', cost: 'these 212 paths will be fetched (402.51 MiB download, 1816.77 MiB unpacked)',
       }),
       'builderImage.update': (input) => ({ pin: input.pin, storePath: '/nix/store/x-builder-bar-linux-builder', realised: true }),
+      'builderImage.upstreamDisks': () => ({ disks: [], ownDisk: '/state/vm/disk.qcow2', ownDiskExists: false }),
     }));
   });
 
@@ -48,5 +49,11 @@ describe('builder-bar image update', () => {
     const before = served.core.received.length;
     expect(await served.run(['image', 'update', '--branch=--impure'], run)).toBe(2);
     expect(served.core.received.length).toBe(before);
+  });
+
+  it('image disks with none found names every place it looked, nix-darwin 25.05\'s included', async () => {
+    const run = recorder();
+    expect(await served.run(['image', 'disks'], run)).toBe(0);
+    expect(run.out).toEqual(["No disk of nixpkgs' builder found (looked at ~/nixos.qcow2, /var/lib/linux-builder/nixos.qcow2, /var/lib/darwin-builder/nixos.qcow2)."]);
   });
 });

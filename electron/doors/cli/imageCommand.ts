@@ -12,6 +12,7 @@ import path from 'node:path';
 import { exitCodeFor, printError } from './cliIo.js';
 import type { ClientCommand } from './clientCommands.js';
 import { ExitCode } from './exitCodes.js';
+import { upstreamDiskCandidates } from '../../core/vm/profiles/upstreamDisks.js';
 
 export const imageUpdate: ClientCommand = async (context, client) => {
   const branch = typeof context.values.branch === 'string' ? context.values.branch : undefined;
@@ -57,7 +58,8 @@ export const imageDisks: ClientCommand = async (context, client) => {
     return ExitCode.ok;
   }
   if (disks.length === 0) {
-    context.io.out('No disk of nixpkgs\' builder found (looked at ~/nixos.qcow2 and /var/lib/darwin-builder/nixos.qcow2).');
+    // The places the core looks, named from the same list (home as ~: the core's home is the user's).
+    context.io.out(`No disk of nixpkgs' builder found (looked at ${upstreamDiskCandidates('~').map((candidate) => candidate.path).join(', ')}).`);
     return ExitCode.ok;
   }
   for (const disk of disks) {

@@ -1,6 +1,7 @@
 /**
  * Disks nixpkgs' builder left on this Mac before Builder Bar (`~/nixos.qcow2` from `nix run
- * nixpkgs#darwin.linux-builder`, nix-darwin's in /var/lib/darwin-builder): each shown with where
+ * nixpkgs#darwin.linux-builder`, nix-darwin's in /var/lib/linux-builder, /var/lib/darwin-builder before
+ * nix-darwin 25.05): each shown with where
  * it came from, and offered for import while the builder has no disk of its own. Importing copies
  * it (the original is only read, never changed or deleted); nothing happens without the click.
  */

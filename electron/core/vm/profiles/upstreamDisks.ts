@@ -1,8 +1,13 @@
 /**
  * Disks that nixpkgs' builder left on this Mac before Builder Bar: `nix run
  * nixpkgs#darwin.linux-builder` writes `nixos.qcow2` into the directory it runs in (most often
- * the home directory), and nix-darwin's `nix.linux-builder` keeps its one in
- * /var/lib/darwin-builder. Such a disk holds everything that builder built or fetched. Builder
+ * the home directory), and nix-darwin's `nix.linux-builder` keeps its one in its working
+ * directory: /var/lib/linux-builder since nix-darwin 25.05, /var/lib/darwin-builder before
+ * (nix-darwin modules/nix/linux-builder.nix, commit a175c68f, which also moves the old directory
+ * to the new one at the next activation). The file is `nixos.qcow2` in every case: qemu-vm.nix's
+ * `virtualisation.diskImage` defaults to `./${system.name}.qcow2`, and nixpkgs' builder
+ * (nix-builder-vm.nix) leaves the host name at NixOS's default, `nixos`. Such a disk holds
+ * everything that builder built or fetched. Builder
  * Bar never deletes or changes it: it lists it, and on request copies it in as its own builder's
  * disk (the same NixOS layout: an ext4 filesystem labelled nixos), so that store is not built
  * again. The copy is a clone where the filesystem can (APFS), so it costs no space until either
@@ -23,7 +28,13 @@ export interface UpstreamDiskOrigin {
 export function upstreamDiskCandidates(home: string): UpstreamDiskOrigin[] {
   return [
     { path: path.join(home, 'nixos.qcow2'), origin: '`nix run nixpkgs#darwin.linux-builder` run in your home directory' },
-    { path: '/var/lib/darwin-builder/nixos.qcow2', origin: "nix-darwin's nix.linux-builder (its working directory)" },
+    // nix-darwin deletes this directory when nix.linux-builder is turned off (commit b8939c4f):
+    // the origin says so, since that is the moment a user moving to Builder Bar is likely to pick.
+    {
+      path: '/var/lib/linux-builder/nixos.qcow2',
+      origin: "nix-darwin's nix.linux-builder (its working directory since nix-darwin 25.05; nix-darwin deletes it when nix.linux-builder is turned off, so import it first)",
+    },
+    { path: '/var/lib/darwin-builder/nixos.qcow2', origin: "nix-darwin's nix.linux-builder before nix-darwin 25.05 (its working directory)" },
   ];
 }
 
