@@ -119,6 +119,34 @@ describe('darwin-linux-builder profile', () => {
     })).rejects.toMatchObject({ code: 'not-supported', hint: expect.stringContaining('linux-test') });
   });
 
+  it('refuses a state dir with a comma before anything runs: nixpkgs\' run script hands the disk and shares to QEMU with commas unescaped', async () => {
+    // qemu-vm.nix: `-drive …,file="$NIX_DISK_IMAGE"` (made absolute by `readlink -f`) and
+    // `-virtfs local,path="$TMPDIR"/xchg,…`: QEMU would split the path at the comma and exit.
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'comma-state-'));
+    try {
+      const vm = path.join(dir, 'Builder Bar, beta', 'vm');
+      let nixAsked = false;
+      const attempt = createDarwinLinuxBuilderProfile({
+        ...options,
+        platform: 'darwin',
+        nixPrograms: async () => {
+          nixAsked = true;
+          return { nixBuild: '/nonexistent/nix-build', nixStore: '/nonexistent/nix-store' };
+        },
+      }).prepare({
+        cacheDir: dir, files: { ...files, vmDir: vm, diskImage: path.join(vm, 'disk.qcow2') }, keys: { clientPublicKey: 'k', hostPrivateKey: null }, bootMarker: 'boot-0123456789', diskGiB: 20, report: () => undefined,
+      });
+      await expect(attempt).rejects.toMatchObject({
+        code: 'invalid-request',
+        message: expect.stringMatching(/comma/),
+        hint: expect.stringMatching(/--state-dir/),
+      });
+      expect(nixAsked).toBe(false);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('realises the image with the Nix Builder Bar uses (nixBinDir), not whatever is on PATH', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'chosen-nix-'));
     try {

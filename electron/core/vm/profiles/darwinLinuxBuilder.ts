@@ -17,6 +17,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { NixpkgsPin } from '../../../ipc/contract.js';
 import { BuilderBarError } from '../../errors.js';
+import { ELSEWHERE } from '../../stateDirProblem.js';
 import { ensurePrivateDir } from '../../util/atomicWrite.js';
 import type { BuilderProfile, HostKeyPolicy, KeysShare, LaunchInput, LaunchPlan, PreparedGuest, PrepareInput, VmFiles } from '../profile.js';
 import { placeHostKeyForFwCfg } from '../vmFiles.js';
@@ -137,6 +138,25 @@ export interface DarwinLinuxBuilderOptions {
   tools?: Pick<ToolFinder, 'find'>;
 }
 
+/**
+ * Why the VM dir cannot hold nixpkgs' builder, or null. Its run script (nixos/modules/
+ * virtualisation/qemu-vm.nix) writes `-drive …,file="$NIX_DISK_IMAGE"` (after `readlink -f`, so
+ * always the absolute path) and `-virtfs local,path="$TMPDIR"/xchg,…` (and `store.img`, `certs`
+ * likewise) without doubling commas, as QEMU's option syntax needs: a comma in the path splits the
+ * option and QEMU exits at once with "Invalid parameter". (The linux-test guest's own script
+ * escapes them, so only this profile has the limit.) Spaces are safe: the script quotes them.
+ */
+export function vmDirProblem(vmDir: string): string | null {
+  if (vmDir.includes(',')) {
+    return `The builder's directory ${vmDir} contains a comma: nixpkgs' run script hands its disk and shared folders to QEMU without escaping commas, so QEMU would refuse to start.`;
+  }
+  return null;
+}
+
+function refuseVmDir(problem: string): BuilderBarError {
+  return new BuilderBarError('invalid-request', problem, `Use a state dir whose path has no comma. ${ELSEWHERE}`);
+}
+
 function requirePiece(prepared: PreparedGuest, key: string): string {
   const value = prepared.extra[key];
   if (!value) throw new Error(`darwin-linux-builder needs the prepared ${key}`);
@@ -200,9 +220,14 @@ export function createDarwinLinuxBuilderProfile(options: DarwinLinuxBuilderOptio
         throw new BuilderBarError('not-supported', 'The darwin-linux-builder profile runs on macOS only.',
           'Use the linux-test profile on this machine.');
       }
+      const problem = vmDirProblem(input.files.vmDir);
+      if (problem) throw refuseVmDir(problem);
       const nix = await options.nixPrograms();
       const qemuImg = await requireTool(QEMU_IMG, options.tools);
       await ensurePrivateDir(input.files.vmDir);
+      // The script resolves symlinks (`readlink -f`): a link to a directory with a comma fails the same way.
+      const resolved = vmDirProblem(await fs.realpath(input.files.vmDir));
+      if (resolved) throw refuseVmDir(resolved);
       // The start's pinned key decided the image: this install's key means the own-host-key image.
       const ownHostKey = input.keys.hostPrivateKey;
       await placeHostKeyForFwCfg(input.files.vmDir, ownHostKey);

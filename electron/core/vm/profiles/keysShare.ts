@@ -3,7 +3,8 @@
  * create-builder does it, for both profiles: a directory holding the public key user `builder`
  * logs in with (`builder_ed25519.pub`, the name the guest's `AuthorizedKeysFile
  * /var/keys/%u_ed25519.pub` reads), added to the Nix store. The share uses 9p's
- * security_model=none, so the guest sees the host's owners and modes; store files are root-owned
+ * security_model=none (nixpkgs before 24.05; mapped-xattr since, which shows the same for files
+ * without virtfs xattrs), so the guest sees the host's owners and modes; store files are root-owned
  * and read-only, which the guest sshd's StrictModes accepts, where a directory of the user's
  * (owned by the Mac's uid 501) would be refused. Public keys only: the store is readable by
  * everyone.

@@ -8,15 +8,21 @@
  *   NIX_DISK_IMAGE      the persistent root disk (the script creates it when missing)
  *   TMPDIR, USE_TMPDIR  the working directory: the script `cd`s there, so every file of the
  *                       running VM (QMP socket, console log, pid file) is named relative to it,
- *                       and a state dir with spaces or commas never reaches QEMU's option parser
- *   KEYS                the directory shared at /var/keys over 9p (security_model=none: the guest
- *                       sees the host's owners, so it must be root-owned, e.g. a Nix store path)
+ *                       and Builder Bar's own options never carry the state dir's path
+ *   KEYS                the directory shared at /var/keys over 9p (nixpkgs: security_model=none
+ *                       until 24.05, mapped-xattr since, NixOS/nixpkgs#287821; either way a file
+ *                       without virtfs xattrs shows the guest the host's owner, so it must be
+ *                       root-owned, e.g. a Nix store path)
  *   QEMU_NET_OPTS       appended to `-netdev user,…`: the ssh forward, bound to 127.0.0.1 only
  *   QEMU_KERNEL_PARAMS  appended to the kernel command line: this boot's marker
  *   QEMU_OPTS           appended to QEMU's arguments, word-split by the script's shell: the
  *                       accelerator the probe chose, CPUs and memory (QEMU takes the last -smp,
  *                       -m and `-machine accel=`, measured with 7.2), QMP, the serial console to
  *                       a file, the pid file, no monitor, exit instead of reboot
+ *
+ * nixpkgs' script itself still hands NIX_DISK_IMAGE and TMPDIR to QEMU's option parser with
+ * commas unescaped (`-drive …,file="$NIX_DISK_IMAGE"`, `-virtfs local,path="$TMPDIR"/xchg,…`), so
+ * the Mac profile refuses a VM dir with a comma (darwinLinuxBuilder.ts, vmDirProblem).
  *
  * Chosen at start, not baked into the script: the port (a port in use must not mean a new
  * image), CPUs and memory (a setting changed must not mean evaluating nixpkgs again).
