@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { statePaths, type StatePaths } from '../paths.js';
 import { vmFilesIn, writeBootRecord } from '../vm/vmFiles.js';
-import { wiringInputsFromState } from './builderFromState.js';
+import { ownBuilderOffer, wiringInputsFromState } from './builderFromState.js';
 
 let root: string;
 let paths: StatePaths;
@@ -66,5 +66,19 @@ describe('wiringInputsFromState (the CLI, without a core)', () => {
     expect((await wiringInputsFromState(paths, 'linux')).runningBuilderPort).toBeNull();
     await fs.rm(path.join(paths.vmDir, 'boot.json'));
     expect((await wiringInputsFromState(paths, 'linux')).runningBuilderPort).toBeNull();
+  });
+});
+
+describe("what the machines entry offers for our own builder", () => {
+  it("offers nixpkgs' builder for NixOS tests and vmTools builds, as nix-darwin's linux-builder does (and nixos-test)", () => {
+    const offer = ownBuilderOffer('darwin-linux-builder', 4, 'arm64');
+    expect(offer.supportedFeatures).toEqual(expect.arrayContaining(['kvm', 'nixos-test', 'benchmark', 'big-parallel']));
+    expect(offer.maxJobs).toBe(4);
+    expect(ownBuilderOffer('linux-test', 4, 'x64')).toEqual({ maxJobs: 4, supportedFeatures: [] });
+  });
+
+  it('offers as many jobs as the guest has CPUs: on Apple Silicon at most the 8 the virt machine serves', () => {
+    expect(ownBuilderOffer('darwin-linux-builder', 12, 'arm64').maxJobs).toBe(8);
+    expect(ownBuilderOffer('darwin-linux-builder', 12, 'x64').maxJobs).toBe(12);
   });
 });

@@ -18,6 +18,7 @@ import { profileResolver } from '../supervisorWiring.js';
 import { CLIENT_KEY_FILE, ensureInstallKeys, hostKeyPolicyFor, hostKeyPolicyOfBoot } from '../vm/keyStore.js';
 import { NotRegularFileError, readRegularFile } from '../util/regularFile.js';
 import { identifyQemu } from '../vm/qemuOwnership.js';
+import { builderCpus } from '../vm/profiles/darwinLinuxBuilder.js';
 import { readBootRecord, vmFilesIn } from '../vm/vmFiles.js';
 import { BUILDER_ALIAS, type BuilderEndpoint } from './builderEndpoint.js';
 import { NixLocator } from './nixInstallation.js';
@@ -39,6 +40,21 @@ export interface WiringInputs {
 export function builderSystem(profile: ProfileName, arch: string = os.arch()): string {
   if (profile === 'darwin-linux-builder' && arch === 'arm64') return 'aarch64-linux';
   return 'x86_64-linux';
+}
+
+/**
+ * What the machines entry offers for our own builder: as many jobs as the guest has CPUs (on
+ * Apple Silicon at most the 8 nixpkgs' virt machine serves: the setting may say more), and for
+ * nixpkgs' builder the features its NixOS guest claims (NixOS's default system-features), which
+ * are nix-darwin's linux-builder defaults (kvm, benchmark, big-parallel) plus nixos-test: without
+ * kvm and nixos-test, Nix refuses NixOS tests and vmTools builds ("a 'aarch64-linux' with features
+ * {kvm, nixos-test} is required"), the builds Mac users most need a Linux builder for. Under hvf
+ * the guest has no nested KVM, so such builds run QEMU under TCG inside it: slowly, but they run.
+ * The linux-test guest (Debian's Nix) claims none.
+ */
+export function ownBuilderOffer(profile: ProfileName, cpus: number, arch: string = os.arch()): { maxJobs: number; supportedFeatures: string[] } {
+  if (profile !== 'darwin-linux-builder') return { maxJobs: cpus, supportedFeatures: [] };
+  return { maxJobs: builderCpus(arch === 'x64' ? 'x64' : 'arm64', cpus).cpus, supportedFeatures: ['kvm', 'nixos-test', 'benchmark', 'big-parallel'] };
 }
 
 /**
@@ -100,9 +116,8 @@ export async function wiringInputsFromState(paths: StatePaths, platform: NodeJS.
       port,
       user: profile.sshUser,
       systems: [builderSystem(settings.profile)],
-      maxJobs: settings.cpus,
+      ...ownBuilderOffer(settings.profile, settings.cpus),
       speedFactor: 1,
-      supportedFeatures: settings.profile === 'darwin-linux-builder' ? ['benchmark', 'big-parallel'] : [],
       hostPublicKey: keys.pinnedHostKey.publicKey,
       ...(settings.onDemand ? { proxyCommand: ownProxyCommand(paths.stateDir) } : {}),
     },
