@@ -121,6 +121,22 @@ describe('parseActivityLine on what a recording does not hold', () => {
     expect(parseActivityLine('@nix {"action":"msg","level":1,"msg":"warning: \\u001b[1mslow\\u001b[0m   disk"}')).toMatchObject({ message: 'slow disk', position: null });
   });
 
+  it('keeps activity ids past 2^53 exact (Nix ids are counter + pid << 32; Linux pids reach 2^22)', () => {
+    // pid 3000001: ids 12884906182967297 and ...298 are one number to JSON.parse.
+    const a = parseActivityJson('{"action":"stop","id":12884906182967297}');
+    const b = parseActivityJson('{"action":"result","fields":["x"],"id":12884906182967298,"type":101}');
+    expect(a).toEqual({ kind: 'stop', id: '12884906182967297' });
+    expect(b).toMatchObject({ kind: 'result', id: '12884906182967298' });
+    expect(parseActivityLine('@nix {"action":"start","id":12884906182967299,"level":0,"parent":12884906182967297,"text":"","type":104}')).toMatchObject({
+      id: '12884906182967299',
+      parent: '12884906182967297',
+    });
+    // A log line that spells out a record does not fool the reading of the real id.
+    expect(parseActivityJson('{"action":"result","fields":["\\",\\"id\\":5,"],"id":12884906182967301,"type":101}')).toMatchObject({ id: '12884906182967301' });
+    // Small ids stay numbers.
+    expect(parseActivityJson('{"action":"stop","id":9007199254740991}')).toEqual({ kind: 'stop', id: 9007199254740991 });
+  });
+
   it('reads json-log-path records, which carry no "@nix " prefix', () => {
     expect(parseActivityJson('{"action":"stop","id":4}')).toEqual({ kind: 'stop', id: 4 });
     expect(parseActivityJson('{"action":"stop"')).toEqual({ kind: 'plain', text: '{"action":"stop"' });
@@ -144,5 +160,26 @@ describe.each(versions)('ActivityStreamParser on Nix %s', (version) => {
     expect(got).toEqual(expected);
     expect(got).toContainEqual({ kind: 'plain', text: 'plain ünïcode line' });
     expect(got[got.length - 1]).toEqual({ kind: 'stop', id: 1 });
+  });
+});
+
+describe('ActivityStreamParser on a very long line', () => {
+  it('takes a 20 MB build log line in 64 KiB pieces in linear time (a builder printing a minified file)', () => {
+    const parser = new ActivityStreamParser();
+    const piece = new Uint8Array(64 * 1024).fill(0x61);
+    const events: ActivityEvent[] = [];
+    const started = performance.now();
+    events.push(...parser.push('@nix {"action":"result","id":5,"type":101,"fields":["'));
+    for (let index = 0; index < 320; index++) events.push(...parser.push(piece));
+    events.push(...parser.push('"]}\n@nix {"action":"stop","id":5}\n'));
+    const elapsed = performance.now() - started;
+    expect(events).toHaveLength(2);
+    const [first] = events;
+    const line = first?.kind === 'result' && first.result.type === 'build-log-line' ? first.result.line : null;
+    expect(line?.length).toBe(20 * 1024 * 1024);
+    expect(line?.replaceAll('a', '')).toBe('');
+    expect(events[1]).toEqual({ kind: 'stop', id: 5 });
+    // About 0.1 s here; splitting all that was pending on every piece took tens of seconds.
+    expect(elapsed).toBeLessThan(3_000);
   });
 });

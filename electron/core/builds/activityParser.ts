@@ -23,6 +23,11 @@
  *   when all 3 are done): the queue (buildQueue.ts) reconciles it with the derivations it knows.
  * A type no known Nix sends (a newer Nix's) becomes `unknown` with its number, text and fields,
  * so the queue can show it as such instead of dropping it or breaking.
+ *
+ * Activity ids are `counter + (pid << 32)` (Nix's Activity constructor), 64-bit integers: a Nix
+ * whose pid is 2^21 or more (Linux hands those out: systemd sets pid_max to 4194304) writes ids
+ * past 2^53, where JSON.parse rounds neighbours to one number, and two running builds would
+ * share an id. So ids are exact: a number when it is one, otherwise its decimal digits.
  */
 
 /** Nix's ActivityType numbers (src/libutil/logging.hh). */
@@ -63,6 +68,9 @@ export const ResultType = {
 } as const;
 
 export type Field = string | number;
+
+/** An activity id: a number when it is a safe integer, else its exact decimal digits (see above). */
+export type ActivityId = number | string;
 
 export type ActivityDetail =
   /** `machine` is '' for a local build (the queue shows it as `local`). */
@@ -112,9 +120,9 @@ export interface MessagePosition {
 }
 
 export type ActivityEvent =
-  | { kind: 'start'; id: number; level: number; text: string; parent: number | null; activity: ActivityDetail }
-  | { kind: 'stop'; id: number }
-  | { kind: 'result'; id: number; result: ResultDetail }
+  | { kind: 'start'; id: ActivityId; level: number; text: string; parent: ActivityId | null; activity: ActivityDetail }
+  | { kind: 'stop'; id: ActivityId }
+  | { kind: 'result'; id: ActivityId; result: ResultDetail }
   /**
    * `text` without ANSI escapes; `raw` as Nix sent it. Level 0 is an error, 1 a warning.
    * `message`: what it says in one line, without the "error:"/"warning:" label (from `raw_msg`
@@ -271,6 +279,22 @@ function oneLine(text: string): string {
   return stripAnsi(text).replace(/^\s*(?:error|warning|trace|note):\s*/, '').replace(/\s+/g, ' ').trim();
 }
 
+/**
+ * The record's top-level `key` as an exact id. A number past 2^53 was rounded by JSON.parse, so
+ * its digits are read again from the text (Nix writes keys unspaced and unescaped; a string
+ * value cannot hold an unescaped quote, so `,"id":` outside the record's own keys never matches).
+ */
+function activityIdOf(record: Record<string, unknown>, key: 'id' | 'parent', jsonText: string): ActivityId | null {
+  const value = asNumber(record[key]);
+  if (value === null || Number.isSafeInteger(value)) return value;
+  return ID_DIGITS[key].exec(jsonText)?.[1] ?? value;
+}
+
+const ID_DIGITS = {
+  id: /[{,]\s*"id"\s*:\s*(\d+)\s*[,}]/,
+  parent: /[{,]\s*"parent"\s*:\s*(\d+)\s*[,}]/,
+} as const;
+
 function messagePosition(record: Record<string, unknown>): MessagePosition | null {
   const line = asNumber(record.line);
   if (line === null) return null;
@@ -301,7 +325,7 @@ function parseRecord(jsonText: string, line: string): ActivityEvent {
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) return plain;
   const record = json as Record<string, unknown>;
-  const id = asNumber(record.id);
+  const id = activityIdOf(record, 'id', jsonText);
   switch (record.action) {
     case 'start': {
       const activityType = asNumber(record.type);
@@ -313,7 +337,7 @@ function parseRecord(jsonText: string, line: string): ActivityEvent {
         level: asNumber(record.level) ?? 0,
         text,
         // Nix 2.8 sends no parent; later versions do.
-        parent: asNumber(record.parent) || null,
+        parent: activityIdOf(record, 'parent', jsonText) || null,
         activity: activityDetail(activityType, asFields(record.fields), text),
       };
     }
@@ -350,9 +374,16 @@ export class ActivityStreamParser {
   private readonly decoder = new TextDecoder('utf-8');
 
   push(chunk: string | Uint8Array): ActivityEvent[] {
-    this.pending += typeof chunk === 'string' ? chunk : this.decoder.decode(chunk, { stream: true });
-    const lines = this.pending.split('\n');
-    this.pending = lines.pop() ?? '';
+    const text = typeof chunk === 'string' ? chunk : this.decoder.decode(chunk, { stream: true });
+    // Only the new text is searched for a newline: splitting everything pending on every chunk
+    // made a long line quadratic (a builder printing a 40 MB line kept the core busy for ~45 s).
+    const lastNewline = text.lastIndexOf('\n');
+    if (lastNewline === -1) {
+      this.pending += text;
+      return [];
+    }
+    const lines = (this.pending + text.slice(0, lastNewline)).split('\n');
+    this.pending = text.slice(lastNewline + 1);
     return lines.map((line) => parseActivityLine(line.endsWith('\r') ? line.slice(0, -1) : line));
   }
 

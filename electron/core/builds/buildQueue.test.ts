@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseActivityLine } from './activityParser.js';
 import { BuildQueue, type BuildQueueChange, type DerivationState } from './buildQueue.js';
-import { fixtureLines, fixtureVersions, type FixtureCase } from './testing/fixtures.js';
+import { asIfPid, fixtureLines, fixtureVersions, type FixtureCase } from './testing/fixtures.js';
 
 function replayLines(lines: string[], queue = new BuildQueue({ now: tick() })): { queue: BuildQueue; changes: BuildQueueChange[]; statesSeen: Map<string, DerivationState[]> } {
   const changes: BuildQueueChange[] = [];
@@ -67,6 +67,14 @@ describe.each(fixtureVersions())('BuildQueue on the streams recorded from Nix %s
     // Nix 2.34 itself ends at "3 of 4 built": the queue counts the derivations it knows.
     expect(progress[progress.length - 1]).toEqual({ done: 3, expected: 3, running: 0, failed: 0 });
     expect(queue.notes()).toContainEqual({ level: 'info', text: expect.stringMatching(/^waiting for a machine to build '.*-bb-\w+\.drv'$/) });
+  });
+
+  it('a Nix with a pid of 2^21 or more (ids past 2^53) gives the same derivations, states and logs', () => {
+    const strip = (queue: BuildQueue) => queue.derivations().map(({ startedAt, endedAt, ...rest }) => rest);
+    for (const name of ['remote-several', 'local-several'] as const) {
+      const lines = fixtureLines(name, version);
+      expect(strip(replayLines(lines.map((line) => asIfPid(line, 3_000_001))).queue), name).toEqual(strip(replayLines(lines).queue));
+    }
   });
 
   it('remote success: built on the builder and copied back, progress 1 of 1', () => {
@@ -168,5 +176,22 @@ describe('BuildQueue when the process ends', () => {
       queue.apply(parseActivityLine(`@nix {"action":"result","fields":["line ${index}"],"id":9,"type":101}`));
     }
     expect(queue.derivation(drvA)).toMatchObject({ logLines: ['line 7', 'line 8', 'line 9'], droppedLogLines: 7 });
+  });
+});
+
+describe('BuildQueue with several derivations building on one builder at once', () => {
+  it('an output copied back goes to the derivation whose name fits best (aeson-pretty, not aeson)', () => {
+    const drv = (letter: string, name: string) => `/nix/store/${letter.repeat(32)}-${name}.drv`;
+    const out = (letter: string, name: string) => `/nix/store/${letter.repeat(32)}-${name}`;
+    const queue = new BuildQueue({ now: tick() });
+    const record = (value: object) => queue.apply(parseActivityLine(`@nix ${JSON.stringify(value)}`));
+    record({ action: 'start', id: 1, level: 3, text: 'building', type: 105, fields: [drv('a', 'aeson-2.2'), 'ssh://b', 1, 1] });
+    record({ action: 'start', id: 2, level: 3, text: 'building', type: 105, fields: [drv('b', 'aeson-2.2-pretty'), 'ssh://b', 1, 1] });
+    record({ action: 'start', id: 3, level: 4, text: 'copying', type: 100, fields: [out('c', 'aeson-2.2-pretty'), 'ssh://b', 'local'] });
+    expect(queue.derivation(drv('b', 'aeson-2.2-pretty'))?.state).toBe('copying');
+    expect(queue.derivation(drv('a', 'aeson-2.2'))?.state).toBe('building');
+    // A second output (`-doc`) of the shorter name still finds its own derivation.
+    record({ action: 'start', id: 4, level: 4, text: 'copying', type: 100, fields: [out('d', 'aeson-2.2-doc'), 'ssh://b', 'local'] });
+    expect(queue.derivation(drv('a', 'aeson-2.2'))?.state).toBe('copying');
   });
 });

@@ -10,7 +10,7 @@
  * does not know (a newer Nix's), as "unknown activity type 115: <its text>". An unknown type
  * never changes a derivation's state; it only adds a note.
  */
-import { describeUnknownActivity, describeUnknownResult, type ActivityEvent } from './activityParser.js';
+import { describeUnknownActivity, describeUnknownResult, type ActivityEvent, type ActivityId } from './activityParser.js';
 
 export type DerivationState = 'waiting' | 'building' | 'copying' | 'done' | 'failed' | 'cancelled';
 
@@ -82,15 +82,15 @@ function storePathName(storePath: string): string {
 export class BuildQueue {
   private readonly entries = new Map<string, DerivationEntry>();
   /** Activity id of a running `build` activity -> its derivation. */
-  private readonly buildActivities = new Map<number, string>();
+  private readonly buildActivities = new Map<ActivityId, string>();
   /** Activity id of a running post-build hook -> the derivation it runs for. */
-  private readonly hookActivities = new Map<number, string>();
+  private readonly hookActivities = new Map<ActivityId, string>();
   /** Open activities' texts, to say where an unknown result came from. */
-  private readonly activityTexts = new Map<number, string>();
+  private readonly activityTexts = new Map<ActivityId, string>();
   /** `<activity id>:<result type>` of unknown results already noted. */
   private readonly notedResults = new Set<string>();
   private readonly noteList: QueueNote[] = [];
-  private buildsActivityId: number | null = null;
+  private buildsActivityId: ActivityId | null = null;
   private currentProgress: BuildProgress = { done: 0, expected: 0, running: 0, failed: 0 };
   /** Failures Nix counted (progress.failed) that are already pinned on a derivation. */
   private attributedFailures = 0;
@@ -227,7 +227,7 @@ export class BuildQueue {
     this.settle(entry, 'failed', this.lastErrorText);
   }
 
-  private onStart(id: number, activity: Extract<ActivityEvent, { kind: 'start' }>['activity'], text: string): void {
+  private onStart(id: ActivityId, activity: Extract<ActivityEvent, { kind: 'start' }>['activity'], text: string): void {
     if (text !== '') this.activityTexts.set(id, text);
     if (activity.type === 'unknown') {
       this.addNote('warn', describeUnknownActivity(activity, text));
@@ -300,7 +300,7 @@ export class BuildQueue {
     }
   }
 
-  private onStop(id: number): void {
+  private onStop(id: ActivityId): void {
     this.activityTexts.delete(id);
     this.hookActivities.delete(id);
     const drvPath = this.buildActivities.get(id);
@@ -327,9 +327,22 @@ export class BuildQueue {
   }
 
   private buildingEntryFor(machine: string, storePath: string): DerivationEntry | null {
-    const candidates = [...this.entries.values()].filter((entry) => entry.state === 'building' && entry.machine === machine);
+    // Only derivations whose build activity is open can be building: a handful (the machines'
+    // jobs), where a scan of every entry made each copy cost the whole build's size, and a
+    // 100,000-derivation remote build quadratic (minutes with the core's event loop blocked).
+    const candidates: DerivationEntry[] = [];
+    for (const drvPath of new Set(this.buildActivities.values())) {
+      const entry = this.entries.get(drvPath);
+      if (entry?.state === 'building' && entry.machine === machine) candidates.push(entry);
+    }
+    // An output is named `<name>` or `<name>-<output>`; of derivations whose names both fit
+    // (`aeson` and `aeson-pretty` for `aeson-pretty`), the longest name is the one it belongs to.
     const name = storePathName(storePath);
-    const byName = candidates.find((entry) => name === entry.name || name.startsWith(`${entry.name}-`));
+    let byName: DerivationEntry | null = null;
+    for (const entry of candidates) {
+      const fits = name === entry.name || name.startsWith(`${entry.name}-`);
+      if (fits && (!byName || entry.name.length > byName.name.length)) byName = entry;
+    }
     return byName ?? (candidates.length === 1 ? candidates[0] ?? null : null);
   }
 

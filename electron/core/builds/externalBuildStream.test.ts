@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ExternalBuildStreams } from './externalBuildStream.js';
-import { fixtureLines, fixtureVersions, type FixtureCase } from './testing/fixtures.js';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fixtureLines, fixturesDir, fixtureVersions, type FixtureCase } from './testing/fixtures.js';
 
 /**
  * A recorded `--log-format internal-json` stream as json-log-path writes it: no `@nix ` prefix.
@@ -108,6 +110,21 @@ describe('ExternalBuildStreams', () => {
     streams.closed(3);
     expect(streams.list()).toHaveLength(2);
     expect(streams.list().every((view) => view.state === 'succeeded' && view.derivations[0]?.machine === 'local')).toBe(true);
+  });
+
+  it('an import from a derivation built during evaluation, then the build: each derivation in its own build, none left waiting', () => {
+    // `nix build -f ifd.nix` with Nix 2.34.8 reading json-log-path (a file, to record it): the
+    // derivation `import` needs is built first, then Nix lists the main one and builds it.
+    const lines = readFileSync(path.join(fixturesDir, 'ifd-then-build.nix-2.34.8.json-log'), 'utf8').split('\n');
+    const streams = new ExternalBuildStreams({ now: tick() });
+    feed(streams, 1, lines);
+    streams.closed(1);
+    const views = streams.list();
+    expect(views.map((view) => view.derivations.map((derivation) => [derivation.name, derivation.state]))).toEqual([
+      [['bb-ifd-main-from-ifd', 'done']],
+      [['bb-ifd-gen', 'done']],
+    ]);
+    expect(views[0]?.progress).toEqual({ done: 1, expected: 1, running: 0, failed: 0 });
   });
 
   it('keeps only the newest finished builds and reports the ones it let go', () => {

@@ -18,7 +18,7 @@
  * Nix messages per build, and the finished builds kept (the newest `maxFinished`).
  */
 import type { BuildView } from '../../ipc/contract.js';
-import { parseActivityJson, type ActivityEvent } from './activityParser.js';
+import { parseActivityJson, type ActivityEvent, type ActivityId } from './activityParser.js';
 import { BuildQueue, type DerivationEntry } from './buildQueue.js';
 import { derivationSummary } from './buildRunner.js';
 
@@ -41,6 +41,8 @@ export interface ExternalBuildStreamsOptions {
 
 const NIX_LINES_KEPT = 200;
 const ENDED_EARLY = 'The Nix process ended before this build did (interrupted, or it exited).';
+/** The first line of Nix's list of what it will build (as buildQueue.ts reads it). */
+const LISTING = /derivations? will be built:$/;
 
 interface Group {
   id: string;
@@ -58,14 +60,14 @@ interface Group {
 
 interface Connection {
   current: Group | null;
-  owned: Set<number>;
+  owned: Set<ActivityId>;
 }
 
 const FINISHED_STATES = new Set<DerivationEntry['state']>(['done', 'failed', 'cancelled']);
 
 export class ExternalBuildStreams {
   private readonly connections = new Map<number, Connection>();
-  private readonly owners = new Map<number, number>();
+  private readonly owners = new Map<ActivityId, number>();
   /** Visible groups, oldest first: live ones and the newest finished ones. */
   private readonly groups = new Map<string, Group>();
   private readonly changed = new Set<string>();
@@ -96,11 +98,16 @@ export class ExternalBuildStreams {
       this.tally.duplicates += 1;
       return;
     }
-    if (event.kind === 'start' && event.activity.type === 'builds') {
+    // Nix lists what it will build ("these 3 derivations will be built:") just before the
+    // `builds` activity of that build: after an earlier build on the connection (an import from
+    // a derivation built during evaluation), the list begins the next build, or its derivations
+    // would be left waiting in the earlier one for good.
+    const begins = (event.kind === 'start' && event.activity.type === 'builds') || (event.kind === 'msg' && LISTING.test(event.text));
+    if (begins) {
       const current = state.current;
       if (current && (current.hasBuildsActivity || current.visible)) this.settle(current, false);
       if (!state.current) state.current = this.newGroup(connection);
-      state.current.hasBuildsActivity = true;
+      if (event.kind === 'start') state.current.hasBuildsActivity = true;
     }
     const group = state.current ?? (state.current = this.newGroup(connection));
     if (event.kind === 'msg') {

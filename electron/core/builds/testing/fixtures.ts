@@ -50,3 +50,13 @@ export function fixtureVersions(): string[] {
 export function fixtureLines(name: FixtureCase, version: string): string[] {
   return readFileSync(fixtureFile(name, version), 'utf8').split('\n').filter((line) => line !== '');
 }
+
+/**
+ * A recorded line as a Nix with pid `pid` would have written it: activity ids are
+ * `counter + (pid << 32)`, so from pid 2^21 on they pass 2^53 (Linux pids go to 4194304).
+ */
+export function asIfPid(line: string, pid: number): string {
+  return line.replace(/"(id|parent)":(\d+)/g, (_match, key: string, digits: string) =>
+    digits === '0' ? `"${key}":0` : `"${key}":${((BigInt(pid) << 32n) + (BigInt(digits) & 0xffffffffn)).toString()}`,
+  );
+}
