@@ -4,7 +4,7 @@
  *
  *   BENCH_ROUNDS=N          start-to-ready rounds (default 3)
  *   BENCH_IDLE_SECONDS=N    idle window (default 60)
- *   BENCH_ONLY=a,b          only these: start, snapshot, idle, queue, logview, baselines, logsocket, ondemand (default all)
+ *   BENCH_ONLY=a,b          only these: start, snapshot, idle, queue, scale, logview, baselines, logsocket, ondemand (default all)
  *   BENCH_NIX_BIN_DIRS=a:b  the queue bench's Nix versions (default: every one tests know, i.e.
  *                           the host's and the current Nix `npm test` sets up)
  *   BENCH_LOGVIEW_*         see logViewSection.ts
@@ -20,6 +20,7 @@ import { nixVersions } from '../core/nix/testing/nixVersions.js';
 import { benchIdleFootprint, defaultBinJs, type ReadyBy } from './idleFootprint.js';
 import { logViewSection } from './logViewSection.js';
 import { baselinesSection } from './baselines.js';
+import { buildStreamScaleSection } from './buildStreamScale.js';
 import { logSocketSection } from './logSocketOverhead.js';
 import { benchOnDemand } from './onDemandBench.js';
 import { benchSnapshotStart } from './snapshotStart.js';
@@ -27,7 +28,7 @@ import { benchStartToReady, median } from './startToReady.js';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const idleSeconds = Number(process.env.BENCH_IDLE_SECONDS ?? 60);
-const only = new Set((process.env.BENCH_ONLY ?? 'start,snapshot,idle,queue,logview,baselines,logsocket,ondemand').split(',').map((name) => name.trim()));
+const only = new Set((process.env.BENCH_ONLY ?? 'start,snapshot,idle,queue,scale,logview,baselines,logsocket,ondemand').split(',').map((name) => name.trim()));
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
@@ -39,6 +40,7 @@ async function main(): Promise<void> {
     if (only.has('snapshot')) await snapshotSection(stateDir);
     if (only.has('idle')) await idleSection(stateDir);
     if (only.has('queue')) await queueSection(stateDir);
+    if (only.has('scale')) buildStreamScaleSection(rounds);
     if (only.has('logview')) await logViewSection();
     if (only.has('baselines')) await baselinesSection(rounds);
     if (only.has('logsocket')) await logSocketSection(rounds);

@@ -164,22 +164,19 @@ describe.each(versions)('ActivityStreamParser on Nix %s', (version) => {
 });
 
 describe('ActivityStreamParser on a very long line', () => {
-  it('takes a 20 MB build log line in 64 KiB pieces in linear time (a builder printing a minified file)', () => {
+  // How the cost grows with the line's length (it was quadratic) is `npm run bench`'s (section `scale`).
+  it('takes a 20 MB build log line in 64 KiB pieces whole (a builder printing a minified file)', () => {
     const parser = new ActivityStreamParser();
     const piece = new Uint8Array(64 * 1024).fill(0x61);
     const events: ActivityEvent[] = [];
-    const started = performance.now();
     events.push(...parser.push('@nix {"action":"result","id":5,"type":101,"fields":["'));
     for (let index = 0; index < 320; index++) events.push(...parser.push(piece));
     events.push(...parser.push('"]}\n@nix {"action":"stop","id":5}\n'));
-    const elapsed = performance.now() - started;
     expect(events).toHaveLength(2);
     const [first] = events;
     const line = first?.kind === 'result' && first.result.type === 'build-log-line' ? first.result.line : null;
     expect(line?.length).toBe(20 * 1024 * 1024);
     expect(line?.replaceAll('a', '')).toBe('');
     expect(events[1]).toEqual({ kind: 'stop', id: 5 });
-    // About 0.1 s here; splitting all that was pending on every piece took tens of seconds.
-    expect(elapsed).toBeLessThan(3_000);
   });
 });
