@@ -163,6 +163,14 @@ describe.each(versions)('ActivityStreamParser on Nix %s', (version) => {
   });
 });
 
+describe('ActivityStreamParser line ends', () => {
+  it('reads CRLF line ends alike, the last line (no newline, read at the end) included', () => {
+    const parser = new ActivityStreamParser();
+    const events = [...parser.push('@nix {"action":"stop","id":5}\r\nwarning: plain\r\nlast words\r'), ...parser.end()];
+    expect(events).toEqual([{ kind: 'stop', id: 5 }, { kind: 'plain', text: 'warning: plain' }, { kind: 'plain', text: 'last words' }]);
+  });
+});
+
 describe('ActivityStreamParser on a very long line', () => {
   // How the cost grows with the line's length (it was quadratic) is `npm run bench`'s (section `scale`).
   it('takes a 20 MB build log line in 64 KiB pieces whole (a builder printing a minified file)', () => {

@@ -384,13 +384,18 @@ export class ActivityStreamParser {
     }
     const lines = (this.pending + text.slice(0, lastNewline)).split('\n');
     this.pending = text.slice(lastNewline + 1);
-    return lines.map((line) => parseActivityLine(line.endsWith('\r') ? line.slice(0, -1) : line));
+    return lines.map((line) => parseActivityLine(withoutCarriageReturn(line)));
   }
 
   end(): ActivityEvent[] {
     this.pending += this.decoder.decode();
     const rest = this.pending;
     this.pending = '';
-    return rest === '' ? [] : [parseActivityLine(rest)];
+    return rest === '' ? [] : [parseActivityLine(withoutCarriageReturn(rest))];
   }
+}
+
+/** A line as Nix meant it: a CRLF line end (a log relayed through a Windows-minded tool) is one end. */
+function withoutCarriageReturn(line: string): string {
+  return line.endsWith('\r') ? line.slice(0, -1) : line;
 }
