@@ -103,6 +103,11 @@ export const BuildSummarySchema = z.object({
   /** Why it failed, in words. */
   error: z.string().nullable(),
   derivations: z.array(BuildDerivationSchema),
+  /**
+   * Derivations of this build left out of `derivations` (done or waiting ones of a build of more
+   * than 500: core/builds/shownDerivations.ts); `progress` counts them all. Absent: none.
+   */
+  derivationsNotShown: z.number().int().nonnegative().optional(),
   progress: BuildProgressSchema,
   outputPaths: z.array(z.string()),
   /**

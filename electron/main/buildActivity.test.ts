@@ -41,4 +41,8 @@ describe('build activity in the menu bar', () => {
     expect(buildEndedNotice(true, view('cancelled'))).toBeNull();
     expect(buildEndedNotice(true, view('running'))).toBeNull();
   });
+
+  it("counts the derivations a huge build's view leaves out when it succeeded", () => {
+    expect(buildEndedNotice(true, view('succeeded', { derivationsNotShown: 29_999 }))?.body).toBe('default.nix (hello): 30000 derivations built in 12 s.');
+  });
 });

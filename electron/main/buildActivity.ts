@@ -31,7 +31,8 @@ export function buildEndedNotice(wasRunning: boolean, view: BuildView): BuildNot
   if (!wasRunning || (view.state !== 'succeeded' && view.state !== 'failed')) return null;
   const what = describeBuildTarget(view.target, { shortFile: true });
   const seconds = view.endedAt !== null ? Math.max(0, Math.round((view.endedAt - view.createdAt) / 1000)) : null;
-  const built = view.derivations.filter((d) => d.state === 'done').length;
+  // A huge build's view lists only some of its derivations; in one that succeeded, the rest are done too.
+  const built = view.derivations.filter((d) => d.state === 'done').length + (view.state === 'succeeded' ? (view.derivationsNotShown ?? 0) : 0);
   if (view.state === 'succeeded') {
     return { title: 'Build succeeded', body: `${what}: ${built} derivation${built === 1 ? '' : 's'} built${seconds !== null ? ` in ${seconds} s` : ''}.` };
   }

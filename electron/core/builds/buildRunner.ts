@@ -21,6 +21,7 @@ import type { BuildTargetView } from '../../ipc/contract.js';
 import { BuilderBarError } from '../errors.js';
 import { ActivityStreamParser, type ActivityEvent } from './activityParser.js';
 import { BuildQueue, type BuildProgress, type BuildQueueChange, type DerivationEntry, type DerivationState } from './buildQueue.js';
+import { shownDerivations } from './shownDerivations.js';
 
 export type BuildTarget =
   /** A Nix file; `args` are extra argument-array items such as `--argstr name value`. */
@@ -59,6 +60,8 @@ export interface BuildSummary {
   /** Why it failed, in words (null when it succeeded). */
   error: string | null;
   derivations: DerivationSummary[];
+  /** Derivations left out of `derivations` (shownDerivations.ts); absent in builds kept before. */
+  derivationsNotShown?: number;
   progress: BuildProgress;
   /** What Nix printed on stdout: the output paths. */
   outputPaths: string[];
@@ -221,7 +224,7 @@ export function startBuild(target: BuildTarget, options: BuildRunnerOptions): Bu
     exitCode,
     signal,
     error,
-    derivations: queue.derivations().map(derivationSummary),
+    ...shownDerivations(queue.derivations().map(derivationSummary)),
     progress: queue.progress(),
     outputPaths,
   });

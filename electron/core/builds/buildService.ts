@@ -19,6 +19,7 @@ import { derivationName, LOCAL_MACHINE } from './buildQueue.js';
 import { derivationSummary, startBuild, type BuildRun, type BuildTarget } from './buildRunner.js';
 import { inBackground } from '../util/inBackground.js';
 import type { ExternalBuildFeed } from './externalBuildFeed.js';
+import { shownDerivations } from './shownDerivations.js';
 
 export interface BuildServiceOptions {
   stateDir: string;
@@ -240,7 +241,7 @@ function viewOfRun(run: BuildRun): BuildView {
     exitCode: null,
     signal: null,
     error: null,
-    derivations: run.queue.derivations().map(derivationSummary),
+    ...shownDerivations(run.queue.derivations().map(derivationSummary)),
     progress: run.queue.progress(),
     outputPaths: [],
   };

@@ -21,6 +21,7 @@ import type { BuildView } from '../../ipc/contract.js';
 import { parseActivityJson, type ActivityEvent, type ActivityId } from './activityParser.js';
 import { BuildQueue, type DerivationEntry } from './buildQueue.js';
 import { derivationSummary } from './buildRunner.js';
+import { shownDerivations } from './shownDerivations.js';
 
 export interface ExternalStreamCounts {
   records: number;
@@ -248,7 +249,7 @@ export class ExternalBuildStreams {
       exitCode: null,
       signal: null,
       error: failed ? (group.cutShort.size > 0 ? ENDED_EARLY : group.queue.lastError()) : null,
-      derivations,
+      ...shownDerivations(derivations),
       progress,
       outputPaths: [],
     };

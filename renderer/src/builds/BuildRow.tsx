@@ -44,6 +44,7 @@ function DerivationItem({ build, derivation, now }: { build: BuildView; derivati
 export function BuildRow({ build, now }: { build: BuildView; now: number }) {
   const { door } = useDoor();
   const [expanded, setExpanded] = useState(false);
+  const notShown = build.derivationsNotShown ?? 0;
   const cancel = useRequest<unknown>('Could not cancel the build');
   const active = isActiveBuild(build);
   const target = describeTarget(build.target);
@@ -80,13 +81,20 @@ export function BuildRow({ build, now }: { build: BuildView; now: number }) {
       {build.derivations.length > 0 ? (
         <>
           <button type="button" className="disclosure" aria-expanded={expanded} onClick={() => setExpanded(!expanded)}>
-            {expanded ? '▾' : '▸'} Derivations ({build.derivations.length})
+            {expanded ? '▾' : '▸'} Derivations ({(build.derivations.length + notShown).toLocaleString()})
           </button>
           {expanded ? (
             <ul className="derivations" aria-label="Derivations">
               {build.derivations.map((derivation) => (
                 <DerivationItem key={derivation.drvPath} build={build} derivation={derivation} now={now} />
               ))}
+              {notShown > 0 ? (
+                // A build of tens of thousands: the core sends the ones being built, failed or
+                // waiting first and the latest done (core/builds/shownDerivations.ts).
+                <li className="muted small" aria-label="Derivations not shown">
+                  and {notShown.toLocaleString()} more, done or waiting, not listed (the progress above counts them)
+                </li>
+              ) : null}
             </ul>
           ) : null}
         </>
