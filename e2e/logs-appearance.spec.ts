@@ -63,7 +63,11 @@ test('every control of the Logs window is reachable by Tab, in order, and the li
   await logs.setViewportSize({ width: 700, height: 120 });
   const scroller = logs.locator('[data-log-scroller]');
   await expect.poll(() => scroller.evaluate((element) => element.scrollHeight - element.clientHeight)).toBeGreaterThan(20);
-  await scroller.focus();
+  // Reached by Tab, as a keyboard user does: the list shows that it has the focus.
+  await logs.locator('body').focus();
+  for (let stop = 0; stop < 40 && !(await scroller.evaluate((element) => element === document.activeElement)); stop += 1) await logs.keyboard.press('Tab');
+  await expect(scroller).toBeFocused();
+  await expect(logs.locator('.log-list')).not.toHaveCSS('box-shadow', 'none');
   await logs.keyboard.press('Home');
   await expect(jump).toBeVisible();
   await logs.keyboard.press('End');
