@@ -15,6 +15,7 @@ import { adoptBuilder } from './adoptBuilder.js';
 import { executableOf, isProcessAlive } from './qemuProcess.js';
 import { inertProfile } from './testing/inertProfile.js';
 import { vmFilesIn, writeBootRecord } from './vmFiles.js';
+import { testBootRecord } from './testing/bootRecords.js';
 
 let root: string;
 let paths: StatePaths;
@@ -47,15 +48,7 @@ async function standInQemu(cwd: string): Promise<{ pid: number; binaryName: stri
 
 async function leaveRecordNaming(pid: number): Promise<void> {
   // A record that matches its pid file, as an earlier core writes them; no QMP socket answers.
-  await writeBootRecord(vmFilesIn(paths.vmDir), {
-    pid,
-    profile: 'linux-test',
-    qemuBinary: '/usr/bin/qemu-system-x86_64',
-    bootMarker: 'builder-bar-boot-0123456789',
-    sshPort: 31022,
-    accelerator: { name: 'tcg', reason: 'test' },
-    startedAt: 0,
-  });
+  await writeBootRecord(vmFilesIn(paths.vmDir), testBootRecord(pid));
 }
 
 async function adopt(binaryName: string): Promise<Awaited<ReturnType<typeof adoptBuilder>>> {

@@ -16,6 +16,7 @@ import { defaultSettings } from '../settings/defaults.js';
 import { BuilderSupervisor } from './builderSupervisor.js';
 import { inertProfile as profile } from './testing/inertProfile.js';
 import { vmFilesIn, writeBootRecord } from './vmFiles.js';
+import { testBootRecord } from './testing/bootRecords.js';
 
 interface Logged {
   source: LogSource;
@@ -107,15 +108,7 @@ describe('BuilderSupervisor without a guest', () => {
     const files = vmFilesIn(paths.vmDir);
     mkdirSync(paths.vmDir, { recursive: true });
     // This test runner's own pid: alive, but not QEMU.
-    await writeBootRecord(files, {
-      pid: process.pid,
-      profile: 'linux-test',
-      qemuBinary: '/usr/bin/qemu-system-x86_64',
-      bootMarker: 'builder-bar-boot-0123456789',
-      sshPort: 31022,
-      accelerator: { name: 'tcg', reason: 'test' },
-      startedAt: 0,
-    });
+    await writeBootRecord(files, testBootRecord(process.pid));
     writeFileSync(files.qmpSocket, '');
     const builder = supervisor();
     await builder.recover();

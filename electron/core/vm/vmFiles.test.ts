@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { VmFiles } from './profile.js';
 import { bootRecordPath, readBootRecord, vmFilesIn } from './vmFiles.js';
+import { testBootRecord } from './testing/bootRecords.js';
 
 let root: string;
 let files: VmFiles;
@@ -19,15 +20,7 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(root, { recursive: true, force: true }));
 
-const record = (sshPort: unknown) => ({
-  pid: 4242,
-  profile: 'linux-test',
-  qemuBinary: '/usr/bin/qemu-system-x86_64',
-  bootMarker: 'builder-bar-boot-0123456789abcdef',
-  sshPort,
-  accelerator: { name: 'tcg', reason: 'no KVM here' },
-  startedAt: 1_700_000_000_000,
-});
+const record = (sshPort: number) => testBootRecord(4242, { sshPort });
 
 describe('the boot record', () => {
   it('is read with the port a core wrote', async () => {
